@@ -1,0 +1,100 @@
+//! Per-connection state held by the core.
+
+use crate::resp::Reply;
+
+/// Chosen by the driver when a connection is accepted; unique for the server's lifetime.
+pub type ClientId = u64;
+
+/// What the driver knows about a new connection.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ConnInfo {
+    /// Peer address as `ip:port` (IPv6 as `[::1]:port`... Redis prints `::1:port`).
+    pub addr: String,
+    /// Local address as `ip:port`.
+    pub laddr: String,
+    /// The socket's file descriptor number (shown by CLIENT LIST; -1 if none).
+    pub fd: i64,
+    /// The peer is on the loopback interface (or a unix socket): protected mode lets it in.
+    pub loopback: bool,
+}
+
+/// CLIENT REPLY modes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplyMode {
+    On,
+    Off,
+    /// Skip the reply of the next command only.
+    SkipNext,
+    /// The command being run now is the skipped one.
+    Skipping,
+}
+
+#[derive(Debug)]
+pub struct Client {
+    pub id: ClientId,
+    pub conn: ConnInfo,
+    pub name: Vec<u8>,
+    pub lib_name: Vec<u8>,
+    pub lib_ver: Vec<u8>,
+    pub created_us: u64,
+    pub last_interaction_us: u64,
+    pub db: usize,
+    pub authenticated: bool,
+    pub reply_mode: ReplyMode,
+    pub no_evict: bool,
+    pub no_touch: bool,
+    /// Full name of the last command run (`client|list`), shown by CLIENT LIST.
+    pub last_cmd: &'static str,
+    /// Replies not yet handed to the driver.
+    pub reply: Reply,
+    /// Queued for closing once its pending replies are out.
+    pub closing: bool,
+}
+
+impl Client {
+    pub fn new(id: ClientId, conn: ConnInfo, now_us: u64, authenticated: bool) -> Client {
+        Client {
+            id,
+            conn,
+            name: Vec::new(),
+            lib_name: Vec::new(),
+            lib_ver: Vec::new(),
+            created_us: now_us,
+            last_interaction_us: now_us,
+            db: 0,
+            authenticated,
+            reply_mode: ReplyMode::On,
+            no_evict: false,
+            no_touch: false,
+            last_cmd: "NULL",
+            reply: Reply::default(),
+            closing: false,
+        }
+    }
+
+    pub fn resp(&self) -> u8 {
+        if self.reply.resp3 {
+            3
+        } else {
+            2
+        }
+    }
+
+    /// The `flags=` letters of CLIENT LIST for what exists so far.
+    pub fn flags_string(&self) -> String {
+        let mut f = String::new();
+        if self.closing {
+            f.push('A');
+        }
+        if self.no_evict {
+            f.push('e');
+        }
+        if self.no_touch {
+            f.push('T');
+        }
+        if f.is_empty() {
+            f.push('N');
+        }
+        f
+    }
+}

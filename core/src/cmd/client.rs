@@ -1,0 +1,362 @@
+//! CLIENT subcommands.
+
+use crate::client::{Client, ClientId, ReplyMode};
+use crate::command::Ctx;
+use crate::resp::parse_i64;
+
+pub(crate) fn id(ctx: &mut Ctx) {
+    ctx.out.int(ctx.id as i64);
+}
+
+/// Valid client names and library infos: printable ASCII without spaces.
+fn valid_name(name: &[u8]) -> bool {
+    name.iter().all(|&c| (b'!'..=b'~').contains(&c))
+}
+
+/// Sets the client name (empty clears it); replies with the error and returns false if invalid.
+pub(crate) fn set_name(ctx: &mut Ctx, name: &[u8]) -> bool {
+    if !valid_name(name) {
+        ctx.out
+            .err("Client names cannot contain spaces, newlines or special characters.");
+        return false;
+    }
+    ctx.client().name = name.to_vec();
+    true
+}
+
+pub(crate) fn setname(ctx: &mut Ctx) {
+    let args = ctx.args;
+    if set_name(ctx, &args[2]) {
+        ctx.out.ok();
+    }
+}
+
+pub(crate) fn getname(ctx: &mut Ctx) {
+    let name = ctx.client().name.clone();
+    if name.is_empty() {
+        ctx.out.null();
+    } else {
+        ctx.out.bulk(&name);
+    }
+}
+
+pub(crate) fn setinfo(ctx: &mut Ctx) {
+    let attr = ctx.arg_str(2).to_ascii_lowercase();
+    if attr != "lib-name" && attr != "lib-ver" {
+        let msg = format!("Unrecognized option '{}'", ctx.arg_str(2));
+        return ctx.out.err(&msg);
+    }
+    let value = ctx.args[3].clone();
+    if !valid_name(&value) {
+        return ctx.out.err(&format!(
+            "{attr} cannot contain spaces, newlines or special characters."
+        ));
+    }
+    let c = ctx.client();
+    if attr == "lib-name" {
+        c.lib_name = value;
+    } else {
+        c.lib_ver = value;
+    }
+    ctx.out.ok();
+}
+
+/// Parses `on`/`off` for NO-EVICT and NO-TOUCH.
+fn on_off(ctx: &mut Ctx) -> Option<bool> {
+    let v = &ctx.args[2];
+    if v.eq_ignore_ascii_case(b"on") {
+        Some(true)
+    } else if v.eq_ignore_ascii_case(b"off") {
+        Some(false)
+    } else {
+        ctx.syntax_error();
+        None
+    }
+}
+
+pub(crate) fn no_evict(ctx: &mut Ctx) {
+    if let Some(on) = on_off(ctx) {
+        ctx.client().no_evict = on;
+        ctx.out.ok();
+    }
+}
+
+pub(crate) fn no_touch(ctx: &mut Ctx) {
+    if let Some(on) = on_off(ctx) {
+        ctx.client().no_touch = on;
+        ctx.out.ok();
+    }
+}
+
+pub(crate) fn reply(ctx: &mut Ctx) {
+    let mode = ctx.arg_str(2).to_ascii_lowercase();
+    let c = ctx.client();
+    match mode.as_str() {
+        "on" => {
+            c.reply_mode = ReplyMode::On;
+            ctx.out.ok();
+        }
+        "off" => c.reply_mode = ReplyMode::Off,
+        "skip" => {
+            if c.reply_mode != ReplyMode::Off {
+                c.reply_mode = ReplyMode::SkipNext;
+            }
+        }
+        _ => ctx.syntax_error(),
+    }
+}
+
+/// One CLIENT LIST line (without the trailing newline), in Redis 7's field order.
+fn client_line(c: &Client, now_us: u64) -> String {
+    let age = now_us.saturating_sub(c.created_us) / 1_000_000;
+    let idle = now_us.saturating_sub(c.last_interaction_us) / 1_000_000;
+    let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    format!(
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 \
+         qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r \
+         cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
+        c.id,
+        c.conn.addr,
+        c.conn.laddr,
+        c.conn.fd,
+        lossy(&c.name),
+        age,
+        idle,
+        c.flags_string(),
+        c.db,
+        c.last_cmd,
+        c.resp(),
+        lossy(&c.lib_name),
+        lossy(&c.lib_ver),
+    )
+}
+
+pub(crate) fn info(ctx: &mut Ctx) {
+    let now = ctx.srv.clock.mono_us();
+    // The reply buffer is held by the context, so the client's resp comes from there.
+    let mut line = client_line(ctx.client(), now);
+    if ctx.out.resp3 {
+        line = line.replace(" resp=2 ", " resp=3 ");
+    }
+    line.push('\n');
+    ctx.out.verbatim(&line);
+}
+
+/// Client types known to CLIENT LIST/KILL TYPE. Only `normal` clients exist so far.
+fn parse_type(ctx: &mut Ctx, i: usize) -> Option<&'static str> {
+    let t = ctx.arg_str(i).to_ascii_lowercase();
+    match t.as_str() {
+        "normal" => Some("normal"),
+        "master" => Some("master"),
+        "replica" | "slave" => Some("replica"),
+        "pubsub" => Some("pubsub"),
+        _ => {
+            let msg = format!("Unknown client type '{}'", ctx.arg_str(i));
+            ctx.out.err(&msg);
+            None
+        }
+    }
+}
+
+pub(crate) fn list(ctx: &mut Ctx) {
+    let mut only_type = None;
+    let mut ids: Option<Vec<ClientId>> = None;
+    match ctx.args.len() {
+        2 => {}
+        4 if ctx.args[2].eq_ignore_ascii_case(b"type") => {
+            let Some(t) = parse_type(ctx, 3) else { return };
+            only_type = Some(t);
+        }
+        n if n >= 4 && ctx.args[2].eq_ignore_ascii_case(b"id") => {
+            let mut v = Vec::new();
+            for a in &ctx.args[3..] {
+                match parse_i64(a) {
+                    Some(id) if id > 0 => v.push(id as ClientId),
+                    _ => return ctx.out.err("Invalid client ID"),
+                }
+            }
+            ids = Some(v);
+        }
+        _ => return ctx.syntax_error(),
+    }
+    let now = ctx.srv.clock.mono_us();
+    let me = ctx.id;
+    let my_resp3 = ctx.out.resp3;
+    let mut text = String::new();
+    for c in ctx.srv.clients.values() {
+        if only_type.is_some_and(|t| t != "normal") {
+            continue;
+        }
+        if ids.as_ref().is_some_and(|ids| !ids.contains(&c.id)) {
+            continue;
+        }
+        let mut line = client_line(c, now);
+        if c.id == me && my_resp3 {
+            line = line.replace(" resp=2 ", " resp=3 ");
+        }
+        text.push_str(&line);
+        text.push('\n');
+    }
+    ctx.out.verbatim(&text);
+}
+
+/// Filters of the new CLIENT KILL form.
+#[derive(Default)]
+struct KillFilter {
+    id: Option<ClientId>,
+    addr: Option<String>,
+    laddr: Option<String>,
+    ctype: Option<&'static str>,
+    user: Option<String>,
+    skipme: bool,
+}
+
+impl KillFilter {
+    fn matches(&self, c: &Client, me: ClientId) -> bool {
+        (!self.skipme || c.id != me)
+            && self.id.is_none_or(|id| c.id == id)
+            && self.addr.as_ref().is_none_or(|a| &c.conn.addr == a)
+            && self.laddr.as_ref().is_none_or(|a| &c.conn.laddr == a)
+            && self.ctype.is_none_or(|t| t == "normal")
+            && self.user.as_ref().is_none_or(|u| u == "default")
+    }
+}
+
+fn parse_kill_filter(ctx: &mut Ctx) -> Option<KillFilter> {
+    let mut f = KillFilter {
+        skipme: true,
+        ..KillFilter::default()
+    };
+    if ctx.args.len() % 2 != 0 {
+        ctx.syntax_error();
+        return None;
+    }
+    let mut i = 2;
+    while i + 1 < ctx.args.len() {
+        let opt = ctx.arg_str(i).to_ascii_lowercase();
+        let val = ctx.arg_str(i + 1);
+        match opt.as_str() {
+            "id" => match parse_i64(&ctx.args[i + 1]) {
+                Some(id) if id > 0 => f.id = Some(id as ClientId),
+                _ => {
+                    ctx.out.err("client-id should be greater than 0");
+                    return None;
+                }
+            },
+            "type" => f.ctype = Some(parse_type(ctx, i + 1)?),
+            "addr" => f.addr = Some(val),
+            "laddr" => f.laddr = Some(val),
+            "user" => {
+                if val != "default" {
+                    ctx.out.err(&format!("No such user '{val}'"));
+                    return None;
+                }
+                f.user = Some(val);
+            }
+            "skipme" if val.eq_ignore_ascii_case("yes") => f.skipme = true,
+            "skipme" if val.eq_ignore_ascii_case("no") => f.skipme = false,
+            _ => {
+                ctx.syntax_error();
+                return None;
+            }
+        }
+        i += 2;
+    }
+    Some(f)
+}
+
+pub(crate) fn kill(ctx: &mut Ctx) {
+    let me = ctx.id;
+    if ctx.args.len() == 3 {
+        // Old form: CLIENT KILL addr:port.
+        let addr = ctx.arg_str(2);
+        let Some(victim) = ctx
+            .srv
+            .clients
+            .values()
+            .find(|c| c.conn.addr == addr)
+            .map(|c| c.id)
+        else {
+            return ctx.out.err("No such client");
+        };
+        kill_client(ctx, victim);
+        return ctx.out.ok();
+    }
+    let Some(filter) = parse_kill_filter(ctx) else {
+        return;
+    };
+    let victims: Vec<ClientId> = ctx
+        .srv
+        .clients
+        .values()
+        .filter(|c| filter.matches(c, me))
+        .map(|c| c.id)
+        .collect();
+    for v in &victims {
+        kill_client(ctx, *v);
+    }
+    ctx.out.int(victims.len() as i64);
+}
+
+/// Closes `victim`; the calling client itself is closed after this reply.
+fn kill_client(ctx: &mut Ctx, victim: ClientId) {
+    if victim == ctx.id {
+        ctx.client().closing = true;
+    } else {
+        ctx.srv.close_client(victim);
+    }
+}
+
+pub(crate) fn help(ctx: &mut Ctx) {
+    super::help_reply(ctx, "CLIENT", CLIENT_HELP);
+}
+
+const CLIENT_HELP: &[&str] = &[
+    "CACHING (YES|NO)",
+    "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+    "GETREDIR",
+    "    Return the client ID we are redirecting to when tracking is enabled.",
+    "GETNAME",
+    "    Return the name of the current connection.",
+    "ID",
+    "    Return the ID of the current connection.",
+    "INFO",
+    "    Return information about the current client connection.",
+    "KILL <ip:port>",
+    "    Kill connection made from <ip:port>.",
+    "KILL <option> <value> [<option> <value> [...]]",
+    "    Kill connections. Options are:",
+    "    * ADDR (<ip:port>|<unixsocket>:0)",
+    "      Kill connections made from the specified address",
+    "    * LADDR (<ip:port>|<unixsocket>:0)",
+    "      Kill connections made to specified local address",
+    "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+    "      Kill connections by type.",
+    "    * USER <username>",
+    "      Kill connections authenticated by <username>.",
+    "    * SKIPME (YES|NO)",
+    "      Skip killing current connection (default: yes).",
+    "    * ID <client-id>",
+    "      Kill connections by client id.",
+    "LIST [options ...]",
+    "    Return information about client connections. Options:",
+    "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+    "      Return clients of specified type.",
+    "UNPAUSE",
+    "    Stop the current client pause, resuming traffic.",
+    "PAUSE <timeout> [WRITE|ALL]",
+    "    Suspend all, or just write, clients for <timeout> milliseconds.",
+    "REPLY (ON|OFF|SKIP)",
+    "    Control the replies sent to the current connection.",
+    "SETNAME <name>",
+    "    Assign the name <name> to the current connection.",
+    "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+    "    Unblock the specified blocked client.",
+    "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+    "         [OPTIN] [OPTOUT] [NOLOOP]",
+    "    Control server assisted client side caching.",
+    "TRACKINFO",
+    "    Report tracking status for the current connection.",
+    "NO-EVICT (ON|OFF)",
+    "    Protect current client connection from eviction.",
+];

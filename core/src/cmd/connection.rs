@@ -1,0 +1,152 @@
+//! Connection commands: PING, ECHO, QUIT, RESET, HELLO, AUTH, SELECT.
+
+use crate::client::ReplyMode;
+use crate::command::Ctx;
+use crate::resp::parse_i64;
+use crate::server::REDIS_VERSION;
+
+/// Containers reached without a subcommand: arity checks make this unreachable, but answer as
+/// Redis would rather than assume.
+pub(crate) fn container(ctx: &mut Ctx) {
+    let name = ctx.arg_str(0).to_ascii_uppercase();
+    ctx.out
+        .err(&format!("unknown subcommand. Try {name} HELP."));
+}
+
+pub(crate) fn ping(ctx: &mut Ctx) {
+    match ctx.args.len() {
+        1 => ctx.out.simple("PONG"),
+        2 => ctx.out.bulk(&ctx.args[1]),
+        _ => ctx.out.err("wrong number of arguments for 'ping' command"),
+    }
+}
+
+pub(crate) fn echo(ctx: &mut Ctx) {
+    ctx.out.bulk(&ctx.args[1]);
+}
+
+pub(crate) fn quit(ctx: &mut Ctx) {
+    ctx.out.ok();
+    ctx.client().closing = true;
+}
+
+pub(crate) fn reset(ctx: &mut Ctx) {
+    let needs_auth = !ctx.srv.cfg.requirepass.is_empty();
+    let c = ctx.client();
+    c.db = 0;
+    c.name.clear();
+    c.reply_mode = ReplyMode::On;
+    c.no_evict = false;
+    c.no_touch = false;
+    c.authenticated = !needs_auth;
+    ctx.out.resp3 = false;
+    ctx.out.simple("RESET");
+}
+
+/// Checks `user`/`pass` against the default user: `requirepass`, or no password at all.
+fn credentials_ok(ctx: &Ctx, user: &[u8], pass: &[u8]) -> bool {
+    let required = ctx.srv.cfg.requirepass.as_bytes();
+    user == b"default" && (required.is_empty() || required == pass)
+}
+
+const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
+
+pub(crate) fn auth(ctx: &mut Ctx) {
+    let (user, pass) = match ctx.args.len() {
+        2 => {
+            if ctx.srv.cfg.requirepass.is_empty() {
+                return ctx.out.err("AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?");
+            }
+            (&b"default"[..], &ctx.args[1][..])
+        }
+        3 => (&ctx.args[1][..], &ctx.args[2][..]),
+        _ => return ctx.syntax_error(),
+    };
+    if credentials_ok(ctx, user, pass) {
+        ctx.client().authenticated = true;
+        ctx.out.ok();
+    } else {
+        ctx.out.error(WRONGPASS);
+    }
+}
+
+pub(crate) fn hello(ctx: &mut Ctx) {
+    let mut ver = None;
+    if ctx.args.len() >= 2 {
+        match parse_i64(&ctx.args[1]) {
+            None => {
+                return ctx
+                    .out
+                    .err("Protocol version is not an integer or out of range")
+            }
+            Some(v) if !(2..=3).contains(&v) => {
+                return ctx.out.error("NOPROTO unsupported protocol version")
+            }
+            Some(v) => ver = Some(v),
+        }
+    }
+    let mut creds = None;
+    let mut name = None;
+    let mut j = 2;
+    while j < ctx.args.len() {
+        let more = ctx.args.len() - 1 - j;
+        let opt = &ctx.args[j];
+        if opt.eq_ignore_ascii_case(b"AUTH") && more >= 2 {
+            creds = Some((j + 1, j + 2));
+            j += 3;
+        } else if opt.eq_ignore_ascii_case(b"SETNAME") && more >= 1 {
+            name = Some(j + 1);
+            j += 2;
+        } else {
+            let msg = format!("Syntax error in HELLO option '{}'", ctx.arg_str(j));
+            return ctx.out.err(&msg);
+        }
+    }
+    if let Some((u, p)) = creds {
+        if !credentials_ok(ctx, &ctx.args[u], &ctx.args[p]) {
+            return ctx.out.error(WRONGPASS);
+        }
+        ctx.client().authenticated = true;
+    }
+    if !ctx.client().authenticated {
+        return ctx.out.error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
+    }
+    if let Some(i) = name {
+        let args = ctx.args;
+        if !super::client::set_name(ctx, &args[i]) {
+            return;
+        }
+    }
+    if let Some(v) = ver {
+        ctx.out.resp3 = v == 3;
+    }
+    let id = ctx.id as i64;
+    let proto = if ctx.out.resp3 { 3 } else { 2 };
+    ctx.out.map(7);
+    ctx.out.bulk_str("server");
+    ctx.out.bulk_str("redis");
+    ctx.out.bulk_str("version");
+    ctx.out.bulk_str(REDIS_VERSION);
+    ctx.out.bulk_str("proto");
+    ctx.out.int(proto);
+    ctx.out.bulk_str("id");
+    ctx.out.int(id);
+    ctx.out.bulk_str("mode");
+    ctx.out.bulk_str("standalone");
+    ctx.out.bulk_str("role");
+    ctx.out.bulk_str("master");
+    ctx.out.bulk_str("modules");
+    ctx.out.array(0);
+}
+
+pub(crate) fn select(ctx: &mut Ctx) {
+    let idx = match parse_i64(&ctx.args[1]) {
+        Some(i) if i32::try_from(i).is_ok() => i,
+        _ => return ctx.out.err("value is not an integer or out of range"),
+    };
+    if idx < 0 || idx >= ctx.srv.dbs.len() as i64 {
+        return ctx.out.err("DB index is out of range");
+    }
+    ctx.client().db = idx as usize;
+    ctx.out.ok();
+}

@@ -1,0 +1,25 @@
+//! Command implementations, one file per family as in Redis' `t_*.c`.
+
+pub(crate) mod client;
+pub(crate) mod command;
+pub(crate) mod config;
+pub(crate) mod connection;
+pub(crate) mod keys;
+pub(crate) mod server;
+pub(crate) mod strings;
+
+use crate::command::Ctx;
+
+/// `HELP` replies: the command name's header line, the lines, and Redis' closing `HELP` line.
+pub(crate) fn help_reply(ctx: &mut Ctx, container: &str, lines: &[&str]) {
+    let mut all = vec![format!(
+        "{container} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
+    )];
+    all.extend(lines.iter().map(|l| l.to_string()));
+    all.push("HELP".into());
+    all.push("    Print this help.".into());
+    ctx.out.array(all.len());
+    for l in &all {
+        ctx.out.simple(l);
+    }
+}

@@ -1,0 +1,138 @@
+//! Server commands: DBSIZE, TIME, INFO, SHUTDOWN.
+
+use std::fmt::Write;
+
+use crate::command::Ctx;
+use crate::config::LogLevel;
+use crate::server::{Server, REDIS_VERSION};
+
+pub(crate) fn dbsize(ctx: &mut Ctx) {
+    let db = ctx.client().db;
+    ctx.out.int(ctx.srv.dbs[db].len() as i64);
+}
+
+pub(crate) fn time(ctx: &mut Ctx) {
+    let ms = ctx.srv.clock.unix_ms();
+    ctx.out.array(2);
+    ctx.out.bulk_str(&(ms / 1000).to_string());
+    ctx.out.bulk_str(&((ms % 1000) * 1000).to_string());
+}
+
+const SECTIONS: &[(&str, fn(&Server, &mut String))] = &[
+    ("server", info_server),
+    ("clients", info_clients),
+    ("stats", info_stats),
+    ("keyspace", info_keyspace),
+];
+
+pub(crate) fn info(ctx: &mut Ctx) {
+    let wanted: Vec<String> = ctx.args[1..]
+        .iter()
+        .map(|a| String::from_utf8_lossy(a).to_ascii_lowercase())
+        .collect();
+    let all = wanted.is_empty()
+        || wanted
+            .iter()
+            .any(|w| w == "all" || w == "everything" || w == "default");
+    let mut text = String::new();
+    for (name, section) in SECTIONS {
+        if all || wanted.iter().any(|w| w == name) {
+            if !text.is_empty() {
+                text.push_str("\r\n");
+            }
+            section(ctx.srv, &mut text);
+        }
+    }
+    ctx.out.verbatim(&text);
+}
+
+fn info_server(s: &Server, out: &mut String) {
+    let uptime = s.clock.uptime_us() / 1_000_000;
+    let c = &s.cfg;
+    let _ = write!(
+        out,
+        "# Server\r\nredis_version:{REDIS_VERSION}\r\nredis_git_sha1:00000000\r\nredis_git_dirty:0\r\n\
+         redis_build_id:0\r\nredis_mode:standalone\r\nos:{}\r\narch_bits:{}\r\n\
+         monotonic_clock:POSIX clock_gettime\r\nmultiplexing_api:epoll\r\natomicvar_api:c11-builtin\r\n\
+         gcc_version:0.0.0\r\nprocess_id:{}\r\nprocess_supervised:no\r\nrun_id:{}\r\ntcp_port:{}\r\n\
+         server_time_usec:{}\r\nuptime_in_seconds:{}\r\nuptime_in_days:{}\r\nhz:{}\r\nconfigured_hz:{}\r\n\
+         lru_clock:{}\r\nexecutable:{}\r\nconfig_file:{}\r\nio_threads_active:{}\r\nferrous_version:{}\r\n",
+        s.env.os,
+        s.env.arch_bits,
+        s.env.pid,
+        s.run_id,
+        c.port,
+        s.clock.unix_ms() * 1000,
+        uptime,
+        uptime / 86400,
+        c.hz,
+        c.hz,
+        (s.clock.unix_ms() / 1000) & ((1 << 24) - 1),
+        s.env.executable,
+        s.env.config_file,
+        i32::from(c.io_threads > 1),
+        env!("CARGO_PKG_VERSION"),
+    );
+}
+
+fn info_clients(s: &Server, out: &mut String) {
+    let _ = write!(
+        out,
+        "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\n\
+         client_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:0\r\n\
+         tracking_clients:0\r\nclients_in_timeout_table:0\r\n",
+        s.clients.len(),
+        s.cfg.maxclients,
+    );
+}
+
+fn info_stats(s: &Server, out: &mut String) {
+    let st = &s.stats;
+    let _ = write!(
+        out,
+        "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\n\
+         total_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\n",
+        st.connections_received,
+        st.commands_processed,
+        st.net_input_bytes,
+        st.net_output_bytes,
+        st.rejected_connections,
+    );
+}
+
+fn info_keyspace(s: &Server, out: &mut String) {
+    out.push_str("# Keyspace\r\n");
+    for (i, db) in s.dbs.iter().enumerate() {
+        if !db.is_empty() {
+            let _ = write!(out, "db{i}:keys={},expires=0,avg_ttl=0\r\n", db.len());
+        }
+    }
+}
+
+pub(crate) fn shutdown(ctx: &mut Ctx) {
+    let (mut save, mut nosave, mut abort) = (false, false, false);
+    for a in &ctx.args[1..] {
+        match String::from_utf8_lossy(a).to_ascii_lowercase().as_str() {
+            "save" => save = true,
+            "nosave" => nosave = true,
+            "now" | "force" => {}
+            "abort" => abort = true,
+            _ => return ctx.syntax_error(),
+        }
+    }
+    if (save && nosave) || (abort && ctx.args.len() > 2) {
+        return ctx.syntax_error();
+    }
+    if abort {
+        return ctx.out.err("No shutdown in progress.");
+    }
+    if save {
+        // No persistence exists yet: refuse rather than exit without the save that was asked for.
+        ctx.srv.log(
+            LogLevel::Warning,
+            "Error trying to save the DB, can't exit.",
+        );
+        return ctx.out.err("Errors trying to SHUTDOWN. Check logs.");
+    }
+    ctx.srv.shutdown();
+}

@@ -1,0 +1,370 @@
+//! The command table as data, and dispatch: lookup, arity and auth checks, reply modes. The same
+//! table answers `COMMAND`, `COMMAND INFO|DOCS|LIST|GETKEYS|COUNT`.
+
+mod table;
+
+use crate::client::{Client, ClientId, ReplyMode};
+use crate::hash::{new_map, KeyedState, Map};
+use crate::resp::Reply;
+use crate::server::Server;
+
+pub use table::COMMANDS;
+
+/// Command flags, as `COMMAND INFO` names them.
+pub mod flags {
+    pub const WRITE: u32 = 1 << 0;
+    pub const READONLY: u32 = 1 << 1;
+    pub const DENYOOM: u32 = 1 << 2;
+    pub const ADMIN: u32 = 1 << 3;
+    pub const PUBSUB: u32 = 1 << 4;
+    pub const NOSCRIPT: u32 = 1 << 5;
+    pub const BLOCKING: u32 = 1 << 6;
+    pub const LOADING: u32 = 1 << 7;
+    pub const STALE: u32 = 1 << 8;
+    pub const SKIP_MONITOR: u32 = 1 << 9;
+    pub const SKIP_SLOWLOG: u32 = 1 << 10;
+    pub const ASKING: u32 = 1 << 11;
+    pub const FAST: u32 = 1 << 12;
+    pub const NO_AUTH: u32 = 1 << 13;
+    pub const MAY_REPLICATE: u32 = 1 << 14;
+    pub const SENTINEL: u32 = 1 << 15;
+    pub const NO_MANDATORY_KEYS: u32 = 1 << 16;
+    pub const PROTECTED: u32 = 1 << 17;
+    pub const NO_ASYNC_LOADING: u32 = 1 << 18;
+    pub const NO_MULTI: u32 = 1 << 19;
+    pub const MOVABLE_KEYS: u32 = 1 << 20;
+    pub const ALLOW_BUSY: u32 = 1 << 21;
+
+    /// Names in the order Redis lists them.
+    pub const NAMES: &[(u32, &str)] = &[
+        (WRITE, "write"),
+        (READONLY, "readonly"),
+        (DENYOOM, "denyoom"),
+        (ADMIN, "admin"),
+        (PUBSUB, "pubsub"),
+        (NOSCRIPT, "noscript"),
+        (BLOCKING, "blocking"),
+        (LOADING, "loading"),
+        (STALE, "stale"),
+        (SKIP_MONITOR, "skip_monitor"),
+        (SKIP_SLOWLOG, "skip_slowlog"),
+        (ASKING, "asking"),
+        (FAST, "fast"),
+        (NO_AUTH, "no_auth"),
+        (MAY_REPLICATE, "may_replicate"),
+        (NO_MANDATORY_KEYS, "no_mandatory_keys"),
+        (NO_ASYNC_LOADING, "no_async_loading"),
+        (NO_MULTI, "no_multi"),
+        (MOVABLE_KEYS, "movablekeys"),
+        (ALLOW_BUSY, "allow_busy"),
+    ];
+}
+
+/// ACL categories, in Redis' order.
+pub mod acl {
+    pub const KEYSPACE: u32 = 1 << 0;
+    pub const READ: u32 = 1 << 1;
+    pub const WRITE: u32 = 1 << 2;
+    pub const SET: u32 = 1 << 3;
+    pub const SORTEDSET: u32 = 1 << 4;
+    pub const LIST: u32 = 1 << 5;
+    pub const HASH: u32 = 1 << 6;
+    pub const STRING: u32 = 1 << 7;
+    pub const BITMAP: u32 = 1 << 8;
+    pub const HYPERLOGLOG: u32 = 1 << 9;
+    pub const GEO: u32 = 1 << 10;
+    pub const STREAM: u32 = 1 << 11;
+    pub const PUBSUB: u32 = 1 << 12;
+    pub const ADMIN: u32 = 1 << 13;
+    pub const FAST: u32 = 1 << 14;
+    pub const SLOW: u32 = 1 << 15;
+    pub const BLOCKING: u32 = 1 << 16;
+    pub const DANGEROUS: u32 = 1 << 17;
+    pub const CONNECTION: u32 = 1 << 18;
+    pub const TRANSACTION: u32 = 1 << 19;
+    pub const SCRIPTING: u32 = 1 << 20;
+
+    pub const NAMES: &[&str] = &[
+        "keyspace",
+        "read",
+        "write",
+        "set",
+        "sortedset",
+        "list",
+        "hash",
+        "string",
+        "bitmap",
+        "hyperloglog",
+        "geo",
+        "stream",
+        "pubsub",
+        "admin",
+        "fast",
+        "slow",
+        "blocking",
+        "dangerous",
+        "connection",
+        "transaction",
+        "scripting",
+    ];
+}
+
+/// What a command handler gets: the server, who is calling, the arguments, and where to reply.
+pub(crate) struct Ctx<'a> {
+    pub srv: &'a mut Server,
+    pub id: ClientId,
+    pub args: &'a [Vec<u8>],
+    pub out: &'a mut Reply,
+}
+
+impl Ctx<'_> {
+    /// The calling client. It stays in the table while its command runs (closing it only marks
+    /// it), so the lookup cannot fail.
+    pub fn client(&mut self) -> &mut Client {
+        self.srv
+            .clients
+            .get_mut(&self.id)
+            .expect("the running client is never removed mid-command")
+    }
+
+    pub fn arg_str(&self, i: usize) -> String {
+        String::from_utf8_lossy(&self.args[i]).into_owned()
+    }
+
+    pub fn syntax_error(&mut self) {
+        self.out.err("syntax error");
+    }
+}
+
+pub(crate) type Handler = fn(&mut Ctx);
+
+/// One command or subcommand.
+pub struct CommandSpec {
+    /// Lowercase; subcommands are `container|sub`.
+    pub name: &'static str,
+    /// Redis' arity: N exactly, -N at least N.
+    pub arity: i32,
+    pub flags: u32,
+    pub acl: u32,
+    pub first_key: i32,
+    pub last_key: i32,
+    pub step: i32,
+    /// Key-spec flags (`RW`, `access`, ...), when the command takes keys.
+    pub key_flags: &'static [&'static str],
+    pub tips: &'static [&'static str],
+    pub group: &'static str,
+    pub since: &'static str,
+    pub summary: &'static str,
+    pub complexity: &'static str,
+    pub(crate) handler: Handler,
+    pub subcommands: &'static [CommandSpec],
+}
+
+impl CommandSpec {
+    /// ACL categories including the ones Redis derives from the flags.
+    pub fn acl_categories(&self) -> u32 {
+        let mut c = self.acl;
+        if self.flags & flags::WRITE != 0 {
+            c |= acl::WRITE;
+        }
+        if self.flags & flags::READONLY != 0 && c & acl::SCRIPTING == 0 {
+            c |= acl::READ;
+        }
+        if self.flags & flags::ADMIN != 0 {
+            c |= acl::ADMIN | acl::DANGEROUS;
+        }
+        if self.flags & flags::PUBSUB != 0 {
+            c |= acl::PUBSUB;
+        }
+        if self.flags & flags::FAST != 0 {
+            c |= acl::FAST;
+        }
+        if self.flags & flags::BLOCKING != 0 {
+            c |= acl::BLOCKING;
+        }
+        if c & acl::FAST == 0 {
+            c |= acl::SLOW;
+        }
+        c
+    }
+
+    /// Key positions in `args` per first/last/step.
+    pub fn key_positions(&self, argc: usize) -> Vec<usize> {
+        if self.first_key <= 0 {
+            return Vec::new();
+        }
+        let last = if self.last_key < 0 {
+            argc as i32 + self.last_key
+        } else {
+            self.last_key
+        };
+        let mut keys = Vec::new();
+        let mut i = self.first_key;
+        while i <= last && (i as usize) < argc {
+            keys.push(i as usize);
+            i += self.step.max(1);
+        }
+        keys
+    }
+
+    pub fn arity_ok(&self, argc: usize) -> bool {
+        let argc = argc as i32;
+        if self.arity >= 0 {
+            argc == self.arity
+        } else {
+            argc >= -self.arity
+        }
+    }
+
+    pub fn is_container(&self) -> bool {
+        !self.subcommands.is_empty()
+    }
+}
+
+/// Name lookup over [`COMMANDS`].
+pub struct CommandTable {
+    by_name: Map<Vec<u8>, &'static CommandSpec>,
+}
+
+impl CommandTable {
+    pub fn new(hasher: KeyedState) -> CommandTable {
+        let mut by_name = new_map(hasher);
+        for c in COMMANDS {
+            by_name.insert(c.name.as_bytes().to_vec(), c);
+        }
+        CommandTable { by_name }
+    }
+
+    /// The top-level command named `name`, any case.
+    pub fn get(&self, name: &[u8]) -> Option<&'static CommandSpec> {
+        let mut buf = [0u8; 32];
+        if name.len() > buf.len() {
+            return None;
+        }
+        let lower = &mut buf[..name.len()];
+        lower.copy_from_slice(name);
+        lower.make_ascii_lowercase();
+        self.by_name.get(&lower[..]).copied()
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_name.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_name.is_empty()
+    }
+}
+
+/// The subcommand `sub` of `container`, any case.
+pub fn find_subcommand(
+    container: &'static CommandSpec,
+    sub: &[u8],
+) -> Option<&'static CommandSpec> {
+    container.subcommands.iter().find(|s| {
+        let short = s.name.rsplit('|').next().unwrap_or(s.name);
+        short.as_bytes().eq_ignore_ascii_case(sub)
+    })
+}
+
+/// Resolves `args` to a command or subcommand: Redis' `lookupCommand`.
+pub fn lookup(table: &CommandTable, args: &[Vec<u8>]) -> Lookup {
+    let Some(cmd) = table.get(&args[0]) else {
+        return Lookup::Unknown;
+    };
+    if !cmd.is_container() || args.len() < 2 {
+        return Lookup::Found(cmd);
+    }
+    match find_subcommand(cmd, &args[1]) {
+        Some(sub) => Lookup::Found(sub),
+        None => Lookup::UnknownSubcommand(cmd),
+    }
+}
+
+pub enum Lookup {
+    Found(&'static CommandSpec),
+    Unknown,
+    UnknownSubcommand(&'static CommandSpec),
+}
+
+/// Redis' unknown-command error: the name and up to 128 bytes of quoted arguments.
+pub fn unknown_command_error(args: &[Vec<u8>]) -> String {
+    let mut list = String::new();
+    for a in &args[1..] {
+        if list.len() >= 128 {
+            break;
+        }
+        let room = 128 - list.len();
+        list.push('\'');
+        list.push_str(&c_str(a, room));
+        list.push_str("' ");
+    }
+    format!(
+        "ERR unknown command '{}', with args beginning with: {}",
+        c_str(&args[0], 128),
+        list
+    )
+}
+
+/// A C string view of `b` as Redis' `%.Ns` prints it: cut at NUL and at `max` bytes.
+fn c_str(b: &[u8], max: usize) -> String {
+    let end = b.iter().position(|&c| c == 0).unwrap_or(b.len()).min(max);
+    String::from_utf8_lossy(&b[..end]).into_owned()
+}
+
+/// Runs one command for `id`: Redis' `processCommand` + `call`.
+pub(crate) fn execute(srv: &mut Server, id: ClientId, args: &[Vec<u8>]) {
+    let Some(client) = srv.clients.get_mut(&id) else {
+        return;
+    };
+    if client.reply_mode == ReplyMode::SkipNext {
+        client.reply_mode = ReplyMode::Skipping;
+    }
+    let muted_before = matches!(client.reply_mode, ReplyMode::Off | ReplyMode::Skipping);
+    let mut out = std::mem::take(&mut client.reply);
+    let mark = out.buf.len();
+
+    dispatch(srv, id, args, &mut out);
+
+    let Some(client) = srv.clients.get_mut(&id) else {
+        return;
+    };
+    if muted_before && client.reply_mode != ReplyMode::On {
+        out.buf.truncate(mark);
+    }
+    if client.reply_mode == ReplyMode::Skipping {
+        client.reply_mode = ReplyMode::On;
+    }
+    client.reply = out;
+}
+
+fn dispatch(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) {
+    let cmd = match lookup(&srv.commands, args) {
+        Lookup::Found(cmd) => cmd,
+        Lookup::Unknown => return out.error(&unknown_command_error(args)),
+        Lookup::UnknownSubcommand(container) => {
+            let msg = format!(
+                "ERR unknown subcommand '{}'. Try {} HELP.",
+                c_str(&args[1], 128),
+                container.name.to_ascii_uppercase()
+            );
+            return out.error(&msg);
+        }
+    };
+    if !cmd.arity_ok(args.len()) {
+        return out.error(&format!(
+            "ERR wrong number of arguments for '{}' command",
+            cmd.name
+        ));
+    }
+    let Some(client) = srv.clients.get_mut(&id) else {
+        return;
+    };
+    if !client.authenticated && cmd.flags & flags::NO_AUTH == 0 {
+        return out.error("NOAUTH Authentication required.");
+    }
+    client.last_cmd = cmd.name;
+    srv.stats.commands_processed += 1;
+    let mut ctx = Ctx { srv, id, args, out };
+    (cmd.handler)(&mut ctx);
+}

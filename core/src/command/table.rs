@@ -1,0 +1,222 @@
+//! Every command ferrous implements, as data (facts from Redis 7.0's command metadata). A
+//! command that is not here answers `ERR unknown command`.
+
+use super::acl::{CONNECTION, DANGEROUS, KEYSPACE, STRING};
+use super::flags::*;
+use super::{CommandSpec, Handler};
+use crate::cmd::{client, command, config, connection, keys, server, strings};
+
+const fn cmd(
+    name: &'static str,
+    arity: i32,
+    flags: u32,
+    acl: u32,
+    group: &'static str,
+    since: &'static str,
+    summary: &'static str,
+    complexity: &'static str,
+    handler: Handler,
+) -> CommandSpec {
+    CommandSpec {
+        name,
+        arity,
+        flags,
+        acl,
+        first_key: 0,
+        last_key: 0,
+        step: 0,
+        key_flags: &[],
+        tips: &[],
+        group,
+        since,
+        summary,
+        complexity,
+        handler,
+        subcommands: &[],
+    }
+}
+
+impl CommandSpec {
+    const fn keys(
+        mut self,
+        first: i32,
+        last: i32,
+        step: i32,
+        key_flags: &'static [&'static str],
+    ) -> Self {
+        self.first_key = first;
+        self.last_key = last;
+        self.step = step;
+        self.key_flags = key_flags;
+        self
+    }
+
+    const fn tips(mut self, tips: &'static [&'static str]) -> Self {
+        self.tips = tips;
+        self
+    }
+
+    const fn subs(mut self, subcommands: &'static [CommandSpec]) -> Self {
+        self.subcommands = subcommands;
+        self
+    }
+}
+
+const NONDET: &[&str] = &["nondeterministic_output"];
+const CONN: &str = "connection";
+const SERVER: &str = "server";
+
+static CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
+    cmd("client|getname", 2, NOSCRIPT | LOADING | STALE, CONNECTION, CONN, "2.6.9", "Get the current connection name", "O(1)", client::getname),
+    cmd("client|help", 2, LOADING | STALE, CONNECTION, CONN, "5.0.0", "Show helpful text about the different subcommands", "O(1)", client::help),
+    cmd("client|id", 2, NOSCRIPT | LOADING | STALE, CONNECTION, CONN, "5.0.0", "Returns the client ID for the current connection", "O(1)", client::id),
+    cmd("client|info", 2, NOSCRIPT | LOADING | STALE, CONNECTION, CONN, "6.2.0", "Returns information about the current client connection.", "O(1)", client::info).tips(NONDET),
+    cmd("client|kill", -3, ADMIN | NOSCRIPT | LOADING | STALE, CONNECTION, CONN, "2.4.0", "Kill the connection of a client", "O(N) where N is the number of client connections", client::kill),
+    cmd("client|list", -2, ADMIN | NOSCRIPT | LOADING | STALE, CONNECTION, CONN, "2.4.0", "Get the list of client connections", "O(N) where N is the number of client connections", client::list).tips(NONDET),
+    cmd("client|no-evict", 3, ADMIN | NOSCRIPT | LOADING | STALE, CONNECTION, CONN, "7.0.0", "Set client eviction mode for the current connection", "O(1)", client::no_evict),
+    cmd("client|no-touch", 3, NOSCRIPT | LOADING | STALE, CONNECTION, CONN, "7.2.0", "Controls whether commands sent by the client will alter the LRU/LFU of the keys they access.", "O(1)", client::no_touch),
+    cmd("client|reply", 3, NOSCRIPT | LOADING | STALE, CONNECTION, CONN, "3.2.0", "Instruct the server whether to reply to commands", "O(1)", client::reply),
+    cmd("client|setinfo", 4, NOSCRIPT | LOADING | STALE, CONNECTION, CONN, "7.2.0", "Set client or connection specific info", "O(1)", client::setinfo),
+    cmd("client|setname", 3, NOSCRIPT | LOADING | STALE, CONNECTION, CONN, "2.6.9", "Set the current connection name", "O(1)", client::setname),
+];
+
+static COMMAND_SUBCOMMANDS: &[CommandSpec] = &[
+    cmd(
+        "command|count",
+        2,
+        LOADING | STALE,
+        CONNECTION,
+        SERVER,
+        "2.8.13",
+        "Get total number of Redis commands",
+        "O(1)",
+        command::count,
+    ),
+    cmd(
+        "command|docs",
+        -2,
+        LOADING | STALE,
+        CONNECTION,
+        SERVER,
+        "7.0.0",
+        "Get array of specific Redis command documentation",
+        "O(N) where N is the number of commands to look up",
+        command::docs,
+    )
+    .tips(&["nondeterministic_output_order"]),
+    cmd(
+        "command|getkeys",
+        -3,
+        LOADING | STALE,
+        CONNECTION,
+        SERVER,
+        "2.8.13",
+        "Extract keys given a full Redis command",
+        "O(N) where N is the number of arguments to the command",
+        command::getkeys,
+    ),
+    cmd(
+        "command|getkeysandflags",
+        -3,
+        LOADING | STALE,
+        CONNECTION,
+        SERVER,
+        "7.0.0",
+        "Extract keys and access flags given a full Redis command",
+        "O(N) where N is the number of arguments to the command",
+        command::getkeysandflags,
+    ),
+    cmd(
+        "command|help",
+        2,
+        LOADING | STALE,
+        CONNECTION,
+        SERVER,
+        "5.0.0",
+        "Show helpful text about the different subcommands",
+        "O(1)",
+        command::help,
+    ),
+    cmd(
+        "command|info",
+        -2,
+        LOADING | STALE,
+        CONNECTION,
+        SERVER,
+        "2.8.13",
+        "Get array of specific Redis command details, or all when no argument is given.",
+        "O(N) where N is the number of commands to look up",
+        command::info,
+    )
+    .tips(&["nondeterministic_output_order"]),
+    cmd(
+        "command|list",
+        -2,
+        LOADING | STALE,
+        CONNECTION,
+        SERVER,
+        "7.0.0",
+        "Get an array of Redis command names",
+        "O(N) where N is the total number of Redis commands",
+        command::list,
+    )
+    .tips(&["nondeterministic_output_order"]),
+];
+
+static CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
+    cmd(
+        "config|get",
+        -3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        0,
+        SERVER,
+        "2.0.0",
+        "Get the values of configuration parameters",
+        "O(N) when N is the number of configuration parameters provided",
+        config::get,
+    ),
+    cmd(
+        "config|help",
+        2,
+        LOADING | STALE,
+        0,
+        SERVER,
+        "5.0.0",
+        "Show helpful text about the different subcommands",
+        "O(1)",
+        config::help,
+    ),
+    cmd(
+        "config|set",
+        -4,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        0,
+        SERVER,
+        "2.0.0",
+        "Set configuration parameters to the given values",
+        "O(N) when N is the number of configuration parameters provided",
+        config::set,
+    )
+    .tips(&["request_policy:all_nodes", "response_policy:all_succeeded"]),
+];
+
+pub static COMMANDS: &[CommandSpec] = &[
+    cmd("auth", -2, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SENTINEL | ALLOW_BUSY, CONNECTION, CONN, "1.0.0", "Authenticate to the server", "O(N) where N is the number of passwords defined for the user", connection::auth),
+    cmd("client", -2, SENTINEL, 0, CONN, "2.4.0", "A container for client connection commands", "Depends on subcommand.", connection::container).subs(CLIENT_SUBCOMMANDS),
+    cmd("command", -1, LOADING | STALE | SENTINEL, CONNECTION, SERVER, "2.8.13", "Get array of Redis command details", "O(N) where N is the total number of Redis commands", command::all).tips(&["nondeterministic_output_order"]).subs(COMMAND_SUBCOMMANDS),
+    cmd("config", -2, 0, 0, SERVER, "2.0.0", "A container for server configuration commands", "Depends on subcommand.", connection::container).subs(CONFIG_SUBCOMMANDS),
+    cmd("dbsize", 1, READONLY | FAST, KEYSPACE, SERVER, "1.0.0", "Return the number of keys in the selected database", "O(1)", server::dbsize).tips(&["request_policy:all_shards", "response_policy:agg_sum"]),
+    cmd("del", -2, WRITE, KEYSPACE, "generic", "1.0.0", "Delete a key", "O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).", keys::del).keys(1, -1, 1, &["RM", "delete"]).tips(&["request_policy:multi_shard", "response_policy:agg_sum"]),
+    cmd("echo", 2, FAST, CONNECTION, CONN, "1.0.0", "Echo the given string", "O(1)", connection::echo),
+    cmd("exists", -2, READONLY | FAST, KEYSPACE, "generic", "1.0.0", "Determine if a key exists", "O(N) where N is the number of keys to check.", keys::exists).keys(1, -1, 1, &["RO"]).tips(&["request_policy:multi_shard", "response_policy:agg_sum"]),
+    cmd("get", 2, READONLY | FAST, STRING, "string", "1.0.0", "Get the value of a key", "O(1)", strings::get).keys(1, 1, 1, &["RO", "access"]),
+    cmd("hello", -1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SENTINEL | ALLOW_BUSY, CONNECTION, CONN, "6.0.0", "Handshake with Redis", "O(1)", connection::hello),
+    cmd("info", -1, LOADING | STALE | SENTINEL, DANGEROUS, SERVER, "1.0.0", "Get information and statistics about the server", "O(1)", server::info).tips(&["nondeterministic_output", "request_policy:all_shards", "response_policy:special"]),
+    cmd("ping", -1, FAST | SENTINEL, CONNECTION, CONN, "1.0.0", "Ping the server", "O(1)", connection::ping).tips(&["request_policy:all_shards", "response_policy:all_succeeded"]),
+    cmd("quit", -1, ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, CONNECTION, CONN, "1.0.0", "Close the connection", "O(1)", connection::quit),
+    cmd("reset", 1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY, CONNECTION, CONN, "6.2.0", "Reset the connection", "O(1)", connection::reset),
+    cmd("select", 2, LOADING | STALE | FAST, CONNECTION, CONN, "1.0.0", "Change the selected database for the current connection", "O(1)", connection::select),
+    cmd("set", -3, WRITE | DENYOOM, STRING, "string", "1.0.0", "Set the string value of a key", "O(1)", strings::set).keys(1, 1, 1, &["RW", "access", "update", "variable_flags"]),
+    cmd("shutdown", -1, ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | SENTINEL | ALLOW_BUSY, 0, SERVER, "1.0.0", "Synchronously save the dataset to disk and then shut down the server", "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)", server::shutdown),
+    cmd("time", 1, LOADING | STALE | FAST, 0, SERVER, "2.6.0", "Return the current server time", "O(1)", server::time).tips(NONDET),
+];

@@ -1,0 +1,515 @@
+//! Configuration: Redis' directive names, redis.conf syntax, `CONFIG GET`/`CONFIG SET` rules.
+//! Pure: the backend reads the file and hands its text in.
+
+use crate::glob::glob_match;
+use crate::resp::{parse_i64, split_args};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LogLevel {
+    Debug = 0,
+    Verbose = 1,
+    Notice = 2,
+    Warning = 3,
+}
+
+const LOGLEVELS: &[&str] = &["debug", "verbose", "notice", "warning"];
+const DEBUG_MODES: &[&str] = &["no", "yes", "local"];
+
+/// The server's configuration, with Redis' defaults.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub port: i64,
+    pub bind: Vec<String>,
+    pub protected_mode: bool,
+    pub requirepass: String,
+    pub databases: i64,
+    pub maxclients: i64,
+    pub timeout: i64,
+    pub tcp_keepalive: i64,
+    pub io_threads: i64,
+    loglevel: usize,
+    pub logfile: String,
+    pub dir: String,
+    pub proto_max_bulk_len: i64,
+    pub client_query_buffer_limit: i64,
+    /// 0 no, 1 yes, 2 local (only from loopback clients).
+    pub enable_debug_command: usize,
+    pub hz: i64,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            port: 6379,
+            bind: vec!["*".into(), "-::*".into()],
+            protected_mode: true,
+            requirepass: String::new(),
+            databases: 16,
+            maxclients: 10000,
+            timeout: 0,
+            tcp_keepalive: 300,
+            io_threads: 1,
+            loglevel: LogLevel::Notice as usize,
+            logfile: String::new(),
+            dir: String::new(),
+            proto_max_bulk_len: 512 * 1024 * 1024,
+            client_query_buffer_limit: 1024 * 1024 * 1024,
+            enable_debug_command: 0,
+            hz: 10,
+        }
+    }
+}
+
+impl Config {
+    pub fn loglevel(&self) -> LogLevel {
+        [
+            LogLevel::Debug,
+            LogLevel::Verbose,
+            LogLevel::Notice,
+            LogLevel::Warning,
+        ][self.loglevel]
+    }
+}
+
+/// How a directive's value is parsed and shown.
+enum Field {
+    Int {
+        min: i64,
+        max: i64,
+        get: fn(&mut Config) -> &mut i64,
+    },
+    Memory {
+        min: i64,
+        max: i64,
+        get: fn(&mut Config) -> &mut i64,
+    },
+    Bool(fn(&mut Config) -> &mut bool),
+    Str(fn(&mut Config) -> &mut String),
+    Enum(&'static [&'static str], fn(&mut Config) -> &mut usize),
+    /// A list of words (bind).
+    Words(fn(&mut Config) -> &mut Vec<String>),
+}
+
+struct Directive {
+    name: &'static str,
+    /// Can `CONFIG SET` change it?
+    mutable: bool,
+    field: Field,
+}
+
+const INT_MAX: i64 = i32::MAX as i64;
+
+static DIRECTIVES: &[Directive] = &[
+    Directive {
+        name: "port",
+        mutable: true,
+        field: Field::Int {
+            min: 0,
+            max: 65535,
+            get: |c| &mut c.port,
+        },
+    },
+    Directive {
+        name: "bind",
+        mutable: true,
+        field: Field::Words(|c| &mut c.bind),
+    },
+    Directive {
+        name: "protected-mode",
+        mutable: true,
+        field: Field::Bool(|c| &mut c.protected_mode),
+    },
+    Directive {
+        name: "requirepass",
+        mutable: true,
+        field: Field::Str(|c| &mut c.requirepass),
+    },
+    Directive {
+        name: "databases",
+        mutable: false,
+        field: Field::Int {
+            min: 1,
+            max: INT_MAX,
+            get: |c| &mut c.databases,
+        },
+    },
+    Directive {
+        name: "maxclients",
+        mutable: true,
+        field: Field::Int {
+            min: 1,
+            max: INT_MAX,
+            get: |c| &mut c.maxclients,
+        },
+    },
+    Directive {
+        name: "timeout",
+        mutable: true,
+        field: Field::Int {
+            min: 0,
+            max: INT_MAX,
+            get: |c| &mut c.timeout,
+        },
+    },
+    Directive {
+        name: "tcp-keepalive",
+        mutable: true,
+        field: Field::Int {
+            min: 0,
+            max: INT_MAX,
+            get: |c| &mut c.tcp_keepalive,
+        },
+    },
+    Directive {
+        name: "io-threads",
+        mutable: false,
+        field: Field::Int {
+            min: 1,
+            max: 128,
+            get: |c| &mut c.io_threads,
+        },
+    },
+    Directive {
+        name: "loglevel",
+        mutable: true,
+        field: Field::Enum(LOGLEVELS, |c| &mut c.loglevel),
+    },
+    Directive {
+        name: "logfile",
+        mutable: false,
+        field: Field::Str(|c| &mut c.logfile),
+    },
+    Directive {
+        name: "dir",
+        mutable: true,
+        field: Field::Str(|c| &mut c.dir),
+    },
+    Directive {
+        name: "proto-max-bulk-len",
+        mutable: true,
+        field: Field::Memory {
+            min: 1024 * 1024,
+            max: i64::MAX,
+            get: |c| &mut c.proto_max_bulk_len,
+        },
+    },
+    Directive {
+        name: "client-query-buffer-limit",
+        mutable: true,
+        field: Field::Memory {
+            min: 1024 * 1024,
+            max: i64::MAX,
+            get: |c| &mut c.client_query_buffer_limit,
+        },
+    },
+    Directive {
+        name: "enable-debug-command",
+        mutable: false,
+        field: Field::Enum(DEBUG_MODES, |c| &mut c.enable_debug_command),
+    },
+    Directive {
+        name: "hz",
+        mutable: true,
+        field: Field::Int {
+            min: 0,
+            max: INT_MAX,
+            get: |c| &mut c.hz,
+        },
+    },
+];
+
+fn find(name: &str) -> Option<&'static Directive> {
+    DIRECTIVES
+        .iter()
+        .find(|d| d.name.eq_ignore_ascii_case(name))
+}
+
+/// Parses a memory amount as Redis' `memtoull`: a number with an optional unit
+/// (b, k, kb, m, mb, g, gb; case-insensitive; k=1000, kb=1024).
+pub fn parse_memory(s: &str) -> Option<i64> {
+    let lower = s.to_ascii_lowercase();
+    let split = lower
+        .find(|c: char| !c.is_ascii_digit() && c != '-')
+        .unwrap_or(lower.len());
+    let (num, unit) = lower.split_at(split);
+    let mul: i64 = match unit {
+        "" | "b" => 1,
+        "k" => 1000,
+        "kb" => 1024,
+        "m" => 1000 * 1000,
+        "mb" => 1024 * 1024,
+        "g" => 1000 * 1000 * 1000,
+        "gb" => 1024 * 1024 * 1024,
+        _ => return None,
+    };
+    parse_i64(num.as_bytes())?.checked_mul(mul)
+}
+
+impl Directive {
+    /// Sets the value from its arguments; the error is Redis' reason text.
+    fn set(&self, cfg: &mut Config, args: &[String]) -> Result<(), String> {
+        if let Field::Words(get) = self.field {
+            *get(cfg) = args.to_vec();
+            return Ok(());
+        }
+        let [v] = args else {
+            return Err("wrong number of arguments".into());
+        };
+        match self.field {
+            Field::Int { min, max, get } => {
+                let n =
+                    parse_i64(v.as_bytes()).ok_or("argument couldn't be parsed into an integer")?;
+                *get(cfg) = check_range(n, min, max)?;
+            }
+            Field::Memory { min, max, get } => {
+                let n = parse_memory(v).ok_or("argument must be a memory value")?;
+                *get(cfg) = check_range(n, min, max)?;
+            }
+            Field::Bool(get) => {
+                *get(cfg) = match v.to_ascii_lowercase().as_str() {
+                    "yes" => true,
+                    "no" => false,
+                    _ => return Err("argument must be 'yes' or 'no'".into()),
+                }
+            }
+            Field::Str(get) => *get(cfg) = v.clone(),
+            Field::Enum(names, get) => {
+                let i = names.iter().position(|n| n.eq_ignore_ascii_case(v));
+                *get(cfg) = i.ok_or_else(|| {
+                    format!(
+                        "argument(s) must be one of the following: {}",
+                        names.join(", ")
+                    )
+                })?;
+            }
+            Field::Words(_) => unreachable!("handled above"),
+        }
+        Ok(())
+    }
+
+    fn get(&self, cfg: &mut Config) -> String {
+        match self.field {
+            Field::Int { get, .. } | Field::Memory { get, .. } => get(cfg).to_string(),
+            Field::Bool(get) => if *get(cfg) { "yes" } else { "no" }.into(),
+            Field::Str(get) => get(cfg).clone(),
+            Field::Enum(names, get) => names[*get(cfg)].into(),
+            Field::Words(get) => get(cfg).join(" "),
+        }
+    }
+}
+
+fn check_range(n: i64, min: i64, max: i64) -> Result<i64, String> {
+    if n < min || n > max {
+        return Err(format!(
+            "argument must be between {min} and {max} inclusive"
+        ));
+    }
+    Ok(n)
+}
+
+/// A start-up configuration error, shown as Redis shows it before exiting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigFileError {
+    pub line_no: usize,
+    pub line: String,
+    pub reason: String,
+}
+
+impl ConfigFileError {
+    /// The text Redis prints on a bad configuration (to stderr) before exiting with status 1.
+    pub fn render(&self, version: &str) -> String {
+        format!(
+            "\n*** FATAL CONFIG FILE ERROR (Redis {version}) ***\nReading the configuration file, at line {}\n>>> '{}'\n{}\n",
+            self.line_no, self.line, self.reason
+        )
+    }
+}
+
+/// Turns command-line options (`--port 7000 --bind a b`) into config text, as Redis does: each
+/// `--name` starts a new line, the words after it are its arguments. A leading bare argument
+/// list without `--` is rejected by the caller.
+pub fn options_to_text(args: &[String]) -> String {
+    let mut text = String::new();
+    for a in args {
+        if let Some(name) = a.strip_prefix("--") {
+            if !text.is_empty() {
+                text.push('\n');
+            }
+            text.push_str(name);
+        } else {
+            text.push(' ');
+            text.push_str(&quote(a));
+        }
+    }
+    text.push('\n');
+    text
+}
+
+/// Quotes a word so that `split_args` reads it back unchanged.
+fn quote(s: &str) -> String {
+    let mut q = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '\\' => q.push_str("\\\\"),
+            '"' => q.push_str("\\\""),
+            '\n' => q.push_str("\\n"),
+            '\r' => q.push_str("\\r"),
+            '\t' => q.push_str("\\t"),
+            c => q.push(c),
+        }
+    }
+    q.push('"');
+    q
+}
+
+impl Config {
+    /// Applies config text (a file's contents followed by command-line options) on top of the
+    /// defaults, stopping at the first bad line.
+    pub fn from_text(text: &str) -> Result<Config, ConfigFileError> {
+        let mut cfg = Config::default();
+        for (i, raw) in text.lines().enumerate() {
+            let line = raw.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let fail = |reason: &str| ConfigFileError {
+                line_no: i + 1,
+                line: line.to_string(),
+                reason: reason.into(),
+            };
+            let words = split_args(line.as_bytes())
+                .ok_or_else(|| fail("Unbalanced quotes in configuration line"))?;
+            let words: Vec<String> = words
+                .into_iter()
+                .map(|w| String::from_utf8_lossy(&w).into_owned())
+                .collect();
+            let Some(d) = find(&words[0]) else {
+                return Err(fail("Bad directive or wrong number of arguments"));
+            };
+            if words.len() < 2 && !matches!(d.field, Field::Str(_)) {
+                return Err(fail("wrong number of arguments"));
+            }
+            let value: Vec<String> = if words.len() == 1 {
+                vec![String::new()]
+            } else {
+                words[1..].to_vec()
+            };
+            d.set(&mut cfg, &value).map_err(|r| fail(&r))?;
+        }
+        Ok(cfg)
+    }
+
+    /// `CONFIG GET`: name/value pairs for every directive matching any of the patterns.
+    pub fn get_matching(&mut self, patterns: &[&[u8]]) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        for d in DIRECTIVES {
+            if patterns
+                .iter()
+                .any(|p| glob_match(p, d.name.as_bytes(), true))
+            {
+                out.push((d.name, d.get(self)));
+            }
+        }
+        out
+    }
+
+    /// `CONFIG SET name value [name value ...]`: all or nothing. The error is Redis' full text.
+    pub fn set_many(&mut self, pairs: &[(String, String)]) -> Result<Vec<&'static str>, String> {
+        let mut next = self.clone();
+        let mut changed = Vec::new();
+        for (name, value) in pairs {
+            let Some(d) = find(name) else {
+                return Err(format!(
+                    "ERR Unknown option or number of arguments for CONFIG SET - '{name}'"
+                ));
+            };
+            if changed.contains(&d.name) {
+                return Err(format!("ERR CONFIG SET failed (possibly related to argument '{name}') - duplicate parameter"));
+            }
+            if !d.mutable {
+                return Err(format!(
+                    "ERR CONFIG SET failed (possibly related to argument '{name}') - can't set immutable config"
+                ));
+            }
+            let args: Vec<String> = if matches!(d.field, Field::Words(_)) {
+                value.split_whitespace().map(String::from).collect()
+            } else {
+                vec![value.clone()]
+            };
+            d.set(&mut next, &args).map_err(|r| {
+                format!("ERR CONFIG SET failed (possibly related to argument '{name}') - {r}")
+            })?;
+            changed.push(d.name);
+        }
+        *self = next;
+        Ok(changed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_text_overrides_defaults() {
+        let cfg = Config::from_text("# comment\nport 7000\nbind 127.0.0.1 ::1\nprotected-mode no\nrequirepass \"a b\"\nclient-query-buffer-limit 2mb\n").unwrap();
+        assert_eq!(cfg.port, 7000);
+        assert_eq!(cfg.bind, vec!["127.0.0.1", "::1"]);
+        assert!(!cfg.protected_mode);
+        assert_eq!(cfg.requirepass, "a b");
+        assert_eq!(cfg.client_query_buffer_limit, 2 * 1024 * 1024);
+    }
+
+    #[test]
+    fn bad_lines_name_line_and_reason() {
+        let e = Config::from_text("port 1\nfoo bar\n").unwrap_err();
+        assert_eq!((e.line_no, e.line.as_str()), (2, "foo bar"));
+        assert_eq!(e.reason, "Bad directive or wrong number of arguments");
+        let e = Config::from_text("port abc").unwrap_err();
+        assert_eq!(e.reason, "argument couldn't be parsed into an integer");
+        let e = Config::from_text("protected-mode maybe").unwrap_err();
+        assert_eq!(e.reason, "argument must be 'yes' or 'no'");
+    }
+
+    #[test]
+    fn command_line_options_become_config_lines() {
+        let args: Vec<String> = ["--port", "7001", "--bind", "a b", "c"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let cfg = Config::from_text(&options_to_text(&args)).unwrap();
+        assert_eq!(cfg.port, 7001);
+        assert_eq!(cfg.bind, vec!["a b", "c"]);
+    }
+
+    #[test]
+    fn config_set_is_all_or_nothing() {
+        let mut cfg = Config::default();
+        let err = cfg
+            .set_many(&[
+                ("timeout".into(), "5".into()),
+                ("maxclients".into(), "abc".into()),
+            ])
+            .unwrap_err();
+        assert_eq!(err, "ERR CONFIG SET failed (possibly related to argument 'maxclients') - argument couldn't be parsed into an integer");
+        assert_eq!(cfg.timeout, 0);
+        assert!(cfg
+            .set_many(&[("databases".into(), "4".into())])
+            .unwrap_err()
+            .contains("can't set immutable config"));
+        cfg.set_many(&[("TIMEOUT".into(), "5".into())]).unwrap();
+        assert_eq!(cfg.timeout, 5);
+        assert_eq!(
+            cfg.get_matching(&[b"time*"]),
+            vec![("timeout", "5".to_string())]
+        );
+    }
+
+    #[test]
+    fn memory_values_take_units() {
+        assert_eq!(parse_memory("1gb"), Some(1 << 30));
+        assert_eq!(parse_memory("100K"), Some(100_000));
+        assert_eq!(parse_memory("12"), Some(12));
+        assert_eq!(parse_memory("1xb"), None);
+    }
+}

@@ -1,0 +1,86 @@
+//! A tiny in-process driver: connect clients, send commands, read the raw reply bytes. Used by
+//! unit tests, the fuzz targets and anyone who wants the core without sockets.
+
+use crate::client::{ClientId, ConnInfo};
+use crate::config::Config;
+use crate::resp::{Args, ParseLimits, RequestParser};
+use crate::server::{Event, Output, Server, ServerEnv};
+use crate::time::Now;
+
+pub struct Harness {
+    pub srv: Server,
+    pub now: Now,
+    /// Outputs other than replies to the client being driven (logs, closes, exits).
+    pub other: Vec<Output>,
+}
+
+impl Harness {
+    pub fn new(cfg: Config) -> Harness {
+        let now = Now::new(1_700_000_000_000, 1_000_000);
+        Harness {
+            srv: Server::new(cfg, ServerEnv::default(), 42, now),
+            now,
+            other: Vec::new(),
+        }
+    }
+
+    pub fn connect(&mut self, id: ClientId, loopback: bool) -> Vec<u8> {
+        let conn = ConnInfo {
+            addr: format!(
+                "{}:{}",
+                if loopback { "127.0.0.1" } else { "10.0.0.9" },
+                40000 + id
+            ),
+            laddr: "127.0.0.1:6379".into(),
+            fd: id as i64 + 7,
+            loopback,
+        };
+        self.event(id, Event::Connected { client: id, conn })
+    }
+
+    /// Feeds an event and returns the bytes sent to `id` as a result.
+    pub fn event(&mut self, id: ClientId, ev: Event) -> Vec<u8> {
+        self.srv.handle(self.now, ev);
+        let mut bytes = Vec::new();
+        while let Some(o) = self.srv.poll_output() {
+            match o {
+                Output::Send { client, data } if client == id => bytes.extend(data),
+                other => self.other.push(other),
+            }
+        }
+        bytes
+    }
+
+    /// Sends one command given as words; returns the reply bytes as a lossy string.
+    pub fn cmd(&mut self, id: ClientId, words: &[&str]) -> String {
+        let args: Args = words.iter().map(|w| w.as_bytes().to_vec()).collect();
+        let out = self.event(
+            id,
+            Event::Commands {
+                client: id,
+                cmds: vec![args],
+            },
+        );
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    /// Sends raw protocol bytes through a parser, as a backend would.
+    pub fn raw(&mut self, id: ClientId, parser: &mut RequestParser, bytes: &[u8]) -> Vec<u8> {
+        parser.feed(bytes);
+        let limits: ParseLimits = self.srv.parse_limits(id);
+        let mut cmds = Vec::new();
+        let res = parser.parse_into(&limits, &mut cmds);
+        let mut out = self.event(id, Event::Commands { client: id, cmds });
+        if let Err(error) = res {
+            out.extend(self.event(id, Event::ProtocolError { client: id, error }));
+        }
+        out
+    }
+
+    /// Was `id` told to close?
+    pub fn closed(&self, id: ClientId) -> bool {
+        self.other
+            .iter()
+            .any(|o| *o == Output::Close { client: id })
+    }
+}

@@ -1,0 +1,22 @@
+//! ferrous-core: the whole behaviour of the server as a pure state machine. No I/O, no clock, no
+//! OS randomness, no threads: time and bytes come in as [`Event`]s, effects go out as
+//! [`Output`]s. The real backend (`ferrous-io-real`) and the simulator (`ferrous-io-sim`) drive
+//! the very same [`Server`].
+
+pub mod client;
+mod cmd;
+pub mod command;
+pub mod config;
+pub mod db;
+pub mod glob;
+pub mod harness;
+pub mod hash;
+pub mod resp;
+pub mod server;
+pub mod time;
+
+pub use client::{ClientId, ConnInfo};
+pub use config::{Config, LogLevel};
+pub use resp::{Args, ParseLimits, ProtocolError, RequestParser};
+pub use server::{Event, Output, Server, ServerEnv, Signal, REDIS_VERSION};
+pub use time::Now;

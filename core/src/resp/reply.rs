@@ -1,0 +1,254 @@
+//! The reply encoder. One writer serves RESP2 and RESP3: the types RESP2 lacks (maps, sets,
+//! nulls, doubles, booleans, verbatim strings, pushes) are written in their RESP2 shapes.
+
+use std::io::Write;
+
+/// Replies for one client, appended to a byte buffer in the client's protocol.
+#[derive(Debug, Default)]
+pub struct Reply {
+    pub buf: Vec<u8>,
+    pub resp3: bool,
+}
+
+impl Reply {
+    pub fn new(resp3: bool) -> Reply {
+        Reply {
+            buf: Vec::new(),
+            resp3,
+        }
+    }
+
+    fn line(&mut self, prefix: u8, body: &[u8]) {
+        self.buf.push(prefix);
+        self.buf.extend_from_slice(body);
+        self.buf.extend_from_slice(b"\r\n");
+    }
+
+    fn len_line(&mut self, prefix: u8, n: i64) {
+        self.buf.push(prefix);
+        let mut b = itoa_buf(n);
+        self.buf.extend_from_slice(b.as_bytes());
+        b.clear();
+        self.buf.extend_from_slice(b"\r\n");
+    }
+
+    pub fn ok(&mut self) {
+        self.buf.extend_from_slice(b"+OK\r\n");
+    }
+
+    /// A status reply (`+text`). Line breaks would break the protocol, so they become spaces.
+    pub fn simple(&mut self, s: &str) {
+        self.line(b'+', sanitize(s.as_bytes()).as_ref());
+    }
+
+    /// An error reply; `msg` starts with its code (`ERR`, `WRONGTYPE`, ...) and has no `-`.
+    pub fn error(&mut self, msg: &str) {
+        self.line(b'-', sanitize(msg.as_bytes()).as_ref());
+    }
+
+    /// An error in Redis' most common form: `ERR <msg>`.
+    pub fn err(&mut self, msg: &str) {
+        self.buf.extend_from_slice(b"-ERR ");
+        self.buf
+            .extend_from_slice(sanitize(msg.as_bytes()).as_ref());
+        self.buf.extend_from_slice(b"\r\n");
+    }
+
+    pub fn int(&mut self, n: i64) {
+        self.len_line(b':', n);
+    }
+
+    pub fn bulk(&mut self, data: &[u8]) {
+        self.len_line(b'$', data.len() as i64);
+        self.buf.extend_from_slice(data);
+        self.buf.extend_from_slice(b"\r\n");
+    }
+
+    pub fn bulk_str(&mut self, s: &str) {
+        self.bulk(s.as_bytes());
+    }
+
+    /// The null bulk string (`$-1` in RESP2, `_` in RESP3).
+    pub fn null(&mut self) {
+        if self.resp3 {
+            self.buf.extend_from_slice(b"_\r\n");
+        } else {
+            self.buf.extend_from_slice(b"$-1\r\n");
+        }
+    }
+
+    /// The null array (`*-1` in RESP2, `_` in RESP3).
+    pub fn null_array(&mut self) {
+        if self.resp3 {
+            self.buf.extend_from_slice(b"_\r\n");
+        } else {
+            self.buf.extend_from_slice(b"*-1\r\n");
+        }
+    }
+
+    pub fn array(&mut self, n: usize) {
+        self.len_line(b'*', n as i64);
+    }
+
+    /// A map of `n` pairs: RESP2 sends a flat array of 2n elements.
+    pub fn map(&mut self, n: usize) {
+        if self.resp3 {
+            self.len_line(b'%', n as i64);
+        } else {
+            self.len_line(b'*', 2 * n as i64);
+        }
+    }
+
+    pub fn set(&mut self, n: usize) {
+        self.len_line(if self.resp3 { b'~' } else { b'*' }, n as i64);
+    }
+
+    /// An out-of-band push (RESP3 `>`); RESP2 clients see an array.
+    pub fn push(&mut self, n: usize) {
+        self.len_line(if self.resp3 { b'>' } else { b'*' }, n as i64);
+    }
+
+    pub fn bool(&mut self, b: bool) {
+        if self.resp3 {
+            self.buf
+                .extend_from_slice(if b { b"#t\r\n" } else { b"#f\r\n" });
+        } else {
+            self.int(i64::from(b));
+        }
+    }
+
+    /// A double: RESP3 `,`; RESP2 a bulk string formatted as Redis does (`%.17g`).
+    pub fn double(&mut self, d: f64) {
+        let s = format_double(d);
+        if self.resp3 {
+            self.line(b',', s.as_bytes());
+        } else {
+            self.bulk(s.as_bytes());
+        }
+    }
+
+    /// Verbatim text (RESP3 `=` with the `txt` format); RESP2 sends a bulk string.
+    pub fn verbatim(&mut self, text: &str) {
+        if self.resp3 {
+            self.len_line(b'=', text.len() as i64 + 4);
+            self.buf.extend_from_slice(b"txt:");
+            self.buf.extend_from_slice(text.as_bytes());
+            self.buf.extend_from_slice(b"\r\n");
+        } else {
+            self.bulk(text.as_bytes());
+        }
+    }
+
+    /// A list of status lines, as HELP replies are.
+    pub fn status_lines(&mut self, lines: &[&str]) {
+        self.array(lines.len());
+        for l in lines {
+            self.simple(l);
+        }
+    }
+}
+
+fn sanitize(s: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if s.iter().any(|&c| c == b'\r' || c == b'\n') {
+        s.iter()
+            .map(|&c| if c == b'\r' || c == b'\n' { b' ' } else { c })
+            .collect::<Vec<u8>>()
+            .into()
+    } else {
+        s.into()
+    }
+}
+
+/// Formats an integer without allocating on the heap.
+fn itoa_buf(n: i64) -> SmallStr {
+    let mut s = SmallStr::default();
+    let _ = write!(s, "{n}");
+    s
+}
+
+#[derive(Default)]
+struct SmallStr {
+    bytes: [u8; 24],
+    len: usize,
+}
+
+impl SmallStr {
+    fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+}
+
+impl Write for SmallStr {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        let n = data.len().min(self.bytes.len() - self.len);
+        self.bytes[self.len..self.len + n].copy_from_slice(&data[..n]);
+        self.len += n;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Formats a double as Redis' replies do: `inf`, `-inf`, `nan`, integers without a fraction,
+/// otherwise the shortest representation that round-trips (Redis 7 uses `%.17g`, whose output
+/// parses back to the same value; the shortest round-trip form is what 7.0's fpconv produces).
+pub fn format_double(d: f64) -> String {
+    if d.is_nan() {
+        "nan".into()
+    } else if d.is_infinite() {
+        if d > 0.0 {
+            "inf".into()
+        } else {
+            "-inf".into()
+        }
+    } else if d == d.trunc() && d.abs() < 1e17 {
+        format!("{}", d as i64)
+    } else {
+        let s = format!("{d}");
+        if s.len() > 20 {
+            format!("{d:e}")
+        } else {
+            s
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enc(resp3: bool, f: impl FnOnce(&mut Reply)) -> String {
+        let mut r = Reply::new(resp3);
+        f(&mut r);
+        String::from_utf8(r.buf).unwrap()
+    }
+
+    #[test]
+    fn encodes_resp2_shapes() {
+        assert_eq!(enc(false, |r| r.ok()), "+OK\r\n");
+        assert_eq!(enc(false, |r| r.int(-5)), ":-5\r\n");
+        assert_eq!(enc(false, |r| r.bulk(b"ab")), "$2\r\nab\r\n");
+        assert_eq!(enc(false, |r| r.null()), "$-1\r\n");
+        assert_eq!(enc(false, |r| r.null_array()), "*-1\r\n");
+        assert_eq!(enc(false, |r| r.map(2)), "*4\r\n");
+        assert_eq!(enc(false, |r| r.set(2)), "*2\r\n");
+        assert_eq!(enc(false, |r| r.bool(true)), ":1\r\n");
+        assert_eq!(enc(false, |r| r.double(1.5)), "$3\r\n1.5\r\n");
+        assert_eq!(enc(false, |r| r.err("bad\r\nline")), "-ERR bad  line\r\n");
+    }
+
+    #[test]
+    fn encodes_resp3_shapes() {
+        assert_eq!(enc(true, |r| r.null()), "_\r\n");
+        assert_eq!(enc(true, |r| r.map(2)), "%2\r\n");
+        assert_eq!(enc(true, |r| r.set(1)), "~1\r\n");
+        assert_eq!(enc(true, |r| r.bool(false)), "#f\r\n");
+        assert_eq!(enc(true, |r| r.double(f64::INFINITY)), ",inf\r\n");
+        assert_eq!(enc(true, |r| r.verbatim("hi")), "=6\r\ntxt:hi\r\n");
+        assert_eq!(enc(true, |r| r.push(3)), ">3\r\n");
+    }
+}

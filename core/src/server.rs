@@ -1,0 +1,347 @@
+//! The state machine: events in, outputs out. Drivers (the real backend and the simulator) call
+//! [`Server::handle`] with the time and an [`Event`], then drain [`Server::poll_output`] and wake
+//! the server again at [`Server::next_deadline_us`].
+
+use std::collections::{BTreeMap, VecDeque};
+
+use rand_chacha::ChaCha8Rng;
+use rand_core::{RngCore, SeedableRng};
+
+use crate::client::{Client, ClientId, ConnInfo};
+use crate::command::{self, CommandTable};
+use crate::config::{Config, LogLevel};
+use crate::db::Db;
+use crate::hash::KeyedState;
+use crate::resp::{Args, ParseLimits, ProtocolError};
+use crate::time::{Clock, Now};
+
+/// What the driver tells the core.
+#[derive(Debug)]
+pub enum Event {
+    /// A connection was accepted; the driver chose its id.
+    Connected { client: ClientId, conn: ConnInfo },
+    /// Whole commands parsed from a connection, in arrival order.
+    Commands { client: ClientId, cmds: Vec<Args> },
+    /// The connection's byte stream broke the protocol (after any commands already delivered).
+    ProtocolError {
+        client: ClientId,
+        error: ProtocolError,
+    },
+    /// The peer went away (or the driver closed the connection).
+    Disconnected { client: ClientId },
+    /// The deadline from [`Server::next_deadline_us`] has passed.
+    Tick,
+    /// The process received a termination signal.
+    Signal(Signal),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signal {
+    Terminate,
+    Interrupt,
+}
+
+/// What the core asks the driver to do, in order.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Output {
+    /// Write these bytes to the client.
+    Send { client: ClientId, data: Vec<u8> },
+    /// Close the connection once everything sent to it so far has been written.
+    Close { client: ClientId },
+    /// A log line (already filtered by `loglevel`).
+    Log { level: LogLevel, text: String },
+    /// Listen on these addresses and port instead of the current ones (CONFIG SET bind/port).
+    Listen { bind: Vec<String>, port: u16 },
+    /// Stop serving and exit the process with this status.
+    Exit { code: i32 },
+}
+
+/// Facts about the process the core cannot find out itself; shown by INFO.
+#[derive(Clone, Debug, Default)]
+pub struct ServerEnv {
+    pub pid: u32,
+    pub executable: String,
+    pub config_file: String,
+    pub os: String,
+    pub arch_bits: u32,
+}
+
+/// Counters for INFO stats.
+#[derive(Clone, Debug, Default)]
+pub struct Stats {
+    pub connections_received: u64,
+    pub commands_processed: u64,
+    pub rejected_connections: u64,
+    pub net_input_bytes: u64,
+    pub net_output_bytes: u64,
+}
+
+pub struct Server {
+    pub(crate) cfg: Config,
+    pub(crate) env: ServerEnv,
+    pub(crate) clock: Clock,
+    pub(crate) rng: ChaCha8Rng,
+    pub(crate) run_id: String,
+    pub(crate) dbs: Vec<Db>,
+    pub(crate) clients: BTreeMap<ClientId, Client>,
+    pub(crate) commands: CommandTable,
+    pub(crate) stats: Stats,
+    outputs: VecDeque<Output>,
+    /// Clients whose reply buffers hold bytes not yet turned into `Output::Send`.
+    dirty: Vec<ClientId>,
+    next_cron_us: u64,
+    pub(crate) shutting_down: bool,
+}
+
+pub const REDIS_VERSION: &str = "7.0.15";
+
+impl Server {
+    /// A server with `cfg`, seeded with `seed` (OS randomness in production, the test seed in
+    /// simulation), started at `now`.
+    pub fn new(cfg: Config, env: ServerEnv, seed: u64, now: Now) -> Server {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let hasher = KeyedState::new(rng.next_u64(), rng.next_u64());
+        let run_id = (0..40)
+            .map(|_| char::from(b"0123456789abcdef"[(rng.next_u32() % 16) as usize]))
+            .collect();
+        let dbs = (0..cfg.databases).map(|_| Db::new(hasher)).collect();
+        let mut srv = Server {
+            cfg,
+            env,
+            clock: Clock::new(now),
+            rng,
+            run_id,
+            dbs,
+            clients: BTreeMap::new(),
+            commands: CommandTable::new(hasher),
+            stats: Stats::default(),
+            outputs: VecDeque::new(),
+            dirty: Vec::new(),
+            next_cron_us: now.mono_us,
+            shutting_down: false,
+        };
+        srv.schedule_cron();
+        srv
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// The limits the driver's parser must apply to `client` (they depend on its auth state).
+    pub fn parse_limits(&self, client: ClientId) -> ParseLimits {
+        ParseLimits {
+            max_bulk_len: self.cfg.proto_max_bulk_len,
+            max_query_buffer: self.cfg.client_query_buffer_limit as usize,
+            auth_required: self.clients.get(&client).is_some_and(|c| !c.authenticated),
+        }
+    }
+
+    /// Monotonic time (µs) at which the driver must deliver [`Event::Tick`].
+    pub fn next_deadline_us(&self) -> u64 {
+        self.next_cron_us
+    }
+
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.outputs.pop_front()
+    }
+
+    /// Feeds one event at time `now`.
+    pub fn handle(&mut self, now: Now, event: Event) {
+        self.clock.update(now);
+        match event {
+            Event::Connected { client, conn } => self.on_connect(client, conn),
+            Event::Commands { client, cmds } => self.on_commands(client, cmds),
+            Event::ProtocolError { client, error } => self.on_protocol_error(client, error),
+            Event::Disconnected { client } => self.unlink_client(client),
+            Event::Tick => self.cron(),
+            Event::Signal(sig) => self.on_signal(sig),
+        }
+        self.flush_replies();
+    }
+
+    pub(crate) fn log(&mut self, level: LogLevel, text: impl Into<String>) {
+        if level >= self.cfg.loglevel() {
+            self.outputs.push_back(Output::Log {
+                level,
+                text: text.into(),
+            });
+        }
+    }
+
+    pub(crate) fn push_output(&mut self, out: Output) {
+        self.outputs.push_back(out);
+    }
+
+    fn flush_replies(&mut self) {
+        for id in std::mem::take(&mut self.dirty) {
+            self.flush_client(id);
+        }
+    }
+
+    fn flush_client(&mut self, id: ClientId) {
+        if let Some(c) = self.clients.get_mut(&id) {
+            if !c.reply.buf.is_empty() {
+                let data = std::mem::take(&mut c.reply.buf);
+                self.stats.net_output_bytes += data.len() as u64;
+                self.outputs.push_back(Output::Send { client: id, data });
+            }
+        }
+    }
+
+    /// Sends what is pending for `id`, then closes it and forgets it.
+    pub(crate) fn close_client(&mut self, id: ClientId) {
+        self.flush_client(id);
+        if self.clients.remove(&id).is_some() {
+            self.outputs.push_back(Output::Close { client: id });
+        }
+    }
+
+    fn unlink_client(&mut self, id: ClientId) {
+        self.clients.remove(&id);
+    }
+
+    fn on_connect(&mut self, id: ClientId, conn: ConnInfo) {
+        self.stats.connections_received += 1;
+        let now = self.clock.mono_us();
+        let needs_auth = !self.cfg.requirepass.is_empty();
+        let mut client = Client::new(id, conn, now, !needs_auth);
+        let refusal = if self.clients.len() as i64 >= self.cfg.maxclients {
+            Some("ERR max number of clients reached".to_string())
+        } else if self.cfg.protected_mode && !needs_auth && !client.conn.loopback {
+            Some(DENIED.to_string())
+        } else {
+            None
+        };
+        if let Some(msg) = refusal {
+            self.stats.rejected_connections += 1;
+            client.reply.error(&msg);
+            let data = std::mem::take(&mut client.reply.buf);
+            self.outputs.push_back(Output::Send { client: id, data });
+            self.outputs.push_back(Output::Close { client: id });
+            return;
+        }
+        self.clients.insert(id, client);
+    }
+
+    fn on_protocol_error(&mut self, id: ClientId, error: ProtocolError) {
+        let Some(c) = self.clients.get_mut(&id) else {
+            return;
+        };
+        let addr = c.conn.addr.clone();
+        match error.message() {
+            Some(msg) => {
+                c.reply.error(&msg);
+                self.log(
+                    LogLevel::Verbose,
+                    format!("Protocol error ({msg}) from client: id={id} addr={addr}"),
+                );
+            }
+            None => {
+                let ProtocolError::QueryBufferLimit(n) = error else {
+                    return;
+                };
+                self.log(
+                    LogLevel::Warning,
+                    format!("Closing client that reached max query buffer length: id={id} addr={addr} (qbuf initial bytes: {n})"),
+                );
+            }
+        }
+        self.close_client(id);
+    }
+
+    fn on_commands(&mut self, id: ClientId, cmds: Vec<Args>) {
+        for args in cmds {
+            let Some(c) = self.clients.get_mut(&id) else {
+                return;
+            };
+            if c.closing {
+                break;
+            }
+            c.last_interaction_us = self.clock.mono_us();
+            self.stats.net_input_bytes += args.iter().map(|a| a.len() as u64 + 16).sum::<u64>();
+            command::execute(self, id, &args);
+            if self.shutting_down {
+                return;
+            }
+        }
+        if self.clients.get(&id).is_some_and(|c| c.closing) {
+            self.close_client(id);
+        } else if !self.dirty.contains(&id) {
+            self.dirty.push(id);
+        }
+    }
+
+    fn on_signal(&mut self, sig: Signal) {
+        let name = match sig {
+            Signal::Terminate => "SIGTERM",
+            Signal::Interrupt => "SIGINT",
+        };
+        self.log(
+            LogLevel::Warning,
+            format!("Received {name} scheduling shutdown..."),
+        );
+        self.shutdown();
+    }
+
+    /// Closes every client and asks the driver to exit (nothing to persist yet).
+    pub(crate) fn shutdown(&mut self) {
+        self.log(LogLevel::Warning, "User requested shutdown...");
+        self.shutting_down = true;
+        let ids: Vec<ClientId> = self.clients.keys().copied().collect();
+        for id in ids {
+            self.close_client(id);
+        }
+        self.log(LogLevel::Warning, "Redis is now ready to exit, bye bye...");
+        self.outputs.push_back(Output::Exit { code: 0 });
+    }
+
+    fn schedule_cron(&mut self) {
+        let hz = self.cfg.hz.clamp(1, 500) as u64;
+        self.next_cron_us = self.clock.mono_us() + 1_000_000 / hz;
+    }
+
+    /// Periodic work (Redis' serverCron): idle timeouts for now.
+    fn cron(&mut self) {
+        if self.clock.mono_us() < self.next_cron_us {
+            return;
+        }
+        self.close_idle_clients();
+        self.schedule_cron();
+    }
+
+    fn close_idle_clients(&mut self) {
+        if self.cfg.timeout <= 0 {
+            return;
+        }
+        let limit = self.cfg.timeout as u64 * 1_000_000;
+        let now = self.clock.mono_us();
+        let idle: Vec<ClientId> = self
+            .clients
+            .values()
+            .filter(|c| now.saturating_sub(c.last_interaction_us) > limit)
+            .map(|c| c.id)
+            .collect();
+        for id in idle {
+            self.log(LogLevel::Verbose, "Closing idle client");
+            self.close_client(id);
+        }
+    }
+
+    /// A fresh random u64 from the server's seeded generator.
+    pub fn random_u64(&mut self) -> u64 {
+        self.rng.next_u64()
+    }
+
+    pub fn client_count(&self) -> usize {
+        self.clients.len()
+    }
+
+    /// Total keys across all databases (used by tests and the simulator's checks).
+    pub fn key_count(&self) -> usize {
+        self.dbs.iter().map(Db::len).sum()
+    }
+}
+
+/// Redis' protected-mode refusal, sent to a non-loopback client when no password is set.
+pub const DENIED: &str = "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.";
