@@ -62,12 +62,7 @@ impl Default for Config {
 
 impl Config {
     pub fn loglevel(&self) -> LogLevel {
-        [
-            LogLevel::Debug,
-            LogLevel::Verbose,
-            LogLevel::Notice,
-            LogLevel::Warning,
-        ][self.loglevel]
+        [LogLevel::Debug, LogLevel::Verbose, LogLevel::Notice, LogLevel::Warning][self.loglevel]
     }
 }
 
@@ -219,9 +214,7 @@ static DIRECTIVES: &[Directive] = &[
 ];
 
 fn find(name: &str) -> Option<&'static Directive> {
-    DIRECTIVES
-        .iter()
-        .find(|d| d.name.eq_ignore_ascii_case(name))
+    DIRECTIVES.iter().find(|d| d.name.eq_ignore_ascii_case(name))
 }
 
 /// Parses a memory amount as Redis' `memtoull`: a number with an optional unit
@@ -257,8 +250,7 @@ impl Directive {
         };
         match self.field {
             Field::Int { min, max, get } => {
-                let n =
-                    parse_i64(v.as_bytes()).ok_or("argument couldn't be parsed into an integer")?;
+                let n = parse_i64(v.as_bytes()).ok_or("argument couldn't be parsed into an integer")?;
                 *get(cfg) = check_range(n, min, max)?;
             }
             Field::Memory { min, max, get } => {
@@ -275,12 +267,8 @@ impl Directive {
             Field::Str(get) => *get(cfg) = v.clone(),
             Field::Enum(names, get) => {
                 let i = names.iter().position(|n| n.eq_ignore_ascii_case(v));
-                *get(cfg) = i.ok_or_else(|| {
-                    format!(
-                        "argument(s) must be one of the following: {}",
-                        names.join(", ")
-                    )
-                })?;
+                *get(cfg) =
+                    i.ok_or_else(|| format!("argument(s) must be one of the following: {}", names.join(", ")))?;
             }
             Field::Words(_) => unreachable!("handled above"),
         }
@@ -300,9 +288,7 @@ impl Directive {
 
 fn check_range(n: i64, min: i64, max: i64) -> Result<i64, String> {
     if n < min || n > max {
-        return Err(format!(
-            "argument must be between {min} and {max} inclusive"
-        ));
+        return Err(format!("argument must be between {min} and {max} inclusive"));
     }
     Ok(n)
 }
@@ -377,8 +363,7 @@ impl Config {
                 line: line.to_string(),
                 reason: reason.into(),
             };
-            let words = split_args(line.as_bytes())
-                .ok_or_else(|| fail("Unbalanced quotes in configuration line"))?;
+            let words = split_args(line.as_bytes()).ok_or_else(|| fail("Unbalanced quotes in configuration line"))?;
             let words: Vec<String> = words
                 .into_iter()
                 .map(|w| String::from_utf8_lossy(&w).into_owned())
@@ -403,10 +388,7 @@ impl Config {
     pub fn get_matching(&mut self, patterns: &[&[u8]]) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
         for d in DIRECTIVES {
-            if patterns
-                .iter()
-                .any(|p| glob_match(p, d.name.as_bytes(), true))
-            {
+            if patterns.iter().any(|p| glob_match(p, d.name.as_bytes(), true)) {
                 out.push((d.name, d.get(self)));
             }
         }
@@ -424,7 +406,9 @@ impl Config {
                 ));
             };
             if changed.contains(&d.name) {
-                return Err(format!("ERR CONFIG SET failed (possibly related to argument '{name}') - duplicate parameter"));
+                return Err(format!(
+                    "ERR CONFIG SET failed (possibly related to argument '{name}') - duplicate parameter"
+                ));
             }
             if !d.mutable {
                 return Err(format!(
@@ -436,9 +420,8 @@ impl Config {
             } else {
                 vec![value.clone()]
             };
-            d.set(&mut next, &args).map_err(|r| {
-                format!("ERR CONFIG SET failed (possibly related to argument '{name}') - {r}")
-            })?;
+            d.set(&mut next, &args)
+                .map_err(|r| format!("ERR CONFIG SET failed (possibly related to argument '{name}') - {r}"))?;
             changed.push(d.name);
         }
         *self = next;
@@ -486,10 +469,7 @@ mod tests {
     fn config_set_is_all_or_nothing() {
         let mut cfg = Config::default();
         let err = cfg
-            .set_many(&[
-                ("timeout".into(), "5".into()),
-                ("maxclients".into(), "abc".into()),
-            ])
+            .set_many(&[("timeout".into(), "5".into()), ("maxclients".into(), "abc".into())])
             .unwrap_err();
         assert_eq!(err, "ERR CONFIG SET failed (possibly related to argument 'maxclients') - argument couldn't be parsed into an integer");
         assert_eq!(cfg.timeout, 0);
@@ -499,10 +479,7 @@ mod tests {
             .contains("can't set immutable config"));
         cfg.set_many(&[("TIMEOUT".into(), "5".into())]).unwrap();
         assert_eq!(cfg.timeout, 5);
-        assert_eq!(
-            cfg.get_matching(&[b"time*"]),
-            vec![("timeout", "5".to_string())]
-        );
+        assert_eq!(cfg.get_matching(&[b"time*"]), vec![("timeout", "5".to_string())]);
     }
 
     #[test]

@@ -14,9 +14,7 @@ pub struct Db {
 
 impl Db {
     pub fn new(hasher: KeyedState) -> Db {
-        Db {
-            keys: new_map(hasher),
-        }
+        Db { keys: new_map(hasher) }
     }
 
     pub fn len(&self) -> usize {

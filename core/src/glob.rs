@@ -15,13 +15,7 @@ fn eq(a: u8, b: u8, nocase: bool) -> bool {
     }
 }
 
-fn match_impl(
-    mut p: &[u8],
-    mut s: &[u8],
-    nocase: bool,
-    skip_longer: &mut bool,
-    nesting: u32,
-) -> bool {
+fn match_impl(mut p: &[u8], mut s: &[u8], nocase: bool, skip_longer: &mut bool, nesting: u32) -> bool {
     // Protect against abusive patterns, as Redis 7.0.15 does.
     if nesting > 1000 {
         return false;
@@ -99,9 +93,7 @@ fn match_class(mut p: &[u8], c: u8, nocase: bool) -> (bool, &[u8]) {
             if eq(p[0], c, nocase) {
                 matched = true;
             }
-        } else if p.is_empty() {
-            break;
-        } else if p[0] == b']' {
+        } else if p.is_empty() || p[0] == b']' {
             break;
         } else if p.len() >= 3 && p[1] == b'-' {
             let (mut lo, mut hi) = (p[0], p[2]);
@@ -109,11 +101,7 @@ fn match_class(mut p: &[u8], c: u8, nocase: bool) -> (bool, &[u8]) {
                 std::mem::swap(&mut lo, &mut hi);
             }
             let (lo, hi, ch) = if nocase {
-                (
-                    lo.to_ascii_lowercase(),
-                    hi.to_ascii_lowercase(),
-                    c.to_ascii_lowercase(),
-                )
+                (lo.to_ascii_lowercase(), hi.to_ascii_lowercase(), c.to_ascii_lowercase())
             } else {
                 (lo, hi, c)
             };

@@ -26,11 +26,7 @@ impl Harness {
 
     pub fn connect(&mut self, id: ClientId, loopback: bool) -> Vec<u8> {
         let conn = ConnInfo {
-            addr: format!(
-                "{}:{}",
-                if loopback { "127.0.0.1" } else { "10.0.0.9" },
-                40000 + id
-            ),
+            addr: format!("{}:{}", if loopback { "127.0.0.1" } else { "10.0.0.9" }, 40000 + id),
             laddr: "127.0.0.1:6379".into(),
             fd: id as i64 + 7,
             loopback,
@@ -79,8 +75,6 @@ impl Harness {
 
     /// Was `id` told to close?
     pub fn closed(&self, id: ClientId) -> bool {
-        self.other
-            .iter()
-            .any(|o| *o == Output::Close { client: id })
+        self.other.contains(&Output::Close { client: id })
     }
 }

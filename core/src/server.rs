@@ -23,10 +23,7 @@ pub enum Event {
     /// Whole commands parsed from a connection, in arrival order.
     Commands { client: ClientId, cmds: Vec<Args> },
     /// The connection's byte stream broke the protocol (after any commands already delivered).
-    ProtocolError {
-        client: ClientId,
-        error: ProtocolError,
-    },
+    ProtocolError { client: ClientId, error: ProtocolError },
     /// The peer went away (or the driver closed the connection).
     Disconnected { client: ClientId },
     /// The deadline from [`Server::next_deadline_us`] has passed.
@@ -277,10 +274,7 @@ impl Server {
             Signal::Terminate => "SIGTERM",
             Signal::Interrupt => "SIGINT",
         };
-        self.log(
-            LogLevel::Warning,
-            format!("Received {name} scheduling shutdown..."),
-        );
+        self.log(LogLevel::Warning, format!("Received {name} scheduling shutdown..."));
         self.shutdown();
     }
 

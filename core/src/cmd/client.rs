@@ -227,7 +227,7 @@ fn parse_kill_filter(ctx: &mut Ctx) -> Option<KillFilter> {
         skipme: true,
         ..KillFilter::default()
     };
-    if ctx.args.len() % 2 != 0 {
+    if !ctx.args.len().is_multiple_of(2) {
         ctx.syntax_error();
         return None;
     }
@@ -270,13 +270,7 @@ pub(crate) fn kill(ctx: &mut Ctx) {
     if ctx.args.len() == 3 {
         // Old form: CLIENT KILL addr:port.
         let addr = ctx.arg_str(2);
-        let Some(victim) = ctx
-            .srv
-            .clients
-            .values()
-            .find(|c| c.conn.addr == addr)
-            .map(|c| c.id)
-        else {
+        let Some(victim) = ctx.srv.clients.values().find(|c| c.conn.addr == addr).map(|c| c.id) else {
             return ctx.out.err("No such client");
         };
         kill_client(ctx, victim);

@@ -149,10 +149,7 @@ pub(crate) fn docs(ctx: &mut Ctx) {
     let found: Vec<&'static CommandSpec> = if ctx.args.len() == 2 {
         COMMANDS.iter().collect()
     } else {
-        ctx.args[2..]
-            .iter()
-            .filter_map(|n| find_by_fullname(ctx, n))
-            .collect()
+        ctx.args[2..].iter().filter_map(|n| find_by_fullname(ctx, n)).collect()
     };
     ctx.out.map(found.len());
     for c in found {
@@ -218,8 +215,7 @@ fn target_keys(ctx: &mut Ctx) -> Option<(&'static CommandSpec, Vec<usize>)> {
         }
     };
     if !cmd.arity_ok(target.len()) {
-        ctx.out
-            .err("Invalid number of arguments specified for command");
+        ctx.out.err("Invalid number of arguments specified for command");
         return None;
     }
     let keys = cmd.key_positions(target.len());

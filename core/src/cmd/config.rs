@@ -14,15 +14,10 @@ pub(crate) fn get(ctx: &mut Ctx) {
 }
 
 pub(crate) fn set(ctx: &mut Ctx) {
-    if ctx.args.len() % 2 != 0 {
-        return ctx
-            .out
-            .err("wrong number of arguments for 'config|set' command");
+    if !ctx.args.len().is_multiple_of(2) {
+        return ctx.out.err("wrong number of arguments for 'config|set' command");
     }
-    let pairs: Vec<(String, String)> = ctx.args[2..]
-        .chunks(2)
-        .map(|p| (lossy(&p[0]), lossy(&p[1])))
-        .collect();
+    let pairs: Vec<(String, String)> = ctx.args[2..].chunks(2).map(|p| (lossy(&p[0]), lossy(&p[1]))).collect();
     let changed = match ctx.srv.cfg.set_many(&pairs) {
         Ok(changed) => changed,
         Err(e) => return ctx.out.error(&e),

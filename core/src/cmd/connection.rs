@@ -9,8 +9,7 @@ use crate::server::REDIS_VERSION;
 /// Redis would rather than assume.
 pub(crate) fn container(ctx: &mut Ctx) {
     let name = ctx.arg_str(0).to_ascii_uppercase();
-    ctx.out
-        .err(&format!("unknown subcommand. Try {name} HELP."));
+    ctx.out.err(&format!("unknown subcommand. Try {name} HELP."));
 }
 
 pub(crate) fn ping(ctx: &mut Ctx) {
@@ -74,14 +73,8 @@ pub(crate) fn hello(ctx: &mut Ctx) {
     let mut ver = None;
     if ctx.args.len() >= 2 {
         match parse_i64(&ctx.args[1]) {
-            None => {
-                return ctx
-                    .out
-                    .err("Protocol version is not an integer or out of range")
-            }
-            Some(v) if !(2..=3).contains(&v) => {
-                return ctx.out.error("NOPROTO unsupported protocol version")
-            }
+            None => return ctx.out.err("Protocol version is not an integer or out of range"),
+            Some(v) if !(2..=3).contains(&v) => return ctx.out.error("NOPROTO unsupported protocol version"),
             Some(v) => ver = Some(v),
         }
     }

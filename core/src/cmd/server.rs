@@ -18,7 +18,10 @@ pub(crate) fn time(ctx: &mut Ctx) {
     ctx.out.bulk_str(&((ms % 1000) * 1000).to_string());
 }
 
-const SECTIONS: &[(&str, fn(&Server, &mut String))] = &[
+/// Renders one INFO section into the text.
+type SectionFn = fn(&Server, &mut String);
+
+const SECTIONS: &[(&str, SectionFn)] = &[
     ("server", info_server),
     ("clients", info_clients),
     ("stats", info_stats),
@@ -30,10 +33,7 @@ pub(crate) fn info(ctx: &mut Ctx) {
         .iter()
         .map(|a| String::from_utf8_lossy(a).to_ascii_lowercase())
         .collect();
-    let all = wanted.is_empty()
-        || wanted
-            .iter()
-            .any(|w| w == "all" || w == "everything" || w == "default");
+    let all = wanted.is_empty() || wanted.iter().any(|w| w == "all" || w == "everything" || w == "default");
     let mut text = String::new();
     for (name, section) in SECTIONS {
         if all || wanted.iter().any(|w| w == name) {
@@ -128,10 +128,8 @@ pub(crate) fn shutdown(ctx: &mut Ctx) {
     }
     if save {
         // No persistence exists yet: refuse rather than exit without the save that was asked for.
-        ctx.srv.log(
-            LogLevel::Warning,
-            "Error trying to save the DB, can't exit.",
-        );
+        ctx.srv
+            .log(LogLevel::Warning, "Error trying to save the DB, can't exit.");
         return ctx.out.err("Errors trying to SHUTDOWN. Check logs.");
     }
     ctx.srv.shutdown();

@@ -257,10 +257,7 @@ impl CommandTable {
 }
 
 /// The subcommand `sub` of `container`, any case.
-pub fn find_subcommand(
-    container: &'static CommandSpec,
-    sub: &[u8],
-) -> Option<&'static CommandSpec> {
+pub fn find_subcommand(container: &'static CommandSpec, sub: &[u8]) -> Option<&'static CommandSpec> {
     container.subcommands.iter().find(|s| {
         let short = s.name.rsplit('|').next().unwrap_or(s.name);
         short.as_bytes().eq_ignore_ascii_case(sub)
@@ -352,10 +349,7 @@ fn dispatch(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) {
         }
     };
     if !cmd.arity_ok(args.len()) {
-        return out.error(&format!(
-            "ERR wrong number of arguments for '{}' command",
-            cmd.name
-        ));
+        return out.error(&format!("ERR wrong number of arguments for '{}' command", cmd.name));
     }
     let Some(client) = srv.clients.get_mut(&id) else {
         return;

@@ -6,6 +6,8 @@ use super::flags::*;
 use super::{CommandSpec, Handler};
 use crate::cmd::{client, command, config, connection, keys, server, strings};
 
+/// One table row; the positional form keeps each row on one line, like Redis' own table.
+#[allow(clippy::too_many_arguments)]
 const fn cmd(
     name: &'static str,
     arity: i32,
@@ -37,13 +39,7 @@ const fn cmd(
 }
 
 impl CommandSpec {
-    const fn keys(
-        mut self,
-        first: i32,
-        last: i32,
-        step: i32,
-        key_flags: &'static [&'static str],
-    ) -> Self {
+    const fn keys(mut self, first: i32, last: i32, step: i32, key_flags: &'static [&'static str]) -> Self {
         self.first_key = first;
         self.last_key = last;
         self.step = step;
@@ -67,17 +63,129 @@ const CONN: &str = "connection";
 const SERVER: &str = "server";
 
 static CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
-    cmd("client|getname", 2, NOSCRIPT | LOADING | STALE, CONNECTION, CONN, "2.6.9", "Get the current connection name", "O(1)", client::getname),
-    cmd("client|help", 2, LOADING | STALE, CONNECTION, CONN, "5.0.0", "Show helpful text about the different subcommands", "O(1)", client::help),
-    cmd("client|id", 2, NOSCRIPT | LOADING | STALE, CONNECTION, CONN, "5.0.0", "Returns the client ID for the current connection", "O(1)", client::id),
-    cmd("client|info", 2, NOSCRIPT | LOADING | STALE, CONNECTION, CONN, "6.2.0", "Returns information about the current client connection.", "O(1)", client::info).tips(NONDET),
-    cmd("client|kill", -3, ADMIN | NOSCRIPT | LOADING | STALE, CONNECTION, CONN, "2.4.0", "Kill the connection of a client", "O(N) where N is the number of client connections", client::kill),
-    cmd("client|list", -2, ADMIN | NOSCRIPT | LOADING | STALE, CONNECTION, CONN, "2.4.0", "Get the list of client connections", "O(N) where N is the number of client connections", client::list).tips(NONDET),
-    cmd("client|no-evict", 3, ADMIN | NOSCRIPT | LOADING | STALE, CONNECTION, CONN, "7.0.0", "Set client eviction mode for the current connection", "O(1)", client::no_evict),
-    cmd("client|no-touch", 3, NOSCRIPT | LOADING | STALE, CONNECTION, CONN, "7.2.0", "Controls whether commands sent by the client will alter the LRU/LFU of the keys they access.", "O(1)", client::no_touch),
-    cmd("client|reply", 3, NOSCRIPT | LOADING | STALE, CONNECTION, CONN, "3.2.0", "Instruct the server whether to reply to commands", "O(1)", client::reply),
-    cmd("client|setinfo", 4, NOSCRIPT | LOADING | STALE, CONNECTION, CONN, "7.2.0", "Set client or connection specific info", "O(1)", client::setinfo),
-    cmd("client|setname", 3, NOSCRIPT | LOADING | STALE, CONNECTION, CONN, "2.6.9", "Set the current connection name", "O(1)", client::setname),
+    cmd(
+        "client|getname",
+        2,
+        NOSCRIPT | LOADING | STALE,
+        CONNECTION,
+        CONN,
+        "2.6.9",
+        "Get the current connection name",
+        "O(1)",
+        client::getname,
+    ),
+    cmd(
+        "client|help",
+        2,
+        LOADING | STALE,
+        CONNECTION,
+        CONN,
+        "5.0.0",
+        "Show helpful text about the different subcommands",
+        "O(1)",
+        client::help,
+    ),
+    cmd(
+        "client|id",
+        2,
+        NOSCRIPT | LOADING | STALE,
+        CONNECTION,
+        CONN,
+        "5.0.0",
+        "Returns the client ID for the current connection",
+        "O(1)",
+        client::id,
+    ),
+    cmd(
+        "client|info",
+        2,
+        NOSCRIPT | LOADING | STALE,
+        CONNECTION,
+        CONN,
+        "6.2.0",
+        "Returns information about the current client connection.",
+        "O(1)",
+        client::info,
+    )
+    .tips(NONDET),
+    cmd(
+        "client|kill",
+        -3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        CONNECTION,
+        CONN,
+        "2.4.0",
+        "Kill the connection of a client",
+        "O(N) where N is the number of client connections",
+        client::kill,
+    ),
+    cmd(
+        "client|list",
+        -2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        CONNECTION,
+        CONN,
+        "2.4.0",
+        "Get the list of client connections",
+        "O(N) where N is the number of client connections",
+        client::list,
+    )
+    .tips(NONDET),
+    cmd(
+        "client|no-evict",
+        3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        CONNECTION,
+        CONN,
+        "7.0.0",
+        "Set client eviction mode for the current connection",
+        "O(1)",
+        client::no_evict,
+    ),
+    cmd(
+        "client|no-touch",
+        3,
+        NOSCRIPT | LOADING | STALE,
+        CONNECTION,
+        CONN,
+        "7.2.0",
+        "Controls whether commands sent by the client will alter the LRU/LFU of the keys they access.",
+        "O(1)",
+        client::no_touch,
+    ),
+    cmd(
+        "client|reply",
+        3,
+        NOSCRIPT | LOADING | STALE,
+        CONNECTION,
+        CONN,
+        "3.2.0",
+        "Instruct the server whether to reply to commands",
+        "O(1)",
+        client::reply,
+    ),
+    cmd(
+        "client|setinfo",
+        4,
+        NOSCRIPT | LOADING | STALE,
+        CONNECTION,
+        CONN,
+        "7.2.0",
+        "Set client or connection specific info",
+        "O(1)",
+        client::setinfo,
+    ),
+    cmd(
+        "client|setname",
+        3,
+        NOSCRIPT | LOADING | STALE,
+        CONNECTION,
+        CONN,
+        "2.6.9",
+        "Set the current connection name",
+        "O(1)",
+        client::setname,
+    ),
 ];
 
 static COMMAND_SUBCOMMANDS: &[CommandSpec] = &[

@@ -59,10 +59,7 @@ impl ProtocolError {
             ProtocolError::UnauthenticatedMultibulkLength => "unauthenticated multibulk length",
             ProtocolError::TooBigBulkCount => "too big bulk count string",
             ProtocolError::ExpectedDollar(c) => {
-                return Some(format!(
-                    "ERR Protocol error: expected '$', got '{}'",
-                    *c as char
-                ))
+                return Some(format!("ERR Protocol error: expected '$', got '{}'", *c as char))
             }
             ProtocolError::InvalidBulkLength => "invalid bulk length",
             ProtocolError::UnauthenticatedBulkLength => "unauthenticated bulk length",
@@ -110,11 +107,7 @@ impl RequestParser {
 
     /// Parses as many whole commands as the buffer holds into `out`. Stops at the first
     /// protocol error, which is returned; the parser then refuses further input.
-    pub fn parse_into(
-        &mut self,
-        limits: &ParseLimits,
-        out: &mut Vec<Args>,
-    ) -> Result<(), ProtocolError> {
+    pub fn parse_into(&mut self, limits: &ParseLimits, out: &mut Vec<Args>) -> Result<(), ProtocolError> {
         if self.failed {
             return Ok(());
         }
@@ -129,11 +122,7 @@ impl RequestParser {
         res
     }
 
-    fn parse_loop(
-        &mut self,
-        limits: &ParseLimits,
-        out: &mut Vec<Args>,
-    ) -> Result<(), ProtocolError> {
+    fn parse_loop(&mut self, limits: &ParseLimits, out: &mut Vec<Args>) -> Result<(), ProtocolError> {
         while self.pos < self.buf.len() {
             let done = if self.multibulk_left > 0 || self.buf[self.pos] == b'*' {
                 self.parse_multibulk(limits)?
@@ -182,10 +171,7 @@ impl RequestParser {
     }
 
     /// Reads a `<prefix><integer>\r\n` line at the cursor: `None` if it is not complete yet.
-    fn read_count_line(
-        &self,
-        too_big: ProtocolError,
-    ) -> Result<Option<(&[u8], usize)>, ProtocolError> {
+    fn read_count_line(&self, too_big: ProtocolError) -> Result<Option<(&[u8], usize)>, ProtocolError> {
         let rest = &self.buf[self.pos..];
         let Some(cr) = find(rest, b'\r') else {
             if rest.len() > PROTO_INLINE_MAX_SIZE {
@@ -222,8 +208,7 @@ impl RequestParser {
         }
         while self.multibulk_left > 0 {
             if self.bulk_len.is_none() {
-                let Some((num, used)) = self.read_count_line(ProtocolError::TooBigBulkCount)?
-                else {
+                let Some((num, used)) = self.read_count_line(ProtocolError::TooBigBulkCount)? else {
                     return Ok(Step::NeedMore);
                 };
                 let first = self.buf[self.pos];
@@ -274,18 +259,13 @@ mod tests {
 
     fn strs(cmds: &[Args]) -> Vec<Vec<String>> {
         cmds.iter()
-            .map(|c| {
-                c.iter()
-                    .map(|a| String::from_utf8_lossy(a).into_owned())
-                    .collect()
-            })
+            .map(|c| c.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect())
             .collect()
     }
 
     #[test]
     fn parses_multibulk_and_inline_commands() {
-        let (cmds, r) =
-            parse_all(b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\nPING\r\nset a \"b c\"\n\r\n*0\r\n*-1\r\n");
+        let (cmds, r) = parse_all(b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\nPING\r\nset a \"b c\"\n\r\n*0\r\n*-1\r\n");
         assert_eq!(r, Ok(()));
         assert_eq!(
             strs(&cmds),
@@ -299,22 +279,10 @@ mod tests {
             (b"*abc\r\n", "ERR Protocol error: invalid multibulk length"),
             (b"*1\r\n$abc\r\n", "ERR Protocol error: invalid bulk length"),
             (b"*1\r\n$-1\r\n", "ERR Protocol error: invalid bulk length"),
-            (
-                b"*1\r\n$536870913\r\n",
-                "ERR Protocol error: invalid bulk length",
-            ),
-            (
-                b"*1\r\nfoo\r\n",
-                "ERR Protocol error: expected '$', got 'f'",
-            ),
-            (
-                b"set \"a b\r\n",
-                "ERR Protocol error: unbalanced quotes in request",
-            ),
-            (
-                b"*2147483648\r\n",
-                "ERR Protocol error: invalid multibulk length",
-            ),
+            (b"*1\r\n$536870913\r\n", "ERR Protocol error: invalid bulk length"),
+            (b"*1\r\nfoo\r\n", "ERR Protocol error: expected '$', got 'f'"),
+            (b"set \"a b\r\n", "ERR Protocol error: unbalanced quotes in request"),
+            (b"*2147483648\r\n", "ERR Protocol error: invalid multibulk length"),
         ];
         for (input, msg) in cases {
             let (_, r) = parse_all(input);
@@ -324,10 +292,7 @@ mod tests {
         assert_eq!(parse_all(&long).1, Err(ProtocolError::TooBigInline));
         let mut long_count = b"*".to_vec();
         long_count.extend(vec![b'1'; PROTO_INLINE_MAX_SIZE + 1]);
-        assert_eq!(
-            parse_all(&long_count).1,
-            Err(ProtocolError::TooBigMbulkCount)
-        );
+        assert_eq!(parse_all(&long_count).1, Err(ProtocolError::TooBigMbulkCount));
     }
 
     #[test]

@@ -12,10 +12,7 @@ pub struct Reply {
 
 impl Reply {
     pub fn new(resp3: bool) -> Reply {
-        Reply {
-            buf: Vec::new(),
-            resp3,
-        }
+        Reply { buf: Vec::new(), resp3 }
     }
 
     fn line(&mut self, prefix: u8, body: &[u8]) {
@@ -49,8 +46,7 @@ impl Reply {
     /// An error in Redis' most common form: `ERR <msg>`.
     pub fn err(&mut self, msg: &str) {
         self.buf.extend_from_slice(b"-ERR ");
-        self.buf
-            .extend_from_slice(sanitize(msg.as_bytes()).as_ref());
+        self.buf.extend_from_slice(sanitize(msg.as_bytes()).as_ref());
         self.buf.extend_from_slice(b"\r\n");
     }
 
@@ -110,8 +106,7 @@ impl Reply {
 
     pub fn bool(&mut self, b: bool) {
         if self.resp3 {
-            self.buf
-                .extend_from_slice(if b { b"#t\r\n" } else { b"#f\r\n" });
+            self.buf.extend_from_slice(if b { b"#t\r\n" } else { b"#f\r\n" });
         } else {
             self.int(i64::from(b));
         }

@@ -47,11 +47,7 @@ fn split_one(line: &[u8], mut i: usize) -> Option<(Vec<u8>, usize)> {
         match quote {
             Quote::Double => match c {
                 None => return None,
-                Some(b'\\')
-                    if i + 3 < line.len()
-                        && line[i + 1] == b'x'
-                        && hex_pair(line, i + 2).is_some() =>
-                {
+                Some(b'\\') if i + 3 < line.len() && line[i + 1] == b'x' && hex_pair(line, i + 2).is_some() => {
                     cur.extend(hex_pair(line, i + 2));
                     i += 3;
                 }
@@ -115,10 +111,7 @@ mod tests {
 
     #[test]
     fn splits_plain_and_quoted_arguments() {
-        assert_eq!(
-            split("  set a  b "),
-            Some(vec!["set".into(), "a".into(), "b".into()])
-        );
+        assert_eq!(split("  set a  b "), Some(vec!["set".into(), "a".into(), "b".into()]));
         assert_eq!(
             split(r#"set "a b" 'c d'"#),
             Some(vec!["set".into(), "a b".into(), "c d".into()])

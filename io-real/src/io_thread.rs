@@ -1,0 +1,409 @@
+//! One I/O thread: an epoll loop over its own connections. Reading and parsing happen outside
+//! the core lock; all ready commands of one wake-up go to the core under a single lock; each
+//! connection's replies are then written with one syscall.
+
+use std::collections::HashMap;
+use std::io::{ErrorKind, Read, Write};
+use std::net::TcpListener;
+use std::os::fd::AsRawFd;
+
+use ferrous_core::{ClientId, ConnInfo, Event, LogLevel, Output, ParseLimits, RequestParser, Signal};
+
+use crate::net;
+use crate::shared::{CoreState, Shared, ToThread};
+use crate::shim::epoll::{Epoll, READ, WRITE};
+use crate::shim::signals::SignalFd;
+use crate::shim::sync::{lock, Arc, Ordering};
+
+const WAKE_TOKEN: u64 = u64::MAX;
+const SIGNAL_TOKEN: u64 = u64::MAX - 1;
+/// Listener i has token LISTENER_BASE - i.
+const LISTENER_BASE: u64 = u64::MAX - 2;
+/// Bytes read from one connection per wake-up, so one client cannot starve the others.
+const READ_BUDGET: usize = 1 << 20;
+
+struct Conn {
+    stream: std::net::TcpStream,
+    parser: RequestParser,
+    limits: ParseLimits,
+    out: Vec<u8>,
+    /// Close once `out` is written (the core asked for it).
+    closing: bool,
+    /// Registered for writability because a write was partial.
+    want_write: bool,
+}
+
+pub struct IoThread {
+    index: usize,
+    shared: Arc<Shared>,
+    epoll: Epoll,
+    conns: HashMap<ClientId, Conn>,
+    listeners: Vec<TcpListener>,
+    signals: Option<SignalFd>,
+    /// Events for the core, gathered outside the lock.
+    batch: Vec<Event>,
+    /// Connections whose output changed since the last flush.
+    dirty: Vec<ClientId>,
+    next_thread: usize,
+    logs: Vec<(LogLevel, String)>,
+}
+
+impl IoThread {
+    pub fn new(
+        index: usize,
+        shared: Arc<Shared>,
+        listeners: Vec<TcpListener>,
+        signals: Option<SignalFd>,
+    ) -> std::io::Result<IoThread> {
+        let epoll = Epoll::new()?;
+        epoll.add(shared.mailboxes[index].waker().as_raw_fd(), READ, WAKE_TOKEN)?;
+        if let Some(s) = &signals {
+            epoll.add(s.as_raw_fd(), READ, SIGNAL_TOKEN)?;
+        }
+        let mut t = IoThread {
+            index,
+            shared,
+            epoll,
+            conns: HashMap::new(),
+            listeners: Vec::new(),
+            signals,
+            batch: Vec::new(),
+            dirty: Vec::new(),
+            next_thread: 0,
+            logs: Vec::new(),
+        };
+        t.set_listeners(listeners)?;
+        Ok(t)
+    }
+
+    fn set_listeners(&mut self, listeners: Vec<TcpListener>) -> std::io::Result<()> {
+        for l in &self.listeners {
+            let _ = self.epoll.delete(l.as_raw_fd());
+        }
+        for (i, l) in listeners.iter().enumerate() {
+            self.epoll.add(l.as_raw_fd(), READ, LISTENER_BASE - i as u64)?;
+        }
+        self.listeners = listeners;
+        Ok(())
+    }
+
+    /// Runs until the core asks to exit.
+    pub fn run(mut self) {
+        let mut events = Vec::with_capacity(256);
+        while !self.shared.exiting.load(Ordering::Acquire) {
+            // Events left over from the last flush (broken connections) are handled right away.
+            let timeout = if !self.batch.is_empty() {
+                0
+            } else if self.index == 0 {
+                self.shared
+                    .clock
+                    .ms_until(self.shared.deadline_us.load(Ordering::Acquire))
+            } else {
+                -1
+            };
+            if let Err(e) = self.epoll.wait(&mut events, timeout) {
+                self.shared
+                    .logger
+                    .log(LogLevel::Warning, &format!("epoll_wait failed: {e}"));
+                continue;
+            }
+            for &(token, ev) in &events {
+                self.dispatch(token, ev);
+            }
+            let tick =
+                self.index == 0 && self.shared.clock.now().mono_us >= self.shared.deadline_us.load(Ordering::Acquire);
+            if !self.batch.is_empty() || tick {
+                self.run_core(tick);
+            }
+            self.flush_all();
+        }
+    }
+
+    fn dispatch(&mut self, token: u64, ev: u32) {
+        match token {
+            WAKE_TOKEN => self.drain_mailbox(),
+            SIGNAL_TOKEN => self.read_signals(),
+            t if t > LISTENER_BASE - self.listeners.len() as u64 => self.accept_all((LISTENER_BASE - t) as usize),
+            id => {
+                if ev & (libc::EPOLLIN | libc::EPOLLHUP | libc::EPOLLERR) as u32 != 0 {
+                    self.read_conn(id);
+                }
+                if ev & WRITE != 0 && !self.dirty.contains(&id) {
+                    self.dirty.push(id);
+                }
+            }
+        }
+    }
+
+    fn read_signals(&mut self) {
+        while let Some(sig) = self.signals.as_ref().and_then(SignalFd::read) {
+            let s = if sig == libc::SIGINT {
+                Signal::Interrupt
+            } else {
+                Signal::Terminate
+            };
+            self.batch.push(Event::Signal(s));
+        }
+    }
+
+    fn accept_all(&mut self, i: usize) {
+        loop {
+            let Some(l) = self.listeners.get(i) else {
+                return;
+            };
+            let (stream, peer) = match l.accept() {
+                Ok(x) => x,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return,
+                Err(e) => {
+                    self.logs
+                        .push((LogLevel::Warning, format!("Accepting client connection: {e}")));
+                    return;
+                }
+            };
+            let keepalive = self.shared.tcp_keepalive.load(Ordering::Relaxed);
+            let Ok(conn) = net::setup_accepted(&stream, peer, keepalive) else {
+                continue;
+            };
+            let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
+            let target = self.next_thread % self.shared.mailboxes.len();
+            self.next_thread += 1;
+            self.logs.push((LogLevel::Verbose, format!("Accepted {}", conn.addr)));
+            if target == self.index {
+                self.adopt(id, stream, conn);
+            } else {
+                self.shared.mailboxes[target].push(ToThread::Adopt { id, stream, conn });
+            }
+        }
+    }
+
+    fn adopt(&mut self, id: ClientId, stream: std::net::TcpStream, conn: ConnInfo) {
+        if self.epoll.add(stream.as_raw_fd(), READ, id).is_err() {
+            return;
+        }
+        let c = Conn {
+            stream,
+            parser: RequestParser::new(),
+            limits: ParseLimits::default(),
+            out: Vec::new(),
+            closing: false,
+            want_write: false,
+        };
+        self.conns.insert(id, c);
+        self.batch.push(Event::Connected { client: id, conn });
+    }
+
+    fn drain_mailbox(&mut self) {
+        let mut msgs = Vec::new();
+        self.shared.mailboxes[self.index].drain_into(&mut msgs);
+        for m in msgs {
+            match m {
+                ToThread::Adopt { id, stream, conn } => self.adopt(id, stream, conn),
+                ToThread::Send { id, data } => self.queue_send(id, data),
+                ToThread::Close { id } => self.queue_close(id),
+                ToThread::Listen { bind, port } => self.relisten(&bind, port),
+                ToThread::Exit => {}
+            }
+        }
+    }
+
+    fn relisten(&mut self, bind: &[String], port: u16) {
+        match net::bind_all(bind, port) {
+            Ok(ls) => {
+                if let Err(e) = self.set_listeners(ls) {
+                    self.logs.push((LogLevel::Warning, format!("Failed to listen: {e}")));
+                }
+            }
+            Err(e) => self.logs.push((LogLevel::Warning, e)),
+        }
+    }
+
+    /// Reads what the peer sent and parses it into whole commands (outside the core lock).
+    fn read_conn(&mut self, id: ClientId) {
+        let Some(c) = self.conns.get_mut(&id) else {
+            return;
+        };
+        let mut buf = [0u8; 16 * 1024];
+        let mut total = 0;
+        let mut eof = false;
+        while total < READ_BUDGET {
+            match c.stream.read(&mut buf) {
+                Ok(0) => {
+                    eof = true;
+                    break;
+                }
+                Ok(n) => {
+                    c.parser.feed(&buf[..n]);
+                    total += n;
+                    if n < buf.len() {
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(_) => {
+                    eof = true;
+                    break;
+                }
+            }
+        }
+        if total > 0 && !c.closing {
+            let mut cmds = Vec::new();
+            let res = c.parser.parse_into(&c.limits, &mut cmds);
+            if !cmds.is_empty() {
+                self.batch.push(Event::Commands { client: id, cmds });
+            }
+            if let Err(error) = res {
+                self.batch.push(Event::ProtocolError { client: id, error });
+            }
+        }
+        if eof {
+            self.drop_conn(id);
+            self.batch.push(Event::Disconnected { client: id });
+        }
+    }
+
+    fn drop_conn(&mut self, id: ClientId) {
+        if let Some(c) = self.conns.remove(&id) {
+            let _ = self.epoll.delete(c.stream.as_raw_fd());
+        }
+    }
+
+    /// Hands the gathered events to the core under one lock and routes what it answers.
+    fn run_core(&mut self, tick: bool) {
+        let mut remote: Vec<Vec<ToThread>> = (0..self.shared.mailboxes.len()).map(|_| Vec::new()).collect();
+        {
+            let shared = Arc::clone(&self.shared);
+            let mut core = lock(&shared.core);
+            let now = shared.clock.now();
+            let mut touched = Vec::new();
+            for ev in self.batch.drain(..) {
+                match &ev {
+                    Event::Connected { client, .. } => {
+                        core.owner.insert(*client, self.index);
+                        touched.push(*client);
+                    }
+                    Event::Commands { client, .. } => touched.push(*client),
+                    Event::Disconnected { client } => {
+                        core.owner.remove(client);
+                    }
+                    _ => {}
+                }
+                core.server.handle(now, ev);
+            }
+            if tick {
+                core.server.handle(now, Event::Tick);
+            }
+            self.route_outputs(&mut core, &mut remote);
+            for id in touched {
+                if let Some(c) = self.conns.get_mut(&id) {
+                    c.limits = core.server.parse_limits(id);
+                }
+            }
+            shared
+                .deadline_us
+                .store(core.server.next_deadline_us(), Ordering::Release);
+            shared
+                .tcp_keepalive
+                .store(core.server.config().tcp_keepalive as u64, Ordering::Relaxed);
+        }
+        for (t, msgs) in remote.into_iter().enumerate() {
+            if !msgs.is_empty() {
+                self.shared.mailboxes[t].push_all(msgs);
+            }
+        }
+        for (level, text) in self.logs.drain(..) {
+            self.shared.logger.log(level, &text);
+        }
+    }
+
+    fn route_outputs(&mut self, core: &mut CoreState, remote: &mut [Vec<ToThread>]) {
+        while let Some(out) = core.server.poll_output() {
+            match out {
+                Output::Send { client, data } => match core.owner.get(&client) {
+                    Some(&t) if t == self.index => self.queue_send(client, data),
+                    Some(&t) => remote[t].push(ToThread::Send { id: client, data }),
+                    None => {}
+                },
+                Output::Close { client } => match core.owner.remove(&client) {
+                    Some(t) if t == self.index => self.queue_close(client),
+                    Some(t) => remote[t].push(ToThread::Close { id: client }),
+                    None => {}
+                },
+                Output::Log { level, text } => self.logs.push((level, text)),
+                Output::Listen { bind, port } => remote[0].push(ToThread::Listen { bind, port }),
+                Output::Exit { code } => {
+                    self.shared.exit_code.store(code as u64, Ordering::Release);
+                    self.shared.exiting.store(true, Ordering::Release);
+                    for r in remote.iter_mut() {
+                        r.push(ToThread::Exit);
+                    }
+                }
+            }
+        }
+    }
+
+    fn queue_send(&mut self, id: ClientId, data: Vec<u8>) {
+        let Some(c) = self.conns.get_mut(&id) else {
+            return;
+        };
+        if c.out.is_empty() {
+            c.out = data;
+        } else {
+            c.out.extend_from_slice(&data);
+        }
+        if !self.dirty.contains(&id) {
+            self.dirty.push(id);
+        }
+    }
+
+    fn queue_close(&mut self, id: ClientId) {
+        let Some(c) = self.conns.get_mut(&id) else {
+            return;
+        };
+        c.closing = true;
+        if !self.dirty.contains(&id) {
+            self.dirty.push(id);
+        }
+    }
+
+    /// Writes every dirty connection's output with one syscall each; closes those done.
+    fn flush_all(&mut self) {
+        for id in std::mem::take(&mut self.dirty) {
+            self.flush(id);
+        }
+    }
+
+    fn flush(&mut self, id: ClientId) {
+        let Some(c) = self.conns.get_mut(&id) else {
+            return;
+        };
+        let mut broken = false;
+        while !c.out.is_empty() {
+            match c.stream.write(&c.out) {
+                Ok(n) => {
+                    c.out.drain(..n);
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(_) => {
+                    broken = true;
+                    break;
+                }
+            }
+        }
+        if broken || (c.closing && c.out.is_empty()) {
+            let was_closing = c.closing;
+            self.drop_conn(id);
+            if !was_closing {
+                self.batch.push(Event::Disconnected { client: id });
+            }
+            return;
+        }
+        let want_write = !c.out.is_empty();
+        if want_write != c.want_write {
+            c.want_write = want_write;
+            let interest = if want_write { READ | WRITE } else { READ };
+            let _ = self.epoll.modify(c.stream.as_raw_fd(), interest, id);
+        }
+    }
+}

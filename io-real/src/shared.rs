@@ -1,0 +1,51 @@
+//! State shared by the I/O threads: the core behind one lock, one mailbox per thread, the
+//! logger and the clock.
+
+use std::collections::HashMap;
+use std::net::TcpStream;
+
+use ferrous_core::{ClientId, ConnInfo, Server};
+
+use crate::clock::RealClock;
+use crate::log::Logger;
+use crate::shim::eventfd::EventFd;
+use crate::shim::mailbox::Mailbox;
+use crate::shim::sync::{AtomicBool, AtomicU64, Mutex};
+
+/// Messages between I/O threads.
+pub enum ToThread {
+    /// Take over a freshly accepted connection.
+    Adopt {
+        id: ClientId,
+        stream: TcpStream,
+        conn: ConnInfo,
+    },
+    /// Bytes the core produced for a connection this thread owns.
+    Send { id: ClientId, data: Vec<u8> },
+    /// Close a connection this thread owns once its output is written.
+    Close { id: ClientId },
+    /// Re-bind the listening sockets (thread 0 only).
+    Listen { bind: Vec<String>, port: u16 },
+    /// Stop the loop.
+    Exit,
+}
+
+/// The core and the routing table from client to owning thread.
+pub struct CoreState {
+    pub server: Server,
+    pub owner: HashMap<ClientId, usize>,
+}
+
+pub struct Shared {
+    pub core: Mutex<CoreState>,
+    pub mailboxes: Vec<Mailbox<ToThread, EventFd>>,
+    pub next_id: AtomicU64,
+    pub exiting: AtomicBool,
+    pub exit_code: AtomicU64,
+    pub logger: Logger,
+    pub clock: RealClock,
+    /// Cached from the config after each batch, for sockets accepted outside the lock.
+    pub tcp_keepalive: AtomicU64,
+    /// The core's next deadline (monotonic µs), for thread 0's epoll timeout.
+    pub deadline_us: AtomicU64,
+}
