@@ -1,0 +1,276 @@
+//! The real `ferrous` binary, talked to over TCP with the `redis` crate (RESP2 and RESP3),
+//! redis-cli and raw sockets.
+
+mod common;
+
+use std::io::Write;
+use std::time::Duration;
+
+use common::{is_closed, raw_exchange, redis_cli, Ferrous};
+use redis::Value;
+
+#[test]
+fn get_set_del_exists_round_trip_with_the_redis_crate() {
+    let srv = Ferrous::start(&[]);
+    let mut con = srv.client();
+    let _: () = redis::cmd("SET").arg("k").arg(b"v\x00\xff").query(&mut con).unwrap();
+    let v: Vec<u8> = redis::cmd("GET").arg("k").query(&mut con).unwrap();
+    assert_eq!(v, b"v\x00\xff");
+    let n: i64 = redis::cmd("EXISTS")
+        .arg("k")
+        .arg("k")
+        .arg("nope")
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(n, 2);
+    let n: i64 = redis::cmd("DEL").arg("k").arg("nope").query(&mut con).unwrap();
+    assert_eq!(n, 1);
+    let v: Option<Vec<u8>> = redis::cmd("GET").arg("k").query(&mut con).unwrap();
+    assert_eq!(v, None);
+    let size: i64 = redis::cmd("DBSIZE").query(&mut con).unwrap();
+    assert_eq!(size, 0);
+}
+
+#[test]
+fn resp3_hello_gives_a_map_and_nulls() {
+    let srv = Ferrous::start(&[]);
+    let url = format!("{}?protocol=resp3", srv.url());
+    let mut con = redis::Client::open(url).unwrap().get_connection().unwrap();
+    let hello: Value = redis::cmd("HELLO").arg(3).query(&mut con).unwrap();
+    let Value::Map(pairs) = hello else {
+        panic!("HELLO 3 must answer a map, got {hello:?}")
+    };
+    let proto = pairs
+        .iter()
+        .find(|(k, _)| *k == Value::BulkString(b"proto".to_vec()))
+        .map(|(_, v)| v.clone());
+    assert_eq!(proto, Some(Value::Int(3)));
+    let missing: Value = redis::cmd("GET").arg("missing").query(&mut con).unwrap();
+    assert_eq!(missing, Value::Nil);
+}
+
+#[test]
+fn a_pipeline_of_10000_commands_gets_10000_replies_in_order() {
+    let srv = Ferrous::start(&[]);
+    let mut con = srv.client();
+    let mut pipe = redis::pipe();
+    for i in 0..5000 {
+        pipe.cmd("SET").arg(format!("key:{i}")).arg(i);
+        pipe.cmd("GET").arg(format!("key:{i}"));
+    }
+    let replies: Vec<Value> = pipe.query(&mut con).unwrap();
+    assert_eq!(replies.len(), 10000);
+    for (i, pair) in replies.chunks(2).enumerate() {
+        assert_eq!(pair[0], Value::Okay);
+        assert_eq!(pair[1], Value::BulkString(i.to_string().into_bytes()));
+    }
+    let size: i64 = redis::cmd("DBSIZE").query(&mut con).unwrap();
+    assert_eq!(size, 5000);
+}
+
+#[test]
+fn two_hundred_concurrent_connections_are_all_served() {
+    let srv = Ferrous::start(&["--io-threads", "2"]);
+    let port = srv.port;
+    let handles: Vec<_> = (0..200)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let url = format!("redis://127.0.0.1:{port}/");
+                let mut con = redis::Client::open(url).unwrap().get_connection().unwrap();
+                for j in 0..20 {
+                    let key = format!("c{i}:{j}");
+                    let _: () = redis::cmd("SET").arg(&key).arg(i * 100 + j).query(&mut con).unwrap();
+                    let v: i64 = redis::cmd("GET").arg(&key).query(&mut con).unwrap();
+                    assert_eq!(v, i * 100 + j);
+                }
+                con
+            })
+        })
+        .collect();
+    let conns: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    let mut con = srv.client();
+    let info: String = redis::cmd("INFO").arg("clients").query(&mut con).unwrap();
+    assert!(info.contains("connected_clients:201"), "{info}");
+    let size: i64 = redis::cmd("DBSIZE").query(&mut con).unwrap();
+    assert_eq!(size, 4000);
+    drop(conns);
+}
+
+#[test]
+fn malformed_protocol_gets_redis_error_and_only_that_connection_closes() {
+    let srv = Ferrous::start(&[]);
+    let mut bystander = srv.client();
+    let cases: &[(&[u8], &str)] = &[
+        (b"*abc\r\n", "-ERR Protocol error: invalid multibulk length\r\n"),
+        (b"*1\r\n$abc\r\n", "-ERR Protocol error: invalid bulk length\r\n"),
+        (b"*1\r\n$-1\r\n", "-ERR Protocol error: invalid bulk length\r\n"),
+        (b"*1\r\nfoo\r\n", "-ERR Protocol error: expected '$', got 'f'\r\n"),
+        (
+            b"set \"a b\r\n",
+            "-ERR Protocol error: unbalanced quotes in request\r\n",
+        ),
+        (b"*1\r\n$536870913\r\n", "-ERR Protocol error: invalid bulk length\r\n"),
+    ];
+    for (input, expected) in cases {
+        let mut s = srv.connect();
+        let got = raw_exchange(&mut s, input, expected.len());
+        assert_eq!(String::from_utf8_lossy(&got), *expected);
+        assert!(is_closed(&mut s), "connection must close after {expected}");
+        let pong: String = redis::cmd("PING").query(&mut bystander).unwrap();
+        assert_eq!(pong, "PONG");
+    }
+    // An inline request longer than 64 KiB without a newline.
+    let mut s = srv.connect();
+    let got = raw_exchange(&mut s, &vec![b'a'; 70 * 1024], 40);
+    assert_eq!(
+        String::from_utf8_lossy(&got),
+        "-ERR Protocol error: too big inline request\r\n"
+    );
+}
+
+#[test]
+fn commands_split_at_every_byte_still_parse() {
+    let srv = Ferrous::start(&[]);
+    let mut s = srv.connect();
+    s.set_nodelay(true).unwrap();
+    let wire = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nhello\r\nGET k\r\n";
+    for b in wire.iter() {
+        s.write_all(&[*b]).unwrap();
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let got = raw_exchange(&mut s, b"", 16);
+    assert_eq!(String::from_utf8_lossy(&got), "+OK\r\n$5\r\nhello\r\n");
+}
+
+#[test]
+fn unknown_commands_and_wrong_arity_get_redis_errors() {
+    let srv = Ferrous::start(&[]);
+    let mut s = srv.connect();
+    let got = raw_exchange(&mut s, b"foo a b\r\nget\r\nCLIENT nosuch\r\n", 160);
+    assert_eq!(
+        String::from_utf8_lossy(&got),
+        "-ERR unknown command 'foo', with args beginning with: 'a' 'b' \r\n\
+         -ERR wrong number of arguments for 'get' command\r\n\
+         -ERR unknown subcommand 'nosuch'. Try CLIENT HELP.\r\n"
+    );
+}
+
+#[test]
+fn maxclients_refuses_the_extra_connection_with_redis_error() {
+    let srv = Ferrous::start(&["--maxclients", "2"]);
+    let mut a = srv.client();
+    let _b = srv.client();
+    let mut c = srv.connect();
+    let got = raw_exchange(&mut c, b"PING\r\n", 36);
+    assert_eq!(String::from_utf8_lossy(&got), "-ERR max number of clients reached\r\n");
+    assert!(is_closed(&mut c));
+    let pong: String = redis::cmd("PING").query(&mut a).unwrap();
+    assert_eq!(pong, "PONG");
+}
+
+#[test]
+fn requirepass_demands_auth_and_accepts_the_right_password() {
+    let srv = Ferrous::start(&["--requirepass", "s3cret"]);
+    let mut s = srv.connect();
+    let got = raw_exchange(&mut s, b"GET k\r\n", 32);
+    assert_eq!(String::from_utf8_lossy(&got), "-NOAUTH Authentication required.\r\n");
+    let got = raw_exchange(&mut s, b"AUTH wrong\r\n", 67);
+    assert_eq!(
+        String::from_utf8_lossy(&got),
+        "-WRONGPASS invalid username-password pair or user is disabled.\r\n"
+    );
+    let got = raw_exchange(&mut s, b"AUTH default s3cret\r\nPING\r\n", 12);
+    assert_eq!(String::from_utf8_lossy(&got), "+OK\r\n+PONG\r\n");
+    let url = format!("redis://:s3cret@127.0.0.1:{}/", srv.port);
+    let mut con = redis::Client::open(url).unwrap().get_connection().unwrap();
+    let pong: String = redis::cmd("PING").query(&mut con).unwrap();
+    assert_eq!(pong, "PONG");
+}
+
+#[test]
+fn idle_clients_are_closed_after_timeout() {
+    let srv = Ferrous::start(&["--timeout", "1"]);
+    let mut s = srv.connect();
+    let got = raw_exchange(&mut s, b"PING\r\n", 7);
+    assert_eq!(got, b"+PONG\r\n");
+    std::thread::sleep(Duration::from_millis(2500));
+    assert!(
+        is_closed(&mut s),
+        "an idle client must be closed after `timeout` seconds"
+    );
+}
+
+#[test]
+fn sigterm_shuts_down_cleanly_with_status_zero() {
+    let mut srv = Ferrous::start(&[]);
+    let _ = srv.client();
+    // SAFETY: plain kill(2) on our child's pid.
+    unsafe { libc_kill(srv.child.id() as i32, 15) };
+    assert_eq!(srv.wait_exit(Duration::from_secs(10)), Some(0));
+    let log = srv.log_text();
+    assert!(log.contains("Received SIGTERM scheduling shutdown..."), "{log}");
+    assert!(log.contains("ready to exit, bye bye"), "{log}");
+}
+
+extern "C" {
+    #[link_name = "kill"]
+    fn libc_kill(pid: i32, sig: i32) -> i32;
+}
+
+#[test]
+fn shutdown_nosave_exits_and_save_is_refused_without_persistence() {
+    let mut srv = Ferrous::start(&[]);
+    let mut s = srv.connect();
+    let got = raw_exchange(&mut s, b"SHUTDOWN SAVE\r\n", 45);
+    assert_eq!(
+        String::from_utf8_lossy(&got),
+        "-ERR Errors trying to SHUTDOWN. Check logs.\r\n"
+    );
+    s.write_all(b"SHUTDOWN NOSAVE\r\n").unwrap();
+    assert!(is_closed(&mut s));
+    assert_eq!(srv.wait_exit(Duration::from_secs(10)), Some(0));
+}
+
+#[test]
+fn config_get_and_set_work_at_runtime() {
+    let srv = Ferrous::start(&[]);
+    let mut con = srv.client();
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("timeout")
+        .arg("30")
+        .arg("maxclients")
+        .arg("50")
+        .query(&mut con)
+        .unwrap();
+    let got: Vec<String> = redis::cmd("CONFIG").arg("GET").arg("timeout").query(&mut con).unwrap();
+    assert_eq!(got, vec!["timeout", "30"]);
+    let got: Vec<String> = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg("maxclients")
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(got, vec!["maxclients", "50"]);
+    let err = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("databases")
+        .arg("4")
+        .query::<()>(&mut con)
+        .unwrap_err();
+    assert!(err.to_string().contains("can't set immutable config"), "{err}");
+}
+
+#[test]
+fn redis_cli_talks_to_ferrous() {
+    let srv = Ferrous::start(&[]);
+    let Some(out) = redis_cli(srv.port, &["SET", "greeting", "hello world"]) else {
+        return;
+    };
+    assert_eq!(out.trim(), "OK");
+    assert_eq!(redis_cli(srv.port, &["GET", "greeting"]).unwrap().trim(), "hello world");
+    assert_eq!(redis_cli(srv.port, &["-3", "PING"]).unwrap().trim(), "PONG");
+    let info = redis_cli(srv.port, &["INFO", "server"]).unwrap();
+    assert!(info.contains("redis_version:7.0.15"), "{info}");
+    let count = redis_cli(srv.port, &["COMMAND", "COUNT"]).unwrap();
+    assert!(count.trim().parse::<i64>().unwrap() > 10, "{count}");
+}
