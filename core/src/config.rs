@@ -61,6 +61,11 @@ impl Default for Config {
 }
 
 impl Config {
+    /// Redis keeps `hz` within 1..=500 whatever was asked for.
+    fn clamp_hz(&mut self) {
+        self.hz = self.hz.clamp(1, 500);
+    }
+
     pub fn loglevel(&self) -> LogLevel {
         [LogLevel::Debug, LogLevel::Verbose, LogLevel::Notice, LogLevel::Warning][self.loglevel]
     }
@@ -381,6 +386,7 @@ impl Config {
             };
             d.set(&mut cfg, &value).map_err(|r| fail(&r))?;
         }
+        cfg.clamp_hz();
         Ok(cfg)
     }
 
@@ -424,6 +430,7 @@ impl Config {
                 .map_err(|r| format!("ERR CONFIG SET failed (possibly related to argument '{name}') - {r}"))?;
             changed.push(d.name);
         }
+        next.clamp_hz();
         *self = next;
         Ok(changed)
     }

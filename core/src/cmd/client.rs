@@ -227,12 +227,13 @@ fn parse_kill_filter(ctx: &mut Ctx) -> Option<KillFilter> {
         skipme: true,
         ..KillFilter::default()
     };
-    if !ctx.args.len().is_multiple_of(2) {
-        ctx.syntax_error();
-        return None;
-    }
     let mut i = 2;
-    while i + 1 < ctx.args.len() {
+    while i < ctx.args.len() {
+        // Like Redis, options are read pair by pair: a dangling last option is a syntax error.
+        if i + 1 >= ctx.args.len() {
+            ctx.syntax_error();
+            return None;
+        }
         let opt = ctx.arg_str(i).to_ascii_lowercase();
         let val = ctx.arg_str(i + 1);
         match opt.as_str() {
@@ -305,11 +306,9 @@ pub(crate) fn help(ctx: &mut Ctx) {
     super::help_reply(ctx, "CLIENT", CLIENT_HELP);
 }
 
+/// Redis' CLIENT HELP lines for the subcommands ferrous implements (the others are not listed:
+/// they answer "unknown subcommand").
 const CLIENT_HELP: &[&str] = &[
-    "CACHING (YES|NO)",
-    "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
-    "GETREDIR",
-    "    Return the client ID we are redirecting to when tracking is enabled.",
     "GETNAME",
     "    Return the name of the current connection.",
     "ID",
@@ -336,21 +335,16 @@ const CLIENT_HELP: &[&str] = &[
     "    Return information about client connections. Options:",
     "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
     "      Return clients of specified type.",
-    "UNPAUSE",
-    "    Stop the current client pause, resuming traffic.",
-    "PAUSE <timeout> [WRITE|ALL]",
-    "    Suspend all, or just write, clients for <timeout> milliseconds.",
     "REPLY (ON|OFF|SKIP)",
     "    Control the replies sent to the current connection.",
     "SETNAME <name>",
     "    Assign the name <name> to the current connection.",
-    "UNBLOCK <clientid> [TIMEOUT|ERROR]",
-    "    Unblock the specified blocked client.",
-    "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
-    "         [OPTIN] [OPTOUT] [NOLOOP]",
-    "    Control server assisted client side caching.",
-    "TRACKINFO",
-    "    Report tracking status for the current connection.",
     "NO-EVICT (ON|OFF)",
     "    Protect current client connection from eviction.",
+    "NO-TOUCH (ON|OFF)",
+    "    Will not touch LRU/LFU stats when this mode is on.",
+    "SETINFO <option> <value>",
+    "    Set client meta attr. Options are:",
+    "    * LIB-NAME: the client lib name.",
+    "    * LIB-VER: the client lib version.",
 ];

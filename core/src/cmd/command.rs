@@ -50,7 +50,13 @@ fn reply_key_specs(out: &mut Reply, c: &CommandSpec) {
         c.last_key - c.first_key
     };
     out.array(1);
-    out.map(3);
+    if c.key_notes.is_empty() {
+        out.map(3);
+    } else {
+        out.map(4);
+        out.bulk_str("notes");
+        out.bulk_str(c.key_notes);
+    }
     out.bulk_str("flags");
     out.set(c.key_flags.len());
     for f in c.key_flags {

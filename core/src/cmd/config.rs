@@ -15,7 +15,7 @@ pub(crate) fn get(ctx: &mut Ctx) {
 
 pub(crate) fn set(ctx: &mut Ctx) {
     if !ctx.args.len().is_multiple_of(2) {
-        return ctx.out.err("wrong number of arguments for 'config|set' command");
+        return ctx.syntax_error();
     }
     let pairs: Vec<(String, String)> = ctx.args[2..].chunks(2).map(|p| (lossy(&p[0]), lossy(&p[1]))).collect();
     let changed = match ctx.srv.cfg.set_many(&pairs) {

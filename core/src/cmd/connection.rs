@@ -135,7 +135,12 @@ pub(crate) fn hello(ctx: &mut Ctx) {
 pub(crate) fn select(ctx: &mut Ctx) {
     let idx = match parse_i64(&ctx.args[1]) {
         Some(i) if i32::try_from(i).is_ok() => i,
-        _ => return ctx.out.err("value is not an integer or out of range"),
+        Some(_) => {
+            return ctx
+                .out
+                .err("value is out of range, value must between -2147483648 and 2147483647")
+        }
+        None => return ctx.out.err("value is not an integer or out of range"),
     };
     if idx < 0 || idx >= ctx.srv.dbs.len() as i64 {
         return ctx.out.err("DB index is out of range");

@@ -17,7 +17,7 @@ pub(crate) fn help_reply(ctx: &mut Ctx, container: &str, lines: &[&str]) {
     )];
     all.extend(lines.iter().map(|l| l.to_string()));
     all.push("HELP".into());
-    all.push("    Print this help.".into());
+    all.push("    Prints this help.".into());
     ctx.out.array(all.len());
     for l in &all {
         ctx.out.simple(l);

@@ -151,6 +151,8 @@ pub struct CommandSpec {
     pub step: i32,
     /// Key-spec flags (`RW`, `access`, ...), when the command takes keys.
     pub key_flags: &'static [&'static str],
+    /// The key spec's `notes`, when Redis documents one.
+    pub key_notes: &'static str,
     pub tips: &'static [&'static str],
     pub group: &'static str,
     pub since: &'static str,

@@ -28,6 +28,7 @@ const fn cmd(
         last_key: 0,
         step: 0,
         key_flags: &[],
+        key_notes: "",
         tips: &[],
         group,
         since,
@@ -44,6 +45,11 @@ impl CommandSpec {
         self.last_key = last;
         self.step = step;
         self.key_flags = key_flags;
+        self
+    }
+
+    const fn key_notes(mut self, notes: &'static str) -> Self {
+        self.key_notes = notes;
         self
     }
 
@@ -214,7 +220,7 @@ static COMMAND_SUBCOMMANDS: &[CommandSpec] = &[
     .tips(&["nondeterministic_output_order"]),
     cmd(
         "command|getkeys",
-        -3,
+        -4,
         LOADING | STALE,
         CONNECTION,
         SERVER,
@@ -225,7 +231,7 @@ static COMMAND_SUBCOMMANDS: &[CommandSpec] = &[
     ),
     cmd(
         "command|getkeysandflags",
-        -3,
+        -4,
         LOADING | STALE,
         CONNECTION,
         SERVER,
@@ -324,7 +330,8 @@ pub static COMMANDS: &[CommandSpec] = &[
     cmd("quit", -1, ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, CONNECTION, CONN, "1.0.0", "Close the connection", "O(1)", connection::quit),
     cmd("reset", 1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY, CONNECTION, CONN, "6.2.0", "Reset the connection", "O(1)", connection::reset),
     cmd("select", 2, LOADING | STALE | FAST, CONNECTION, CONN, "1.0.0", "Change the selected database for the current connection", "O(1)", connection::select),
-    cmd("set", -3, WRITE | DENYOOM, STRING, "string", "1.0.0", "Set the string value of a key", "O(1)", strings::set).keys(1, 1, 1, &["RW", "access", "update", "variable_flags"]),
+    cmd("set", -3, WRITE | DENYOOM, STRING, "string", "1.0.0", "Set the string value of a key", "O(1)", strings::set).keys(1, 1, 1, &["RW", "access", "update", "variable_flags"])
+        .key_notes("RW and ACCESS due to the optional `GET` argument"),
     cmd("shutdown", -1, ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | SENTINEL | ALLOW_BUSY, 0, SERVER, "1.0.0", "Synchronously save the dataset to disk and then shut down the server", "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)", server::shutdown),
     cmd("time", 1, LOADING | STALE | FAST, 0, SERVER, "2.6.0", "Return the current server time", "O(1)", server::time).tips(NONDET),
 ];
