@@ -9,7 +9,7 @@ fn word(s: &str) -> Vec<u8> {
 }
 
 fn key(rng: &mut SimRng) -> Vec<u8> {
-    word(rng.pick(KEYS))
+    word(rng.pick::<&str>(KEYS))
 }
 
 fn value(rng: &mut SimRng) -> Vec<u8> {
@@ -36,10 +36,10 @@ pub fn command(rng: &mut SimRng) -> Vec<Vec<u8>> {
         78..=79 => vec![
             word("CLIENT"),
             word("SETNAME"),
-            word(rng.pick(&["worker", "web-1", ""])),
+            word(rng.pick::<&str>(&["worker", "web-1", ""])),
         ],
         80..=81 => vec![word("CLIENT"), word("GETNAME")],
-        82..=84 => vec![word("HELLO"), word(rng.pick(&["2", "3", "4"]))],
+        82..=84 => vec![word("HELLO"), word(rng.pick::<&str>(&["2", "3", "4"]))],
         85..=87 => vec![word("nosuch"), word("a")],
         88..=90 => vec![word("GET")],
         91..=92 => vec![word("SET"), key(rng), value(rng), word("bogus")],
