@@ -183,7 +183,9 @@ impl RequestParser {
         if cr + 2 > rest.len() {
             return Ok(None);
         }
-        Ok(Some((&rest[1..cr], cr + 2)))
+        // A line that is just "\r\n" has no prefix byte: its body is empty (the caller then
+        // rejects the missing '$').
+        Ok(Some((&rest[1.min(cr)..cr], cr + 2)))
     }
 
     fn parse_multibulk(&mut self, limits: &ParseLimits) -> Result<Step, ProtocolError> {
@@ -283,6 +285,8 @@ mod tests {
             (b"*1\r\nfoo\r\n", "ERR Protocol error: expected '$', got 'f'"),
             (b"set \"a b\r\n", "ERR Protocol error: unbalanced quotes in request"),
             (b"*2147483648\r\n", "ERR Protocol error: invalid multibulk length"),
+            // Found by the resp_parser fuzz target: a bulk line that is only "\r\n".
+            (b"*2\r\n$1\r\na\r\n\r\n", "ERR Protocol error: expected '$', got '\r'"),
         ];
         for (input, msg) in cases {
             let (_, r) = parse_all(input);
