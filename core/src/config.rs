@@ -307,18 +307,20 @@ pub struct ConfigFileError {
 }
 
 impl ConfigFileError {
-    /// The text Redis prints on a bad configuration (to stderr) before exiting with status 1.
-    pub fn render(&self, version: &str) -> String {
+    /// The text Redis prints on a bad configuration (to stderr) before exiting with status 1,
+    /// followed by where the line came from (`origin`: the file, or the command line), which
+    /// Redis leaves out.
+    pub fn render(&self, version: &str, origin: &str) -> String {
         format!(
-            "\n*** FATAL CONFIG FILE ERROR (Redis {version}) ***\nReading the configuration file, at line {}\n>>> '{}'\n{}\n",
+            "\n*** FATAL CONFIG FILE ERROR (Redis {version}) ***\nReading the configuration file, at line {}\n>>> '{}'\n{}\n({origin})\n",
             self.line_no, self.line, self.reason
         )
     }
 }
 
 /// Turns command-line options (`--port 7000 --bind a b`) into config text, as Redis does: each
-/// `--name` starts a new line, the words after it are its arguments. A leading bare argument
-/// list without `--` is rejected by the caller.
+/// `--name` starts a new line, the words after it are its quoted arguments. Redis appends this
+/// to the file's text after a newline, so with no file the first option is on line 2.
 pub fn options_to_text(args: &[String]) -> String {
     let mut text = String::new();
     for a in args {
@@ -332,21 +334,23 @@ pub fn options_to_text(args: &[String]) -> String {
             text.push_str(&quote(a));
         }
     }
-    text.push('\n');
     text
 }
 
-/// Quotes a word so that `split_args` reads it back unchanged.
+/// Quotes a word as Redis' `sdscatrepr` does, so that `split_args` reads it back unchanged.
 fn quote(s: &str) -> String {
     let mut q = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '\\' => q.push_str("\\\\"),
-            '"' => q.push_str("\\\""),
-            '\n' => q.push_str("\\n"),
-            '\r' => q.push_str("\\r"),
-            '\t' => q.push_str("\\t"),
-            c => q.push(c),
+    for &b in s.as_bytes() {
+        match b {
+            b'\\' => q.push_str("\\\\"),
+            b'"' => q.push_str("\\\""),
+            b'\n' => q.push_str("\\n"),
+            b'\r' => q.push_str("\\r"),
+            b'\t' => q.push_str("\\t"),
+            0x07 => q.push_str("\\a"),
+            0x08 => q.push_str("\\b"),
+            b if b.is_ascii_graphic() || b == b' ' => q.push(char::from(b)),
+            b => q.push_str(&format!("\\x{b:02x}")),
         }
     }
     q.push('"');
@@ -376,15 +380,10 @@ impl Config {
             let Some(d) = find(&words[0]) else {
                 return Err(fail("Bad directive or wrong number of arguments"));
             };
-            if words.len() < 2 && !matches!(d.field, Field::Str(_)) {
+            if words.len() < 2 {
                 return Err(fail("wrong number of arguments"));
             }
-            let value: Vec<String> = if words.len() == 1 {
-                vec![String::new()]
-            } else {
-                words[1..].to_vec()
-            };
-            d.set(&mut cfg, &value).map_err(|r| fail(&r))?;
+            d.set(&mut cfg, &words[1..]).map_err(|r| fail(&r))?;
         }
         cfg.clamp_hz();
         Ok(cfg)
@@ -459,17 +458,31 @@ mod tests {
         assert_eq!(e.reason, "argument couldn't be parsed into an integer");
         let e = Config::from_text("protected-mode maybe").unwrap_err();
         assert_eq!(e.reason, "argument must be 'yes' or 'no'");
+        assert_eq!(
+            Config::from_text("logfile").unwrap_err().reason,
+            "wrong number of arguments"
+        );
+        assert_eq!(
+            Config::from_text("requirepass \"a b").unwrap_err().reason,
+            "Unbalanced quotes in configuration line"
+        );
+        assert_eq!(Config::from_text("requirepass \"\"").unwrap().requirepass, "");
     }
 
     #[test]
     fn command_line_options_become_config_lines() {
-        let args: Vec<String> = ["--port", "7001", "--bind", "a b", "c"]
+        let args: Vec<String> = ["--port", "7001", "--bind", "a b", "c\x01"]
             .iter()
             .map(|s| s.to_string())
             .collect();
-        let cfg = Config::from_text(&options_to_text(&args)).unwrap();
+        let text = options_to_text(&args);
+        assert_eq!(text, "port \"7001\"\nbind \"a b\" \"c\\x01\"");
+        let cfg = Config::from_text(&text).unwrap();
         assert_eq!(cfg.port, 7001);
-        assert_eq!(cfg.bind, vec!["a b", "c"]);
+        assert_eq!(cfg.bind, vec!["a b", "c\x01"]);
+        let e = Config::from_text(&format!("\n{}", options_to_text(&["--port".into(), "70000".into()]))).unwrap_err();
+        assert_eq!((e.line_no, e.line.as_str()), (2, "port \"70000\""));
+        assert_eq!(e.reason, "argument must be between 0 and 65535 inclusive");
     }
 
     #[test]

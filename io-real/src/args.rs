@@ -41,11 +41,11 @@ pub fn parse(args: &[String]) -> Startup {
             Ok(t) => text = t,
             Err(e) => return Startup::Fail(format!("Fatal error, can't open config file '{config_file}': {e}")),
         }
-        if !text.ends_with('\n') {
-            text.push('\n');
-        }
     }
+    let file_lines = text.split('\n').count();
     if !options.is_empty() {
+        // As Redis: the options follow the file's text after a newline.
+        text.push('\n');
         text.push_str(&options_to_text(options));
     }
     match Config::from_text(&text) {
@@ -53,12 +53,18 @@ pub fn parse(args: &[String]) -> Startup {
             cfg,
             config_file: absolute(&config_file),
         },
-        Err(e) => Startup::Fail(render(&e)),
+        Err(e) => Startup::Fail(render(&e, &config_file, file_lines)),
     }
 }
 
-fn render(e: &ConfigFileError) -> String {
-    e.render(REDIS_VERSION)
+/// Redis' fatal config error, plus where the bad line came from.
+fn render(e: &ConfigFileError, file: &str, file_lines: usize) -> String {
+    let origin = if !file.is_empty() && e.line_no <= file_lines {
+        format!("in the configuration file '{file}'")
+    } else {
+        "from the command-line options".to_string()
+    };
+    e.render(REDIS_VERSION, &origin)
 }
 
 fn absolute(path: &str) -> String {

@@ -22,6 +22,8 @@ fn an_unknown_directive_stops_startup_naming_file_line_and_directive() {
     assert!(err.contains("Reading the configuration file, at line 2"), "{err}");
     assert!(err.contains(">>> 'foo bar'"), "{err}");
     assert!(err.contains("Bad directive or wrong number of arguments"), "{err}");
+    assert!(err.contains("in the configuration file '"), "{err}");
+    assert!(err.contains("ferrous.conf'"), "{err}");
 }
 
 #[test]
@@ -32,7 +34,12 @@ fn a_malformed_value_stops_startup_with_the_reason() {
     assert!(err.contains("argument couldn't be parsed into an integer"), "{err}");
     let (code, err) = run_with_config("", &["--protected-mode", "maybe"]);
     assert_eq!(code, Some(1));
+    assert!(
+        err.contains("Reading the configuration file, at line 2\n>>> 'protected-mode \"maybe\"'"),
+        "{err}"
+    );
     assert!(err.contains("argument must be 'yes' or 'no'"), "{err}");
+    assert!(err.contains("from the command-line options"), "{err}");
 }
 
 #[test]
