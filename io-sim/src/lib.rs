@@ -1,19 +1,28 @@
-//! ferrous-io-sim: the core driven by a simulated world. One u64 seed decides everything —
-//! latencies, how byte streams are split, when clients connect, send and leave — and time is
-//! virtual: the simulation jumps straight to the next thing that happens. The same seed gives a
-//! bit-identical run, summarised by a trace hash.
+//! ferrous under simulation: the same core that serves real sockets, driven by a seeded
+//! simulated network and a virtual clock. One `u64` seed determines a whole run; the trace hash
+//! proves it.
 //!
-//! What is simulated so far: the network between clients and one server node, and the clocks.
-//! Disk, crashes and partitions come with persistence and replication; the event queue and node
-//! types are shaped for them (events carry a node-addressed target).
+//! - [`sim`]: the loop ([`Sim`]), the [`Actors`] trait through which clients and checkers take
+//!   part, and what they may do ([`Ctx`]).
+//! - [`net`]: connections with per-connection latency, random splitting and coalescing.
+//! - [`node`]: a server process — the core plus per-connection request parsers.
+//! - [`clock`], [`agenda`], [`rng`]: virtual time, the time-ordered queue, seeded randomness.
+//! - [`request`] and [`reply`]: the client side of RESP (encoding requests, parsing replies).
+//! - [`trace`]: the trace hash and the optional text trace.
 
-pub mod queue;
+pub mod agenda;
+pub mod clock;
+pub mod net;
+pub mod node;
 pub mod reply;
+pub mod request;
 pub mod rng;
+pub mod sim;
 pub mod trace;
-pub mod world;
 
-pub use reply::{ReplyParser, RespValue};
+pub use net::{ConnId, NetConfig};
+pub use node::NodeId;
+pub use reply::{ReplyParser, Value};
 pub use rng::SimRng;
-pub use trace::TraceHasher;
-pub use world::{ClientHandle, Delivery, World, WorldConfig};
+pub use sim::{Actors, Ctx, Failure, Progress, Sim, SimConfig};
+pub use trace::TraceMode;

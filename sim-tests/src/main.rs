@@ -1,118 +1,136 @@
-//! `ferrous-sim --seed N [--sessions M]` replays one seeded run and prints its trace hash last.
-//! `ferrous-sim --seeds A..B` or `--random N` runs many and lists every failing seed.
+//! `ferrous-sim`: replays one seeded simulation run, or runs many and lists the failing seeds
+//! with the command that replays each.
 
+use std::collections::hash_map::RandomState;
+use std::hash::BuildHasher;
 use std::process::ExitCode;
 
-use ferrous_sim_tests::{run, RunReport};
+use ferrous_io_sim::trace::fmt_time;
+use ferrous_io_sim::TraceMode;
+use ferrous_sim_tests::cli::{self, Cli, Mode, USAGE};
+use ferrous_sim_tests::{run, Report, RunFailure, RunOptions, DEFAULT_STEPS};
 
-struct Opts {
-    seeds: Vec<u64>,
-    sessions: usize,
-}
-
-fn usage() -> ! {
-    eprintln!("usage: ferrous-sim (--seed N | --seeds A..B | --random COUNT) [--sessions M]");
-    std::process::exit(2)
-}
-
-fn parse_opts() -> Opts {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut opts = Opts {
-        seeds: Vec::new(),
-        sessions: 20,
-    };
-    let mut i = 0;
-    while i < args.len() {
-        let value = args.get(i + 1).cloned().unwrap_or_else(|| usage());
-        match args[i].as_str() {
-            "--seed" => opts.seeds = vec![value.parse().unwrap_or_else(|_| usage())],
-            "--seeds" => {
-                let (a, b) = value.split_once("..").unwrap_or_else(|| usage());
-                let (a, b): (u64, u64) = (
-                    a.parse().unwrap_or_else(|_| usage()),
-                    b.parse().unwrap_or_else(|_| usage()),
-                );
-                opts.seeds = (a..b).collect();
-            }
-            "--random" => {
-                let n: u64 = value.parse().unwrap_or_else(|_| usage());
-                let base = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_nanos() as u64)
-                    .unwrap_or(1);
-                opts.seeds = (0..n)
-                    .map(|k| base.wrapping_mul(6364136223846793005).wrapping_add(k))
-                    .collect();
-            }
-            "--sessions" => opts.sessions = value.parse().unwrap_or_else(|_| usage()),
-            _ => usage(),
-        }
-        i += 2;
-    }
-    if opts.seeds.is_empty() {
-        usage();
-    }
-    opts
-}
-
-fn replay_command(seed: u64) -> String {
-    format!("cargo run -p ferrous-sim-tests --bin ferrous-sim -- --seed {seed}")
-}
-
-/// Runs one seed, turning a panic into a failure with the seed.
-fn run_caught(seed: u64, sessions: usize) -> RunReport {
-    match std::panic::catch_unwind(|| run(seed, sessions)) {
-        Ok(r) => r,
-        Err(p) => {
-            let msg = p
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()));
-            RunReport {
-                seed,
-                trace_hash: 0,
-                trace_events: 0,
-                sessions,
-                commands: 0,
-                replies_checked: 0,
-                virtual_ms: 0,
-                failure: Some(format!("panic: {}", msg.unwrap_or_default())),
-            }
-        }
-    }
-}
+/// Trace records shown before a failure.
+const TAIL: usize = 60;
 
 fn main() -> ExitCode {
-    let opts = parse_opts();
-    let mut failed = Vec::new();
-    for &seed in &opts.seeds {
-        let r = run_caught(seed, opts.sessions);
-        println!(
-            "seed {seed}: sessions={} commands={} replies-checked={} virtual-time={}ms trace-events={}",
-            r.sessions, r.commands, r.replies_checked, r.virtual_ms, r.trace_events
-        );
-        if let Some(f) = &r.failure {
-            println!("FAILED seed {seed}: {f}\n  replay: {}", replay_command(seed));
-            failed.push(seed);
+    let cli = match cli::parse(std::env::args().skip(1)) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("ferrous-sim: {e}\n{USAGE}");
+            return ExitCode::from(2);
         }
-        if opts.seeds.len() == 1 {
-            println!("trace-hash: {:016x}", r.trace_hash);
-        }
-    }
-    if opts.seeds.len() > 1 {
-        println!(
-            "{} seeds, {} failed{}",
-            opts.seeds.len(),
-            failed.len(),
-            if failed.is_empty() { "" } else { ":" }
-        );
-        for s in &failed {
-            println!("  {}", replay_command(*s));
+    };
+    match cli.mode {
+        Mode::One(seed) => replay(&cli, seed),
+        Mode::Range(a, b) => run_many(&cli, a..b),
+        Mode::Random(n) => {
+            let first = fresh_seed();
+            println!("{n} random seeds from {first}");
+            run_many(
+                &cli,
+                (0..n).map(|i| first.wrapping_add(i.wrapping_mul(0x9e37_79b9_7f4a_7c15))),
+            )
         }
     }
+}
+
+fn options(cli: &Cli, seed: u64) -> RunOptions {
+    RunOptions {
+        seed,
+        steps: cli.steps.unwrap_or(DEFAULT_STEPS),
+        trace: if cli.verbose {
+            TraceMode::Print
+        } else {
+            TraceMode::HashOnly
+        },
+        known_bugs: cli.known_bugs,
+    }
+}
+
+fn replay(cli: &Cli, seed: u64) -> ExitCode {
+    let opts = options(cli, seed);
+    match run(&opts) {
+        Ok(report) => {
+            print_summary(&report);
+            ExitCode::SUCCESS
+        }
+        Err(failure) => {
+            print_failure(&opts, &failure);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_summary(r: &Report) {
+    let s = &r.stats;
+    println!("seed {}: ok", r.seed);
+    println!(
+        "  clients:      {} connected ({} disconnected, {} quit, {} broke the protocol)",
+        s.clients, s.disconnects, s.quits, s.protocol_errors
+    );
+    println!(
+        "  commands:     {} sent, {} run by the server, {} replies checked",
+        s.commands_sent, s.commands_run, s.replies_checked
+    );
+    println!(
+        "  virtual time: {} s in {} steps ({} wall-clock steps), {} trace records",
+        fmt_time(r.elapsed_us).trim_matches(['[', ']']),
+        r.steps,
+        s.wall_clock_steps,
+        r.trace_records
+    );
+    println!("  keys at the end: {}", r.keys);
+    println!("trace-hash: {:016x}", r.trace_hash);
+}
+
+fn print_failure(opts: &RunOptions, f: &RunFailure) {
+    println!("seed {}: FAILED\n{}", f.seed, f.message);
+    if opts.trace == TraceMode::HashOnly {
+        // Runs are deterministic: replay with the trace kept to show what led to the failure.
+        let traced = RunOptions {
+            trace: TraceMode::Tail(TAIL),
+            ..opts.clone()
+        };
+        match run(&traced) {
+            Err(again) if again.message == f.message => {
+                println!("\nlast {} trace records:", again.trace_tail.len());
+                again.trace_tail.iter().for_each(|l| println!("  {l}"));
+            }
+            _ => println!("\nNOT DETERMINISTIC: replaying the seed did not fail the same way"),
+        }
+    }
+    println!("\nreplay: {}", opts.replay_command());
+    println!("trace-hash: {:016x}", f.trace_hash);
+}
+
+fn run_many(cli: &Cli, seeds: impl Iterator<Item = u64>) -> ExitCode {
+    let (mut passed, mut failed) = (0u64, Vec::new());
+    for seed in seeds {
+        let opts = options(cli, seed);
+        match run(&opts) {
+            Ok(_) => passed += 1,
+            Err(f) => {
+                let first_line = f.message.lines().next().unwrap_or_default();
+                println!("seed {seed}: FAILED: {first_line}\n  replay: {}", opts.replay_command());
+                failed.push(seed);
+            }
+        }
+    }
+    println!(
+        "{} seeds: {passed} passed, {} failed {:?}",
+        passed + failed.len() as u64,
+        failed.len(),
+        failed
+    );
     if failed.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// A seed nobody chose: std's per-process random hash keys.
+fn fresh_seed() -> u64 {
+    RandomState::new().hash_one(std::time::SystemTime::now())
 }

@@ -1,279 +1,316 @@
-//! One seeded run: sessions connect at random times and send random pipelined batches; every
-//! reply is checked against the model; the run ends when every session is done.
+//! The actors of the basic scenario: clients that come and go on one server, pipelining random
+//! commands, now and then quitting, disconnecting or breaking the protocol, while the wall clock
+//! is stepped under them; the reference model rides along on every event the server gets.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 
-use ferrous_io_sim::{ClientHandle, Delivery, ReplyParser, RespValue, World, WorldConfig};
+use ferrous_core::{Event, Now, Signal};
+use ferrous_io_sim::{Actors, ConnId, Ctx, Failure, NodeId, SimRng};
 
-use crate::model::{ClientModel, Model};
-use crate::workload;
+use crate::client::{Profile, SimClient, State};
+use crate::model::Model;
+use crate::workload::Workload;
 
-/// Virtual time after which a run that has not finished counts as stuck.
-const TIME_LIMIT_US: u64 = 600 * 1_000_000;
+/// The one server of this scenario.
+pub const SERVER: NodeId = 0;
 
-#[derive(Debug)]
-pub struct RunReport {
-    pub seed: u64,
-    pub trace_hash: u64,
-    pub trace_events: u64,
-    pub sessions: usize,
-    pub commands: u64,
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Clients act.
+    Running,
+    /// No new actions: what is in flight completes.
+    Draining,
+    /// The server was told to terminate: every connection must close.
+    ShuttingDown,
+}
+
+/// Counts for the run's summary.
+#[derive(Clone, Debug, Default)]
+pub struct Stats {
+    pub clients: u64,
+    pub commands_sent: u64,
+    pub commands_run: u64,
     pub replies_checked: u64,
-    pub virtual_ms: u64,
-    /// The first model violation, if any.
-    pub failure: Option<String>,
+    pub disconnects: u64,
+    pub quits: u64,
+    pub protocol_errors: u64,
+    pub wall_clock_steps: u64,
 }
 
-/// A client session as the scenario drives it.
-struct Session {
-    client: Option<ClientHandle>,
-    model: ClientModel,
-    expected: VecDeque<(String, RespValue)>,
-    parser: ReplyParser,
-    batches_left: usize,
-    /// Waits for all replies before the next batch.
-    waits: bool,
-    finished: bool,
-    closed: bool,
+/// What a timer is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Token {
+    Spawn,
+    WallClock,
+    Client(ConnId),
 }
 
-struct Run {
-    world: World,
+impl Token {
+    fn encode(self) -> u64 {
+        match self {
+            Token::Spawn => 0,
+            Token::WallClock => 1,
+            Token::Client(c) => c + 2,
+        }
+    }
+
+    fn decode(n: u64) -> Token {
+        match n {
+            0 => Token::Spawn,
+            1 => Token::WallClock,
+            c => Token::Client(c - 2),
+        }
+    }
+}
+
+pub struct Scenario {
+    rng: SimRng,
+    workload: Workload,
     model: Model,
-    sessions: Vec<Session>,
-    by_client: BTreeMap<u64, usize>,
-    commands: u64,
-    replies_checked: u64,
-    failure: Option<String>,
+    /// Every client of the run, including those gone.
+    clients: BTreeMap<ConnId, SimClient>,
+    live: usize,
+    max_clients: usize,
+    phase: Phase,
+    pub stats: Stats,
 }
 
-/// Runs the scenario for `seed` with `sessions` client sessions.
-pub fn run(seed: u64, sessions: usize) -> RunReport {
-    let mut r = Run::new(seed, sessions);
-    r.drive();
-    RunReport {
-        seed,
-        trace_hash: r.world.trace.hash(),
-        trace_events: r.world.trace.events(),
-        sessions,
-        commands: r.commands,
-        replies_checked: r.replies_checked,
-        virtual_ms: r.world.now_us() / 1000,
-        failure: r.failure,
-    }
-}
-
-fn show(args: &[Vec<u8>]) -> String {
-    args.iter()
-        .map(|a| String::from_utf8_lossy(a).into_owned())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-impl Run {
-    fn new(seed: u64, count: usize) -> Run {
-        let mut world = World::new(WorldConfig::new(seed));
-        let mut sessions = Vec::new();
-        for i in 0..count {
-            let batches_left = 1 + world.rng.below(12);
-            let waits = world.rng.chance(0.7);
-            sessions.push(Session {
-                client: None,
-                model: ClientModel::default(),
-                expected: VecDeque::new(),
-                parser: ReplyParser::default(),
-                batches_left,
-                waits,
-                finished: false,
-                closed: false,
-            });
-            let at = world.now_us() + world.rng.range(0, 2_000_000);
-            world.wake_at(at, i as u64);
-        }
-        Run {
-            world,
+impl Scenario {
+    pub fn new(mut rng: SimRng, known_bugs: bool) -> Scenario {
+        let workload = Workload::new(&mut rng, known_bugs);
+        let max_clients = rng.between(2, 16) as usize;
+        Scenario {
+            rng,
+            workload,
             model: Model::default(),
-            sessions,
-            by_client: BTreeMap::new(),
-            commands: 0,
-            replies_checked: 0,
-            failure: None,
+            clients: BTreeMap::new(),
+            live: 0,
+            max_clients,
+            phase: Phase::Running,
+            stats: Stats::default(),
         }
     }
 
-    fn fail(&mut self, msg: String) {
-        if self.failure.is_none() {
-            self.failure = Some(format!("at {} µs: {msg}", self.world.now_us()));
+    /// First clients and the periodic timers.
+    pub fn start(&mut self, ctx: &mut Ctx<'_>) {
+        for _ in 0..self.rng.between(1, 4) {
+            self.spawn(ctx);
+        }
+        ctx.set_timer(ctx.now_us(), Token::Spawn.encode());
+        ctx.set_timer(ctx.now_us(), Token::WallClock.encode());
+    }
+
+    /// Clients stop acting; timers lapse.
+    pub fn drain(&mut self) {
+        self.phase = Phase::Draining;
+    }
+
+    /// Asks the server to terminate, as `kill -TERM` would.
+    pub fn shut_down(&mut self, ctx: &mut Ctx<'_>) {
+        self.phase = Phase::ShuttingDown;
+        ctx.signal(SERVER, Signal::Terminate);
+    }
+
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// Once quiet: every reply owed has arrived.
+    pub fn check_settled(&self) -> Result<(), Failure> {
+        self.clients.values().try_for_each(|c| c.settled()).map_err(Failure)
+    }
+
+    /// After shutdown: every client that did not leave saw its connection closed.
+    pub fn check_all_closed(&self) -> Result<(), Failure> {
+        match self
+            .clients
+            .values()
+            .find(|c| !matches!(c.state(), State::Gone | State::Closed))
+        {
+            Some(c) => Err(Failure(format!("client c{}: the connection was never closed", c.conn))),
+            None => Ok(()),
         }
     }
 
-    fn drive(&mut self) {
-        while self.failure.is_none() {
-            if self.sessions.iter().all(|s| s.finished) && self.world.idle() {
-                break;
-            }
-            if self.world.now_us() > TIME_LIMIT_US {
-                self.fail("the run did not finish within the virtual time limit".into());
-                break;
-            }
-            let Some(deliveries) = self.world.step() else { break };
-            for d in deliveries {
-                self.on_delivery(d);
-            }
-        }
-        if self.failure.is_none() {
-            self.check_all_answered();
-        }
+    fn spawn(&mut self, ctx: &mut Ctx<'_>) {
+        let conn = ctx.connect(SERVER);
+        let profile = Profile::random(&mut self.rng);
+        ctx.note(|| format!("c{conn} connects ({profile:?})"));
+        self.clients.insert(conn, SimClient::new(conn, profile));
+        self.live += 1;
+        self.stats.clients += 1;
+        let first = ctx.now_us() + self.rng.below(2_000);
+        ctx.set_timer(first, Token::Client(conn).encode());
     }
 
-    fn on_delivery(&mut self, d: Delivery) {
-        match d {
-            Delivery::Wake { token } => self.on_wake(token as usize),
-            Delivery::Executed { client, cmds } => self.on_executed(client, &cmds),
-            Delivery::ProtocolError { client, error } => {
-                let Some(&i) = self.by_client.get(&client) else { return };
-                let msg = error.message().unwrap_or_default();
-                let s = &mut self.sessions[i];
-                s.expected
-                    .push_back(("<malformed request>".into(), RespValue::Error(msg)));
-                s.model.closing = true;
-            }
-            Delivery::ClientBytes { client, data } => self.on_bytes(client, &data),
-            Delivery::ClientClosed { client } => self.on_closed(client),
-            Delivery::ServerExit { code } => self.fail(format!("the server exited with status {code}")),
-            Delivery::Quiet => {}
+    fn on_spawn_timer(&mut self, ctx: &mut Ctx<'_>) {
+        if self.live < self.max_clients {
+            self.spawn(ctx);
         }
+        let next = ctx.now_us() + self.rng.between(1_000, 40_000);
+        ctx.set_timer(next, Token::Spawn.encode());
     }
 
-    fn on_wake(&mut self, i: usize) {
-        let s = &self.sessions[i];
-        if s.finished || s.closed || s.model.closing {
+    /// Steps the wall clock now and then, either way, as NTP or an operator might.
+    fn on_wall_clock_timer(&mut self, ctx: &mut Ctx<'_>) {
+        if self.rng.chance(0.5) {
+            let magnitude = self.rng.between(1, 10_000) as i64;
+            let delta = if self.rng.chance(0.5) { magnitude } else { -magnitude };
+            ctx.note(|| format!("wall clock steps by {delta} ms"));
+            ctx.step_wall_clock(delta);
+            self.stats.wall_clock_steps += 1;
+        }
+        let next = ctx.now_us() + self.rng.between(50_000, 500_000);
+        ctx.set_timer(next, Token::WallClock.encode());
+    }
+
+    fn on_client_timer(&mut self, ctx: &mut Ctx<'_>, conn: ConnId) {
+        if self.clients.get(&conn).is_none_or(|c| c.state() != State::Active) {
             return;
         }
-        if s.batches_left == 0 {
-            return self.end_session(i);
+        match self.rng.below(1000) {
+            0..=19 => return self.disconnect(ctx, conn),
+            20..=29 => self.send_pipeline(ctx, conn, Ending::Quit),
+            30..=36 => self.send_pipeline(ctx, conn, Ending::Garbage),
+            37..=79 => {}
+            _ => self.send_pipeline(ctx, conn, Ending::Nothing),
         }
-        if s.client.is_none() {
-            let c = self.world.connect();
-            self.by_client.insert(c.0, i);
-            let s = &mut self.sessions[i];
-            s.client = Some(c);
-            s.model.id = c.0;
-        }
-        self.send_batch(i);
-        let s = &mut self.sessions[i];
-        s.batches_left -= 1;
-        if !s.waits || s.batches_left == 0 {
-            let at = self.world.now_us() + self.world.rng.range(0, 50_000);
-            self.world.wake_at(at, i as u64);
-        }
+        let think = self.clients[&conn].profile.max_think_us;
+        let next = ctx.now_us() + self.rng.below(think + 1);
+        ctx.set_timer(next, Token::Client(conn).encode());
     }
 
-    fn send_batch(&mut self, i: usize) {
-        let n = 1 + self.world.rng.below(16);
+    fn disconnect(&mut self, ctx: &mut Ctx<'_>, conn: ConnId) {
+        ctx.note(|| format!("c{conn} disconnects"));
+        ctx.close(conn);
+        if let Some(c) = self.clients.get_mut(&conn) {
+            c.leave();
+            self.live -= 1;
+        }
+        self.stats.disconnects += 1;
+    }
+
+    /// Writes 1..max_pipeline commands at once, optionally ending with QUIT or a broken request.
+    fn send_pipeline(&mut self, ctx: &mut Ctx<'_>, conn: ConnId, ending: Ending) {
+        let client = self.clients.get_mut(&conn).expect("active clients exist");
+        let n = self.rng.between(1, client.profile.max_pipeline);
         let mut wire = Vec::new();
         for _ in 0..n {
-            let args = workload::command(&mut self.world.rng);
-            wire.extend(workload::encode(&mut self.world.rng, &args));
+            let args = self.workload.command(&mut self.rng);
+            wire.extend(Workload::encode(&mut self.rng, &args, client.profile.inline_share));
         }
-        if self.world.rng.chance(0.01) {
-            wire.extend_from_slice(b"*x\r\n");
-        }
-        if let Some(c) = self.sessions[i].client {
-            self.world.send(c, &wire);
-        }
-    }
-
-    /// Ends a session: hang up, QUIT, or just stay connected to the end.
-    fn end_session(&mut self, i: usize) {
-        let choice = self.world.rng.below(3);
-        let s = &mut self.sessions[i];
-        s.finished = true;
-        let Some(c) = s.client else { return };
-        match choice {
-            0 => {
-                s.closed = true;
-                self.world.hang_up(c);
-            }
-            1 => {
-                let wire = workload::encode(&mut self.world.rng, &[b"QUIT".to_vec()]);
-                self.world.send(c, &wire);
-            }
-            _ => {}
-        }
-    }
-
-    fn on_executed(&mut self, client: u64, cmds: &[Vec<Vec<u8>>]) {
-        let Some(&i) = self.by_client.get(&client) else { return };
-        for args in cmds {
-            let s = &mut self.sessions[i];
-            if s.model.closing {
-                break;
-            }
-            self.commands += 1;
-            let expect = self.model.apply(&mut s.model, args);
-            s.expected.push_back((show(args), expect));
-        }
-    }
-
-    fn on_bytes(&mut self, client: u64, data: &[u8]) {
-        let Some(&i) = self.by_client.get(&client) else { return };
-        let s = &mut self.sessions[i];
-        if s.closed {
-            return;
-        }
-        s.parser.feed(data);
-        loop {
-            let s = &mut self.sessions[i];
-            let got = match s.parser.next_reply() {
-                Ok(Some(v)) => v,
-                Ok(None) => break,
-                Err(e) => return self.fail(format!("client {client}: malformed reply: {e:?}")),
-            };
-            self.replies_checked += 1;
-            let Some((cmd, want)) = s.expected.pop_front() else {
-                return self.fail(format!("client {client}: unexpected reply {got:?}"));
-            };
-            if got != want {
-                return self.fail(format!(
-                    "client {client}: `{cmd}` answered {got:?}, the model expects {want:?}"
+        self.stats.commands_sent += n;
+        match ending {
+            Ending::Nothing => {}
+            Ending::Quit => {
+                wire.extend(Workload::encode(
+                    &mut self.rng,
+                    &[b"QUIT".to_vec()],
+                    client.profile.inline_share,
                 ));
+                client.sent_quit();
+                self.stats.quits += 1;
+                self.stats.commands_sent += 1;
+            }
+            Ending::Garbage => {
+                let g = Workload::garbage(&mut self.rng);
+                wire.extend(g.bytes);
+                client.sent_garbage(g.error);
+                self.stats.protocol_errors += 1;
             }
         }
-        let s = &self.sessions[i];
-        if s.waits && s.expected.is_empty() && s.batches_left > 0 && !s.model.closing {
-            let at = self.world.now_us() + self.world.rng.range(0, 20_000);
-            self.world.wake_at(at, i as u64);
+        ctx.note(|| format!("c{conn} writes {n} commands ({} bytes), then {ending:?}", wire.len()));
+        ctx.send(conn, wire);
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Ending {
+    Nothing,
+    Quit,
+    Garbage,
+}
+
+impl Actors for Scenario {
+    fn on_timer(&mut self, ctx: &mut Ctx<'_>, token: u64) -> Result<(), Failure> {
+        if self.phase != Phase::Running {
+            return Ok(());
+        }
+        match Token::decode(token) {
+            Token::Spawn => self.on_spawn_timer(ctx),
+            Token::WallClock => self.on_wall_clock_timer(ctx),
+            Token::Client(conn) => self.on_client_timer(ctx, conn),
+        }
+        Ok(())
+    }
+
+    fn on_data(&mut self, _ctx: &mut Ctx<'_>, conn: ConnId, data: &[u8]) -> Result<(), Failure> {
+        let Some(client) = self.clients.get_mut(&conn) else {
+            return Ok(());
+        };
+        self.stats.replies_checked += client.receive(data).map_err(Failure)?;
+        Ok(())
+    }
+
+    fn on_eof(&mut self, ctx: &mut Ctx<'_>, conn: ConnId) -> Result<(), Failure> {
+        ctx.note(|| format!("c{conn} sees the connection closed"));
+        let shutting_down = self.phase == Phase::ShuttingDown;
+        let Some(client) = self.clients.get_mut(&conn) else {
+            return Ok(());
+        };
+        let result = client.closed(shutting_down);
+        self.live -= 1;
+        result.map_err(Failure)
+    }
+
+    fn before_event(&mut self, _node: NodeId, now: Now, event: &Event) -> Result<(), Failure> {
+        match event {
+            Event::Connected { client, .. } => self.model.connect(*client),
+            Event::Commands { client, cmds } => self.run_commands(*client, cmds, now),
+            Event::ProtocolError { client, .. } => return self.protocol_error(*client),
+            Event::Disconnected { client } => self.model.disconnect(*client),
+            Event::Signal(_) => self.model.close_all(),
+            Event::Tick => {}
+        }
+        Ok(())
+    }
+}
+
+impl Scenario {
+    /// Applies a batch to the model in order; every command run owes its client a reply.
+    fn run_commands(&mut self, id: ConnId, cmds: &[Vec<Vec<u8>>], now: Now) {
+        for args in cmds {
+            let Some(expect) = self.model.execute(id, args, now) else {
+                break;
+            };
+            self.stats.commands_run += 1;
+            if let Some(c) = self.clients.get_mut(&id) {
+                c.owe(args, expect);
+            }
         }
     }
 
-    fn on_closed(&mut self, client: u64) {
-        let Some(&i) = self.by_client.get(&client) else { return };
-        let s = &mut self.sessions[i];
-        if s.closed {
-            return;
+    fn protocol_error(&mut self, id: ConnId) -> Result<(), Failure> {
+        // After QUIT the rest of the stream is never parsed by Redis.
+        if !self.model.is_serving(id) {
+            return Ok(());
         }
-        s.closed = true;
-        s.finished = true;
-        if !s.model.closing {
-            return self.fail(format!(
-                "client {client}: the server closed a connection the model keeps open"
-            ));
-        }
-        if let Some((cmd, want)) = s.expected.front() {
-            let msg = format!("client {client}: closed before answering `{cmd}` (expected {want:?})");
-            self.fail(msg);
+        self.model.close(id);
+        match self.clients.get_mut(&id) {
+            Some(c) => c.owe_protocol_error().map_err(Failure),
+            None => Ok(()),
         }
     }
+}
 
-    fn check_all_answered(&mut self) {
-        for (i, s) in self.sessions.iter().enumerate() {
-            if !s.closed {
-                if let Some((cmd, _)) = s.expected.front() {
-                    self.failure = Some(format!("session {i}: no reply to `{cmd}` by the end of the run"));
-                    return;
-                }
-            }
+#[cfg(test)]
+mod tests {
+    use super::Token;
+
+    #[test]
+    fn timer_tokens_round_trip() {
+        for t in [Token::Spawn, Token::WallClock, Token::Client(1), Token::Client(99)] {
+            assert_eq!(Token::decode(t.encode()), t);
         }
     }
 }

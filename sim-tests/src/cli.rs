@@ -1,0 +1,113 @@
+//! The `ferrous-sim` command line: which seeds to run and how.
+
+pub const USAGE: &str = "\
+usage: ferrous-sim --seed N [--steps M] [--verbose] [--known-bugs]
+       ferrous-sim --seeds A..B [--steps M] [--known-bugs]     (seeds A to B-1)
+       ferrous-sim --random N [--steps M] [--known-bugs]       (N fresh random seeds)
+
+  --seed N      replay one run; prints a summary and, last, `trace-hash: <hex>`
+  --steps M     steps of client activity per run (default 20000)
+  --verbose     print every event, output and client action as it happens
+  --known-bugs  also send inputs the core is known to answer unlike Redis 7.0.15";
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    One(u64),
+    /// Seeds `start..end`.
+    Range(u64, u64),
+    Random(u64),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cli {
+    pub mode: Mode,
+    pub steps: Option<u64>,
+    pub verbose: bool,
+    pub known_bugs: bool,
+}
+
+pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
+    let mut args = args.into_iter();
+    let mut mode = None;
+    let mut cli = Cli {
+        mode: Mode::One(0),
+        steps: None,
+        verbose: false,
+        known_bugs: false,
+    };
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().ok_or(format!("{arg} needs a value"));
+        let chosen = match arg.as_str() {
+            "--seed" => Some(Mode::One(number(&value()?)?)),
+            "--seeds" => Some(range(&value()?)?),
+            "--random" => Some(Mode::Random(number(&value()?)?)),
+            "--steps" => {
+                cli.steps = Some(number(&value()?)?);
+                None
+            }
+            "--verbose" | "-v" => {
+                cli.verbose = true;
+                None
+            }
+            "--known-bugs" => {
+                cli.known_bugs = true;
+                None
+            }
+            other => return Err(format!("unknown argument {other:?}")),
+        };
+        if let Some(m) = chosen {
+            if mode.replace(m).is_some() {
+                return Err("give one of --seed, --seeds, --random".into());
+            }
+        }
+    }
+    cli.mode = mode.ok_or("give one of --seed, --seeds, --random")?;
+    Ok(cli)
+}
+
+fn number(s: &str) -> Result<u64, String> {
+    s.parse().map_err(|_| format!("not a number: {s:?}"))
+}
+
+fn range(s: &str) -> Result<Mode, String> {
+    let (a, b) = s.split_once("..").ok_or(format!("not a range A..B: {s:?}"))?;
+    let (a, b) = (number(a)?, number(b)?);
+    if a >= b {
+        return Err(format!("empty range {s:?}"));
+    }
+    Ok(Mode::Range(a, b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Result<Cli, String> {
+        parse(s.split_whitespace().map(String::from))
+    }
+
+    #[test]
+    fn parses_the_three_modes_and_flags() {
+        let c = p("--seed 42 --steps 100 --verbose").unwrap();
+        assert_eq!(c.mode, Mode::One(42));
+        assert_eq!(c.steps, Some(100));
+        assert!(c.verbose && !c.known_bugs);
+        assert_eq!(p("--seeds 3..7 --known-bugs").unwrap().mode, Mode::Range(3, 7));
+        assert_eq!(p("--random 5").unwrap().mode, Mode::Random(5));
+    }
+
+    #[test]
+    fn rejects_bad_command_lines() {
+        for bad in [
+            "",
+            "--seed",
+            "--seed x",
+            "--seeds 5..5",
+            "--seeds 5",
+            "--seed 1 --random 2",
+            "--frob",
+        ] {
+            assert!(p(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,298 @@
+//! A simulated client: it pipelines commands without waiting for replies, reassembles the
+//! replies from whatever pieces the network delivers, and checks each one, in order, against
+//! what the reference model predicted when the server ran the command.
+
+use std::collections::VecDeque;
+
+use ferrous_io_sim::trace::show_args;
+use ferrous_io_sim::{ConnId, ReplyParser, SimRng, Value};
+
+use crate::model::Expect;
+
+/// How a client behaves, drawn once per client.
+#[derive(Clone, Copy, Debug)]
+pub struct Profile {
+    /// Commands per pipeline: 1 to this.
+    pub max_pipeline: u64,
+    /// Pause between actions: 0 to this, µs.
+    pub max_think_us: u64,
+    /// Chance of sending a command inline rather than as a multibulk.
+    pub inline_share: f64,
+}
+
+impl Profile {
+    pub fn random(rng: &mut SimRng) -> Profile {
+        Profile {
+            max_pipeline: *rng.pick(&[1, 2, 4, 8, 16, 32]),
+            max_think_us: rng.between(100, 20_000),
+            inline_share: *rng.pick(&[0.0, 0.1, 0.5, 0.9]),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    Active,
+    /// Sent QUIT: waits for the replies and the close.
+    Quitting,
+    /// Sent a broken request: waits for the replies, the protocol error and the close.
+    Broken,
+    /// Closed its end itself; no longer reads anything.
+    Gone,
+    /// Saw the server close the connection.
+    Closed,
+}
+
+/// A reply the client is owed.
+struct Owed {
+    /// The command, for failure messages.
+    command: String,
+    expect: Expect,
+}
+
+pub struct SimClient {
+    pub conn: ConnId,
+    pub profile: Profile,
+    state: State,
+    parser: ReplyParser,
+    owed: VecDeque<Owed>,
+    /// The error the server must answer to the broken request this client sent.
+    protocol_error: Option<&'static str>,
+    replies: u64,
+}
+
+impl SimClient {
+    pub fn new(conn: ConnId, profile: Profile) -> SimClient {
+        SimClient {
+            conn,
+            profile,
+            state: State::Active,
+            parser: ReplyParser::new(),
+            owed: VecDeque::new(),
+            protocol_error: None,
+            replies: 0,
+        }
+    }
+
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// QUIT ends the pipeline just written: the server answers it and closes.
+    pub fn sent_quit(&mut self) {
+        self.state = State::Quitting;
+    }
+
+    /// The client closes its end: whatever it was still owed no longer reaches it.
+    pub fn leave(&mut self) {
+        self.state = State::Gone;
+        self.owed.clear();
+        self.parser = ReplyParser::new();
+    }
+
+    /// Whether the client still reads replies (and so is owed them).
+    fn listening(&self) -> bool {
+        matches!(self.state, State::Active | State::Quitting | State::Broken)
+    }
+
+    /// Marks that a broken request follows; the server must answer `error` and close.
+    pub fn sent_garbage(&mut self, error: &'static str) {
+        self.protocol_error = Some(error);
+        self.state = State::Broken;
+    }
+
+    /// The server ran `args`: the client is owed `expect`.
+    pub fn owe(&mut self, args: &[Vec<u8>], expect: Expect) {
+        if self.listening() {
+            let command = show_args(args);
+            self.owed.push_back(Owed { command, expect });
+        }
+    }
+
+    /// The server reported a protocol error on this connection.
+    pub fn owe_protocol_error(&mut self) -> Result<(), String> {
+        let Some(error) = self.protocol_error else {
+            return Err(format!(
+                "client c{}: the server found a protocol error in a well-formed request stream",
+                self.conn
+            ));
+        };
+        self.owe(&[b"<broken request>".to_vec()], Expect::Reply(Value::error(error)));
+        Ok(())
+    }
+
+    /// Bytes from the server: checks every reply they complete. Returns how many.
+    pub fn receive(&mut self, data: &[u8]) -> Result<u64, String> {
+        if !self.listening() {
+            return Ok(0);
+        }
+        self.parser.feed(data);
+        let mut checked = 0;
+        loop {
+            let reply = self
+                .parser
+                .next_reply()
+                .map_err(|e| format!("client c{}: {e}", self.conn))?;
+            let Some(reply) = reply else {
+                return Ok(checked);
+            };
+            self.check(reply)?;
+            checked += 1;
+        }
+    }
+
+    fn check(&mut self, actual: Value) -> Result<(), String> {
+        self.replies += 1;
+        let n = self.replies;
+        let Some(owed) = self.owed.pop_front() else {
+            return Err(format!(
+                "client c{}: reply #{n} answers no command the server ran\n  actual:   {actual}",
+                self.conn
+            ));
+        };
+        if owed.expect.matches(&actual) {
+            return Ok(());
+        }
+        Err(format!(
+            "client c{}: reply #{n} does not match\n  command:  {}\n  expected: {}\n  actual:   {actual}",
+            self.conn, owed.command, owed.expect
+        ))
+    }
+
+    /// The server closed the connection. That is right after QUIT, a broken request or a
+    /// shutdown, and only once every owed reply has arrived whole.
+    pub fn closed(&mut self, shutting_down: bool) -> Result<(), String> {
+        let was = std::mem::replace(&mut self.state, State::Closed);
+        if was == State::Active && !shutting_down {
+            return Err(format!(
+                "client c{}: the server closed the connection unexpectedly",
+                self.conn
+            ));
+        }
+        self.settled()
+    }
+
+    /// Every owed reply has arrived and no partial reply is left.
+    pub fn settled(&self) -> Result<(), String> {
+        if let Some(owed) = self.owed.front() {
+            return Err(format!(
+                "client c{}: {} replies never arrived; the first is for {}\n  expected: {}",
+                self.conn,
+                self.owed.len(),
+                owed.command,
+                owed.expect
+            ));
+        }
+        if self.parser.pending() > 0 {
+            return Err(format!(
+                "client c{}: {} bytes of an incomplete reply",
+                self.conn,
+                self.parser.pending()
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Expect {
+    pub fn matches(&self, actual: &Value) -> bool {
+        match self {
+            Expect::Reply(v) => v == actual,
+            Expect::TimeAt { unix_ms } => time_in_millisecond(actual, *unix_ms),
+        }
+    }
+}
+
+impl std::fmt::Display for Expect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Expect::Reply(v) => write!(f, "{v}"),
+            Expect::TimeAt { unix_ms } => write!(
+                f,
+                "*[$\"{}\", $\"<{}000 to {}999>\"]",
+                unix_ms / 1000,
+                unix_ms % 1000,
+                unix_ms % 1000
+            ),
+        }
+    }
+}
+
+/// A TIME reply (`[seconds, microseconds]` as bulk strings) within millisecond `unix_ms`.
+fn time_in_millisecond(actual: &Value, unix_ms: u64) -> bool {
+    let Value::Array(parts) = actual else {
+        return false;
+    };
+    let number = |v: &Value| match v {
+        Value::Bulk(b) => std::str::from_utf8(b).ok()?.parse::<u64>().ok(),
+        _ => None,
+    };
+    let [Some(secs), Some(micros)] = [parts.first(), parts.get(1)].map(|p| p.and_then(number)) else {
+        return false;
+    };
+    let at_us = secs * 1_000_000 + micros;
+    parts.len() == 2 && micros < 1_000_000 && at_us / 1000 == unix_ms
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client() -> SimClient {
+        SimClient::new(
+            7,
+            Profile {
+                max_pipeline: 1,
+                max_think_us: 1,
+                inline_share: 0.0,
+            },
+        )
+    }
+
+    #[test]
+    fn replies_are_checked_in_order_across_splits() {
+        let mut c = client();
+        c.owe(&[b"PING".to_vec()], Expect::Reply(Value::simple("PONG")));
+        c.owe(&[b"GET".to_vec(), b"k".to_vec()], Expect::Reply(Value::NullBulk));
+        assert_eq!(c.receive(b"+PONG\r\n$-"), Ok(1));
+        assert!(c.settled().is_err());
+        assert_eq!(c.receive(b"1\r\n"), Ok(1));
+        assert_eq!(c.settled(), Ok(()));
+    }
+
+    #[test]
+    fn a_wrong_or_extra_reply_fails_with_the_command() {
+        let mut c = client();
+        c.owe(&[b"GET".to_vec(), b"k".to_vec()], Expect::Reply(Value::NullBulk));
+        let err = c.receive(b"_\r\n").unwrap_err();
+        assert!(
+            err.contains("\"GET\" \"k\"") && err.contains("expected: $-1") && err.contains("actual:   _"),
+            "{err}"
+        );
+        assert!(c.receive(b"+OK\r\n").unwrap_err().contains("answers no command"));
+    }
+
+    #[test]
+    fn close_is_expected_only_after_quit_garbage_or_shutdown() {
+        let mut c = client();
+        assert!(c.closed(false).is_err());
+        let mut c = client();
+        assert!(c.owe_protocol_error().is_err());
+        c.sent_garbage("ERR Protocol error: invalid multibulk length");
+        c.owe_protocol_error().unwrap();
+        c.receive(b"-ERR Protocol error: invalid multibulk length\r\n").unwrap();
+        assert_eq!(c.closed(false), Ok(()));
+    }
+
+    #[test]
+    fn time_must_fall_in_the_servers_millisecond() {
+        let t = |s: &str, u: &str| Value::Array(vec![Value::bulk(s.as_bytes()), Value::bulk(u.as_bytes())]);
+        let e = Expect::TimeAt {
+            unix_ms: 1_700_000_000_123,
+        };
+        assert!(e.matches(&t("1700000000", "123000")));
+        assert!(e.matches(&t("1700000000", "123999")));
+        assert!(!e.matches(&t("1700000000", "124000")));
+        assert!(!e.matches(&t("1700000001", "123000")));
+    }
+}

@@ -1,0 +1,136 @@
+//! Connection commands: PING, ECHO, HELLO, SELECT, QUIT, RESET, CLIENT ID/SETNAME/GETNAME.
+
+use ferrous_io_sim::Value;
+
+use super::errors::{arity_error, parse_integer};
+use super::{Call, Model, DATABASES, REDIS_VERSION};
+
+pub(super) fn ping(_: &mut Model, c: &Call) -> Value {
+    match c.args.len() {
+        1 => Value::simple("PONG"),
+        2 => Value::Bulk(c.args[1].clone()),
+        _ => arity_error("ping"),
+    }
+}
+
+pub(super) fn echo(_: &mut Model, c: &Call) -> Value {
+    Value::Bulk(c.args[1].clone())
+}
+
+pub(super) fn quit(m: &mut Model, c: &Call) -> Value {
+    m.session(c.id).closing = true;
+    Value::simple("OK")
+}
+
+/// Back to a fresh connection's state (the parts the workload can change).
+pub(super) fn reset(m: &mut Model, c: &Call) -> Value {
+    let s = m.session(c.id);
+    s.db = 0;
+    s.resp3 = false;
+    s.name.clear();
+    Value::simple("RESET")
+}
+
+/// `getIntFromObjectOrReply`, then the database range.
+pub(super) fn select(m: &mut Model, c: &Call) -> Value {
+    let Some(n) = parse_integer(&c.args[1]) else {
+        return Value::error("ERR value is not an integer or out of range");
+    };
+    if i32::try_from(n).is_err() {
+        return Value::error("ERR value is out of range, value must between -2147483648 and 2147483647");
+    }
+    if !(0..DATABASES as i64).contains(&n) {
+        return Value::error("ERR DB index is out of range");
+    }
+    m.session(c.id).db = n as usize;
+    Value::simple("OK")
+}
+
+pub(super) fn client_id(_: &mut Model, c: &Call) -> Value {
+    Value::Int(c.id as i64)
+}
+
+pub(super) fn client_getname(m: &mut Model, c: &Call) -> Value {
+    let name = m.session(c.id).name.clone();
+    if name.is_empty() {
+        m.null(c.id)
+    } else {
+        Value::Bulk(name)
+    }
+}
+
+pub(super) fn client_setname(m: &mut Model, c: &Call) -> Value {
+    match set_name(m, c, &c.args[2]) {
+        Ok(()) => Value::simple("OK"),
+        Err(e) => e,
+    }
+}
+
+const BAD_NAME: &str = "ERR Client names cannot contain spaces, newlines or special characters.";
+
+/// `clientSetName`: empty clears the name; otherwise only `!`..`~` are allowed.
+fn set_name(m: &mut Model, c: &Call, name: &[u8]) -> Result<(), Value> {
+    if !name.iter().all(|b| (b'!'..=b'~').contains(b)) {
+        return Err(Value::error(BAD_NAME));
+    }
+    m.session(c.id).name = name.to_vec();
+    Ok(())
+}
+
+/// HELLO [protover [AUTH user pass] [SETNAME name]]. As in Redis 7.0.15 the options take
+/// effect one by one, in order: a SETNAME before a failing option stays applied, and the first
+/// failing option's error is the reply. Without a password only `default` authenticates.
+pub(super) fn hello(m: &mut Model, c: &Call) -> Value {
+    let mut ver = None;
+    if let Some(v) = c.args.get(1) {
+        match parse_integer(v) {
+            None => return Value::error("ERR Protocol version is not an integer or out of range"),
+            Some(v) if !(2..=3).contains(&v) => return Value::error("NOPROTO unsupported protocol version"),
+            Some(v) => ver = Some(v),
+        }
+    }
+    let mut j = 2;
+    while j < c.args.len() {
+        let more = c.args.len() - 1 - j;
+        let opt = &c.args[j];
+        if opt.eq_ignore_ascii_case(b"AUTH") && more >= 2 {
+            if c.args[j + 1] != b"default" {
+                return Value::error("WRONGPASS invalid username-password pair or user is disabled.");
+            }
+            j += 3;
+        } else if opt.eq_ignore_ascii_case(b"SETNAME") && more >= 1 {
+            if let Err(e) = set_name(m, c, &c.args[j + 1]) {
+                return e;
+            }
+            j += 2;
+        } else {
+            let mut msg = b"ERR Syntax error in HELLO option '".to_vec();
+            msg.extend_from_slice(opt);
+            msg.push(b'\'');
+            return Value::Error(msg);
+        }
+    }
+    if let Some(v) = ver {
+        m.session(c.id).resp3 = v == 3;
+    }
+    hello_reply(m.session(c.id).resp3, c.id)
+}
+
+/// The HELLO map: a RESP3 map, or a flat array of its pairs in RESP2.
+fn hello_reply(resp3: bool, id: u64) -> Value {
+    let bulk = |s: &str| Value::bulk(s.as_bytes());
+    let pairs = vec![
+        (bulk("server"), bulk("redis")),
+        (bulk("version"), bulk(REDIS_VERSION)),
+        (bulk("proto"), Value::Int(if resp3 { 3 } else { 2 })),
+        (bulk("id"), Value::Int(id as i64)),
+        (bulk("mode"), bulk("standalone")),
+        (bulk("role"), bulk("master")),
+        (bulk("modules"), Value::Array(Vec::new())),
+    ];
+    if resp3 {
+        Value::Map(pairs)
+    } else {
+        Value::Array(pairs.into_iter().flat_map(|(k, v)| [k, v]).collect())
+    }
+}

@@ -1,0 +1,209 @@
+//! The reference model: what Redis 7.0.15 answers to the commands the workload sends, derived
+//! from Redis' behaviour (its source and documentation), not from ferrous' code. It is applied
+//! to each command at the moment the simulator hands the command's batch to the server; since
+//! the server runs commands atomically in that order, the model predicts every reply exactly.
+
+mod connection;
+mod errors;
+mod keyspace;
+
+use std::collections::BTreeMap;
+
+use ferrous_core::{ClientId, Now};
+use ferrous_io_sim::Value;
+
+pub use errors::{arity_error, unknown_command_error};
+
+/// Redis' `databases` default.
+pub const DATABASES: usize = 16;
+/// The version the server claims (HELLO): the Redis it is compatible with.
+pub const REDIS_VERSION: &str = "7.0.15";
+
+/// What a client must receive for one command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expect {
+    Reply(Value),
+    /// TIME: the wall clock the server was handed when it ran the command. Sub-millisecond
+    /// digits are the server's business, so any microsecond within that millisecond is right.
+    TimeAt {
+        unix_ms: u64,
+    },
+}
+
+/// Per-connection state Redis keeps that changes replies.
+#[derive(Clone, Debug, Default)]
+struct Session {
+    db: usize,
+    resp3: bool,
+    name: Vec<u8>,
+    /// QUIT ran: the connection closes after its reply; later commands are not run.
+    closing: bool,
+}
+
+#[derive(Debug)]
+pub struct Model {
+    dbs: Vec<BTreeMap<Vec<u8>, Vec<u8>>>,
+    sessions: BTreeMap<ClientId, Session>,
+}
+
+impl Default for Model {
+    fn default() -> Self {
+        Model {
+            dbs: vec![BTreeMap::new(); DATABASES],
+            sessions: BTreeMap::new(),
+        }
+    }
+}
+
+/// One command being run: who runs it, its arguments and the time the server was given.
+struct Call<'a> {
+    id: ClientId,
+    args: &'a [Vec<u8>],
+    now: Now,
+}
+
+impl Model {
+    pub fn connect(&mut self, id: ClientId) {
+        self.sessions.insert(id, Session::default());
+    }
+
+    pub fn disconnect(&mut self, id: ClientId) {
+        self.sessions.remove(&id);
+    }
+
+    /// The server closes every connection (shutdown): nothing more runs for anyone.
+    pub fn close_all(&mut self) {
+        self.sessions.values_mut().for_each(|s| s.closing = true);
+    }
+
+    /// A protocol error closes the connection after its error reply.
+    pub fn close(&mut self, id: ClientId) {
+        self.sessions.remove(&id);
+    }
+
+    /// Whether `id` is connected and still has its commands run.
+    pub fn is_serving(&self, id: ClientId) -> bool {
+        self.sessions.get(&id).is_some_and(|s| !s.closing)
+    }
+
+    pub fn key_count(&self) -> usize {
+        self.dbs.iter().map(BTreeMap::len).sum()
+    }
+
+    /// Runs one command for `id`. `None` if the connection no longer has commands run (it is
+    /// gone, or QUIT came earlier in the same batch).
+    pub fn execute(&mut self, id: ClientId, args: &[Vec<u8>], now: Now) -> Option<Expect> {
+        if !self.is_serving(id) || args.is_empty() {
+            return None;
+        }
+        let call = Call { id, args, now };
+        Some(self.dispatch(&call))
+    }
+
+    fn session(&mut self, id: ClientId) -> &mut Session {
+        self.sessions
+            .get_mut(&id)
+            .expect("commands run only for connected sessions")
+    }
+
+    fn db(&mut self, id: ClientId) -> &mut BTreeMap<Vec<u8>, Vec<u8>> {
+        let db = self.session(id).db;
+        &mut self.dbs[db]
+    }
+
+    /// The null reply in the caller's protocol.
+    fn null(&mut self, id: ClientId) -> Value {
+        if self.session(id).resp3 {
+            Value::Null
+        } else {
+            Value::NullBulk
+        }
+    }
+
+    /// Redis' `processCommand` checks, then the command itself.
+    fn dispatch(&mut self, call: &Call) -> Expect {
+        let name = call.args[0].to_ascii_lowercase();
+        let Some(spec) = COMMANDS.iter().find(|c| c.name.as_bytes() == name) else {
+            return Expect::Reply(unknown_command_error(call.args));
+        };
+        match spec.run {
+            // A container with a subcommand is looked up further; alone, it fails arity.
+            Run::Container if call.args.len() >= 2 => self.client_command(call),
+            _ if !spec.arity_ok(call.args.len()) => Expect::Reply(arity_error(spec.name)),
+            Run::Time => Expect::TimeAt {
+                unix_ms: call.now.unix_ms,
+            },
+            Run::Reply(f) => Expect::Reply(f(self, call)),
+            Run::Container => unreachable!("a container alone fails its arity check"),
+        }
+    }
+
+    fn client_command(&mut self, call: &Call) -> Expect {
+        let sub = call.args[1].to_ascii_lowercase();
+        let reply = match CLIENT_SUBCOMMANDS.iter().find(|c| c.name.as_bytes() == sub) {
+            None => errors::unknown_subcommand_error(&call.args[1], "CLIENT"),
+            Some(spec) if !spec.arity_ok(call.args.len()) => arity_error(&format!("client|{}", spec.name)),
+            Some(Spec { run: Run::Reply(f), .. }) => f(self, call),
+            Some(_) => unreachable!("CLIENT subcommands all reply"),
+        };
+        Expect::Reply(reply)
+    }
+}
+
+/// How a command is answered.
+#[derive(Clone, Copy)]
+enum Run {
+    Reply(fn(&mut Model, &Call) -> Value),
+    /// TIME: answered by the clock, see [`Expect::TimeAt`].
+    Time,
+    /// CLIENT: the subcommand decides.
+    Container,
+}
+
+/// A command the model knows: Redis' name and arity (N exactly, -N at least N).
+struct Spec {
+    name: &'static str,
+    arity: i32,
+    run: Run,
+}
+
+impl Spec {
+    fn arity_ok(&self, argc: usize) -> bool {
+        let argc = argc as i32;
+        if self.arity >= 0 {
+            argc == self.arity
+        } else {
+            argc >= -self.arity
+        }
+    }
+}
+
+const fn spec(name: &'static str, arity: i32, run: Run) -> Spec {
+    Spec { name, arity, run }
+}
+
+/// The commands the workload uses, with Redis 7.0's arities.
+const COMMANDS: &[Spec] = &[
+    spec("ping", -1, Run::Reply(connection::ping)),
+    spec("echo", 2, Run::Reply(connection::echo)),
+    spec("hello", -1, Run::Reply(connection::hello)),
+    spec("select", 2, Run::Reply(connection::select)),
+    spec("quit", -1, Run::Reply(connection::quit)),
+    spec("reset", 1, Run::Reply(connection::reset)),
+    spec("client", -2, Run::Container),
+    spec("time", 1, Run::Time),
+    spec("get", 2, Run::Reply(keyspace::get)),
+    spec("set", -3, Run::Reply(keyspace::set)),
+    spec("del", -2, Run::Reply(keyspace::del)),
+    spec("exists", -2, Run::Reply(keyspace::exists)),
+    spec("dbsize", 1, Run::Reply(keyspace::dbsize)),
+];
+
+const CLIENT_SUBCOMMANDS: &[Spec] = &[
+    spec("id", 2, Run::Reply(connection::client_id)),
+    spec("setname", 3, Run::Reply(connection::client_setname)),
+    spec("getname", 2, Run::Reply(connection::client_getname)),
+];
+
+#[cfg(test)]
+mod tests;

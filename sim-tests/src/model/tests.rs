@@ -1,0 +1,129 @@
+//! The model's answers for cases whose Redis 7.0.15 replies are known by heart.
+
+use ferrous_core::Now;
+use ferrous_io_sim::Value;
+
+use super::{Expect, Model};
+
+fn run(m: &mut Model, words: &[&[u8]]) -> Value {
+    let args: Vec<Vec<u8>> = words.iter().map(|w| w.to_vec()).collect();
+    match m.execute(1, &args, Now::new(1_700_000_000_123, 5)) {
+        Some(Expect::Reply(v)) => v,
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+fn model() -> Model {
+    let mut m = Model::default();
+    m.connect(1);
+    m
+}
+
+#[test]
+fn strings_and_keys() {
+    let mut m = model();
+    assert_eq!(run(&mut m, &[b"GET", b"k"]), Value::NullBulk);
+    assert_eq!(run(&mut m, &[b"set", b"k", b"v"]), Value::simple("OK"));
+    assert_eq!(
+        run(&mut m, &[b"SET", b"k", b"v", b"BOGUS"]),
+        Value::error("ERR syntax error")
+    );
+    assert_eq!(run(&mut m, &[b"EXISTS", b"k", b"k", b"x"]), Value::Int(2));
+    assert_eq!(run(&mut m, &[b"DEL", b"k", b"k"]), Value::Int(1));
+    assert_eq!(run(&mut m, &[b"DBSIZE"]), Value::Int(0));
+    assert_eq!(
+        run(&mut m, &[b"GET"]),
+        Value::error("ERR wrong number of arguments for 'get' command")
+    );
+}
+
+#[test]
+fn select_follows_string2ll_and_the_database_range() {
+    let mut m = model();
+    assert_eq!(run(&mut m, &[b"SELECT", b"15"]), Value::simple("OK"));
+    let range = Value::error("ERR DB index is out of range");
+    assert_eq!(run(&mut m, &[b"SELECT", b"16"]), range);
+    assert_eq!(run(&mut m, &[b"SELECT", b"-1"]), range);
+    let nan = Value::error("ERR value is not an integer or out of range");
+    for bad in [&b"01"[..], b"+1", b"-0", b"", b" 1", b"99999999999999999999"] {
+        assert_eq!(run(&mut m, &[b"SELECT", bad]), nan);
+    }
+    assert_eq!(
+        run(&mut m, &[b"SELECT", b"2147483648"]),
+        Value::error("ERR value is out of range, value must between -2147483648 and 2147483647")
+    );
+}
+
+#[test]
+fn unknown_commands_quote_128_bytes_of_arguments() {
+    let mut m = model();
+    assert_eq!(
+        run(&mut m, &[b"nosuch", b"a\r\nb", b"c\x00d"]),
+        Value::error("ERR unknown command 'nosuch', with args beginning with: 'a  b' 'c' ")
+    );
+    let long = vec![b'x'; 200];
+    let Value::Error(e) = run(&mut m, &[b"nosuch", &long, b"more"]) else {
+        panic!()
+    };
+    assert!(e.ends_with(&[&b"'"[..], &[b'x'; 128], b"' "].concat()));
+    assert_eq!(
+        run(&mut m, &[b"CLIENT", b"frob"]),
+        Value::error("ERR unknown subcommand 'frob'. Try CLIENT HELP.")
+    );
+    assert_eq!(
+        run(&mut m, &[b"client", b"ID", b"x"]),
+        Value::error("ERR wrong number of arguments for 'client|id' command")
+    );
+    assert_eq!(
+        run(&mut m, &[b"CLIENT"]),
+        Value::error("ERR wrong number of arguments for 'client' command")
+    );
+}
+
+#[test]
+fn hello_switches_protocol_and_applies_options_in_order() {
+    let mut m = model();
+    let Value::Map(pairs) = run(&mut m, &[b"HELLO", b"3", b"SETNAME", b"app"]) else {
+        panic!()
+    };
+    assert_eq!(pairs[2], (Value::bulk(b"proto"), Value::Int(3)));
+    assert_eq!(pairs[3], (Value::bulk(b"id"), Value::Int(1)));
+    assert_eq!(run(&mut m, &[b"GET", b"nokey"]), Value::Null);
+    assert_eq!(run(&mut m, &[b"CLIENT", b"GETNAME"]), Value::bulk(b"app"));
+    assert_eq!(
+        run(&mut m, &[b"HELLO", b"2", b"SETNAME", b"other", b"BOGUS"]),
+        Value::error("ERR Syntax error in HELLO option 'BOGUS'")
+    );
+    assert_eq!(
+        run(&mut m, &[b"CLIENT", b"GETNAME"]),
+        Value::bulk(b"other"),
+        "set before the error"
+    );
+    assert_eq!(
+        run(&mut m, &[b"GET", b"nokey"]),
+        Value::Null,
+        "protocol unchanged by a failed HELLO"
+    );
+    assert_eq!(
+        run(&mut m, &[b"HELLO", b"4"]),
+        Value::error("NOPROTO unsupported protocol version")
+    );
+    assert!(matches!(run(&mut m, &[b"HELLO", b"2"]), Value::Array(a) if a.len() == 14));
+    assert_eq!(run(&mut m, &[b"RESET"]), Value::simple("RESET"));
+    assert_eq!(run(&mut m, &[b"CLIENT", b"GETNAME"]), Value::NullBulk);
+}
+
+#[test]
+fn quit_stops_the_connection() {
+    let mut m = model();
+    assert_eq!(run(&mut m, &[b"QUIT", b"whatever"]), Value::simple("OK"));
+    assert_eq!(m.execute(1, &[b"PING".to_vec()], Now::default()), None);
+    let mut m = model();
+    let t = m.execute(1, &[b"time".to_vec()], Now::new(1_700_000_000_123, 5));
+    assert_eq!(
+        t,
+        Some(Expect::TimeAt {
+            unix_ms: 1_700_000_000_123
+        })
+    );
+}

@@ -1,0 +1,160 @@
+//! One seeded run from start to verdict: the workload runs for a number of steps, then
+//! everything in flight drains (every owed reply must arrive), the final keyspace is compared
+//! with the model's, and the server is shut down (every connection must close, the process must
+//! exit 0).
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use ferrous_core::Config;
+use ferrous_io_sim::rng::streams;
+use ferrous_io_sim::{Failure, Sim, SimConfig, SimRng, TraceMode};
+
+use crate::scenario::{Scenario, Stats, SERVER};
+
+/// Steps of client activity in a run unless told otherwise.
+pub const DEFAULT_STEPS: u64 = 20_000;
+
+/// Steps allowed to drain, and then to shut down, before calling the system stuck.
+const SETTLE_STEPS: u64 = 1_000_000;
+
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    pub seed: u64,
+    pub steps: u64,
+    pub trace: TraceMode,
+    pub known_bugs: bool,
+}
+
+impl RunOptions {
+    pub fn new(seed: u64) -> RunOptions {
+        RunOptions {
+            seed,
+            steps: DEFAULT_STEPS,
+            trace: TraceMode::HashOnly,
+            known_bugs: false,
+        }
+    }
+
+    /// The command that replays this run.
+    pub fn replay_command(&self) -> String {
+        let mut cmd = format!(
+            "cargo run -p ferrous-sim-tests --bin ferrous-sim -- --seed {}",
+            self.seed
+        );
+        if self.steps != DEFAULT_STEPS {
+            cmd.push_str(&format!(" --steps {}", self.steps));
+        }
+        if self.known_bugs {
+            cmd.push_str(" --known-bugs");
+        }
+        cmd
+    }
+}
+
+/// What a run did.
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub seed: u64,
+    pub steps: u64,
+    pub elapsed_us: u64,
+    pub trace_hash: u64,
+    pub trace_records: u64,
+    pub keys: usize,
+    pub stats: Stats,
+}
+
+/// A failed run: the checker's message, the trace hash up to the failure and, if the trace
+/// mode kept them, the last trace records.
+#[derive(Clone, Debug)]
+pub struct RunFailure {
+    pub seed: u64,
+    pub message: String,
+    pub trace_hash: u64,
+    pub trace_tail: Vec<String>,
+}
+
+pub fn run(opts: &RunOptions) -> Result<Report, RunFailure> {
+    let mut workload_rng = SimRng::new(opts.seed, streams::WORKLOAD);
+    let mut cfg = SimConfig::new(opts.seed);
+    cfg.server = server_config(&mut workload_rng);
+    cfg.trace = opts.trace;
+    let mut sim = Sim::new(cfg);
+    let mut scenario = Scenario::new(workload_rng, opts.known_bugs);
+    // The sim is inspected after a panic only to read its trace.
+    let outcome = catch_unwind(AssertUnwindSafe(|| drive(&mut sim, &mut scenario, opts.steps)));
+    let verdict = match outcome {
+        Ok(v) => v,
+        Err(panic) => Err(Failure(format!("panic: {}", panic_message(&*panic)))),
+    };
+    match verdict {
+        Ok(()) => Ok(Report {
+            seed: opts.seed,
+            steps: sim.steps(),
+            elapsed_us: sim.elapsed_us(),
+            trace_hash: sim.trace().hash(),
+            trace_records: sim.trace().records(),
+            keys: scenario.model().key_count(),
+            stats: scenario.stats.clone(),
+        }),
+        Err(f) => Err(RunFailure {
+            seed: opts.seed,
+            message: f.0,
+            trace_hash: sim.trace().hash(),
+            trace_tail: sim.trace().tail().collect(),
+        }),
+    }
+}
+
+/// Redis' defaults, with a random `hz` so that the server's timer fires at varied rates.
+fn server_config(rng: &mut SimRng) -> Config {
+    let mut cfg = Config::default();
+    cfg.hz = rng.between(1, 100) as i64;
+    cfg
+}
+
+fn drive(sim: &mut Sim, scenario: &mut Scenario, steps: u64) -> Result<(), Failure> {
+    scenario.start(&mut sim.ctx());
+    while sim.steps() < steps {
+        sim.step(scenario)?;
+    }
+    scenario.drain();
+    sim.run_until_quiet(scenario, SETTLE_STEPS)?;
+    scenario.check_settled()?;
+    check_keyspace(sim, scenario)?;
+    scenario.shut_down(&mut sim.ctx());
+    sim.run_until_quiet(scenario, SETTLE_STEPS)?;
+    scenario.check_all_closed()?;
+    check_exit(sim)
+}
+
+fn check_keyspace(sim: &Sim, scenario: &Scenario) -> Result<(), Failure> {
+    let (model, server) = (scenario.model().key_count(), sim.node(SERVER).server().key_count());
+    if model != server {
+        return Err(Failure(format!("the server holds {server} keys, the model {model}")));
+    }
+    Ok(())
+}
+
+fn check_exit(sim: &Sim) -> Result<(), Failure> {
+    let node = sim.node(SERVER);
+    match node.exit_code() {
+        Some(0) if node.open_connections() == 0 => Ok(()),
+        Some(0) => Err(Failure(format!(
+            "the server exited with {} connections open",
+            node.open_connections()
+        ))),
+        other => Err(Failure(format!(
+            "after SIGTERM the server's exit status is {other:?}, not 0"
+        ))),
+    }
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(non-string panic payload)".to_owned()
+    }
+}
