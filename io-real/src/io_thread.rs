@@ -31,6 +31,8 @@ struct Conn {
     closing: bool,
     /// Registered for writability because a write was partial.
     want_write: bool,
+    /// Listed in `IoThread::dirty`.
+    dirty: bool,
 }
 
 pub struct IoThread {
@@ -128,8 +130,8 @@ impl IoThread {
                 if ev & (libc::EPOLLIN | libc::EPOLLHUP | libc::EPOLLERR) as u32 != 0 {
                     self.read_conn(id);
                 }
-                if ev & WRITE != 0 && !self.dirty.contains(&id) {
-                    self.dirty.push(id);
+                if ev & WRITE != 0 {
+                    self.mark_dirty(id);
                 }
             }
         }
@@ -187,6 +189,7 @@ impl IoThread {
             out: Vec::new(),
             closing: false,
             want_write: false,
+            dirty: false,
         };
         self.conns.insert(id, c);
         self.batch.push(Event::Connected { client: id, conn });
@@ -351,9 +354,7 @@ impl IoThread {
         } else {
             c.out.extend_from_slice(&data);
         }
-        if !self.dirty.contains(&id) {
-            self.dirty.push(id);
-        }
+        self.mark_dirty(id);
     }
 
     fn queue_close(&mut self, id: ClientId) {
@@ -361,8 +362,16 @@ impl IoThread {
             return;
         };
         c.closing = true;
-        if !self.dirty.contains(&id) {
-            self.dirty.push(id);
+        self.mark_dirty(id);
+    }
+
+    /// Queues `id` for the next flush, once.
+    fn mark_dirty(&mut self, id: ClientId) {
+        if let Some(c) = self.conns.get_mut(&id) {
+            if !c.dirty {
+                c.dirty = true;
+                self.dirty.push(id);
+            }
         }
     }
 
@@ -377,6 +386,7 @@ impl IoThread {
         let Some(c) = self.conns.get_mut(&id) else {
             return;
         };
+        c.dirty = false;
         let mut broken = false;
         while !c.out.is_empty() {
             match c.stream.write(&c.out) {

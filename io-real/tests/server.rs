@@ -274,3 +274,31 @@ fn redis_cli_talks_to_ferrous() {
     let count = redis_cli(srv.port, &["COMMAND", "COUNT"]).unwrap();
     assert!(count.trim().parse::<i64>().unwrap() > 10, "{count}");
 }
+
+#[test]
+fn config_set_port_moves_the_listener() {
+    let srv = Ferrous::start(&[]);
+    let mut con = srv.client();
+    let new_port = common::free_port();
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("port")
+        .arg(new_port)
+        .query(&mut con)
+        .unwrap();
+    let url = format!("redis://127.0.0.1:{new_port}/");
+    let mut moved = None;
+    for _ in 0..100 {
+        if let Ok(c) = redis::Client::open(url.as_str()).unwrap().get_connection() {
+            moved = Some(c);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut moved = moved.expect("ferrous must listen on the new port");
+    let pong: String = redis::cmd("PING").query(&mut moved).unwrap();
+    assert_eq!(pong, "PONG");
+    // The connection made before the change keeps working.
+    let pong: String = redis::cmd("PING").query(&mut con).unwrap();
+    assert_eq!(pong, "PONG");
+}
