@@ -88,6 +88,8 @@ pub struct Server {
     dirty: Vec<ClientId>,
     next_cron_us: u64,
     pub(crate) shutting_down: bool,
+    /// When the cross-protocol attack warning was last logged (unix ms).
+    security_warning_ms: Option<u64>,
 }
 
 pub const REDIS_VERSION: &str = "7.0.15";
@@ -116,6 +118,7 @@ impl Server {
             dirty: Vec::new(),
             next_cron_us: now.mono_us,
             shutting_down: false,
+            security_warning_ms: None,
         };
         srv.schedule_cron();
         srv
@@ -266,6 +269,19 @@ impl Server {
             self.close_client(id);
         } else if !self.dirty.contains(&id) {
             self.dirty.push(id);
+        }
+    }
+
+    /// A `POST` or `Host:` line means a browser was tricked into talking to us (cross-protocol
+    /// scripting): like Redis, drop the connection without a reply and warn at most once a minute.
+    pub(crate) fn refuse_http(&mut self, id: ClientId) {
+        let now = self.clock.unix_ms();
+        if self.security_warning_ms.is_none_or(|t| now.abs_diff(t) > 60_000) {
+            self.security_warning_ms = Some(now);
+            self.log(LogLevel::Warning, "Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. Connection aborted.");
+        }
+        if let Some(c) = self.clients.get_mut(&id) {
+            c.closing = true;
         }
     }
 

@@ -405,3 +405,65 @@ fn info_reports_server_and_clients_sections() {
     assert!(!clients.contains("# Server") && clients.contains("# Clients"));
     assert_eq!(h.cmd(1, &["INFO", "bogus"]), "$0\r\n\r\n");
 }
+
+#[test]
+fn http_requests_are_dropped_without_a_reply() {
+    let mut h = harness();
+    h.connect(1, true);
+    let mut p = RequestParser::new();
+    let out = h.raw(1, &mut p, b"PING\r\nPOST / HTTP/1.1\r\nHost: example\r\nPING\r\n");
+    assert_eq!(out, b"+PONG\r\n");
+    assert!(h.closed(1));
+    let warned = h
+        .other
+        .iter()
+        .any(|o| matches!(o, Output::Log { text, .. } if text.starts_with("Possible SECURITY ATTACK detected")));
+    assert!(warned);
+}
+
+#[test]
+fn hello_applies_options_in_order_like_redis_7_0() {
+    let mut h = harness();
+    h.connect(1, true);
+    assert_eq!(h.cmd(1, &["CLIENT", "SETNAME", "old"]), "+OK\r\n");
+    assert_eq!(
+        h.cmd(1, &["HELLO", "2", "SETNAME", "new", "BOGUS"]),
+        "-ERR Syntax error in HELLO option 'BOGUS'\r\n"
+    );
+    assert_eq!(h.cmd(1, &["CLIENT", "GETNAME"]), "$3\r\nnew\r\n");
+    assert_eq!(
+        h.cmd(1, &["HELLO", "3", "AUTH", "nobody", "pw", "SETNAME"]),
+        "-WRONGPASS invalid username-password pair or user is disabled.\r\n"
+    );
+    assert_eq!(
+        h.cmd(1, &["HELLO", "3", "SETNAME", "has space", "BOGUS"]),
+        "-ERR Client names cannot contain spaces, newlines or special characters.\r\n"
+    );
+}
+
+#[test]
+fn error_replies_quote_client_bytes_unchanged() {
+    let mut h = harness();
+    h.connect(1, true);
+    let args = vec![b"nosuch".to_vec(), b"\xffa".to_vec()];
+    let out = h.event(
+        1,
+        Event::Commands {
+            client: 1,
+            cmds: vec![args],
+        },
+    );
+    assert_eq!(
+        out,
+        b"-ERR unknown command 'nosuch', with args beginning with: '\xffa' \r\n"
+    );
+    let args = vec![b"CLIENT".to_vec(), b"\xfe".to_vec()];
+    let out = h.event(
+        1,
+        Event::Commands {
+            client: 1,
+            cmds: vec![args],
+        },
+    );
+    assert_eq!(out, b"-ERR unknown subcommand '\xfe'. Try CLIENT HELP.\r\n");
+}

@@ -78,37 +78,33 @@ pub(crate) fn hello(ctx: &mut Ctx) {
             Some(v) => ver = Some(v),
         }
     }
-    let mut creds = None;
-    let mut name = None;
+    // Options take effect one by one, in order, as in Redis 7.0: a later bad option does not
+    // undo an earlier SETNAME or AUTH.
     let mut j = 2;
     while j < ctx.args.len() {
         let more = ctx.args.len() - 1 - j;
         let opt = &ctx.args[j];
         if opt.eq_ignore_ascii_case(b"AUTH") && more >= 2 {
-            creds = Some((j + 1, j + 2));
+            if !credentials_ok(ctx, &ctx.args[j + 1], &ctx.args[j + 2]) {
+                return ctx.out.error(WRONGPASS);
+            }
+            ctx.client().authenticated = true;
             j += 3;
         } else if opt.eq_ignore_ascii_case(b"SETNAME") && more >= 1 {
-            name = Some(j + 1);
+            let args = ctx.args;
+            if !super::client::set_name(ctx, &args[j + 1]) {
+                return;
+            }
             j += 2;
         } else {
-            let msg = format!("Syntax error in HELLO option '{}'", ctx.arg_str(j));
-            return ctx.out.err(&msg);
+            let mut msg = b"ERR Syntax error in HELLO option '".to_vec();
+            msg.extend_from_slice(crate::command::c_str(opt, usize::MAX));
+            msg.push(b'\'');
+            return ctx.out.error_bytes(&msg);
         }
-    }
-    if let Some((u, p)) = creds {
-        if !credentials_ok(ctx, &ctx.args[u], &ctx.args[p]) {
-            return ctx.out.error(WRONGPASS);
-        }
-        ctx.client().authenticated = true;
     }
     if !ctx.client().authenticated {
-        return ctx.out.error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
-    }
-    if let Some(i) = name {
-        let args = ctx.args;
-        if !super::client::set_name(ctx, &args[i]) {
-            return;
-        }
+        return ctx.out.error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
     }
     if let Some(v) = ver {
         ctx.out.resp3 = v == 3;

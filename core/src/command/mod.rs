@@ -286,29 +286,38 @@ pub enum Lookup {
     UnknownSubcommand(&'static CommandSpec),
 }
 
-/// Redis' unknown-command error: the name and up to 128 bytes of quoted arguments.
-pub fn unknown_command_error(args: &[Vec<u8>]) -> String {
-    let mut list = String::new();
+/// Redis' unknown-command error: the name and up to 128 bytes of quoted arguments, as raw
+/// bytes (Redis does not re-encode what the client sent).
+pub fn unknown_command_error(args: &[Vec<u8>]) -> Vec<u8> {
+    let mut list = Vec::new();
     for a in &args[1..] {
         if list.len() >= 128 {
             break;
         }
         let room = 128 - list.len();
-        list.push('\'');
-        list.push_str(&c_str(a, room));
-        list.push_str("' ");
+        list.push(b'\'');
+        list.extend_from_slice(c_str(a, room));
+        list.extend_from_slice(b"' ");
     }
-    format!(
-        "ERR unknown command '{}', with args beginning with: {}",
-        c_str(&args[0], 128),
-        list
-    )
+    let mut msg = b"ERR unknown command '".to_vec();
+    msg.extend_from_slice(c_str(&args[0], 128));
+    msg.extend_from_slice(b"', with args beginning with: ");
+    msg.extend_from_slice(&list);
+    msg
 }
 
-/// A C string view of `b` as Redis' `%.Ns` prints it: cut at NUL and at `max` bytes.
-fn c_str(b: &[u8], max: usize) -> String {
+/// Redis' unknown-subcommand error, e.g. `ERR unknown subcommand 'x'. Try CLIENT HELP.`
+fn unknown_subcommand_error(container: &CommandSpec, sub: &[u8]) -> Vec<u8> {
+    let mut msg = b"ERR unknown subcommand '".to_vec();
+    msg.extend_from_slice(c_str(sub, 128));
+    msg.extend_from_slice(format!("'. Try {} HELP.", container.name.to_ascii_uppercase()).as_bytes());
+    msg
+}
+
+/// `b` as C's `%.Ns` prints it: cut at the first NUL and at `max` bytes.
+pub(crate) fn c_str(b: &[u8], max: usize) -> &[u8] {
     let end = b.iter().position(|&c| c == 0).unwrap_or(b.len()).min(max);
-    String::from_utf8_lossy(&b[..end]).into_owned()
+    &b[..end]
 }
 
 /// Runs one command for `id`: Redis' `processCommand` + `call`.
@@ -338,17 +347,13 @@ pub(crate) fn execute(srv: &mut Server, id: ClientId, args: &[Vec<u8>]) {
 }
 
 fn dispatch(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) {
+    if args[0].eq_ignore_ascii_case(b"post") || args[0].eq_ignore_ascii_case(b"host:") {
+        return srv.refuse_http(id);
+    }
     let cmd = match lookup(&srv.commands, args) {
         Lookup::Found(cmd) => cmd,
-        Lookup::Unknown => return out.error(&unknown_command_error(args)),
-        Lookup::UnknownSubcommand(container) => {
-            let msg = format!(
-                "ERR unknown subcommand '{}'. Try {} HELP.",
-                c_str(&args[1], 128),
-                container.name.to_ascii_uppercase()
-            );
-            return out.error(&msg);
-        }
+        Lookup::Unknown => return out.error_bytes(&unknown_command_error(args)),
+        Lookup::UnknownSubcommand(container) => return out.error_bytes(&unknown_subcommand_error(container, &args[1])),
     };
     if !cmd.arity_ok(args.len()) {
         return out.error(&format!("ERR wrong number of arguments for '{}' command", cmd.name));

@@ -40,7 +40,12 @@ impl Reply {
 
     /// An error reply; `msg` starts with its code (`ERR`, `WRONGTYPE`, ...) and has no `-`.
     pub fn error(&mut self, msg: &str) {
-        self.line(b'-', sanitize(msg.as_bytes()).as_ref());
+        self.error_bytes(msg.as_bytes());
+    }
+
+    /// An error reply quoting client bytes as they are (Redis does not re-encode them).
+    pub fn error_bytes(&mut self, msg: &[u8]) {
+        self.line(b'-', sanitize(msg).as_ref());
     }
 
     /// An error in Redis' most common form: `ERR <msg>`.
