@@ -12,7 +12,7 @@ use crate::net;
 use crate::shared::{CoreState, Shared};
 use crate::shim::eventfd::EventFd;
 use crate::shim::mailbox::Mailbox;
-use crate::shim::signals::block_shutdown_signals;
+use crate::shim::signals::{block_shutdown_signals, SignalFd};
 use crate::shim::sync::{Arc, AtomicBool, AtomicU64, Mutex, Ordering};
 
 /// Seeds the core's RNG and hash keys from the OS.
@@ -50,7 +50,7 @@ fn apply_dir(cfg: &mut Config) -> Result<(), String> {
 }
 
 /// Runs the server until it shuts down; returns the process exit status.
-pub fn run(mut cfg: Config, config_file: String) -> i32 {
+pub fn run(cfg: Config, config_file: String) -> i32 {
     let signals = match block_shutdown_signals() {
         Ok(s) => s,
         Err(e) => {
@@ -59,55 +59,52 @@ pub fn run(mut cfg: Config, config_file: String) -> i32 {
         }
     };
     let logger = match Logger::open(&cfg.logfile) {
-        Ok(l) => l,
+        Ok(l) => Arc::new(l),
         Err(e) => {
             eprintln!("Can't open the log file: {e}");
             return 1;
         }
     };
+    log_banner(&logger, &config_file);
+    match serve(cfg, config_file, Arc::clone(&logger), signals) {
+        Ok(code) => code,
+        Err(e) => {
+            for line in e.lines() {
+                logger.log(LogLevel::Warning, line);
+            }
+            1
+        }
+    }
+}
+
+fn log_banner(logger: &Logger, config_file: &str) {
     let pid = std::process::id();
     logger.log(LogLevel::Notice, "oO0OoO0OoO0Oo ferrous is starting oO0OoO0OoO0Oo");
+    let version = env!("CARGO_PKG_VERSION");
     logger.log(
         LogLevel::Notice,
-        &format!(
-            "ferrous version={} (Redis {REDIS_VERSION} compatible), bits=64, pid={pid}, just started",
-            env!("CARGO_PKG_VERSION")
-        ),
+        &format!("ferrous version={version} (Redis {REDIS_VERSION} compatible), bits=64, pid={pid}, just started"),
     );
     if config_file.is_empty() {
         logger.log(LogLevel::Warning, "Warning: no config file specified, using the default config. In order to specify a config file use ferrous /path/to/ferrous.conf");
     } else {
         logger.log(LogLevel::Notice, "Configuration loaded");
     }
-    if let Err(e) = apply_dir(&mut cfg) {
-        logger.log(LogLevel::Warning, &e);
-        return 1;
-    }
+}
+
+/// Binds, starts the I/O threads and serves until the core asks to exit.
+fn serve(mut cfg: Config, config_file: String, logger: Arc<Logger>, signals: SignalFd) -> Result<i32, String> {
+    apply_dir(&mut cfg)?;
     let port = cfg.port as u16;
-    let listeners = match net::bind_all(&cfg.bind, port) {
-        Ok(l) => l,
-        Err(e) => {
-            logger.log(LogLevel::Warning, &e);
-            logger.log(
-                LogLevel::Warning,
-                &format!("Failed listening on port {port} (tcp), aborting."),
-            );
-            return 1;
-        }
-    };
+    let listeners =
+        net::bind_all(&cfg.bind, port).map_err(|e| format!("{e}\nFailed listening on port {port} (tcp), aborting."))?;
     let threads = cfg.io_threads.max(1) as usize;
     let clock = RealClock::new();
     let server = Server::new(cfg.clone(), server_env(config_file), os_seed(), clock.now());
-    let mailboxes = match (0..threads)
+    let mailboxes = (0..threads)
         .map(|_| EventFd::new().map(Mailbox::new))
         .collect::<Result<Vec<_>, _>>()
-    {
-        Ok(m) => m,
-        Err(e) => {
-            logger.log(LogLevel::Warning, &format!("Failed to create eventfd: {e}"));
-            return 1;
-        }
-    };
+        .map_err(|e| format!("Failed to create eventfd: {e}"))?;
     let shared = Arc::new(Shared {
         deadline_us: AtomicU64::new(server.next_deadline_us()),
         core: Mutex::new(CoreState {
@@ -131,44 +128,28 @@ pub fn run(mut cfg: Config, config_file: String) -> i32 {
             .logger
             .log(LogLevel::Notice, &format!("IO threads: {threads} epoll loops"));
     }
-    let mut handles = Vec::new();
-    for i in 1..threads {
-        let s = Arc::clone(&shared);
-        let t = match IoThread::new(i, s, Vec::new(), None) {
-            Ok(t) => t,
-            Err(e) => {
-                shared
-                    .logger
-                    .log(LogLevel::Warning, &format!("Failed to start I/O thread: {e}"));
-                return 1;
-            }
-        };
-        let spawned = std::thread::Builder::new()
-            .name(format!("io_thd_{i}"))
-            .spawn(move || t.run());
-        match spawned {
-            Ok(h) => handles.push(h),
-            Err(e) => {
-                shared
-                    .logger
-                    .log(LogLevel::Warning, &format!("Failed to spawn I/O thread: {e}"));
-                return 1;
-            }
-        }
-    }
-    let main_loop = match IoThread::new(0, Arc::clone(&shared), listeners, Some(signals)) {
-        Ok(t) => t,
-        Err(e) => {
-            shared
-                .logger
-                .log(LogLevel::Warning, &format!("Failed to start the main I/O loop: {e}"));
-            return 1;
-        }
-    };
+    let handles = spawn_io_threads(&shared, threads)?;
+    let main_loop = IoThread::new(0, Arc::clone(&shared), listeners, Some(signals))
+        .map_err(|e| format!("Failed to start the main I/O loop: {e}"))?;
     shared.logger.log(LogLevel::Notice, "Ready to accept connections tcp");
     main_loop.run();
     for h in handles {
         let _ = h.join();
     }
-    shared.exit_code.load(Ordering::Acquire) as i32
+    Ok(shared.exit_code.load(Ordering::Acquire) as i32)
+}
+
+/// Starts I/O threads 1..n (thread 0 is the caller's).
+fn spawn_io_threads(shared: &Arc<Shared>, threads: usize) -> Result<Vec<std::thread::JoinHandle<()>>, String> {
+    let mut handles = Vec::new();
+    for i in 1..threads {
+        let t = IoThread::new(i, Arc::clone(shared), Vec::new(), None)
+            .map_err(|e| format!("Failed to start I/O thread: {e}"))?;
+        let h = std::thread::Builder::new()
+            .name(format!("io_thd_{i}"))
+            .spawn(move || t.run())
+            .map_err(|e| format!("Failed to spawn I/O thread: {e}"))?;
+        handles.push(h);
+    }
+    Ok(handles)
 }

@@ -10,7 +10,7 @@ use crate::clock::RealClock;
 use crate::log::Logger;
 use crate::shim::eventfd::EventFd;
 use crate::shim::mailbox::Mailbox;
-use crate::shim::sync::{AtomicBool, AtomicU64, Mutex};
+use crate::shim::sync::{Arc, AtomicBool, AtomicU64, Mutex};
 
 /// Messages between I/O threads.
 pub enum ToThread {
@@ -42,7 +42,7 @@ pub struct Shared {
     pub next_id: AtomicU64,
     pub exiting: AtomicBool,
     pub exit_code: AtomicU64,
-    pub logger: Logger,
+    pub logger: Arc<Logger>,
     pub clock: RealClock,
     /// Cached from the config after each batch, for sockets accepted outside the lock.
     pub tcp_keepalive: AtomicU64,

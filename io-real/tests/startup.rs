@@ -55,3 +55,19 @@ fn version_flag_prints_and_exits() {
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("v=7.0.15"));
 }
+
+#[test]
+fn a_port_in_use_stops_startup_with_redis_message() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let out = Command::new(bin())
+        .args(["--port", &port, "--bind", "127.0.0.1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let log = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        log.contains(&format!("# Failed listening on port {port} (tcp), aborting.")),
+        "{log}"
+    );
+}
