@@ -11,9 +11,11 @@ pub mod db;
 pub mod glob;
 pub mod harness;
 pub mod hash;
+mod keyspace;
 pub mod resp;
 pub mod server;
 pub mod time;
+pub mod value;
 
 pub use client::{ClientId, ConnInfo};
 pub use config::{Config, LogLevel};

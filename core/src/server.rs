@@ -66,6 +66,9 @@ pub struct ServerEnv {
 /// Counters for INFO stats.
 #[derive(Clone, Debug, Default)]
 pub struct Stats {
+    pub expired_keys: u64,
+    pub keyspace_hits: u64,
+    pub keyspace_misses: u64,
     pub connections_received: u64,
     pub commands_processed: u64,
     pub rejected_connections: u64,

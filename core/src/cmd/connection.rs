@@ -129,18 +129,7 @@ pub(crate) fn hello(ctx: &mut Ctx) {
 }
 
 pub(crate) fn select(ctx: &mut Ctx) {
-    let idx = match parse_i64(&ctx.args[1]) {
-        Some(i) if i32::try_from(i).is_ok() => i,
-        Some(_) => {
-            return ctx
-                .out
-                .err("value is out of range, value must between -2147483648 and 2147483647")
-        }
-        None => return ctx.out.err("value is not an integer or out of range"),
-    };
-    if idx < 0 || idx >= ctx.srv.dbs.len() as i64 {
-        return ctx.out.err("DB index is out of range");
-    }
-    ctx.client().db = idx as usize;
+    let Some(idx) = ctx.db_index_arg(1) else { return };
+    ctx.client().db = idx;
     ctx.out.ok();
 }

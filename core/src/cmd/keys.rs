@@ -1,15 +1,200 @@
-//! Generic key commands.
+//! Generic key commands (Redis' db.c): DEL, UNLINK, EXISTS, TYPE, RENAME, RENAMENX, TOUCH,
+//! MOVE, COPY, SWAPDB, FLUSHDB, FLUSHALL, KEYS.
 
 use crate::command::Ctx;
+use crate::glob::glob_match;
+
+const SAME_OBJECT: &str = "source and destination objects are the same";
 
 pub(crate) fn del(ctx: &mut Ctx) {
-    let db = ctx.client().db;
-    let n = ctx.args[1..].iter().filter(|k| ctx.srv.dbs[db].remove(k)).count();
+    let args = ctx.args;
+    let db = ctx.db();
+    let n = args[1..]
+        .iter()
+        .filter(|k| ctx.srv.lookup_write(db, k).is_some() && ctx.srv.db_mut(db).remove(k))
+        .count();
     ctx.out.int(n as i64);
 }
 
 pub(crate) fn exists(ctx: &mut Ctx) {
-    let db = ctx.client().db;
-    let n = ctx.args[1..].iter().filter(|k| ctx.srv.dbs[db].contains(k)).count();
+    let args = ctx.args;
+    let db = ctx.db();
+    let n = args[1..]
+        .iter()
+        .filter(|k| ctx.srv.lookup_read(db, k).is_some())
+        .count();
     ctx.out.int(n as i64);
+}
+
+pub(crate) fn touch(ctx: &mut Ctx) {
+    exists(ctx);
+}
+
+pub(crate) fn type_(ctx: &mut Ctx) {
+    let args = ctx.args;
+    let db = ctx.db();
+    let name = ctx.srv.lookup_read(db, &args[1]).map_or("none", |v| v.type_name());
+    ctx.out.simple(name);
+}
+
+fn rename_generic(ctx: &mut Ctx, nx: bool) {
+    let args = ctx.args;
+    let (src, dst) = (&args[1], &args[2]);
+    let db = ctx.db();
+    if ctx.srv.lookup_write(db, src).is_none() {
+        return ctx.out.err("no such key");
+    }
+    if src == dst {
+        return if nx { ctx.out.int(0) } else { ctx.out.ok() };
+    }
+    if ctx.srv.lookup_write(db, dst).is_some() && nx {
+        return ctx.out.int(0);
+    }
+    let store = ctx.srv.db_mut(db);
+    let Some((value, expire)) = store.take(src) else {
+        return ctx.out.err("no such key");
+    };
+    store.insert_new(dst.clone(), value);
+    if let Some(at) = expire {
+        store.set_expire(dst, at);
+    }
+    if nx {
+        ctx.out.int(1);
+    } else {
+        ctx.out.ok();
+    }
+}
+
+pub(crate) fn rename(ctx: &mut Ctx) {
+    rename_generic(ctx, false);
+}
+
+pub(crate) fn renamenx(ctx: &mut Ctx) {
+    rename_generic(ctx, true);
+}
+
+pub(crate) fn move_(ctx: &mut Ctx) {
+    let args = ctx.args;
+    let key = &args[1];
+    let src = ctx.db();
+    let Some(dst) = ctx.db_index_arg(2) else { return };
+    if src == dst {
+        return ctx.out.err(SAME_OBJECT);
+    }
+    if ctx.srv.lookup_write(src, key).is_none() || ctx.srv.lookup_write(dst, key).is_some() {
+        return ctx.out.int(0);
+    }
+    let Some((value, expire)) = ctx.srv.db_mut(src).take(key) else {
+        return ctx.out.int(0);
+    };
+    let target = ctx.srv.db_mut(dst);
+    target.insert_new(key.clone(), value);
+    if let Some(at) = expire {
+        target.set_expire(key, at);
+    }
+    ctx.out.int(1);
+}
+
+/// COPY source destination [DB destination-db] [REPLACE]
+pub(crate) fn copy(ctx: &mut Ctx) {
+    let args = ctx.args;
+    let src_db = ctx.db();
+    let mut dst_db = src_db;
+    let mut replace = false;
+    let mut j = 3;
+    while j < args.len() {
+        if args[j].eq_ignore_ascii_case(b"replace") {
+            replace = true;
+        } else if args[j].eq_ignore_ascii_case(b"db") && j + 1 < args.len() {
+            let Some(d) = ctx.db_index_arg(j + 1) else { return };
+            dst_db = d;
+            j += 1;
+        } else {
+            return ctx.syntax_error();
+        }
+        j += 1;
+    }
+    let (key, newkey) = (&args[1], &args[2]);
+    if src_db == dst_db && key == newkey {
+        return ctx.out.err(SAME_OBJECT);
+    }
+    let Some(value) = ctx.srv.lookup_read(src_db, key).cloned() else {
+        return ctx.out.int(0);
+    };
+    let expire = ctx.srv.db_mut(src_db).expire_at(key);
+    if ctx.srv.lookup_write(dst_db, newkey).is_some() {
+        if !replace {
+            return ctx.out.int(0);
+        }
+        ctx.srv.db_mut(dst_db).remove(newkey);
+    }
+    let target = ctx.srv.db_mut(dst_db);
+    target.insert_new(newkey.clone(), value);
+    if let Some(at) = expire {
+        target.set_expire(newkey, at);
+    }
+    ctx.out.int(1);
+}
+
+pub(crate) fn swapdb(ctx: &mut Ctx) {
+    let Some(a) = ctx.i32_arg(1, Some("invalid first DB index")) else {
+        return;
+    };
+    let Some(b) = ctx.i32_arg(2, Some("invalid second DB index")) else {
+        return;
+    };
+    let n = ctx.srv.dbs.len() as i32;
+    if a < 0 || a >= n || b < 0 || b >= n {
+        return ctx.out.err("DB index is out of range");
+    }
+    ctx.srv.dbs.swap(a as usize, b as usize);
+    ctx.out.ok();
+}
+
+/// FLUSHDB/FLUSHALL take an optional SYNC or ASYNC (both free synchronously here).
+fn flush_flags_ok(ctx: &mut Ctx) -> bool {
+    match ctx.args.len() {
+        1 => true,
+        2 if ctx.args[1].eq_ignore_ascii_case(b"sync") || ctx.args[1].eq_ignore_ascii_case(b"async") => true,
+        _ => {
+            ctx.syntax_error();
+            false
+        }
+    }
+}
+
+pub(crate) fn flushdb(ctx: &mut Ctx) {
+    if flush_flags_ok(ctx) {
+        let db = ctx.db();
+        ctx.srv.db_mut(db).clear();
+        ctx.out.ok();
+    }
+}
+
+pub(crate) fn flushall(ctx: &mut Ctx) {
+    if flush_flags_ok(ctx) {
+        for db in ctx.srv.dbs.iter_mut() {
+            db.clear();
+        }
+        ctx.out.ok();
+    }
+}
+
+/// KEYS pattern: every live key matching the glob (a lone `*` matches even the empty key).
+pub(crate) fn keys(ctx: &mut Ctx) {
+    let args = ctx.args;
+    let pattern = &args[1];
+    let all = pattern.as_slice() == b"*";
+    let db = ctx.db();
+    let now = ctx.srv.now_ms();
+    let store = ctx.srv.db_mut(db);
+    let found: Vec<Vec<u8>> = store
+        .keys()
+        .filter(|k| (all || glob_match(pattern, k, false)) && !store.is_expired(k, now))
+        .cloned()
+        .collect();
+    ctx.out.array(found.len());
+    for k in &found {
+        ctx.out.bulk(k);
+    }
 }

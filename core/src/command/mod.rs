@@ -127,6 +127,55 @@ impl Ctx<'_> {
             .expect("the running client is never removed mid-command")
     }
 
+    /// The index of the calling client's selected database.
+    pub fn db(&mut self) -> usize {
+        self.client().db
+    }
+
+    /// Parses argument `i` as an integer, or replies Redis' error and returns `None`.
+    pub fn int_arg(&mut self, i: usize) -> Option<i64> {
+        let v = crate::resp::parse_i64(&self.args[i]);
+        if v.is_none() {
+            self.out.err("value is not an integer or out of range");
+        }
+        v
+    }
+
+    /// Parses argument `i` as a C int (Redis' getIntFromObjectOrReply); on failure replies
+    /// `msg` if given, else Redis' own range or integer error.
+    pub fn i32_arg(&mut self, i: usize, msg: Option<&str>) -> Option<i32> {
+        let parsed = crate::resp::parse_i64(&self.args[i]);
+        match parsed.map(i32::try_from) {
+            Some(Ok(v)) => return Some(v),
+            _ if msg.is_some() => self.out.err(msg.unwrap_or_default()),
+            Some(Err(_)) => self
+                .out
+                .err("value is out of range, value must between -2147483648 and 2147483647"),
+            None => self.out.err("value is not an integer or out of range"),
+        }
+        None
+    }
+
+    /// A database index argument that must exist (SELECT, MOVE, COPY DB).
+    pub fn db_index_arg(&mut self, i: usize) -> Option<usize> {
+        let idx = self.i32_arg(i, None)?;
+        if idx < 0 || idx as usize >= self.srv.dbs.len() {
+            self.out.err("DB index is out of range");
+            return None;
+        }
+        Some(idx as usize)
+    }
+
+    pub fn wrong_type(&mut self) {
+        self.out.error(crate::keyspace::WRONGTYPE);
+    }
+
+    /// The error for a bad expire time, naming the running command as Redis does.
+    pub fn invalid_expire(&mut self) {
+        let name = self.client().last_cmd;
+        self.out.err(&format!("invalid expire time in '{name}' command"));
+    }
+
     pub fn arg_str(&self, i: usize) -> String {
         String::from_utf8_lossy(&self.args[i]).into_owned()
     }

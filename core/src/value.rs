@@ -1,0 +1,121 @@
+//! Values stored in the keyspace and their Redis encodings.
+
+use crate::resp::parse_i64;
+
+/// Redis' `OBJ_ENCODING_EMBSTR_SIZE_LIMIT`: strings up to this length are "embstr".
+const EMBSTR_LIMIT: usize = 44;
+
+/// A string value in the encoding Redis would pick, so that `OBJECT ENCODING` answers alike.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RStr {
+    /// A decimal integer that round-trips (Redis' `int` encoding).
+    Int(i64),
+    /// Short string written whole by SET and friends (`embstr`).
+    Emb(Vec<u8>),
+    /// Any other string, including every string modified in place (`raw`).
+    Raw(Vec<u8>),
+}
+
+impl RStr {
+    /// The encoding Redis' `tryObjectEncoding` gives a freshly stored string.
+    pub fn from_bytes(b: Vec<u8>) -> RStr {
+        if b.len() <= 20 {
+            if let Some(n) = parse_i64(&b) {
+                return RStr::Int(n);
+            }
+        }
+        if b.len() <= EMBSTR_LIMIT {
+            RStr::Emb(b)
+        } else {
+            RStr::Raw(b)
+        }
+    }
+
+    /// A string that was modified in place (APPEND, SETRANGE): Redis keeps it `raw`.
+    pub fn raw(b: Vec<u8>) -> RStr {
+        RStr::Raw(b)
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        match self {
+            RStr::Int(n) => n.to_string().into_bytes(),
+            RStr::Emb(b) | RStr::Raw(b) => b.clone(),
+        }
+    }
+
+    /// Writes the bytes to `f` without allocating for byte strings.
+    pub fn with_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
+        match self {
+            RStr::Int(n) => f(n.to_string().as_bytes()),
+            RStr::Emb(b) | RStr::Raw(b) => f(b),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            RStr::Int(n) => n.to_string().len(),
+            RStr::Emb(b) | RStr::Raw(b) => b.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The value as an integer, as INCR reads it.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            RStr::Int(n) => Some(*n),
+            RStr::Emb(b) | RStr::Raw(b) => parse_i64(b),
+        }
+    }
+
+    pub fn encoding(&self) -> &'static str {
+        match self {
+            RStr::Int(_) => "int",
+            RStr::Emb(_) => "embstr",
+            RStr::Raw(_) => "raw",
+        }
+    }
+}
+
+/// A value stored under a key. Only strings exist so far.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    Str(RStr),
+}
+
+impl Value {
+    pub fn string(b: Vec<u8>) -> Value {
+        Value::Str(RStr::from_bytes(b))
+    }
+
+    /// The name TYPE answers.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Str(_) => "string",
+        }
+    }
+
+    pub fn encoding(&self) -> &'static str {
+        match self {
+            Value::Str(s) => s.encoding(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_get_redis_encodings() {
+        assert_eq!(RStr::from_bytes(b"12345".to_vec()).encoding(), "int");
+        assert_eq!(RStr::from_bytes(b"-9223372036854775808".to_vec()), RStr::Int(i64::MIN));
+        assert_eq!(RStr::from_bytes(b"012".to_vec()).encoding(), "embstr");
+        assert_eq!(RStr::from_bytes(vec![b'a'; 44]).encoding(), "embstr");
+        assert_eq!(RStr::from_bytes(vec![b'a'; 45]).encoding(), "raw");
+        assert_eq!(RStr::Int(-5).to_bytes(), b"-5");
+        assert_eq!(RStr::Int(100).len(), 3);
+    }
+}
