@@ -357,7 +357,7 @@ fn command_introspection() {
         .trim()
         .parse()
         .unwrap();
-    assert_eq!(count, ferrous_core::command::COMMANDS.len());
+    assert_eq!(count, ferrous_core::command::all_commands().count());
     assert_eq!(h.cmd(1, &["COMMAND", "GETKEYS", "SET", "k", "v"]), "*1\r\n$1\r\nk\r\n");
     assert_eq!(
         h.cmd(1, &["COMMAND", "GETKEYS", "DEL", "a", "b"]),

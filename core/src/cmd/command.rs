@@ -1,6 +1,6 @@
 //! COMMAND and its subcommands: the command table, described.
 
-use crate::command::{acl, find_subcommand, flags, CommandSpec, Ctx, COMMANDS};
+use crate::command::{acl, all_commands, find_subcommand, flags, CommandSpec, Ctx};
 use crate::glob::glob_match;
 use crate::resp::Reply;
 
@@ -128,14 +128,14 @@ fn reply_docs(out: &mut Reply, c: &CommandSpec) {
 }
 
 pub(crate) fn all(ctx: &mut Ctx) {
-    ctx.out.array(COMMANDS.len());
-    for c in COMMANDS {
+    ctx.out.array(all_commands().count());
+    for c in all_commands() {
         reply_info(ctx.out, c);
     }
 }
 
 pub(crate) fn count(ctx: &mut Ctx) {
-    ctx.out.int(COMMANDS.len() as i64);
+    ctx.out.int(all_commands().count() as i64);
 }
 
 pub(crate) fn info(ctx: &mut Ctx) {
@@ -153,7 +153,7 @@ pub(crate) fn info(ctx: &mut Ctx) {
 
 pub(crate) fn docs(ctx: &mut Ctx) {
     let found: Vec<&'static CommandSpec> = if ctx.args.len() == 2 {
-        COMMANDS.iter().collect()
+        all_commands().collect()
     } else {
         ctx.args[2..].iter().filter_map(|n| find_by_fullname(ctx, n)).collect()
     };
@@ -167,7 +167,7 @@ pub(crate) fn docs(ctx: &mut Ctx) {
 /// Every command and subcommand name, depth first, as Redis lists them.
 fn all_names() -> Vec<&'static CommandSpec> {
     let mut v = Vec::new();
-    for c in COMMANDS {
+    for c in all_commands() {
         v.push(c);
         v.extend(c.subcommands.iter());
     }

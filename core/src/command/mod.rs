@@ -1,14 +1,14 @@
 //! The command table as data, and dispatch: lookup, arity and auth checks, reply modes. The same
 //! table answers `COMMAND`, `COMMAND INFO|DOCS|LIST|GETKEYS|COUNT`.
 
-mod table;
+pub(crate) mod table;
 
 use crate::client::{Client, ClientId, ReplyMode};
 use crate::hash::{new_map, KeyedState, Map};
 use crate::resp::Reply;
 use crate::server::Server;
 
-pub use table::COMMANDS;
+pub use table::all as all_commands;
 
 /// Command flags, as `COMMAND INFO` names them.
 pub mod flags {
@@ -272,7 +272,7 @@ impl CommandSpec {
     }
 }
 
-/// Name lookup over [`COMMANDS`].
+/// Name lookup over every command table.
 pub struct CommandTable {
     by_name: Map<Vec<u8>, &'static CommandSpec>,
 }
@@ -280,7 +280,7 @@ pub struct CommandTable {
 impl CommandTable {
     pub fn new(hasher: KeyedState) -> CommandTable {
         let mut by_name = new_map(hasher);
-        for c in COMMANDS {
+        for c in all_commands() {
             by_name.insert(c.name.as_bytes().to_vec(), c);
         }
         CommandTable { by_name }

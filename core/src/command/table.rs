@@ -8,7 +8,7 @@ use crate::cmd::{client, command, config, connection, expire, keys, server, stri
 
 /// One table row; the positional form keeps each row on one line, like Redis' own table.
 #[allow(clippy::too_many_arguments)]
-const fn cmd(
+pub(crate) const fn cmd(
     name: &'static str,
     arity: i32,
     flags: u32,
@@ -40,7 +40,7 @@ const fn cmd(
 }
 
 impl CommandSpec {
-    const fn keys(mut self, first: i32, last: i32, step: i32, key_flags: &'static [&'static str]) -> Self {
+    pub(crate) const fn keys(mut self, first: i32, last: i32, step: i32, key_flags: &'static [&'static str]) -> Self {
         self.first_key = first;
         self.last_key = last;
         self.step = step;
@@ -48,17 +48,17 @@ impl CommandSpec {
         self
     }
 
-    const fn key_notes(mut self, notes: &'static str) -> Self {
+    pub(crate) const fn key_notes(mut self, notes: &'static str) -> Self {
         self.key_notes = notes;
         self
     }
 
-    const fn tips(mut self, tips: &'static [&'static str]) -> Self {
+    pub(crate) const fn tips(mut self, tips: &'static [&'static str]) -> Self {
         self.tips = tips;
         self
     }
 
-    const fn subs(mut self, subcommands: &'static [CommandSpec]) -> Self {
+    pub(crate) const fn subs(mut self, subcommands: &'static [CommandSpec]) -> Self {
         self.subcommands = subcommands;
         self
     }
@@ -314,7 +314,9 @@ static CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
     .tips(&["request_policy:all_nodes", "response_policy:all_succeeded"]),
 ];
 
-pub static COMMANDS: &[CommandSpec] = &[
+/// Commands whose rows live here; families with their own file (e.g. `cmd::bitmap`) keep
+/// their rows next to their implementation and are listed in [`FAMILIES`].
+static CORE_COMMANDS: &[CommandSpec] = &[
     cmd("auth", -2, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SENTINEL | ALLOW_BUSY, CONNECTION, CONN, "1.0.0", "Authenticate to the server", "O(N) where N is the number of passwords defined for the user", connection::auth),
     cmd("client", -2, SENTINEL, 0, CONN, "2.4.0", "A container for client connection commands", "Depends on subcommand.", connection::container).subs(CLIENT_SUBCOMMANDS),
     cmd("command", -1, LOADING | STALE | SENTINEL, CONNECTION, SERVER, "2.8.13", "Get array of Redis command details", "O(N) where N is the total number of Redis commands", command::all).tips(&["nondeterministic_output_order"]).subs(COMMAND_SUBCOMMANDS),
@@ -374,3 +376,11 @@ pub static COMMANDS: &[CommandSpec] = &[
     cmd("dbsize", 1, READONLY | FAST, KEYSPACE, "server", "1.0.0", "Return the number of keys in the selected database", "O(1)", server::dbsize).tips(&["request_policy:all_shards", "response_policy:agg_sum"]),
 
 ];
+
+/// Every command table: the core one and one per family that keeps its own rows.
+pub static FAMILIES: &[&[CommandSpec]] = &[CORE_COMMANDS];
+
+/// Every top-level command.
+pub fn all() -> impl Iterator<Item = &'static CommandSpec> {
+    FAMILIES.iter().flat_map(|f| f.iter())
+}
