@@ -91,20 +91,32 @@ fn info_stats(s: &Server, out: &mut String) {
     let _ = write!(
         out,
         "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\n\
-         total_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\n",
+         total_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\n\
+         expired_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\n",
         st.connections_received,
         st.commands_processed,
         st.net_input_bytes,
         st.net_output_bytes,
         st.rejected_connections,
+        st.expired_keys,
+        st.keyspace_hits,
+        st.keyspace_misses,
     );
 }
 
 fn info_keyspace(s: &Server, out: &mut String) {
     out.push_str("# Keyspace\r\n");
+    let now = s.clock.unix_ms();
     for (i, db) in s.dbs.iter().enumerate() {
         if !db.is_empty() {
-            let _ = write!(out, "db{i}:keys={},expires=0,avg_ttl=0\r\n", db.len());
+            let (n, sum) = db.ttl_stats(now);
+            let avg = if n > 0 { sum / n } else { 0 };
+            let _ = write!(
+                out,
+                "db{i}:keys={},expires={},avg_ttl={avg}\r\n",
+                db.len(),
+                db.expires_len()
+            );
         }
     }
 }
