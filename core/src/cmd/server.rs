@@ -110,7 +110,7 @@ fn info_keyspace(s: &Server, out: &mut String) {
     for (i, db) in s.dbs.iter().enumerate() {
         if !db.is_empty() {
             let (n, sum) = db.ttl_stats(now);
-            let avg = if n > 0 { sum / n } else { 0 };
+            let avg = sum.checked_div(n).unwrap_or(0);
             let _ = write!(
                 out,
                 "db{i}:keys={},expires={},avg_ttl={avg}\r\n",
