@@ -1,14 +1,13 @@
 //! The `ferrous-sim` command line: which seeds to run and how.
 
 pub const USAGE: &str = "\
-usage: ferrous-sim --seed N [--steps M] [--verbose] [--known-bugs]
-       ferrous-sim --seeds A..B [--steps M] [--known-bugs]     (seeds A to B-1)
-       ferrous-sim --random N [--steps M] [--known-bugs]       (N fresh random seeds)
+usage: ferrous-sim --seed N [--steps M] [--verbose]
+       ferrous-sim --seeds A..B [--steps M]     (seeds A to B-1)
+       ferrous-sim --random N [--steps M]       (N fresh random seeds)
 
   --seed N      replay one run; prints a summary and, last, `trace-hash: <hex>`
   --steps M     steps of client activity per run (default 20000)
-  --verbose     print every event, output and client action as it happens
-  --known-bugs  also send inputs the core is known to answer unlike Redis 7.0.15";
+  --verbose     print every event, output and client action as it happens";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -23,7 +22,6 @@ pub struct Cli {
     pub mode: Mode,
     pub steps: Option<u64>,
     pub verbose: bool,
-    pub known_bugs: bool,
 }
 
 pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
@@ -33,7 +31,6 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
         mode: Mode::One(0),
         steps: None,
         verbose: false,
-        known_bugs: false,
     };
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or(format!("{arg} needs a value"));
@@ -47,10 +44,6 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
             }
             "--verbose" | "-v" => {
                 cli.verbose = true;
-                None
-            }
-            "--known-bugs" => {
-                cli.known_bugs = true;
                 None
             }
             other => return Err(format!("unknown argument {other:?}")),
@@ -91,8 +84,8 @@ mod tests {
         let c = p("--seed 42 --steps 100 --verbose").unwrap();
         assert_eq!(c.mode, Mode::One(42));
         assert_eq!(c.steps, Some(100));
-        assert!(c.verbose && !c.known_bugs);
-        assert_eq!(p("--seeds 3..7 --known-bugs").unwrap().mode, Mode::Range(3, 7));
+        assert!(c.verbose);
+        assert_eq!(p("--seeds 3..7").unwrap().mode, Mode::Range(3, 7));
         assert_eq!(p("--random 5").unwrap().mode, Mode::Random(5));
     }
 
@@ -106,6 +99,7 @@ mod tests {
             "--seeds 5",
             "--seed 1 --random 2",
             "--frob",
+            "--seed 1 --known-bugs",
         ] {
             assert!(p(bad).is_err(), "{bad:?}");
         }

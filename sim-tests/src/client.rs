@@ -37,6 +37,8 @@ pub enum State {
     Quitting,
     /// Sent a broken request: waits for the replies, the protocol error and the close.
     Broken,
+    /// Sent an HTTP request with nothing else in flight: waits for the close, with no reply.
+    Refused,
     /// Closed its end itself; no longer reads anything.
     Gone,
     /// Saw the server close the connection.
@@ -58,6 +60,8 @@ pub struct SimClient {
     owed: VecDeque<Owed>,
     /// The error the server must answer to the broken request this client sent.
     protocol_error: Option<&'static str>,
+    /// Commands written so far; each gets exactly one reply.
+    sent: u64,
     replies: u64,
 }
 
@@ -70,6 +74,7 @@ impl SimClient {
             parser: ReplyParser::new(),
             owed: VecDeque::new(),
             protocol_error: None,
+            sent: 0,
             replies: 0,
         }
     }
@@ -78,9 +83,27 @@ impl SimClient {
         self.state
     }
 
+    /// `n` commands were written.
+    pub fn sent(&mut self, n: u64) {
+        self.sent += n;
+    }
+
+    /// Whether every command written has been answered: nothing is in flight either way.
+    pub fn idle(&self) -> bool {
+        self.sent == self.replies
+    }
+
     /// QUIT ends the pipeline just written: the server answers it and closes.
     pub fn sent_quit(&mut self) {
+        self.sent += 1;
         self.state = State::Quitting;
+    }
+
+    /// An HTTP request, written only while idle: the server must close without any reply.
+    /// (Redis also drops the unwritten replies of commands read in the same read as the request,
+    /// which depends on read boundaries; written alone, the request is read alone.)
+    pub fn sent_http(&mut self) {
+        self.state = State::Refused;
     }
 
     /// The client closes its end: whatever it was still owed no longer reaches it.
@@ -92,7 +115,10 @@ impl SimClient {
 
     /// Whether the client still reads replies (and so is owed them).
     fn listening(&self) -> bool {
-        matches!(self.state, State::Active | State::Quitting | State::Broken)
+        matches!(
+            self.state,
+            State::Active | State::Quitting | State::Broken | State::Refused
+        )
     }
 
     /// Marks that a broken request follows; the server must answer `error` and close.
@@ -159,8 +185,8 @@ impl SimClient {
         ))
     }
 
-    /// The server closed the connection. That is right after QUIT, a broken request or a
-    /// shutdown, and only once every owed reply has arrived whole.
+    /// The server closed the connection. That is right after QUIT, a broken request, an HTTP
+    /// request or a shutdown, and only once every owed reply has arrived whole.
     pub fn closed(&mut self, shutting_down: bool) -> Result<(), String> {
         let was = std::mem::replace(&mut self.state, State::Closed);
         if was == State::Active && !shutting_down {
@@ -281,6 +307,24 @@ mod tests {
         c.sent_garbage("ERR Protocol error: invalid multibulk length");
         c.owe_protocol_error().unwrap();
         c.receive(b"-ERR Protocol error: invalid multibulk length\r\n").unwrap();
+        assert_eq!(c.closed(false), Ok(()));
+    }
+
+    #[test]
+    fn an_http_request_is_closed_without_a_reply() {
+        let mut c = client();
+        c.sent(1);
+        assert!(!c.idle());
+        c.owe(&[b"PING".to_vec()], Expect::Reply(Value::simple("PONG")));
+        c.receive(b"+PONG\r\n").unwrap();
+        assert!(c.idle());
+        c.sent_http();
+        assert!(c
+            .receive(b"-ERR unknown command\r\n")
+            .unwrap_err()
+            .contains("answers no command"));
+        let mut c = client();
+        c.sent_http();
         assert_eq!(c.closed(false), Ok(()));
     }
 

@@ -44,7 +44,6 @@ fn options(cli: &Cli, seed: u64) -> RunOptions {
         } else {
             TraceMode::HashOnly
         },
-        known_bugs: cli.known_bugs,
     }
 }
 
@@ -66,8 +65,8 @@ fn print_summary(r: &Report) {
     let s = &r.stats;
     println!("seed {}: ok", r.seed);
     println!(
-        "  clients:      {} connected ({} disconnected, {} quit, {} broke the protocol)",
-        s.clients, s.disconnects, s.quits, s.protocol_errors
+        "  clients:      {} connected ({} disconnected, {} quit, {} broke the protocol, {} sent HTTP)",
+        s.clients, s.disconnects, s.quits, s.protocol_errors, s.http_requests
     );
     println!(
         "  commands:     {} sent, {} run by the server, {} replies checked",

@@ -22,7 +22,6 @@ pub struct RunOptions {
     pub seed: u64,
     pub steps: u64,
     pub trace: TraceMode,
-    pub known_bugs: bool,
 }
 
 impl RunOptions {
@@ -31,7 +30,6 @@ impl RunOptions {
             seed,
             steps: DEFAULT_STEPS,
             trace: TraceMode::HashOnly,
-            known_bugs: false,
         }
     }
 
@@ -43,9 +41,6 @@ impl RunOptions {
         );
         if self.steps != DEFAULT_STEPS {
             cmd.push_str(&format!(" --steps {}", self.steps));
-        }
-        if self.known_bugs {
-            cmd.push_str(" --known-bugs");
         }
         cmd
     }
@@ -79,7 +74,7 @@ pub fn run(opts: &RunOptions) -> Result<Report, RunFailure> {
     cfg.server = server_config(&mut workload_rng);
     cfg.trace = opts.trace;
     let mut sim = Sim::new(cfg);
-    let mut scenario = Scenario::new(workload_rng, opts.known_bugs);
+    let mut scenario = Scenario::new(workload_rng);
     // The sim is inspected after a panic only to read its trace.
     let outcome = catch_unwind(AssertUnwindSafe(|| drive(&mut sim, &mut scenario, opts.steps)));
     let verdict = match outcome {

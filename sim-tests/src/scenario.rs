@@ -34,6 +34,7 @@ pub struct Stats {
     pub disconnects: u64,
     pub quits: u64,
     pub protocol_errors: u64,
+    pub http_requests: u64,
     pub wall_clock_steps: u64,
 }
 
@@ -76,8 +77,8 @@ pub struct Scenario {
 }
 
 impl Scenario {
-    pub fn new(mut rng: SimRng, known_bugs: bool) -> Scenario {
-        let workload = Workload::new(&mut rng, known_bugs);
+    pub fn new(mut rng: SimRng) -> Scenario {
+        let workload = Workload::new(&mut rng);
         let max_clients = rng.between(2, 16) as usize;
         Scenario {
             rng,
@@ -172,6 +173,7 @@ impl Scenario {
             0..=19 => return self.disconnect(ctx, conn),
             20..=29 => self.send_pipeline(ctx, conn, Ending::Quit),
             30..=36 => self.send_pipeline(ctx, conn, Ending::Garbage),
+            37..=38 if self.clients[&conn].idle() => self.send_http(ctx, conn),
             37..=79 => {}
             _ => self.send_pipeline(ctx, conn, Ending::Nothing),
         }
@@ -200,6 +202,7 @@ impl Scenario {
             wire.extend(Workload::encode(&mut self.rng, &args, client.profile.inline_share));
         }
         self.stats.commands_sent += n;
+        client.sent(n);
         match ending {
             Ending::Nothing => {}
             Ending::Quit => {
@@ -220,6 +223,17 @@ impl Scenario {
             }
         }
         ctx.note(|| format!("c{conn} writes {n} commands ({} bytes), then {ending:?}", wire.len()));
+        ctx.send(conn, wire);
+    }
+
+    /// Writes an HTTP request once every command sent has been answered: the server must close
+    /// the connection without a reply.
+    fn send_http(&mut self, ctx: &mut Ctx<'_>, conn: ConnId) {
+        let client = self.clients.get_mut(&conn).expect("active clients exist");
+        let wire = Workload::http(&mut self.rng);
+        client.sent_http();
+        self.stats.http_requests += 1;
+        ctx.note(|| format!("c{conn} writes an HTTP request ({} bytes)", wire.len()));
         ctx.send(conn, wire);
     }
 }

@@ -1,9 +1,6 @@
 //! What simulated clients send: random commands over a small key set (so that clients collide
 //! on keys), random binary values, valid and invalid arguments, and now and then a broken
 //! request. Everything here is aimed at what the reference model can predict.
-//!
-//! Some inputs are held back by default because the core is known to answer them unlike
-//! Redis 7.0.15 (see [`Workload::known_bugs`]); `--known-bugs` sends them too.
 
 use ferrous_io_sim::request::{inline, multibulk};
 use ferrous_io_sim::SimRng;
@@ -12,10 +9,6 @@ pub type Args = Vec<Vec<u8>>;
 
 pub struct Workload {
     keys: Vec<Vec<u8>>,
-    /// Also send inputs the core is known to get wrong: binary bytes in unknown-command
-    /// errors, HELLO options after a SETNAME or AUTH that fail, CLIENT NO-TOUCH/SETINFO
-    /// (Redis 7.2 subcommands).
-    known_bugs: bool,
 }
 
 /// A request stream that breaks the protocol, and the error Redis answers before closing.
@@ -30,7 +23,7 @@ const MAX_INLINE: usize = 8 * 1024;
 
 impl Workload {
     /// A key set of 4 to 10 keys, some readable and some binary.
-    pub fn new(rng: &mut SimRng, known_bugs: bool) -> Workload {
+    pub fn new(rng: &mut SimRng) -> Workload {
         let n = rng.between(4, 10) as usize;
         let keys = (0..n)
             .map(|i| {
@@ -42,7 +35,7 @@ impl Workload {
                 }
             })
             .collect();
-        Workload { keys, known_bugs }
+        Workload { keys }
     }
 
     pub fn command(&self, rng: &mut SimRng) -> Args {
@@ -97,6 +90,24 @@ impl Workload {
             bytes: bytes.to_vec(),
             error,
         }
+    }
+
+    /// An HTTP request such as a browser tricked into talking to Redis sends, or just its
+    /// telltale `POST`/`Host:` command; now and then followed by more that must be neither run
+    /// nor answered (a write, or bytes that would be a protocol error).
+    pub fn http(rng: &mut SimRng) -> Vec<u8> {
+        let mut bytes = match rng.below(4) {
+            0 => b"POST / HTTP/1.1\r\nHost: 127.0.0.1:6379\r\nContent-Length: 6\r\n\r\nPING\r\n".to_vec(),
+            1 => b"Host: example.com\r\n".to_vec(),
+            2 => multibulk(&[cased(rng, "post"), b"/".to_vec()]),
+            _ => multibulk(&[cased(rng, "host:")]),
+        };
+        match rng.below(3) {
+            0 => bytes.extend_from_slice(b"SET key:0 never-set\r\n"),
+            1 => bytes.extend_from_slice(b"*abc\r\n"),
+            _ => {}
+        }
+        bytes
     }
 
     fn key(&self, rng: &mut SimRng) -> Vec<u8> {
@@ -181,17 +192,19 @@ impl Workload {
 
     fn client(&self, rng: &mut SimRng) -> Args {
         let client = cased(rng, "client");
-        match rng.below(10) {
-            0..=2 => vec![client, cased(rng, "id")],
-            3..=5 => vec![client, cased(rng, "getname")],
-            6..=8 => vec![client, cased(rng, "setname"), client_name(rng)],
+        match rng.below(20) {
+            0..=4 => vec![client, cased(rng, "id")],
+            5..=9 => vec![client, cased(rng, "getname")],
+            10..=14 => vec![client, cased(rng, "setname"), client_name(rng)],
+            15 => [vec![client, cased(rng, "no-touch")], no_touch_args(rng)].concat(),
+            16 => [vec![client, cased(rng, "setinfo")], setinfo_args(rng)].concat(),
             _ => {
-                let mut subs = vec![&b"frob"[..], b"bogus", b"idd", b"getnam"];
-                if self.known_bugs {
-                    // Redis 7.2 subcommands that 7.0.15 does not have.
-                    subs.extend([&b"no-touch"[..], b"setinfo"]);
-                }
-                let mut args = vec![client, rng.pick(&subs).to_vec()];
+                // Binary names start with a byte no subcommand has, so none is hit by chance.
+                let sub = match rng.below(5) {
+                    0 => [&[0xff][..], &value(rng)].concat(),
+                    _ => rng.pick(&[&b"frob"[..], b"bogus", b"idd", b"getnam"]).to_vec(),
+                };
+                let mut args = vec![client, sub];
                 args.extend((0..rng.below(3)).map(|_| self.ascii_word(rng)));
                 args
             }
@@ -208,33 +221,28 @@ impl Workload {
             _ => BAD_VERSIONS[rng.index(BAD_VERSIONS.len())],
         };
         args.push(version.to_vec());
-        let options: Vec<HelloOption> = (0..rng.below(3)).map(|_| hello_option(rng)).collect();
-        for opt in self.hello_options_sent(options) {
-            args.extend(opt.words);
+        // Options take effect in order, so one that fails after a SETNAME or AUTH leaves
+        // those applied: any mix is sent.
+        for _ in 0..rng.below(4) {
+            args.extend(hello_option(rng));
         }
         args
     }
 
-    /// Known core bug: it validates every HELLO option before applying any, so an option
-    /// that fails after a SETNAME or AUTH gets another reply than in Redis. Unless asked to
-    /// show that, keep only the first failing option (alone, both agree).
-    fn hello_options_sent(&self, options: Vec<HelloOption>) -> Vec<HelloOption> {
-        if self.known_bugs {
-            return options;
-        }
-        match options.iter().position(|o| o.fails) {
-            Some(i) => options.into_iter().skip(i).take(1).collect(),
-            None => options,
-        }
-    }
-
+    /// Unknown names with arguments of any bytes: the error quotes them as they were sent.
     fn unknown_command(&self, rng: &mut SimRng) -> Args {
         let names = ["nosuch", "frobnicate", "gett", "xyzzy", "sett", "pingg", "hellox"];
-        let name = *rng.pick(&names);
-        let mut args = vec![cased(rng, name)];
+        let name = match rng.below(8) {
+            // Starts with a byte no command has, so no command is hit by chance.
+            0 => [&[0xfe][..], &value(rng)].concat(),
+            _ => {
+                let name = *rng.pick(&names);
+                cased(rng, name)
+            }
+        };
+        let mut args = vec![name];
         for _ in 0..rng.below(4) {
-            // Known core bug: arguments that are not UTF-8 come back mangled in the error.
-            let arg = if self.known_bugs && rng.chance(0.5) {
+            let arg = if rng.chance(0.5) {
                 value(rng)
             } else {
                 self.ascii_word(rng)
@@ -247,7 +255,7 @@ impl Workload {
     fn wrong_arity(&self, rng: &mut SimRng) -> Args {
         let k = self.key(rng);
         let v = value(rng);
-        match rng.below(18) {
+        match rng.below(22) {
             0 => words(&[b"GET"]),
             1 => words(&[b"GET", &k, &k]),
             2 => words(&[b"SET", &k]),
@@ -265,6 +273,10 @@ impl Workload {
             14 => words(&[b"CLIENT", b"SETNAME", b"a", b"b"]),
             15 => words(&[b"PING", &v, &v]),
             16 => words(&[b"RESET", &k]),
+            17 => words(&[b"CLIENT", b"NO-TOUCH"]),
+            18 => words(&[b"CLIENT", b"NO-TOUCH", b"on", &k]),
+            19 => words(&[b"CLIENT", b"SETINFO", b"LIB-NAME"]),
+            20 => words(&[b"CLIENT", b"SETINFO", b"lib-ver", b"1", &k]),
             _ => words(&[b"TIME", &k]),
         }
     }
@@ -289,38 +301,63 @@ impl Workload {
 /// Protocol versions Redis refuses: out of range, or not integers by `string2ll`.
 const BAD_VERSIONS: &[&[u8]] = &[b"4", b"1", b"0", b"x", b"-1", b"03"];
 
-struct HelloOption {
-    words: Vec<Vec<u8>>,
-    /// Whether Redis fails the HELLO at this option.
-    fails: bool,
+/// One HELLO option, valid or failing: a bad name, a wrong user, an unknown word, or an
+/// option short of its arguments.
+fn hello_option(rng: &mut SimRng) -> Args {
+    match rng.below(8) {
+        0..=2 => vec![cased(rng, "setname"), client_name(rng)],
+        3 => vec![cased(rng, "auth"), b"default".to_vec(), b"anything".to_vec()],
+        4 => vec![cased(rng, "auth"), b"nobody".to_vec(), b"pw".to_vec()],
+        5 => vec![b"BOGUS".to_vec()],
+        6 => vec![cased(rng, "setname")],
+        _ => vec![cased(rng, "auth"), b"default".to_vec()],
+    }
 }
 
-fn hello_option(rng: &mut SimRng) -> HelloOption {
-    let (words, fails): (Vec<Vec<u8>>, bool) = match rng.below(8) {
-        0..=2 => {
-            let name = client_name(rng);
-            let fails = !valid_name(&name);
-            (vec![cased(rng, "setname"), name], fails)
-        }
-        3 => (
-            vec![cased(rng, "auth"), b"default".to_vec(), b"anything".to_vec()],
-            false,
-        ),
-        4 => (vec![cased(rng, "auth"), b"nobody".to_vec(), b"pw".to_vec()], true),
-        5 => (vec![b"BOGUS".to_vec()], true),
-        6 => (vec![cased(rng, "setname")], true),
-        _ => (vec![cased(rng, "auth"), b"default".to_vec()], true),
+/// CLIENT NO-TOUCH's argument: `on` or `off` in any case, or a word Redis refuses; now and
+/// then none or one too many.
+fn no_touch_args(rng: &mut SimRng) -> Args {
+    let mut args = Vec::new();
+    if rng.chance(0.9) {
+        args.push(match rng.below(4) {
+            0 => cased(rng, "on"),
+            1 => cased(rng, "off"),
+            _ => rng
+                .pick(&[&b"yes"[..], b"no", b"", b"onn", b"of", b"1", b"on "])
+                .to_vec(),
+        });
+    }
+    if rng.chance(0.05) {
+        args.push(b"on".to_vec());
+    }
+    args
+}
+
+/// CLIENT SETINFO's attribute and value: `lib-name` or `lib-ver` in any case, or an attribute
+/// Redis does not know; values valid or not; now and then an argument short or too many.
+fn setinfo_args(rng: &mut SimRng) -> Args {
+    let attr = match rng.below(5) {
+        0..=1 => cased(rng, "lib-name"),
+        2..=3 => cased(rng, "lib-ver"),
+        _ => rng
+            .pick(&[&b"lib-nam"[..], b"libname", b"name", b"", b"lib-name ", b"lib\r\nver"])
+            .to_vec(),
     };
-    HelloOption { words, fails }
+    let mut args = vec![attr];
+    if rng.chance(0.95) {
+        args.push(match rng.below(4) {
+            0 => b"1.2.3".to_vec(),
+            _ => client_name(rng),
+        });
+    }
+    if rng.chance(0.05) {
+        args.push(b"extra".to_vec());
+    }
+    args
 }
 
 fn words(ws: &[&[u8]]) -> Args {
     ws.iter().map(|w| w.to_vec()).collect()
-}
-
-/// Printable ASCII without spaces, as Redis requires of client names.
-fn valid_name(name: &[u8]) -> bool {
-    name.iter().all(|c| (b'!'..=b'~').contains(c))
 }
 
 fn client_name(rng: &mut SimRng) -> Vec<u8> {
@@ -361,30 +398,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn failing_hello_options_are_sent_alone_unless_known_bugs_are_wanted() {
-        let opts = || {
-            vec![
-                HelloOption {
-                    words: vec![b"SETNAME".to_vec(), b"a".to_vec()],
-                    fails: false,
-                },
-                HelloOption {
-                    words: vec![b"BOGUS".to_vec()],
-                    fails: true,
-                },
-            ]
-        };
-        let mut rng = SimRng::new(1, 1);
-        let careful = Workload::new(&mut rng, false).hello_options_sent(opts());
-        assert_eq!(careful.len(), 1);
-        assert_eq!(careful[0].words, vec![b"BOGUS".to_vec()]);
-        assert_eq!(Workload::new(&mut rng, true).hello_options_sent(opts()).len(), 2);
-    }
-
-    #[test]
     fn commands_are_never_empty() {
         let mut rng = SimRng::new(9, 3);
-        let w = Workload::new(&mut rng, false);
+        let w = Workload::new(&mut rng);
         for _ in 0..2000 {
             assert!(!w.command(&mut rng).is_empty());
         }

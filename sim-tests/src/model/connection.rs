@@ -1,8 +1,9 @@
-//! Connection commands: PING, ECHO, HELLO, SELECT, QUIT, RESET, CLIENT ID/SETNAME/GETNAME.
+//! Connection commands: PING, ECHO, HELLO, SELECT, QUIT, RESET, CLIENT ID/SETNAME/GETNAME,
+//! and the Redis 7.2 CLIENT NO-TOUCH/SETINFO that ferrous also has.
 
 use ferrous_io_sim::Value;
 
-use super::errors::{arity_error, parse_integer};
+use super::errors::{arity_error, c_str, error_line, parse_integer, syntax_error};
 use super::{Call, Model, DATABASES, REDIS_VERSION};
 
 pub(super) fn ping(_: &mut Model, c: &Call) -> Value {
@@ -68,13 +69,49 @@ pub(super) fn client_setname(m: &mut Model, c: &Call) -> Value {
 
 const BAD_NAME: &str = "ERR Client names cannot contain spaces, newlines or special characters.";
 
+/// What Redis allows in client names and library infos: `!`..`~` (so no spaces).
+fn printable(b: &[u8]) -> bool {
+    b.iter().all(|c| (b'!'..=b'~').contains(c))
+}
+
 /// `clientSetName`: empty clears the name; otherwise only `!`..`~` are allowed.
 fn set_name(m: &mut Model, c: &Call, name: &[u8]) -> Result<(), Value> {
-    if !name.iter().all(|b| (b'!'..=b'~').contains(b)) {
+    if !printable(name) {
         return Err(Value::error(BAD_NAME));
     }
     m.session(c.id).name = name.to_vec();
     Ok(())
+}
+
+/// CLIENT NO-TOUCH ON|OFF (Redis 7.2). Whether keys are touched shows in nothing the workload
+/// reads, so the mode itself is not kept.
+pub(super) fn client_no_touch(_: &mut Model, c: &Call) -> Value {
+    let v = &c.args[2];
+    if v.eq_ignore_ascii_case(b"on") || v.eq_ignore_ascii_case(b"off") {
+        Value::simple("OK")
+    } else {
+        syntax_error()
+    }
+}
+
+/// CLIENT SETINFO LIB-NAME|LIB-VER value (Redis 7.2): the attribute first, then the value as
+/// client names are checked. The values show only in CLIENT LIST/INFO, which the workload does
+/// not send, so they are not kept.
+pub(super) fn client_setinfo(_: &mut Model, c: &Call) -> Value {
+    let attr = c.args[2].to_ascii_lowercase();
+    if attr != b"lib-name" && attr != b"lib-ver" {
+        let mut msg = b"ERR Unrecognized option '".to_vec();
+        msg.extend_from_slice(&c.args[2]);
+        msg.push(b'\'');
+        return error_line(msg);
+    }
+    if !printable(&c.args[3]) {
+        let mut msg = b"ERR ".to_vec();
+        msg.extend_from_slice(&attr);
+        msg.extend_from_slice(b" cannot contain spaces, newlines or special characters.");
+        return Value::Error(msg);
+    }
+    Value::simple("OK")
 }
 
 /// HELLO [protover [AUTH user pass] [SETNAME name]]. As in Redis 7.0.15 the options take
@@ -105,9 +142,9 @@ pub(super) fn hello(m: &mut Model, c: &Call) -> Value {
             j += 2;
         } else {
             let mut msg = b"ERR Syntax error in HELLO option '".to_vec();
-            msg.extend_from_slice(opt);
+            msg.extend_from_slice(c_str(opt, usize::MAX));
             msg.push(b'\'');
-            return Value::Error(msg);
+            return error_line(msg);
         }
     }
     if let Some(v) = ver {

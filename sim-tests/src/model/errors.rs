@@ -4,13 +4,13 @@
 use ferrous_io_sim::Value;
 
 /// Arguments as C's `%.Ns` prints them: cut at the first NUL and at `max` bytes.
-fn c_str(b: &[u8], max: usize) -> &[u8] {
+pub(super) fn c_str(b: &[u8], max: usize) -> &[u8] {
     let end = b.iter().position(|&c| c == 0).unwrap_or(b.len()).min(max);
     &b[..end]
 }
 
 /// Error replies cannot hold line breaks: Redis turns them into spaces.
-fn error_line(mut msg: Vec<u8>) -> Value {
+pub(super) fn error_line(mut msg: Vec<u8>) -> Value {
     for c in &mut msg {
         if *c == b'\r' || *c == b'\n' {
             *c = b' ';

@@ -36,7 +36,8 @@ struct Session {
     db: usize,
     resp3: bool,
     name: Vec<u8>,
-    /// QUIT ran: the connection closes after its reply; later commands are not run.
+    /// QUIT ran (the connection closes after its reply) or POST/Host: did (it closes without
+    /// one): later commands are not run.
     closing: bool,
 }
 
@@ -91,9 +92,16 @@ impl Model {
     }
 
     /// Runs one command for `id`. `None` if the connection no longer has commands run (it is
-    /// gone, or QUIT came earlier in the same batch).
+    /// gone, or QUIT came earlier in the same batch) or this command closes it unanswered.
     pub fn execute(&mut self, id: ClientId, args: &[Vec<u8>], now: Now) -> Option<Expect> {
         if !self.is_serving(id) || args.is_empty() {
+            return None;
+        }
+        if is_http(&args[0]) {
+            // Redis' defence against cross-protocol scripting: a browser tricked into talking
+            // to Redis sends `POST ...` or `Host: ...`. The connection is dropped without a
+            // reply and nothing more it sent is run.
+            self.session(id).closing = true;
             return None;
         }
         let call = Call { id, args, now };
@@ -150,6 +158,11 @@ impl Model {
     }
 }
 
+/// A command name that betrays an HTTP request (Redis' `securityWarningCommand`).
+pub fn is_http(name: &[u8]) -> bool {
+    name.eq_ignore_ascii_case(b"post") || name.eq_ignore_ascii_case(b"host:")
+}
+
 /// How a command is answered.
 #[derive(Clone, Copy)]
 enum Run {
@@ -203,6 +216,8 @@ const CLIENT_SUBCOMMANDS: &[Spec] = &[
     spec("id", 2, Run::Reply(connection::client_id)),
     spec("setname", 3, Run::Reply(connection::client_setname)),
     spec("getname", 2, Run::Reply(connection::client_getname)),
+    spec("no-touch", 3, Run::Reply(connection::client_no_touch)),
+    spec("setinfo", 4, Run::Reply(connection::client_setinfo)),
 ];
 
 #[cfg(test)]

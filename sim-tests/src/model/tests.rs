@@ -81,6 +81,73 @@ fn unknown_commands_quote_128_bytes_of_arguments() {
 }
 
 #[test]
+fn errors_quote_the_clients_bytes_unchanged() {
+    let mut m = model();
+    let Value::Error(e) = run(&mut m, &[b"nosuch", b"\xffa\x00b", &[0xc3, 0xa9].repeat(70), b"more"]) else {
+        panic!()
+    };
+    let shown = [&b"'\xffa' '"[..], &[0xc3, 0xa9].repeat(61), &[0xc3], b"' "].concat();
+    assert_eq!(
+        e,
+        [&b"ERR unknown command 'nosuch', with args beginning with: "[..], &shown].concat()
+    );
+    assert_eq!(
+        run(&mut m, &[b"CLIENT", b"\xfe\r\x00z"]),
+        Value::Error(b"ERR unknown subcommand '\xfe '. Try CLIENT HELP.".to_vec())
+    );
+}
+
+#[test]
+fn client_no_touch_and_setinfo_as_in_redis_7_2() {
+    let mut m = model();
+    for ok in [&b"on"[..], b"OFF", b"On"] {
+        assert_eq!(run(&mut m, &[b"CLIENT", b"NO-TOUCH", ok]), Value::simple("OK"));
+    }
+    assert_eq!(
+        run(&mut m, &[b"client", b"no-touch", b"yes"]),
+        Value::error("ERR syntax error")
+    );
+    assert_eq!(
+        run(&mut m, &[b"CLIENT", b"NO-TOUCH", b"on", b"x"]),
+        Value::error("ERR wrong number of arguments for 'client|no-touch' command")
+    );
+    assert_eq!(
+        run(&mut m, &[b"CLIENT", b"SETINFO", b"LIB-NAME", b"redis-py"]),
+        Value::simple("OK")
+    );
+    assert_eq!(
+        run(&mut m, &[b"CLIENT", b"SETINFO", b"lib-ver", b""]),
+        Value::simple("OK")
+    );
+    assert_eq!(
+        run(&mut m, &[b"CLIENT", b"SETINFO", b"Lib\nNam", b"x"]),
+        Value::error("ERR Unrecognized option 'Lib Nam'")
+    );
+    assert_eq!(
+        run(&mut m, &[b"CLIENT", b"SETINFO", b"LIB-Ver", b"1 2"]),
+        Value::error("ERR lib-ver cannot contain spaces, newlines or special characters.")
+    );
+    assert_eq!(
+        run(&mut m, &[b"CLIENT", b"SETINFO", b"lib-name"]),
+        Value::error("ERR wrong number of arguments for 'client|setinfo' command")
+    );
+}
+
+#[test]
+fn post_and_host_close_the_connection_unanswered() {
+    for name in [&b"POST"[..], b"host:", b"Host:"] {
+        let mut m = model();
+        assert_eq!(m.execute(1, &[name.to_vec(), b"/".to_vec()], Now::default()), None);
+        assert!(!m.is_serving(1));
+        assert_eq!(
+            m.execute(1, &[b"SET".to_vec(), b"k".to_vec(), b"v".to_vec()], Now::default()),
+            None
+        );
+        assert_eq!(m.key_count(), 0);
+    }
+}
+
+#[test]
 fn hello_switches_protocol_and_applies_options_in_order() {
     let mut m = model();
     let Value::Map(pairs) = run(&mut m, &[b"HELLO", b"3", b"SETNAME", b"app"]) else {
@@ -99,6 +166,31 @@ fn hello_switches_protocol_and_applies_options_in_order() {
         Value::bulk(b"other"),
         "set before the error"
     );
+    assert_eq!(
+        run(
+            &mut m,
+            &[
+                b"HELLO",
+                b"3",
+                b"AUTH",
+                b"default",
+                b"pw",
+                b"SETNAME",
+                b"x",
+                b"a\nb\x00c"
+            ]
+        ),
+        Value::error("ERR Syntax error in HELLO option 'a b'")
+    );
+    assert_eq!(run(&mut m, &[b"CLIENT", b"GETNAME"]), Value::bulk(b"x"));
+    assert_eq!(
+        run(
+            &mut m,
+            &[b"HELLO", b"3", b"SETNAME", b"y", b"SETNAME", b"a b", b"SETNAME", b"z"]
+        ),
+        Value::error("ERR Client names cannot contain spaces, newlines or special characters.")
+    );
+    assert_eq!(run(&mut m, &[b"CLIENT", b"GETNAME"]), Value::bulk(b"y"));
     assert_eq!(
         run(&mut m, &[b"GET", b"nokey"]),
         Value::Null,
