@@ -91,6 +91,8 @@ pub struct Server {
     dirty: Vec<ClientId>,
     next_cron_us: u64,
     pub(crate) shutting_down: bool,
+    /// DEBUG SET-ACTIVE-EXPIRE: whether the cron expires keys nobody touches.
+    pub(crate) active_expire_enabled: bool,
     /// When the cross-protocol attack warning was last logged (unix ms).
     security_warning_ms: Option<u64>,
 }
@@ -122,6 +124,7 @@ impl Server {
             next_cron_us: now.mono_us,
             shutting_down: false,
             security_warning_ms: None,
+            active_expire_enabled: true,
         };
         srv.schedule_cron();
         srv

@@ -467,3 +467,40 @@ fn error_replies_quote_client_bytes_unchanged() {
     );
     assert_eq!(out, b"-ERR unknown subcommand '\xfe'. Try CLIENT HELP.\r\n");
 }
+
+#[test]
+fn debug_is_refused_unless_enabled_and_local_when_local() {
+    let refusal = "-ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.\r\n";
+    let mut h = harness();
+    h.connect(1, true);
+    assert_eq!(h.cmd(1, &["DEBUG", "DIGEST"]), refusal);
+    let mut h = with("enable-debug-command local\nprotected-mode no");
+    h.connect(1, true);
+    h.connect(2, false);
+    assert_eq!(
+        h.cmd(1, &["DEBUG", "DIGEST"]),
+        "+0000000000000000000000000000000000000000\r\n"
+    );
+    assert_eq!(h.cmd(2, &["DEBUG", "DIGEST"]), refusal);
+}
+
+#[test]
+fn debug_digest_matches_redis_for_the_same_data() {
+    // The digest redis-server 7.0.15 gives after: SET a 1; SET b hello EX 100;
+    // MSET c xyz d 12345678901234567890; SELECT 3; SET x y (checked side by side).
+    let mut h = with("enable-debug-command yes");
+    h.connect(1, true);
+    h.cmd(1, &["SET", "a", "1"]);
+    h.cmd(1, &["SET", "b", "hello", "EX", "100"]);
+    h.cmd(1, &["MSET", "c", "xyz", "d", "12345678901234567890"]);
+    h.cmd(1, &["SELECT", "3"]);
+    h.cmd(1, &["SET", "x", "y"]);
+    assert_eq!(
+        h.cmd(1, &["DEBUG", "DIGEST"]),
+        "+052d441011901f22a9b736ffa42e8d6ac913b0ae\r\n"
+    );
+    assert_eq!(
+        h.cmd(1, &["DEBUG", "DIGEST-VALUE", "x", "nokey"]).matches("+").count(),
+        2
+    );
+}

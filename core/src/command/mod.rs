@@ -410,6 +410,17 @@ fn dispatch(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) {
     let Some(client) = srv.clients.get_mut(&id) else {
         return;
     };
+    if cmd.flags & flags::PROTECTED != 0 {
+        // enable-debug-command: 0 no, 1 yes, 2 local (loopback clients only).
+        let allowed = match srv.cfg.enable_debug_command {
+            1 => true,
+            2 => client.conn.loopback,
+            _ => false,
+        };
+        if !allowed {
+            return out.err("DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.");
+        }
+    }
     if !client.authenticated && cmd.flags & flags::NO_AUTH == 0 {
         return out.error("NOAUTH Authentication required.");
     }

@@ -139,6 +139,20 @@ impl Reply {
         }
     }
 
+    /// A big number (RESP3 `(`); RESP2 clients get a bulk string.
+    pub fn big_number(&mut self, digits: &str) {
+        if self.resp3 {
+            self.line(b'(', digits.as_bytes());
+        } else {
+            self.bulk(digits.as_bytes());
+        }
+    }
+
+    /// An attribute map header (RESP3 only: callers skip it for RESP2 clients).
+    pub fn attribute(&mut self, n: usize) {
+        self.len_line(b'|', n as i64);
+    }
+
     /// A list of status lines, as HELP replies are.
     pub fn status_lines(&mut self, lines: &[&str]) {
         self.array(lines.len());
@@ -193,28 +207,47 @@ impl Write for SmallStr {
     }
 }
 
-/// Formats a double as Redis' replies do: `inf`, `-inf`, `nan`, integers without a fraction,
-/// otherwise the shortest representation that round-trips (Redis 7 uses `%.17g`, whose output
-/// parses back to the same value; the shortest round-trip form is what 7.0's fpconv produces).
+/// Formats a double as Redis' replies do: C's `%.17g` (17 significant digits, trailing
+/// zeros removed, exponent form below 1e-4 and from 1e17), with `inf`/`-inf`/`nan` spelled out.
 pub fn format_double(d: f64) -> String {
     if d.is_nan() {
-        "nan".into()
-    } else if d.is_infinite() {
-        if d > 0.0 {
-            "inf".into()
-        } else {
-            "-inf".into()
-        }
-    } else if d == d.trunc() && d.abs() < 1e17 {
-        format!("{}", d as i64)
-    } else {
-        let s = format!("{d}");
-        if s.len() > 20 {
-            format!("{d:e}")
-        } else {
-            s
-        }
+        return "nan".into();
     }
+    if d.is_infinite() {
+        return if d > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    if d == 0.0 {
+        return if d.is_sign_negative() { "-0".into() } else { "0".into() };
+    }
+    // Rust's `{:e}` rounds exactly like glibc's printf; reshape it into %g's layout.
+    let sci = format!("{d:.16e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let (sign, mantissa) = match mantissa.strip_prefix('-') {
+        Some(m) => ("-", m),
+        None => ("", mantissa),
+    };
+    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    if !(-4..17).contains(&exp) {
+        let m = trim_fraction(&format!("{}.{}", &digits[..1], &digits[1..]));
+        let esign = if exp < 0 { '-' } else { '+' };
+        return format!("{sign}{m}e{esign}{:02}", exp.abs());
+    }
+    let fixed = if exp >= 0 {
+        let point = exp as usize + 1;
+        format!("{}.{}", &digits[..point], &digits[point..])
+    } else {
+        format!("0.{}{}", "0".repeat((-exp - 1) as usize), digits)
+    };
+    format!("{sign}{}", trim_fraction(&fixed))
+}
+
+/// Drops trailing zeros after the decimal point, and the point itself if nothing is left.
+fn trim_fraction(s: &str) -> String {
+    if !s.contains('.') {
+        return s.to_string();
+    }
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 #[cfg(test)]
@@ -250,5 +283,19 @@ mod tests {
         assert_eq!(enc(true, |r| r.double(f64::INFINITY)), ",inf\r\n");
         assert_eq!(enc(true, |r| r.verbatim("hi")), "=6\r\ntxt:hi\r\n");
         assert_eq!(enc(true, |r| r.push(3)), ">3\r\n");
+    }
+
+    #[test]
+    fn doubles_print_like_printf_g17() {
+        assert_eq!(format_double(2.25), "2.25");
+        assert_eq!(format_double(0.1), "0.10000000000000001");
+        assert_eq!(format_double(1.5), "1.5");
+        assert_eq!(format_double(-2.0), "-2");
+        assert_eq!(format_double(1e17), "1e+17");
+        assert_eq!(format_double(123456789012345678.0), "1.2345678901234568e+17");
+        assert_eq!(format_double(0.0001), "0.0001");
+        assert_eq!(format_double(0.00001), "1.0000000000000001e-05");
+        assert_eq!(format_double(1e300), "1.0000000000000001e+300");
+        assert_eq!(format_double(f64::NEG_INFINITY), "-inf");
     }
 }

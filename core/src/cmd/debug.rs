@@ -1,0 +1,205 @@
+//! DEBUG, behind `enable-debug-command` (no|yes|local), with the subcommands Redis' own tests
+//! lean on. Digests follow Redis' algorithm exactly (SHA1 mixing per key), so a dataset can be
+//! compared with a real redis-server's.
+
+use sha1_smol::Sha1;
+
+use crate::command::acl::{ADMIN, DANGEROUS, SLOW};
+use crate::command::flags::{ADMIN as ADMIN_FLAG, LOADING, NOSCRIPT, PROTECTED, STALE};
+use crate::command::table::cmd;
+use crate::command::{CommandSpec, Ctx};
+use crate::value::Value;
+
+pub(crate) static COMMANDS: &[CommandSpec] = &[cmd(
+    "debug",
+    -2,
+    ADMIN_FLAG | NOSCRIPT | LOADING | STALE | PROTECTED,
+    ADMIN | SLOW | DANGEROUS,
+    "server",
+    "1.0.0",
+    "A container for debugging commands",
+    "Depends on subcommand.",
+    debug,
+)];
+
+fn debug(ctx: &mut Ctx) {
+    let sub = String::from_utf8_lossy(&ctx.args[1]).to_ascii_lowercase();
+    match (sub.as_str(), ctx.args.len()) {
+        ("help", 2) => help(ctx),
+        ("digest", 2) => {
+            let d = dataset_digest(ctx);
+            ctx.out.simple(&hex(&d));
+        }
+        ("digest-value", _) => digest_values(ctx),
+        ("protocol", 3) => protocol(ctx),
+        ("set-active-expire", 3) => {
+            // Like Redis' atoi: anything that does not start with a non-zero number is 0.
+            ctx.srv.active_expire_enabled = atoi(&ctx.args[2]) != 0;
+            ctx.out.ok();
+        }
+        _ => {
+            // Redis' addReplySubcommandSyntaxError.
+            let mut msg = b"ERR unknown subcommand or wrong number of arguments for '".to_vec();
+            msg.extend_from_slice(crate::command::c_str(&ctx.args[1], 128));
+            msg.extend_from_slice(b"'. Try DEBUG HELP.");
+            ctx.out.error_bytes(&msg);
+        }
+    }
+}
+
+fn atoi(b: &[u8]) -> i64 {
+    let s = String::from_utf8_lossy(b);
+    let t = s.trim_start();
+    let end = t
+        .char_indices()
+        .find(|&(i, c)| !(c.is_ascii_digit() || (i == 0 && (c == '-' || c == '+'))))
+        .map_or(t.len(), |(i, _)| i);
+    t[..end].parse().unwrap_or(0)
+}
+
+fn hex(d: &[u8; 20]) -> String {
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Redis' xorDigest: digest ^= SHA1(data).
+fn xor_digest(digest: &mut [u8; 20], data: &[u8]) {
+    let h = Sha1::from(data).digest().bytes();
+    for (d, x) in digest.iter_mut().zip(h) {
+        *d ^= x;
+    }
+}
+
+/// Redis' mixDigest: digest = SHA1(digest ^ SHA1(data)).
+fn mix_digest(digest: &mut [u8; 20], data: &[u8]) {
+    xor_digest(digest, data);
+    *digest = Sha1::from(&digest[..]).digest().bytes();
+}
+
+/// Redis' type numbers (OBJ_STRING = 0, ...), mixed in big-endian.
+fn type_code(v: &Value) -> u32 {
+    match v {
+        Value::Str(_) => 0,
+    }
+}
+
+/// Redis' xorObjectDigest for one value (the key is mixed in by the caller).
+fn value_digest(digest: &mut [u8; 20], v: &Value, has_expire: bool) {
+    mix_digest(digest, &type_code(v).to_be_bytes());
+    match v {
+        Value::Str(s) => s.with_bytes(|b| mix_digest(digest, b)),
+    }
+    if has_expire {
+        xor_digest(digest, b"!!expire!!");
+    }
+}
+
+/// Redis' computeDatasetDigest: all zeros for an empty dataset.
+fn dataset_digest(ctx: &mut Ctx) -> [u8; 20] {
+    let mut fin = [0u8; 20];
+    for (i, db) in ctx.srv.dbs.iter().enumerate() {
+        if db.is_empty() {
+            continue;
+        }
+        mix_digest(&mut fin, &(i as u32).to_be_bytes());
+        for key in db.keys() {
+            let mut d = [0u8; 20];
+            mix_digest(&mut d, key);
+            if let Some(v) = db.get(key) {
+                value_digest(&mut d, v, db.expire_at(key).is_some());
+            }
+            xor_digest(&mut fin, &d);
+        }
+    }
+    fin
+}
+
+/// DEBUG DIGEST-VALUE key...: per key, even logically expired ones; zeros when missing.
+fn digest_values(ctx: &mut Ctx) {
+    let args = ctx.args;
+    let db = ctx.db();
+    ctx.out.array(args.len() - 2);
+    for key in &args[2..] {
+        let mut d = [0u8; 20];
+        let store = ctx.srv.db_mut(db);
+        if let Some(v) = store.get(key) {
+            let has_expire = store.expire_at(key).is_some();
+            value_digest(&mut d, v, has_expire);
+        }
+        ctx.out.simple(&hex(&d));
+    }
+}
+
+/// DEBUG PROTOCOL <type>: a sample reply of each RESP type.
+#[allow(clippy::approx_constant)] // 3.141 is Redis' literal sample double, not an approximation of π.
+fn protocol(ctx: &mut Ctx) {
+    let name = String::from_utf8_lossy(&ctx.args[2]).to_ascii_lowercase();
+    let out = &mut *ctx.out;
+    match name.as_str() {
+        "string" => out.bulk_str("Hello World"),
+        "integer" => out.int(12345),
+        "double" => out.double(3.141),
+        "bignum" => out.big_number("1234567999999999999999999999999999999"),
+        "null" => out.null(),
+        "array" | "set" => {
+            if name == "set" {
+                out.set(3);
+            } else {
+                out.array(3);
+            }
+            for j in 0..3 {
+                out.int(j);
+            }
+        }
+        "map" => {
+            out.map(3);
+            for j in 0..3 {
+                out.int(j);
+                out.bool(j == 1);
+            }
+        }
+        "attrib" => {
+            if out.resp3 {
+                out.attribute(1);
+                out.bulk_str("key-popularity");
+                out.array(2);
+                out.bulk_str("key:123");
+                out.int(90);
+            }
+            out.bulk_str("Some real reply following the attribute");
+        }
+        "push" => {
+            if !out.resp3 {
+                return out.err("RESP2 is not supported by this command");
+            }
+            out.push(2);
+            out.bulk_str("server-cpu-usage");
+            out.int(42);
+            out.bulk_str("Some real reply following the push reply");
+        }
+        "true" => out.bool(true),
+        "false" => out.bool(false),
+        "verbatim" => out.verbatim("This is a verbatim\nstring"),
+        _ => out.err("Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false"),
+    }
+}
+
+fn help(ctx: &mut Ctx) {
+    super::help_reply(
+        ctx,
+        "DEBUG",
+        &[
+            "DIGEST",
+            "    Output a hex signature representing the current DB content.",
+            "DIGEST-VALUE <key> [<key> ...]",
+            "    Output a hex signature of the values of all the specified keys.",
+            "PROTOCOL <type>",
+            "    Reply with a test value of the specified type. <type> can be: string,",
+            "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+            "    true, false.",
+            "SET-ACTIVE-EXPIRE <0|1>",
+            "    Setting it to 0 disables expiring keys in background when they are not",
+            "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+            "    default.",
+        ],
+    );
+}
