@@ -49,6 +49,8 @@ pub struct Client {
     pub reply: Reply,
     /// Queued for closing once its pending replies are out.
     pub closing: bool,
+    /// Closing without sending what this read produced (Redis' freeClientAsync after POST).
+    pub drop_replies: bool,
 }
 
 impl Client {
@@ -69,6 +71,7 @@ impl Client {
             last_cmd: "NULL",
             reply: Reply::default(),
             closing: false,
+            drop_replies: false,
         }
     }
 

@@ -288,6 +288,7 @@ impl Server {
         }
         if let Some(c) = self.clients.get_mut(&id) {
             c.closing = true;
+            c.drop_replies = true;
         }
     }
 

@@ -411,8 +411,9 @@ fn http_requests_are_dropped_without_a_reply() {
     let mut h = harness();
     h.connect(1, true);
     let mut p = RequestParser::new();
+    // Replies produced by the same read are dropped too, as Redis frees the client first.
     let out = h.raw(1, &mut p, b"PING\r\nPOST / HTTP/1.1\r\nHost: example\r\nPING\r\n");
-    assert_eq!(out, b"+PONG\r\n");
+    assert_eq!(out, b"");
     assert!(h.closed(1));
     let warned = h
         .other

@@ -43,8 +43,10 @@ pub(crate) fn getname(ctx: &mut Ctx) {
 pub(crate) fn setinfo(ctx: &mut Ctx) {
     let attr = ctx.arg_str(2).to_ascii_lowercase();
     if attr != "lib-name" && attr != "lib-ver" {
-        let msg = format!("Unrecognized option '{}'", ctx.arg_str(2));
-        return ctx.out.err(&msg);
+        let mut msg = b"ERR Unrecognized option '".to_vec();
+        msg.extend_from_slice(crate::command::c_str(&ctx.args[2], usize::MAX));
+        msg.push(b'\'');
+        return ctx.out.error_bytes(&msg);
     }
     let value = ctx.args[3].clone();
     if !valid_name(&value) {

@@ -389,6 +389,10 @@ pub(crate) fn execute(srv: &mut Server, id: ClientId, args: &[Vec<u8>]) {
     if muted_before && client.reply_mode != ReplyMode::On {
         out.buf.truncate(mark);
     }
+    if client.drop_replies {
+        // Redis frees such a client before writing anything it produced in this read.
+        out.buf.clear();
+    }
     if client.reply_mode == ReplyMode::Skipping {
         client.reply_mode = ReplyMode::On;
     }
@@ -396,7 +400,8 @@ pub(crate) fn execute(srv: &mut Server, id: ClientId, args: &[Vec<u8>]) {
 }
 
 fn dispatch(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) {
-    if args[0].eq_ignore_ascii_case(b"post") || args[0].eq_ignore_ascii_case(b"host:") {
+    let name = c_str(&args[0], usize::MAX);
+    if name.eq_ignore_ascii_case(b"post") || name.eq_ignore_ascii_case(b"host:") {
         return srv.refuse_http(id);
     }
     let cmd = match lookup(&srv.commands, args) {
