@@ -458,9 +458,9 @@ pub(crate) fn incrbyfloat(ctx: &mut Ctx) {
 /// GETRANGE/SUBSTR key start end, with Redis' clamping of negative and huge indexes.
 pub(crate) fn getrange(ctx: &mut Ctx) {
     let args = ctx.args;
-    let (Some(start), Some(end)) = (ctx.int_arg(2), ctx.int_arg(3)) else {
-        return;
-    };
+    // One at a time: a bad start must not also reply for a bad end.
+    let Some(start) = ctx.int_arg(2) else { return };
+    let Some(end) = ctx.int_arg(3) else { return };
     let db = ctx.db();
     let bytes = match ctx.srv.lookup_read(db, &args[1]) {
         None => return ctx.out.bulk(b""),

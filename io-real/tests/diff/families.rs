@@ -1,0 +1,1054 @@
+//! The generator registry: command families, each a function that draws one command.
+//!
+//! To cover a new command, add a generator and one row to [`FAMILIES`] naming the commands it
+//! needs (`requires`). The harness asks ferrous `COMMAND INFO <name>` at start and generates a
+//! family only when ferrous has all of them, so the test grows as commands get implemented.
+//!
+//! Rules for generators, so both servers must answer byte for byte the same:
+//! - keys only from [`Keys::keys`] (the clean-up between seeds deletes exactly those);
+//! - no timing races: a relative expiry is either invalid, in the past (≤ 0) or at least 1000 s
+//!   away, an absolute one either long past or in year 2100;
+//! - nothing listed in `RANDOMNESS` with `Mask::NotGenerated` (the harness asserts it);
+//! - the reply of a command must not depend on the set of commands or config parameters a
+//!   server has (ferrous implements a subset), unless the family requires them.
+
+use rand_chacha::ChaCha8Rng;
+use rand_core::{RngCore, SeedableRng};
+
+/// The seeded random source of one stream.
+pub struct Rng(ChaCha8Rng);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(ChaCha8Rng::seed_from_u64(seed))
+    }
+
+    pub fn u64(&mut self) -> u64 {
+        self.0.next_u64()
+    }
+
+    /// Uniform in `0..n` (`n > 0`).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.u64() % n as u64) as usize
+    }
+
+    /// Uniform in `lo..=hi`.
+    pub fn int(&mut self, lo: i64, hi: i64) -> i64 {
+        lo + (self.u64() % ((hi - lo) as u64 + 1)) as i64
+    }
+
+    /// True with `percent`% probability.
+    pub fn chance(&mut self, percent: u32) -> bool {
+        self.below(100) < percent as usize
+    }
+
+    pub fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
+        &xs[self.below(xs.len())]
+    }
+
+    /// One of `xs`, each ASCII letter in random case.
+    pub fn pick_mixed(&mut self, xs: &[&str]) -> Vec<u8> {
+        let s = *self.pick(xs);
+        self.mixed_case(s.as_bytes())
+    }
+
+    pub fn bytes(&mut self, len: usize) -> Vec<u8> {
+        (0..len).map(|_| self.u64() as u8).collect()
+    }
+
+    /// `s` with each ASCII letter upper or lower case at random (commands and options are
+    /// case-insensitive; errors must quote them unchanged).
+    pub fn mixed_case(&mut self, s: &[u8]) -> Vec<u8> {
+        s.iter()
+            .map(|&c| {
+                if self.chance(50) {
+                    c.to_ascii_uppercase()
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
+            .collect()
+    }
+}
+
+/// What generators draw from: the key set, and the commands both servers have.
+pub struct Keys {
+    /// Every key a generator may name (the clean-up deletes these in all 16 databases).
+    pub keys: Vec<Vec<u8>>,
+    /// Lower-case names of the commands without subcommands that both servers have, for
+    /// COMMAND INFO / DOCS / GETKEYS.
+    pub commands: Vec<String>,
+}
+
+impl Keys {
+    /// A small key set, so commands keep meeting each other's keys: plain, hash-tagged, empty,
+    /// binary, UTF-8, glob characters and a long key.
+    pub fn standard() -> Keys {
+        let keys: Vec<Vec<u8>> = vec![
+            b"k1".to_vec(),
+            b"k2".to_vec(),
+            b"k3".to_vec(),
+            b"n".to_vec(),
+            b"{t}a".to_vec(),
+            b"{t}b".to_vec(),
+            b"".to_vec(),
+            b"bin\x00\xff\r\n key".to_vec(),
+            "ключ".as_bytes().to_vec(),
+            b"*?[x]\\".to_vec(),
+            [b"long:".to_vec(), vec![b'L'; 300]].concat(),
+        ];
+        Keys {
+            keys,
+            commands: Vec::new(),
+        }
+    }
+
+    pub fn key(&self, r: &mut Rng) -> Vec<u8> {
+        r.pick(&self.keys).clone()
+    }
+
+    /// One of the first four keys: the usual subjects of numeric and string commands.
+    pub fn hot(&self, r: &mut Rng) -> Vec<u8> {
+        if r.chance(75) {
+            self.keys[r.below(4)].clone()
+        } else {
+            self.key(r)
+        }
+    }
+
+    /// A command name both servers have (mixed case), or a made-up one.
+    pub fn command(&self, r: &mut Rng) -> Vec<u8> {
+        if self.commands.is_empty() || r.chance(10) {
+            return r.pick(&["nosuchcommand", "", "get|x", "client|id"]).as_bytes().to_vec();
+        }
+        let c = r.pick(&self.commands).clone();
+        r.mixed_case(c.as_bytes())
+    }
+}
+
+pub type Gen = fn(&mut Rng, &Keys) -> Vec<Vec<u8>>;
+
+/// One row of the registry.
+pub struct Family {
+    pub name: &'static str,
+    /// Commands (lower case; `container|sub` for a subcommand) ferrous must have.
+    pub requires: &'static [&'static str],
+    /// Relative frequency among the enabled families.
+    pub weight: u32,
+    pub gen: Gen,
+}
+
+const fn fam(name: &'static str, requires: &'static [&'static str], weight: u32, gen: Gen) -> Family {
+    Family {
+        name,
+        requires,
+        weight,
+        gen,
+    }
+}
+
+/// The registry. Order does not matter; names must be unique.
+pub static FAMILIES: &[Family] = &[
+    // Connection and server.
+    fam("ping", &["ping"], 3, ping),
+    fam("echo", &["echo"], 3, echo),
+    fam("select", &["select"], 4, select),
+    fam("dbsize", &["dbsize"], 3, dbsize),
+    fam("hello", &["hello"], 3, hello),
+    fam("auth", &["auth"], 2, auth),
+    fam("reset", &["reset"], 1, reset),
+    fam("quit", &["quit"], 1, quit),
+    fam(
+        "client",
+        &["client|setname", "client|getname", "client|no-evict", "client|help"],
+        4,
+        client,
+    ),
+    fam(
+        "client-newer-subcommands",
+        &["client|no-touch", "client|setinfo"],
+        1,
+        client_newer,
+    ),
+    fam("command-info", &["command|info"], 2, command_info),
+    fam("command-docs", &["command|docs"], 2, command_docs),
+    fam(
+        "command-getkeys",
+        &["command|getkeys", "command|getkeysandflags"],
+        3,
+        command_getkeys,
+    ),
+    fam("command-misc", &["command|help"], 1, command_misc),
+    fam("config-get", &["config|get"], 2, config_get),
+    fam("config-set-invalid", &["config|set"], 2, config_set_invalid),
+    fam("config-misc", &["config|help"], 1, config_misc),
+    fam("unknown-command", &[], 3, unknown_command),
+    // Keys and strings.
+    fam("get", &["get"], 10, get),
+    fam("set", &["set"], 10, set),
+    fam("set-options", &["set"], 8, set_options),
+    fam("del", &["del"], 5, del),
+    fam("exists", &["exists"], 4, exists),
+    fam("unlink", &["unlink"], 2, unlink),
+    fam("touch", &["touch"], 2, touch),
+    fam("setnx-setex", &["setnx", "setex", "psetex"], 4, setnx_setex),
+    fam("getset-getdel", &["getset", "getdel"], 4, getset_getdel),
+    fam("getex", &["getex"], 4, getex),
+    fam("mget", &["mget"], 4, mget),
+    fam("mset", &["mset", "msetnx"], 4, mset),
+    fam("append-strlen", &["append", "strlen"], 5, append_strlen),
+    fam("incr-decr", &["incr", "decr", "incrby", "decrby"], 8, incr_decr),
+    fam("incrbyfloat", &["incrbyfloat"], 4, incrbyfloat),
+    fam("getrange", &["getrange", "substr"], 4, getrange),
+    fam("setrange", &["setrange"], 4, setrange),
+    fam("lcs", &["lcs"], 1, lcs),
+    fam("type", &["type"], 3, type_),
+    fam("rename", &["rename", "renamenx"], 3, rename),
+    fam("copy", &["copy"], 2, copy),
+    fam(
+        "expire",
+        &["expire", "pexpire", "expireat", "pexpireat", "persist"],
+        5,
+        expire,
+    ),
+    fam("ttl", &["ttl", "pttl", "expiretime", "pexpiretime"], 4, ttl),
+    fam("keys", &["keys"], 2, keys_pattern),
+    fam("flushdb", &["flushdb", "flushall"], 1, flushdb),
+    // Other types, only to meet the string commands with WRONGTYPE.
+    fam("wrongtype-list", &["lpush"], 2, wrongtype_list),
+    fam("wrongtype-set", &["sadd"], 2, wrongtype_set),
+    fam("wrongtype-hash", &["hset"], 2, wrongtype_hash),
+    fam("wrongtype-zset", &["zadd"], 2, wrongtype_zset),
+];
+
+/// Anything that can be one argument.
+pub trait IntoArg {
+    fn into_arg(self) -> Vec<u8>;
+}
+
+impl IntoArg for &str {
+    fn into_arg(self) -> Vec<u8> {
+        self.as_bytes().to_vec()
+    }
+}
+
+impl IntoArg for &&str {
+    fn into_arg(self) -> Vec<u8> {
+        self.as_bytes().to_vec()
+    }
+}
+
+impl IntoArg for String {
+    fn into_arg(self) -> Vec<u8> {
+        self.into_bytes()
+    }
+}
+
+impl IntoArg for Vec<u8> {
+    fn into_arg(self) -> Vec<u8> {
+        self
+    }
+}
+
+impl IntoArg for &[u8] {
+    fn into_arg(self) -> Vec<u8> {
+        self.to_vec()
+    }
+}
+
+impl IntoArg for i64 {
+    fn into_arg(self) -> Vec<u8> {
+        self.to_string().into_bytes()
+    }
+}
+
+impl IntoArg for usize {
+    fn into_arg(self) -> Vec<u8> {
+        self.to_string().into_bytes()
+    }
+}
+
+/// `c!["SET", key, value]`: one command from arguments of mixed types.
+macro_rules! c {
+    ($($x:expr),* $(,)?) => { vec![$(IntoArg::into_arg($x)),*] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Argument vocabularies.
+
+const WORDS: &[&str] = &[
+    "hello", "a", "foo bar", "PONG", "OK", "nil", "-ERR x", "+x", ":1", "$3", "\"q\"",
+];
+
+const GOOD_INTS: &[&str] = &[
+    "0",
+    "1",
+    "-1",
+    "10",
+    "42",
+    "-100",
+    "9223372036854775807",
+    "-9223372036854775808",
+    "9223372036854775806",
+    "4611686018427387904",
+    "2147483647",
+    "-2147483648",
+    "9007199254740993",
+];
+
+const BAD_INTS: &[&str] = &[
+    "",
+    "abc",
+    "1.5",
+    "1e3",
+    " 1",
+    "1 ",
+    "+1",
+    "-0",
+    "00",
+    "007",
+    "0x10",
+    "--1",
+    "1-",
+    "9223372036854775808",
+    "-9223372036854775809",
+    "99999999999999999999999",
+    "\x001",
+    "١",
+];
+
+const FLOATS: &[&str] = &[
+    "0",
+    "1.5",
+    "-0.25",
+    "3.0",
+    "1e3",
+    "1E-3",
+    "-1e10",
+    "0.1",
+    "1.7976931348623157e308",
+    "-1.7976931348623157e308",
+    "4.9e-324",
+    "123456789012345678901234567890",
+    "5.0e3",
+    "-0",
+    "0.000001",
+    "3.14159265358979323846",
+    ".5",
+    "5.",
+];
+
+const BAD_FLOATS: &[&str] = &[
+    "", "abc", "inf", "-inf", "+inf", "nan", "-nan", "1e", "1.5x", " 1.5", "1.5 ", "0x1p3", "1e400", "--1", "1,5",
+];
+
+/// A value to store: numbers (good and bad), words, binary, empty, long.
+pub fn value(r: &mut Rng) -> Vec<u8> {
+    match r.below(20) {
+        0..=4 => r.pick(GOOD_INTS).as_bytes().to_vec(),
+        5 => r.pick(BAD_INTS).as_bytes().to_vec(),
+        6 | 7 => r.pick(FLOATS).as_bytes().to_vec(),
+        8 => r.pick(BAD_FLOATS).as_bytes().to_vec(),
+        9 => Vec::new(),
+        10 | 11 => {
+            let n = r.below(24);
+            r.bytes(n)
+        }
+        12 => {
+            // Around the 44-byte embstr boundary and beyond.
+            let n = r.int(40, 50) as usize;
+            vec![b'e'; n]
+        }
+        13 => {
+            let n = r.int(50, 1200) as usize;
+            (0..n).map(|i| b'a' + (i % 26) as u8).collect()
+        }
+        14 => r.int(-1000, 1000).to_string().into_bytes(),
+        _ => r.pick(WORDS).as_bytes().to_vec(),
+    }
+}
+
+/// An integer argument: mostly small and valid, sometimes a boundary, sometimes not a number.
+pub fn int_arg(r: &mut Rng) -> Vec<u8> {
+    match r.below(10) {
+        0..=5 => r.int(-100, 100).to_string().into_bytes(),
+        6 | 7 => r.pick(GOOD_INTS).as_bytes().to_vec(),
+        _ => r.pick(BAD_INTS).as_bytes().to_vec(),
+    }
+}
+
+pub fn float_arg(r: &mut Rng) -> Vec<u8> {
+    match r.below(10) {
+        0..=3 => r.pick(FLOATS).as_bytes().to_vec(),
+        4 | 5 => r.int(-100, 100).to_string().into_bytes(),
+        6 => format!("{}.{}", r.int(-1000, 1000), r.int(0, 999)).into_bytes(),
+        7 => r.pick(GOOD_INTS).as_bytes().to_vec(),
+        _ => r.pick(BAD_FLOATS).as_bytes().to_vec(),
+    }
+}
+
+/// A relative expiry in seconds (`ms` = in milliseconds): invalid, ≤ 0, huge, or ≥ 1000 s —
+/// never one that could run out while the stream runs.
+pub fn rel_expire(r: &mut Rng, ms: bool) -> Vec<u8> {
+    let scale = if ms { 1000 } else { 1 };
+    match r.below(8) {
+        0..=3 => (r.int(1000, 100_000) * scale).to_string().into_bytes(),
+        4 => r.pick(&["0", "-1", "-1000"]).as_bytes().to_vec(),
+        5 => r
+            .pick(&[
+                "9223372036854775807",
+                "-9223372036854775808",
+                "9223372036854775",
+                "9223372036854770000",
+                "4611686018427387903",
+            ])
+            .as_bytes()
+            .to_vec(),
+        _ => r.pick(BAD_INTS).as_bytes().to_vec(),
+    }
+}
+
+/// An absolute expiry (unix seconds, or ms): long past, year 2100, or invalid.
+pub fn abs_expire(r: &mut Rng, ms: bool) -> Vec<u8> {
+    let scale = if ms { 1000 } else { 1 };
+    match r.below(6) {
+        0 | 1 => (4_102_444_800 * scale + r.int(0, 1000)).to_string().into_bytes(),
+        2 => r.int(1, 1_000_000).to_string().into_bytes(),
+        3 => r.pick(&["0", "-1", "9223372036854775807"]).as_bytes().to_vec(),
+        _ => r.pick(BAD_INTS).as_bytes().to_vec(),
+    }
+}
+
+fn name_arg(r: &mut Rng) -> Vec<u8> {
+    r.pick(&[
+        "conn",
+        "my-client_1",
+        "",
+        "a b",
+        "new\nline",
+        "tab\t",
+        "ünï",
+        "x\x7f",
+        "quote\"",
+    ])
+    .as_bytes()
+    .to_vec()
+}
+
+fn keys_n(r: &mut Rng, k: &Keys, lo: usize, hi: usize) -> Vec<Vec<u8>> {
+    let n = r.int(lo as i64, hi as i64) as usize;
+    (0..n).map(|_| k.key(r)).collect()
+}
+
+fn with(mut head: Vec<Vec<u8>>, tail: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+    head.extend(tail);
+    head
+}
+
+/// Too few or too many arguments for `name`.
+fn wrong_arity(r: &mut Rng, name: &str, k: &Keys, good: usize) -> Vec<Vec<u8>> {
+    let n = if good > 1 && r.chance(50) {
+        r.below(good)
+    } else {
+        good + 1 + r.below(2)
+    };
+    let mut v = c![name];
+    for _ in 1..n.max(1) {
+        v.push(if r.chance(50) { k.key(r) } else { value(r) });
+    }
+    v
+}
+
+// ---------------------------------------------------------------------------------------------
+// Connection and server.
+
+fn ping(r: &mut Rng, _k: &Keys) -> Vec<Vec<u8>> {
+    match r.below(4) {
+        0 => c!["PING"],
+        1 | 2 => c!["PING", value(r)],
+        _ => c!["PING", value(r), value(r)],
+    }
+}
+
+fn echo(r: &mut Rng, _k: &Keys) -> Vec<Vec<u8>> {
+    match r.below(5) {
+        0 => c!["ECHO"],
+        1 => c!["ECHO", value(r), value(r)],
+        _ => c!["ECHO", value(r)],
+    }
+}
+
+fn select(r: &mut Rng, _k: &Keys) -> Vec<Vec<u8>> {
+    match r.below(6) {
+        0..=2 => c!["SELECT", r.below(16)],
+        3 => c!["SELECT", r.pick(&["16", "-1", "100", "2147483648"])],
+        4 => c!["SELECT", r.pick(BAD_INTS)],
+        _ => {
+            if r.chance(50) {
+                c!["SELECT"]
+            } else {
+                c!["SELECT", "1", "2"]
+            }
+        }
+    }
+}
+
+fn dbsize(r: &mut Rng, _k: &Keys) -> Vec<Vec<u8>> {
+    if r.chance(90) {
+        c!["DBSIZE"]
+    } else {
+        c!["DBSIZE", "x"]
+    }
+}
+
+fn hello(r: &mut Rng, _k: &Keys) -> Vec<Vec<u8>> {
+    let proto = *r.pick(&[
+        "2",
+        "3",
+        "2",
+        "3",
+        "1",
+        "4",
+        "0",
+        "-1",
+        "abc",
+        "",
+        "3.0",
+        "9223372036854775808",
+    ]);
+    let mut v = if r.chance(10) { c!["HELLO"] } else { c!["HELLO", proto] };
+    for _ in 0..r.below(3) {
+        let opt = r.below(8);
+        match opt {
+            0 | 1 => v.extend(c!["SETNAME", name_arg(r)]),
+            2 => v.extend(c!["AUTH", "default", value(r)]),
+            3 => v.extend(c!["AUTH", r.pick(&["nobody", "", "Default"]), value(r)]),
+            4 => v.extend(c!["AUTH", "default"]),
+            5 => v.extend(c!["SETNAME"]),
+            6 => v.extend(c![r.pick(&["FOO", "AUTHX", "setname2"])]),
+            _ => v.extend(c![r.mixed_case(b"setname"), "named"]),
+        }
+    }
+    v
+}
+
+fn auth(r: &mut Rng, _k: &Keys) -> Vec<Vec<u8>> {
+    match r.below(6) {
+        0 | 1 => c!["AUTH", value(r)],
+        2 => c!["AUTH", "default", value(r)],
+        3 => c!["AUTH", r.pick(&["nobody", "", "DEFAULT"]), value(r)],
+        4 => c!["AUTH"],
+        _ => c!["AUTH", "a", "b", "c"],
+    }
+}
+
+fn reset(r: &mut Rng, _k: &Keys) -> Vec<Vec<u8>> {
+    if r.chance(90) {
+        c!["RESET"]
+    } else {
+        c!["RESET", "now"]
+    }
+}
+
+fn quit(r: &mut Rng, _k: &Keys) -> Vec<Vec<u8>> {
+    if r.chance(80) {
+        c!["QUIT"]
+    } else {
+        c!["QUIT", value(r)]
+    }
+}
+
+fn client(r: &mut Rng, _k: &Keys) -> Vec<Vec<u8>> {
+    match r.below(12) {
+        0..=2 => c!["CLIENT", r.mixed_case(b"setname"), name_arg(r)],
+        3..=5 => c!["CLIENT", r.mixed_case(b"getname")],
+        6 => c!["CLIENT", "NO-EVICT", r.pick(&["on", "off", "ON", "Off", "maybe", ""])],
+        7 => c!["CLIENT", "HELP"],
+        8 => c!["CLIENT"],
+        9 => c!["CLIENT", r.pick(&["SETNAME", "GETNAME", "NO-EVICT", "HELP"]), "a", "b"],
+        10 => c!["CLIENT", "SETNAME"],
+        _ => c!["CLIENT", r.pick(&["foo", "", "setname2", "LISTX", "id|x", "\x00"])],
+    }
+}
+
+/// CLIENT NO-TOUCH and CLIENT SETINFO arrived in Redis 7.2: Redis 7.0.15 does not know them.
+fn client_newer(r: &mut Rng, _k: &Keys) -> Vec<Vec<u8>> {
+    match r.below(3) {
+        0 => c!["CLIENT", "NO-TOUCH", r.pick(&["on", "off"])],
+        1 => c![
+            "CLIENT",
+            "SETINFO",
+            r.pick(&["LIB-NAME", "lib-ver"]),
+            r.pick(&["redis-py", "1.0"])
+        ],
+        _ => c!["CLIENT", "SETINFO", "lib-name", "bad name"],
+    }
+}
+
+fn command_info(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    let n = 1 + r.below(3);
+    let mut v = c!["COMMAND", "INFO"];
+    for _ in 0..n {
+        v.push(k.command(r));
+    }
+    v
+}
+
+fn command_docs(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    let n = 1 + r.below(2);
+    let mut v = c!["COMMAND", "DOCS"];
+    for _ in 0..n {
+        v.push(k.command(r));
+    }
+    v
+}
+
+fn command_getkeys(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    let sub = *r.pick(&["GETKEYS", "GETKEYSANDFLAGS"]);
+    if r.chance(10) {
+        return c!["COMMAND", sub];
+    }
+    let mut v = c!["COMMAND", sub, k.command(r)];
+    for _ in 0..r.below(5) {
+        v.push(match r.below(4) {
+            0 | 1 => k.key(r),
+            2 => r.pick_mixed(&["ex", "nx", "get", "px", "keepttl"]),
+            _ => value(r),
+        });
+    }
+    v
+}
+
+fn command_misc(r: &mut Rng, _k: &Keys) -> Vec<Vec<u8>> {
+    match r.below(3) {
+        0 => c!["COMMAND", "HELP"],
+        1 => c!["COMMAND", r.pick(&["foo", "infox", "", "COUNTX"])],
+        _ => c!["COMMAND", "HELP", "extra"],
+    }
+}
+
+/// Parameters both servers know. Values differ (ports, paths), so replies compare by shape.
+const CONFIG_PARAMS: &[&str] = &[
+    "port",
+    "bind",
+    "databases",
+    "maxclients",
+    "timeout",
+    "tcp-keepalive",
+    "loglevel",
+    "logfile",
+    "dir",
+    "proto-max-bulk-len",
+    "client-query-buffer-limit",
+    "hz",
+    "protected-mode",
+    "requirepass",
+];
+
+fn config_get(r: &mut Rng, _k: &Keys) -> Vec<Vec<u8>> {
+    match r.below(8) {
+        0 => c!["CONFIG", "GET"],
+        1 => c!["CONFIG", "GET", r.pick(&["nosuchparam", "no-such-*", "zz?"])],
+        2 => c!["CONFIG", "GET", r.pick(CONFIG_PARAMS), r.pick(CONFIG_PARAMS)],
+        _ => c!["CONFIG", "GET", r.pick_mixed(CONFIG_PARAMS)],
+    }
+}
+
+/// CONFIG SET that must fail without changing anything.
+fn config_set_invalid(r: &mut Rng, _k: &Keys) -> Vec<Vec<u8>> {
+    let bad: &[(&str, &str)] = &[
+        ("hz", "abc"),
+        ("timeout", "-1"),
+        ("timeout", "1.5"),
+        ("maxclients", "abc"),
+        ("protected-mode", "maybe"),
+        ("loglevel", "loud"),
+        ("port", "99999"),
+        ("port", "-1"),
+        ("databases", "4"),
+        ("proto-max-bulk-len", "lots"),
+        ("client-query-buffer-limit", "12xb"),
+        ("nosuchparam", "1"),
+        ("", ""),
+    ];
+    let (p, v) = *r.pick(bad);
+    match r.below(6) {
+        0 => c!["CONFIG", "SET"],
+        1 => c!["CONFIG", "SET", p],
+        2 => c!["CONFIG", "SET", "hz", "10", "hz", "11"],
+        3 => c!["CONFIG", "SET", "timeout", "0", p, v],
+        _ => c!["CONFIG", "SET", r.mixed_case(p.as_bytes()), v],
+    }
+}
+
+fn config_misc(r: &mut Rng, _k: &Keys) -> Vec<Vec<u8>> {
+    match r.below(3) {
+        0 => c!["CONFIG", "HELP"],
+        1 => c!["CONFIG"],
+        _ => c!["CONFIG", r.pick(&["foo", "GETX", ""])],
+    }
+}
+
+fn unknown_command(r: &mut Rng, _k: &Keys) -> Vec<Vec<u8>> {
+    let name: Vec<u8> = match r.below(4) {
+        0 => r
+            .pick(&[
+                "foo",
+                "GETT",
+                "zzcmd",
+                "",
+                "get|x",
+                "client|id",
+                "a b",
+                "x\r\ny",
+                "\x00zz",
+                "ünï",
+            ])
+            .as_bytes()
+            .to_vec(),
+        1 => [b"zz".to_vec(), r.bytes(3)].concat(),
+        2 => vec![b'z'; 200],
+        _ => {
+            let n = 3 + r.below(6);
+            let mut s = b"zz".to_vec();
+            s.extend((0..n).map(|_| b'a' + r.below(26) as u8));
+            s
+        }
+    };
+    let mut v = vec![name];
+    for _ in 0..r.below(4) {
+        v.push(value(r));
+    }
+    v
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keys and strings.
+
+fn get(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    if r.chance(93) {
+        c!["GET", k.key(r)]
+    } else {
+        wrong_arity(r, "GET", k, 2)
+    }
+}
+
+fn set(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    if r.chance(95) {
+        c!["SET", k.key(r), value(r)]
+    } else {
+        wrong_arity(r, "SET", k, 3)
+    }
+}
+
+/// `SET key value` plus 1–4 options, valid and invalid combinations.
+fn set_options(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    let mut v = c!["SET", k.key(r), value(r)];
+    for _ in 0..1 + r.below(3) {
+        match r.below(12) {
+            0 => v.push(r.mixed_case(b"nx")),
+            1 => v.push(r.mixed_case(b"xx")),
+            2 | 3 => v.push(r.mixed_case(b"get")),
+            4 => v.push(r.mixed_case(b"keepttl")),
+            5 | 6 => v.extend(c![r.mixed_case(b"ex"), rel_expire(r, false)]),
+            7 => v.extend(c![r.mixed_case(b"px"), rel_expire(r, true)]),
+            8 => v.extend(c![r.mixed_case(b"exat"), abs_expire(r, false)]),
+            9 => v.extend(c![r.mixed_case(b"pxat"), abs_expire(r, true)]),
+            10 => v.push(r.pick(&["EX", "PX", "FOO", "NXX", ""]).as_bytes().to_vec()),
+            _ => v.push(value(r)),
+        }
+    }
+    v
+}
+
+fn del(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    if r.chance(95) {
+        with(c!["DEL"], keys_n(r, k, 1, 4))
+    } else {
+        c!["DEL"]
+    }
+}
+
+fn unlink(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    with(c!["UNLINK"], keys_n(r, k, 0, 3))
+}
+
+fn exists(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    if r.chance(95) {
+        with(c!["EXISTS"], keys_n(r, k, 1, 4))
+    } else {
+        c!["EXISTS"]
+    }
+}
+
+fn touch(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    with(c!["TOUCH"], keys_n(r, k, 0, 3))
+}
+
+fn setnx_setex(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    match r.below(8) {
+        0 | 1 => c!["SETNX", k.key(r), value(r)],
+        2 | 3 => c!["SETEX", k.key(r), rel_expire(r, false), value(r)],
+        4 | 5 => c!["PSETEX", k.key(r), rel_expire(r, true), value(r)],
+        6 => wrong_arity(r, "SETNX", k, 3),
+        _ => {
+            let name = *r.pick(&["SETEX", "PSETEX"]);
+            wrong_arity(r, name, k, 4)
+        }
+    }
+}
+
+fn getset_getdel(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    match r.below(6) {
+        0 | 1 => c!["GETSET", k.key(r), value(r)],
+        2 | 3 => c!["GETDEL", k.key(r)],
+        4 => wrong_arity(r, "GETSET", k, 3),
+        _ => wrong_arity(r, "GETDEL", k, 2),
+    }
+}
+
+fn getex(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    let mut v = c!["GETEX", k.key(r)];
+    for _ in 0..r.below(3) {
+        match r.below(7) {
+            0 => v.extend(c![r.mixed_case(b"ex"), rel_expire(r, false)]),
+            1 => v.extend(c![r.mixed_case(b"px"), rel_expire(r, true)]),
+            2 => v.extend(c![r.mixed_case(b"exat"), abs_expire(r, false)]),
+            3 => v.extend(c![r.mixed_case(b"pxat"), abs_expire(r, true)]),
+            4 => v.push(r.mixed_case(b"persist")),
+            5 => v.push(r.pick(&["EX", "KEEPTTL", "NX", "foo"]).as_bytes().to_vec()),
+            _ => v.push(value(r)),
+        }
+    }
+    v
+}
+
+fn mget(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    if r.chance(95) {
+        with(c!["MGET"], keys_n(r, k, 1, 5))
+    } else {
+        c!["MGET"]
+    }
+}
+
+fn mset(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    let name = *r.pick(&["MSET", "MSETNX"]);
+    let mut v = c![name];
+    for _ in 0..1 + r.below(3) {
+        v.push(k.key(r));
+        v.push(value(r));
+    }
+    if r.chance(10) {
+        v.pop();
+    }
+    v
+}
+
+fn append_strlen(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    match r.below(8) {
+        0..=3 => c!["APPEND", k.hot(r), value(r)],
+        4..=6 => c!["STRLEN", k.key(r)],
+        _ => {
+            let name = *r.pick(&["APPEND", "STRLEN"]);
+            wrong_arity(r, name, k, 2)
+        }
+    }
+}
+
+fn incr_decr(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    match r.below(10) {
+        0 | 1 => c!["INCR", k.hot(r)],
+        2 | 3 => c!["DECR", k.hot(r)],
+        4..=6 => c!["INCRBY", k.hot(r), int_arg(r)],
+        7 | 8 => c!["DECRBY", k.hot(r), int_arg(r)],
+        _ => {
+            let name = *r.pick(&["INCR", "INCRBY", "DECRBY"]);
+            wrong_arity(r, name, k, 2)
+        }
+    }
+}
+
+fn incrbyfloat(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    if r.chance(92) {
+        c!["INCRBYFLOAT", k.hot(r), float_arg(r)]
+    } else {
+        wrong_arity(r, "INCRBYFLOAT", k, 3)
+    }
+}
+
+const RANGE_ENDS: &[&str] = &[
+    "0",
+    "1",
+    "3",
+    "-1",
+    "-2",
+    "-100",
+    "100",
+    "2147483647",
+    "9223372036854775807",
+    "-9223372036854775808",
+    "abc",
+    "1.5",
+    "",
+];
+
+fn range_end(r: &mut Rng) -> Vec<u8> {
+    if r.chance(50) {
+        r.int(-20, 20).to_string().into_bytes()
+    } else {
+        r.pick(RANGE_ENDS).as_bytes().to_vec()
+    }
+}
+
+fn getrange(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    let name = *r.pick(&["GETRANGE", "SUBSTR"]);
+    if r.chance(92) {
+        c![name, k.hot(r), range_end(r), range_end(r)]
+    } else {
+        wrong_arity(r, name, k, 4)
+    }
+}
+
+fn setrange(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    // Offsets stay small when valid: 536870911 + 1 byte would allocate 512 MB on both servers.
+    let offset: Vec<u8> = match r.below(8) {
+        0..=4 => r.int(0, 40).to_string().into_bytes(),
+        5 => r
+            .pick(&["4096", "-1", "536870912", "536870913", "9223372036854775807"])
+            .as_bytes()
+            .to_vec(),
+        6 => r.pick(BAD_INTS).as_bytes().to_vec(),
+        _ => b"0".to_vec(),
+    };
+    if r.chance(93) {
+        c!["SETRANGE", k.hot(r), offset, value(r)]
+    } else {
+        wrong_arity(r, "SETRANGE", k, 4)
+    }
+}
+
+fn lcs(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    let mut v = c!["LCS", k.hot(r), k.hot(r)];
+    for _ in 0..r.below(4) {
+        match r.below(6) {
+            0 => v.push(r.mixed_case(b"len")),
+            1 => v.push(r.mixed_case(b"idx")),
+            2 => v.push(r.mixed_case(b"withmatchlen")),
+            3 => v.extend(c![r.mixed_case(b"minmatchlen"), int_arg(r)]),
+            4 => v.push(b"minmatchlen".to_vec()),
+            _ => v.push(value(r)),
+        }
+    }
+    v
+}
+
+fn type_(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    if r.chance(93) {
+        c!["TYPE", k.key(r)]
+    } else {
+        wrong_arity(r, "TYPE", k, 2)
+    }
+}
+
+fn rename(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    let name = *r.pick(&["RENAME", "RENAMENX"]);
+    match r.below(8) {
+        0 => {
+            let key = k.key(r);
+            c![name, key.clone(), key]
+        }
+        7 => wrong_arity(r, name, k, 3),
+        _ => c![name, k.key(r), k.key(r)],
+    }
+}
+
+fn copy(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    let mut v = c!["COPY", k.key(r), k.key(r)];
+    for _ in 0..r.below(3) {
+        match r.below(5) {
+            0 | 1 => v.push(r.mixed_case(b"replace")),
+            2 => v.extend(c![r.mixed_case(b"db"), r.below(16)]),
+            3 => v.extend(c!["DB", r.pick(&["16", "-1", "abc"])]),
+            _ => v.push(value(r)),
+        }
+    }
+    v
+}
+
+fn expire(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    let mut v = match r.below(9) {
+        0 | 1 => c!["EXPIRE", k.hot(r), rel_expire(r, false)],
+        2 => c!["PEXPIRE", k.hot(r), rel_expire(r, true)],
+        3 => c!["EXPIREAT", k.hot(r), abs_expire(r, false)],
+        4 => c!["PEXPIREAT", k.hot(r), abs_expire(r, true)],
+        5 | 6 => return c!["PERSIST", k.hot(r)],
+        7 => {
+            let name = *r.pick(&["EXPIRE", "PEXPIREAT"]);
+            return wrong_arity(r, name, k, 3);
+        }
+        _ => return wrong_arity(r, "PERSIST", k, 2),
+    };
+    for _ in 0..r.below(3) {
+        v.push(r.pick_mixed(&["nx", "xx", "gt", "lt", "foo"]));
+    }
+    v
+}
+
+fn ttl(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    let name = *r.pick(&["TTL", "PTTL", "EXPIRETIME", "PEXPIRETIME"]);
+    if r.chance(93) {
+        c![name, k.hot(r)]
+    } else {
+        wrong_arity(r, name, k, 2)
+    }
+}
+
+fn keys_pattern(r: &mut Rng, _k: &Keys) -> Vec<Vec<u8>> {
+    let p = *r.pick(&[
+        "*",
+        "k*",
+        "k?",
+        "{t}*",
+        "\\{t\\}*",
+        "[kn]*",
+        "[^k]*",
+        "[a-z]",
+        "*[",
+        "*\\",
+        "bin\x00*",
+        "",
+        "*L",
+        "\\*?\\[x]\\\\",
+    ]);
+    if r.chance(95) {
+        c!["KEYS", p]
+    } else {
+        c!["KEYS"]
+    }
+}
+
+fn flushdb(r: &mut Rng, _k: &Keys) -> Vec<Vec<u8>> {
+    let name = *r.pick(&["FLUSHDB", "FLUSHDB", "FLUSHALL"]);
+    match r.below(4) {
+        0 => c![name],
+        1 => c![name, r.mixed_case(b"sync")],
+        2 => c![name, r.mixed_case(b"async")],
+        _ => c![name, r.pick(&["foo", "sync", ""]), "x"],
+    }
+}
+
+fn wrongtype_list(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    c![r.pick(&["LPUSH", "RPUSH"]), k.hot(r), value(r), value(r)]
+}
+
+fn wrongtype_set(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    c!["SADD", k.hot(r), value(r)]
+}
+
+fn wrongtype_hash(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    c!["HSET", k.hot(r), value(r), value(r)]
+}
+
+fn wrongtype_zset(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    c!["ZADD", k.hot(r), float_arg(r), value(r)]
+}

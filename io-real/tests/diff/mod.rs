@@ -1,0 +1,798 @@
+//! Differential testing: the same seeded random command streams go to a real `redis-server`
+//! 7.0 (the oracle) and to `ferrous` (the subject); their raw reply bytes must be identical,
+//! except where [`RANDOMNESS`] documents why they cannot be.
+//!
+//! - [`families`]: the generator registry — add a row to cover a new command.
+//! - [`resp`]: the raw RESP2/RESP3 client that reads exactly one reply as bytes.
+//! - [`server`]: starting both servers on free ports; dropping a `Server` kills it.
+//!
+//! Environment knobs (all optional), for reproducing and exploring:
+//! - `FERROUS_DIFF_SEEDS`: `7`, `1..=20`, `1..100` or `3,5,9`;
+//! - `FERROUS_DIFF_COMMANDS`: commands per seed;
+//! - `FERROUS_DIFF_FAMILIES`: comma-separated family names to run alone;
+//! - `FERROUS_DIFF_KNOWN=1`: also run the families listed in [`KNOWN_DIFFERENCES`];
+//! - `FERROUS_DIFF_REDIS_SERVER`: another redis-server binary.
+
+#![allow(dead_code)]
+
+pub mod families;
+pub mod resp;
+pub mod server;
+
+use std::collections::VecDeque;
+use std::fmt;
+
+pub use families::{Family, Keys, Rng, FAMILIES};
+pub use resp::{command_text, escape_short, Conn, Outcome, Reply};
+pub use server::Server;
+
+/// How a reply that legitimately differs between two servers is compared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mask {
+    /// Never generated (the harness fails a generator that produces it).
+    NotGenerated,
+    /// HELLO: the value after `id` is replaced before comparing.
+    HelloId,
+    /// A positive integer reply is replaced by `<positive>`; -1, -2 and errors compare exactly.
+    PositiveInt,
+    /// Only the RESP type tree and aggregate lengths compare; errors compare exactly.
+    Shape,
+    /// A top-level array or set compares as a multiset (sorted before comparing).
+    Unordered,
+}
+
+pub struct Exclusion {
+    /// Lower-case command name, or `container|subcommand`.
+    pub command: &'static str,
+    pub mask: Mask,
+    pub reason: &'static str,
+}
+
+const fn ex(command: &'static str, mask: Mask, reason: &'static str) -> Exclusion {
+    Exclusion { command, mask, reason }
+}
+
+/// The one place that says which replies may differ and why. Everything else compares byte
+/// for byte.
+pub static RANDOMNESS: &[Exclusion] = &[
+    ex(
+        "client|id",
+        Mask::NotGenerated,
+        "connection ids count every connection a server has seen",
+    ),
+    ex(
+        "client|list",
+        Mask::NotGenerated,
+        "ids, addresses, ports, ages, idle times, buffer sizes",
+    ),
+    ex(
+        "client|info",
+        Mask::NotGenerated,
+        "the CLIENT LIST line of this connection",
+    ),
+    ex(
+        "client|kill",
+        Mask::NotGenerated,
+        "takes addresses and ids, which differ per server",
+    ),
+    ex(
+        "client|reply",
+        Mask::NotGenerated,
+        "OFF/SKIP suppress replies; the harness reads exactly one reply per command",
+    ),
+    ex("hello", Mask::HelloId, "the reply carries the connection id"),
+    ex(
+        "info",
+        Mask::NotGenerated,
+        "uptime, memory, pids, ports, run id, counters",
+    ),
+    ex("time", Mask::NotGenerated, "the clocks"),
+    ex("lastsave", Mask::NotGenerated, "the clocks"),
+    ex("randomkey", Mask::NotGenerated, "random by definition"),
+    ex("spop", Mask::NotGenerated, "random by definition"),
+    ex("srandmember", Mask::NotGenerated, "random by definition"),
+    ex("hrandfield", Mask::NotGenerated, "random by definition"),
+    ex("zrandmember", Mask::NotGenerated, "random by definition"),
+    ex(
+        "scan",
+        Mask::NotGenerated,
+        "cursor order follows each server's hash function",
+    ),
+    ex("keys", Mask::Unordered, "order follows each server's hash table"),
+    ex(
+        "ttl",
+        Mask::PositiveInt,
+        "time left depends on when each server ran the command",
+    ),
+    ex(
+        "pttl",
+        Mask::PositiveInt,
+        "time left depends on when each server ran the command",
+    ),
+    ex(
+        "expiretime",
+        Mask::PositiveInt,
+        "now + relative expiry, taken at each server's own now",
+    ),
+    ex(
+        "pexpiretime",
+        Mask::PositiveInt,
+        "now + relative expiry, taken at each server's own now",
+    ),
+    ex(
+        "object|idletime",
+        Mask::PositiveInt,
+        "depends on when each server last touched the key",
+    ),
+    ex(
+        "config|get",
+        Mask::Shape,
+        "ports, paths and other values differ by construction",
+    ),
+    ex(
+        "command",
+        Mask::NotGenerated,
+        "lists all commands: ferrous implements a subset",
+    ),
+    ex(
+        "command|count",
+        Mask::NotGenerated,
+        "counts all commands: ferrous implements a subset",
+    ),
+    ex(
+        "command|list",
+        Mask::NotGenerated,
+        "lists all commands: ferrous implements a subset",
+    ),
+    ex("shutdown", Mask::NotGenerated, "stops the server"),
+    ex("debug", Mask::NotGenerated, "internals: addresses, encodings, sleeps"),
+    ex("memory", Mask::NotGenerated, "allocator-specific sizes"),
+];
+
+/// The exclusion that applies to a command, if any (`container|sub` first, then the name). Where
+/// a container has rows of its own subcommands (`command|count`), its bare row (`command`)
+/// covers only the container called without a subcommand.
+pub fn exclusion_for(args: &[Vec<u8>]) -> Option<&'static Exclusion> {
+    let name = String::from_utf8_lossy(args.first()?).to_ascii_lowercase();
+    if name.contains('|') {
+        return None; // `client|id` typed as a name is an unknown command
+    }
+    if let Some(sub) = args.get(1) {
+        let full = format!("{name}|{}", String::from_utf8_lossy(sub).to_ascii_lowercase());
+        if let Some(e) = RANDOMNESS.iter().find(|e| e.command == full) {
+            return Some(e);
+        }
+        let prefix = format!("{name}|");
+        if RANDOMNESS.iter().any(|e| e.command.starts_with(&prefix)) {
+            return None;
+        }
+    }
+    RANDOMNESS.iter().find(|e| e.command == name)
+}
+
+/// Families whose replies differ from redis-server today, kept out of the default run so CI
+/// stays green. Each entry is a real difference to fix: remove the entry with the fix
+/// (`FERROUS_DIFF_KNOWN=1` runs them anyway).
+pub static KNOWN_DIFFERENCES: &[(&str, &str)] = &[
+    ("client", "CLIENT HELP lists only the subcommands ferrous has"),
+    ("config-misc", "CONFIG HELP lists only the subcommands ferrous has"),
+    (
+        "client-newer-subcommands",
+        "CLIENT NO-TOUCH/SETINFO are Redis 7.2's, the 7.0 oracle lacks them",
+    ),
+    (
+        "command-info",
+        "key specs and subcommands are arrays, Redis 7.0 sends RESP3 sets",
+    ),
+    ("command-docs", "no argument specs in COMMAND DOCS"),
+    (
+        "command-getkeys",
+        "a keyless command with the wrong arity gets the arity error first",
+    ),
+    (
+        "config-set-invalid",
+        "the error quotes the name as typed, Redis quotes it lower-case",
+    ),
+    ("incrbyfloat", "f64 arithmetic, Redis uses long double"),
+];
+
+/// What to run, from the environment (see the module docs) or the given defaults.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub seeds: Vec<u64>,
+    pub commands: usize,
+    /// Connections per stream and server; each command goes to one picked at random.
+    pub connections: usize,
+    pub only: Option<Vec<String>>,
+    pub include_known: bool,
+}
+
+impl Settings {
+    pub fn from_env(seeds: std::ops::RangeInclusive<u64>, commands: usize) -> Settings {
+        let seeds = match std::env::var("FERROUS_DIFF_SEEDS") {
+            Ok(s) => {
+                parse_seeds(&s).unwrap_or_else(|| panic!("FERROUS_DIFF_SEEDS={s}: want 7, 1..=20, 1..20 or 3,5,9"))
+            }
+            Err(_) => seeds.collect(),
+        };
+        let commands = std::env::var("FERROUS_DIFF_COMMANDS")
+            .ok()
+            .map(|s| s.parse().expect("FERROUS_DIFF_COMMANDS must be a number"))
+            .unwrap_or(commands);
+        let only = std::env::var("FERROUS_DIFF_FAMILIES").ok().map(|s| {
+            s.split(',')
+                .map(|f| f.trim().to_string())
+                .filter(|f| !f.is_empty())
+                .collect()
+        });
+        let include_known = std::env::var("FERROUS_DIFF_KNOWN").is_ok_and(|v| v != "0");
+        Settings {
+            seeds,
+            commands,
+            connections: 2,
+            only,
+            include_known,
+        }
+    }
+}
+
+fn parse_seeds(s: &str) -> Option<Vec<u64>> {
+    let s = s.trim();
+    if let Some((a, b)) = s.split_once("..=") {
+        return Some((a.trim().parse().ok()?..=b.trim().parse().ok()?).collect());
+    }
+    if let Some((a, b)) = s.split_once("..") {
+        return Some((a.trim().parse().ok()?..b.trim().parse().ok()?).collect());
+    }
+    s.split(',').map(|x| x.trim().parse().ok()).collect()
+}
+
+/// True if a redis-server can be run. Without one: skip with a clear note, unless `CI` is set,
+/// where the differential test must run.
+pub fn oracle_available() -> bool {
+    match server::redis_server_version() {
+        Some(v) => {
+            if !v.contains("v=7.0.") {
+                eprintln!("differential: warning: the oracle should be Redis 7.0.x, found: {v}");
+            }
+            true
+        }
+        None if std::env::var("CI").is_ok() => {
+            panic!("redis-server not installed, but CI is set: the differential test must run in CI (apt-get install redis-server)")
+        }
+        None => {
+            eprintln!("redis-server not installed: differential test skipped (CI installs it)");
+            false
+        }
+    }
+}
+
+/// One command of a stream, kept for the context of a report.
+#[derive(Clone)]
+struct Sent {
+    index: usize,
+    conn: usize,
+    family: &'static str,
+    args: Vec<Vec<u8>>,
+    oracle: Outcome,
+}
+
+/// Where a connection stands, tracked from the oracle's replies, for reports.
+#[derive(Clone, Copy)]
+struct ConnState {
+    resp3: bool,
+    db: u64,
+}
+
+/// The first difference of one seed's stream.
+pub struct Mismatch {
+    pub seed: u64,
+    /// 0-based index in the stream (`None`: during set-up or clean-up).
+    pub index: Option<usize>,
+    pub family: &'static str,
+    pub conn: usize,
+    pub conn_state: String,
+    pub command: Vec<Vec<u8>>,
+    pub oracle_name: String,
+    pub subject_name: String,
+    pub oracle: Outcome,
+    pub subject: Outcome,
+    pub mask: Option<(Mask, &'static str)>,
+    pub context: Vec<String>,
+    pub note: String,
+}
+
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let at = match self.index {
+            Some(i) => format!("command #{i}"),
+            None => "set-up".to_string(),
+        };
+        writeln!(
+            f,
+            "MISMATCH seed {} {at} (family {}, connection {} {})",
+            self.seed, self.family, self.conn, self.conn_state
+        )?;
+        writeln!(f, "  command : {}", command_text(&self.command))?;
+        writeln!(f, "  {:<8}: {}", self.oracle_name, self.oracle.describe())?;
+        writeln!(f, "  {:<8}: {}", self.subject_name, self.subject.describe())?;
+        if let (Outcome::Reply(a), Outcome::Reply(b)) = (&self.oracle, &self.subject) {
+            let at = a.iter().zip(b.iter()).take_while(|(x, y)| x == y).count();
+            writeln!(f, "  first differing byte at offset {at}")?;
+        }
+        if let Some((mask, reason)) = self.mask {
+            writeln!(f, "  compared with mask {mask:?} ({reason})")?;
+        }
+        if !self.note.is_empty() {
+            writeln!(f, "  {}", self.note)?;
+        }
+        if self.context.is_empty() {
+            writeln!(f, "  (no preceding commands in this stream)")?;
+        } else {
+            writeln!(
+                f,
+                "  preceding commands [connection] command -> {} reply:",
+                self.oracle_name
+            )?;
+            for line in &self.context {
+                writeln!(f, "    {line}")?;
+            }
+        }
+        write!(
+            f,
+            "  replay: FERROUS_DIFF_SEEDS={} cargo test -p ferrous-io-real --test differential -- --nocapture",
+            self.seed
+        )
+    }
+}
+
+/// Counts of one seed's run.
+#[derive(Default, Debug)]
+pub struct SeedStats {
+    pub commands: usize,
+    pub errors: usize,
+}
+
+/// Two servers, the enabled families, and the generator context.
+pub struct Harness {
+    pub oracle: Server,
+    pub subject: Server,
+    pub families: Vec<&'static Family>,
+    /// Families not run, with why.
+    pub skipped: Vec<(&'static str, String)>,
+    pub keys: Keys,
+    subject_flushall: bool,
+    connections: usize,
+}
+
+fn names(reply: &[u8]) -> Vec<Option<Reply>> {
+    match Reply::parse(reply) {
+        Ok(Reply::Agg(_, Some(items))) => items
+            .into_iter()
+            .map(|i| match i {
+                Reply::Agg(_, None) | Reply::Blob(_, None) | Reply::Line(b'_', _) => None,
+                other => Some(other),
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// `COMMAND INFO` of each name on one server: whether it has it, and whether it is a container.
+fn command_info(conn: &mut Conn, names_: &[String]) -> Vec<Option<bool>> {
+    if names_.is_empty() {
+        return Vec::new();
+    }
+    let mut args: Vec<Vec<u8>> = vec![b"COMMAND".to_vec(), b"INFO".to_vec()];
+    args.extend(names_.iter().map(|n| n.as_bytes().to_vec()));
+    let Outcome::Reply(r) = conn.call(&args) else {
+        return vec![None; names_.len()];
+    };
+    let mut out: Vec<Option<bool>> = names(&r)
+        .into_iter()
+        .map(|e| {
+            e.map(|e| {
+                e.items()
+                    .and_then(|i| i.get(9))
+                    .and_then(Reply::items)
+                    .is_some_and(|s| !s.is_empty())
+            })
+        })
+        .collect();
+    out.resize(names_.len(), None);
+    out
+}
+
+impl Harness {
+    /// ferrous against redis-server: families gated on what ferrous has, known differences out.
+    pub fn ferrous_vs_redis(settings: &Settings) -> Harness {
+        Harness::new(Server::redis("redis-server"), Server::ferrous(), settings, false)
+    }
+
+    /// Two redis-servers: checks that the families and masks are deterministic, so a mismatch
+    /// against ferrous is ferrous' and not the generator's.
+    pub fn redis_vs_redis(settings: &Settings) -> Harness {
+        Harness::new(Server::redis("redis-server"), Server::redis("redis-2"), settings, true)
+    }
+
+    pub fn new(oracle: Server, subject: Server, settings: &Settings, all_known: bool) -> Harness {
+        let mut admin = Conn::connect(subject.port).expect("connect to the subject");
+        let mut required: Vec<String> = FAMILIES
+            .iter()
+            .flat_map(|f| f.requires.iter().map(|s| s.to_string()))
+            .chain(["flushall".to_string()])
+            .collect();
+        required.sort();
+        required.dedup();
+        let has: Vec<bool> = command_info(&mut admin, &required)
+            .iter()
+            .map(Option::is_some)
+            .collect();
+        let present = |name: &str| required.iter().zip(&has).any(|(n, h)| n == name && *h);
+
+        let mut families = Vec::new();
+        let mut skipped = Vec::new();
+        for f in FAMILIES {
+            let missing: Vec<&str> = f.requires.iter().copied().filter(|r| !present(r)).collect();
+            if let Some(only) = &settings.only {
+                if !only.iter().any(|o| o == f.name) {
+                    continue;
+                }
+            }
+            if !missing.is_empty() {
+                skipped.push((f.name, format!("{} lacks {}", subject.name, missing.join(" "))));
+                continue;
+            }
+            if !all_known && !settings.include_known {
+                if let Some((_, why)) = KNOWN_DIFFERENCES.iter().find(|(n, _)| *n == f.name) {
+                    skipped.push((f.name, format!("KNOWN_DIFFERENCES: {why}")));
+                    continue;
+                }
+            }
+            families.push(f);
+        }
+        if let Some(only) = &settings.only {
+            for o in only {
+                assert!(
+                    FAMILIES.iter().any(|f| f.name == o),
+                    "FERROUS_DIFF_FAMILIES: no family {o}"
+                );
+            }
+        }
+
+        // Commands without subcommands that both have, for COMMAND INFO/DOCS/GETKEYS.
+        let mut keys = Keys::standard();
+        if let Outcome::Reply(list) = admin.call(&[b"COMMAND".to_vec(), b"LIST".to_vec()]) {
+            let mut all: Vec<String> = names(&list)
+                .into_iter()
+                .flatten()
+                .filter_map(|r| r.bytes().map(|b| String::from_utf8_lossy(b).to_ascii_lowercase()))
+                .collect();
+            all.sort();
+            let mut oracle_admin = Conn::connect(oracle.port).expect("connect to the oracle");
+            let in_subject = command_info(&mut admin, &all);
+            let in_oracle = command_info(&mut oracle_admin, &all);
+            keys.commands = all
+                .into_iter()
+                .zip(in_subject.into_iter().zip(in_oracle))
+                .filter(|(name, (s, o))| {
+                    *s == Some(false) && *o == Some(false) && exclusion_for(&[name.as_bytes().to_vec()]).is_none()
+                })
+                .map(|(name, _)| name)
+                .collect();
+        }
+        Harness {
+            subject_flushall: present("flushall"),
+            oracle,
+            subject,
+            families,
+            skipped,
+            keys,
+            connections: settings.connections,
+        }
+    }
+
+    /// A line per skipped family, for the test's output.
+    pub fn describe_skipped(&self) -> String {
+        let mut s = String::new();
+        for (name, why) in &self.skipped {
+            s.push_str(&format!("  skipped {name}: {why}\n"));
+        }
+        s
+    }
+
+    fn setup_mismatch(&self, seed: u64, what: &str, command: Vec<Vec<u8>>, a: Outcome, b: Outcome) -> Box<Mismatch> {
+        Box::new(Mismatch {
+            seed,
+            index: None,
+            family: "harness",
+            conn: 0,
+            conn_state: String::new(),
+            command,
+            oracle_name: self.oracle.name.clone(),
+            subject_name: self.subject.name.clone(),
+            oracle: a,
+            subject: b,
+            mask: None,
+            context: Vec::new(),
+            note: what.to_string(),
+        })
+    }
+
+    /// Empties all 16 databases of both servers: FLUSHALL where the server has it, else DEL of
+    /// the generator's key set in every database. Then checks every database is empty.
+    pub fn clean(&mut self, seed: u64) -> Result<(), Box<Mismatch>> {
+        let keys = self.keys.keys.clone();
+        for (port, flushall) in [(self.oracle.port, true), (self.subject.port, self.subject_flushall)] {
+            let mut c = Conn::connect(port).expect("connect for clean-up");
+            if flushall {
+                c.must(&[b"FLUSHALL"]);
+                continue;
+            }
+            for db in 0..16 {
+                c.must(&[b"SELECT", db.to_string().as_bytes()]);
+                let mut del: Vec<&[u8]> = vec![b"DEL"];
+                del.extend(keys.iter().map(Vec::as_slice));
+                c.must(&del);
+            }
+        }
+        let mut a = Conn::connect(self.oracle.port).expect("connect to the oracle");
+        let mut b = Conn::connect(self.subject.port).expect("connect to the subject");
+        for db in 0..16 {
+            let select = vec![b"SELECT".to_vec(), db.to_string().into_bytes()];
+            a.call(&select);
+            b.call(&select);
+            let dbsize = vec![b"DBSIZE".to_vec()];
+            let (ra, rb) = (a.call(&dbsize), b.call(&dbsize));
+            let zero = Outcome::Reply(b":0\r\n".to_vec());
+            if ra != zero || rb != zero {
+                let note = format!(
+                    "clean-up left keys in db {db} (a generator used a key outside Keys::standard, or DEL/DBSIZE differ)"
+                );
+                return Err(self.setup_mismatch(seed, &note, dbsize, ra, rb));
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs one seed's stream: `commands` commands over the configured connections.
+    pub fn run_seed(&mut self, seed: u64, commands: usize) -> Result<SeedStats, Box<Mismatch>> {
+        self.clean(seed)?;
+        let mut rng = Rng::new(seed);
+        let n = self.connections.max(1);
+        let connect = |port: u16| Conn::connect(port).expect("connect");
+        let mut oracle: Vec<Conn> = (0..n).map(|_| connect(self.oracle.port)).collect();
+        let mut subject: Vec<Conn> = (0..n).map(|_| connect(self.subject.port)).collect();
+        let mut state = vec![ConnState { resp3: false, db: 0 }; n];
+        let mut history: VecDeque<Sent> = VecDeque::with_capacity(11);
+        let mut stats = SeedStats::default();
+        let total: u64 = self.families.iter().map(|f| f.weight as u64).sum();
+        assert!(total > 0, "no family to run");
+
+        // Half the streams speak RESP3 from the start.
+        let start_resp3 = rng.chance(50);
+        let mut planned: Vec<(&'static Family, usize, Vec<Vec<u8>>)> = Vec::new();
+        if start_resp3 {
+            let hello = self.families.iter().copied().find(|f| f.name == "hello");
+            for c in 0..n {
+                if let Some(h) = hello {
+                    planned.push((h, c, vec![b"HELLO".to_vec(), b"3".to_vec()]));
+                }
+            }
+        }
+
+        for index in 0..commands + planned.len() {
+            let (family, ci, args) = if !planned.is_empty() {
+                planned.remove(0)
+            } else {
+                let mut at = rng.u64() % total;
+                let family = *self
+                    .families
+                    .iter()
+                    .find(|f| {
+                        let hit = at < f.weight as u64;
+                        at = at.saturating_sub(f.weight as u64);
+                        hit
+                    })
+                    .unwrap();
+                let mut args = (family.gen)(&mut rng, &self.keys);
+                if rng.chance(10) {
+                    args[0] = rng.mixed_case(&args[0]);
+                }
+                (family, rng.below(n), args)
+            };
+            let excl = exclusion_for(&args);
+            if let Some(e) = excl.filter(|e| e.mask == Mask::NotGenerated) {
+                panic!(
+                    "family {} generated {}, which RANDOMNESS excludes ({}): fix the generator",
+                    family.name,
+                    command_text(&args),
+                    e.reason
+                );
+            }
+            let _ = oracle[ci].send(&args);
+            let _ = subject[ci].send(&args);
+            let a = oracle[ci].read();
+            let b = subject[ci].read();
+            let mask = excl.map(|e| e.mask);
+            if normalize(&a, mask) != normalize(&b, mask) {
+                let alive = self.subject.alive();
+                let mut note = String::new();
+                if !alive {
+                    note = format!(
+                        "{} is no longer running; its log ends with:\n{}",
+                        self.subject.name,
+                        self.subject.log_tail(30)
+                    );
+                }
+                let context = history
+                    .iter()
+                    .map(|s| {
+                        format!(
+                            "#{} [{}] {} ({}) -> {}",
+                            s.index,
+                            s.conn,
+                            escape_short(command_text(&s.args).as_bytes(), 300).trim_matches('"'),
+                            s.family,
+                            escape_short(
+                                match &s.oracle {
+                                    Outcome::Reply(r) => r,
+                                    _ => b"",
+                                },
+                                300
+                            )
+                        )
+                    })
+                    .collect();
+                return Err(Box::new(Mismatch {
+                    seed,
+                    index: Some(index),
+                    family: family.name,
+                    conn: ci,
+                    conn_state: format!(
+                        "{}, db {}",
+                        if state[ci].resp3 { "RESP3" } else { "RESP2" },
+                        state[ci].db
+                    ),
+                    command: args,
+                    oracle_name: self.oracle.name.clone(),
+                    subject_name: self.subject.name.clone(),
+                    oracle: a,
+                    subject: b,
+                    mask: excl.map(|e| (e.mask, e.reason)),
+                    context,
+                    note,
+                }));
+            }
+            stats.commands += 1;
+            if matches!(&a, Outcome::Reply(r) if r.starts_with(b"-")) {
+                stats.errors += 1;
+            }
+            track(&mut state[ci], &args, &a);
+            let closed = matches!(a, Outcome::Closed(_)) || is_quit(&args, &a);
+            if closed {
+                oracle[ci] = connect(self.oracle.port);
+                subject[ci] = connect(self.subject.port);
+                state[ci] = ConnState { resp3: false, db: 0 };
+            }
+            if history.len() == 10 {
+                history.pop_front();
+            }
+            history.push_back(Sent {
+                index,
+                conn: ci,
+                family: family.name,
+                args,
+                oracle: a,
+            });
+        }
+        Ok(stats)
+    }
+
+    /// Runs every seed, prints a line per seed, and panics with the reports of the failures.
+    pub fn run_all(&mut self, settings: &Settings) {
+        let started = std::time::Instant::now();
+        let mut failures: Vec<Box<Mismatch>> = Vec::new();
+        let mut total = SeedStats::default();
+        for &seed in &settings.seeds {
+            match self.run_seed(seed, settings.commands) {
+                Ok(s) => {
+                    total.commands += s.commands;
+                    total.errors += s.errors;
+                }
+                Err(m) => {
+                    eprintln!("seed {seed}: MISMATCH at {:?}", m.index);
+                    failures.push(m);
+                    if !self.subject.alive() {
+                        eprintln!("{} died: stopping", self.subject.name);
+                        break;
+                    }
+                }
+            }
+        }
+        eprintln!(
+            "differential {} vs {}: {} seeds, {} commands compared ({} error replies), {} failing, {:.1?}",
+            self.subject.name,
+            self.oracle.name,
+            settings.seeds.len(),
+            total.commands,
+            total.errors,
+            failures.len(),
+            started.elapsed()
+        );
+        if !failures.is_empty() {
+            let seeds: Vec<String> = failures.iter().map(|m| m.seed.to_string()).collect();
+            let reports: Vec<String> = failures.iter().take(3).map(|m| m.to_string()).collect();
+            panic!(
+                "{} of {} seeds differ (seeds {}); first reports:\n\n{}",
+                failures.len(),
+                settings.seeds.len(),
+                seeds.join(","),
+                reports.join("\n\n")
+            );
+        }
+    }
+}
+
+fn is_quit(args: &[Vec<u8>], reply: &Outcome) -> bool {
+    args[0].eq_ignore_ascii_case(b"quit") && *reply == Outcome::Reply(b"+OK\r\n".to_vec())
+}
+
+/// Follows protocol and database changes from the oracle's replies.
+fn track(st: &mut ConnState, args: &[Vec<u8>], reply: &Outcome) {
+    let Outcome::Reply(r) = reply else { return };
+    if r.starts_with(b"-") {
+        return;
+    }
+    let name = args[0].to_ascii_lowercase();
+    match name.as_slice() {
+        b"hello" => {
+            if let Some(v) = args.get(1) {
+                st.resp3 = v.as_slice() == b"3";
+            }
+        }
+        b"select" => st.db = String::from_utf8_lossy(&args[1]).parse().unwrap_or(st.db),
+        b"reset" => *st = ConnState { resp3: false, db: 0 },
+        _ => {}
+    }
+}
+
+/// The outcome as compared: masked per [`RANDOMNESS`].
+pub fn normalize(o: &Outcome, mask: Option<Mask>) -> Outcome {
+    let (Outcome::Reply(raw), Some(mask)) = (o, mask) else {
+        return o.clone();
+    };
+    let Ok(reply) = Reply::parse(raw) else {
+        return o.clone();
+    };
+    if reply.is_error() {
+        return o.clone();
+    }
+    let masked = match (mask, reply) {
+        (Mask::NotGenerated, r) => r,
+        (Mask::HelloId, Reply::Agg(k, Some(mut items))) => {
+            let mut i = 0;
+            while i + 1 < items.len() {
+                if items[i].bytes() == Some(b"id") {
+                    items[i + 1] = Reply::Line(b':', b"<id>".to_vec());
+                }
+                i += 2;
+            }
+            Reply::Agg(k, Some(items))
+        }
+        (Mask::PositiveInt, Reply::Line(b':', n)) => {
+            let positive = std::str::from_utf8(&n)
+                .ok()
+                .and_then(|s| s.parse::<i64>().ok())
+                .is_some_and(|v| v > 0);
+            Reply::Line(b':', if positive { b"<positive>".to_vec() } else { n })
+        }
+        (Mask::Shape, r) => Reply::Line(b'+', format!("<shape {}>", r.shape()).into_bytes()),
+        (Mask::Unordered, Reply::Agg(k, Some(mut items))) if k == b'*' || k == b'~' => {
+            items.sort_by_key(Reply::encode);
+            Reply::Agg(k, Some(items))
+        }
+        (_, r) => r,
+    };
+    Outcome::Reply(masked.encode())
+}
