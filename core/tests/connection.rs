@@ -375,13 +375,28 @@ fn command_introspection() {
         h.cmd(1, &["COMMAND", "GETKEYS", "GET", "a", "b"]),
         "-ERR Invalid number of arguments specified for command\r\n"
     );
-    assert_eq!(h.cmd(1, &["COMMAND", "INFO", "nosuch"]), "*1\r\n*-1\r\n");
+    // Redis answers an unknown name with a null bulk string, not a null array.
+    assert_eq!(h.cmd(1, &["COMMAND", "INFO", "nosuch"]), "*1\r\n$-1\r\n");
+    // Flags per key: COPY's source is read, its destination overwritten; SET's depend on GET.
+    assert_eq!(
+        h.cmd(1, &["COMMAND", "GETKEYSANDFLAGS", "COPY", "a", "b"]),
+        "*2\r\n*2\r\n$1\r\na\r\n*2\r\n+RO\r\n+access\r\n*2\r\n$1\r\nb\r\n*2\r\n+OW\r\n+update\r\n"
+    );
+    assert_eq!(
+        h.cmd(1, &["COMMAND", "GETKEYSANDFLAGS", "SET", "k", "v"]),
+        "*1\r\n*2\r\n$1\r\nk\r\n*2\r\n+OW\r\n+update\r\n"
+    );
+    assert_eq!(
+        h.cmd(1, &["COMMAND", "GETKEYSANDFLAGS", "SET", "k", "v", "get"]),
+        "*1\r\n*2\r\n$1\r\nk\r\n*3\r\n+RW\r\n+access\r\n+update\r\n"
+    );
     let info = h.cmd(1, &["COMMAND", "INFO", "get"]);
     assert!(info.starts_with("*1\r\n*10\r\n$3\r\nget\r\n:2\r\n*2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n+@string\r\n+@fast\r\n"), "{info}");
     let list = h.cmd(1, &["COMMAND", "LIST", "FILTERBY", "PATTERN", "client|*"]);
     assert!(list.contains("client|kill") && !list.contains("$3\r\nget"), "{list}");
     let docs = h.cmd(1, &["COMMAND", "DOCS", "get"]);
     assert!(docs.contains("Get the value of a key"), "{docs}");
+    assert!(docs.contains("arguments") && docs.contains("key_spec_index"), "{docs}");
 }
 
 #[test]

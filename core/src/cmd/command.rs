@@ -1,5 +1,6 @@
 //! COMMAND and its subcommands: the command table, described.
 
+use crate::command::meta::{self, registry};
 use crate::command::{acl, all_commands, find_subcommand, flags, CommandSpec, Ctx};
 use crate::glob::glob_match;
 use crate::resp::Reply;
@@ -40,16 +41,18 @@ fn reply_categories(out: &mut Reply, c: &CommandSpec) {
     }
 }
 
+/// Key specs and subcommands go out as RESP3 sets: Redis 7.0 replies them with
+/// addReplySetLen (an array in RESP2).
 fn reply_key_specs(out: &mut Reply, c: &CommandSpec) {
     if c.first_key <= 0 {
-        return out.array(0);
+        return out.set(0);
     }
     let last = if c.last_key < 0 {
         c.last_key
     } else {
         c.last_key - c.first_key
     };
-    out.array(1);
+    out.set(1);
     if c.key_notes.is_empty() {
         out.map(3);
     } else {
@@ -84,9 +87,20 @@ fn reply_key_specs(out: &mut Reply, c: &CommandSpec) {
     out.int(0);
 }
 
-/// One `COMMAND INFO` entry: Redis 7's ten fields.
+/// One `COMMAND INFO` entry: Redis 7's ten fields, from Redis' own data where it describes the
+/// command; the subcommands listed are the ones ferrous has.
 fn reply_info(out: &mut Reply, c: &CommandSpec) {
     out.array(10);
+    if let Some(m) = registry().get(c.name) {
+        for f in &m.info {
+            f.emit(out);
+        }
+        out.set(c.subcommands.len());
+        for s in c.subcommands {
+            reply_info(out, s);
+        }
+        return;
+    }
     out.bulk_str(c.name);
     out.int(i64::from(c.arity));
     reply_flags(out, c);
@@ -96,16 +110,24 @@ fn reply_info(out: &mut Reply, c: &CommandSpec) {
     reply_categories(out, c);
     out.set(c.tips.len());
     for t in c.tips {
-        out.simple(t);
+        out.bulk_str(t);
     }
     reply_key_specs(out, c);
-    out.array(c.subcommands.len());
+    out.set(c.subcommands.len());
     for s in c.subcommands {
         reply_info(out, s);
     }
 }
 
 fn reply_docs(out: &mut Reply, c: &CommandSpec) {
+    if let Some(m) = registry().get(c.name) {
+        out.map(m.docs.len() + usize::from(c.is_container()));
+        for (k, v) in &m.docs {
+            k.emit(out);
+            v.emit(out);
+        }
+        return reply_subcommand_docs(out, c);
+    }
     let fields = 4 + usize::from(c.is_container());
     out.map(fields);
     for (k, v) in [
@@ -117,6 +139,10 @@ fn reply_docs(out: &mut Reply, c: &CommandSpec) {
         out.bulk_str(k);
         out.bulk_str(v);
     }
+    reply_subcommand_docs(out, c);
+}
+
+fn reply_subcommand_docs(out: &mut Reply, c: &CommandSpec) {
     if c.is_container() {
         out.bulk_str("subcommands");
         out.map(c.subcommands.len());
@@ -146,7 +172,7 @@ pub(crate) fn info(ctx: &mut Ctx) {
     for name in &ctx.args[2..] {
         match find_by_fullname(ctx, name) {
             Some(c) => reply_info(ctx.out, c),
-            None => ctx.out.null_array(),
+            None => ctx.out.null(),
         }
     }
 }
@@ -210,8 +236,50 @@ pub(crate) fn list(ctx: &mut Ctx) {
     }
 }
 
-/// The command named in `COMMAND GETKEYS <full-command>` and its key positions, or the error.
-fn target_keys(ctx: &mut Ctx) -> Option<(&'static CommandSpec, Vec<usize>)> {
+/// Key positions with their flags: Redis' getKeysFromCommandWithSpecs. Key specs when the
+/// command has reliable ones, else its getkeys procedure; `None` when neither finds the keys.
+fn keys_with_flags(c: &CommandSpec, args: &[Vec<u8>]) -> Option<Vec<(usize, Vec<String>)>> {
+    let Some(m) = registry().get(c.name) else {
+        let flags: Vec<String> = c.key_flags.iter().map(|f| f.to_string()).collect();
+        return Some(
+            c.key_positions(args.len())
+                .into_iter()
+                .map(|k| (k, flags.clone()))
+                .collect(),
+        );
+    };
+    let variable = m.key_specs.iter().any(|s| s.has_flag("variable_flags"));
+    if !variable {
+        if let Some(keys) = meta::keys_by_specs(&m.key_specs, args) {
+            let names = |n: usize| {
+                m.key_specs[n]
+                    .flags
+                    .iter()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect()
+            };
+            return Some(keys.into_iter().map(|(k, n)| (k, names(n))).collect());
+        }
+    }
+    let proc_ = c.getkeys?;
+    Some(
+        proc_(args)
+            .into_iter()
+            .map(|(k, f)| (k, f.iter().map(|s| s.to_string()).collect()))
+            .collect(),
+    )
+}
+
+/// Does the command take keys at all (Redis' doesCommandHaveKeys)?
+fn has_keys(c: &CommandSpec) -> bool {
+    match registry().get(c.name) {
+        Some(m) => c.getkeys.is_some() || m.key_specs.iter().any(|s| !s.has_flag("not_key")),
+        None => c.first_key > 0,
+    }
+}
+
+/// The command named in `COMMAND GETKEYS <full-command>` and its keys, or the error.
+fn target_keys(ctx: &mut Ctx) -> Option<Vec<(usize, Vec<String>)>> {
     let target = &ctx.args[2..];
     let cmd = match crate::command::lookup(&ctx.srv.commands, target) {
         crate::command::Lookup::Found(c) => c,
@@ -220,25 +288,32 @@ fn target_keys(ctx: &mut Ctx) -> Option<(&'static CommandSpec, Vec<usize>)> {
             return None;
         }
     };
+    // Redis' order: a command without keys, then the arity, then the keys found.
+    if !has_keys(cmd) {
+        ctx.out.err("The command has no key arguments");
+        return None;
+    }
     if !cmd.arity_ok(target.len()) {
         ctx.out.err("Invalid number of arguments specified for command");
         return None;
     }
-    let keys = cmd.key_positions(target.len());
-    if keys.is_empty() {
-        ctx.out.err("The command has no key arguments");
-        return None;
+    match keys_with_flags(cmd, target) {
+        Some(keys) if !keys.is_empty() => Some(keys),
+        _ if cmd.flags & flags::NO_MANDATORY_KEYS != 0 => Some(Vec::new()),
+        _ => {
+            ctx.out.err("Invalid arguments specified for command");
+            None
+        }
     }
-    Some((cmd, keys))
 }
 
 pub(crate) fn getkeys(ctx: &mut Ctx) {
-    let Some((_, keys)) = target_keys(ctx) else {
+    let Some(keys) = target_keys(ctx) else {
         return;
     };
     let target = &ctx.args[2..];
     ctx.out.array(keys.len());
-    for k in keys {
+    for (k, _) in keys {
         ctx.out.bulk(&target[k]);
     }
 }
@@ -271,17 +346,17 @@ pub(crate) fn help(ctx: &mut Ctx) {
 }
 
 pub(crate) fn getkeysandflags(ctx: &mut Ctx) {
-    let Some((cmd, keys)) = target_keys(ctx) else {
+    let Some(keys) = target_keys(ctx) else {
         return;
     };
     let target = &ctx.args[2..];
     ctx.out.array(keys.len());
-    for k in keys {
+    for (k, key_flags) in keys {
         ctx.out.array(2);
         ctx.out.bulk(&target[k]);
-        ctx.out.set(cmd.key_flags.len());
-        for f in cmd.key_flags {
-            ctx.out.simple(f);
+        ctx.out.set(key_flags.len());
+        for f in key_flags {
+            ctx.out.simple(&f);
         }
     }
 }

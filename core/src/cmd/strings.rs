@@ -137,6 +137,17 @@ pub(crate) fn get(ctx: &mut Ctx) {
 }
 
 /// SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ms-ts|KEEPTTL].
+/// SET's key flags depend on GET (Redis' setGetKeys): it reads the old value only then.
+pub(crate) fn set_keys(args: &[Vec<u8>]) -> Vec<(usize, &'static [&'static str])> {
+    let get = args.iter().skip(3).any(|a| a.eq_ignore_ascii_case(b"get"));
+    let flags: &'static [&'static str] = if get {
+        &["RW", "access", "update"]
+    } else {
+        &["OW", "update"]
+    };
+    vec![(1, flags)]
+}
+
 pub(crate) fn set(ctx: &mut Ctx) {
     let Some(opts) = parse_opts(ctx, 3, OptsFor::Set) else {
         return;

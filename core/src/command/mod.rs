@@ -1,6 +1,7 @@
 //! The command table as data, and dispatch: lookup, arity and auth checks, reply modes. The same
 //! table answers `COMMAND`, `COMMAND INFO|DOCS|LIST|GETKEYS|COUNT`.
 
+pub mod meta;
 pub(crate) mod table;
 
 use crate::client::{Client, ClientId, ReplyMode};
@@ -209,7 +210,13 @@ pub struct CommandSpec {
     pub complexity: &'static str,
     pub(crate) handler: Handler,
     pub subcommands: &'static [CommandSpec],
+    /// Redis' getkeys_proc, for commands whose key specs cannot tell the keys' flags
+    /// (`variable_flags`): the key positions with their flags.
+    pub getkeys: Option<GetKeys>,
 }
+
+/// Key positions and their flags, computed from a command's arguments.
+pub type GetKeys = fn(&[Vec<u8>]) -> Vec<(usize, &'static [&'static str])>;
 
 impl CommandSpec {
     /// ACL categories including the ones Redis derives from the flags.

@@ -36,6 +36,7 @@ pub(crate) const fn cmd(
         complexity,
         handler,
         subcommands: &[],
+        getkeys: None,
     }
 }
 
@@ -55,6 +56,11 @@ impl CommandSpec {
 
     pub(crate) const fn tips(mut self, tips: &'static [&'static str]) -> Self {
         self.tips = tips;
+        self
+    }
+
+    pub(crate) const fn getkeys(mut self, f: super::GetKeys) -> Self {
+        self.getkeys = Some(f);
         self
     }
 
@@ -321,7 +327,7 @@ static CORE_COMMANDS: &[CommandSpec] = &[
     cmd("client", -2, SENTINEL, 0, CONN, "2.4.0", "A container for client connection commands", "Depends on subcommand.", connection::container).subs(CLIENT_SUBCOMMANDS),
     cmd("command", -1, LOADING | STALE | SENTINEL, CONNECTION, SERVER, "2.8.13", "Get array of Redis command details", "O(N) where N is the total number of Redis commands", command::all).tips(&["nondeterministic_output_order"]).subs(COMMAND_SUBCOMMANDS),
     cmd("config", -2, 0, 0, SERVER, "2.0.0", "A container for server configuration commands", "Depends on subcommand.", connection::container).subs(CONFIG_SUBCOMMANDS),
-    cmd("echo", 2, FAST, CONNECTION, CONN, "1.0.0", "Echo the given string", "O(1)", connection::echo),
+    cmd("echo", 2, LOADING | STALE | FAST, CONNECTION, CONN, "1.0.0", "Echo the given string", "O(1)", connection::echo),
     cmd("hello", -1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SENTINEL | ALLOW_BUSY, CONNECTION, CONN, "6.0.0", "Handshake with Redis", "O(1)", connection::hello),
     cmd("info", -1, LOADING | STALE | SENTINEL, DANGEROUS, SERVER, "1.0.0", "Get information and statistics about the server", "O(1)", server::info).tips(&["nondeterministic_output", "request_policy:all_shards", "response_policy:special"]),
     cmd("ping", -1, FAST | SENTINEL, CONNECTION, CONN, "1.0.0", "Ping the server", "O(1)", connection::ping).tips(&["request_policy:all_shards", "response_policy:all_succeeded"]),
@@ -331,7 +337,7 @@ static CORE_COMMANDS: &[CommandSpec] = &[
     cmd("shutdown", -1, ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | SENTINEL | ALLOW_BUSY, 0, SERVER, "1.0.0", "Synchronously save the dataset to disk and then shut down the server", "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)", server::shutdown),
     cmd("time", 1, LOADING | STALE | FAST, 0, SERVER, "2.6.0", "Return the current server time", "O(1)", server::time).tips(NONDET),
     cmd("get", 2, READONLY | FAST, STRING, "string", "1.0.0", "Get the value of a key", "O(1)", strings::get).keys(1, 1, 1, &["RO", "access"]),
-    cmd("set", -3, WRITE | DENYOOM, STRING, "string", "1.0.0", "Set the string value of a key", "O(1)", strings::set).keys(1, 1, 1, &["RW", "access", "update", "variable_flags"]).key_notes("RW and ACCESS due to the optional `GET` argument"),
+    cmd("set", -3, WRITE | DENYOOM, STRING, "string", "1.0.0", "Set the string value of a key", "O(1)", strings::set).keys(1, 1, 1, &["RW", "access", "update", "variable_flags"]).getkeys(strings::set_keys).key_notes("RW and ACCESS due to the optional `GET` argument"),
     cmd("setnx", 3, WRITE | DENYOOM | FAST, STRING, "string", "1.0.0", "Set the value of a key, only if the key does not exist", "O(1)", strings::setnx).keys(1, 1, 1, &["OW", "insert"]),
     cmd("setex", 4, WRITE | DENYOOM, STRING, "string", "2.0.0", "Set the value and expiration of a key", "O(1)", strings::setex).keys(1, 1, 1, &["OW", "update"]),
     cmd("psetex", 4, WRITE | DENYOOM, STRING, "string", "2.6.0", "Set the value and expiration in milliseconds of a key", "O(1)", strings::psetex).keys(1, 1, 1, &["OW", "update"]),
