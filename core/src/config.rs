@@ -425,8 +425,12 @@ impl Config {
             } else {
                 vec![value.clone()]
             };
-            d.set(&mut next, &args)
-                .map_err(|r| format!("ERR CONFIG SET failed (possibly related to argument '{name}') - {r}"))?;
+            d.set(&mut next, &args).map_err(|r| {
+                format!(
+                    "ERR CONFIG SET failed (possibly related to argument '{}') - {r}",
+                    d.name
+                )
+            })?;
             changed.push(d.name);
         }
         next.clamp_hz();
