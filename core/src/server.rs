@@ -345,6 +345,11 @@ impl Server {
         }
     }
 
+    /// Whether the cron expires keys nobody touches (DEBUG SET-ACTIVE-EXPIRE).
+    pub fn set_active_expire(&mut self, on: bool) {
+        self.active_expire_enabled = on;
+    }
+
     /// A fresh random u64 from the server's seeded generator.
     pub fn random_u64(&mut self) -> u64 {
         self.rng.next_u64()

@@ -43,6 +43,11 @@ impl Node {
         &self.server
     }
 
+    /// For set-up before the run starts (what an operator's DEBUG command would change).
+    pub fn server_mut(&mut self) -> &mut Server {
+        &mut self.server
+    }
+
     /// The exit status, once the server asked to exit.
     pub fn exit_code(&self) -> Option<i32> {
         self.exit_code

@@ -187,6 +187,10 @@ impl Sim {
         Ctx { world: &mut self.world }
     }
 
+    pub fn node_mut(&mut self, id: NodeId) -> &mut Node {
+        &mut self.nodes[id]
+    }
+
     pub fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id]
     }

@@ -225,6 +225,7 @@ impl Expect {
         match self {
             Expect::Reply(v) => v == actual,
             Expect::TimeAt { unix_ms } => time_in_millisecond(actual, *unix_ms),
+            Expect::IntBetween { lo, hi } => matches!(actual, Value::Int(n) if (lo..=hi).contains(&n)),
         }
     }
 }
@@ -240,6 +241,7 @@ impl std::fmt::Display for Expect {
                 unix_ms % 1000,
                 unix_ms % 1000
             ),
+            Expect::IntBetween { lo, hi } => write!(f, ":<{lo} to {hi}>"),
         }
     }
 }

@@ -79,7 +79,10 @@ fn print_summary(r: &Report) {
         s.wall_clock_steps,
         r.trace_records
     );
-    println!("  keys at the end: {}", r.keys);
+    println!(
+        "  keys at the end: {} ({} found expired by commands)",
+        r.keys, r.expired_on_access
+    );
     println!("trace-hash: {:016x}", r.trace_hash);
 }
 

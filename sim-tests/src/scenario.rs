@@ -73,17 +73,21 @@ pub struct Scenario {
     live: usize,
     max_clients: usize,
     phase: Phase,
+    active_expiry: bool,
     pub stats: Stats,
 }
 
 impl Scenario {
-    pub fn new(mut rng: SimRng) -> Scenario {
+    /// `active_expiry`: whether the server reclaims expired keys by itself (then the wall
+    /// clock only steps forward).
+    pub fn new(mut rng: SimRng, active_expiry: bool) -> Scenario {
         let workload = Workload::new(&mut rng);
         let max_clients = rng.between(2, 16) as usize;
         Scenario {
             rng,
             workload,
-            model: Model::default(),
+            model: Model::new(active_expiry),
+            active_expiry,
             clients: BTreeMap::new(),
             live: 0,
             max_clients,
@@ -156,7 +160,8 @@ impl Scenario {
     fn on_wall_clock_timer(&mut self, ctx: &mut Ctx<'_>) {
         if self.rng.chance(0.5) {
             let magnitude = self.rng.between(1, 10_000) as i64;
-            let delta = if self.rng.chance(0.5) { magnitude } else { -magnitude };
+            let back = !self.active_expiry && self.rng.chance(0.5);
+            let delta = if back { -magnitude } else { magnitude };
             ctx.note(|| format!("wall clock steps by {delta} ms"));
             ctx.step_wall_clock(delta);
             self.stats.wall_clock_steps += 1;

@@ -41,8 +41,16 @@ impl Workload {
     pub fn command(&self, rng: &mut SimRng) -> Args {
         type Gen = fn(&Workload, &mut SimRng) -> Args;
         const MIX: &[(u32, Gen)] = &[
-            (22, Workload::set),
-            (22, Workload::get),
+            (18, Workload::set),
+            (18, Workload::get),
+            (5, Workload::set_with_options),
+            (5, Workload::expire),
+            (4, Workload::ttl),
+            (2, Workload::persist),
+            (4, Workload::incr),
+            (2, Workload::append_strlen),
+            (2, Workload::getdel),
+            (3, Workload::mget_mset),
             (7, Workload::del),
             (7, Workload::exists),
             (5, Workload::ping),
@@ -129,6 +137,116 @@ impl Workload {
             args.push(rng.pick(&[&b"BOGUS"[..], b"NOTANOPTION", b"EXX"]).to_vec());
         }
         args
+    }
+
+    /// SET with Redis' options, mostly valid and compatible; relative expiries short enough to
+    /// run out during the run, absolute ones long past or far ahead.
+    fn set_with_options(&self, rng: &mut SimRng) -> Args {
+        let mut args = vec![cased(rng, "set"), self.key(rng), self.value_or_number(rng)];
+        if rng.chance(0.3) {
+            args.push({
+                let w = *rng.pick(&["nx", "xx"]);
+                cased(rng, w)
+            });
+        }
+        if rng.chance(0.3) {
+            args.push(cased(rng, "get"));
+        }
+        match rng.below(6) {
+            0 => args.extend([cased(rng, "ex"), rng.between(0, 3).to_string().into_bytes()]),
+            1 => args.extend([cased(rng, "px"), rng.between(0, 3000).to_string().into_bytes()]),
+            2 => args.extend([cased(rng, "exat"), rng.pick(&[&b"1"[..], b"4102444800"]).to_vec()]),
+            3 => args.extend([cased(rng, "pxat"), rng.pick(&[&b"1000"[..], b"4102444800000"]).to_vec()]),
+            4 => args.push(cased(rng, "keepttl")),
+            _ => {}
+        }
+        if rng.chance(0.05) {
+            // An invalid combination or value: Redis' syntax or range errors.
+            args.push(rng.pick(&[&b"NX"[..], b"EX", b"KEEPTTL", b"PX", b"abc"]).to_vec());
+        }
+        args
+    }
+
+    fn expire(&self, rng: &mut SimRng) -> Args {
+        let (name, n) = if rng.chance(0.5) {
+            ("expire", rng.between(0, 4) as i64 - 1)
+        } else {
+            ("pexpire", rng.between(0, 4000) as i64 - 500)
+        };
+        let mut args = vec![cased(rng, name), self.key(rng), n.to_string().into_bytes()];
+        if rng.chance(0.4) {
+            args.push({
+                let w = *rng.pick(&["nx", "xx", "gt", "lt"]);
+                cased(rng, w)
+            });
+        }
+        if rng.chance(0.05) {
+            args.push(rng.pick(&[&b"nx"[..], b"lt", b"bogus"]).to_vec());
+        }
+        if rng.chance(0.03) {
+            args[2] = b"soon".to_vec();
+        }
+        args
+    }
+
+    fn ttl(&self, rng: &mut SimRng) -> Args {
+        let name = *rng.pick(&["ttl", "pttl"]);
+        vec![cased(rng, name), self.key(rng)]
+    }
+
+    fn persist(&self, rng: &mut SimRng) -> Args {
+        vec![cased(rng, "persist"), self.key(rng)]
+    }
+
+    fn incr(&self, rng: &mut SimRng) -> Args {
+        match rng.below(4) {
+            0 => vec![cased(rng, "incr"), self.key(rng)],
+            1 => vec![cased(rng, "decr"), self.key(rng)],
+            _ => {
+                let by = match rng.below(10) {
+                    0 => b"9223372036854775807".to_vec(),
+                    1 => b"x".to_vec(),
+                    _ => (rng.between(0, 200) as i64 - 100).to_string().into_bytes(),
+                };
+                vec![cased(rng, "incrby"), self.key(rng), by]
+            }
+        }
+    }
+
+    fn append_strlen(&self, rng: &mut SimRng) -> Args {
+        if rng.chance(0.5) {
+            vec![cased(rng, "append"), self.key(rng), value(rng)]
+        } else {
+            vec![cased(rng, "strlen"), self.key(rng)]
+        }
+    }
+
+    fn getdel(&self, rng: &mut SimRng) -> Args {
+        vec![cased(rng, "getdel"), self.key(rng)]
+    }
+
+    fn mget_mset(&self, rng: &mut SimRng) -> Args {
+        if rng.chance(0.5) {
+            return [vec![cased(rng, "mget")], self.keys(rng)].concat();
+        }
+        let mut args = vec![cased(rng, "mset")];
+        for k in self.keys(rng) {
+            args.push(k);
+            args.push(self.value_or_number(rng));
+        }
+        if rng.chance(0.05) {
+            args.pop(); // an odd count: Redis' arity error
+        }
+        args
+    }
+
+    /// A value INCR can read now and then.
+    fn value_or_number(&self, rng: &mut SimRng) -> Vec<u8> {
+        if rng.chance(0.3) {
+            (rng.between(0, 2000) as i64 - 1000).to_string().into_bytes()
+        } else {
+            value(rng)
+        }
     }
 
     fn get(&self, rng: &mut SimRng) -> Args {

@@ -24,6 +24,7 @@ fn assert_exercised(reports: &[Report]) {
     assert!(total(|r| r.stats.protocol_errors) > 100);
     assert!(total(|r| r.stats.http_requests) > 10);
     assert!(total(|r| r.stats.wall_clock_steps) > 50);
+    assert!(total(|r| r.expired_on_access) > 100);
     assert!(reports.iter().all(|r| r.stats.replies_checked > 0 && r.keys > 0));
 }
 

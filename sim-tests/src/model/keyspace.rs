@@ -1,41 +1,150 @@
-//! String and key commands: GET, SET, DEL, EXISTS, DBSIZE.
+//! The keyspace as Redis keeps it: values with an optional absolute expiry (unix ms). A key
+//! past its expiry stays stored until something touches it (lazy expiry) or, when the server
+//! runs its active expiry cycle, until a cycle finds it; the model deletes it on touch and
+//! treats its presence between the two as unknowable (see [`Model::key_range`]).
+//! Commands: GET, SET (all options), DEL, EXISTS, DBSIZE.
 
 use ferrous_io_sim::Value;
 
-use super::errors::syntax_error;
-use super::{Call, Model};
+use super::errors::{parse_integer, syntax_error};
+use super::{Call, Expect, Model};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub value: Vec<u8>,
+    pub expire_at: Option<u64>,
+}
+
+impl Entry {
+    pub fn new(value: Vec<u8>) -> Entry {
+        Entry { value, expire_at: None }
+    }
+
+    /// Past its expiry at wall-clock `now_ms` (Redis: `when <= now`).
+    pub fn is_dead(&self, now_ms: u64) -> bool {
+        self.expire_at.is_some_and(|t| t <= now_ms)
+    }
+}
 
 pub(super) fn get(m: &mut Model, c: &Call) -> Value {
-    match m.db(c.id).get(&c.args[1]) {
-        Some(v) => Value::Bulk(v.clone()),
+    match m.lookup(c, &c.args[1]) {
+        Some(e) => Value::Bulk(e.value.clone()),
         None => m.null(c.id),
     }
 }
 
-/// SET key value [options]. The workload's only options are words Redis does not know, which
-/// Redis rejects as a syntax error before touching the key.
-pub(super) fn set(m: &mut Model, c: &Call) -> Value {
-    if c.args.len() > 3 {
-        return syntax_error();
-    }
-    m.db(c.id).insert(c.args[1].clone(), c.args[2].clone());
-    Value::simple("OK")
+/// SET's options as Redis' parseExtendedStringArgumentsOrReply reads them.
+#[derive(Default)]
+struct SetOpts {
+    nx: bool,
+    xx: bool,
+    get: bool,
+    keep_ttl: bool,
+    /// The expiry option's unit (1 or 1000 ms), whether it is absolute, and its argument.
+    expire: Option<(u64, bool, Vec<u8>)>,
 }
 
-/// Each key is deleted once, so a repeated key counts once.
+fn parse_set_opts(args: &[Vec<u8>]) -> Option<SetOpts> {
+    let mut o = SetOpts::default();
+    let mut i = 3;
+    while i < args.len() {
+        let opt = args[i].to_ascii_lowercase();
+        let next = args.get(i + 1);
+        match (opt.as_slice(), next) {
+            (b"nx", _) if !o.xx => o.nx = true,
+            (b"xx", _) if !o.nx => o.xx = true,
+            (b"get", _) => o.get = true,
+            (b"keepttl", _) if o.expire.is_none() => o.keep_ttl = true,
+            (b"ex" | b"px" | b"exat" | b"pxat", Some(v)) if o.expire.is_none() && !o.keep_ttl => {
+                let unit = if opt.starts_with(b"e") { 1000 } else { 1 };
+                o.expire = Some((unit, opt.ends_with(b"at"), v.clone()));
+                i += 1;
+            }
+            _ => return None,
+        }
+        i += 1;
+    }
+    Some(o)
+}
+
+/// The absolute expiry in ms, or Redis' error (7.0.15's getExpireMillisecondsOrReply).
+pub(super) fn expire_ms(c: &Call, unit: u64, absolute: bool, arg: &[u8], cmd: &str) -> Result<u64, Value> {
+    let n = parse_integer(arg).ok_or_else(|| Value::error("ERR value is not an integer or out of range"))?;
+    let invalid = || Value::error(&format!("ERR invalid expire time in '{cmd}' command"));
+    if n <= 0 {
+        return Err(invalid());
+    }
+    let ms = (n as u64)
+        .checked_mul(unit)
+        .filter(|&ms| ms <= i64::MAX as u64)
+        .ok_or_else(invalid)?;
+    if absolute {
+        return Ok(ms);
+    }
+    ms.checked_add(c.now.unix_ms)
+        .filter(|&t| t <= i64::MAX as u64)
+        .ok_or_else(invalid)
+}
+
+pub(super) fn set(m: &mut Model, c: &Call) -> Value {
+    let Some(o) = parse_set_opts(c.args) else {
+        return syntax_error();
+    };
+    let expire_at = match &o.expire {
+        Some((unit, absolute, arg)) => match expire_ms(c, *unit, *absolute, arg, "set") {
+            Ok(t) => Some(t),
+            Err(e) => return e,
+        },
+        None => None,
+    };
+    let old = m.lookup(c, &c.args[1]).cloned();
+    let reply = match (&old, o.get) {
+        (Some(e), true) => Value::Bulk(e.value.clone()),
+        (None, true) => m.null(c.id),
+        _ => Value::simple("OK"),
+    };
+    if (o.nx && old.is_some()) || (o.xx && old.is_none()) {
+        return if o.get { reply } else { m.null(c.id) };
+    }
+    let kept = if o.keep_ttl {
+        old.and_then(|e| e.expire_at)
+    } else {
+        None
+    };
+    let entry = Entry {
+        value: c.args[2].clone(),
+        expire_at: expire_at.or(kept),
+    };
+    m.db(c.id).insert(c.args[1].clone(), entry);
+    reply
+}
+
+/// Each key is deleted once, so a repeated key counts once; an expired key counts as absent.
 pub(super) fn del(m: &mut Model, c: &Call) -> Value {
-    let db = m.db(c.id);
-    let removed = c.args[1..].iter().filter(|k| db.remove(*k).is_some()).count();
+    let removed = c.args[1..]
+        .iter()
+        .filter(|k| m.lookup(c, k).is_some() && m.db(c.id).remove(*k).is_some())
+        .count();
     Value::Int(removed as i64)
 }
 
 /// Each argument is counted, so a repeated existing key counts every time.
 pub(super) fn exists(m: &mut Model, c: &Call) -> Value {
-    let db = m.db(c.id);
-    let found = c.args[1..].iter().filter(|k| db.contains_key(*k)).count();
+    let found = c.args[1..].iter().filter(|k| m.lookup(c, k).is_some()).count();
     Value::Int(found as i64)
 }
 
-pub(super) fn dbsize(m: &mut Model, c: &Call) -> Value {
-    Value::Int(m.db(c.id).len() as i64)
+/// DBSIZE counts what is stored, expired or not: exact unless an active expiry cycle may have
+/// removed expired keys nobody touched.
+pub(super) fn dbsize(m: &mut Model, c: &Call) -> Expect {
+    let db = m.session(c.id).db;
+    let (lo, hi) = m.key_range(db, c.now.unix_ms);
+    if lo == hi {
+        Expect::Reply(Value::Int(hi as i64))
+    } else {
+        Expect::IntBetween {
+            lo: lo as i64,
+            hi: hi as i64,
+        }
+    }
 }

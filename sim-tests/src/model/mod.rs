@@ -5,7 +5,9 @@
 
 mod connection;
 mod errors;
+mod expire;
 mod keyspace;
+mod strings;
 
 use std::collections::BTreeMap;
 
@@ -13,6 +15,7 @@ use ferrous_core::{ClientId, Now};
 use ferrous_io_sim::Value;
 
 pub use errors::{arity_error, unknown_command_error};
+pub use keyspace::Entry;
 
 /// Redis' `databases` default.
 pub const DATABASES: usize = 16;
@@ -27,6 +30,12 @@ pub enum Expect {
     /// digits are the server's business, so any microsecond within that millisecond is right.
     TimeAt {
         unix_ms: u64,
+    },
+    /// DBSIZE while expired keys nobody touched may or may not have been reclaimed by the
+    /// server's active expiry cycle: an integer in `lo..=hi`.
+    IntBetween {
+        lo: i64,
+        hi: i64,
     },
 }
 
@@ -43,16 +52,19 @@ struct Session {
 
 #[derive(Debug)]
 pub struct Model {
-    dbs: Vec<BTreeMap<Vec<u8>, Vec<u8>>>,
+    dbs: Vec<BTreeMap<Vec<u8>, Entry>>,
     sessions: BTreeMap<ClientId, Session>,
+    /// Whether the server reclaims expired keys by itself (its active expiry cycle). Then an
+    /// expired key nobody touched may be gone or not, so the wall clock must only move forward:
+    /// a step back would bring such a key back to life in one and not in the other.
+    active_expiry: bool,
+    /// Keys a command found expired (and so deleted): shows the runs exercise expiry.
+    pub expired_on_access: u64,
 }
 
 impl Default for Model {
     fn default() -> Self {
-        Model {
-            dbs: vec![BTreeMap::new(); DATABASES],
-            sessions: BTreeMap::new(),
-        }
+        Model::new(false)
     }
 }
 
@@ -64,6 +76,15 @@ struct Call<'a> {
 }
 
 impl Model {
+    pub fn new(active_expiry: bool) -> Model {
+        Model {
+            dbs: vec![BTreeMap::new(); DATABASES],
+            sessions: BTreeMap::new(),
+            active_expiry,
+            expired_on_access: 0,
+        }
+    }
+
     pub fn connect(&mut self, id: ClientId) {
         self.sessions.insert(id, Session::default());
     }
@@ -87,8 +108,27 @@ impl Model {
         self.sessions.get(&id).is_some_and(|s| !s.closing)
     }
 
+    /// Keys stored in all databases, expired or not.
     pub fn key_count(&self) -> usize {
         self.dbs.iter().map(BTreeMap::len).sum()
+    }
+
+    /// How many keys database `db` may hold at `now_ms`: every stored key, less those expired
+    /// that an active expiry cycle may have reclaimed.
+    pub fn key_range(&self, db: usize, now_ms: u64) -> (usize, usize) {
+        let stored = self.dbs[db].len();
+        if !self.active_expiry {
+            return (stored, stored);
+        }
+        let dead = self.dbs[db].values().filter(|e| e.is_dead(now_ms)).count();
+        (stored - dead, stored)
+    }
+
+    /// [`Model::key_range`] over all databases.
+    pub fn total_key_range(&self, now_ms: u64) -> (usize, usize) {
+        (0..DATABASES)
+            .map(|db| self.key_range(db, now_ms))
+            .fold((0, 0), |(a, b), (lo, hi)| (a + lo, b + hi))
     }
 
     /// Runs one command for `id`. `None` if the connection no longer has commands run (it is
@@ -114,9 +154,19 @@ impl Model {
             .expect("commands run only for connected sessions")
     }
 
-    fn db(&mut self, id: ClientId) -> &mut BTreeMap<Vec<u8>, Vec<u8>> {
+    fn db(&mut self, id: ClientId) -> &mut BTreeMap<Vec<u8>, Entry> {
         let db = self.session(id).db;
         &mut self.dbs[db]
+    }
+
+    /// A key lookup as every Redis command does it: an expired key is deleted first.
+    fn lookup(&mut self, c: &Call, key: &[u8]) -> Option<&mut Entry> {
+        let db = self.session(c.id).db;
+        if self.dbs[db].get(key).is_some_and(|e| e.is_dead(c.now.unix_ms)) {
+            self.dbs[db].remove(key);
+            self.expired_on_access += 1;
+        }
+        self.dbs[db].get_mut(key)
     }
 
     /// The null reply in the caller's protocol.
@@ -142,6 +192,7 @@ impl Model {
                 unix_ms: call.now.unix_ms,
             },
             Run::Reply(f) => Expect::Reply(f(self, call)),
+            Run::Expect(f) => f(self, call),
             Run::Container => unreachable!("a container alone fails its arity check"),
         }
     }
@@ -167,6 +218,8 @@ pub fn is_http(name: &[u8]) -> bool {
 #[derive(Clone, Copy)]
 enum Run {
     Reply(fn(&mut Model, &Call) -> Value),
+    /// A reply the model can only bound (DBSIZE).
+    Expect(fn(&mut Model, &Call) -> Expect),
     /// TIME: answered by the clock, see [`Expect::TimeAt`].
     Time,
     /// CLIENT: the subcommand decides.
@@ -209,7 +262,20 @@ const COMMANDS: &[Spec] = &[
     spec("set", -3, Run::Reply(keyspace::set)),
     spec("del", -2, Run::Reply(keyspace::del)),
     spec("exists", -2, Run::Reply(keyspace::exists)),
-    spec("dbsize", 1, Run::Reply(keyspace::dbsize)),
+    spec("dbsize", 1, Run::Expect(keyspace::dbsize)),
+    spec("getdel", 2, Run::Reply(strings::getdel)),
+    spec("incr", 2, Run::Reply(strings::incr)),
+    spec("decr", 2, Run::Reply(strings::decr)),
+    spec("incrby", 3, Run::Reply(strings::incrby)),
+    spec("append", 3, Run::Reply(strings::append)),
+    spec("strlen", 2, Run::Reply(strings::strlen)),
+    spec("mget", -2, Run::Reply(strings::mget)),
+    spec("mset", -3, Run::Reply(strings::mset)),
+    spec("expire", -3, Run::Reply(expire::expire)),
+    spec("pexpire", -3, Run::Reply(expire::pexpire)),
+    spec("ttl", 2, Run::Reply(expire::ttl)),
+    spec("pttl", 2, Run::Reply(expire::pttl)),
+    spec("persist", 2, Run::Reply(expire::persist)),
 ];
 
 const CLIENT_SUBCOMMANDS: &[Spec] = &[

@@ -219,3 +219,83 @@ fn quit_stops_the_connection() {
         })
     );
 }
+
+fn run_at(m: &mut Model, unix_ms: u64, words: &[&[u8]]) -> Expect {
+    let args: Vec<Vec<u8>> = words.iter().map(|w| w.to_vec()).collect();
+    m.execute(1, &args, Now::new(unix_ms, 5)).expect("a reply")
+}
+
+/// As redis-server 7.0.15 answered these (DEBUG SET-ACTIVE-EXPIRE 0).
+#[test]
+fn expiry_is_lazy_and_follows_the_wall_clock_both_ways() {
+    let mut m = model();
+    let t = 1_700_000_000_000;
+    let int = |n| Expect::Reply(Value::Int(n));
+    assert_eq!(
+        run_at(&mut m, t, &[b"SET", b"k", b"v", b"PX", b"100"]),
+        Expect::Reply(Value::simple("OK"))
+    );
+    assert_eq!(run_at(&mut m, t, &[b"PTTL", b"k"]), int(100));
+    assert_eq!(run_at(&mut m, t + 60, &[b"TTL", b"k"]), int(0));
+    // A past absolute expiry is stored; DBSIZE counts it until something touches it.
+    assert_eq!(
+        run_at(&mut m, t, &[b"SET", b"old", b"v", b"PXAT", b"1"]),
+        Expect::Reply(Value::simple("OK"))
+    );
+    assert_eq!(run_at(&mut m, t, &[b"DBSIZE"]), int(2));
+    // The wall clock steps back: k is alive again, as it was never reclaimed.
+    assert_eq!(run_at(&mut m, t + 200, &[b"DBSIZE"]), int(2));
+    assert_eq!(run_at(&mut m, t + 50, &[b"EXISTS", b"k", b"old"]), int(1));
+    assert_eq!(run_at(&mut m, t + 200, &[b"GET", b"k"]), Expect::Reply(Value::NullBulk));
+    assert_eq!(run_at(&mut m, t + 50, &[b"EXISTS", b"k"]), int(0));
+    assert_eq!(run_at(&mut m, t, &[b"DBSIZE"]), int(0));
+}
+
+#[test]
+fn expire_options_and_errors_in_redis_order() {
+    let mut m = model();
+    let t = 1_700_000_000_000;
+    let int = |n| Expect::Reply(Value::Int(n));
+    let err = |s: &str| Expect::Reply(Value::error(s));
+    run_at(&mut m, t, &[b"SET", b"k", b"v"]);
+    assert_eq!(run_at(&mut m, t, &[b"EXPIRE", b"k", b"10", b"GT"]), int(0));
+    assert_eq!(run_at(&mut m, t, &[b"EXPIRE", b"k", b"10", b"LT"]), int(1));
+    assert_eq!(run_at(&mut m, t, &[b"EXPIRE", b"k", b"10", b"NX"]), int(0));
+    assert_eq!(
+        run_at(&mut m, t, &[b"EXPIRE", b"k", b"abc", b"bogus"]),
+        err("ERR Unsupported option bogus")
+    );
+    assert_eq!(
+        run_at(&mut m, t, &[b"EXPIRE", b"k", b"10", b"nx", b"xx"]),
+        err("ERR NX and XX, GT or LT options at the same time are not compatible")
+    );
+    assert_eq!(
+        run_at(&mut m, t, &[b"EXPIRE", b"k", b"10", b"gt", b"lt"]),
+        err("ERR GT and LT options at the same time are not compatible")
+    );
+    assert_eq!(run_at(&mut m, t, &[b"PERSIST", b"k"]), int(1));
+    assert_eq!(run_at(&mut m, t, &[b"TTL", b"k"]), int(-1));
+    assert_eq!(run_at(&mut m, t, &[b"EXPIRE", b"k", b"0"]), int(1));
+    assert_eq!(run_at(&mut m, t, &[b"TTL", b"k"]), int(-2));
+    assert_eq!(
+        run_at(&mut m, t, &[b"SET", b"k", b"v", b"EX", b"0"]),
+        err("ERR invalid expire time in 'set' command")
+    );
+    assert_eq!(
+        run_at(&mut m, t, &[b"SET", b"k", b"v", b"EX", b"1", b"KEEPTTL"]),
+        err("ERR syntax error")
+    );
+}
+
+#[test]
+fn dbsize_is_a_range_when_the_server_reclaims_expired_keys() {
+    let mut m = Model::new(true);
+    m.connect(1);
+    let t = 1_700_000_000_000;
+    run_at(&mut m, t, &[b"SET", b"a", b"v", b"PX", b"10"]);
+    run_at(&mut m, t, &[b"SET", b"b", b"v"]);
+    assert_eq!(
+        run_at(&mut m, t + 20, &[b"DBSIZE"]),
+        Expect::IntBetween { lo: 1, hi: 2 }
+    );
+}
