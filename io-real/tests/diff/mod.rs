@@ -193,7 +193,6 @@ pub static KNOWN_DIFFERENCES: &[(&str, &str)] = &[
         "config-set-invalid",
         "the error quotes the name as typed, Redis quotes it lower-case",
     ),
-    ("incrbyfloat", "f64 arithmetic, Redis uses long double"),
 ];
 
 /// What to run, from the environment (see the module docs) or the given defaults.
