@@ -24,6 +24,12 @@ impl RStr {
                 return RStr::Int(n);
             }
         }
+        RStr::unencoded(b)
+    }
+
+    /// A string made without trying the int encoding (Redis' createStringObject, as INCRBYFLOAT
+    /// stores its result): "embstr" when short, "raw" otherwise.
+    pub fn unencoded(b: Vec<u8>) -> RStr {
         if b.len() <= EMBSTR_LIMIT {
             RStr::Emb(b)
         } else {

@@ -157,3 +157,42 @@ fn rename_move_copy_keep_the_ttl() {
     assert_eq!(h.cmd(1, &["TTL", "c"]), ":50\r\n");
     assert_eq!(h.cmd(1, &["RENAME", "nokey", "x"]), "-ERR no such key\r\n");
 }
+
+/// INCRBYFLOAT computes in x87 long double like Redis: these replies are redis-server 7.0.15's.
+#[test]
+fn incrbyfloat_uses_long_double_like_redis() {
+    let mut h = client();
+    let bulk = |s: &str| format!("${}\r\n{s}\r\n", s.len());
+    let not_float = "-ERR value is not a valid float\r\n";
+    let not_finite = "-ERR increment would produce NaN or Infinity\r\n";
+    // 64 significant bits: f64 would answer ...992. The TTL stays, the result is a plain string.
+    h.cmd(1, &["SET", "big", "9007199254740993", "EX", "100"]);
+    assert_eq!(h.cmd(1, &["INCRBYFLOAT", "big", "-1e10"]), bulk("9007189254740993"));
+    assert_eq!(h.cmd(1, &["TTL", "big"]), ":100\r\n");
+    assert_eq!(h.cmd(1, &["OBJECT", "ENCODING", "big"]), bulk("embstr"));
+    // An int-encoded value is read exactly.
+    h.cmd(1, &["SET", "i", "9223372036854775807"]);
+    assert_eq!(h.cmd(1, &["INCRBYFLOAT", "i", "5"]), bulk("9223372036854775812"));
+    // The long double range goes far beyond f64's; the digits are those of %.17Lf.
+    h.cmd(1, &["SET", "max", "1.7976931348623157e308"]);
+    let max = "179769313486231569995921046774104434048386446944329178485314420765176628523124396354701868608387085564428793419425520689308708363451136055357897278026477617073498977686288394835618163294045594434929537447290627480669417384648879122776218333598953852832103282504751611691208117720159985926376802466863339536384";
+    assert_eq!(h.cmd(1, &["INCRBYFLOAT", "max", "1"]), bulk(max));
+    assert_eq!(h.cmd(1, &["OBJECT", "ENCODING", "max"]), bulk("raw"));
+    h.cmd(1, &["SET", "n", "0.1"]);
+    assert_eq!(h.cmd(1, &["INCRBYFLOAT", "n", "0.2"]), bulk("0.3"));
+    assert_eq!(h.cmd(1, &["INCRBYFLOAT", "n", "-0.3"]), bulk("0"));
+    h.cmd(1, &["SET", "nz", "-0"]);
+    assert_eq!(h.cmd(1, &["INCRBYFLOAT", "nz", "-0"]), bulk("0"));
+    // Hex floats are strtold's; 2^-18 is an exact tie at 17 places, rounded to even.
+    h.cmd(1, &["SET", "t", "0x1p-18"]);
+    assert_eq!(h.cmd(1, &["INCRBYFLOAT", "t", "0"]), bulk("0.00000381469726562"));
+    h.cmd(1, &["SET", "sp", " 1"]);
+    assert_eq!(h.cmd(1, &["INCRBYFLOAT", "sp", "1"]), not_float);
+    assert_eq!(h.cmd(1, &["INCRBYFLOAT", "x", "1 "]), not_float);
+    assert_eq!(h.cmd(1, &["INCRBYFLOAT", "x", "nan"]), not_float);
+    assert_eq!(h.cmd(1, &["INCRBYFLOAT", "x", "1e5000"]), not_float);
+    assert_eq!(h.cmd(1, &["EXISTS", "x"]), ":0\r\n");
+    h.cmd(1, &["SET", "huge", "1e4932"]);
+    assert_eq!(h.cmd(1, &["INCRBYFLOAT", "huge", "1e4932"]), not_finite);
+    assert_eq!(h.cmd(1, &["GET", "huge"]), bulk("1e4932"));
+}

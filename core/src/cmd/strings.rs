@@ -1,6 +1,7 @@
 //! String commands (Redis' t_string.c).
 
 use crate::command::Ctx;
+use crate::ldouble::LDouble;
 use crate::value::{RStr, Value};
 
 /// Which option set a command accepts (SET's or GETEX's), as Redis'
@@ -408,60 +409,31 @@ pub(crate) fn decrby(ctx: &mut Ctx) {
     incr_by(ctx, -d);
 }
 
-/// Parses a float as Redis' string2ld (strtold): no leading space, no trailing bytes, no NaN,
-/// no overflow to infinity or underflow to zero of a number that was not written as such.
-pub(crate) fn parse_float(b: &[u8]) -> Option<f64> {
-    let s = std::str::from_utf8(b).ok()?;
-    if s.is_empty() || s.starts_with(|c: char| c.is_ascii_whitespace()) {
-        return None;
-    }
-    let v: f64 = s.parse().ok()?;
-    if v.is_nan() {
-        return None;
-    }
-    let lower = s.trim_start_matches(['+', '-']).to_ascii_lowercase();
-    let written_inf = lower == "inf" || lower == "infinity";
-    if v.is_infinite() && !written_inf {
-        return None;
-    }
-    let mantissa = lower.split('e').next().unwrap_or("");
-    if v == 0.0 && mantissa.bytes().any(|c| (b'1'..=b'9').contains(&c)) {
-        return None;
-    }
-    Some(v)
-}
-
-/// Formats as Redis' `%.17Lf` with trailing zeros removed, for values computed in f64: the
-/// shortest decimal that reads back as the same double, never in exponent form.
-pub(crate) fn format_human_float(v: f64) -> String {
-    let s = format!("{v}");
-    if s == "-0" {
-        "0".into()
-    } else {
-        s
-    }
-}
-
+/// INCRBYFLOAT key increment: Redis' incrbyfloatCommand, in x87 long double. The value and
+/// the increment are read as string2ld does (an int-encoded value exactly), the sum must be
+/// finite, and the stored value is the reply: ld2string's text, kept as a plain string (Redis'
+/// createStringObject, no int encoding). The TTL is kept.
 pub(crate) fn incrbyfloat(ctx: &mut Ctx) {
     let args = ctx.args;
     let Ok(existing) = write_str(ctx, &args[1]) else { return };
     let old = match existing {
-        None => Some(0.0),
-        Some(RStr::Int(n)) => Some(*n as f64),
-        Some(s) => s.with_bytes(parse_float),
+        None => Some(LDouble::ZERO),
+        Some(RStr::Int(n)) => Some(LDouble::from_i64(*n)),
+        Some(s) => s.with_bytes(LDouble::parse),
     };
-    let (Some(old), Some(incr)) = (old, parse_float(&args[2])) else {
+    let (Some(old), Some(incr)) = (old, LDouble::parse(&args[2])) else {
         return ctx.out.err("value is not a valid float");
     };
     let new = old + incr;
     if !new.is_finite() {
         return ctx.out.err("increment would produce NaN or Infinity");
     }
-    let text = format_human_float(new).into_bytes();
+    let text = new.to_human_string().into_bytes();
+    let value = Value::Str(RStr::unencoded(text.clone()));
     let db = ctx.db();
     match ctx.srv.lookup_write(db, &args[1]) {
-        Some(v) => *v = Value::Str(RStr::from_bytes(text.clone())),
-        None => ctx.srv.db_mut(db).set(&args[1], Value::string(text.clone()), false),
+        Some(v) => *v = value,
+        None => ctx.srv.db_mut(db).set(&args[1], value, false),
     }
     ctx.out.bulk(&text);
 }
@@ -554,19 +526,5 @@ mod tests {
         assert_eq!(clamp_range(-100, 1, 5), Some((0, 1)));
         assert_eq!(clamp_range(4, 2, 5), None);
         assert_eq!(clamp_range(0, 0, 0), None);
-    }
-
-    #[test]
-    fn floats_parse_like_strtold() {
-        assert_eq!(parse_float(b"1.5"), Some(1.5));
-        assert_eq!(parse_float(b"+1e3"), Some(1000.0));
-        assert_eq!(parse_float(b"-inf"), Some(f64::NEG_INFINITY));
-        for bad in [&b""[..], b" 1", b"1 ", b"nan", b"abc", b"1e400", b"1e-400"] {
-            assert_eq!(parse_float(bad), None, "{:?}", String::from_utf8_lossy(bad));
-        }
-        assert_eq!(format_human_float(10.5 + 0.1), "10.6");
-        assert_eq!(format_human_float(3.0), "3");
-        assert_eq!(format_human_float(-0.0), "0");
-        assert_eq!(format_human_float(1e20), "100000000000000000000");
     }
 }

@@ -186,7 +186,7 @@ pub fn exclusion_for(args: &[Vec<u8>]) -> Option<&'static Exclusion> {
 /// Families whose replies differ from redis-server today, kept out of the default run so CI
 /// stays green. Each entry is a real difference to fix: remove the entry with the fix
 /// (`FERROUS_DIFF_KNOWN=1` runs them anyway).
-pub static KNOWN_DIFFERENCES: &[(&str, &str)] = &[("incrbyfloat", "f64 arithmetic, Redis uses long double")];
+pub static KNOWN_DIFFERENCES: &[(&str, &str)] = &[];
 
 /// What to run, from the environment (see the module docs) or the given defaults.
 #[derive(Clone, Debug)]
