@@ -41,47 +41,43 @@ fn reply_categories(out: &mut Reply, c: &CommandSpec) {
 }
 
 fn reply_key_specs(out: &mut Reply, c: &CommandSpec) {
-    if c.first_key <= 0 {
-        return out.array(0);
-    }
-    let last = if c.last_key < 0 {
-        c.last_key
-    } else {
-        c.last_key - c.first_key
-    };
-    out.array(1);
-    if c.key_notes.is_empty() {
+    let specs = c.specs();
+    // Redis 7.0 sends the key specs as a RESP3 set.
+    out.set(specs.len());
+    for spec in specs {
+        if spec.notes.is_empty() {
+            out.map(3);
+        } else {
+            out.map(4);
+            out.bulk_str("notes");
+            out.bulk_str(spec.notes);
+        }
+        out.bulk_str("flags");
+        out.set(spec.flags.len());
+        for f in spec.flags {
+            out.simple(f);
+        }
+        out.bulk_str("begin_search");
+        out.map(2);
+        out.bulk_str("type");
+        out.bulk_str("index");
+        out.bulk_str("spec");
+        out.map(1);
+        out.bulk_str("index");
+        out.int(i64::from(spec.index));
+        out.bulk_str("find_keys");
+        out.map(2);
+        out.bulk_str("type");
+        out.bulk_str("range");
+        out.bulk_str("spec");
         out.map(3);
-    } else {
-        out.map(4);
-        out.bulk_str("notes");
-        out.bulk_str(c.key_notes);
+        out.bulk_str("lastkey");
+        out.int(i64::from(spec.last));
+        out.bulk_str("keystep");
+        out.int(i64::from(spec.step));
+        out.bulk_str("limit");
+        out.int(i64::from(spec.limit));
     }
-    out.bulk_str("flags");
-    out.set(c.key_flags.len());
-    for f in c.key_flags {
-        out.simple(f);
-    }
-    out.bulk_str("begin_search");
-    out.map(2);
-    out.bulk_str("type");
-    out.bulk_str("index");
-    out.bulk_str("spec");
-    out.map(1);
-    out.bulk_str("index");
-    out.int(i64::from(c.first_key));
-    out.bulk_str("find_keys");
-    out.map(2);
-    out.bulk_str("type");
-    out.bulk_str("range");
-    out.bulk_str("spec");
-    out.map(3);
-    out.bulk_str("lastkey");
-    out.int(i64::from(last));
-    out.bulk_str("keystep");
-    out.int(i64::from(c.step));
-    out.bulk_str("limit");
-    out.int(0);
 }
 
 /// One `COMMAND INFO` entry: Redis 7's ten fields.
@@ -99,7 +95,12 @@ fn reply_info(out: &mut Reply, c: &CommandSpec) {
         out.simple(t);
     }
     reply_key_specs(out, c);
-    out.array(c.subcommands.len());
+    // No subcommands: an empty set; some: an array (as Redis 7.0 does).
+    if c.subcommands.is_empty() {
+        out.set(0);
+    } else {
+        out.array(c.subcommands.len());
+    }
     for s in c.subcommands {
         reply_info(out, s);
     }
@@ -210,8 +211,8 @@ pub(crate) fn list(ctx: &mut Ctx) {
     }
 }
 
-/// The command named in `COMMAND GETKEYS <full-command>` and its key positions, or the error.
-fn target_keys(ctx: &mut Ctx) -> Option<(&'static CommandSpec, Vec<usize>)> {
+/// The keys of the command in `COMMAND GETKEYS <full-command>` with their flags, or the error.
+fn target_keys(ctx: &mut Ctx) -> Option<Vec<(usize, &'static [&'static str])>> {
     let target = &ctx.args[2..];
     let cmd = match crate::command::lookup(&ctx.srv.commands, target) {
         crate::command::Lookup::Found(c) => c,
@@ -224,21 +225,21 @@ fn target_keys(ctx: &mut Ctx) -> Option<(&'static CommandSpec, Vec<usize>)> {
         ctx.out.err("Invalid number of arguments specified for command");
         return None;
     }
-    let keys = cmd.key_positions(target.len());
+    let keys = cmd.keys_and_flags(target);
     if keys.is_empty() {
         ctx.out.err("The command has no key arguments");
         return None;
     }
-    Some((cmd, keys))
+    Some(keys)
 }
 
 pub(crate) fn getkeys(ctx: &mut Ctx) {
-    let Some((_, keys)) = target_keys(ctx) else {
+    let Some(keys) = target_keys(ctx) else {
         return;
     };
     let target = &ctx.args[2..];
     ctx.out.array(keys.len());
-    for k in keys {
+    for (k, _) in keys {
         ctx.out.bulk(&target[k]);
     }
 }
@@ -271,16 +272,16 @@ pub(crate) fn help(ctx: &mut Ctx) {
 }
 
 pub(crate) fn getkeysandflags(ctx: &mut Ctx) {
-    let Some((cmd, keys)) = target_keys(ctx) else {
+    let Some(keys) = target_keys(ctx) else {
         return;
     };
     let target = &ctx.args[2..];
     ctx.out.array(keys.len());
-    for k in keys {
+    for (k, flags) in keys {
         ctx.out.array(2);
         ctx.out.bulk(&target[k]);
-        ctx.out.set(cmd.key_flags.len());
-        for f in cmd.key_flags {
+        ctx.out.set(flags.len());
+        for f in flags {
             ctx.out.simple(f);
         }
     }

@@ -187,6 +187,47 @@ impl Ctx<'_> {
 
 pub(crate) type Handler = fn(&mut Ctx);
 
+/// The key flags a command with `variable_flags` gives its key for these arguments (Redis'
+/// getkeys procs such as bitfieldGetKeys), as `COMMAND GETKEYSANDFLAGS` shows them.
+pub(crate) type KeyFlagsFn = fn(&[Vec<u8>]) -> &'static [&'static str];
+
+/// One key spec as `COMMAND INFO` shows it: an `index` begin_search and a `range` find_keys.
+#[derive(Clone, Copy, Debug)]
+pub struct KeySpec {
+    pub notes: &'static str,
+    pub flags: &'static [&'static str],
+    /// begin_search index: the argument of the first key.
+    pub index: i32,
+    /// find_keys range: the last key relative to `index` (≥ 0), or from the end (< 0).
+    pub last: i32,
+    pub step: i32,
+    pub limit: i32,
+}
+
+impl KeySpec {
+    /// The argument positions this spec names in a command of `argc` arguments.
+    pub fn positions(&self, argc: usize) -> Vec<usize> {
+        let argc = argc as i64;
+        let first = i64::from(self.index);
+        if first <= 0 || first >= argc {
+            return Vec::new();
+        }
+        let last = if self.last >= 0 {
+            first + i64::from(self.last)
+        } else {
+            argc + i64::from(self.last)
+        };
+        let step = i64::from(self.step.max(1));
+        let mut keys = Vec::new();
+        let mut i = first;
+        while i <= last && i < argc {
+            keys.push(i as usize);
+            i += step;
+        }
+        keys
+    }
+}
+
 /// One command or subcommand.
 pub struct CommandSpec {
     /// Lowercase; subcommands are `container|sub`.
@@ -203,6 +244,11 @@ pub struct CommandSpec {
     /// The key spec's `notes`, when Redis documents one.
     pub key_notes: &'static str,
     pub tips: &'static [&'static str],
+    /// Key specs given one by one, for commands whose keys need more than one (BITOP's
+    /// destination and sources); empty means the one spec first/last/step describe.
+    pub key_specs: &'static [KeySpec],
+    /// For commands whose key flags depend on the arguments (`variable_flags`).
+    pub(crate) key_flags_fn: Option<KeyFlagsFn>,
     pub group: &'static str,
     pub since: &'static str,
     pub summary: &'static str,
@@ -237,6 +283,49 @@ impl CommandSpec {
             c |= acl::SLOW;
         }
         c
+    }
+
+    /// The command's key specs: the explicit ones, or the one first/last/step describe.
+    pub fn specs(&self) -> Vec<KeySpec> {
+        if !self.key_specs.is_empty() {
+            return self.key_specs.to_vec();
+        }
+        if self.first_key <= 0 {
+            return Vec::new();
+        }
+        let last = if self.last_key < 0 {
+            self.last_key
+        } else {
+            self.last_key - self.first_key
+        };
+        vec![KeySpec {
+            notes: self.key_notes,
+            flags: self.key_flags,
+            index: self.first_key,
+            last,
+            step: self.step,
+            limit: 0,
+        }]
+    }
+
+    /// The keys of a call with arguments `args` and each key's flags, spec by spec, as
+    /// `COMMAND GETKEYSANDFLAGS` answers.
+    pub fn keys_and_flags(&self, args: &[Vec<u8>]) -> Vec<(usize, &'static [&'static str])> {
+        if let Some(f) = self.key_flags_fn {
+            let flags = f(args);
+            return self.key_positions(args.len()).into_iter().map(|k| (k, flags)).collect();
+        }
+        if self.key_specs.is_empty() {
+            return self
+                .key_positions(args.len())
+                .into_iter()
+                .map(|k| (k, self.key_flags))
+                .collect();
+        }
+        self.key_specs
+            .iter()
+            .flat_map(|s| s.positions(args.len()).into_iter().map(move |k| (k, s.flags)))
+            .collect()
     }
 
     /// Key positions in `args` per first/last/step.

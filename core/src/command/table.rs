@@ -30,6 +30,8 @@ pub(crate) const fn cmd(
         key_flags: &[],
         key_notes: "",
         tips: &[],
+        key_specs: &[],
+        key_flags_fn: None,
         group,
         since,
         summary,
@@ -55,6 +57,18 @@ impl CommandSpec {
 
     pub(crate) const fn tips(mut self, tips: &'static [&'static str]) -> Self {
         self.tips = tips;
+        self
+    }
+
+    /// Key specs one by one, when first/last/step cannot describe them.
+    pub(crate) const fn key_specs(mut self, specs: &'static [super::KeySpec]) -> Self {
+        self.key_specs = specs;
+        self
+    }
+
+    /// Key flags that depend on the arguments (`variable_flags`).
+    pub(crate) const fn key_flags_fn(mut self, f: super::KeyFlagsFn) -> Self {
+        self.key_flags_fn = Some(f);
         self
     }
 
@@ -314,7 +328,7 @@ static CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
     .tips(&["request_policy:all_nodes", "response_policy:all_succeeded"]),
 ];
 
-/// Commands whose rows live here; families with their own file (e.g. `cmd::bitmap`) keep
+/// Commands whose rows live here; families with their own file (e.g. `cmd::bitops`) keep
 /// their rows next to their implementation and are listed in [`FAMILIES`].
 static CORE_COMMANDS: &[CommandSpec] = &[
     cmd("auth", -2, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SENTINEL | ALLOW_BUSY, CONNECTION, CONN, "1.0.0", "Authenticate to the server", "O(N) where N is the number of passwords defined for the user", connection::auth),
