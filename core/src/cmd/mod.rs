@@ -1,5 +1,6 @@
 //! Command implementations, one file per family as in Redis' `t_*.c`.
 
+pub(crate) mod bitops;
 pub(crate) mod client;
 pub(crate) mod command;
 pub(crate) mod config;
