@@ -8,6 +8,7 @@ pub(crate) mod connection;
 pub(crate) mod debug;
 pub(crate) mod expire;
 pub(crate) mod keys;
+pub(crate) mod lcs;
 pub(crate) mod object;
 pub(crate) mod server;
 pub(crate) mod strings;

@@ -397,6 +397,7 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     crate::cmd::object::COMMANDS,
     crate::cmd::debug::COMMANDS,
     crate::cmd::bitops::COMMANDS,
+    crate::cmd::lcs::COMMANDS,
 ];
 
 /// Every top-level command.
