@@ -182,7 +182,7 @@ pub static KNOWN_DIFFERENCES: &[(&str, &str)] = &[
     ),
     (
         "command-info",
-        "key specs and subcommands are arrays, Redis 7.0 sends RESP3 sets",
+        "tips are status lines (Redis: bulk strings); RENAME, COPY and others lack their second key spec",
     ),
     ("command-docs", "no argument specs in COMMAND DOCS"),
     (
