@@ -42,6 +42,20 @@ impl RStr {
         RStr::Raw(b)
     }
 
+    /// The bytes, for a modification in place: like Redis' dbUnshareStringValue the string
+    /// becomes `raw` (an `int` turns into its decimal text).
+    pub fn make_raw(&mut self) -> &mut Vec<u8> {
+        match self {
+            RStr::Int(n) => *self = RStr::Raw(n.to_string().into_bytes()),
+            RStr::Emb(b) => *self = RStr::Raw(std::mem::take(b)),
+            RStr::Raw(_) => {}
+        }
+        match self {
+            RStr::Raw(b) => b,
+            RStr::Int(_) | RStr::Emb(_) => unreachable!("made raw above"),
+        }
+    }
+
     pub fn to_bytes(&self) -> Vec<u8> {
         match self {
             RStr::Int(n) => n.to_string().into_bytes(),

@@ -1,5 +1,6 @@
 //! Command implementations, one file per family as in Redis' `t_*.c`.
 
+pub(crate) mod bitops;
 pub(crate) mod client;
 pub(crate) mod command;
 pub(crate) mod config;
@@ -8,6 +9,7 @@ pub(crate) mod debug;
 pub(crate) mod expire;
 pub(crate) mod function;
 pub(crate) mod keys;
+pub(crate) mod lcs;
 pub(crate) mod object;
 pub(crate) mod server;
 pub(crate) mod strings;

@@ -320,7 +320,7 @@ static CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
     .tips(&["request_policy:all_nodes", "response_policy:all_succeeded"]),
 ];
 
-/// Commands whose rows live here; families with their own file (e.g. `cmd::bitmap`) keep
+/// Commands whose rows live here; families with their own file (e.g. `cmd::bitops`) keep
 /// their rows next to their implementation and are listed in [`FAMILIES`].
 static CORE_COMMANDS: &[CommandSpec] = &[
     cmd("auth", -2, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SENTINEL | ALLOW_BUSY, CONNECTION, CONN, "1.0.0", "Authenticate to the server", "O(N) where N is the number of passwords defined for the user", connection::auth),
@@ -389,6 +389,8 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     crate::cmd::object::COMMANDS,
     crate::cmd::debug::COMMANDS,
     crate::cmd::function::COMMANDS,
+    crate::cmd::bitops::COMMANDS,
+    crate::cmd::lcs::COMMANDS,
 ];
 
 /// Every top-level command.

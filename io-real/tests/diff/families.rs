@@ -202,6 +202,13 @@ pub static FAMILIES: &[Family] = &[
     fam("getrange", &["getrange", "substr"], 4, getrange),
     fam("setrange", &["setrange"], 4, setrange),
     fam("lcs", &["lcs"], 1, lcs),
+    // Bitmaps.
+    fam("setbit-getbit", &["setbit", "getbit"], 5, setbit_getbit),
+    fam("bitcount", &["bitcount"], 4, bitcount),
+    fam("bitpos", &["bitpos"], 4, bitpos),
+    fam("bitop", &["bitop"], 3, bitop),
+    fam("bitfield", &["bitfield"], 5, bitfield),
+    fam("bitfield-ro", &["bitfield_ro"], 2, bitfield_ro),
     fam("type", &["type"], 3, type_),
     fam("rename", &["rename", "renamenx"], 3, rename),
     fam("copy", &["copy"], 2, copy),
@@ -940,6 +947,252 @@ fn lcs(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
         }
     }
     v
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bitmaps. A write at bit N allocates N/8 bytes on both servers, so written offsets stay small;
+// read offsets may be as large as proto-max-bulk-len allows (and beyond, for the error).
+
+/// A bit offset for reading: small, around byte edges, the largest valid one, or invalid.
+fn read_bit_offset(r: &mut Rng) -> Vec<u8> {
+    match r.below(10) {
+        0..=5 => r.int(0, 120).to_string().into_bytes(),
+        6 => r.pick(&["4294967295", "4294967288", "100000"]).as_bytes().to_vec(),
+        7 => r
+            .pick(&["4294967296", "-1", "9223372036854775807", "#1", "#", "1.0"])
+            .as_bytes()
+            .to_vec(),
+        8 => r.pick(BAD_INTS).as_bytes().to_vec(),
+        _ => (8 * r.int(0, 20)).to_string().into_bytes(),
+    }
+}
+
+/// A bit offset for writing: mostly small, rarely a few KB in, or invalid.
+fn write_bit_offset(r: &mut Rng) -> Vec<u8> {
+    match r.below(10) {
+        0..=6 => r.int(0, 100).to_string().into_bytes(),
+        7 => r.int(0, 40_000).to_string().into_bytes(),
+        8 => r
+            .pick(&["4294967296", "-1", "#3", "9223372036854775808"])
+            .as_bytes()
+            .to_vec(),
+        _ => r.pick(BAD_INTS).as_bytes().to_vec(),
+    }
+}
+
+fn bit_unit(r: &mut Rng) -> Vec<u8> {
+    match r.below(6) {
+        0 | 1 => r.mixed_case(b"bit"),
+        2 | 3 => r.mixed_case(b"byte"),
+        4 => r.pick(&["bits", "", "b", "BYTES", "bit\x00x"]).as_bytes().to_vec(),
+        _ => value(r),
+    }
+}
+
+/// A bitmap range end: small, negative, huge, or not a number.
+fn bit_range_end(r: &mut Rng) -> Vec<u8> {
+    match r.below(4) {
+        0 | 1 => r.int(-40, 40).to_string().into_bytes(),
+        2 => r.int(-400, 400).to_string().into_bytes(),
+        _ => r.pick(RANGE_ENDS).as_bytes().to_vec(),
+    }
+}
+
+fn setbit_getbit(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    match r.below(10) {
+        0..=4 => {
+            let bit: Vec<u8> = match r.below(8) {
+                0..=5 => r.below(2).to_string().into_bytes(),
+                6 => r.pick(&["2", "-1", "01", "1 "]).as_bytes().to_vec(),
+                _ => r.pick(BAD_INTS).as_bytes().to_vec(),
+            };
+            c!["SETBIT", k.hot(r), write_bit_offset(r), bit]
+        }
+        5..=8 => c!["GETBIT", k.key(r), read_bit_offset(r)],
+        _ => {
+            let (name, good) = *r.pick(&[("SETBIT", 4), ("GETBIT", 3)]);
+            wrong_arity(r, name, k, good)
+        }
+    }
+}
+
+fn bitcount(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    let mut v = c!["BITCOUNT", k.hot(r)];
+    match r.below(10) {
+        0 | 1 => {}
+        2..=4 => v.extend(c![bit_range_end(r), bit_range_end(r)]),
+        5..=7 => v.extend(c![bit_range_end(r), bit_range_end(r), bit_unit(r)]),
+        8 => v.push(bit_range_end(r)),
+        _ => v.extend(c![bit_range_end(r), bit_range_end(r), bit_unit(r), value(r)]),
+    }
+    v
+}
+
+fn bitpos(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    let bit: Vec<u8> = match r.below(10) {
+        0..=7 => r.below(2).to_string().into_bytes(),
+        8 => r.pick(&["2", "-1", "10"]).as_bytes().to_vec(),
+        _ => r.pick(BAD_INTS).as_bytes().to_vec(),
+    };
+    let mut v = c!["BITPOS", k.hot(r), bit];
+    match r.below(10) {
+        0 | 1 => {}
+        2 => v.push(bit_range_end(r)),
+        3 | 4 => v.extend(c![bit_range_end(r), bit_range_end(r)]),
+        5..=7 => v.extend(c![bit_range_end(r), bit_range_end(r), bit_unit(r)]),
+        8 => v.extend(c![bit_range_end(r), bit_range_end(r), bit_unit(r), value(r)]),
+        _ => return wrong_arity(r, "BITPOS", k, 3),
+    }
+    v
+}
+
+fn bitop(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    let op: Vec<u8> = match r.below(12) {
+        0..=9 => r.pick_mixed(&["and", "or", "xor", "not"]),
+        10 => r.pick(&["nand", "", "andx", "an"]).as_bytes().to_vec(),
+        _ => b"and\x00x".to_vec(),
+    };
+    let n = if op.eq_ignore_ascii_case(b"not") && r.chance(80) {
+        1
+    } else {
+        r.int(0, 4) as usize
+    };
+    // The sources are hot keys: the ones the string and bitmap commands fill.
+    let mut v = c!["BITOP", op, k.key(r)];
+    for _ in 0..n {
+        v.push(if r.chance(80) { k.hot(r) } else { k.key(r) });
+    }
+    v
+}
+
+/// A bitfield type: valid (often at the widths' edges), or with `sloppy` sometimes not a type.
+fn bitfield_type(r: &mut Rng, sloppy: bool) -> Vec<u8> {
+    match r.below(if sloppy { 10 } else { 9 }) {
+        0..=3 => format!("{}{}", r.pick(&["i", "u"]), r.pick(&[1, 2, 5, 8, 16, 32])).into_bytes(),
+        4 | 5 => format!("i{}", r.int(1, 64)).into_bytes(),
+        6 | 7 => format!("u{}", r.int(1, 63)).into_bytes(),
+        8 => r.pick(&["i64", "u63", "i1", "u1"]).as_bytes().to_vec(),
+        _ => r
+            .pick(&[
+                "u64", "i65", "i0", "u0", "I8", "U8", "x8", "", "i", "u08", "u+8", "i-1", "u8\x00z",
+            ])
+            .as_bytes()
+            .to_vec(),
+    }
+}
+
+/// A value or increment for BITFIELD SET/INCRBY: small or at the edges of the widths, or with
+/// `sloppy` sometimes not a number.
+fn bitfield_value(r: &mut Rng, sloppy: bool) -> Vec<u8> {
+    match r.below(if sloppy { 10 } else { 9 }) {
+        0..=3 => r.int(-300, 300).to_string().into_bytes(),
+        4 | 5 => r.pick(GOOD_INTS).as_bytes().to_vec(),
+        6 => (r.u64() as i64).to_string().into_bytes(),
+        7 => {
+            let p = r.int(0, 62) as u32;
+            let v = (1i64 << p) + r.int(-1, 1);
+            (if r.chance(50) { -v } else { v }).to_string().into_bytes()
+        }
+        8 => r
+            .pick(&[
+                "127",
+                "128",
+                "-128",
+                "-129",
+                "255",
+                "256",
+                "65535",
+                "-9223372036854775807",
+            ])
+            .as_bytes()
+            .to_vec(),
+        _ => r.pick(BAD_INTS).as_bytes().to_vec(),
+    }
+}
+
+/// A BITFIELD offset, plain or `#N`: small when it is written to, anywhere valid when it is
+/// only read, and with `sloppy` sometimes invalid.
+fn bitfield_offset(r: &mut Rng, write: bool, sloppy: bool) -> Vec<u8> {
+    match r.below(if sloppy { 10 } else { 8 }) {
+        0..=4 => r.int(0, 70).to_string().into_bytes(),
+        5 | 6 => format!("#{}", r.int(0, 12)).into_bytes(),
+        7 if !write => r
+            .pick(&["4294967295", "4294967232", "#67108863", "#4611686018427387905"])
+            .as_bytes()
+            .to_vec(),
+        7 => r.int(0, 4000).to_string().into_bytes(),
+        8 => r
+            .pick(&[
+                "-1",
+                "#-1",
+                "#",
+                "4294967296",
+                "#67108864",
+                "#144115188075855873",
+                "1.5",
+            ])
+            .as_bytes()
+            .to_vec(),
+        _ => r.pick(BAD_INTS).as_bytes().to_vec(),
+    }
+}
+
+/// 0..=4 BITFIELD operations, usually all valid; `gets_only` mostly keeps to GET and OVERFLOW.
+fn bitfield_ops(r: &mut Rng, gets_only: bool) -> Vec<Vec<u8>> {
+    let sloppy = r.chance(30);
+    let mut v = Vec::new();
+    for _ in 0..r.below(5) {
+        let kinds = if sloppy { 12 } else { 10 };
+        let pick = if gets_only && r.chance(85) {
+            r.below(4)
+        } else {
+            r.below(kinds)
+        };
+        match pick {
+            0..=2 => v.extend(c![
+                r.mixed_case(b"get"),
+                bitfield_type(r, sloppy),
+                bitfield_offset(r, false, sloppy)
+            ]),
+            3 => {
+                let modes: &[&str] = if sloppy {
+                    &["wrap", "sat", "fail", "wraps", ""]
+                } else {
+                    &["wrap", "sat", "fail"]
+                };
+                v.extend(c![r.mixed_case(b"overflow"), r.pick_mixed(modes)])
+            }
+            4..=6 => v.extend(c![
+                r.mixed_case(b"set"),
+                bitfield_type(r, sloppy),
+                bitfield_offset(r, true, sloppy),
+                bitfield_value(r, sloppy)
+            ]),
+            7..=9 => v.extend(c![
+                r.mixed_case(b"incrby"),
+                bitfield_type(r, sloppy),
+                bitfield_offset(r, true, sloppy),
+                bitfield_value(r, sloppy)
+            ]),
+            10 => v.push(r.pick_mixed(&["get", "set", "incrby", "overflow"])),
+            _ => v.push(r.pick_mixed(&["foo", "", "gets", "get\x00"])),
+        }
+    }
+    v
+}
+
+fn bitfield(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    if r.chance(4) {
+        return c!["BITFIELD"];
+    }
+    with(c!["BITFIELD", k.hot(r)], bitfield_ops(r, false))
+}
+
+fn bitfield_ro(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    if r.chance(4) {
+        return c!["BITFIELD_RO"];
+    }
+    with(c!["BITFIELD_RO", k.hot(r)], bitfield_ops(r, true))
 }
 
 fn type_(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
