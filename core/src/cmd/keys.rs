@@ -188,13 +188,12 @@ pub(crate) fn keys(ctx: &mut Ctx) {
     let db = ctx.db();
     let now = ctx.srv.now_ms();
     let store = ctx.srv.db_mut(db);
-    let found: Vec<Vec<u8>> = store
+    let found: Vec<&[u8]> = store
         .keys()
         .filter(|k| (all || glob_match(pattern, k, false)) && !store.is_expired(k, now))
-        .cloned()
         .collect();
     ctx.out.array(found.len());
-    for k in &found {
+    for k in found {
         ctx.out.bulk(k);
     }
 }
