@@ -136,6 +136,37 @@ fn scan_skips_and_deletes_expired_keys() {
 }
 
 #[test]
+fn active_expiry_deletes_untouched_keys_in_the_cron() {
+    let mut h = client();
+    for i in 0..500 {
+        h.cmd(1, &["SET", &format!("tmp:{i}"), "v", "PX", "50"]);
+    }
+    for i in 0..50 {
+        h.cmd(1, &["SET", &format!("keep:{i}"), "v"]);
+        h.cmd(1, &["SET", &format!("later:{i}"), "v", "EX", "1000"]);
+    }
+    assert_eq!(dbsize(&mut h), ":600\r\n");
+    run_cron(&mut h, 20);
+    assert_eq!(dbsize(&mut h), ":100\r\n");
+    let info = h.cmd(1, &["INFO", "stats"]);
+    assert!(info.contains("expired_keys:500\r\n"), "{info}");
+}
+
+#[test]
+fn debug_set_active_expire_0_stops_active_expiry() {
+    let mut h = client();
+    assert_eq!(h.cmd(1, &["DEBUG", "SET-ACTIVE-EXPIRE", "0"]), "+OK\r\n");
+    for i in 0..100 {
+        h.cmd(1, &["SET", &format!("tmp:{i}"), "v", "PX", "50"]);
+    }
+    run_cron(&mut h, 20);
+    assert_eq!(dbsize(&mut h), ":100\r\n");
+    assert_eq!(h.cmd(1, &["DEBUG", "SET-ACTIVE-EXPIRE", "1"]), "+OK\r\n");
+    run_cron(&mut h, 20);
+    assert_eq!(dbsize(&mut h), ":0\r\n");
+}
+
+#[test]
 fn keyspace_shrinks_after_mass_deletion_and_keeps_working() {
     let mut h = client();
     for i in 0..3000 {
