@@ -1,21 +1,30 @@
 //! A logical database: the keyspace of one `SELECT` index, with its expiry times. Expired keys
-//! are removed lazily when touched (and by the active expiry cycle); removals are reported so
-//! the server can count them and, later, propagate them as DEL.
+//! are removed lazily when touched and by the active expiry cycle of the cron; removals are
+//! reported so the server can count them and, later, propagate them as DEL.
 
-use crate::hash::{new_map, KeyedState, Map};
+use crate::dict::Dict;
+use crate::hash::KeyedState;
 use crate::value::Value;
 
+/// Keys sampled per loop of the active expiry cycle (Redis' ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP).
+const EXPIRE_KEYS_PER_LOOP: usize = 20;
+/// Repeat the loop while more than this percent of the sampled keys had expired.
+const EXPIRE_ACCEPTABLE_STALE: usize = 10;
+
 pub struct Db {
-    keys: Map<Vec<u8>, Value>,
-    /// Absolute expiry times, unix ms, for keys that have one.
-    expires: Map<Vec<u8>, u64>,
+    keys: Dict<Box<[u8]>, Value>,
+    /// Absolute expiry times, unix ms, for keys that have one (Redis' `db->expires`).
+    expires: Dict<Box<[u8]>, u64>,
+    /// Where the active expiry cycle goes on in `expires` (a SCAN cursor).
+    expire_cursor: u64,
 }
 
 impl Db {
     pub fn new(hasher: KeyedState) -> Db {
         Db {
-            keys: new_map(hasher),
-            expires: new_map(hasher),
+            keys: Dict::new(hasher),
+            expires: Dict::new(hasher),
+            expire_cursor: 0,
         }
     }
 
@@ -60,7 +69,7 @@ impl Db {
         if let Some(v) = self.keys.get_mut(key) {
             *v = value;
         } else {
-            self.keys.insert(key.to_vec(), value);
+            self.keys.insert(key.into(), value);
         }
         if !keep_ttl {
             self.expires.remove(key);
@@ -69,8 +78,8 @@ impl Db {
 
     /// Stores under a key already known to exist or not: `overwrite` keeps no TTL.
     pub fn insert_new(&mut self, key: Vec<u8>, value: Value) {
-        self.expires.remove(&key);
-        self.keys.insert(key, value);
+        self.expires.remove(&key[..]);
+        self.keys.insert(key.into_boxed_slice(), value);
     }
 
     pub fn remove(&mut self, key: &[u8]) -> bool {
@@ -80,8 +89,8 @@ impl Db {
 
     /// Removes and returns the value and its expiry (RENAME, MOVE).
     pub fn take(&mut self, key: &[u8]) -> Option<(Value, Option<u64>)> {
-        let v = self.keys.remove(key)?;
-        Some((v, self.expires.remove(key)))
+        let (_, v) = self.keys.remove(key)?;
+        Some((v, self.expires.remove(key).map(|(_, at)| at)))
     }
 
     pub fn contains(&self, key: &[u8]) -> bool {
@@ -94,8 +103,10 @@ impl Db {
 
     /// Sets the expiry of an existing key.
     pub fn set_expire(&mut self, key: &[u8], at_ms: u64) {
-        if self.keys.contains_key(key) {
-            self.expires.insert(key.to_vec(), at_ms);
+        if let Some(at) = self.expires.get_mut(key) {
+            *at = at_ms;
+        } else if self.keys.contains_key(key) {
+            self.expires.insert(key.into(), at_ms);
         }
     }
 
@@ -107,17 +118,149 @@ impl Db {
     pub fn clear(&mut self) {
         self.keys.clear();
         self.expires.clear();
+        self.expire_cursor = 0;
     }
 
-    pub fn keys(&self) -> impl Iterator<Item = &Vec<u8>> {
-        self.keys.keys()
+    /// Every key (expired or not), in no particular order.
+    pub fn keys(&self) -> impl Iterator<Item = &[u8]> {
+        self.keys.keys().map(|k| &k[..])
+    }
+
+    /// Every key with its value (expired or not), in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &Value)> {
+        self.keys.iter().map(|(k, v)| (&k[..], v))
     }
 
     /// Sum of TTLs in ms (for INFO keyspace's avg_ttl) of keys expiring after `now_ms`.
     pub fn ttl_stats(&self, now_ms: u64) -> (u64, u64) {
         self.expires
-            .values()
-            .filter(|&&at| at > now_ms)
-            .fold((0, 0), |(n, sum), &at| (n + 1, sum + (at - now_ms)))
+            .iter()
+            .map(|(_, &at)| at)
+            .filter(|&at| at > now_ms)
+            .fold((0, 0), |(n, sum), at| (n + 1, sum + (at - now_ms)))
+    }
+
+    /// A random key (expired or not), O(1) expected.
+    pub fn random_key(&self, rng: &mut impl FnMut() -> u64) -> Option<&[u8]> {
+        self.keys.random_entry(rng).map(|(k, _)| &k[..])
+    }
+
+    /// One step of SCAN over the keyspace: calls `f` for the keys of the next bucket(s) and
+    /// returns the next cursor (0 when the scan is complete).
+    pub fn scan(&self, cursor: u64, mut f: impl FnMut(&[u8], &Value)) -> u64 {
+        self.keys.scan(cursor, |k, v| f(k, v))
+    }
+
+    /// The cron's incremental rehashing and shrinking of both dicts (Redis' databasesCron):
+    /// moves up to `steps` buckets of each; returns whether rehashing work remains.
+    pub fn rehash_and_shrink(&mut self, steps: usize) -> bool {
+        self.keys.shrink_if_needed();
+        self.expires.shrink_if_needed();
+        let a = self.keys.rehash_steps(steps);
+        let b = self.expires.rehash_steps(steps);
+        a || b
+    }
+
+    /// Active expiry of this database (Redis 7.0's activeExpireCycle, slow cycle): walks
+    /// `expires` with its own cursor, sampling up to 20 keys per loop and deleting the expired
+    /// ones, repeating while more than 10% of a sample had expired and `budget` (keys sampled +
+    /// buckets visited: the core has no clock to measure a time limit with) lasts. Returns (keys expired, keys sampled).
+    pub fn active_expire(&mut self, now_ms: u64, budget: usize) -> (u64, usize) {
+        let (mut expired_total, mut work) = (0u64, 0usize);
+        let mut dead: Vec<Box<[u8]>> = Vec::new();
+        loop {
+            let num = self.expires.len();
+            if num == 0 {
+                self.expire_cursor = 0;
+                break;
+            }
+            // Too sparse a table makes sampling expensive: leave it to lazy expiry and resizing.
+            let slots = self.expires.slots();
+            if slots > 4 && num * 100 / slots < 1 {
+                break;
+            }
+            let want = num.min(EXPIRE_KEYS_PER_LOOP);
+            let max_buckets = want * 20;
+            let (mut sampled, mut buckets) = (0usize, 0usize);
+            while sampled < want && buckets < max_buckets {
+                self.expire_cursor = self.expires.scan(self.expire_cursor, |k, &at| {
+                    sampled += 1;
+                    if at <= now_ms {
+                        dead.push(k.clone());
+                    }
+                });
+                buckets += 1;
+            }
+            let expired = dead.len();
+            for k in dead.drain(..) {
+                self.remove(&k);
+            }
+            expired_total += expired as u64;
+            work += sampled + buckets;
+            if work >= budget {
+                break;
+            }
+            let repeat = sampled == 0 || expired * 100 / sampled > EXPIRE_ACCEPTABLE_STALE;
+            if !repeat {
+                break;
+            }
+        }
+        (expired_total, work)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db() -> Db {
+        Db::new(KeyedState::new(1, 2))
+    }
+
+    #[test]
+    fn set_expire_take_and_persist() {
+        let mut d = db();
+        d.set(b"a", Value::string(b"1".to_vec()), false);
+        d.set_expire(b"a", 100);
+        d.set_expire(b"missing", 100);
+        assert_eq!((d.len(), d.expires_len()), (1, 1));
+        assert!(d.is_expired(b"a", 100) && !d.is_expired(b"a", 99));
+        d.set(b"a", Value::string(b"2".to_vec()), true);
+        assert_eq!(d.expire_at(b"a"), Some(100));
+        let (v, at) = d.take(b"a").unwrap();
+        assert_eq!((v, at), (Value::string(b"2".to_vec()), Some(100)));
+        assert_eq!((d.len(), d.expires_len()), (0, 0));
+        d.insert_new(b"b".to_vec(), Value::string(b"x".to_vec()));
+        d.set_expire(b"b", 5);
+        assert!(d.persist(b"b") && !d.persist(b"b"));
+        assert!(!d.expire_if_needed(b"zz", 0) && d.contains(b"b"));
+        assert_eq!(d.keys().collect::<Vec<_>>(), vec![&b"b"[..]]);
+    }
+
+    #[test]
+    fn active_expire_removes_expired_keys_within_budget() {
+        let mut d = db();
+        for i in 0..1000u32 {
+            let k = format!("k{i}").into_bytes();
+            d.set(&k, Value::string(b"v".to_vec()), false);
+            if i % 2 == 0 {
+                d.set_expire(&k, 10);
+            } else if i % 3 == 0 {
+                d.set_expire(&k, 1_000_000);
+            }
+        }
+        let (expired, work) = d.active_expire(5, 10_000);
+        assert_eq!((expired, work > 0), (0, true));
+        let mut total = 0;
+        for _ in 0..1000 {
+            let (e, work) = d.active_expire(20, 100);
+            assert!(work <= 100 + 500);
+            total += e;
+            if d.expires_len() < 200 {
+                break;
+            }
+        }
+        assert!(total >= 300, "expired {total}");
+        assert_eq!(d.len() as u64, 1000 - total);
     }
 }

@@ -8,6 +8,7 @@ mod cmd;
 pub mod command;
 pub mod config;
 pub mod db;
+pub mod dict;
 pub mod glob;
 pub mod harness;
 pub mod hash;

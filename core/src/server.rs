@@ -95,7 +95,17 @@ pub struct Server {
     pub(crate) active_expire_enabled: bool,
     /// When the cross-protocol attack warning was last logged (unix ms).
     security_warning_ms: Option<u64>,
+    /// The database the next active expiry cycle starts with.
+    expire_db: usize,
 }
+
+/// Work (keys sampled + buckets visited) one active expiry cycle may do: the core has no clock
+/// inside a call, so this stands for Redis' 25%-of-a-cron-period time limit.
+const ACTIVE_EXPIRE_BUDGET: usize = 20_000;
+/// Databases one active expiry cycle visits (Redis' CRON_DBS_PER_CALL).
+const EXPIRE_DBS_PER_CALL: usize = 16;
+/// Buckets per dict the cron rehashes incrementally each run (for Redis' 1 ms of rehashing).
+const CRON_REHASH_STEPS: usize = 1000;
 
 pub const REDIS_VERSION: &str = "7.0.15";
 
@@ -125,6 +135,7 @@ impl Server {
             shutting_down: false,
             security_warning_ms: None,
             active_expire_enabled: true,
+            expire_db: 0,
         };
         srv.schedule_cron();
         srv
@@ -318,13 +329,44 @@ impl Server {
         self.next_cron_us = self.clock.mono_us() + 1_000_000 / hz;
     }
 
-    /// Periodic work (Redis' serverCron): idle timeouts for now.
+    /// Periodic work (Redis' serverCron): idle timeouts, active expiry, resizing and
+    /// incremental rehashing of the keyspace.
     fn cron(&mut self) {
         if self.clock.mono_us() < self.next_cron_us {
             return;
         }
         self.close_idle_clients();
+        self.active_expire_cycle();
+        self.databases_cron();
         self.schedule_cron();
+    }
+
+    /// Redis 7.0's activeExpireCycle (slow cycle): each database in turn samples its keys with
+    /// a TTL and deletes the expired ones, within one shared work budget.
+    fn active_expire_cycle(&mut self) {
+        if !self.active_expire_enabled || self.dbs.is_empty() {
+            return;
+        }
+        let now = self.clock.unix_ms();
+        let n = self.dbs.len();
+        let mut budget = ACTIVE_EXPIRE_BUDGET;
+        for _ in 0..n.min(EXPIRE_DBS_PER_CALL) {
+            let i = self.expire_db % n;
+            self.expire_db = (i + 1) % n;
+            let (expired, work) = self.dbs[i].active_expire(now, budget);
+            self.stats.expired_keys += expired;
+            budget = budget.saturating_sub(work);
+            if budget == 0 {
+                break;
+            }
+        }
+    }
+
+    /// Redis' databasesCron: shrink dicts that became sparse and move rehashing forward.
+    fn databases_cron(&mut self) {
+        for db in &mut self.dbs {
+            db.rehash_and_shrink(CRON_REHASH_STEPS);
+        }
     }
 
     fn close_idle_clients(&mut self) {

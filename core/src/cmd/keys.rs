@@ -1,5 +1,7 @@
 //! Generic key commands (Redis' db.c): DEL, UNLINK, EXISTS, TYPE, RENAME, RENAMENX, TOUCH,
-//! MOVE, COPY, SWAPDB, FLUSHDB, FLUSHALL, KEYS.
+//! MOVE, COPY, SWAPDB, FLUSHDB, FLUSHALL, KEYS, RANDOMKEY, SCAN.
+
+use rand_core::RngCore;
 
 use crate::command::Ctx;
 use crate::glob::glob_match;
@@ -188,13 +190,144 @@ pub(crate) fn keys(ctx: &mut Ctx) {
     let db = ctx.db();
     let now = ctx.srv.now_ms();
     let store = ctx.srv.db_mut(db);
-    let found: Vec<Vec<u8>> = store
+    let found: Vec<&[u8]> = store
         .keys()
         .filter(|k| (all || glob_match(pattern, k, false)) && !store.is_expired(k, now))
-        .cloned()
         .collect();
+    ctx.out.array(found.len());
+    for k in found {
+        ctx.out.bulk(k);
+    }
+}
+
+/// RANDOMKEY: a random key from the server RNG; like Redis' dbRandomKey, an expired key picked
+/// is deleted and another one is drawn.
+pub(crate) fn randomkey(ctx: &mut Ctx) {
+    let db = ctx.db();
+    loop {
+        let srv = &mut *ctx.srv;
+        let rng = &mut srv.rng;
+        let store = &srv.dbs[db];
+        let Some(key) = store.random_key(&mut || rng.next_u64()) else {
+            return ctx.out.null();
+        };
+        let has_expire = store.expire_at(key).is_some();
+        let key = key.to_vec();
+        if has_expire && ctx.srv.expire_if_needed(db, &key) {
+            continue;
+        }
+        return ctx.out.bulk(&key);
+    }
+}
+
+/// A SCAN cursor as Redis 7.0 parses it (parseScanCursorOrReply): C `strtoul` in base 10 over
+/// the C string, so a sign is accepted (`-1` wraps), the empty string is 0, and leading
+/// whitespace, trailing garbage or overflow are errors.
+fn parse_scan_cursor(arg: &[u8]) -> Option<u64> {
+    let s = &arg[..arg.iter().position(|&b| b == 0).unwrap_or(arg.len())];
+    if s.is_empty() {
+        return Some(0);
+    }
+    if matches!(s[0], b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
+        return None;
+    }
+    let (neg, digits) = match s[0] {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &d in digits {
+        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+    }
+    Some(if neg { v.wrapping_neg() } else { v })
+}
+
+/// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type] (Redis 7.0's scanGenericCommand over
+/// the keyspace): walk buckets until COUNT keys were gathered (at most COUNT*10 steps), then
+/// filter by pattern, type and expiry.
+pub(crate) fn scan(ctx: &mut Ctx) {
+    let args = ctx.args;
+    let Some(mut cursor) = parse_scan_cursor(&args[1]) else {
+        return ctx.out.err("invalid cursor");
+    };
+    let mut count: usize = 10;
+    let mut pattern: Option<&[u8]> = None;
+    let mut typename: Option<&[u8]> = None;
+    let mut i = 2;
+    while i < args.len() {
+        let left = args.len() - i;
+        let opt = &args[i];
+        if opt.eq_ignore_ascii_case(b"count") && left >= 2 {
+            let Some(n) = ctx.int_arg(i + 1) else { return };
+            if n < 1 {
+                return ctx.syntax_error();
+            }
+            count = usize::try_from(n).unwrap_or(usize::MAX);
+        } else if opt.eq_ignore_ascii_case(b"match") && left >= 2 {
+            pattern = Some(&args[i + 1])
+                .filter(|p| p.as_slice() != b"*")
+                .map(|p| p.as_slice());
+        } else if opt.eq_ignore_ascii_case(b"type") && left >= 2 {
+            typename = Some(&args[i + 1]);
+        } else {
+            return ctx.syntax_error();
+        }
+        i += 2;
+    }
+    let db = ctx.db();
+    let store = &ctx.srv.dbs[db];
+    let mut keys: Vec<Vec<u8>> = Vec::new();
+    let mut max_iterations = count.saturating_mul(10);
+    loop {
+        cursor = store.scan(cursor, |k, _| keys.push(k.to_vec()));
+        if cursor == 0 || max_iterations == 0 || keys.len() >= count {
+            break;
+        }
+        max_iterations -= 1;
+    }
+    let mut found = Vec::with_capacity(keys.len());
+    for k in keys {
+        if pattern.is_some_and(|p| !glob_match(p, &k, false)) {
+            continue;
+        }
+        if let Some(t) = typename {
+            let name = ctx.srv.lookup_read(db, &k).map_or("none", |v| v.type_name());
+            if !name.as_bytes().eq_ignore_ascii_case(t) {
+                continue;
+            }
+        }
+        if ctx.srv.expire_if_needed(db, &k) {
+            continue;
+        }
+        found.push(k);
+    }
+    ctx.out.array(2);
+    ctx.out.bulk(cursor.to_string().as_bytes());
     ctx.out.array(found.len());
     for k in &found {
         ctx.out.bulk(k);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_scan_cursor;
+
+    #[test]
+    fn scan_cursor_parses_like_strtoul() {
+        assert_eq!(parse_scan_cursor(b"0"), Some(0));
+        assert_eq!(parse_scan_cursor(b""), Some(0));
+        assert_eq!(parse_scan_cursor(b"+12"), Some(12));
+        assert_eq!(parse_scan_cursor(b"-1"), Some(u64::MAX));
+        assert_eq!(parse_scan_cursor(b"18446744073709551615"), Some(u64::MAX));
+        assert_eq!(parse_scan_cursor(b"18446744073709551616"), None);
+        assert_eq!(parse_scan_cursor(b"7\0junk"), Some(7));
+        for bad in [&b" 1"[..], b"1 ", b"x", b"-", b"+", b"0x10", b"1.5"] {
+            assert_eq!(parse_scan_cursor(bad), None, "{bad:?}");
+        }
     }
 }

@@ -379,6 +379,8 @@ static CORE_COMMANDS: &[CommandSpec] = &[
     cmd("flushdb", -1, WRITE, KEYSPACE | DANGEROUS, "server", "1.0.0", "Remove all keys from the current database", "O(N) where N is the number of keys in the selected database", keys::flushdb).tips(&["request_policy:all_shards", "response_policy:all_succeeded"]),
     cmd("flushall", -1, WRITE, KEYSPACE | DANGEROUS, "server", "1.0.0", "Remove all keys from all databases", "O(N) where N is the total number of keys in all databases", keys::flushall).tips(&["request_policy:all_shards", "response_policy:all_succeeded"]),
     cmd("keys", 2, READONLY, KEYSPACE | DANGEROUS, "generic", "1.0.0", "Find all keys matching the given pattern", "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.", keys::keys).tips(&["request_policy:all_shards", "nondeterministic_output_order"]),
+    cmd("randomkey", 1, READONLY, KEYSPACE, "generic", "1.0.0", "Return a random key from the keyspace", "O(1)", keys::randomkey).tips(&["request_policy:all_shards", "nondeterministic_output"]),
+    cmd("scan", -2, READONLY, KEYSPACE, "generic", "2.8.0", "Incrementally iterate the keys space", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.", keys::scan).tips(&["nondeterministic_output", "request_policy:special"]),
     cmd("dbsize", 1, READONLY | FAST, KEYSPACE, "server", "1.0.0", "Return the number of keys in the selected database", "O(1)", server::dbsize).tips(&["request_policy:all_shards", "response_policy:agg_sum"]),
 
 ];
