@@ -80,8 +80,8 @@ fn print_summary(r: &Report) {
         r.trace_records
     );
     println!(
-        "  keys at the end: {} ({} found expired by commands)",
-        r.keys, r.expired_on_access
+        "  keys at the end: {} in the model, {} in the server ({} found expired by commands)",
+        r.keys, r.server_keys, r.expired_on_access
     );
     println!("trace-hash: {:016x}", r.trace_hash);
 }

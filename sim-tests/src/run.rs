@@ -57,6 +57,9 @@ pub struct Report {
     pub keys: usize,
     /// Keys commands found expired (the model's count).
     pub expired_on_access: u64,
+    /// Keys the server held at the end (fewer than `keys` when its active expiry reclaimed
+    /// expired keys nobody touched).
+    pub server_keys: usize,
     pub stats: Stats,
 }
 
@@ -96,6 +99,7 @@ pub fn run(opts: &RunOptions) -> Result<Report, RunFailure> {
             trace_records: sim.trace().records(),
             keys: scenario.model().key_count(),
             expired_on_access: scenario.model().expired_on_access,
+            server_keys: sim.node(SERVER).server().key_count(),
             stats: scenario.stats.clone(),
         }),
         Err(f) => Err(RunFailure {

@@ -25,6 +25,8 @@ fn assert_exercised(reports: &[Report]) {
     assert!(total(|r| r.stats.http_requests) > 10);
     assert!(total(|r| r.stats.wall_clock_steps) > 50);
     assert!(total(|r| r.expired_on_access) > 100);
+    // Some runs' servers reclaimed expired keys by themselves (their active expiry).
+    assert!(reports.iter().any(|r| r.server_keys < r.keys));
     assert!(reports.iter().all(|r| r.stats.replies_checked > 0 && r.keys > 0));
 }
 
