@@ -12,6 +12,7 @@ pub mod glob;
 pub mod harness;
 pub mod hash;
 mod keyspace;
+pub mod rdb;
 pub mod resp;
 pub mod server;
 pub mod time;
