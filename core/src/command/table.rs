@@ -378,7 +378,12 @@ static CORE_COMMANDS: &[CommandSpec] = &[
 ];
 
 /// Every command table: the core one and one per family that keeps its own rows.
-pub static FAMILIES: &[&[CommandSpec]] = &[CORE_COMMANDS, crate::cmd::object::COMMANDS, crate::cmd::debug::COMMANDS];
+pub static FAMILIES: &[&[CommandSpec]] = &[
+    CORE_COMMANDS,
+    crate::cmd::object::COMMANDS,
+    crate::cmd::debug::COMMANDS,
+    crate::cmd::dump::COMMANDS,
+];
 
 /// Every top-level command.
 pub fn all() -> impl Iterator<Item = &'static CommandSpec> {
