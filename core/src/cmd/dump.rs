@@ -152,9 +152,11 @@ fn restore(ctx: &mut Ctx) {
         store.set_expire(key, ttl as u64);
     }
     // TODO(keyspace): apply IDLETIME / FREQ here once keys carry access data, as Redis'
-    // objectSetLRUOrLFU(obj, freq, idle_secs, LRU_CLOCK(), 1000) does: under an LFU policy the
-    // counter becomes `freq`; under LRU the access time becomes now - idle_secs (in LRU clock
-    // units, clamped). Both are parsed and validated above, exactly like Redis, and ignored.
+    // objectSetLRUOrLFU(obj, freq, idle, LRU_CLOCK(), 1000) does. Under an LFU maxmemory
+    // policy a given FREQ sets the counter ((minutes << 8) | freq) and IDLETIME is ignored;
+    // under any other policy a given IDLETIME sets the access time to
+    // lru_clock - idle_secs * 1000 / LRU_CLOCK_RESOLUTION (plus LRU_CLOCK_MAX if that is
+    // negative) and FREQ is ignored. Both are parsed and validated above exactly like Redis.
     let _ = (opts.idle_secs, opts.freq);
     ctx.out.ok();
 }
