@@ -14,6 +14,7 @@ pub mod harness;
 pub mod hash;
 mod keyspace;
 pub mod ldouble;
+pub mod rdb;
 pub mod resp;
 pub mod server;
 pub mod time;

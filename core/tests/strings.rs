@@ -102,6 +102,18 @@ fn expire_flags_follow_redis_rules() {
     assert_eq!(h.cmd(1, &["EXISTS", "k"]), ":0\r\n");
 }
 
+/// Redis 7.0.15 answers these; the seconds are rounded without overflowing.
+#[test]
+fn expiretime_near_the_end_of_time() {
+    let mut h = client();
+    h.cmd(1, &["SET", "k", "v"]);
+    assert_eq!(h.cmd(1, &["PEXPIREAT", "k", "9223372036854775807"]), ":1\r\n");
+    assert_eq!(h.cmd(1, &["EXPIRETIME", "k"]), ":9223372036854776\r\n");
+    assert_eq!(h.cmd(1, &["PEXPIRETIME", "k"]), ":9223372036854775807\r\n");
+    assert_eq!(h.cmd(1, &["PEXPIREAT", "k", "9223372036854775306"]), ":1\r\n");
+    assert_eq!(h.cmd(1, &["EXPIRETIME", "k"]), ":9223372036854775\r\n");
+}
+
 #[test]
 fn incr_family_keeps_ttl_and_reports_overflow() {
     let mut h = client();

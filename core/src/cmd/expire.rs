@@ -113,7 +113,10 @@ fn ttl_generic(ctx: &mut Ctx, millis: bool, absolute: bool) {
     } else {
         (at - ctx.srv.now_ms() as i64).max(0)
     };
-    ctx.out.int(if millis { ttl } else { (ttl + 500) / 1000 });
+    // Rounded to seconds without overflow: an expiry near i64::MAX (PEXPIREAT, RESTORE
+    // ABSTTL) rounds up like Redis' reply, e.g. 9223372036854775807 ms -> 9223372036854776 s.
+    let secs = ((i128::from(ttl) + 500) / 1000) as i64;
+    ctx.out.int(if millis { ttl } else { secs });
 }
 
 pub(crate) fn ttl(ctx: &mut Ctx) {

@@ -6,6 +6,7 @@ pub(crate) mod command;
 pub(crate) mod config;
 pub(crate) mod connection;
 pub(crate) mod debug;
+pub(crate) mod dump;
 pub(crate) mod expire;
 pub(crate) mod function;
 pub(crate) mod keys;

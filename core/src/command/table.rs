@@ -393,6 +393,7 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     crate::cmd::function::COMMANDS,
     crate::cmd::bitops::COMMANDS,
     crate::cmd::lcs::COMMANDS,
+    crate::cmd::dump::COMMANDS,
 ];
 
 /// Every top-level command.

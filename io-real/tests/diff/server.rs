@@ -123,11 +123,22 @@ impl Server {
                 child,
                 dir,
             };
-            if srv.wait_ready() {
+            if srv.wait_ready() && srv.stop_active_expiry() {
                 return srv;
             }
         }
         panic!("{name} ({bin}) did not start");
+    }
+
+    /// Only lazy expiry, on both servers: a key past its expiry that no command touched is
+    /// still counted by DBSIZE, on each server alike, instead of vanishing whenever one's
+    /// background cycle happens to run (a race between two servers, not a difference).
+    fn stop_active_expiry(&self) -> bool {
+        let Ok(mut c) = super::Conn::connect(self.port) else {
+            return false;
+        };
+        let reply = c.call(&[b"DEBUG".to_vec(), b"SET-ACTIVE-EXPIRE".to_vec(), b"0".to_vec()]);
+        reply == super::Outcome::Reply(b"+OK\r\n".to_vec())
     }
 
     fn wait_ready(&mut self) -> bool {

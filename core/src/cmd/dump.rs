@@ -1,0 +1,162 @@
+//! DUMP and RESTORE (Redis' cluster.c): a value serialized as an RDB payload and back. The
+//! payload format lives in [`crate::rdb::dump`].
+
+use crate::command::acl::{DANGEROUS, KEYSPACE};
+use crate::command::flags::{DENYOOM, READONLY, WRITE};
+use crate::command::table::cmd;
+use crate::command::{CommandSpec, Ctx};
+use crate::config::LogLevel;
+use crate::rdb::dump;
+
+const GROUP: &str = "generic";
+
+pub(crate) static COMMANDS: &[CommandSpec] = &[
+    cmd(
+        "dump",
+        2,
+        READONLY,
+        KEYSPACE,
+        GROUP,
+        "2.6.0",
+        "Return a serialized version of the value stored at the specified key.",
+        "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).",
+        dump,
+    )
+    .keys(1, 1, 1, &["RO", "access"])
+    .tips(&["nondeterministic_output"]),
+    cmd(
+        "restore",
+        -4,
+        WRITE | DENYOOM,
+        KEYSPACE | DANGEROUS,
+        GROUP,
+        "2.6.0",
+        "Create a key using the provided serialized value, previously obtained using DUMP.",
+        "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).",
+        restore,
+    )
+    .keys(1, 1, 1, &["OW", "update"]),
+];
+
+/// `rdbcompression`, which is not configurable yet: Redis' default.
+const RDB_COMPRESSION: bool = true;
+
+/// DUMP key: the payload, or null if the key does not exist.
+fn dump(ctx: &mut Ctx) {
+    let args = ctx.args;
+    let db = ctx.db();
+    let Some(value) = ctx.srv.lookup_read(db, &args[1]) else {
+        return ctx.out.null();
+    };
+    let payload = dump::dump(value, RDB_COMPRESSION);
+    ctx.out.bulk(&payload);
+}
+
+/// RESTORE's options, parsed and checked in Redis' order.
+struct RestoreOptions {
+    replace: bool,
+    absttl: bool,
+    /// IDLETIME seconds (≥ 0), if given.
+    idle_secs: Option<i64>,
+    /// FREQ frequency (0..=255), if given.
+    freq: Option<u8>,
+}
+
+/// Redis' option loop: IDLETIME and FREQ exclude each other (the second one is a syntax
+/// error), each needs a value, any repeat overrides; a bad value is reported when met.
+fn parse_options(ctx: &mut Ctx) -> Option<RestoreOptions> {
+    let args = ctx.args;
+    let mut o = RestoreOptions {
+        replace: false,
+        absttl: false,
+        idle_secs: None,
+        freq: None,
+    };
+    let mut j = 4;
+    while j < args.len() {
+        let has_value = j + 1 < args.len();
+        let opt = &args[j];
+        if opt.eq_ignore_ascii_case(b"replace") {
+            o.replace = true;
+        } else if opt.eq_ignore_ascii_case(b"absttl") {
+            o.absttl = true;
+        } else if opt.eq_ignore_ascii_case(b"idletime") && has_value && o.freq.is_none() {
+            let secs = ctx.int_arg(j + 1)?;
+            if secs < 0 {
+                ctx.out.err("Invalid IDLETIME value, must be >= 0");
+                return None;
+            }
+            o.idle_secs = Some(secs);
+            j += 1;
+        } else if opt.eq_ignore_ascii_case(b"freq") && has_value && o.idle_secs.is_none() {
+            let freq = ctx.int_arg(j + 1)?;
+            let Ok(freq) = u8::try_from(freq) else {
+                ctx.out.err("Invalid FREQ value, must be >= 0 and <= 255");
+                return None;
+            };
+            o.freq = Some(freq);
+            j += 1;
+        } else {
+            ctx.syntax_error();
+            return None;
+        }
+        j += 1;
+    }
+    Some(o)
+}
+
+/// RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]
+fn restore(ctx: &mut Ctx) {
+    let Some(opts) = parse_options(ctx) else { return };
+    let args = ctx.args;
+    let key = &args[1];
+    let db = ctx.db();
+    if !opts.replace && ctx.srv.lookup_write(db, key).is_some() {
+        return ctx.out.error("BUSYKEY Target key name already exists.");
+    }
+    let Some(mut ttl) = ctx.int_arg(2) else { return };
+    if ttl < 0 {
+        return ctx.out.err("Invalid TTL value, must be >= 0");
+    }
+    if let Err(e) = dump::verify(&args[3]) {
+        ctx.srv
+            .log(LogLevel::Verbose, format!("RESTORE refused a payload: {e}"));
+        return ctx.out.err("DUMP payload version or checksum are wrong");
+    }
+    let value = match dump::load(&args[3]) {
+        Ok(v) => v,
+        Err(e) => {
+            ctx.srv.log(LogLevel::Verbose, format!("RESTORE: bad RDB data {e}"));
+            return ctx.out.err("Bad data format");
+        }
+    };
+
+    // REPLACE deletes without a lookup (no lazy expiry, like Redis' dbDelete).
+    let store = ctx.srv.db_mut(db);
+    if opts.replace {
+        store.remove(key);
+    }
+    let now = ctx.srv.now_ms() as i64;
+    if ttl != 0 && !opts.absttl {
+        // Redis adds in C and wraps: a huge TTL lands in the past.
+        ttl = ttl.wrapping_add(now);
+    }
+    // An expiry already past: nothing is created (a replaced key stays deleted). Redis keeps
+    // the key when loading or on a replica; neither exists here yet.
+    if ttl != 0 && ttl <= now {
+        return ctx.out.ok();
+    }
+    let store = ctx.srv.db_mut(db);
+    store.set(key, value, false);
+    if ttl != 0 {
+        store.set_expire(key, ttl as u64);
+    }
+    // TODO(keyspace): apply IDLETIME / FREQ here once keys carry access data, as Redis'
+    // objectSetLRUOrLFU(obj, freq, idle, LRU_CLOCK(), 1000) does. Under an LFU maxmemory
+    // policy a given FREQ sets the counter ((minutes << 8) | freq) and IDLETIME is ignored;
+    // under any other policy a given IDLETIME sets the access time to
+    // lru_clock - idle_secs * 1000 / LRU_CLOCK_RESOLUTION (plus LRU_CLOCK_MAX if that is
+    // negative) and FREQ is ignored. Both are parsed and validated above exactly like Redis.
+    let _ = (opts.idle_secs, opts.freq);
+    ctx.out.ok();
+}

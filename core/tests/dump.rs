@@ -1,0 +1,245 @@
+//! DUMP and RESTORE through the harness: Redis' payloads restore here, ours are Redis', and
+//! RESTORE checks its arguments in Redis' order. Expected replies were taken from
+//! redis-server 7.0.15.
+
+use ferrous_core::harness::Harness;
+use ferrous_core::rdb::dump::seal;
+use ferrous_core::{Config, Event};
+
+fn client() -> Harness {
+    let mut h = Harness::new(Config::default());
+    h.connect(1, true);
+    h
+}
+
+/// Sends one command of binary-safe arguments; returns the raw reply.
+fn call(h: &mut Harness, args: &[&[u8]]) -> Vec<u8> {
+    let cmds = vec![args.iter().map(|a| a.to_vec()).collect()];
+    h.event(1, Event::Commands { client: 1, cmds })
+}
+
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+fn bulk(b: &[u8]) -> Vec<u8> {
+    [format!("${}\r\n", b.len()).as_bytes(), b, b"\r\n"].concat()
+}
+
+const OK: &[u8] = b"+OK\r\n";
+
+/// `DUMP k` after `SET k hello` on redis-server 7.0.15.
+const HELLO: &str = "000568656c6c6f0a006372df766534200a";
+
+/// (value, its DUMP from redis-server 7.0.15): int, embstr, raw, LZF-compressed.
+fn redis_payloads() -> Vec<(Vec<u8>, Vec<u8>)> {
+    let alpha: Vec<u8> = (0..1200).map(|i| b'a' + (i % 26) as u8).collect();
+    vec![
+        (b"hello".to_vec(), unhex(HELLO)),
+        (b"12345".to_vec(), unhex("00c139300a009d94ea2793fc08b9")),
+        (b"2147483648".to_vec(), unhex("000a323134373438333634380a00e7b129a34c1d76ee")),
+        (vec![b'a'; 51], unhex("00c30933016161e026000161610a0022515eae73bac27e")),
+        (
+            alpha,
+            unhex("00c32e44b01a6162636465666768696a6b6c6d6e6f707172737475767778797a61e0ff19e1ff1de2ff21e3ff25e46a290163640a00e5b20de91207d8b6"),
+        ),
+    ]
+}
+
+#[test]
+fn redis_payloads_restore_and_dump_back_identically() {
+    let mut h = client();
+    for (value, payload) in redis_payloads() {
+        assert_eq!(call(&mut h, &[b"RESTORE", b"k", b"0", &payload]), OK);
+        assert_eq!(call(&mut h, &[b"GET", b"k"]), bulk(&value));
+        assert_eq!(call(&mut h, &[b"DUMP", b"k"]), bulk(&payload));
+        assert_eq!(call(&mut h, &[b"SET", b"k2", &value]), OK);
+        assert_eq!(call(&mut h, &[b"DUMP", b"k2"]), bulk(&payload));
+        assert_eq!(call(&mut h, &[b"DEL", b"k", b"k2"]), b":2\r\n");
+    }
+}
+
+#[test]
+fn dump_of_a_missing_key_is_null_and_restore_keeps_encodings() {
+    let mut h = client();
+    assert_eq!(call(&mut h, &[b"DUMP", b"nokey"]), b"$-1\r\n");
+    assert_eq!(call(&mut h, &[b"SET", b"n", b"1"]), OK);
+    assert_eq!(call(&mut h, &[b"APPEND", b"n", b"2"]), b":2\r\n");
+    assert_eq!(call(&mut h, &[b"OBJECT", b"ENCODING", b"n"]), bulk(b"raw"));
+    // A raw "12" dumps as an 8-bit integer and comes back `int`, as in Redis.
+    let payload = call(&mut h, &[b"DUMP", b"n"]);
+    assert_eq!(payload, bulk(&unhex("00c00c0a003c2af8515c04bcd5")));
+    let payload = &payload[5..payload.len() - 2];
+    assert_eq!(call(&mut h, &[b"RESTORE", b"m", b"0", payload]), OK);
+    assert_eq!(call(&mut h, &[b"OBJECT", b"ENCODING", b"m"]), bulk(b"int"));
+}
+
+#[test]
+fn restore_checks_in_redis_order() {
+    let mut h = client();
+    let p = unhex(HELLO);
+    let err = |m: &str| format!("-{m}\r\n").into_bytes();
+    assert_eq!(call(&mut h, &[b"RESTORE", b"x", b"0", &p]), OK);
+    assert_eq!(
+        call(&mut h, &[b"RESTORE", b"x", b"0", &p]),
+        err("BUSYKEY Target key name already exists.")
+    );
+    // Options are checked first, then the key, then the TTL, then the payload.
+    assert_eq!(
+        call(&mut h, &[b"RESTORE", b"x", b"0", &p, b"foo"]),
+        err("ERR syntax error")
+    );
+    assert_eq!(
+        call(&mut h, &[b"RESTORE", b"x", b"abc", b"junk"]),
+        err("BUSYKEY Target key name already exists.")
+    );
+    assert_eq!(
+        call(&mut h, &[b"RESTORE", b"x", b"-1", b"junk", b"REPLACE"]),
+        err("ERR Invalid TTL value, must be >= 0")
+    );
+    assert_eq!(
+        call(&mut h, &[b"RESTORE", b"y", b"abc", &p]),
+        err("ERR value is not an integer or out of range")
+    );
+    assert_eq!(
+        call(&mut h, &[b"RESTORE", b"y", b"-0", &p]),
+        err("ERR value is not an integer or out of range")
+    );
+    assert_eq!(
+        call(&mut h, &[b"RESTORE", b"y", b"0", b"xx"]),
+        err("ERR DUMP payload version or checksum are wrong")
+    );
+    let mut newer = b"\x00\x05hello".to_vec();
+    seal(&mut newer, 11);
+    assert_eq!(
+        call(&mut h, &[b"RESTORE", b"y", b"0", &newer]),
+        err("ERR DUMP payload version or checksum are wrong")
+    );
+    let mut bad_crc = p.clone();
+    bad_crc[3] ^= 0x20;
+    assert_eq!(
+        call(&mut h, &[b"RESTORE", b"y", b"0", &bad_crc]),
+        err("ERR DUMP payload version or checksum are wrong")
+    );
+    let mut older = b"\x00\x05hello".to_vec();
+    seal(&mut older, 9);
+    assert_eq!(call(&mut h, &[b"RESTORE", b"y", b"0", &older]), OK);
+    for body in [&b"\x01\x00"[..], b"\x08\x00", b"\x00\xc4", b"\x00\x82", b""] {
+        let mut bad = body.to_vec();
+        seal(&mut bad, 10);
+        assert_eq!(
+            call(&mut h, &[b"RESTORE", b"z", b"0", &bad]),
+            err("ERR Bad data format"),
+            "{body:?}"
+        );
+    }
+    assert_eq!(call(&mut h, &[b"EXISTS", b"z"]), b":0\r\n");
+    assert_eq!(
+        call(&mut h, &[b"RESTORE", b"z"]),
+        err("ERR wrong number of arguments for 'restore' command")
+    );
+}
+
+#[test]
+fn restore_options_like_redis() {
+    let mut h = client();
+    let p = unhex(HELLO);
+    let err = |m: &str| format!("-{m}\r\n").into_bytes();
+    let cases: &[(&[&[u8]], &[u8])] = &[
+        (&[b"IDLETIME", b"-1"], b"-ERR Invalid IDLETIME value, must be >= 0\r\n"),
+        (
+            &[b"IDLETIME", b"abc"],
+            b"-ERR value is not an integer or out of range\r\n",
+        ),
+        (
+            &[b"FREQ", b"256"],
+            b"-ERR Invalid FREQ value, must be >= 0 and <= 255\r\n",
+        ),
+        (
+            &[b"FREQ", b"-1"],
+            b"-ERR Invalid FREQ value, must be >= 0 and <= 255\r\n",
+        ),
+        (&[b"FREQ", b"1.5"], b"-ERR value is not an integer or out of range\r\n"),
+        (&[b"FREQ", b"1", b"IDLETIME", b"1"], b"-ERR syntax error\r\n"),
+        (&[b"idletime", b"1", b"freq", b"1"], b"-ERR syntax error\r\n"),
+        (&[b"IDLETIME"], b"-ERR syntax error\r\n"),
+        (&[b"FREQ", b"10", b"FREQ", b"20"], OK),
+        (&[b"IdleTime", b"10", b"IDLETIME", b"99999999999"], OK),
+        (&[b"REPLACE", b"replace", b"absttl"], OK),
+    ];
+    for (opts, reply) in cases {
+        let mut args: Vec<&[u8]> = vec![b"RESTORE", b"k", b"0", &p];
+        args.extend_from_slice(opts);
+        assert_eq!(call(&mut h, &args), *reply, "{opts:?}");
+        call(&mut h, &[b"DEL", b"k"]);
+    }
+    // An option error comes before the payload is looked at.
+    assert_eq!(
+        call(&mut h, &[b"RESTORE", b"k", b"0", b"junk", b"FREQ", b"300"]),
+        err("ERR Invalid FREQ value, must be >= 0 and <= 255")
+    );
+}
+
+#[test]
+fn restore_ttls_relative_absolute_and_already_expired() {
+    let mut h = client();
+    let p = unhex(HELLO);
+    let now = h.now.unix_ms;
+    assert_eq!(call(&mut h, &[b"RESTORE", b"rel", b"5000", &p]), OK);
+    assert_eq!(call(&mut h, &[b"PTTL", b"rel"]), b":5000\r\n");
+    let at = (now + 60_000).to_string();
+    assert_eq!(call(&mut h, &[b"RESTORE", b"abs", at.as_bytes(), &p, b"ABSTTL"]), OK);
+    assert_eq!(
+        call(&mut h, &[b"PEXPIRETIME", b"abs"]),
+        format!(":{at}\r\n").into_bytes()
+    );
+    assert_eq!(call(&mut h, &[b"RESTORE", b"none", b"0", &p, b"ABSTTL"]), OK);
+    assert_eq!(call(&mut h, &[b"PTTL", b"none"]), b":-1\r\n");
+    // Already expired: OK, but no key; with REPLACE the old key is gone too.
+    assert_eq!(call(&mut h, &[b"RESTORE", b"gone", b"1", &p, b"ABSTTL"]), OK);
+    assert_eq!(call(&mut h, &[b"EXISTS", b"gone"]), b":0\r\n");
+    let past = now.to_string();
+    assert_eq!(
+        call(
+            &mut h,
+            &[b"RESTORE", b"rel", past.as_bytes(), &p, b"ABSTTL", b"REPLACE"]
+        ),
+        OK
+    );
+    assert_eq!(call(&mut h, &[b"EXISTS", b"rel"]), b":0\r\n");
+    // A relative TTL so large that now + ttl wraps (as in Redis' C) is in the past.
+    assert_eq!(call(&mut h, &[b"SET", b"big", b"v"]), OK);
+    assert_eq!(
+        call(&mut h, &[b"RESTORE", b"big", b"9223372036854775807", &p, b"REPLACE"]),
+        OK
+    );
+    assert_eq!(call(&mut h, &[b"EXISTS", b"big"]), b":0\r\n");
+    assert_eq!(
+        call(&mut h, &[b"RESTORE", b"big", b"9223372036854775807", &p, b"ABSTTL"]),
+        OK
+    );
+    assert_eq!(call(&mut h, &[b"PEXPIRETIME", b"big"]), b":9223372036854775807\r\n");
+    // A key that has expired logically is not in the way.
+    assert_eq!(call(&mut h, &[b"SET", b"old", b"v", b"PX", b"10"]), OK);
+    h.now.unix_ms += 10;
+    h.now.mono_us += 10_000;
+    assert_eq!(call(&mut h, &[b"RESTORE", b"old", b"0", &p]), OK);
+    assert_eq!(call(&mut h, &[b"GET", b"old"]), bulk(b"hello"));
+    // REPLACE drops the old TTL unless a new one is given.
+    assert_eq!(call(&mut h, &[b"SET", b"t", b"v", b"EX", b"100"]), OK);
+    assert_eq!(call(&mut h, &[b"RESTORE", b"t", b"0", &p, b"REPLACE"]), OK);
+    assert_eq!(call(&mut h, &[b"TTL", b"t"]), b":-1\r\n");
+}
+
+#[test]
+fn command_info_rows() {
+    let mut h = client();
+    let info = String::from_utf8(call(&mut h, &[b"COMMAND", b"INFO", b"DUMP", b"RESTORE"])).unwrap();
+    assert!(info.starts_with("*2\r\n*10\r\n$4\r\ndump\r\n:2\r\n*1\r\n+readonly\r\n:1\r\n:1\r\n:1\r\n*3\r\n+@keyspace\r\n+@read\r\n+@slow\r\n*1\r\n$23\r\nnondeterministic_output\r\n"), "{info}");
+    assert!(info.contains("$7\r\nrestore\r\n:-4\r\n*2\r\n+write\r\n+denyoom\r\n:1\r\n:1\r\n:1\r\n*4\r\n+@keyspace\r\n+@write\r\n+@slow\r\n+@dangerous\r\n*0\r\n"), "{info}");
+    assert!(info.contains("+OW\r\n+update\r\n"), "{info}");
+    assert!(info.contains("+RO\r\n+access\r\n"), "{info}");
+}
