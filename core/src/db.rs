@@ -2,6 +2,7 @@
 //! are removed lazily when touched and by the active expiry cycle of the cron; removals are
 //! reported so the server can count them and, later, propagate them as DEL.
 
+use crate::bytes::SmallBytes;
 use crate::dict::Dict;
 use crate::hash::KeyedState;
 use crate::value::Value;
@@ -12,9 +13,9 @@ const EXPIRE_KEYS_PER_LOOP: usize = 20;
 const EXPIRE_ACCEPTABLE_STALE: usize = 10;
 
 pub struct Db {
-    keys: Dict<Box<[u8]>, Value>,
+    keys: Dict<SmallBytes, Value>,
     /// Absolute expiry times, unix ms, for keys that have one (Redis' `db->expires`).
-    expires: Dict<Box<[u8]>, u64>,
+    expires: Dict<SmallBytes, u64>,
     /// Where the active expiry cycle goes on in `expires` (a SCAN cursor).
     expire_cursor: u64,
 }
@@ -79,7 +80,7 @@ impl Db {
     /// Stores under a key already known to exist or not: `overwrite` keeps no TTL.
     pub fn insert_new(&mut self, key: Vec<u8>, value: Value) {
         self.expires.remove(&key[..]);
-        self.keys.insert(key.into_boxed_slice(), value);
+        self.keys.insert(key.into(), value);
     }
 
     pub fn remove(&mut self, key: &[u8]) -> bool {
@@ -167,7 +168,7 @@ impl Db {
     /// buckets visited: the core has no clock to measure a time limit with) lasts. Returns (keys expired, keys sampled).
     pub fn active_expire(&mut self, now_ms: u64, budget: usize) -> (u64, usize) {
         let (mut expired_total, mut work) = (0u64, 0usize);
-        let mut dead: Vec<Box<[u8]>> = Vec::new();
+        let mut dead: Vec<SmallBytes> = Vec::new();
         loop {
             let num = self.expires.len();
             if num == 0 {

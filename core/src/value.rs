@@ -1,5 +1,6 @@
 //! Values stored in the keyspace and their Redis encodings.
 
+use crate::bytes::SmallBytes;
 use crate::resp::parse_i64;
 
 /// Redis' `OBJ_ENCODING_EMBSTR_SIZE_LIMIT`: strings up to this length are "embstr".
@@ -10,8 +11,8 @@ const EMBSTR_LIMIT: usize = 44;
 pub enum RStr {
     /// A decimal integer that round-trips (Redis' `int` encoding).
     Int(i64),
-    /// Short string written whole by SET and friends (`embstr`).
-    Emb(Vec<u8>),
+    /// Short string written whole by SET and friends (`embstr`); up to 22 bytes inline.
+    Emb(SmallBytes),
     /// Any other string, including every string modified in place (`raw`).
     Raw(Vec<u8>),
 }
@@ -31,7 +32,7 @@ impl RStr {
     /// stores its result): "embstr" when short, "raw" otherwise.
     pub fn unencoded(b: Vec<u8>) -> RStr {
         if b.len() <= EMBSTR_LIMIT {
-            RStr::Emb(b)
+            RStr::Emb(b.into())
         } else {
             RStr::Raw(b)
         }
@@ -47,7 +48,7 @@ impl RStr {
     pub fn make_raw(&mut self) -> &mut Vec<u8> {
         match self {
             RStr::Int(n) => *self = RStr::Raw(n.to_string().into_bytes()),
-            RStr::Emb(b) => *self = RStr::Raw(std::mem::take(b)),
+            RStr::Emb(b) => *self = RStr::Raw(b.to_vec()),
             RStr::Raw(_) => {}
         }
         match self {
@@ -59,7 +60,8 @@ impl RStr {
     pub fn to_bytes(&self) -> Vec<u8> {
         match self {
             RStr::Int(n) => n.to_string().into_bytes(),
-            RStr::Emb(b) | RStr::Raw(b) => b.clone(),
+            RStr::Emb(b) => b.to_vec(),
+            RStr::Raw(b) => b.clone(),
         }
     }
 
@@ -67,14 +69,16 @@ impl RStr {
     pub fn with_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
         match self {
             RStr::Int(n) => f(n.to_string().as_bytes()),
-            RStr::Emb(b) | RStr::Raw(b) => f(b),
+            RStr::Emb(b) => f(b),
+            RStr::Raw(b) => f(b),
         }
     }
 
     pub fn len(&self) -> usize {
         match self {
             RStr::Int(n) => n.to_string().len(),
-            RStr::Emb(b) | RStr::Raw(b) => b.len(),
+            RStr::Emb(b) => b.len(),
+            RStr::Raw(b) => b.len(),
         }
     }
 
@@ -86,7 +90,8 @@ impl RStr {
     pub fn as_i64(&self) -> Option<i64> {
         match self {
             RStr::Int(n) => Some(*n),
-            RStr::Emb(b) | RStr::Raw(b) => parse_i64(b),
+            RStr::Emb(b) => parse_i64(b),
+            RStr::Raw(b) => parse_i64(b),
         }
     }
 

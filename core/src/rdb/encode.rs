@@ -131,7 +131,8 @@ impl Encoder {
     pub fn write_rstr(&mut self, s: &RStr) {
         match s {
             RStr::Int(n) => self.write_int_string(*n),
-            RStr::Emb(b) | RStr::Raw(b) => self.write_string(b),
+            RStr::Emb(b) => self.write_string(b),
+            RStr::Raw(b) => self.write_string(b),
         }
     }
 
