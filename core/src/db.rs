@@ -12,12 +12,29 @@ const EXPIRE_KEYS_PER_LOOP: usize = 20;
 /// Repeat the loop while more than this percent of the sampled keys had expired.
 const EXPIRE_ACCEPTABLE_STALE: usize = 10;
 
+/// Redis' LRU clock: seconds, 24 bits, wrapping (LRU_CLOCK_MAX).
+pub const LRU_CLOCK_MAX: u32 = (1 << 24) - 1;
+
+/// The LRU clock at wall-clock `unix_ms` (Redis' getLRUClock, 1 s resolution).
+pub fn lru_clock(unix_ms: u64) -> u32 {
+    ((unix_ms / 1000) & u64::from(LRU_CLOCK_MAX)) as u32
+}
+
+/// A stored value and when it was last accessed (Redis' robj `lru` field).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Obj {
+    pub value: Value,
+    pub lru: u32,
+}
+
 pub struct Db {
-    keys: Dict<SmallBytes, Value>,
+    keys: Dict<SmallBytes, Obj>,
     /// Absolute expiry times, unix ms, for keys that have one (Redis' `db->expires`).
     expires: Dict<SmallBytes, u64>,
     /// Where the active expiry cycle goes on in `expires` (a SCAN cursor).
     expire_cursor: u64,
+    /// The LRU clock new and accessed values are stamped with (the server keeps it current).
+    pub lru_clock: u32,
 }
 
 impl Db {
@@ -26,6 +43,7 @@ impl Db {
             keys: Dict::new(hasher),
             expires: Dict::new(hasher),
             expire_cursor: 0,
+            lru_clock: 0,
         }
     }
 
@@ -57,20 +75,53 @@ impl Db {
 
     /// The value under `key`, ignoring expiry (call `expire_if_needed` first).
     pub fn get(&self, key: &[u8]) -> Option<&Value> {
-        self.keys.get(key)
+        self.keys.get(key).map(|o| &o.value)
     }
 
     pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut Value> {
-        self.keys.get_mut(key)
+        self.keys.get_mut(key).map(|o| &mut o.value)
+    }
+
+    /// The value with its access time, as stored (DEBUG OBJECT, OBJECT IDLETIME).
+    pub fn get_obj(&self, key: &[u8]) -> Option<&Obj> {
+        self.keys.get(key)
+    }
+
+    /// A stable identity for `key`'s value while it is stored (DEBUG OBJECT's "Value at").
+    pub fn slot_of(&self, key: &[u8]) -> Option<u32> {
+        self.keys.slot_of(key)
+    }
+
+    /// Stamps `key` as accessed now (Redis' lookupKey without LOOKUP_NOTOUCH).
+    pub fn touch(&mut self, key: &[u8]) {
+        let now = self.lru_clock;
+        if let Some(o) = self.keys.get_mut(key) {
+            o.lru = now;
+        }
+    }
+
+    /// Sets the access time of `key` (RESTORE ... IDLETIME).
+    pub fn set_lru(&mut self, key: &[u8], lru: u32) {
+        if let Some(o) = self.keys.get_mut(key) {
+            o.lru = lru;
+        }
+    }
+
+    fn new_obj(&self, value: Value) -> Obj {
+        Obj {
+            value,
+            lru: self.lru_clock,
+        }
     }
 
     /// Stores `value` under `key`. Like Redis' setKey, an existing TTL is dropped unless
     /// `keep_ttl`.
     pub fn set(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
-        if let Some(v) = self.keys.get_mut(key) {
-            *v = value;
+        let obj = self.new_obj(value);
+        if let Some(o) = self.keys.get_mut(key) {
+            *o = obj;
         } else {
-            self.keys.insert(key.into(), value);
+            self.keys.insert(key.into(), obj);
         }
         if !keep_ttl {
             self.expires.remove(key);
@@ -80,7 +131,15 @@ impl Db {
     /// Stores under a key already known to exist or not: `overwrite` keeps no TTL.
     pub fn insert_new(&mut self, key: Vec<u8>, value: Value) {
         self.expires.remove(&key[..]);
-        self.keys.insert(key.into(), value);
+        let obj = self.new_obj(value);
+        self.keys.insert(key.into(), obj);
+    }
+
+    /// Stores a value taken from another key as it is, access time included (RENAME, MOVE
+    /// move the object itself in Redis); no TTL.
+    pub fn insert_obj(&mut self, key: Vec<u8>, obj: Obj) {
+        self.expires.remove(&key[..]);
+        self.keys.insert(key.into(), obj);
     }
 
     pub fn remove(&mut self, key: &[u8]) -> bool {
@@ -89,7 +148,7 @@ impl Db {
     }
 
     /// Removes and returns the value and its expiry (RENAME, MOVE).
-    pub fn take(&mut self, key: &[u8]) -> Option<(Value, Option<u64>)> {
+    pub fn take(&mut self, key: &[u8]) -> Option<(Obj, Option<u64>)> {
         let (_, v) = self.keys.remove(key)?;
         Some((v, self.expires.remove(key).map(|(_, at)| at)))
     }
@@ -129,7 +188,7 @@ impl Db {
 
     /// Every key with its value (expired or not), in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], &Value)> {
-        self.keys.iter().map(|(k, v)| (&k[..], v))
+        self.keys.iter().map(|(k, o)| (&k[..], &o.value))
     }
 
     /// Sum of TTLs in ms (for INFO keyspace's avg_ttl) of keys expiring after `now_ms`.
@@ -149,7 +208,7 @@ impl Db {
     /// One step of SCAN over the keyspace: calls `f` for the keys of the next bucket(s) and
     /// returns the next cursor (0 when the scan is complete).
     pub fn scan(&self, cursor: u64, mut f: impl FnMut(&[u8], &Value)) -> u64 {
-        self.keys.scan(cursor, |k, v| f(k, v))
+        self.keys.scan(cursor, |k, o| f(k, &o.value))
     }
 
     /// The cron's incremental rehashing and shrinking of both dicts (Redis' databasesCron):
@@ -228,8 +287,8 @@ mod tests {
         assert!(d.is_expired(b"a", 100) && !d.is_expired(b"a", 99));
         d.set(b"a", Value::string(b"2".to_vec()), true);
         assert_eq!(d.expire_at(b"a"), Some(100));
-        let (v, at) = d.take(b"a").unwrap();
-        assert_eq!((v, at), (Value::string(b"2".to_vec()), Some(100)));
+        let (o, at) = d.take(b"a").unwrap();
+        assert_eq!((o.value, at), (Value::string(b"2".to_vec()), Some(100)));
         assert_eq!((d.len(), d.expires_len()), (0, 0));
         d.insert_new(b"b".to_vec(), Value::string(b"x".to_vec()));
         d.set_expire(b"b", 5);

@@ -190,6 +190,16 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         Some((&s.key, &s.value))
     }
 
+    /// Where `key`'s entry lives: its slot index, stable for as long as the entry exists
+    /// (rehashing moves no entry). DEBUG OBJECT shows it as the value's address.
+    pub fn slot_of<Q>(&self, key: &Q) -> Option<u32>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.find(self.hash(key), key)
+    }
+
     pub fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
     where
         K: Borrow<Q>,

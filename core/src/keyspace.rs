@@ -22,8 +22,16 @@ impl Server {
         expired
     }
 
-    /// A read lookup (Redis' lookupKeyRead): lazy expiry, then hit/miss accounting.
+    /// A read lookup (Redis' lookupKeyRead): lazy expiry, the access time, then hit/miss
+    /// accounting.
     pub(crate) fn lookup_read(&mut self, db: usize, key: &[u8]) -> Option<&Value> {
+        self.touch(db, key);
+        self.lookup_read_notouch(db, key)
+    }
+
+    /// A read lookup that leaves the access time alone (LOOKUP_NOTOUCH: EXISTS, TYPE, TTL,
+    /// OBJECT), still counted as a hit or miss.
+    pub(crate) fn lookup_read_notouch(&mut self, db: usize, key: &[u8]) -> Option<&Value> {
         self.expire_if_needed(db, key);
         let found = self.dbs[db].get(key);
         if found.is_some() {
@@ -34,16 +42,17 @@ impl Server {
         found
     }
 
-    /// A write lookup (Redis' lookupKeyWrite): lazy expiry, no accounting.
+    /// A write lookup (Redis' lookupKeyWrite): lazy expiry, the access time, no accounting.
     pub(crate) fn lookup_write(&mut self, db: usize, key: &[u8]) -> Option<&mut Value> {
-        self.expire_if_needed(db, key);
+        self.touch(db, key);
         self.dbs[db].get_mut(key)
     }
 
-    /// Does `key` exist (after lazy expiry)? No hit/miss accounting, like EXISTS' lookup.
-    pub(crate) fn key_exists(&mut self, db: usize, key: &[u8]) -> bool {
-        self.expire_if_needed(db, key);
-        self.dbs[db].contains(key)
+    /// Lazy expiry, then the access time unless the client asked for CLIENT NO-TOUCH.
+    fn touch(&mut self, db: usize, key: &[u8]) {
+        if !self.expire_if_needed(db, key) && !self.no_touch {
+            self.dbs[db].touch(key);
+        }
     }
 
     pub(crate) fn db_mut(&mut self, db: usize) -> &mut Db {

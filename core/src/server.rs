@@ -93,6 +93,8 @@ pub struct Server {
     pub(crate) shutting_down: bool,
     /// DEBUG SET-ACTIVE-EXPIRE: whether the cron expires keys nobody touches.
     pub(crate) active_expire_enabled: bool,
+    /// The running command must not update access times (its client set CLIENT NO-TOUCH).
+    pub(crate) no_touch: bool,
     /// When the cross-protocol attack warning was last logged (unix ms).
     security_warning_ms: Option<u64>,
     /// The database the next active expiry cycle starts with.
@@ -135,8 +137,10 @@ impl Server {
             shutting_down: false,
             security_warning_ms: None,
             active_expire_enabled: true,
+            no_touch: false,
             expire_db: 0,
         };
+        srv.update_lru_clock();
         srv.schedule_cron();
         srv
     }
@@ -166,6 +170,7 @@ impl Server {
     /// Feeds one event at time `now`.
     pub fn handle(&mut self, now: Now, event: Event) {
         self.clock.update(now);
+        self.update_lru_clock();
         match event {
             Event::Connected { client, conn } => self.on_connect(client, conn),
             Event::Commands { client, cmds } => self.on_commands(client, cmds),
@@ -175,6 +180,14 @@ impl Server {
             Event::Signal(sig) => self.on_signal(sig),
         }
         self.flush_replies();
+    }
+
+    /// Keeps every database's LRU clock at the wall clock's second (Redis' server.lruclock).
+    fn update_lru_clock(&mut self) {
+        let now = crate::db::lru_clock(self.clock.unix_ms());
+        if self.dbs.first().is_some_and(|d| d.lru_clock != now) {
+            self.dbs.iter_mut().for_each(|d| d.lru_clock = now);
+        }
     }
 
     pub(crate) fn log(&mut self, level: LogLevel, text: impl Into<String>) {

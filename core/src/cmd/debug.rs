@@ -32,6 +32,8 @@ fn debug(ctx: &mut Ctx) {
         }
         ("digest-value", _) => digest_values(ctx),
         ("protocol", 3) => protocol(ctx),
+        ("object", 3) => object(ctx),
+        ("stringmatch-test", 2) => stringmatch_test(ctx),
         ("set-active-expire", 3) => {
             // Like Redis' atoi: anything that does not start with a non-zero number is 0.
             ctx.srv.active_expire_enabled = atoi(&ctx.args[2]) != 0;
@@ -45,6 +47,47 @@ fn debug(ctx: &mut Ctx) {
             ctx.out.error_bytes(&msg);
         }
     }
+}
+
+/// DEBUG OBJECT key: the value's identity, refcount, encoding, RDB-serialized length and
+/// access time, in Redis' status line. Like Redis it looks at the dict directly: no lazy
+/// expiry, no access-time update.
+fn object(ctx: &mut Ctx) {
+    let db = ctx.db();
+    let store = ctx.srv.db_mut(db);
+    let key = &ctx.args[2];
+    let (Some(obj), Some(slot)) = (store.get_obj(key), store.slot_of(key)) else {
+        return ctx.out.err("no such key");
+    };
+    let mut enc = crate::rdb::Encoder::new(true);
+    enc.write_object(&obj.value);
+    let idle = super::object::idle_seconds(store.lru_clock, obj.lru);
+    // The "address" is the entry's slot: stable while the value lives, as a pointer is.
+    let line = format!(
+        "Value at:{:#x} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
+        0x7f00_0000_0000u64 + u64::from(slot) * 64,
+        super::object::refcount_of(&obj.value),
+        obj.value.encoding(),
+        enc.len(),
+        obj.lru,
+        idle
+    );
+    ctx.out.simple(&line);
+}
+
+/// DEBUG STRINGMATCH-TEST: Redis' fuzz test of its glob matcher, run on ours: random
+/// patterns against random strings must never crash.
+fn stringmatch_test(ctx: &mut Ctx) {
+    for _ in 0..1000 {
+        let mut random_bytes = |max: u64| -> Vec<u8> {
+            let len = ctx.srv.random_u64() % max;
+            (0..len).map(|_| ctx.srv.random_u64() as u8).collect()
+        };
+        let pattern = random_bytes(100);
+        let s = random_bytes(100);
+        crate::glob::glob_match(&pattern, &s, false);
+    }
+    ctx.out.simple("Apparently Redis did not crash: test passed");
 }
 
 fn atoi(b: &[u8]) -> i64 {
@@ -192,6 +235,8 @@ fn help(ctx: &mut Ctx) {
             "    Output a hex signature representing the current DB content.",
             "DIGEST-VALUE <key> [<key> ...]",
             "    Output a hex signature of the values of all the specified keys.",
+            "OBJECT <key>",
+            "    Show low level info about `key` and associated value.",
             "PROTOCOL <type>",
             "    Reply with a test value of the specified type. <type> can be: string,",
             "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
@@ -200,6 +245,8 @@ fn help(ctx: &mut Ctx) {
             "    Setting it to 0 disables expiring keys in background when they are not",
             "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
             "    default.",
+            "STRINGMATCH-TEST",
+            "    Run a fuzz tester against the stringmatchlen() function.",
         ],
     );
 }

@@ -151,12 +151,18 @@ fn restore(ctx: &mut Ctx) {
     if ttl != 0 {
         store.set_expire(key, ttl as u64);
     }
-    // TODO(keyspace): apply IDLETIME / FREQ here once keys carry access data, as Redis'
-    // objectSetLRUOrLFU(obj, freq, idle, LRU_CLOCK(), 1000) does. Under an LFU maxmemory
-    // policy a given FREQ sets the counter ((minutes << 8) | freq) and IDLETIME is ignored;
-    // under any other policy a given IDLETIME sets the access time to
-    // lru_clock - idle_secs * 1000 / LRU_CLOCK_RESOLUTION (plus LRU_CLOCK_MAX if that is
-    // negative) and FREQ is ignored. Both are parsed and validated above exactly like Redis.
-    let _ = (opts.idle_secs, opts.freq);
+    // Redis' objectSetLRUOrLFU: with no LFU maxmemory policy (ferrous has none yet), IDLETIME
+    // sets the access time that many seconds back on the wrapping LRU clock and FREQ, already
+    // validated, is ignored.
+    if let Some(idle) = opts.idle_secs {
+        // In C: idle*1000/LRU_CLOCK_RESOLUTION (wrapping), one correction for a negative
+        // result, then the store into the 24-bit field truncates.
+        let idle = idle.wrapping_mul(1000) / 1000;
+        let mut lru = i64::from(store.lru_clock).wrapping_sub(idle);
+        if lru < 0 {
+            lru += i64::from(crate::db::LRU_CLOCK_MAX);
+        }
+        store.set_lru(key, (lru as u64 & u64::from(crate::db::LRU_CLOCK_MAX)) as u32);
+    }
     ctx.out.ok();
 }

@@ -21,7 +21,7 @@ fn parse_flags(ctx: &mut Ctx) -> Option<ExpireFlags> {
             _ => {
                 let mut msg = b"ERR Unsupported option ".to_vec();
                 msg.extend_from_slice(crate::command::c_str(opt, usize::MAX));
-                ctx.out.error_bytes(&msg);
+                ctx.out.error_format_bytes(&msg);
                 return None;
             }
         }
@@ -101,7 +101,7 @@ pub(crate) fn pexpireat(ctx: &mut Ctx) {
 fn ttl_generic(ctx: &mut Ctx, millis: bool, absolute: bool) {
     let args = ctx.args;
     let db = ctx.db();
-    if !ctx.srv.key_exists(db, &args[1]) {
+    if ctx.srv.lookup_read_notouch(db, &args[1]).is_none() {
         return ctx.out.int(-2);
     }
     let Some(at) = ctx.srv.db_mut(db).expire_at(&args[1]) else {

@@ -18,24 +18,38 @@ pub(crate) fn del(ctx: &mut Ctx) {
     ctx.out.int(n as i64);
 }
 
-pub(crate) fn exists(ctx: &mut Ctx) {
+/// EXISTS counts without touching; TOUCH counts and stamps the access time.
+fn count_existing(ctx: &mut Ctx, touch: bool) {
     let args = ctx.args;
     let db = ctx.db();
     let n = args[1..]
         .iter()
-        .filter(|k| ctx.srv.lookup_read(db, k).is_some())
+        .filter(|k| {
+            if touch {
+                ctx.srv.lookup_read(db, k).is_some()
+            } else {
+                ctx.srv.lookup_read_notouch(db, k).is_some()
+            }
+        })
         .count();
     ctx.out.int(n as i64);
 }
 
+pub(crate) fn exists(ctx: &mut Ctx) {
+    count_existing(ctx, false);
+}
+
 pub(crate) fn touch(ctx: &mut Ctx) {
-    exists(ctx);
+    count_existing(ctx, true);
 }
 
 pub(crate) fn type_(ctx: &mut Ctx) {
     let args = ctx.args;
     let db = ctx.db();
-    let name = ctx.srv.lookup_read(db, &args[1]).map_or("none", |v| v.type_name());
+    let name = ctx
+        .srv
+        .lookup_read_notouch(db, &args[1])
+        .map_or("none", |v| v.type_name());
     ctx.out.simple(name);
 }
 
@@ -53,10 +67,10 @@ fn rename_generic(ctx: &mut Ctx, nx: bool) {
         return ctx.out.int(0);
     }
     let store = ctx.srv.db_mut(db);
-    let Some((value, expire)) = store.take(src) else {
+    let Some((obj, expire)) = store.take(src) else {
         return ctx.out.err("no such key");
     };
-    store.insert_new(dst.clone(), value);
+    store.insert_obj(dst.clone(), obj);
     if let Some(at) = expire {
         store.set_expire(dst, at);
     }
@@ -86,11 +100,11 @@ pub(crate) fn move_(ctx: &mut Ctx) {
     if ctx.srv.lookup_write(src, key).is_none() || ctx.srv.lookup_write(dst, key).is_some() {
         return ctx.out.int(0);
     }
-    let Some((value, expire)) = ctx.srv.db_mut(src).take(key) else {
+    let Some((obj, expire)) = ctx.srv.db_mut(src).take(key) else {
         return ctx.out.int(0);
     };
     let target = ctx.srv.db_mut(dst);
-    target.insert_new(key.clone(), value);
+    target.insert_obj(key.clone(), obj);
     if let Some(at) = expire {
         target.set_expire(key, at);
     }
@@ -295,7 +309,7 @@ pub(crate) fn scan(ctx: &mut Ctx) {
             continue;
         }
         if let Some(t) = typename {
-            let name = ctx.srv.lookup_read(db, &k).map_or("none", |v| v.type_name());
+            let name = ctx.srv.lookup_read_notouch(db, &k).map_or("none", |v| v.type_name());
             if !name.as_bytes().eq_ignore_ascii_case(t) {
                 continue;
             }

@@ -1,4 +1,4 @@
-//! OBJECT: introspection of stored values. IDLETIME waits for per-key access times.
+//! OBJECT: introspection of stored values.
 
 use crate::command::acl::KEYSPACE;
 use crate::command::flags::{LOADING, READONLY, STALE};
@@ -33,6 +33,19 @@ static SUBCOMMANDS: &[CommandSpec] = &[
         "Get the logarithmic access frequency counter of a Redis object",
         "O(1)",
         freq,
+    )
+    .keys(2, 2, 1, &["RO"])
+    .tips(NONDET),
+    cmd(
+        "object|idletime",
+        3,
+        READONLY,
+        KEYSPACE,
+        GROUP,
+        "2.2.3",
+        "Get the time since a Redis object was last accessed",
+        "O(1)",
+        idletime,
     )
     .keys(2, 2, 1, &["RO"])
     .tips(NONDET),
@@ -82,7 +95,7 @@ const SHARED_INTEGERS: i64 = 10_000;
 fn lookup<'a>(ctx: &'a mut Ctx) -> Option<&'a Value> {
     let args = ctx.args;
     let db = ctx.db();
-    if !ctx.srv.key_exists(db, &args[2]) {
+    if ctx.srv.lookup_read_notouch(db, &args[2]).is_none() {
         ctx.out.null();
         return None;
     }
@@ -96,13 +109,17 @@ fn encoding(ctx: &mut Ctx) {
 }
 
 fn refcount(ctx: &mut Ctx) {
-    let shared = match lookup(ctx) {
-        None => return,
-        Some(Value::Str(RStr::Int(n))) => (0..SHARED_INTEGERS).contains(n),
-        #[allow(unreachable_patterns)]
-        Some(_) => false,
-    };
-    ctx.out.int(if shared { i64::from(i32::MAX) } else { 1 });
+    if let Some(n) = lookup(ctx).map(refcount_of) {
+        ctx.out.int(n);
+    }
+}
+
+/// What Redis reports as the value's refcount: shared small integers never die.
+pub(crate) fn refcount_of(v: &Value) -> i64 {
+    match v {
+        Value::Str(RStr::Int(n)) if (0..SHARED_INTEGERS).contains(n) => i64::from(i32::MAX),
+        _ => 1,
+    }
 }
 
 /// Access frequency is tracked only under an LFU maxmemory policy, which does not exist yet;
@@ -110,6 +127,26 @@ fn refcount(ctx: &mut Ctx) {
 fn freq(ctx: &mut Ctx) {
     if lookup(ctx).is_some() {
         ctx.out.err("An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
+    }
+}
+
+/// Seconds since the key was last accessed, from its LRU stamp (Redis' estimateObjectIdleTime
+/// with its 24-bit wrapping clock).
+fn idletime(ctx: &mut Ctx) {
+    if lookup(ctx).is_none() {
+        return;
+    }
+    let db = ctx.db();
+    let store = ctx.srv.db_mut(db);
+    let lru = store.get_obj(&ctx.args[2]).map_or(store.lru_clock, |o| o.lru);
+    ctx.out.int(i64::from(idle_seconds(store.lru_clock, lru)));
+}
+
+pub(crate) fn idle_seconds(clock: u32, lru: u32) -> u32 {
+    if clock >= lru {
+        clock - lru
+    } else {
+        clock + (crate::db::LRU_CLOCK_MAX - lru)
     }
 }
 
@@ -124,6 +161,9 @@ fn help(ctx: &mut Ctx) {
             "FREQ <key>",
             "    Return the access frequency index of the <key>. The returned integer is",
             "    proportional to the logarithm of the recent access frequency of the key.",
+            "IDLETIME <key>",
+            "    Return the idle time of the <key>, that is the approximated number of",
+            "    seconds elapsed since the last access to the key.",
             "REFCOUNT <key>",
             "    Return the number of references of the value associated with the specified",
             "    <key>.",

@@ -437,6 +437,9 @@ fn dispatch(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) {
         return out.error("NOAUTH Authentication required.");
     }
     client.last_cmd = cmd.name;
+    // CLIENT NO-TOUCH spares access times, except for TOUCH itself (Redis 7.2).
+    let no_touch = client.no_touch && cmd.name != "touch";
+    srv.no_touch = no_touch;
     srv.stats.commands_processed += 1;
     let mut ctx = Ctx { srv, id, args, out };
     (cmd.handler)(&mut ctx);

@@ -48,6 +48,15 @@ impl Reply {
         self.line(b'-', sanitize(msg).as_ref());
     }
 
+    /// An error as Redis' addReplyErrorFormat writes one: line breaks at either end of the
+    /// message are dropped (sdstrim), those inside become spaces.
+    pub fn error_format_bytes(&mut self, msg: &[u8]) {
+        let crlf = |c: &u8| *c == b'\r' || *c == b'\n';
+        let start = msg.iter().position(|c| !crlf(c)).unwrap_or(msg.len());
+        let end = msg.iter().rposition(|c| !crlf(c)).map_or(start, |i| i + 1);
+        self.error_bytes(&msg[start..end]);
+    }
+
     /// An error in Redis' most common form: `ERR <msg>`.
     pub fn err(&mut self, msg: &str) {
         self.buf.extend_from_slice(b"-ERR ");

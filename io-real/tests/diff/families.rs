@@ -212,6 +212,18 @@ pub static FAMILIES: &[Family] = &[
     fam("bitfield", &["bitfield"], 5, bitfield),
     fam("bitfield-ro", &["bitfield_ro"], 2, bitfield_ro),
     fam("type", &["type"], 3, type_),
+    fam(
+        "object",
+        &[
+            "object|encoding",
+            "object|refcount",
+            "object|idletime",
+            "object|freq",
+            "object|help",
+        ],
+        3,
+        object,
+    ),
     fam("rename", &["rename", "renamenx"], 3, rename),
     fam("copy", &["copy"], 2, copy),
     fam(
@@ -1205,6 +1217,17 @@ fn type_(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
         c!["TYPE", k.key(r)]
     } else {
         wrong_arity(r, "TYPE", k, 2)
+    }
+}
+
+fn object(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    let sub = r.pick_mixed(&["encoding", "refcount", "idletime", "freq"]);
+    match r.below(12) {
+        0 => c!["OBJECT", r.pick_mixed(&["help"])],
+        1 => c!["OBJECT", sub],
+        2 => c!["OBJECT", sub, k.key(r), k.key(r)],
+        3 => c!["OBJECT", r.pick_mixed(&["bogus", "encodings"]), k.key(r)],
+        _ => c!["OBJECT", sub, k.key(r)],
     }
 }
 

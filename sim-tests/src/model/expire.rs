@@ -15,8 +15,12 @@ fn expire_generic(m: &mut Model, c: &Call, unit: u64, cmd: &str) -> Value {
             b"gt" => gt = true,
             b"lt" => lt = true,
             _ => {
+                // addReplyErrorFormat: trailing line breaks are trimmed, inner ones are spaces.
                 let mut msg = b"ERR Unsupported option ".to_vec();
                 msg.extend_from_slice(c_str(opt, usize::MAX));
+                while msg.last().is_some_and(|c| *c == b'\r' || *c == b'\n') {
+                    msg.pop();
+                }
                 return error_line(msg);
             }
         }
