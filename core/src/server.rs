@@ -95,6 +95,10 @@ pub struct Server {
     pub(crate) active_expire_enabled: bool,
     /// The running command must not update access times (its client set CLIENT NO-TOUCH).
     pub(crate) no_touch: bool,
+    /// DEBUG SLEEP: until this monotonic time the server runs nothing and sends nothing, as
+    /// Redis does while its one thread sleeps; what arrives meanwhile waits in `stalled`.
+    busy_until_us: Option<u64>,
+    stalled: VecDeque<Event>,
     /// When the cross-protocol attack warning was last logged (unix ms).
     security_warning_ms: Option<u64>,
     /// The database the next active expiry cycle starts with.
@@ -138,6 +142,8 @@ impl Server {
             security_warning_ms: None,
             active_expire_enabled: true,
             no_touch: false,
+            busy_until_us: None,
+            stalled: VecDeque::new(),
             expire_db: 0,
         };
         srv.update_lru_clock();
@@ -160,7 +166,10 @@ impl Server {
 
     /// Monotonic time (µs) at which the driver must deliver [`Event::Tick`].
     pub fn next_deadline_us(&self) -> u64 {
-        self.next_cron_us
+        match self.busy_until_us {
+            Some(t) => t.min(self.next_cron_us),
+            None => self.next_cron_us,
+        }
     }
 
     pub fn poll_output(&mut self) -> Option<Output> {
@@ -171,6 +180,41 @@ impl Server {
     pub fn handle(&mut self, now: Now, event: Event) {
         self.clock.update(now);
         self.update_lru_clock();
+        if self.busy_until_us.is_none() && self.stalled.is_empty() {
+            self.dispatch_event(event);
+            self.flush_replies();
+            return;
+        }
+        self.stalled.push_back(event);
+        self.run_stalled();
+    }
+
+    /// Runs the events that arrived while the server slept, in order, once it is awake.
+    fn run_stalled(&mut self) {
+        loop {
+            if let Some(t) = self.busy_until_us {
+                if self.clock.mono_us() < t {
+                    // The wake-up comes from the deadline; ticks in between run nothing.
+                    self.stalled.retain(|e| !matches!(e, Event::Tick));
+                    return;
+                }
+                self.busy_until_us = None;
+                self.flush_replies();
+            }
+            let Some(event) = self.stalled.pop_front() else {
+                return;
+            };
+            self.dispatch_event(event);
+            self.flush_replies();
+        }
+    }
+
+    /// DEBUG SLEEP: busy for `us` microseconds from now.
+    pub(crate) fn sleep_for(&mut self, us: u64) {
+        self.busy_until_us = Some(self.clock.mono_us().saturating_add(us));
+    }
+
+    fn dispatch_event(&mut self, event: Event) {
         match event {
             Event::Connected { client, conn } => self.on_connect(client, conn),
             Event::Commands { client, cmds } => self.on_commands(client, cmds),
@@ -179,7 +223,6 @@ impl Server {
             Event::Tick => self.cron(),
             Event::Signal(sig) => self.on_signal(sig),
         }
-        self.flush_replies();
     }
 
     /// Keeps every database's LRU clock at the wall clock's second (Redis' server.lruclock).
@@ -204,6 +247,9 @@ impl Server {
     }
 
     fn flush_replies(&mut self) {
+        if self.busy_until_us.is_some() {
+            return; // a sleeping server writes nothing
+        }
         for id in std::mem::take(&mut self.dirty) {
             self.flush_client(id);
         }
@@ -281,7 +327,8 @@ impl Server {
     }
 
     fn on_commands(&mut self, id: ClientId, cmds: Vec<Args>) {
-        for args in cmds {
+        let mut cmds = cmds.into_iter();
+        while let Some(args) = cmds.next() {
             let Some(c) = self.clients.get_mut(&id) else {
                 return;
             };
@@ -293,6 +340,15 @@ impl Server {
             command::execute(self, id, &args);
             if self.shutting_down {
                 return;
+            }
+            if self.busy_until_us.is_some() {
+                // DEBUG SLEEP: the rest of this batch runs after the sleep, before anything
+                // that arrived later.
+                let rest: Vec<Args> = cmds.collect();
+                if !rest.is_empty() {
+                    self.stalled.push_front(Event::Commands { client: id, cmds: rest });
+                }
+                break;
             }
         }
         if self.clients.get(&id).is_some_and(|c| c.closing) {

@@ -276,3 +276,36 @@ fn debug_object_shows_identity_encoding_length_and_idle_time() {
         "+Apparently Redis did not crash: test passed\r\n"
     );
 }
+
+/// DEBUG SLEEP stops the whole server, as Redis' one sleeping thread does: its own reply, the
+/// rest of its pipeline and every other client's commands wait until the sleep is over.
+#[test]
+fn debug_sleep_stalls_every_client_until_it_is_over() {
+    let mut h = client();
+    h.connect(2, true);
+    let sleep = |words: &[&str]| words.iter().map(|w| w.as_bytes().to_vec()).collect::<Vec<_>>();
+    let out = h.event(
+        1,
+        Event::Commands {
+            client: 1,
+            cmds: vec![sleep(&["DEBUG", "SLEEP", "0.5"]), sleep(&["PING"])],
+        },
+    );
+    assert!(
+        out.is_empty(),
+        "replied while asleep: {:?}",
+        String::from_utf8_lossy(&out)
+    );
+    assert_eq!(h.cmd(2, &["PING"]), "");
+    advance_ms(&mut h, 200);
+    assert_eq!(String::from_utf8_lossy(&h.event(1, Event::Tick)), "");
+    advance_ms(&mut h, 300);
+    // Awake: the sleeper's replies come out in order; the other client's PING has run too.
+    assert_eq!(String::from_utf8_lossy(&h.event(1, Event::Tick)), "+OK\r\n+PONG\r\n");
+    let to_2 = ferrous_core::Output::Send { client: 2, data: b"+PONG\r\n".to_vec() };
+    assert!(h.other.contains(&to_2), "{:?}", h.other);
+    assert_eq!(h.cmd(2, &["PING"]), "+PONG\r\n");
+    // A sleep of zero (or nonsense) does not stop anything.
+    assert_eq!(h.cmd(1, &["DEBUG", "SLEEP", "0"]), "+OK\r\n");
+    assert_eq!(h.cmd(1, &["DEBUG", "SLEEP", "abc"]), "+OK\r\n");
+}

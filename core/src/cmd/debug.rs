@@ -33,6 +33,14 @@ fn debug(ctx: &mut Ctx) {
         ("digest-value", _) => digest_values(ctx),
         ("protocol", 3) => protocol(ctx),
         ("object", 3) => object(ctx),
+        ("sleep", 3) => {
+            // strtod seconds, then whole microseconds; nothing to wait for unless positive.
+            let us = strtod_prefix(&ctx.args[2]) * 1e6;
+            if us.is_finite() && us >= 1.0 {
+                ctx.srv.sleep_for(us as u64);
+            }
+            ctx.out.ok();
+        }
         ("stringmatch-test", 2) => stringmatch_test(ctx),
         ("set-active-expire", 3) => {
             // Like Redis' atoi: anything that does not start with a non-zero number is 0.
@@ -88,6 +96,21 @@ fn stringmatch_test(ctx: &mut Ctx) {
         crate::glob::glob_match(&pattern, &s, false);
     }
     ctx.out.simple("Apparently Redis did not crash: test passed");
+}
+
+/// C's strtod on a whole argument: the longest leading decimal number, 0 if there is none.
+fn strtod_prefix(b: &[u8]) -> f64 {
+    let s = String::from_utf8_lossy(b);
+    let t = s.trim_start();
+    (1..=t.len())
+        .rev()
+        .filter(|&n| t.is_char_boundary(n))
+        .find_map(|n| {
+            let p = &t[..n];
+            let numeric = p.bytes().all(|c| c.is_ascii_digit() || b"+-.eE".contains(&c));
+            numeric.then(|| p.parse::<f64>().ok()).flatten()
+        })
+        .unwrap_or(0.0)
 }
 
 fn atoi(b: &[u8]) -> i64 {
@@ -245,6 +268,8 @@ fn help(ctx: &mut Ctx) {
             "    Setting it to 0 disables expiring keys in background when they are not",
             "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
             "    default.",
+            "SLEEP <seconds>",
+            "    Stop the server for <seconds>. Decimals allowed.",
             "STRINGMATCH-TEST",
             "    Run a fuzz tester against the stringmatchlen() function.",
         ],
