@@ -35,6 +35,14 @@ pub struct Config {
     /// 0 no, 1 yes, 2 local (only from loopback clients).
     pub enable_debug_command: usize,
     pub hz: i64,
+    /// Compact-encoding thresholds of the collections (Redis 7.0's names and defaults).
+    pub list_max_listpack_size: i64,
+    pub list_compress_depth: i64,
+    pub hash_max_listpack_entries: i64,
+    pub hash_max_listpack_value: i64,
+    pub set_max_intset_entries: i64,
+    pub zset_max_listpack_entries: i64,
+    pub zset_max_listpack_value: i64,
 }
 
 impl Default for Config {
@@ -56,6 +64,13 @@ impl Default for Config {
             client_query_buffer_limit: 1024 * 1024 * 1024,
             enable_debug_command: 0,
             hz: 10,
+            list_max_listpack_size: -2,
+            list_compress_depth: 0,
+            hash_max_listpack_entries: 128,
+            hash_max_listpack_value: 64,
+            set_max_intset_entries: 512,
+            zset_max_listpack_entries: 128,
+            zset_max_listpack_value: 64,
         }
     }
 }
@@ -214,6 +229,69 @@ static DIRECTIVES: &[Directive] = &[
             min: 0,
             max: INT_MAX,
             get: |c| &mut c.hz,
+        },
+    },
+    Directive {
+        name: "list-max-listpack-size",
+        mutable: true,
+        field: Field::Int {
+            min: i32::MIN as i64,
+            max: INT_MAX,
+            get: |c| &mut c.list_max_listpack_size,
+        },
+    },
+    Directive {
+        name: "list-compress-depth",
+        mutable: true,
+        field: Field::Int {
+            min: 0,
+            max: INT_MAX,
+            get: |c| &mut c.list_compress_depth,
+        },
+    },
+    Directive {
+        name: "hash-max-listpack-entries",
+        mutable: true,
+        field: Field::Int {
+            min: 0,
+            max: i64::MAX,
+            get: |c| &mut c.hash_max_listpack_entries,
+        },
+    },
+    Directive {
+        name: "hash-max-listpack-value",
+        mutable: true,
+        field: Field::Int {
+            min: 0,
+            max: i64::MAX,
+            get: |c| &mut c.hash_max_listpack_value,
+        },
+    },
+    Directive {
+        name: "set-max-intset-entries",
+        mutable: true,
+        field: Field::Int {
+            min: 0,
+            max: i64::MAX,
+            get: |c| &mut c.set_max_intset_entries,
+        },
+    },
+    Directive {
+        name: "zset-max-listpack-entries",
+        mutable: true,
+        field: Field::Int {
+            min: 0,
+            max: i64::MAX,
+            get: |c| &mut c.zset_max_listpack_entries,
+        },
+    },
+    Directive {
+        name: "zset-max-listpack-value",
+        mutable: true,
+        field: Field::Int {
+            min: 0,
+            max: i64::MAX,
+            get: |c| &mut c.zset_max_listpack_value,
         },
     },
 ];

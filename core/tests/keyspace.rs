@@ -302,7 +302,10 @@ fn debug_sleep_stalls_every_client_until_it_is_over() {
     advance_ms(&mut h, 300);
     // Awake: the sleeper's replies come out in order; the other client's PING has run too.
     assert_eq!(String::from_utf8_lossy(&h.event(1, Event::Tick)), "+OK\r\n+PONG\r\n");
-    let to_2 = ferrous_core::Output::Send { client: 2, data: b"+PONG\r\n".to_vec() };
+    let to_2 = ferrous_core::Output::Send {
+        client: 2,
+        data: b"+PONG\r\n".to_vec(),
+    };
     assert!(h.other.contains(&to_2), "{:?}", h.other);
     assert_eq!(h.cmd(2, &["PING"]), "+PONG\r\n");
     // A sleep of zero (or nonsense) does not stop anything.

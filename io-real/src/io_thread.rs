@@ -21,6 +21,8 @@ const SIGNAL_TOKEN: u64 = u64::MAX - 1;
 const LISTENER_BASE: u64 = u64::MAX - 2;
 /// Bytes read from one connection per wake-up, so one client cannot starve the others.
 const READ_BUDGET: usize = 1 << 20;
+/// One read(2) at most (Redis reads 16 KiB at a time too).
+const READ_CHUNK: usize = 16 * 1024;
 
 struct Conn {
     stream: std::net::TcpStream,
@@ -44,6 +46,8 @@ pub struct IoThread {
     signals: Option<SignalFd>,
     /// Events for the core, gathered outside the lock.
     batch: Vec<Event>,
+    /// Where reads land before the parser takes them: allocated once, not zeroed per read.
+    read_buf: Box<[u8]>,
     /// Connections whose output changed since the last flush.
     dirty: Vec<ClientId>,
     next_thread: usize,
@@ -70,6 +74,7 @@ impl IoThread {
             listeners: Vec::new(),
             signals,
             batch: Vec::new(),
+            read_buf: vec![0u8; READ_CHUNK].into_boxed_slice(),
             dirty: Vec::new(),
             next_thread: 0,
             logs: Vec::new(),
@@ -225,11 +230,11 @@ impl IoThread {
         let Some(c) = self.conns.get_mut(&id) else {
             return;
         };
-        let mut buf = [0u8; 16 * 1024];
+        let buf = &mut self.read_buf[..];
         let mut total = 0;
         let mut eof = false;
         while total < READ_BUDGET {
-            match c.stream.read(&mut buf) {
+            match c.stream.read(buf) {
                 Ok(0) => {
                     eof = true;
                     break;
