@@ -5,7 +5,7 @@ use ferrous_core::{Config, REDIS_VERSION};
 
 pub enum Startup {
     Run {
-        cfg: Config,
+        cfg: Box<Config>,
         config_file: String,
     },
     /// Print this and exit with status 0 (`--version`, `--help`).
@@ -50,7 +50,7 @@ pub fn parse(args: &[String]) -> Startup {
     }
     match Config::from_text(&text) {
         Ok(cfg) => Startup::Run {
-            cfg,
+            cfg: Box::new(cfg),
             config_file: absolute(&config_file),
         },
         Err(e) => Startup::Fail(render(&e, &config_file, file_lines)),

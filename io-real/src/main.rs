@@ -19,7 +19,7 @@ fn main() {
             eprintln!("{text}");
             1
         }
-        Startup::Run { cfg, config_file } => ferrous_io_real::run(cfg, config_file),
+        Startup::Run { cfg, config_file } => ferrous_io_real::run(*cfg, config_file),
     };
     std::process::exit(code);
 }
