@@ -10,6 +10,8 @@ pub mod crc64;
 mod decode;
 pub mod dump;
 mod encode;
+pub mod intset;
+pub mod listpack;
 pub mod lzf;
 
 pub use decode::{Decoder, ErrorKind, RdbError, RdbString};
