@@ -81,6 +81,8 @@ pub struct Server {
     pub(crate) env: ServerEnv,
     pub(crate) clock: Clock,
     pub(crate) rng: ChaCha8Rng,
+    /// The seed-keyed hasher of every hash table (keyspace, collections).
+    pub(crate) hasher: KeyedState,
     pub(crate) run_id: String,
     pub(crate) dbs: Vec<Db>,
     pub(crate) clients: BTreeMap<ClientId, Client>,
@@ -130,6 +132,7 @@ impl Server {
             env,
             clock: Clock::new(now),
             rng,
+            hasher,
             run_id,
             dbs,
             clients: BTreeMap::new(),

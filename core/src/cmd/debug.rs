@@ -145,6 +145,7 @@ fn mix_digest(digest: &mut [u8; 20], data: &[u8]) {
 fn type_code(v: &Value) -> u32 {
     match v {
         Value::Str(_) => 0,
+        Value::Set(_) => 2,
     }
 }
 
@@ -153,6 +154,12 @@ fn value_digest(digest: &mut [u8; 20], v: &Value, has_expire: bool) {
     mix_digest(digest, &type_code(v).to_be_bytes());
     match v {
         Value::Str(s) => s.with_bytes(|b| mix_digest(digest, b)),
+        // Members are xored in: the digest does not depend on their order.
+        Value::Set(set) => {
+            for m in set.iter() {
+                m.with_bytes(|b| xor_digest(digest, b));
+            }
+        }
     }
     if has_expire {
         xor_digest(digest, b"!!expire!!");

@@ -123,7 +123,11 @@ fn restore(ctx: &mut Ctx) {
             .log(LogLevel::Verbose, format!("RESTORE refused a payload: {e}"));
         return ctx.out.err("DUMP payload version or checksum are wrong");
     }
-    let value = match dump::load(&args[3]) {
+    let load_opts = crate::rdb::LoadOptions {
+        hasher: ctx.srv.hasher,
+        set_max_intset_entries: usize::try_from(ctx.srv.cfg.set_max_intset_entries).unwrap_or(0),
+    };
+    let value = match dump::load_with(&args[3], load_opts) {
         Ok(v) => v,
         Err(e) => {
             ctx.srv.log(LogLevel::Verbose, format!("RESTORE: bad RDB data {e}"));

@@ -13,6 +13,7 @@ pub(crate) mod keys;
 pub(crate) mod lcs;
 pub(crate) mod object;
 pub(crate) mod server;
+pub(crate) mod sets;
 pub(crate) mod strings;
 
 use crate::command::Ctx;

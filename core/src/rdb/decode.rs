@@ -7,6 +7,8 @@ use std::fmt;
 
 use super::lzf::{self, LzfError};
 use super::{enc, len, types};
+use crate::hash::KeyedState;
+use crate::types::set::Set;
 use crate::value::{RStr, Value};
 
 /// Why reading stopped, and where (the offset into the decoder's buffer of the item at fault).
@@ -34,6 +36,10 @@ pub enum ErrorKind {
     NotAnObjectType { byte: u8 },
     /// A valid object type this server cannot hold yet (lists, sets, hashes, ...).
     UnsupportedType { byte: u8 },
+    /// A collection of type `byte` with no element (Redis refuses empty keys).
+    EmptyKey { byte: u8 },
+    /// A set member that appears twice.
+    DuplicateMember,
 }
 
 impl fmt::Display for RdbError {
@@ -50,6 +56,8 @@ impl fmt::Display for RdbError {
             ErrorKind::TooLarge { len } => write!(f, "length {len} too large"),
             ErrorKind::NotAnObjectType { byte } => write!(f, "{byte} is not an object type"),
             ErrorKind::UnsupportedType { byte } => write!(f, "object type {byte} is not supported yet"),
+            ErrorKind::EmptyKey { byte } => write!(f, "empty collection of type {byte}"),
+            ErrorKind::DuplicateMember => write!(f, "duplicate set member"),
         }
     }
 }
@@ -79,15 +87,38 @@ pub enum Len {
     Encoded(u8),
 }
 
+/// What loaded values need from the server: the hasher for their hash tables and the
+/// encoding thresholds.
+#[derive(Clone, Copy, Debug)]
+pub struct LoadOptions {
+    pub hasher: KeyedState,
+    pub set_max_intset_entries: usize,
+}
+
+impl Default for LoadOptions {
+    /// Redis' default thresholds and a fixed hasher (tests, fuzzing).
+    fn default() -> LoadOptions {
+        LoadOptions {
+            hasher: KeyedState::new(0, 0),
+            set_max_intset_entries: 512,
+        }
+    }
+}
+
 /// Reads RDB items from a byte slice.
 pub struct Decoder<'a> {
     buf: &'a [u8],
     pos: usize,
+    opts: LoadOptions,
 }
 
 impl<'a> Decoder<'a> {
     pub fn new(buf: &'a [u8]) -> Decoder<'a> {
-        Decoder { buf, pos: 0 }
+        Decoder::with_options(buf, LoadOptions::default())
+    }
+
+    pub fn with_options(buf: &'a [u8], opts: LoadOptions) -> Decoder<'a> {
+        Decoder { buf, pos: 0, opts }
     }
 
     /// The offset of the next byte to read.
@@ -217,9 +248,36 @@ impl<'a> Decoder<'a> {
                 RdbString::Int(n) => RStr::Int(n),
                 RdbString::Bytes(b) => RStr::from_bytes(b.into_owned()),
             })),
-            // Lists, sets, sorted sets, hashes, streams and module values slot in here as the
-            // keyspace learns to hold them.
+            types::SET => self.read_set(),
+            // Lists, sorted sets, hashes, streams, module values and the compact encodings
+            // slot in here as the keyspace learns to hold them.
             _ => self.err(self.pos, ErrorKind::UnsupportedType { byte: t }),
         }
+    }
+
+    /// RDB_TYPE_SET: a length, then the members. As Redis 7.0 loads it: a hashtable right
+    /// away when longer than `set-max-intset-entries`, else an intset that converts at the
+    /// first member that is not an integer; empty sets and duplicates are refused.
+    fn read_set(&mut self) -> Result<Value, RdbError> {
+        let at = self.pos;
+        let n = self.read_len()?;
+        if n == 0 {
+            return self.err(at, ErrorKind::EmptyKey { byte: types::SET });
+        }
+        let max = self.opts.set_max_intset_entries.min(1 << 30);
+        let mut set = if n > max as u64 {
+            Set::new_hashtable(self.opts.hasher)
+        } else {
+            Set::new_intset(self.opts.hasher)
+        };
+        for _ in 0..n {
+            let member_at = self.pos;
+            let m = self.read_string_bytes()?;
+            // Adding never converts an intset by size here: it holds at most `max` members.
+            if !set.add(&m, usize::MAX) {
+                return self.err(member_at, ErrorKind::DuplicateMember);
+            }
+        }
+        Ok(Value::Set(Box::new(set)))
     }
 }

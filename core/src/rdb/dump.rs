@@ -11,7 +11,7 @@
 use std::fmt;
 
 use super::crc64::crc64;
-use super::{Decoder, Encoder, RdbError, RDB_VERSION};
+use super::{Decoder, Encoder, LoadOptions, RdbError, RDB_VERSION};
 use crate::value::Value;
 
 /// Version and checksum: 10 bytes at the end of every payload.
@@ -89,7 +89,12 @@ pub fn verify(payload: &[u8]) -> Result<u16, FooterError> {
 /// the whole payload (a body may run into the footer's bytes) and ignores what follows the
 /// object.
 pub fn load(payload: &[u8]) -> Result<Value, RdbError> {
-    let mut d = Decoder::new(payload);
+    load_with(payload, LoadOptions::default())
+}
+
+/// [`load`] with the server's hasher and encoding thresholds (RESTORE).
+pub fn load_with(payload: &[u8], opts: LoadOptions) -> Result<Value, RdbError> {
+    let mut d = Decoder::with_options(payload, opts);
     let t = d.read_object_type()?;
     d.read_object(t)
 }

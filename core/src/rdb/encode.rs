@@ -3,6 +3,7 @@
 
 use super::lzf::Compressor;
 use super::{enc, len, types};
+use crate::types::set::Member;
 use crate::value::{RStr, Value};
 
 /// Appends RDB-encoded items to a buffer.
@@ -18,6 +19,8 @@ pub struct Encoder {
 pub fn object_type(v: &Value) -> u8 {
     match v {
         Value::Str(_) => types::STRING,
+        // Both encodings as the generic RDB_TYPE_SET for now (Redis writes an intset blob).
+        Value::Set(_) => types::SET,
     }
 }
 
@@ -145,6 +148,15 @@ impl Encoder {
     pub fn write_object(&mut self, v: &Value) {
         match v {
             Value::Str(s) => self.write_rstr(s),
+            Value::Set(set) => {
+                self.write_len(set.len() as u64);
+                for m in set.iter() {
+                    match m {
+                        Member::Int(n) => self.write_int_string(n),
+                        Member::Bytes(b) => self.write_string(b),
+                    }
+                }
+            }
         }
     }
 }

@@ -14,7 +14,7 @@ pub mod intset;
 pub mod listpack;
 pub mod lzf;
 
-pub use decode::{Decoder, ErrorKind, RdbError, RdbString};
+pub use decode::{Decoder, ErrorKind, LoadOptions, RdbError, RdbString};
 pub use encode::{object_type, Encoder};
 
 /// The RDB version Redis 7.0 writes (and the newest it reads).

@@ -215,6 +215,7 @@ fn bodies_like_redis() {
         dump::verify(&p).unwrap();
         dump::load(&p).map(|v| match v {
             Value::Str(s) => s.to_bytes(),
+            other => panic!("not a string: {other:?}"),
         })
     };
     assert_eq!(ok(b"\x00\x05helloXYZ").unwrap(), b"hello");
@@ -237,6 +238,7 @@ fn bodies_like_redis() {
     for (body, kind) in [
         (&b""[..], ErrorKind::UnsupportedType { byte: 10 }), // the footer's first byte: a ziplist
         (b"\x01\x00", ErrorKind::UnsupportedType { byte: 1 }),
+        (b"\x02\x00", ErrorKind::EmptyKey { byte: 2 }),
         (b"\x08\x00", ErrorKind::NotAnObjectType { byte: 8 }),
         (b"\x14\x00", ErrorKind::NotAnObjectType { byte: 20 }),
         (b"\x00\x82", ErrorKind::BadLength { byte: 0x82 }),

@@ -80,6 +80,10 @@ pub struct Keys {
     /// Lower-case names of the commands without subcommands that both servers have, for
     /// COMMAND INFO / DOCS / GETKEYS.
     pub commands: Vec<String>,
+    /// Sets only the `spop-random` family touches: SPOP and SRANDMEMBER leave different
+    /// members on each server, so no other family may read them (the clean-up deletes these
+    /// too).
+    pub random_sets: Vec<Vec<u8>>,
 }
 
 impl Keys {
@@ -102,6 +106,7 @@ impl Keys {
         Keys {
             keys,
             commands: Vec::new(),
+            random_sets: vec![b"pop:a".to_vec(), b"pop:b".to_vec()],
         }
     }
 
@@ -239,6 +244,30 @@ pub static FAMILIES: &[Family] = &[
     fam("restore", &["restore"], 6, restore),
     fam("restore-collections", &["restore"], 1, restore_collections),
     // Other types, only to meet the string commands with WRONGTYPE.
+    // Sets.
+    fam("sadd-srem", &["sadd", "srem"], 8, sadd_srem),
+    fam(
+        "set-read",
+        &["sismember", "smismember", "scard", "smembers"],
+        6,
+        set_read,
+    ),
+    fam(
+        "set-algebra",
+        &["sinter", "sunion", "sdiff", "sinterstore", "sunionstore", "sdiffstore"],
+        6,
+        set_algebra,
+    ),
+    fam("sintercard", &["sintercard"], 3, sintercard),
+    fam("smove", &["smove"], 3, smove),
+    fam("sscan", &["sscan"], 3, sscan),
+    fam("spop-srandmember", &["spop", "srandmember"], 3, spop_srandmember),
+    fam(
+        "spop-random",
+        &["sadd", "spop", "srandmember", "scard", "del"],
+        3,
+        spop_random,
+    ),
     fam("wrongtype-list", &["lpush"], 2, wrongtype_list),
     fam("wrongtype-set", &["sadd"], 2, wrongtype_set),
     fam("wrongtype-hash", &["hset"], 2, wrongtype_hash),
@@ -1491,4 +1520,200 @@ fn wrongtype_hash(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
 
 fn wrongtype_zset(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
     c!["ZADD", k.hot(r), float_arg(r), value(r)]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sets.
+
+/// A set member: mostly small integers (intsets), sometimes words or any value (hashtables).
+fn set_member(r: &mut Rng) -> Vec<u8> {
+    match r.below(10) {
+        0..=4 => r.int(-20, 20).to_string().into_bytes(),
+        5 => r
+            .pick(&[
+                "-0",
+                "007",
+                "+1",
+                " 1",
+                "1.0",
+                "9223372036854775807",
+                "-9223372036854775808",
+                "9223372036854775808",
+            ])
+            .as_bytes()
+            .to_vec(),
+        6 | 7 => r.pick(&["a", "b", "c", "x"]).as_bytes().to_vec(),
+        _ => value(r),
+    }
+}
+
+fn set_members(r: &mut Rng, lo: usize, hi: usize) -> Vec<Vec<u8>> {
+    let n = r.int(lo as i64, hi as i64) as usize;
+    (0..n).map(|_| set_member(r)).collect()
+}
+
+fn sadd_srem(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    match r.below(12) {
+        0..=5 => with(c!["SADD", k.hot(r)], set_members(r, 1, 6)),
+        6 => {
+            // Past set-max-intset-entries (512) in one go: an intset turns into a hashtable.
+            let start = r.int(-100, 100);
+            let n = r.int(500, 600);
+            with(
+                c!["SADD", k.hot(r)],
+                (start..start + n).map(|i| i.to_string().into_bytes()).collect(),
+            )
+        }
+        7..=9 => with(c!["SREM", k.hot(r)], set_members(r, 1, 6)),
+        10 => wrong_arity(r, "SADD", k, 3),
+        _ => wrong_arity(r, "SREM", k, 3),
+    }
+}
+
+fn set_read(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    match r.below(12) {
+        0..=2 => c!["SISMEMBER", k.hot(r), set_member(r)],
+        3 | 4 => with(c!["SMISMEMBER", k.hot(r)], set_members(r, 1, 5)),
+        5 | 6 => c!["SCARD", k.hot(r)],
+        7..=9 => c!["SMEMBERS", k.hot(r)],
+        _ => {
+            let (name, good) = *r.pick(&[("SISMEMBER", 3), ("SMISMEMBER", 3), ("SCARD", 2), ("SMEMBERS", 2)]);
+            wrong_arity(r, name, k, good)
+        }
+    }
+}
+
+fn set_keys(r: &mut Rng, k: &Keys, lo: usize, hi: usize) -> Vec<Vec<u8>> {
+    let n = r.int(lo as i64, hi as i64) as usize;
+    (0..n).map(|_| k.hot(r)).collect()
+}
+
+fn set_algebra(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    let name = *r.pick(&["SINTER", "SUNION", "SDIFF", "SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE"]);
+    if r.chance(5) {
+        return c![name];
+    }
+    let mut v = c![name];
+    if name.ends_with("STORE") {
+        v.push(k.hot(r));
+    }
+    with(v, set_keys(r, k, 1, 4))
+}
+
+fn sintercard(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    let keys = set_keys(r, k, 1, 3);
+    let numkeys: Vec<u8> = match r.below(10) {
+        0..=6 => keys.len().to_string().into_bytes(),
+        7 => r.pick(&["0", "-1", "abc", "9223372036854775808"]).as_bytes().to_vec(),
+        8 => (keys.len() + 1 + r.below(3)).to_string().into_bytes(),
+        _ => r.below(keys.len().max(1)).to_string().into_bytes(),
+    };
+    let mut v = with(c!["SINTERCARD", numkeys], keys);
+    for _ in 0..r.below(3) {
+        match r.below(6) {
+            0..=2 => v.extend(c![r.mixed_case(b"limit"), r.pick(&["0", "1", "2", "5", "-1", "x"])]),
+            3 => v.push(r.mixed_case(b"limit")),
+            _ => v.push(set_member(r)),
+        }
+    }
+    v
+}
+
+fn smove(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    match r.below(10) {
+        0 => {
+            let key = k.hot(r);
+            c!["SMOVE", key.clone(), key, set_member(r)]
+        }
+        9 => wrong_arity(r, "SMOVE", k, 4),
+        _ => c!["SMOVE", k.hot(r), k.hot(r), set_member(r)],
+    }
+}
+
+/// SSCAN from cursor 0 with a COUNT that covers any set here in one call (a hashtable's
+/// cursors follow each server's hash function), and the errors.
+fn sscan(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    match r.below(12) {
+        0..=6 => {
+            let mut v = c!["SSCAN", k.hot(r), "0"];
+            if r.chance(50) {
+                v.extend(c![
+                    r.mixed_case(b"match"),
+                    r.pick(&["*", "1*", "-*", "[a-c]", "?", "*0"])
+                ]);
+            }
+            v.extend(c![r.mixed_case(b"count"), "100000"]);
+            v
+        }
+        7 => c![
+            "SSCAN",
+            k.hot(r),
+            r.pick(&["x", "-", "1.5", " 0", "18446744073709551616"])
+        ],
+        8 => c![
+            "SSCAN",
+            k.hot(r),
+            "0",
+            r.mixed_case(b"count"),
+            r.pick(&["0", "-1", "abc"])
+        ],
+        9 => c![
+            "SSCAN",
+            k.hot(r),
+            "0",
+            r.pick_mixed(&["type", "match", "count", "novalue"]),
+            "set",
+            "x"
+        ],
+        10 => c!["SSCAN", k.key(r), "0", r.pick_mixed(&["type", "count"])],
+        _ => wrong_arity(r, "SSCAN", k, 3),
+    }
+}
+
+/// SRANDMEMBER anywhere (it changes nothing), SPOP only where what it leaves is certain: no
+/// count or a count of 0, all members (a count above any set here), or an error.
+fn spop_srandmember(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    match r.below(10) {
+        0 => c!["SRANDMEMBER", k.hot(r)],
+        1..=3 => c!["SRANDMEMBER", k.hot(r), r.int(-8, 8)],
+        4 => c![
+            "SRANDMEMBER",
+            k.hot(r),
+            r.pick(&["x", "-9223372036854775808", "9223372036854775808", "1.5"])
+        ],
+        5 => c!["SRANDMEMBER", k.hot(r), "1", "2"],
+        6 | 7 => c!["SPOP", k.hot(r), r.pick(&["0", "100000", "9223372036854775807"])],
+        8 => c!["SPOP", k.hot(r), r.pick(&["-1", "x", "1.5", "-9223372036854775808"])],
+        _ => c!["SPOP", k.hot(r), "1", r.pick(&["2", "x"])],
+    }
+}
+
+/// The random commands on sets no other family reads: SADD of members never seen before (so
+/// its count is certain), then SPOP / SRANDMEMBER whose replies compare by shape and whose
+/// effect shows in SCARD.
+fn spop_random(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    let key = r.pick(&k.random_sets).clone();
+    match r.below(12) {
+        0..=3 => {
+            let ints = r.chance(60);
+            let n = r.int(1, 8);
+            let fresh = (0..n)
+                .map(|_| {
+                    let x = r.u64();
+                    if ints {
+                        (x as i64).to_string().into_bytes()
+                    } else {
+                        format!("m{x:x}").into_bytes()
+                    }
+                })
+                .collect();
+            with(c!["SADD", key], fresh)
+        }
+        4 | 5 => c!["SPOP", key],
+        6 | 7 => c!["SPOP", key, r.int(0, 10)],
+        8 => c!["SRANDMEMBER", key, r.int(-10, 10)],
+        9 => c!["SRANDMEMBER", key],
+        10 => c!["SCARD", key],
+        _ => c!["DEL", key],
+    }
 }

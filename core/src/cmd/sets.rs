@@ -1,0 +1,661 @@
+//! Set commands (Redis' t_set.c), on [`Set`] in Redis 7.0's encodings: intset replies come
+//! ascending, hashtable replies in the table's order.
+
+use crate::bytes::SmallBytes;
+use crate::command::acl::SET;
+use crate::command::flags::{DENYOOM, FAST, MOVABLE_KEYS, READONLY, WRITE};
+use crate::command::table::cmd;
+use crate::command::{CommandSpec, Ctx};
+use crate::dict::Dict;
+use crate::glob::glob_match;
+use crate::keyspace::WRONGTYPE;
+use crate::resp::{parse_i64, Reply};
+use crate::server::Server;
+use crate::types::set::{Member, Set};
+use crate::value::Value;
+
+const GROUP: &str = "set";
+const RO: &[&str] = &["RO"];
+const RO_ACCESS: &[&str] = &["RO", "access"];
+const ORDER: &[&str] = &["nondeterministic_output_order"];
+const NONDET: &[&str] = &["nondeterministic_output"];
+
+pub(crate) static COMMANDS: &[CommandSpec] = &[
+    cmd("sadd", -3, WRITE | DENYOOM | FAST, SET, GROUP, "1.0.0", "Add one or more members to a set", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", sadd).keys(1, 1, 1, &["RW", "insert"]),
+    cmd("srem", -3, WRITE | FAST, SET, GROUP, "1.0.0", "Remove one or more members from a set", "O(N) where N is the number of members to be removed.", srem).keys(1, 1, 1, &["RW", "delete"]),
+    cmd("smembers", 2, READONLY, SET, GROUP, "1.0.0", "Get all the members in a set", "O(N) where N is the set cardinality.", smembers).keys(1, 1, 1, RO_ACCESS).tips(ORDER),
+    cmd("sismember", 3, READONLY | FAST, SET, GROUP, "1.0.0", "Determine if a given value is a member of a set", "O(1)", sismember).keys(1, 1, 1, RO),
+    cmd("smismember", -3, READONLY | FAST, SET, GROUP, "6.2.0", "Returns the membership associated with the given elements for a set", "O(N) where N is the number of elements being checked for membership", smismember).keys(1, 1, 1, RO_ACCESS),
+    cmd("scard", 2, READONLY | FAST, SET, GROUP, "1.0.0", "Get the number of members in a set", "O(1)", scard).keys(1, 1, 1, RO),
+    cmd("spop", -2, WRITE | FAST, SET, GROUP, "1.0.0", "Remove and return one or multiple random members from a set", "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.", spop).keys(1, 1, 1, &["RW", "access", "delete"]).tips(NONDET),
+    cmd("srandmember", -2, READONLY, SET, GROUP, "1.0.0", "Get one or multiple random members from a set", "Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.", srandmember).keys(1, 1, 1, RO_ACCESS).tips(NONDET),
+    cmd("smove", 4, WRITE | FAST, SET, GROUP, "1.0.0", "Move a member from one set to another", "O(1)", smove).keys(1, 2, 1, &["RW", "access", "delete"]),
+    cmd("sinter", -2, READONLY, SET, GROUP, "1.0.0", "Intersect multiple sets", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", sinter).keys(1, -1, 1, RO_ACCESS).tips(ORDER),
+    cmd("sintercard", -3, READONLY | MOVABLE_KEYS, SET, GROUP, "7.0.0", "Intersect multiple sets and return the cardinality of the result", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", sintercard),
+    cmd("sinterstore", -3, WRITE | DENYOOM, SET, GROUP, "1.0.0", "Intersect multiple sets and store the resulting set in a key", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", sinterstore).keys(1, -1, 1, &["RW", "update"]),
+    cmd("sunion", -2, READONLY, SET, GROUP, "1.0.0", "Add multiple sets", "O(N) where N is the total number of elements in all given sets.", sunion).keys(1, -1, 1, RO_ACCESS).tips(ORDER),
+    cmd("sunionstore", -3, WRITE | DENYOOM, SET, GROUP, "1.0.0", "Add multiple sets and store the resulting set in a key", "O(N) where N is the total number of elements in all given sets.", sunionstore).keys(1, -1, 1, &["OW", "update"]),
+    cmd("sdiff", -2, READONLY, SET, GROUP, "1.0.0", "Subtract multiple sets", "O(N) where N is the total number of elements in all given sets.", sdiff).keys(1, -1, 1, RO_ACCESS).tips(ORDER),
+    cmd("sdiffstore", -3, WRITE | DENYOOM, SET, GROUP, "1.0.0", "Subtract multiple sets and store the resulting set in a key", "O(N) where N is the total number of elements in all given sets.", sdiffstore).keys(1, -1, 1, &["OW", "update"]),
+    cmd("sscan", -3, READONLY, SET, GROUP, "2.8.0", "Incrementally iterate Set elements", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", sscan).keys(1, 1, 1, RO_ACCESS).tips(NONDET),
+];
+
+/// `set-max-intset-entries`.
+fn max_intset(srv: &Server) -> usize {
+    usize::try_from(srv.cfg.set_max_intset_entries).unwrap_or(0)
+}
+
+fn reply_member(out: &mut Reply, m: Member) {
+    match m {
+        Member::Int(n) => out.bulk(n.to_string().as_bytes()),
+        Member::Bytes(b) => out.bulk(b),
+    }
+}
+
+/// What a read lookup found under a key.
+enum Found {
+    Missing,
+    Set,
+    WrongType,
+}
+
+fn lookup_read(ctx: &mut Ctx, db: usize, key: &[u8]) -> Found {
+    match ctx.srv.lookup_read(db, key) {
+        None => Found::Missing,
+        Some(Value::Set(_)) => Found::Set,
+        Some(_) => Found::WrongType,
+    }
+}
+
+/// The set under `key` once looked up (no stats, no expiry: call [`lookup_read`] first).
+fn stored<'a>(srv: &'a Server, db: usize, key: &[u8]) -> Option<&'a Set> {
+    match srv.dbs[db].get(key) {
+        Some(Value::Set(s)) => Some(s),
+        _ => None,
+    }
+}
+
+/// SADD key member [member ...]
+fn sadd(ctx: &mut Ctx) {
+    let args = ctx.args;
+    let db = ctx.db();
+    let (max, hasher) = (max_intset(ctx.srv), ctx.srv.hasher);
+    let added = match ctx.srv.lookup_write(db, &args[1]) {
+        Some(Value::Set(s)) => args[2..].iter().filter(|m| s.add(m, max)).count(),
+        Some(_) => return ctx.out.error(WRONGTYPE),
+        None => {
+            let mut s = Set::for_member(hasher, &args[2]);
+            let n = args[2..].iter().filter(|m| s.add(m, max)).count();
+            ctx.srv.db_mut(db).insert_new(args[1].clone(), Value::Set(Box::new(s)));
+            n
+        }
+    };
+    ctx.out.int(added as i64);
+}
+
+/// SREM key member [member ...]: an emptied set is deleted.
+fn srem(ctx: &mut Ctx) {
+    let args = ctx.args;
+    let db = ctx.db();
+    let (removed, empty) = match ctx.srv.lookup_write(db, &args[1]) {
+        None => return ctx.out.int(0),
+        Some(Value::Set(s)) => {
+            let mut n = 0;
+            for m in &args[2..] {
+                if s.remove(m) {
+                    n += 1;
+                    if s.is_empty() {
+                        break;
+                    }
+                }
+            }
+            (n, s.is_empty())
+        }
+        Some(_) => return ctx.out.error(WRONGTYPE),
+    };
+    if empty {
+        ctx.srv.db_mut(db).remove(&args[1]);
+    }
+    ctx.out.int(removed);
+}
+
+/// SMEMBERS key: Redis 7.0 runs SINTER on the one key.
+fn smembers(ctx: &mut Ctx) {
+    let args = ctx.args;
+    inter_generic(ctx, &args[1..2], None, false, 0);
+}
+
+fn sismember(ctx: &mut Ctx) {
+    let args = ctx.args;
+    let db = ctx.db();
+    match ctx.srv.lookup_read(db, &args[1]) {
+        None => ctx.out.int(0),
+        Some(Value::Set(s)) => ctx.out.int(i64::from(s.contains(&args[2]))),
+        Some(_) => ctx.out.error(WRONGTYPE),
+    }
+}
+
+fn smismember(ctx: &mut Ctx) {
+    let args = ctx.args;
+    let db = ctx.db();
+    let set = match ctx.srv.lookup_read(db, &args[1]) {
+        None => None,
+        Some(Value::Set(s)) => Some(s),
+        Some(_) => return ctx.out.error(WRONGTYPE),
+    };
+    ctx.out.array(args.len() - 2);
+    for m in &args[2..] {
+        ctx.out.int(i64::from(set.is_some_and(|s| s.contains(m))));
+    }
+}
+
+fn scard(ctx: &mut Ctx) {
+    let args = ctx.args;
+    let db = ctx.db();
+    match ctx.srv.lookup_read(db, &args[1]) {
+        None => ctx.out.int(0),
+        Some(Value::Set(s)) => ctx.out.int(s.len() as i64),
+        Some(_) => ctx.out.error(WRONGTYPE),
+    }
+}
+
+/// SPOP's and SINTERCARD's strict count parsing: not an integer or negative is `msg`.
+fn positive_arg(ctx: &mut Ctx, i: usize, msg: &str) -> Option<u64> {
+    match parse_i64(&ctx.args[i]) {
+        Some(n) if n >= 0 => Some(n as u64),
+        _ => {
+            ctx.out.err(msg);
+            None
+        }
+    }
+}
+
+/// Redis' SPOP_MOVE_STRATEGY_MUL: when few members would be left, keep those instead.
+const SPOP_MOVE_STRATEGY_MUL: u64 = 5;
+
+/// SPOP key [count]
+fn spop(ctx: &mut Ctx) {
+    match ctx.args.len() {
+        3 => return spop_count(ctx),
+        n if n > 3 => return ctx.syntax_error(),
+        _ => {}
+    }
+    let args = ctx.args;
+    let db = ctx.db();
+    match ctx.srv.lookup_write(db, &args[1]) {
+        None => return ctx.out.null(),
+        Some(Value::Set(_)) => {}
+        Some(_) => return ctx.out.error(WRONGTYPE),
+    }
+    let Server { dbs, rng, .. } = &mut *ctx.srv;
+    let Some(Value::Set(s)) = dbs[db].get_mut(&args[1]) else {
+        return;
+    };
+    let Some(m) = s.random(&mut || rand_core::RngCore::next_u64(rng)).map(Member::to_vec) else {
+        return ctx.out.null();
+    };
+    s.remove(&m);
+    let empty = s.is_empty();
+    ctx.out.bulk(&m);
+    if empty {
+        dbs[db].remove(&args[1]);
+    }
+}
+
+fn spop_count(ctx: &mut Ctx) {
+    let Some(count) = positive_arg(ctx, 2, "value is out of range, must be positive") else {
+        return;
+    };
+    let args = ctx.args;
+    let db = ctx.db();
+    let size = match ctx.srv.lookup_write(db, &args[1]) {
+        None => return ctx.out.set(0),
+        Some(Value::Set(s)) => s.len() as u64,
+        Some(_) => return ctx.out.error(WRONGTYPE),
+    };
+    if count == 0 {
+        return ctx.out.set(0);
+    }
+    let (max, hasher) = (max_intset(ctx.srv), ctx.srv.hasher);
+    if count >= size {
+        // Everything: replied as SUNION of the one key would, then the key goes.
+        union_diff(ctx, &args[1..2], None, false);
+        ctx.srv.db_mut(db).remove(&args[1]);
+        return;
+    }
+    let Server { dbs, rng, .. } = &mut *ctx.srv;
+    let mut rand = || rand_core::RngCore::next_u64(rng);
+    let Some(Value::Set(s)) = dbs[db].get_mut(&args[1]) else {
+        return;
+    };
+    let remaining = size - count;
+    ctx.out.set(count as usize);
+    if remaining * SPOP_MOVE_STRATEGY_MUL > count {
+        for _ in 0..count {
+            let Some(m) = s.random(&mut rand).map(Member::to_vec) else {
+                break;
+            };
+            ctx.out.bulk(&m);
+            s.remove(&m);
+        }
+    } else {
+        // Move the few members that stay into a new set, reply what is left of the old one.
+        let mut kept: Option<Set> = None;
+        for _ in 0..remaining {
+            let Some(m) = s.random(&mut rand).map(Member::to_vec) else {
+                break;
+            };
+            kept.get_or_insert_with(|| Set::for_member(hasher, &m)).add(&m, max);
+            s.remove(&m);
+        }
+        for m in s.iter() {
+            reply_member(ctx.out, m);
+        }
+        if let Some(kept) = kept {
+            **s = kept;
+        }
+    }
+}
+
+/// Redis' SRANDMEMBER_SUB_STRATEGY_MUL: above count * 3 > size, copy and remove at random.
+const SRANDMEMBER_SUB_STRATEGY_MUL: u64 = 3;
+
+/// SRANDMEMBER key [count]: a negative count may repeat members.
+fn srandmember(ctx: &mut Ctx) {
+    match ctx.args.len() {
+        3 => return srandmember_count(ctx),
+        n if n > 3 => return ctx.syntax_error(),
+        _ => {}
+    }
+    let args = ctx.args;
+    let db = ctx.db();
+    match lookup_read(ctx, db, &args[1]) {
+        Found::Missing => return ctx.out.null(),
+        Found::WrongType => return ctx.out.error(WRONGTYPE),
+        Found::Set => {}
+    }
+    let Server { dbs, rng, .. } = &mut *ctx.srv;
+    let Some(Value::Set(s)) = dbs[db].get(&args[1]) else {
+        return;
+    };
+    match s.random(&mut || rand_core::RngCore::next_u64(rng)) {
+        Some(m) => reply_member(ctx.out, m),
+        None => ctx.out.null(),
+    }
+}
+
+fn srandmember_count(ctx: &mut Ctx) {
+    let Some(l) = ctx.int_arg(2) else { return };
+    if l == i64::MIN {
+        return ctx
+            .out
+            .err("value is out of range, value must between -9223372036854775807 and 9223372036854775807");
+    }
+    let (count, uniq) = (l.unsigned_abs(), l >= 0);
+    let args = ctx.args;
+    let db = ctx.db();
+    match lookup_read(ctx, db, &args[1]) {
+        Found::Missing => return ctx.out.array(0),
+        Found::WrongType => return ctx.out.error(WRONGTYPE),
+        Found::Set => {}
+    }
+    if count == 0 {
+        return ctx.out.array(0);
+    }
+    let hasher = ctx.srv.hasher;
+    let Server { dbs, rng, .. } = &mut *ctx.srv;
+    let mut rand = || rand_core::RngCore::next_u64(rng);
+    let Some(Value::Set(s)) = dbs[db].get(&args[1]) else {
+        return;
+    };
+    let size = s.len() as u64;
+    if !uniq || count == 1 {
+        ctx.out.array(count as usize);
+        for _ in 0..count {
+            match s.random(&mut rand) {
+                Some(m) => reply_member(ctx.out, m),
+                None => ctx.out.null(),
+            }
+        }
+        return;
+    }
+    if count >= size {
+        ctx.out.array(size as usize);
+        for m in s.iter() {
+            reply_member(ctx.out, m);
+        }
+        return;
+    }
+    let mut picked: Dict<SmallBytes, ()> = Dict::new(hasher);
+    if count * SRANDMEMBER_SUB_STRATEGY_MUL > size {
+        // Copy everything, then drop random members until `count` are left.
+        for m in s.iter() {
+            picked.insert(SmallBytes::from(m.to_vec()), ());
+        }
+        while picked.len() as u64 > count {
+            let Some(k) = picked.random_entry(&mut rand).map(|(k, _)| k.clone()) else {
+                break;
+            };
+            picked.remove(&k[..]);
+        }
+    } else {
+        while (picked.len() as u64) < count {
+            let Some(m) = s.random(&mut rand).map(Member::to_vec) else {
+                break;
+            };
+            picked.insert(SmallBytes::from(m), ());
+        }
+    }
+    ctx.out.array(picked.len());
+    for k in picked.keys() {
+        ctx.out.bulk(k);
+    }
+}
+
+/// SMOVE source destination member
+fn smove(ctx: &mut Ctx) {
+    let args = ctx.args;
+    let db = ctx.db();
+    let (src, dst, member) = (&args[1], &args[2], &args[3]);
+    let src_type = ctx.srv.lookup_write(db, src).map(|v| matches!(v, Value::Set(_)));
+    let dst_type = ctx.srv.lookup_write(db, dst).map(|v| matches!(v, Value::Set(_)));
+    let Some(src_is_set) = src_type else {
+        return ctx.out.int(0);
+    };
+    if !src_is_set || dst_type == Some(false) {
+        return ctx.out.error(WRONGTYPE);
+    }
+    let (max, hasher) = (max_intset(ctx.srv), ctx.srv.hasher);
+    let store = ctx.srv.db_mut(db);
+    let Some(Value::Set(s)) = store.get_mut(src) else {
+        return;
+    };
+    if src == dst {
+        let is_member = s.contains(member);
+        return ctx.out.int(i64::from(is_member));
+    }
+    if !s.remove(member) {
+        return ctx.out.int(0);
+    }
+    if s.is_empty() {
+        store.remove(src);
+    }
+    match store.get_mut(dst) {
+        Some(Value::Set(d)) => {
+            d.add(member, max);
+        }
+        _ => {
+            let mut d = Set::for_member(hasher, member);
+            d.add(member, max);
+            store.insert_new(dst.clone(), Value::Set(Box::new(d)));
+        }
+    }
+    ctx.out.int(1);
+}
+
+/// Looks up every key in order like Redis' set operations: missing keys are `None`, the first
+/// key of another type answers WRONGTYPE (`Err`).
+fn lookup_all(ctx: &mut Ctx, db: usize, keys: &[Vec<u8>]) -> Result<Vec<bool>, ()> {
+    let mut present = Vec::with_capacity(keys.len());
+    for k in keys {
+        match lookup_read(ctx, db, k) {
+            Found::Missing => present.push(false),
+            Found::Set => present.push(true),
+            Found::WrongType => {
+                ctx.out.error(WRONGTYPE);
+                return Err(());
+            }
+        }
+    }
+    Ok(present)
+}
+
+/// Stores a computed set under `dst` (or deletes `dst` when it is empty) and replies its size.
+fn store_result(ctx: &mut Ctx, db: usize, dst: &[u8], set: Set) {
+    let n = set.len();
+    let store = ctx.srv.db_mut(db);
+    if n > 0 {
+        store.set(dst, Value::Set(Box::new(set)), false);
+    } else {
+        store.remove(dst);
+    }
+    ctx.out.int(n as i64);
+}
+
+/// SINTER, SMEMBERS, SINTERCARD and SINTERSTORE (Redis' sinterGenericCommand): members of the
+/// smallest set that every other set has, in the smallest set's order.
+fn inter_generic(ctx: &mut Ctx, keys: &[Vec<u8>], dst: Option<&[u8]>, card_only: bool, limit: u64) {
+    let db = ctx.db();
+    let Ok(present) = lookup_all(ctx, db, keys) else { return };
+    if present.contains(&false) {
+        if let Some(dst) = dst {
+            ctx.srv.db_mut(db).remove(dst);
+            ctx.out.int(0);
+        } else if card_only {
+            ctx.out.int(0);
+        } else {
+            ctx.out.set(0);
+        }
+        return;
+    }
+    let (max, hasher) = (max_intset(ctx.srv), ctx.srv.hasher);
+    let srv = &*ctx.srv;
+    let mut sets: Vec<(&[u8], &Set)> = keys
+        .iter()
+        .filter_map(|k| stored(srv, db, k).map(|s| (&k[..], s)))
+        .collect();
+    // A stable sort, as glibc's qsort (a merge sort) is for these small arrays.
+    sets.sort_by_key(|(_, s)| s.len());
+    let (first_key, first) = sets[0];
+    let mut out: Vec<Member> = Vec::new();
+    let mut cardinality = 0u64;
+    for m in first.iter() {
+        let in_all = sets[1..]
+            .iter()
+            .filter(|(k, _)| *k != first_key)
+            .all(|(_, s)| m.with_bytes(|b| s.contains(b)));
+        if !in_all {
+            continue;
+        }
+        cardinality += 1;
+        if card_only {
+            if limit != 0 && cardinality >= limit {
+                break;
+            }
+        } else {
+            out.push(m);
+        }
+    }
+    if card_only {
+        return ctx.out.int(cardinality as i64);
+    }
+    match dst {
+        None => {
+            ctx.out.set(out.len());
+            for m in out {
+                reply_member(ctx.out, m);
+            }
+        }
+        Some(dst) => {
+            let mut result = Set::new_intset(hasher);
+            for m in out {
+                m.with_bytes(|b| result.add(b, max));
+            }
+            store_result(ctx, db, dst, result);
+        }
+    }
+}
+
+fn sinter(ctx: &mut Ctx) {
+    let args = ctx.args;
+    inter_generic(ctx, &args[1..], None, false, 0);
+}
+
+fn sinterstore(ctx: &mut Ctx) {
+    let args = ctx.args;
+    inter_generic(ctx, &args[2..], Some(&args[1]), false, 0);
+}
+
+/// SINTERCARD numkeys key [key ...] [LIMIT limit]
+fn sintercard(ctx: &mut Ctx) {
+    let args = ctx.args;
+    let numkeys = match parse_i64(&args[1]) {
+        Some(n) if n >= 1 => n as u64,
+        _ => return ctx.out.err("numkeys should be greater than 0"),
+    };
+    if numkeys > (args.len() - 2) as u64 {
+        return ctx.out.err("Number of keys can't be greater than number of args");
+    }
+    let numkeys = numkeys as usize;
+    let mut limit = 0;
+    let mut j = 2 + numkeys;
+    while j < args.len() {
+        let more = args.len() - 1 - j;
+        if args[j].eq_ignore_ascii_case(b"limit") && more > 0 {
+            j += 1;
+            let Some(l) = positive_arg(ctx, j, "LIMIT can't be negative") else {
+                return;
+            };
+            limit = l;
+        } else {
+            return ctx.syntax_error();
+        }
+        j += 1;
+    }
+    inter_generic(ctx, &args[2..2 + numkeys], None, true, limit);
+}
+
+/// SUNION, SDIFF and their STORE forms (Redis' sunionDiffGenericCommand): the result is built
+/// as a new set (an intset while it can be), then replied in its own order or stored.
+fn union_diff(ctx: &mut Ctx, keys: &[Vec<u8>], dst: Option<&[u8]>, diff: bool) {
+    let db = ctx.db();
+    let Ok(_) = lookup_all(ctx, db, keys) else { return };
+    let (max, hasher) = (max_intset(ctx.srv), ctx.srv.hasher);
+    let srv = &*ctx.srv;
+    let sets: Vec<Option<&Set>> = keys.iter().map(|k| stored(srv, db, k)).collect();
+    let same_set = sets[0].is_some() && keys[1..].iter().any(|k| *k == keys[0]);
+    let mut result = Set::new_intset(hasher);
+    if !diff {
+        for s in sets.iter().flatten() {
+            for m in s.iter() {
+                m.with_bytes(|b| result.add(b, max));
+            }
+        }
+    } else if let (Some(first), false) = (sets[0], same_set) {
+        // Redis' choice between its two algorithms; both give the same members.
+        let present = sets.iter().flatten();
+        let one: u64 = present.clone().map(|_| first.len() as u64).sum::<u64>() / 2;
+        let two: u64 = present.map(|s| s.len() as u64).sum();
+        if one <= two {
+            for m in first.iter() {
+                let elsewhere = sets[1..].iter().flatten().any(|s| m.with_bytes(|b| s.contains(b)));
+                if !elsewhere {
+                    m.with_bytes(|b| result.add(b, max));
+                }
+            }
+        } else {
+            for m in first.iter() {
+                m.with_bytes(|b| result.add(b, max));
+            }
+            for s in sets[1..].iter().flatten() {
+                if result.is_empty() {
+                    break;
+                }
+                for m in s.iter() {
+                    m.with_bytes(|b| result.remove(b));
+                }
+            }
+        }
+    }
+    match dst {
+        None => {
+            ctx.out.set(result.len());
+            for m in result.iter() {
+                reply_member(ctx.out, m);
+            }
+        }
+        Some(dst) => store_result(ctx, db, dst, result),
+    }
+}
+
+fn sunion(ctx: &mut Ctx) {
+    let args = ctx.args;
+    union_diff(ctx, &args[1..], None, false);
+}
+
+fn sunionstore(ctx: &mut Ctx) {
+    let args = ctx.args;
+    union_diff(ctx, &args[2..], Some(&args[1]), false);
+}
+
+fn sdiff(ctx: &mut Ctx) {
+    let args = ctx.args;
+    union_diff(ctx, &args[1..], None, true);
+}
+
+fn sdiffstore(ctx: &mut Ctx) {
+    let args = ctx.args;
+    union_diff(ctx, &args[2..], Some(&args[1]), true);
+}
+
+/// SSCAN key cursor [MATCH pattern] [COUNT count]: an intset comes whole with cursor 0.
+fn sscan(ctx: &mut Ctx) {
+    let args = ctx.args;
+    let Some(mut cursor) = super::keys::parse_scan_cursor(&args[2]) else {
+        return ctx.out.err("invalid cursor");
+    };
+    let db = ctx.db();
+    match lookup_read(ctx, db, &args[1]) {
+        Found::Missing => {
+            ctx.out.array(2);
+            ctx.out.bulk(b"0");
+            return ctx.out.array(0);
+        }
+        Found::WrongType => return ctx.out.error(WRONGTYPE),
+        Found::Set => {}
+    }
+    let mut count: usize = 10;
+    let mut pattern: Option<&[u8]> = None;
+    let mut i = 3;
+    while i < args.len() {
+        let left = args.len() - i;
+        if args[i].eq_ignore_ascii_case(b"count") && left >= 2 {
+            let Some(n) = ctx.int_arg(i + 1) else { return };
+            if n < 1 {
+                return ctx.syntax_error();
+            }
+            count = usize::try_from(n).unwrap_or(usize::MAX);
+        } else if args[i].eq_ignore_ascii_case(b"match") && left >= 2 {
+            pattern = Some(&args[i + 1][..]).filter(|p| *p != b"*");
+        } else {
+            return ctx.syntax_error();
+        }
+        i += 2;
+    }
+    let Some(s) = stored(ctx.srv, db, &args[1]) else {
+        return;
+    };
+    let mut found: Vec<Vec<u8>> = Vec::new();
+    if s.is_intset() {
+        found.extend(s.iter().map(Member::to_vec));
+        cursor = 0;
+    } else {
+        let mut max_iterations = count.saturating_mul(10);
+        loop {
+            cursor = s.scan(cursor, |m| found.push(m.to_vec())).unwrap_or(0);
+            if cursor == 0 || max_iterations == 0 || found.len() >= count {
+                break;
+            }
+            max_iterations -= 1;
+        }
+    }
+    if let Some(p) = pattern {
+        found.retain(|m| glob_match(p, m, false));
+    }
+    ctx.out.array(2);
+    ctx.out.bulk(cursor.to_string().as_bytes());
+    ctx.out.array(found.len());
+    for m in &found {
+        ctx.out.bulk(m);
+    }
+}

@@ -1,0 +1,3 @@
+//! The collection types stored in the keyspace, each in the encodings Redis gives it.
+
+pub mod set;
