@@ -19,6 +19,7 @@ pub mod rdb;
 pub mod resp;
 pub mod server;
 pub mod time;
+pub mod types;
 pub mod value;
 
 pub use client::{ClientId, ConnInfo};

@@ -85,6 +85,8 @@ pub struct Server {
     pub(crate) dbs: Vec<Db>,
     pub(crate) clients: BTreeMap<ClientId, Client>,
     pub(crate) commands: CommandTable,
+    /// The key of every hash table's hasher (from the seed): collections' dicts use it too.
+    pub(crate) hasher: KeyedState,
     pub(crate) stats: Stats,
     outputs: VecDeque<Output>,
     /// Clients whose reply buffers hold bytes not yet turned into `Output::Send`.
@@ -134,6 +136,7 @@ impl Server {
             dbs,
             clients: BTreeMap::new(),
             commands: CommandTable::new(hasher),
+            hasher,
             stats: Stats::default(),
             outputs: VecDeque::new(),
             dirty: Vec::new(),
@@ -459,6 +462,16 @@ impl Server {
     /// Whether the cron expires keys nobody touches (DEBUG SET-ACTIVE-EXPIRE).
     pub fn set_active_expire(&mut self, on: bool) {
         self.active_expire_enabled = on;
+    }
+
+    /// The thresholds a hash is encoded by now (CONFIG SET changes them), and the hasher for
+    /// its table.
+    pub(crate) fn hash_limits(&self) -> crate::types::hash::HashLimits {
+        crate::types::hash::HashLimits {
+            max_entries: usize::try_from(self.cfg.hash_max_listpack_entries).unwrap_or(0),
+            max_value: usize::try_from(self.cfg.hash_max_listpack_value).unwrap_or(0),
+            hasher: self.hasher,
+        }
     }
 
     /// A fresh random u64 from the server's seeded generator.

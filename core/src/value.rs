@@ -2,6 +2,7 @@
 
 use crate::bytes::SmallBytes;
 use crate::resp::parse_i64;
+use crate::types::hash::Hash;
 
 /// Redis' `OBJ_ENCODING_EMBSTR_SIZE_LIMIT`: strings up to this length are "embstr".
 const EMBSTR_LIMIT: usize = 44;
@@ -104,10 +105,12 @@ impl RStr {
     }
 }
 
-/// A value stored under a key. Only strings exist so far.
+/// A value stored under a key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Value {
     Str(RStr),
+    /// Boxed so that `Value` stays the size of a string.
+    Hash(Box<Hash>),
 }
 
 impl Value {
@@ -119,12 +122,14 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
+            Value::Hash(_) => "hash",
         }
     }
 
     pub fn encoding(&self) -> &'static str {
         match self {
             Value::Str(s) => s.encoding(),
+            Value::Hash(h) => h.encoding(),
         }
     }
 }

@@ -145,6 +145,7 @@ fn mix_digest(digest: &mut [u8; 20], data: &[u8]) {
 fn type_code(v: &Value) -> u32 {
     match v {
         Value::Str(_) => 0,
+        Value::Hash(_) => 4,
     }
 }
 
@@ -153,6 +154,15 @@ fn value_digest(digest: &mut [u8; 20], v: &Value, has_expire: bool) {
     mix_digest(digest, &type_code(v).to_be_bytes());
     match v {
         Value::Str(s) => s.with_bytes(|b| mix_digest(digest, b)),
+        // Each pair digested on its own and xored in: the order does not matter.
+        Value::Hash(h) => {
+            for (f, v) in h.iter() {
+                let mut pair = [0u8; 20];
+                mix_digest(&mut pair, f);
+                mix_digest(&mut pair, v);
+                xor_digest(digest, &pair);
+            }
+        }
     }
     if has_expire {
         xor_digest(digest, b"!!expire!!");

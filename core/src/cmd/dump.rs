@@ -123,7 +123,7 @@ fn restore(ctx: &mut Ctx) {
             .log(LogLevel::Verbose, format!("RESTORE refused a payload: {e}"));
         return ctx.out.err("DUMP payload version or checksum are wrong");
     }
-    let value = match dump::load(&args[3]) {
+    let value = match dump::load_with(&args[3], ctx.srv.hash_limits()) {
         Ok(v) => v,
         Err(e) => {
             ctx.srv.log(LogLevel::Verbose, format!("RESTORE: bad RDB data {e}"));

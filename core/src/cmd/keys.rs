@@ -237,7 +237,7 @@ pub(crate) fn randomkey(ctx: &mut Ctx) {
 /// A SCAN cursor as Redis 7.0 parses it (parseScanCursorOrReply): C `strtoul` in base 10 over
 /// the C string, so a sign is accepted (`-1` wraps), the empty string is 0, and leading
 /// whitespace, trailing garbage or overflow are errors.
-fn parse_scan_cursor(arg: &[u8]) -> Option<u64> {
+pub(crate) fn parse_scan_cursor(arg: &[u8]) -> Option<u64> {
     let s = &arg[..arg.iter().position(|&b| b == 0).unwrap_or(arg.len())];
     if s.is_empty() {
         return Some(0);

@@ -394,6 +394,7 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     crate::cmd::bitops::COMMANDS,
     crate::cmd::lcs::COMMANDS,
     crate::cmd::dump::COMMANDS,
+    crate::cmd::hashes::COMMANDS,
 ];
 
 /// Every top-level command.

@@ -7,6 +7,8 @@ use std::fmt;
 
 use super::lzf::{self, LzfError};
 use super::{enc, len, types};
+use crate::hash::KeyedState;
+use crate::types::hash::{Hash, HashLimits};
 use crate::value::{RStr, Value};
 
 /// Why reading stopped, and where (the offset into the decoder's buffer of the item at fault).
@@ -34,6 +36,10 @@ pub enum ErrorKind {
     NotAnObjectType { byte: u8 },
     /// A valid object type this server cannot hold yet (lists, sets, hashes, ...).
     UnsupportedType { byte: u8 },
+    /// A collection with no elements (Redis refuses to load empty keys).
+    EmptyKey,
+    /// A hash names the same field twice.
+    DuplicateField,
 }
 
 impl fmt::Display for RdbError {
@@ -50,6 +56,8 @@ impl fmt::Display for RdbError {
             ErrorKind::TooLarge { len } => write!(f, "length {len} too large"),
             ErrorKind::NotAnObjectType { byte } => write!(f, "{byte} is not an object type"),
             ErrorKind::UnsupportedType { byte } => write!(f, "object type {byte} is not supported yet"),
+            ErrorKind::EmptyKey => write!(f, "empty collection"),
+            ErrorKind::DuplicateField => write!(f, "duplicate hash field"),
         }
     }
 }
@@ -83,11 +91,32 @@ pub enum Len {
 pub struct Decoder<'a> {
     buf: &'a [u8],
     pos: usize,
+    /// The encoding thresholds (and table hasher) loaded hashes get.
+    hash_limits: HashLimits,
 }
 
 impl<'a> Decoder<'a> {
+    /// A decoder with Redis' default thresholds and a fixed hasher key (tests and tools; the
+    /// server passes its own with [`Decoder::with_hash_limits`]).
     pub fn new(buf: &'a [u8]) -> Decoder<'a> {
-        Decoder { buf, pos: 0 }
+        Decoder {
+            buf,
+            pos: 0,
+            hash_limits: HashLimits {
+                max_entries: 128,
+                max_value: 64,
+                hasher: KeyedState::new(0, 0),
+            },
+        }
+    }
+
+    pub fn hash_limits(&self) -> HashLimits {
+        self.hash_limits
+    }
+
+    pub fn with_hash_limits(mut self, lim: HashLimits) -> Decoder<'a> {
+        self.hash_limits = lim;
+        self
     }
 
     /// The offset of the next byte to read.
@@ -217,9 +246,31 @@ impl<'a> Decoder<'a> {
                 RdbString::Int(n) => RStr::Int(n),
                 RdbString::Bytes(b) => RStr::from_bytes(b.into_owned()),
             })),
-            // Lists, sets, sorted sets, hashes, streams and module values slot in here as the
+            types::HASH => self.read_hash(),
+            // Lists, sets, sorted sets, streams and module values slot in here as the
             // keyspace learns to hold them.
             _ => self.err(self.pos, ErrorKind::UnsupportedType { byte: t }),
         }
+    }
+
+    /// RDB_TYPE_HASH: a length, then field and value strings, encoded as Redis' rdbLoadObject
+    /// would (see [`Hash::start_loading`]). Empty hashes and duplicate fields are refused.
+    fn read_hash(&mut self) -> Result<Value, RdbError> {
+        let at = self.pos;
+        let n = self.read_len()?;
+        if n == 0 {
+            return self.err(at, ErrorKind::EmptyKey);
+        }
+        let lim = self.hash_limits;
+        let mut h = Hash::start_loading(n, &lim);
+        for _ in 0..n {
+            let field_at = self.pos;
+            let field = self.read_string_bytes()?;
+            let value = self.read_string_bytes()?;
+            if !h.load_pair(field, value, &lim) {
+                return self.err(field_at, ErrorKind::DuplicateField);
+            }
+        }
+        Ok(Value::Hash(Box::new(h)))
     }
 }

@@ -12,6 +12,7 @@ use std::fmt;
 
 use super::crc64::crc64;
 use super::{Decoder, Encoder, RdbError, RDB_VERSION};
+use crate::types::hash::HashLimits;
 use crate::value::Value;
 
 /// Version and checksum: 10 bytes at the end of every payload.
@@ -89,7 +90,12 @@ pub fn verify(payload: &[u8]) -> Result<u16, FooterError> {
 /// the whole payload (a body may run into the footer's bytes) and ignores what follows the
 /// object.
 pub fn load(payload: &[u8]) -> Result<Value, RdbError> {
-    let mut d = Decoder::new(payload);
+    load_with(payload, Decoder::new(payload).hash_limits())
+}
+
+/// [`load`] with the server's encoding thresholds for collections.
+pub fn load_with(payload: &[u8], hash_limits: HashLimits) -> Result<Value, RdbError> {
+    let mut d = Decoder::new(payload).with_hash_limits(hash_limits);
     let t = d.read_object_type()?;
     d.read_object(t)
 }

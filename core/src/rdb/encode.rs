@@ -18,6 +18,9 @@ pub struct Encoder {
 pub fn object_type(v: &Value) -> u8 {
     match v {
         Value::Str(_) => types::STRING,
+        // The generic format (a length, then field and value strings), which Redis 7.0 still
+        // loads; its own listpack blob (HASH_LISTPACK) comes later.
+        Value::Hash(_) => types::HASH,
     }
 }
 
@@ -145,6 +148,13 @@ impl Encoder {
     pub fn write_object(&mut self, v: &Value) {
         match v {
             Value::Str(s) => self.write_rstr(s),
+            Value::Hash(h) => {
+                self.write_len(h.len() as u64);
+                for (f, v) in h.iter() {
+                    self.write_string(f);
+                    self.write_string(v);
+                }
+            }
         }
     }
 }

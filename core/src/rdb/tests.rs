@@ -215,6 +215,7 @@ fn bodies_like_redis() {
         dump::verify(&p).unwrap();
         dump::load(&p).map(|v| match v {
             Value::Str(s) => s.to_bytes(),
+            other => panic!("not a string: {other:?}"),
         })
     };
     assert_eq!(ok(b"\x00\x05helloXYZ").unwrap(), b"hello");
@@ -347,4 +348,35 @@ proptest! {
         let mut d = Decoder::new(&data);
         while d.read_string().is_ok() && d.remaining() > 0 {}
     }
+}
+
+/// RDB_TYPE_HASH bodies: written generically, read back with the encoding Redis would pick;
+/// empty hashes and repeated fields refused.
+#[test]
+fn generic_hash_round_trip() {
+    use crate::types::hash::Hash;
+    let mut h = Hash::new();
+    let lim = Decoder::new(b"").hash_limits();
+    h.set(b"f", b"1".to_vec(), &lim);
+    h.set(b"long", vec![b'x'; 100], &lim);
+    h.set(b"n", b"-70000".to_vec(), &lim);
+    let v = Value::Hash(Box::new(h));
+    let p = dump::dump(&v, true);
+    assert_eq!(p[0], 4);
+    let back = dump::load(&p).unwrap();
+    assert_eq!(back.encoding(), "hashtable");
+    assert_eq!(back, v);
+
+    let body = |b: &[u8]| {
+        let mut p = b.to_vec();
+        dump::seal(&mut p, 10);
+        dump::load(&p)
+    };
+    let small = body(b"\x04\x02\x01a\x011\x01b\xc0\x02").unwrap();
+    assert_eq!(small.encoding(), "listpack");
+    assert_eq!(body(b"\x04\x00").unwrap_err().kind, ErrorKind::EmptyKey);
+    assert_eq!(
+        body(b"\x04\x02\x01a\x011\x01a\x012").unwrap_err().kind,
+        ErrorKind::DuplicateField
+    );
 }

@@ -1,0 +1,3 @@
+//! The collection types stored in the keyspace, each with Redis' encodings (t_*.c).
+
+pub mod hash;
