@@ -126,6 +126,11 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         self.tables[0].used + self.tables[1].used
     }
 
+    /// The hasher's key (a copy of a dict hashes alike).
+    pub fn hasher(&self) -> KeyedState {
+        self.hasher
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

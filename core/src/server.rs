@@ -464,6 +464,16 @@ impl Server {
         self.active_expire_enabled = on;
     }
 
+    /// The thresholds a hash is encoded by now (CONFIG SET changes them), and the hasher for
+    /// its table.
+    pub(crate) fn hash_limits(&self) -> crate::types::hash::HashLimits {
+        crate::types::hash::HashLimits {
+            max_entries: usize::try_from(self.cfg.hash_max_listpack_entries).unwrap_or(0),
+            max_value: usize::try_from(self.cfg.hash_max_listpack_value).unwrap_or(0),
+            hasher: self.hasher,
+        }
+    }
+
     /// A fresh random u64 from the server's seeded generator.
     pub fn random_u64(&mut self) -> u64 {
         self.rng.next_u64()

@@ -2,6 +2,7 @@
 
 use crate::bytes::SmallBytes;
 use crate::resp::parse_i64;
+use crate::types::hash::Hash;
 use crate::types::set::Set;
 
 /// Redis' `OBJ_ENCODING_EMBSTR_SIZE_LIMIT`: strings up to this length are "embstr".
@@ -111,6 +112,8 @@ pub enum Value {
     Str(RStr),
     /// Boxed so that `Value` stays small.
     Set(Box<Set>),
+    /// Boxed so that `Value` stays the size of a string.
+    Hash(Box<Hash>),
 }
 
 impl Value {
@@ -123,6 +126,7 @@ impl Value {
         match self {
             Value::Str(_) => "string",
             Value::Set(_) => "set",
+            Value::Hash(_) => "hash",
         }
     }
 
@@ -130,6 +134,7 @@ impl Value {
         match self {
             Value::Str(s) => s.encoding(),
             Value::Set(s) => s.encoding(),
+            Value::Hash(h) => h.encoding(),
         }
     }
 }

@@ -397,6 +397,15 @@ fn command_introspection() {
     let docs = h.cmd(1, &["COMMAND", "DOCS", "get"]);
     assert!(docs.contains("Get the value of a key"), "{docs}");
     assert!(docs.contains("arguments") && docs.contains("key_spec_index"), "{docs}");
+    // A count the key spec cannot read falls back to the command's getkeys procedure (atoi).
+    assert_eq!(
+        h.cmd(1, &["COMMAND", "GETKEYSANDFLAGS", "SINTERCARD", "1.5x", "k"]),
+        "*1\r\n*2\r\n$1\r\nk\r\n*0\r\n"
+    );
+    assert_eq!(
+        h.cmd(1, &["COMMAND", "GETKEYS", "SINTERCARD", "x", "k"]),
+        "-ERR Invalid arguments specified for command\r\n"
+    );
 }
 
 #[test]

@@ -146,6 +146,7 @@ fn type_code(v: &Value) -> u32 {
     match v {
         Value::Str(_) => 0,
         Value::Set(_) => 2,
+        Value::Hash(_) => 4,
     }
 }
 
@@ -158,6 +159,15 @@ fn value_digest(digest: &mut [u8; 20], v: &Value, has_expire: bool) {
         Value::Set(set) => {
             for m in set.iter() {
                 m.with_bytes(|b| xor_digest(digest, b));
+            }
+        }
+        // Each pair digested on its own and xored in: the order does not matter.
+        Value::Hash(h) => {
+            for (f, v) in h.iter() {
+                let mut pair = [0u8; 20];
+                mix_digest(&mut pair, f);
+                mix_digest(&mut pair, v);
+                xor_digest(digest, &pair);
             }
         }
     }

@@ -9,6 +9,7 @@ pub(crate) mod debug;
 pub(crate) mod dump;
 pub(crate) mod expire;
 pub(crate) mod function;
+pub(crate) mod hashes;
 pub(crate) mod keys;
 pub(crate) mod lcs;
 pub(crate) mod object;

@@ -218,6 +218,45 @@ pub struct CommandSpec {
 /// Key positions and their flags, computed from a command's arguments.
 pub type GetKeys = fn(&[Vec<u8>]) -> Vec<(usize, &'static [&'static str])>;
 
+/// Redis' genericGetKeys, the getkeys procedure of commands that name how many keys follow
+/// (`SINTERCARD numkeys key ...`, `ZUNIONSTORE dest numkeys key ...`): it reads the count with
+/// C's atoi, so it still finds keys when the key spec gives up on a count like "1.5x". The
+/// destination (`STORE` > 0) comes last; no key flags.
+pub fn keynum_keys<const STORE: usize, const COUNT: usize, const FIRST: usize, const STEP: usize>(
+    args: &[Vec<u8>],
+) -> Vec<(usize, &'static [&'static str])> {
+    let num = args.get(COUNT).map_or(0, |a| c_atoi(a));
+    if num < 1 || num as usize > args.len().saturating_sub(FIRST) / STEP {
+        return Vec::new();
+    }
+    let mut keys: Vec<(usize, &'static [&'static str])> =
+        (0..num as usize).map(|i| (FIRST + i * STEP, &[][..])).collect();
+    if STORE > 0 {
+        keys.push((STORE, &[]));
+    }
+    keys
+}
+
+/// C's atoi: leading spaces, a sign, then digits up to the first other byte; 0 if none.
+pub(crate) fn c_atoi(b: &[u8]) -> i64 {
+    let t: &[u8] = {
+        let start = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
+        &b[start..]
+    };
+    let (neg, digits) = match t.first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let n = digits
+        .iter()
+        .take_while(|c| c.is_ascii_digit())
+        .fold(0i64, |n, c| n.wrapping_mul(10).wrapping_add(i64::from(c - b'0')));
+    // atoi returns an int: what does not fit wraps as it would on x86-64.
+    let n = if neg { n.wrapping_neg() } else { n };
+    i64::from(n as i32)
+}
+
 impl CommandSpec {
     /// ACL categories including the ones Redis derives from the flags.
     pub fn acl_categories(&self) -> u32 {

@@ -395,6 +395,7 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     crate::cmd::lcs::COMMANDS,
     crate::cmd::dump::COMMANDS,
     crate::cmd::sets::COMMANDS,
+    crate::cmd::hashes::COMMANDS,
 ];
 
 /// Every top-level command.

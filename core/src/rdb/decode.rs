@@ -8,6 +8,7 @@ use std::fmt;
 use super::lzf::{self, LzfError};
 use super::{enc, len, types};
 use crate::hash::KeyedState;
+use crate::types::hash::{Hash, HashLimits};
 use crate::types::set::Set;
 use crate::value::{RStr, Value};
 
@@ -40,6 +41,8 @@ pub enum ErrorKind {
     EmptyKey { byte: u8 },
     /// A set member that appears twice.
     DuplicateMember,
+    /// A hash names the same field twice.
+    DuplicateField,
 }
 
 impl fmt::Display for RdbError {
@@ -58,6 +61,7 @@ impl fmt::Display for RdbError {
             ErrorKind::UnsupportedType { byte } => write!(f, "object type {byte} is not supported yet"),
             ErrorKind::EmptyKey { byte } => write!(f, "empty collection of type {byte}"),
             ErrorKind::DuplicateMember => write!(f, "duplicate set member"),
+            ErrorKind::DuplicateField => write!(f, "duplicate hash field"),
         }
     }
 }
@@ -93,6 +97,8 @@ pub enum Len {
 pub struct LoadOptions {
     pub hasher: KeyedState,
     pub set_max_intset_entries: usize,
+    pub hash_max_listpack_entries: usize,
+    pub hash_max_listpack_value: usize,
 }
 
 impl Default for LoadOptions {
@@ -101,6 +107,18 @@ impl Default for LoadOptions {
         LoadOptions {
             hasher: KeyedState::new(0, 0),
             set_max_intset_entries: 512,
+            hash_max_listpack_entries: 128,
+            hash_max_listpack_value: 64,
+        }
+    }
+}
+
+impl LoadOptions {
+    pub fn hash_limits(&self) -> HashLimits {
+        HashLimits {
+            max_entries: self.hash_max_listpack_entries,
+            max_value: self.hash_max_listpack_value,
+            hasher: self.hasher,
         }
     }
 }
@@ -113,6 +131,8 @@ pub struct Decoder<'a> {
 }
 
 impl<'a> Decoder<'a> {
+    /// A decoder with Redis' default thresholds and a fixed hasher key (tests and tools; the
+    /// server passes its own with [`Decoder::with_hash_limits`]).
     pub fn new(buf: &'a [u8]) -> Decoder<'a> {
         Decoder::with_options(buf, LoadOptions::default())
     }
@@ -249,8 +269,9 @@ impl<'a> Decoder<'a> {
                 RdbString::Bytes(b) => RStr::from_bytes(b.into_owned()),
             })),
             types::SET => self.read_set(),
-            // Lists, sorted sets, hashes, streams, module values and the compact encodings
-            // slot in here as the keyspace learns to hold them.
+            types::HASH => self.read_hash(),
+            // Lists, sorted sets, streams, module values and the compact encodings slot in
+            // here as the keyspace learns to hold them.
             _ => self.err(self.pos, ErrorKind::UnsupportedType { byte: t }),
         }
     }
@@ -279,5 +300,26 @@ impl<'a> Decoder<'a> {
             }
         }
         Ok(Value::Set(Box::new(set)))
+    }
+
+    /// RDB_TYPE_HASH: a length, then field and value strings, encoded as Redis' rdbLoadObject
+    /// would (see [`Hash::start_loading`]). Empty hashes and duplicate fields are refused.
+    fn read_hash(&mut self) -> Result<Value, RdbError> {
+        let at = self.pos;
+        let n = self.read_len()?;
+        if n == 0 {
+            return self.err(at, ErrorKind::EmptyKey { byte: types::HASH });
+        }
+        let lim = self.opts.hash_limits();
+        let mut h = Hash::start_loading(n, &lim);
+        for _ in 0..n {
+            let field_at = self.pos;
+            let field = self.read_string_bytes()?;
+            let value = self.read_string_bytes()?;
+            if !h.load_pair(field, value, &lim) {
+                return self.err(field_at, ErrorKind::DuplicateField);
+            }
+        }
+        Ok(Value::Hash(Box::new(h)))
     }
 }

@@ -21,6 +21,9 @@ pub fn object_type(v: &Value) -> u8 {
         Value::Str(_) => types::STRING,
         // Both encodings as the generic RDB_TYPE_SET for now (Redis writes an intset blob).
         Value::Set(_) => types::SET,
+        // The generic format (a length, then field and value strings), which Redis 7.0 still
+        // loads; its own listpack blob (HASH_LISTPACK) comes later.
+        Value::Hash(_) => types::HASH,
     }
 }
 
@@ -155,6 +158,13 @@ impl Encoder {
                         Member::Int(n) => self.write_int_string(n),
                         Member::Bytes(b) => self.write_string(b),
                     }
+                }
+            }
+            Value::Hash(h) => {
+                self.write_len(h.len() as u64);
+                for (f, v) in h.iter() {
+                    self.write_string(f);
+                    self.write_string(v);
                 }
             }
         }

@@ -350,3 +350,34 @@ proptest! {
         while d.read_string().is_ok() && d.remaining() > 0 {}
     }
 }
+
+/// RDB_TYPE_HASH bodies: written generically, read back with the encoding Redis would pick;
+/// empty hashes and repeated fields refused.
+#[test]
+fn generic_hash_round_trip() {
+    use crate::types::hash::Hash;
+    let mut h = Hash::new();
+    let lim = crate::rdb::LoadOptions::default().hash_limits();
+    h.set(b"f", b"1".to_vec(), &lim);
+    h.set(b"long", vec![b'x'; 100], &lim);
+    h.set(b"n", b"-70000".to_vec(), &lim);
+    let v = Value::Hash(Box::new(h));
+    let p = dump::dump(&v, true);
+    assert_eq!(p[0], 4);
+    let back = dump::load(&p).unwrap();
+    assert_eq!(back.encoding(), "hashtable");
+    assert_eq!(back, v);
+
+    let body = |b: &[u8]| {
+        let mut p = b.to_vec();
+        dump::seal(&mut p, 10);
+        dump::load(&p)
+    };
+    let small = body(b"\x04\x02\x01a\x011\x01b\xc0\x02").unwrap();
+    assert_eq!(small.encoding(), "listpack");
+    assert_eq!(body(b"\x04\x00").unwrap_err().kind, ErrorKind::EmptyKey { byte: 4 });
+    assert_eq!(
+        body(b"\x04\x02\x01a\x011\x01a\x012").unwrap_err().kind,
+        ErrorKind::DuplicateField
+    );
+}

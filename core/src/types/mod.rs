@@ -1,3 +1,4 @@
-//! The collection types stored in the keyspace, each in the encodings Redis gives it.
+//! The collection types stored in the keyspace, each in the encodings Redis gives it (t_*.c).
 
+pub mod hash;
 pub mod set;

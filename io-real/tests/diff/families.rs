@@ -271,6 +271,24 @@ pub static FAMILIES: &[Family] = &[
     fam("wrongtype-list", &["lpush"], 2, wrongtype_list),
     fam("wrongtype-set", &["sadd"], 2, wrongtype_set),
     fam("wrongtype-hash", &["hset"], 2, wrongtype_hash),
+    // Hashes: fields and values short and few, so every hash stays listpack-encoded in both
+    // servers and HGETALL/HKEYS/HVALS/HSCAN compare byte for byte (insertion order). The
+    // hashtable encoding's order is each server's own: covered by core tests, not here.
+    fam("hset", &["hset", "hmset"], 6, hset),
+    fam("hsetnx", &["hsetnx"], 3, hsetnx),
+    fam("hget-hmget", &["hget", "hmget"], 5, hget_hmget),
+    fam("hdel", &["hdel"], 3, hdel),
+    fam(
+        "hlen-hstrlen-hexists",
+        &["hlen", "hstrlen", "hexists"],
+        4,
+        hlen_hstrlen_hexists,
+    ),
+    fam("hgetall", &["hgetall", "hkeys", "hvals"], 4, hgetall),
+    fam("hincrby", &["hincrby"], 4, hincrby),
+    fam("hincrbyfloat", &["hincrbyfloat"], 4, hincrbyfloat),
+    fam("hrandfield", &["hrandfield"], 3, hrandfield),
+    fam("hscan", &["hscan"], 3, hscan),
     fam("wrongtype-zset", &["zadd"], 2, wrongtype_zset),
 ];
 
@@ -1515,7 +1533,7 @@ fn wrongtype_set(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
 }
 
 fn wrongtype_hash(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
-    c!["HSET", k.hot(r), value(r), value(r)]
+    c!["HSET", k.hot(r), hash_field(r), hash_value(r)]
 }
 
 fn wrongtype_zset(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
@@ -1716,4 +1734,236 @@ fn spop_random(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
         10 => c!["SCARD", key],
         _ => c!["DEL", key],
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hashes. At most 11 distinct fields and values of at most 64 bytes (HINCRBYFLOAT results
+// included): every hash stays a listpack (hash-max-listpack-entries 128, -value 64).
+
+const HASH_FIELDS: &[&str] = &[
+    "f",
+    "g",
+    "h",
+    "1",
+    "-5",
+    "",
+    "field:with:colons",
+    "é",
+    "a*",
+    "9223372036854775807",
+];
+
+/// Increments whose sums stay short: no huge exponents (1e400 would make a 401-byte value).
+const HASH_FLOATS: &[&str] = &[
+    "0",
+    "1.5",
+    "-0.25",
+    "3.0",
+    "1e3",
+    "1E-3",
+    "-1e10",
+    "0.1",
+    "5.0e3",
+    "-0",
+    ".5",
+    "5.",
+    "17",
+    "-3",
+    "0.000001",
+    "3.14159265358979323846",
+];
+
+const HASH_BAD_FLOATS: &[&str] = &[
+    "", "abc", "inf", "-inf", "+inf", "nan", "-nan", "1e", "1.5x", " 1.5", "1.5 ", "0x1p3", "--1", "1,5",
+];
+
+fn hash_field(r: &mut Rng) -> Vec<u8> {
+    if r.chance(5) {
+        b"bin\x00\xff".to_vec()
+    } else {
+        r.pick(HASH_FIELDS).as_bytes().to_vec()
+    }
+}
+
+/// A value that keeps the hash a listpack, and keeps HINCRBYFLOAT results short.
+fn hash_value(r: &mut Rng) -> Vec<u8> {
+    match r.below(11) {
+        0..=2 => r.pick(GOOD_INTS).as_bytes().to_vec(),
+        3 => r.pick(BAD_INTS).as_bytes().to_vec(),
+        4 => r.pick(HASH_FLOATS).as_bytes().to_vec(),
+        5 => r.int(-1000, 1000).to_string().into_bytes(),
+        6 => {
+            let n = r.below(24);
+            r.bytes(n)
+        }
+        7 => vec![b'v'; r.int(60, 64) as usize],
+        8 => r.pick(&["inf", "nan", "1e4000", ""]).as_bytes().to_vec(),
+        _ => r.pick(WORDS).as_bytes().to_vec(),
+    }
+}
+
+fn hash_fields(r: &mut Rng, n: usize) -> Vec<Vec<u8>> {
+    (0..n).map(|_| hash_field(r)).collect()
+}
+
+fn hset(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    let name = *r.pick(&["HSET", "HMSET", "hset", "HmSet"]);
+    let mut v = c![name, k.hot(r)];
+    for _ in 0..r.int(1, 4) {
+        v.push(hash_field(r));
+        v.push(hash_value(r));
+    }
+    match r.below(10) {
+        0 => {
+            v.pop();
+            v
+        }
+        // Too few arguments (wrong_arity could draw a valid HSET with long values).
+        1 => c![name, k.hot(r), hash_field(r)][..r.int(1, 3) as usize].to_vec(),
+        _ => v,
+    }
+}
+
+fn hsetnx(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    match r.below(10) {
+        0 => wrong_arity(r, "HSETNX", k, 4),
+        _ => c!["HSETNX", k.hot(r), hash_field(r), hash_value(r)],
+    }
+}
+
+fn hget_hmget(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    match r.below(10) {
+        0 => wrong_arity(r, "HGET", k, 3),
+        1..=4 => c!["HGET", k.hot(r), hash_field(r)],
+        _ => {
+            let mut v = c!["HMGET", k.hot(r)];
+            let n = r.below(4);
+            v.extend(hash_fields(r, n));
+            v
+        }
+    }
+}
+
+fn hdel(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    let mut v = c!["HDEL", k.hot(r)];
+    let n = r.below(4);
+    v.extend(hash_fields(r, n));
+    v
+}
+
+fn hlen_hstrlen_hexists(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    match r.below(10) {
+        0..=2 => c!["HLEN", k.hot(r)],
+        3..=5 => c!["HSTRLEN", k.hot(r), hash_field(r)],
+        6..=8 => c!["HEXISTS", k.hot(r), hash_field(r)],
+        _ => {
+            let name = *r.pick(&["HLEN", "HSTRLEN", "HEXISTS"]);
+            wrong_arity(r, name, k, if name == "HLEN" { 2 } else { 3 })
+        }
+    }
+}
+
+fn hgetall(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    let name = r.pick_mixed(&["hgetall", "hkeys", "hvals"]);
+    if r.chance(8) {
+        c![name, k.hot(r), k.hot(r)]
+    } else {
+        c![name, k.hot(r)]
+    }
+}
+
+fn hincrby(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    match r.below(10) {
+        0 => wrong_arity(r, "HINCRBY", k, 4),
+        _ => c!["HINCRBY", k.hot(r), hash_field(r), int_arg(r)],
+    }
+}
+
+fn hincrbyfloat(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    let incr = if r.chance(80) {
+        r.pick(HASH_FLOATS).as_bytes().to_vec()
+    } else {
+        r.pick(HASH_BAD_FLOATS).as_bytes().to_vec()
+    };
+    match r.below(10) {
+        0 => wrong_arity(r, "HINCRBYFLOAT", k, 4),
+        _ => c!["HINCRBYFLOAT", k.hot(r), hash_field(r), incr],
+    }
+}
+
+/// Counts that never ask for a huge reply: a huge negative count (repetitions allowed) only
+/// where it is refused.
+fn hrandfield(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    let counts = &[
+        "-5",
+        "-1",
+        "0",
+        "1",
+        "2",
+        "3",
+        "10",
+        "100",
+        "9223372036854775807",
+        "-9223372036854775808",
+        "x",
+        "1.5",
+        "",
+    ];
+    match r.below(10) {
+        0 | 1 => c!["HRANDFIELD", k.hot(r)],
+        2..=5 => c!["HRANDFIELD", k.hot(r), r.pick(counts)],
+        6..=8 => {
+            let count = *r.pick(&[
+                "-5",
+                "-1",
+                "0",
+                "1",
+                "3",
+                "10",
+                "4611686018427387903",
+                "4611686018427387904",
+                "-4611686018427387904",
+                "-9223372036854775808",
+                "x",
+            ]);
+            c!["HRANDFIELD", k.hot(r), count, r.pick_mixed(&["withvalues"])]
+        }
+        _ => c![
+            "HRANDFIELD",
+            k.hot(r),
+            "1",
+            r.pick_mixed(&["withvalue", "withvalues"]),
+            "x"
+        ],
+    }
+}
+
+fn hscan(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    let cursor = *r.pick(&[
+        "0",
+        "0",
+        "0",
+        "5",
+        "abc",
+        "-1",
+        "18446744073709551615",
+        "18446744073709551616",
+        "",
+    ]);
+    let mut v = c!["HSCAN", k.hot(r), cursor];
+    for _ in 0..r.below(3) {
+        match r.below(8) {
+            0..=2 => v.extend(c![
+                r.pick_mixed(&["match"]),
+                r.pick(&["*", "f*", "?", "[a-g]*", "*:*", "x", "a\\*"])
+            ]),
+            3..=5 => v.extend(c![
+                r.pick_mixed(&["count"]),
+                r.pick(&["1", "10", "0", "-1", "x", "1000"])
+            ]),
+            6 => v.extend(c![r.pick_mixed(&["type"]), "string"]),
+            _ => v.push(r.pick_mixed(&["match", "count", "novalues"])),
+        }
+    }
+    v
 }
