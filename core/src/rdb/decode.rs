@@ -41,6 +41,8 @@ pub enum ErrorKind {
     EmptyKey { byte: u8 },
     /// A set member that appears twice.
     DuplicateMember,
+    /// An intset or listpack blob that fails its integrity check.
+    BadBlob { reason: &'static str },
     /// A hash names the same field twice.
     DuplicateField,
 }
@@ -61,6 +63,7 @@ impl fmt::Display for RdbError {
             ErrorKind::UnsupportedType { byte } => write!(f, "object type {byte} is not supported yet"),
             ErrorKind::EmptyKey { byte } => write!(f, "empty collection of type {byte}"),
             ErrorKind::DuplicateMember => write!(f, "duplicate set member"),
+            ErrorKind::BadBlob { reason } => write!(f, "{reason}"),
             ErrorKind::DuplicateField => write!(f, "duplicate hash field"),
         }
     }
@@ -270,6 +273,8 @@ impl<'a> Decoder<'a> {
             })),
             types::SET => self.read_set(),
             types::HASH => self.read_hash(),
+            types::SET_INTSET => self.read_intset(),
+            types::HASH_LISTPACK => self.read_hash_listpack(),
             // Lists, sorted sets, streams, module values and the compact encodings slot in
             // here as the keyspace learns to hold them.
             _ => self.err(self.pos, ErrorKind::UnsupportedType { byte: t }),
@@ -300,6 +305,64 @@ impl<'a> Decoder<'a> {
             }
         }
         Ok(Value::Set(Box::new(set)))
+    }
+
+    /// RDB_TYPE_SET_INTSET: an intset blob, checked whole; as Redis loads it, a hashtable when
+    /// longer than `set-max-intset-entries`.
+    fn read_intset(&mut self) -> Result<Value, RdbError> {
+        let at = self.pos;
+        let blob = self.read_string_bytes()?;
+        let ints = super::intset::decode(&blob).or_else(|reason| self.err(at, ErrorKind::BadBlob { reason }))?;
+        if ints.is_empty() {
+            return self.err(
+                at,
+                ErrorKind::EmptyKey {
+                    byte: types::SET_INTSET,
+                },
+            );
+        }
+        let max = self.opts.set_max_intset_entries.min(1 << 30);
+        let mut set = if ints.len() > max {
+            Set::new_hashtable(self.opts.hasher)
+        } else {
+            Set::new_intset(self.opts.hasher)
+        };
+        for n in ints {
+            set.add(n.to_string().as_bytes(), usize::MAX);
+        }
+        Ok(Value::Set(Box::new(set)))
+    }
+
+    /// RDB_TYPE_HASH_LISTPACK: a listpack blob of field, value, ... checked whole (an even
+    /// count, no repeated field); a hashtable when past the listpack limits, as Redis loads it.
+    fn read_hash_listpack(&mut self) -> Result<Value, RdbError> {
+        let at = self.pos;
+        let blob = self.read_string_bytes()?;
+        let entries = super::listpack::decode(&blob).or_else(|reason| self.err(at, ErrorKind::BadBlob { reason }))?;
+        if entries.is_empty() {
+            return self.err(
+                at,
+                ErrorKind::EmptyKey {
+                    byte: types::HASH_LISTPACK,
+                },
+            );
+        }
+        if entries.len() % 2 != 0 {
+            return self.err(
+                at,
+                ErrorKind::BadBlob {
+                    reason: "hash listpack with an odd count",
+                },
+            );
+        }
+        let lim = self.opts.hash_limits();
+        let mut h = Hash::start_loading((entries.len() / 2) as u64, &lim);
+        for pair in entries.chunks(2) {
+            if !h.load_pair(pair[0].to_bytes(), pair[1].to_bytes(), &lim) {
+                return self.err(at, ErrorKind::DuplicateField);
+            }
+        }
+        Ok(Value::Hash(Box::new(h)))
     }
 
     /// RDB_TYPE_HASH: a length, then field and value strings, encoded as Redis' rdbLoadObject

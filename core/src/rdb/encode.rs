@@ -20,9 +20,11 @@ pub fn object_type(v: &Value) -> u8 {
     match v {
         Value::Str(_) => types::STRING,
         // Both encodings as the generic RDB_TYPE_SET for now (Redis writes an intset blob).
+        Value::Set(s) if s.is_intset() => types::SET_INTSET,
         Value::Set(_) => types::SET,
         // The generic format (a length, then field and value strings), which Redis 7.0 still
         // loads; its own listpack blob (HASH_LISTPACK) comes later.
+        Value::Hash(h) if h.is_listpack() => types::HASH_LISTPACK,
         Value::Hash(_) => types::HASH,
     }
 }
@@ -151,6 +153,21 @@ impl Encoder {
     pub fn write_object(&mut self, v: &Value) {
         match v {
             Value::Str(s) => self.write_rstr(s),
+            // Compact encodings go out as their blobs, exactly as Redis writes them.
+            Value::Set(set) if set.is_intset() => {
+                let ints: Vec<i64> = set
+                    .iter()
+                    .filter_map(|m| match m {
+                        Member::Int(n) => Some(n),
+                        Member::Bytes(_) => None,
+                    })
+                    .collect();
+                self.write_string(&super::intset::encode(&ints));
+            }
+            Value::Hash(h) if h.is_listpack() => {
+                let blob = super::listpack::encode(h.iter().flat_map(|(f, v)| [f, v]));
+                self.write_string(&blob);
+            }
             Value::Set(set) => {
                 self.write_len(set.len() as u64);
                 for m in set.iter() {
