@@ -3,6 +3,7 @@
 //! [`Output`]s. The real backend (`ferrous-io-real`) and the simulator (`ferrous-io-sim`) drive
 //! the very same [`Server`].
 
+mod blocking;
 pub mod bytes;
 pub mod client;
 mod cmd;
@@ -19,6 +20,7 @@ pub mod rdb;
 pub mod resp;
 pub mod server;
 pub mod time;
+pub mod types;
 pub mod value;
 
 pub use client::{ClientId, ConnInfo};

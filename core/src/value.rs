@@ -2,6 +2,7 @@
 
 use crate::bytes::SmallBytes;
 use crate::resp::parse_i64;
+use crate::types::list::List;
 
 /// Redis' `OBJ_ENCODING_EMBSTR_SIZE_LIMIT`: strings up to this length are "embstr".
 const EMBSTR_LIMIT: usize = 44;
@@ -104,10 +105,11 @@ impl RStr {
     }
 }
 
-/// A value stored under a key. Only strings exist so far.
+/// A value stored under a key. Collections are boxed so that `Value` stays small.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Value {
     Str(RStr),
+    List(Box<List>),
 }
 
 impl Value {
@@ -119,12 +121,14 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
+            Value::List(_) => "list",
         }
     }
 
     pub fn encoding(&self) -> &'static str {
         match self {
             Value::Str(s) => s.encoding(),
+            Value::List(l) => l.encoding(),
         }
     }
 }

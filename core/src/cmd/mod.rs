@@ -11,6 +11,7 @@ pub(crate) mod expire;
 pub(crate) mod function;
 pub(crate) mod keys;
 pub(crate) mod lcs;
+pub(crate) mod lists;
 pub(crate) mod object;
 pub(crate) mod server;
 pub(crate) mod strings;

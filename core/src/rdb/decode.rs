@@ -7,6 +7,7 @@ use std::fmt;
 
 use super::lzf::{self, LzfError};
 use super::{enc, len, types};
+use crate::types::list::{End, List};
 use crate::value::{RStr, Value};
 
 /// Why reading stopped, and where (the offset into the decoder's buffer of the item at fault).
@@ -34,6 +35,8 @@ pub enum ErrorKind {
     NotAnObjectType { byte: u8 },
     /// A valid object type this server cannot hold yet (lists, sets, hashes, ...).
     UnsupportedType { byte: u8 },
+    /// A collection with no elements (Redis refuses to load empty keys).
+    EmptyKey,
 }
 
 impl fmt::Display for RdbError {
@@ -50,6 +53,7 @@ impl fmt::Display for RdbError {
             ErrorKind::TooLarge { len } => write!(f, "length {len} too large"),
             ErrorKind::NotAnObjectType { byte } => write!(f, "{byte} is not an object type"),
             ErrorKind::UnsupportedType { byte } => write!(f, "object type {byte} is not supported yet"),
+            ErrorKind::EmptyKey => write!(f, "empty collection"),
         }
     }
 }
@@ -217,7 +221,21 @@ impl<'a> Decoder<'a> {
                 RdbString::Int(n) => RStr::Int(n),
                 RdbString::Bytes(b) => RStr::from_bytes(b.into_owned()),
             })),
-            // Lists, sets, sorted sets, hashes, streams and module values slot in here as the
+            types::LIST => {
+                let at = self.pos;
+                let n = self.read_len()?;
+                if n == 0 {
+                    return self.err(at, ErrorKind::EmptyKey);
+                }
+                // Each element takes at least one byte: a length beyond what is left is a lie,
+                // found out without allocating for it.
+                let mut list = List::new();
+                for _ in 0..n {
+                    list.push(End::Tail, self.read_string_bytes()?);
+                }
+                Ok(Value::List(Box::new(list)))
+            }
+            // Sets, sorted sets, hashes, streams and module values slot in here as the
             // keyspace learns to hold them.
             _ => self.err(self.pos, ErrorKind::UnsupportedType { byte: t }),
         }

@@ -18,6 +18,9 @@ pub struct Encoder {
 pub fn object_type(v: &Value) -> u8 {
     match v {
         Value::Str(_) => types::STRING,
+        // The generic list format (a length, then the elements), which Redis 7.0 still loads;
+        // the quicklist encoding Redis writes itself comes later.
+        Value::List(_) => types::LIST,
     }
 }
 
@@ -145,6 +148,12 @@ impl Encoder {
     pub fn write_object(&mut self, v: &Value) {
         match v {
             Value::Str(s) => self.write_rstr(s),
+            Value::List(l) => {
+                self.write_len(l.len() as u64);
+                for e in l.iter() {
+                    self.write_string(e);
+                }
+            }
         }
     }
 }

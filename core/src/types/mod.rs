@@ -1,0 +1,3 @@
+//! The collection types stored in the keyspace, one file each (Redis' t_*.c data side).
+
+pub mod list;
