@@ -51,6 +51,8 @@ pub struct Client {
     pub closing: bool,
     /// Closing without sending what this read produced (Redis' freeClientAsync after POST).
     pub drop_replies: bool,
+    /// Waiting in a blocking command (BLPOP and friends).
+    pub blocked: bool,
 }
 
 impl Client {
@@ -72,6 +74,7 @@ impl Client {
             reply: Reply::default(),
             closing: false,
             drop_replies: false,
+            blocked: false,
         }
     }
 
@@ -86,6 +89,9 @@ impl Client {
     /// The `flags=` letters of CLIENT LIST for what exists so far.
     pub fn flags_string(&self) -> String {
         let mut f = String::new();
+        if self.blocked {
+            f.push('b');
+        }
         if self.closing {
             f.push('A');
         }

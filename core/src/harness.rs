@@ -73,6 +73,20 @@ impl Harness {
         out
     }
 
+    /// Takes the bytes sent so far to `id` while driving other clients (a blocked client's
+    /// reply comes in another client's turn).
+    pub fn take_sent(&mut self, id: ClientId) -> String {
+        let mut bytes = Vec::new();
+        self.other.retain(|o| match o {
+            Output::Send { client, data } if *client == id => {
+                bytes.extend_from_slice(data);
+                false
+            }
+            _ => true,
+        });
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
     /// Was `id` told to close?
     pub fn closed(&self, id: ClientId) -> bool {
         self.other.contains(&Output::Close { client: id })

@@ -82,6 +82,35 @@ impl LDouble {
         }
     }
 
+    /// `(long long) ceill(self * 1000.0)` as Redis computes a timeout in milliseconds from
+    /// seconds (getTimeoutFromObjectOrReply): the product rounded to a long double, rounded up
+    /// to an integer, and converted as the x87 FPU does: out of range (or NaN) gives i64::MIN.
+    pub fn ceil_millis(self) -> i64 {
+        let Kind::Finite { mant, exp } = self.kind else {
+            return i64::MIN;
+        };
+        let p = round(self.neg, u128::from(mant) * 1000, exp, false);
+        let Kind::Finite { mant, exp } = p.kind else {
+            return i64::MIN;
+        };
+        // The magnitude rounded toward +inf for positives, toward zero for negatives.
+        let magnitude: Option<u128> = if exp >= 0 {
+            u128::from(mant)
+                .checked_shl(exp as u32)
+                .filter(|m| m >> exp == u128::from(mant))
+        } else {
+            let sh = (-exp) as u32;
+            let whole = u128::from(mant).checked_shr(sh).unwrap_or(0);
+            let frac = sh >= 64 && mant != 0 || sh < 64 && mant & ((1u64 << sh) - 1) != 0;
+            Some(whole + u128::from(frac && !p.neg))
+        };
+        match magnitude {
+            Some(m) if !p.neg && m <= i64::MAX as u128 => m as i64,
+            Some(m) if p.neg && m <= 1u128 << 63 => (m as i128).wrapping_neg() as i64,
+            _ => i64::MIN,
+        }
+    }
+
     /// The 80-bit encoding as the sign/exponent word and the significand, as C stores it: lets
     /// tests compare with the bits of a real `long double`.
     pub fn to_x87_bits(self) -> (u16, u64) {

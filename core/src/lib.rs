@@ -3,6 +3,7 @@
 //! [`Output`]s. The real backend (`ferrous-io-real`) and the simulator (`ferrous-io-sim`) drive
 //! the very same [`Server`].
 
+mod blocking;
 pub mod bytes;
 pub mod client;
 mod cmd;

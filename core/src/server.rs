@@ -105,6 +105,8 @@ pub struct Server {
     security_warning_ms: Option<u64>,
     /// The database the next active expiry cycle starts with.
     expire_db: usize,
+    /// Clients blocked on keys (BLPOP and friends).
+    pub(crate) blocking: crate::blocking::Blocking,
 }
 
 /// Work (keys sampled + buckets visited) one active expiry cycle may do: the core has no clock
@@ -148,6 +150,7 @@ impl Server {
             busy_until_us: None,
             stalled: VecDeque::new(),
             expire_db: 0,
+            blocking: Default::default(),
         };
         srv.update_lru_clock();
         srv.schedule_cron();
@@ -169,10 +172,14 @@ impl Server {
 
     /// Monotonic time (µs) at which the driver must deliver [`Event::Tick`].
     pub fn next_deadline_us(&self) -> u64 {
-        match self.busy_until_us {
-            Some(t) => t.min(self.next_cron_us),
-            None => self.next_cron_us,
+        let mut t = self.next_cron_us;
+        if let Some(b) = self.busy_until_us {
+            t = t.min(b);
         }
+        if let Some(b) = self.blocking.next_deadline_us() {
+            t = t.min(b);
+        }
+        t
     }
 
     pub fn poll_output(&mut self) -> Option<Output> {
@@ -223,8 +230,19 @@ impl Server {
             Event::Commands { client, cmds } => self.on_commands(client, cmds),
             Event::ProtocolError { client, error } => self.on_protocol_error(client, error),
             Event::Disconnected { client } => self.unlink_client(client),
-            Event::Tick => self.cron(),
+            Event::Tick => {
+                self.expire_blocked();
+                self.cron();
+            }
             Event::Signal(sig) => self.on_signal(sig),
+        }
+        self.run_released();
+    }
+
+    /// Queues `id`'s buffered replies for the next flush.
+    pub(crate) fn mark_dirty(&mut self, id: ClientId) {
+        if !self.dirty.contains(&id) {
+            self.dirty.push(id);
         }
     }
 
@@ -270,6 +288,7 @@ impl Server {
 
     /// Sends what is pending for `id`, then closes it and forgets it.
     pub(crate) fn close_client(&mut self, id: ClientId) {
+        self.forget_blocked(id);
         self.flush_client(id);
         if self.clients.remove(&id).is_some() {
             self.outputs.push_back(Output::Close { client: id });
@@ -277,6 +296,7 @@ impl Server {
     }
 
     fn unlink_client(&mut self, id: ClientId) {
+        self.forget_blocked(id);
         self.clients.remove(&id);
     }
 
@@ -329,7 +349,13 @@ impl Server {
         self.close_client(id);
     }
 
-    fn on_commands(&mut self, id: ClientId, cmds: Vec<Args>) {
+    /// Runs a client's commands in order. A blocked client runs nothing: what it sends waits
+    /// until it is released (Redis reads nothing more from it meanwhile).
+    pub(crate) fn on_commands(&mut self, id: ClientId, cmds: Vec<Args>) {
+        if self.is_blocked(id) {
+            self.defer_commands(id, cmds);
+            return;
+        }
         let mut cmds = cmds.into_iter();
         while let Some(args) = cmds.next() {
             let Some(c) = self.clients.get_mut(&id) else {
@@ -344,6 +370,13 @@ impl Server {
             if self.shutting_down {
                 return;
             }
+            if self.is_blocked(id) {
+                // The rest of the batch waits for the client to be released.
+                let rest: Vec<Args> = cmds.by_ref().collect();
+                self.defer_commands(id, rest);
+                break;
+            }
+            self.serve_ready_keys();
             if self.busy_until_us.is_some() {
                 // DEBUG SLEEP: the rest of this batch runs after the sleep, before anything
                 // that arrived later.
@@ -450,7 +483,7 @@ impl Server {
         let idle: Vec<ClientId> = self
             .clients
             .values()
-            .filter(|c| now.saturating_sub(c.last_interaction_us) > limit)
+            .filter(|c| !c.blocked && now.saturating_sub(c.last_interaction_us) > limit)
             .map(|c| c.id)
             .collect();
         for id in idle {

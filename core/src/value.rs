@@ -3,6 +3,7 @@
 use crate::bytes::SmallBytes;
 use crate::resp::parse_i64;
 use crate::types::hash::Hash;
+use crate::types::list::List;
 use crate::types::set::Set;
 
 /// Redis' `OBJ_ENCODING_EMBSTR_SIZE_LIMIT`: strings up to this length are "embstr".
@@ -106,13 +107,12 @@ impl RStr {
     }
 }
 
-/// A value stored under a key.
+/// A value stored under a key. Collections are boxed so that `Value` stays small.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Value {
     Str(RStr),
-    /// Boxed so that `Value` stays small.
+    List(Box<List>),
     Set(Box<Set>),
-    /// Boxed so that `Value` stays the size of a string.
     Hash(Box<Hash>),
 }
 
@@ -125,6 +125,7 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
+            Value::List(_) => "list",
             Value::Set(_) => "set",
             Value::Hash(_) => "hash",
         }
@@ -133,6 +134,7 @@ impl Value {
     pub fn encoding(&self) -> &'static str {
         match self {
             Value::Str(s) => s.encoding(),
+            Value::List(l) => l.encoding(),
             Value::Set(s) => s.encoding(),
             Value::Hash(h) => h.encoding(),
         }

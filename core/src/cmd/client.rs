@@ -339,6 +339,8 @@ const CLIENT_HELP: &[&str] = &[
     "    Control the replies sent to the current connection.",
     "SETNAME <name>",
     "    Assign the name <name> to the current connection.",
+    "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+    "    Unblock the specified blocked client.",
     "NO-EVICT (ON|OFF)",
     "    Protect current client connection from eviction.",
     "NO-TOUCH (ON|OFF)",
@@ -348,3 +350,23 @@ const CLIENT_HELP: &[&str] = &[
     "    * LIB-NAME: the client lib name.",
     "    * LIB-VER: the client lib version.",
 ];
+
+/// CLIENT UNBLOCK id [TIMEOUT|ERROR]: releases a client blocked on keys as if its timeout
+/// had come (the default) or with the UNBLOCKED error; replies 1 if it was blocked.
+pub(crate) fn unblock(ctx: &mut Ctx) {
+    let args = ctx.args;
+    if args.len() > 4 {
+        return ctx
+            .out
+            .err("unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.");
+    }
+    let how = match args.get(3) {
+        None => crate::blocking::Release::Timeout,
+        Some(r) if r.eq_ignore_ascii_case(b"timeout") => crate::blocking::Release::Timeout,
+        Some(r) if r.eq_ignore_ascii_case(b"error") => crate::blocking::Release::Error,
+        Some(_) => return ctx.out.err("CLIENT UNBLOCK reason should be TIMEOUT or ERROR"),
+    };
+    let Some(id) = ctx.int_arg(2) else { return };
+    let released = id >= 0 && ctx.srv.release_blocked(id as ClientId, how);
+    ctx.out.int(i64::from(released));
+}

@@ -145,6 +145,7 @@ fn mix_digest(digest: &mut [u8; 20], data: &[u8]) {
 fn type_code(v: &Value) -> u32 {
     match v {
         Value::Str(_) => 0,
+        Value::List(_) => 1,
         Value::Set(_) => 2,
         Value::Hash(_) => 4,
     }
@@ -155,6 +156,8 @@ fn value_digest(digest: &mut [u8; 20], v: &Value, has_expire: bool) {
     mix_digest(digest, &type_code(v).to_be_bytes());
     match v {
         Value::Str(s) => s.with_bytes(|b| mix_digest(digest, b)),
+        // Each element mixed in, head to tail.
+        Value::List(l) => l.iter().for_each(|e| mix_digest(digest, e)),
         // Members are xored in: the digest does not depend on their order.
         Value::Set(set) => {
             for m in set.iter() {

@@ -12,6 +12,7 @@ pub(crate) mod function;
 pub(crate) mod hashes;
 pub(crate) mod keys;
 pub(crate) mod lcs;
+pub(crate) mod lists;
 pub(crate) mod object;
 pub(crate) mod server;
 pub(crate) mod sets;

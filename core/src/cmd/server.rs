@@ -79,10 +79,12 @@ fn info_clients(s: &Server, out: &mut String) {
     let _ = write!(
         out,
         "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\n\
-         client_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:0\r\n\
-         tracking_clients:0\r\nclients_in_timeout_table:0\r\n",
+         client_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:{}\r\n\
+         tracking_clients:0\r\nclients_in_timeout_table:{}\r\n",
         s.clients.len(),
         s.cfg.maxclients,
+        s.blocking.count(),
+        s.blocking.timed_count(),
     );
 }
 

@@ -198,6 +198,17 @@ static CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
         "O(1)",
         client::setname,
     ),
+    cmd(
+        "client|unblock",
+        -3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        CONNECTION,
+        CONN,
+        "5.0.0",
+        "Unblock a client blocked in a blocking command from a different connection",
+        "O(log N) where N is the number of client connections",
+        client::unblock,
+    ),
 ];
 
 static COMMAND_SUBCOMMANDS: &[CommandSpec] = &[
@@ -396,6 +407,7 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     crate::cmd::dump::COMMANDS,
     crate::cmd::sets::COMMANDS,
     crate::cmd::hashes::COMMANDS,
+    crate::cmd::lists::COMMANDS,
 ];
 
 /// Every top-level command.

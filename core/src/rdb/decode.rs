@@ -9,6 +9,7 @@ use super::lzf::{self, LzfError};
 use super::{enc, len, types};
 use crate::hash::KeyedState;
 use crate::types::hash::{Hash, HashLimits};
+use crate::types::list::{End, List};
 use crate::types::set::Set;
 use crate::value::{RStr, Value};
 
@@ -271,11 +272,25 @@ impl<'a> Decoder<'a> {
                 RdbString::Int(n) => RStr::Int(n),
                 RdbString::Bytes(b) => RStr::from_bytes(b.into_owned()),
             })),
+            types::LIST => {
+                let at = self.pos;
+                let n = self.read_len()?;
+                if n == 0 {
+                    return self.err(at, ErrorKind::EmptyKey { byte: types::LIST });
+                }
+                // Each element takes at least one byte: a length beyond what is left is a lie,
+                // found out without allocating for it.
+                let mut list = List::new();
+                for _ in 0..n {
+                    list.push(End::Tail, self.read_string_bytes()?);
+                }
+                Ok(Value::List(Box::new(list)))
+            }
             types::SET => self.read_set(),
             types::HASH => self.read_hash(),
             types::SET_INTSET => self.read_intset(),
             types::HASH_LISTPACK => self.read_hash_listpack(),
-            // Lists, sorted sets, streams, module values and the compact encodings slot in
+            // Sorted sets, streams, module values and the compact list encodings slot in
             // here as the keyspace learns to hold them.
             _ => self.err(self.pos, ErrorKind::UnsupportedType { byte: t }),
         }

@@ -19,11 +19,11 @@ pub struct Encoder {
 pub fn object_type(v: &Value) -> u8 {
     match v {
         Value::Str(_) => types::STRING,
-        // Both encodings as the generic RDB_TYPE_SET for now (Redis writes an intset blob).
+        // The generic list format (a length, then the elements), which Redis 7.0 still loads;
+        // the quicklist encoding Redis writes itself comes later.
+        Value::List(_) => types::LIST,
         Value::Set(s) if s.is_intset() => types::SET_INTSET,
         Value::Set(_) => types::SET,
-        // The generic format (a length, then field and value strings), which Redis 7.0 still
-        // loads; its own listpack blob (HASH_LISTPACK) comes later.
         Value::Hash(h) if h.is_listpack() => types::HASH_LISTPACK,
         Value::Hash(_) => types::HASH,
     }
@@ -153,6 +153,12 @@ impl Encoder {
     pub fn write_object(&mut self, v: &Value) {
         match v {
             Value::Str(s) => self.write_rstr(s),
+            Value::List(l) => {
+                self.write_len(l.len() as u64);
+                for e in l.iter() {
+                    self.write_string(e);
+                }
+            }
             // Compact encodings go out as their blobs, exactly as Redis writes them.
             Value::Set(set) if set.is_intset() => {
                 let ints: Vec<i64> = set

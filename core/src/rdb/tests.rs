@@ -215,6 +215,7 @@ fn bodies_like_redis() {
         dump::verify(&p).unwrap();
         dump::load(&p).map(|v| match v {
             Value::Str(s) => s.to_bytes(),
+            Value::List(l) => l.iter().flat_map(|e| [e, b","]).flatten().copied().collect(),
             other => panic!("not a string: {other:?}"),
         })
     };
@@ -235,9 +236,12 @@ fn bodies_like_redis() {
         dump::load(&p).unwrap()
     };
     assert_eq!(lzf_int, Value::Str(RStr::Int(123)));
+    // The generic list format: a length, then strings in any encoding.
+    assert_eq!(ok(b"\x01\x03\x01a\xc0\x07\x00").unwrap(), b"a,7,,");
     for (body, kind) in [
         (&b""[..], ErrorKind::UnsupportedType { byte: 10 }), // the footer's first byte: a ziplist
-        (b"\x01\x00", ErrorKind::UnsupportedType { byte: 1 }),
+        (b"\x01\x00", ErrorKind::EmptyKey { byte: 1 }),
+        (b"\x01\x02\x01a", ErrorKind::Truncated { wanted: 10 }), // the footer read as a string
         (b"\x02\x00", ErrorKind::EmptyKey { byte: 2 }),
         (b"\x08\x00", ErrorKind::NotAnObjectType { byte: 8 }),
         (b"\x14\x00", ErrorKind::NotAnObjectType { byte: 20 }),

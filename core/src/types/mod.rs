@@ -1,4 +1,5 @@
 //! The collection types stored in the keyspace, each in the encodings Redis gives it (t_*.c).
 
 pub mod hash;
+pub mod list;
 pub mod set;

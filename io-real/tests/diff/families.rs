@@ -249,6 +249,21 @@ pub static FAMILIES: &[Family] = &[
         restore_sets_hashes,
     ),
     fam("restore-collections", &["restore"], 1, restore_collections),
+    // Lists.
+    fam("list-push", &["lpush", "rpush", "lpushx", "rpushx"], 8, list_push),
+    fam("list-pop", &["lpop", "rpop"], 5, list_pop),
+    fam("list-read", &["llen", "lrange", "lindex"], 6, list_read),
+    fam("list-edit", &["lset", "linsert", "lrem", "ltrim"], 5, list_edit),
+    fam("lpos", &["lpos"], 3, lpos),
+    fam("list-move", &["lmove", "rpoplpush"], 4, list_move),
+    fam("lmpop", &["lmpop"], 3, lmpop),
+    fam(
+        "list-blocking",
+        &["blpop", "brpop", "blmove", "brpoplpush", "blmpop"],
+        4,
+        list_blocking,
+    ),
+    fam("client-unblock", &["client|unblock"], 1, client_unblock),
     // Other types, only to meet the string commands with WRONGTYPE.
     // Sets.
     fam("sadd-srem", &["sadd", "srem"], 8, sadd_srem),
@@ -1986,4 +2001,178 @@ fn hscan(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
         }
     }
     v
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lists. Elements come from a small vocabulary so that LREM, LPOS and LINSERT find them.
+
+fn element(r: &mut Rng) -> Vec<u8> {
+    if r.chance(70) {
+        r.pick(&["a", "b", "c", "1", "2", "-3", ""]).as_bytes().to_vec()
+    } else {
+        value(r)
+    }
+}
+
+fn list_push(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    let cmd = r.pick_mixed(&["LPUSH", "RPUSH", "LPUSHX", "RPUSHX"]);
+    if r.chance(5) {
+        return c![cmd, k.hot(r)];
+    }
+    let mut v = c![cmd, k.hot(r)];
+    for _ in 0..1 + r.below(5) {
+        v.push(element(r));
+    }
+    v
+}
+
+fn list_pop(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    let cmd = r.pick_mixed(&["LPOP", "RPOP"]);
+    match r.below(10) {
+        0..=4 => c![cmd, k.hot(r)],
+        5..=7 => c![cmd, k.hot(r), r.int(0, 4)],
+        8 => c![cmd, k.hot(r), int_arg(r)],
+        _ => c![cmd, k.hot(r), "1", "2"],
+    }
+}
+
+/// A list index: mostly small, sometimes a boundary or not a number.
+fn list_index(r: &mut Rng) -> Vec<u8> {
+    if r.chance(80) {
+        r.int(-8, 8).to_string().into_bytes()
+    } else {
+        int_arg(r)
+    }
+}
+
+fn list_read(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    match r.below(10) {
+        0 | 1 => c!["LLEN", k.hot(r)],
+        2..=5 => c!["LRANGE", k.hot(r), list_index(r), list_index(r)],
+        6..=8 => c!["LINDEX", k.hot(r), list_index(r)],
+        _ => {
+            let name = *r.pick(&["LLEN", "LRANGE", "LINDEX"]);
+            wrong_arity(r, name, k, 3)
+        }
+    }
+}
+
+fn list_edit(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    match r.below(12) {
+        0..=2 => c!["LSET", k.hot(r), list_index(r), element(r)],
+        3..=5 => c![
+            "LINSERT",
+            k.hot(r),
+            r.pick_mixed(&["BEFORE", "AFTER", "AFTER", "MIDDLE"]),
+            element(r),
+            element(r)
+        ],
+        6..=8 => c!["LREM", k.hot(r), list_index(r), element(r)],
+        9 | 10 => c!["LTRIM", k.hot(r), list_index(r), list_index(r)],
+        _ => {
+            let name = *r.pick(&["LSET", "LINSERT", "LREM", "LTRIM"]);
+            wrong_arity(r, name, k, 4)
+        }
+    }
+}
+
+fn lpos(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    let mut v = c!["LPOS", k.hot(r), element(r)];
+    for _ in 0..r.below(4) {
+        match r.below(8) {
+            0 | 1 => v.extend(c![r.mixed_case(b"rank"), r.pick(&["1", "2", "-1", "-2", "0", "x"])]),
+            2 | 3 => v.extend(c![r.mixed_case(b"count"), r.pick(&["0", "1", "2", "-1", "x"])]),
+            4 | 5 => v.extend(c![r.mixed_case(b"maxlen"), r.pick(&["0", "1", "3", "-1", "x"])]),
+            6 => v.push(r.pick_mixed(&["rank", "count", "maxlen"])),
+            _ => v.push(r.pick(&["FOO", ""]).as_bytes().to_vec()),
+        }
+    }
+    v
+}
+
+fn side(r: &mut Rng) -> Vec<u8> {
+    if r.chance(95) {
+        r.pick_mixed(&["LEFT", "RIGHT"])
+    } else {
+        r.pick(&["UP", "", "lefty"]).as_bytes().to_vec()
+    }
+}
+
+fn list_move(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    match r.below(8) {
+        0..=3 => c!["LMOVE", k.hot(r), k.hot(r), side(r), side(r)],
+        4..=6 => c!["RPOPLPUSH", k.hot(r), k.hot(r)],
+        _ => {
+            let name = *r.pick(&["LMOVE", "RPOPLPUSH"]);
+            wrong_arity(r, name, k, 3)
+        }
+    }
+}
+
+/// `numkeys key... LEFT|RIGHT [COUNT n]`, valid and not.
+fn mpop_args(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    let n = 1 + r.below(3);
+    let mut v: Vec<Vec<u8>> = Vec::new();
+    v.push(match r.below(10) {
+        0 => r.pick(&["0", "-1", "x", "9"]).as_bytes().to_vec(),
+        _ => n.to_string().into_bytes(),
+    });
+    for _ in 0..n {
+        v.push(k.hot(r));
+    }
+    v.push(side(r));
+    match r.below(6) {
+        0 | 1 => v.extend(c![r.mixed_case(b"count"), r.pick(&["1", "2", "5", "0", "-1", "x"])]),
+        2 => v.push(r.pick_mixed(&["count", "foo"])),
+        3 => v.extend(c!["COUNT", "1", "COUNT", "2"]),
+        _ => {}
+    }
+    v
+}
+
+fn lmpop(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    with(c!["LMPOP"], mpop_args(r, k))
+}
+
+/// A timeout both servers refuse (not a float, negative, or overflowing to negative).
+fn bad_timeout(r: &mut Rng) -> Vec<u8> {
+    r.pick(&["-1", "-0.5", "abc", "", "nan", "inf", "1e16", " 1", "1x"])
+        .as_bytes()
+        .to_vec()
+}
+
+/// Blocking forms that must answer at once, so only their errors: a generator cannot know
+/// whether a key holds a list, and one that blocks would stall the stream (and a tiny
+/// timeout would race). Serving, timeouts and wake-ups are tested through the harness in
+/// virtual time (core/tests/lists.rs).
+fn list_blocking(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    match r.below(10) {
+        0 | 1 => c![r.pick_mixed(&["BLPOP", "BRPOP"]), k.hot(r), k.hot(r), bad_timeout(r)],
+        2 => c!["BLMOVE", k.hot(r), k.hot(r), side(r), side(r), bad_timeout(r)],
+        3 => c!["BLMOVE", k.hot(r), k.hot(r), r.pick(&["UP", "x"]), "LEFT", "0"],
+        4 => c!["BRPOPLPUSH", k.hot(r), k.hot(r), bad_timeout(r)],
+        5 | 6 => with(c!["BLMPOP", bad_timeout(r)], mpop_args(r, k)),
+        7 => c!["BLMPOP", "0", r.pick(&["0", "-1", "x"]), k.hot(r), "LEFT"],
+        8 => c!["BLMPOP", "0", "1", k.hot(r), r.pick(&["UP", "x", ""])],
+        _ => {
+            // Too few arguments only: one more could be a valid command that blocks.
+            let (name, min) = *r.pick(&[("BLPOP", 3), ("BLMOVE", 6), ("BRPOPLPUSH", 4), ("BLMPOP", 5)]);
+            let mut v = c![name];
+            for _ in 1..1 + r.below(min - 1) {
+                v.push(k.hot(r));
+            }
+            v
+        }
+    }
+}
+
+/// CLIENT UNBLOCK of ids nobody holds (ids differ per server), and its errors.
+fn client_unblock(r: &mut Rng, _k: &Keys) -> Vec<Vec<u8>> {
+    match r.below(5) {
+        0 => c!["CLIENT", "UNBLOCK", r.pick(&["999999", "-1", "0"])],
+        1 => c!["CLIENT", "UNBLOCK", "999999", r.pick_mixed(&["timeout", "error"])],
+        2 => c!["CLIENT", "UNBLOCK", r.pick(&["x", "", "1.5"])],
+        3 => c!["CLIENT", "UNBLOCK", "999999", r.pick(&["foo", ""])],
+        _ => c!["CLIENT", "UNBLOCK"],
+    }
 }

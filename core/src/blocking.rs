@@ -1,0 +1,248 @@
+//! Clients blocked on keys (Redis' blocked.c), generic over the value type that wakes them:
+//! lists now, sorted sets later.
+//!
+//! A blocking command that finds nothing to serve calls [`Server::block`] instead of replying.
+//! From then on the client runs nothing: commands it sends wait in its `pending` queue, as
+//! Redis reads nothing more from a blocked client. After every command the server looks at the
+//! keys clients wait on ([`Server::serve_ready_keys`]); when one holds a value of the type its
+//! waiters want, they are served in the order they blocked (FIFO) by running their blocking
+//! command again — it now finds the value and replies as Redis shapes the reply of a served
+//! client. A waiter is also released by its deadline (virtual or real monotonic time, fed to
+//! the driver through [`Server::next_deadline_us`]), by CLIENT UNBLOCK, or by disconnecting
+//! (which leaves no trace). Released clients then run what they sent meanwhile.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use crate::client::{ClientId, ReplyMode};
+use crate::resp::Args;
+use crate::server::Server;
+
+/// One blocked client.
+#[derive(Debug)]
+struct Waiter {
+    db: usize,
+    keys: Vec<Vec<u8>>,
+    /// Monotonic µs; `None` waits forever.
+    deadline_us: Option<u64>,
+    /// Order of blocking, to break ties between equal deadlines.
+    seq: u64,
+    /// `TYPE` name of the value that wakes this client ("list").
+    wants: &'static str,
+    /// The blocking command, run again when a key is ready.
+    args: Args,
+    /// Commands received while blocked, run once released.
+    pending: VecDeque<Args>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Blocking {
+    waiters: BTreeMap<ClientId, Waiter>,
+    /// Per (db, key): the clients waiting on it, first blocked first.
+    by_key: BTreeMap<(usize, Vec<u8>), VecDeque<ClientId>>,
+    /// (deadline, seq, client) of waiters that have a timeout.
+    deadlines: BTreeSet<(u64, u64, ClientId)>,
+    seq: u64,
+    /// Released clients whose queued commands are still to run, in release order.
+    released: VecDeque<(ClientId, VecDeque<Args>)>,
+}
+
+impl Blocking {
+    pub(crate) fn count(&self) -> usize {
+        self.waiters.len()
+    }
+
+    /// Blocked clients with a timeout (INFO's clients_in_timeout_table).
+    pub(crate) fn timed_count(&self) -> usize {
+        self.deadlines.len()
+    }
+
+    pub(crate) fn next_deadline_us(&self) -> Option<u64> {
+        self.deadlines.first().map(|&(t, _, _)| t)
+    }
+}
+
+/// How a waiter leaves without being served.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Release {
+    /// Its timeout: the null array.
+    Timeout,
+    /// CLIENT UNBLOCK ... ERROR.
+    Error,
+}
+
+impl Server {
+    /// Blocks client `id` on `keys` of database `db` until one holds a `wants` value, for
+    /// `timeout_ms` (0 = forever; Redis' deadline arithmetic wraps into the past on overflow,
+    /// which times out at once). `args` is the blocking command itself.
+    pub(crate) fn block(
+        &mut self,
+        id: ClientId,
+        db: usize,
+        keys: Vec<Vec<u8>>,
+        timeout_ms: i64,
+        wants: &'static str,
+        args: Args,
+    ) {
+        let now = self.clock.mono_us();
+        let deadline_us = (timeout_ms > 0).then(|| {
+            let wall = self.clock.unix_ms() as i64;
+            if wall.checked_add(timeout_ms).is_none() {
+                now
+            } else {
+                now.saturating_add((timeout_ms as u64).saturating_mul(1000))
+            }
+        });
+        let b = &mut self.blocking;
+        b.seq += 1;
+        let seq = b.seq;
+        for k in &keys {
+            let q = b.by_key.entry((db, k.clone())).or_default();
+            if !q.contains(&id) {
+                q.push_back(id);
+            }
+        }
+        if let Some(t) = deadline_us {
+            b.deadlines.insert((t, seq, id));
+        }
+        b.waiters.insert(
+            id,
+            Waiter {
+                db,
+                keys,
+                deadline_us,
+                seq,
+                wants,
+                args,
+                pending: VecDeque::new(),
+            },
+        );
+        if let Some(c) = self.clients.get_mut(&id) {
+            c.blocked = true;
+        }
+    }
+
+    pub(crate) fn is_blocked(&self, id: ClientId) -> bool {
+        self.blocking.waiters.contains_key(&id)
+    }
+
+    /// Queues commands that arrived for a blocked client.
+    pub(crate) fn defer_commands(&mut self, id: ClientId, cmds: impl IntoIterator<Item = Args>) {
+        if let Some(w) = self.blocking.waiters.get_mut(&id) {
+            w.pending.extend(cmds);
+        }
+    }
+
+    /// Removes every trace of `id`'s waiting; returns its state.
+    fn take_waiter(&mut self, id: ClientId) -> Option<Waiter> {
+        let b = &mut self.blocking;
+        let w = b.waiters.remove(&id)?;
+        for k in &w.keys {
+            let slot = (w.db, k.clone());
+            if let Some(q) = b.by_key.get_mut(&slot) {
+                q.retain(|&c| c != id);
+                if q.is_empty() {
+                    b.by_key.remove(&slot);
+                }
+            }
+        }
+        if let Some(t) = w.deadline_us {
+            b.deadlines.remove(&(t, w.seq, id));
+        }
+        if let Some(c) = self.clients.get_mut(&id) {
+            c.blocked = false;
+        }
+        Some(w)
+    }
+
+    /// A client that went away: forget it was blocked.
+    pub(crate) fn forget_blocked(&mut self, id: ClientId) {
+        self.take_waiter(id);
+        self.blocking.released.retain(|(c, _)| *c != id);
+    }
+
+    /// Serves the clients waiting on keys that now hold what they want, first blocked first,
+    /// until no waiter can be served (a served BLMOVE may make its destination ready).
+    pub(crate) fn serve_ready_keys(&mut self) {
+        while !self.blocking.by_key.is_empty() {
+            let slots: Vec<(usize, Vec<u8>)> = self.blocking.by_key.keys().cloned().collect();
+            let mut served = false;
+            for (db, key) in slots {
+                while let Some(id) = self.first_servable(db, &key) {
+                    self.serve(id);
+                    served = true;
+                }
+            }
+            if !served {
+                break;
+            }
+        }
+    }
+
+    /// The first client waiting on `key` for the type of value it now holds.
+    fn first_servable(&mut self, db: usize, key: &[u8]) -> Option<ClientId> {
+        let q = self.blocking.by_key.get(&(db, key.to_vec()))?;
+        if q.is_empty() {
+            return None;
+        }
+        self.expire_if_needed(db, key);
+        let ty = self.dbs[db].get(key)?.type_name();
+        let q = self.blocking.by_key.get(&(db, key.to_vec()))?;
+        q.iter()
+            .copied()
+            .find(|id| self.blocking.waiters.get(id).is_some_and(|w| w.wants == ty))
+    }
+
+    /// Runs a waiter's blocking command again now that it can be served.
+    fn serve(&mut self, id: ClientId) {
+        let Some(w) = self.take_waiter(id) else { return };
+        crate::command::execute(self, id, &w.args);
+        self.mark_dirty(id);
+        self.release(id, w.pending);
+    }
+
+    /// Queues a released client's deferred commands, or keeps them if it blocked again.
+    fn release(&mut self, id: ClientId, pending: VecDeque<Args>) {
+        if let Some(again) = self.blocking.waiters.get_mut(&id) {
+            let mut all = pending;
+            all.append(&mut again.pending);
+            again.pending = all;
+        } else if !pending.is_empty() {
+            self.blocking.released.push_back((id, pending));
+        }
+    }
+
+    /// Releases `id` without serving it: the timeout reply (null array) or the UNBLOCKED error.
+    /// Returns whether it was blocked.
+    pub(crate) fn release_blocked(&mut self, id: ClientId, how: Release) -> bool {
+        let Some(w) = self.take_waiter(id) else { return false };
+        if let Some(c) = self.clients.get_mut(&id) {
+            if c.reply_mode == ReplyMode::On {
+                match how {
+                    Release::Timeout => c.reply.null_array(),
+                    Release::Error => c.reply.error("UNBLOCKED client unblocked via CLIENT UNBLOCK"),
+                }
+            }
+        }
+        self.mark_dirty(id);
+        self.release(id, w.pending);
+        true
+    }
+
+    /// Times out the waiters whose deadline has passed, earliest first.
+    pub(crate) fn expire_blocked(&mut self) {
+        let now = self.clock.mono_us();
+        while let Some(&(t, _, id)) = self.blocking.deadlines.first() {
+            if t > now {
+                break;
+            }
+            self.release_blocked(id, Release::Timeout);
+        }
+    }
+
+    /// Runs what released clients sent while they were blocked.
+    pub(crate) fn run_released(&mut self) {
+        while let Some((id, cmds)) = self.blocking.released.pop_front() {
+            self.on_commands(id, cmds.into());
+        }
+    }
+}
