@@ -226,6 +226,7 @@ impl Expect {
             Expect::Reply(v) => v == actual,
             Expect::TimeAt { unix_ms } => time_in_millisecond(actual, *unix_ms),
             Expect::IntBetween { lo, hi } => matches!(actual, Value::Int(n) if (lo..=hi).contains(&n)),
+            Expect::Unordered(v) => same_items(v, actual),
         }
     }
 }
@@ -242,7 +243,27 @@ impl std::fmt::Display for Expect {
                 unix_ms % 1000
             ),
             Expect::IntBetween { lo, hi } => write!(f, ":<{lo} to {hi}>"),
+            Expect::Unordered(v) => write!(f, "{v} (in any order)"),
         }
+    }
+}
+
+/// The same aggregate type with the same items (map pairs) in any order.
+fn same_items(expected: &Value, actual: &Value) -> bool {
+    fn sorted<T: std::fmt::Display>(items: &[T]) -> Vec<String> {
+        let mut v: Vec<String> = items.iter().map(|i| i.to_string()).collect();
+        v.sort();
+        v
+    }
+    let pairs = |p: &[(Value, Value)]| -> Vec<String> {
+        let mut v: Vec<String> = p.iter().map(|(k, x)| format!("{k}={x}")).collect();
+        v.sort();
+        v
+    };
+    match (expected, actual) {
+        (Value::Array(a), Value::Array(b)) | (Value::Set(a), Value::Set(b)) => sorted(a) == sorted(b),
+        (Value::Map(a), Value::Map(b)) => pairs(a) == pairs(b),
+        _ => expected == actual,
     }
 }
 

@@ -51,6 +51,9 @@ impl Workload {
             (2, Workload::append_strlen),
             (2, Workload::getdel),
             (3, Workload::mget_mset),
+            (10, Workload::list),
+            (8, Workload::hash),
+            (8, Workload::set_type),
             (7, Workload::del),
             (7, Workload::exists),
             (5, Workload::ping),
@@ -236,6 +239,127 @@ impl Workload {
         }
         if rng.chance(0.05) {
             args.pop(); // an odd count: Redis' arity error
+        }
+        args
+    }
+
+    /// A list command, mostly valid, over a few short elements so that LREM/LINSERT/LPOS find
+    /// them.
+    fn list(&self, rng: &mut SimRng) -> Args {
+        let k = self.key(rng);
+        let idx = |rng: &mut SimRng| (rng.between(0, 12) as i64 - 6).to_string().into_bytes();
+        let name = *rng.pick(&[
+            "lpush",
+            "rpush",
+            "lpushx",
+            "rpushx",
+            "lpop",
+            "rpop",
+            "llen",
+            "lrange",
+            "lindex",
+            "lset",
+            "lrem",
+            "ltrim",
+            "linsert",
+            "lmove",
+            "rpoplpush",
+        ]);
+        let mut args = vec![cased(rng, name), k];
+        match name {
+            "lpush" | "rpush" | "lpushx" | "rpushx" => {
+                for _ in 0..rng.between(1, 4) {
+                    args.push(member(rng));
+                }
+            }
+            "lpop" | "rpop" if rng.chance(0.4) => args.push(idx(rng)),
+            "lrange" | "ltrim" => args.extend([idx(rng), idx(rng)]),
+            "lindex" => args.push(idx(rng)),
+            "lset" => args.extend([idx(rng), member(rng)]),
+            "lrem" => args.extend([idx(rng), member(rng)]),
+            "linsert" => {
+                let w = *rng.pick(&["before", "after", "middle"]);
+                args.extend([cased(rng, w), member(rng), member(rng)]);
+            }
+            "lmove" => {
+                let (a, b) = (*rng.pick(&["left", "right", "up"]), *rng.pick(&["left", "right"]));
+                args.extend([self.key(rng), cased(rng, a), cased(rng, b)]);
+            }
+            "rpoplpush" => args.push(self.key(rng)),
+            _ => {}
+        }
+        if rng.chance(0.02) {
+            args[2..].iter_mut().take(1).for_each(|a| *a = b"x".to_vec());
+        }
+        args
+    }
+
+    fn hash(&self, rng: &mut SimRng) -> Args {
+        let k = self.key(rng);
+        let name = *rng.pick(&[
+            "hset", "hmset", "hsetnx", "hget", "hmget", "hdel", "hlen", "hexists", "hstrlen", "hincrby", "hgetall",
+            "hkeys", "hvals",
+        ]);
+        let mut args = vec![cased(rng, name), k];
+        match name {
+            "hset" | "hmset" => {
+                for _ in 0..rng.between(1, 3) {
+                    args.push(field(rng));
+                    args.push(if rng.chance(0.1) { value(rng) } else { member(rng) });
+                }
+                if rng.chance(0.03) {
+                    args.pop(); // odd count: Redis' arity error
+                }
+            }
+            "hsetnx" => args.extend([field(rng), member(rng)]),
+            "hget" | "hexists" | "hstrlen" => args.push(field(rng)),
+            "hmget" | "hdel" => {
+                for _ in 0..rng.between(1, 3) {
+                    args.push(field(rng));
+                }
+            }
+            "hincrby" => {
+                let by = if rng.chance(0.05) {
+                    b"1.5".to_vec()
+                } else {
+                    (rng.between(0, 20) as i64 - 10).to_string().into_bytes()
+                };
+                args.extend([field(rng), by]);
+            }
+            _ => {}
+        }
+        args
+    }
+
+    fn set_type(&self, rng: &mut SimRng) -> Args {
+        let name = *rng.pick(&[
+            "sadd",
+            "sadd",
+            "srem",
+            "scard",
+            "sismember",
+            "smismember",
+            "smembers",
+            "smove",
+            "sunion",
+            "sdiff",
+            "sinter",
+        ]);
+        let mut args = vec![cased(rng, name), self.key(rng)];
+        match name {
+            "sadd" | "srem" | "smismember" => {
+                for _ in 0..rng.between(1, 4) {
+                    args.push(member(rng));
+                }
+            }
+            "sismember" => args.push(member(rng)),
+            "smove" => args.extend([self.key(rng), member(rng)]),
+            "sunion" | "sdiff" | "sinter" => {
+                for _ in 0..rng.between(0, 2) {
+                    args.push(self.key(rng));
+                }
+            }
+            _ => {}
         }
         args
     }
@@ -498,6 +622,22 @@ fn cased(rng: &mut SimRng, name: &str) -> Vec<u8> {
             .collect(),
         _ => name.as_bytes().to_vec(),
     }
+}
+
+/// A collection element from a small pool, so that commands find what others added: small
+/// integers (intsets), words, now and then a long one.
+fn member(rng: &mut SimRng) -> Vec<u8> {
+    match rng.below(10) {
+        0..=4 => (rng.between(0, 20) as i64 - 5).to_string().into_bytes(),
+        5..=8 => rng
+            .pick(&[&b"a"[..], b"b", b"c", b"apple", b"x y", b"\x00\xff"])
+            .to_vec(),
+        _ => vec![b'm'; rng.between(60, 80) as usize],
+    }
+}
+
+fn field(rng: &mut SimRng) -> Vec<u8> {
+    rng.pick(&[&b"f1"[..], b"f2", b"f3", b"name", b"n"]).to_vec()
 }
 
 /// Random bytes, mostly short, sometimes large enough to span many network segments.

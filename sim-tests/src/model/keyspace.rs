@@ -4,20 +4,53 @@
 //! treats its presence between the two as unknowable (see [`Model::key_range`]).
 //! Commands: GET, SET (all options), DEL, EXISTS, DBSIZE.
 
+use std::collections::{BTreeSet, VecDeque};
+
 use ferrous_io_sim::Value;
 
 use super::errors::{parse_integer, syntax_error};
 use super::{Call, Expect, Model};
 
+/// A value as Redis holds it, with what decides the order of its replies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MVal {
+    Str(Vec<u8>),
+    List(VecDeque<Vec<u8>>),
+    /// Fields in insertion order. `compact` while Redis keeps the listpack encoding (replies
+    /// in this order); false once it converted to a hashtable (replies in any order).
+    Hash {
+        fields: Vec<(Vec<u8>, Vec<u8>)>,
+        compact: bool,
+    },
+    /// `intset` while Redis keeps that encoding (replies ascending by value); false once a
+    /// hashtable (any order).
+    Set {
+        members: BTreeSet<Vec<u8>>,
+        intset: bool,
+    },
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
-    pub value: Vec<u8>,
+    pub value: MVal,
     pub expire_at: Option<u64>,
 }
 
 impl Entry {
     pub fn new(value: Vec<u8>) -> Entry {
+        Entry::of(MVal::Str(value))
+    }
+
+    pub fn of(value: MVal) -> Entry {
         Entry { value, expire_at: None }
+    }
+
+    /// The string value, or Redis' WRONGTYPE error for any other type.
+    pub fn string(&mut self) -> Result<&mut Vec<u8>, Value> {
+        match &mut self.value {
+            MVal::Str(s) => Ok(s),
+            _ => Err(wrongtype()),
+        }
     }
 
     /// Past its expiry at wall-clock `now_ms` (Redis: `when <= now`).
@@ -26,9 +59,14 @@ impl Entry {
     }
 }
 
+pub fn wrongtype() -> Value {
+    Value::error("WRONGTYPE Operation against a key holding the wrong kind of value")
+}
+
 pub(super) fn get(m: &mut Model, c: &Call) -> Value {
-    match m.lookup(c, &c.args[1]) {
-        Some(e) => Value::Bulk(e.value.clone()),
+    match m.lookup(c, &c.args[1]).map(Entry::string) {
+        Some(Ok(s)) => Value::Bulk(s.clone()),
+        Some(Err(e)) => e,
         None => m.null(c.id),
     }
 }
@@ -97,9 +135,13 @@ pub(super) fn set(m: &mut Model, c: &Call) -> Value {
         },
         None => None,
     };
-    let old = m.lookup(c, &c.args[1]).cloned();
-    let reply = match (&old, o.get) {
-        (Some(e), true) => Value::Bulk(e.value.clone()),
+    let mut old = m.lookup(c, &c.args[1]).cloned();
+    let reply = match (&mut old, o.get) {
+        // GET reads the old value first: only a string will do.
+        (Some(e), true) => match e.string() {
+            Ok(s) => Value::Bulk(s.clone()),
+            Err(wrong) => return wrong,
+        },
         (None, true) => m.null(c.id),
         _ => Value::simple("OK"),
     };
@@ -112,7 +154,7 @@ pub(super) fn set(m: &mut Model, c: &Call) -> Value {
         None
     };
     let entry = Entry {
-        value: c.args[2].clone(),
+        value: MVal::Str(c.args[2].clone()),
         expire_at: expire_at.or(kept),
     };
     m.db(c.id).insert(c.args[1].clone(), entry);

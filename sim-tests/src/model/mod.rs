@@ -6,7 +6,10 @@
 mod connection;
 mod errors;
 mod expire;
+mod hashes;
 mod keyspace;
+mod lists;
+mod sets;
 mod strings;
 
 use std::collections::BTreeMap;
@@ -37,6 +40,9 @@ pub enum Expect {
         lo: i64,
         hi: i64,
     },
+    /// An array, set or map whose order Redis does not fix (a hashtable's): the same items in
+    /// any order.
+    Unordered(Value),
 }
 
 /// Per-connection state Redis keeps that changes replies.
@@ -169,6 +175,15 @@ impl Model {
         self.dbs[db].get_mut(key)
     }
 
+    /// The null array in the caller's protocol (`*-1` in RESP2).
+    fn null_array(&mut self, id: ClientId) -> Value {
+        if self.session(id).resp3 {
+            Value::Null
+        } else {
+            Value::NullArray
+        }
+    }
+
     /// The null reply in the caller's protocol.
     fn null(&mut self, id: ClientId) -> Value {
         if self.session(id).resp3 {
@@ -276,6 +291,44 @@ const COMMANDS: &[Spec] = &[
     spec("ttl", 2, Run::Reply(expire::ttl)),
     spec("pttl", 2, Run::Reply(expire::pttl)),
     spec("persist", 2, Run::Reply(expire::persist)),
+    spec("lpush", -3, Run::Reply(lists::lpush)),
+    spec("rpush", -3, Run::Reply(lists::rpush)),
+    spec("lpushx", -3, Run::Reply(lists::lpushx)),
+    spec("rpushx", -3, Run::Reply(lists::rpushx)),
+    spec("lpop", -2, Run::Reply(lists::lpop)),
+    spec("rpop", -2, Run::Reply(lists::rpop)),
+    spec("llen", 2, Run::Reply(lists::llen)),
+    spec("lrange", 4, Run::Reply(lists::lrange)),
+    spec("lindex", 3, Run::Reply(lists::lindex)),
+    spec("lset", 4, Run::Reply(lists::lset)),
+    spec("lrem", 4, Run::Reply(lists::lrem)),
+    spec("ltrim", 4, Run::Reply(lists::ltrim)),
+    spec("linsert", 5, Run::Reply(lists::linsert)),
+    spec("lmove", 5, Run::Reply(lists::lmove)),
+    spec("rpoplpush", 3, Run::Reply(lists::rpoplpush)),
+    spec("hset", -4, Run::Reply(hashes::hset)),
+    spec("hmset", -4, Run::Reply(hashes::hmset)),
+    spec("hsetnx", 4, Run::Reply(hashes::hsetnx)),
+    spec("hget", 3, Run::Reply(hashes::hget)),
+    spec("hmget", -3, Run::Reply(hashes::hmget)),
+    spec("hdel", -3, Run::Reply(hashes::hdel)),
+    spec("hlen", 2, Run::Reply(hashes::hlen)),
+    spec("hexists", 3, Run::Reply(hashes::hexists)),
+    spec("hstrlen", 3, Run::Reply(hashes::hstrlen)),
+    spec("hincrby", 4, Run::Reply(hashes::hincrby)),
+    spec("hgetall", 2, Run::Expect(hashes::hgetall)),
+    spec("hkeys", 2, Run::Expect(hashes::hkeys)),
+    spec("hvals", 2, Run::Expect(hashes::hvals)),
+    spec("sadd", -3, Run::Reply(sets::sadd)),
+    spec("srem", -3, Run::Reply(sets::srem)),
+    spec("scard", 2, Run::Reply(sets::scard)),
+    spec("sismember", 3, Run::Reply(sets::sismember)),
+    spec("smismember", -3, Run::Reply(sets::smismember)),
+    spec("smembers", 2, Run::Expect(sets::smembers)),
+    spec("smove", 4, Run::Reply(sets::smove)),
+    spec("sunion", -2, Run::Expect(sets::sunion)),
+    spec("sdiff", -2, Run::Expect(sets::sdiff)),
+    spec("sinter", -2, Run::Expect(sets::sinter)),
 ];
 
 const CLIENT_SUBCOMMANDS: &[Spec] = &[

@@ -4,27 +4,29 @@
 use ferrous_io_sim::Value;
 
 use super::errors::parse_integer;
-use super::keyspace::Entry;
+use super::keyspace::{Entry, MVal};
 use super::{Call, Model};
 
 pub(super) fn getdel(m: &mut Model, c: &Call) -> Value {
-    match m.lookup(c, &c.args[1]) {
-        Some(_) => {
-            let e = m.db(c.id).remove(&c.args[1]).expect("looked up");
-            Value::Bulk(e.value)
+    match m.lookup(c, &c.args[1]).map(|e| e.string().map(|s| s.clone())) {
+        Some(Ok(s)) => {
+            m.db(c.id).remove(&c.args[1]);
+            Value::Bulk(s)
         }
+        Some(Err(wrong)) => wrong,
         None => m.null(c.id),
     }
 }
 
 fn incr_by(m: &mut Model, c: &Call, by: i64) -> Value {
-    let current = m.lookup(c, &c.args[1]).cloned();
-    let old = match &current {
+    let mut current = m.lookup(c, &c.args[1]).cloned();
+    let old = match &mut current {
         None => 0,
         // Redis reads the stored string with string2ll (no spaces, no '+', no leading zeros).
-        Some(e) => match parse_integer(&e.value) {
-            Some(n) => n,
-            None => return Value::error("ERR value is not an integer or out of range"),
+        Some(e) => match e.string().map(|s| parse_integer(s)) {
+            Ok(Some(n)) => n,
+            Ok(None) => return Value::error("ERR value is not an integer or out of range"),
+            Err(wrong) => return wrong,
         },
     };
     let Some(new) = old.checked_add(by) else {
@@ -32,7 +34,7 @@ fn incr_by(m: &mut Model, c: &Call, by: i64) -> Value {
     };
     let expire_at = current.and_then(|e| e.expire_at);
     let entry = Entry {
-        value: new.to_string().into_bytes(),
+        value: MVal::Str(new.to_string().into_bytes()),
         expire_at,
     };
     m.db(c.id).insert(c.args[1].clone(), entry);
@@ -55,10 +57,11 @@ pub(super) fn incrby(m: &mut Model, c: &Call) -> Value {
 }
 
 pub(super) fn append(m: &mut Model, c: &Call) -> Value {
-    let len = match m.lookup(c, &c.args[1]) {
-        Some(e) => {
-            e.value.extend_from_slice(&c.args[2]);
-            e.value.len()
+    let len = match m.lookup(c, &c.args[1]).map(Entry::string) {
+        Some(Err(wrong)) => return wrong,
+        Some(Ok(s)) => {
+            s.extend_from_slice(&c.args[2]);
+            s.len()
         }
         None => {
             m.db(c.id).insert(c.args[1].clone(), Entry::new(c.args[2].clone()));
@@ -69,15 +72,20 @@ pub(super) fn append(m: &mut Model, c: &Call) -> Value {
 }
 
 pub(super) fn strlen(m: &mut Model, c: &Call) -> Value {
-    Value::Int(m.lookup(c, &c.args[1]).map_or(0, |e| e.value.len()) as i64)
+    match m.lookup(c, &c.args[1]).map(Entry::string) {
+        Some(Ok(s)) => Value::Int(s.len() as i64),
+        Some(Err(wrong)) => wrong,
+        None => Value::Int(0),
+    }
 }
 
 pub(super) fn mget(m: &mut Model, c: &Call) -> Value {
     let values = c.args[1..]
         .iter()
-        .map(|k| match m.lookup(c, k) {
-            Some(e) => Value::Bulk(e.value.clone()),
-            None => m.null(c.id),
+        // A key of another type reads as missing, not as an error.
+        .map(|k| match m.lookup(c, k).map(|e| e.value.clone()) {
+            Some(MVal::Str(s)) => Value::Bulk(s),
+            _ => m.null(c.id),
         })
         .collect();
     Value::Array(values)
