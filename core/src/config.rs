@@ -296,7 +296,20 @@ static DIRECTIVES: &[Directive] = &[
     },
 ];
 
+/// Redis 7.0 still answers to the collections' old ziplist names (and lists them in CONFIG GET).
+const ALIASES: &[(&str, &str)] = &[
+    ("list-max-ziplist-size", "list-max-listpack-size"),
+    ("hash-max-ziplist-entries", "hash-max-listpack-entries"),
+    ("hash-max-ziplist-value", "hash-max-listpack-value"),
+    ("zset-max-ziplist-entries", "zset-max-listpack-entries"),
+    ("zset-max-ziplist-value", "zset-max-listpack-value"),
+];
+
 fn find(name: &str) -> Option<&'static Directive> {
+    let name = ALIASES
+        .iter()
+        .find(|(alias, _)| alias.eq_ignore_ascii_case(name))
+        .map_or(name, |(_, target)| target);
     DIRECTIVES.iter().find(|d| d.name.eq_ignore_ascii_case(name))
 }
 
@@ -475,6 +488,13 @@ impl Config {
                 out.push((d.name, d.get(self)));
             }
         }
+        for (alias, target) in ALIASES {
+            if patterns.iter().any(|p| glob_match(p, alias.as_bytes(), true)) {
+                if let Some(d) = find(target) {
+                    out.push((alias, d.get(self)));
+                }
+            }
+        }
         out
     }
 
@@ -565,6 +585,28 @@ mod tests {
         let e = Config::from_text(&format!("\n{}", options_to_text(&["--port".into(), "70000".into()]))).unwrap_err();
         assert_eq!((e.line_no, e.line.as_str()), (2, "port \"70000\""));
         assert_eq!(e.reason, "argument must be between 0 and 65535 inclusive");
+    }
+
+    #[test]
+    fn old_ziplist_names_are_aliases() {
+        let mut cfg = Config::default();
+        cfg.set_many(&[("hash-max-ziplist-value".into(), "10".into())]).unwrap();
+        assert_eq!(cfg.hash_max_listpack_value, 10);
+        let got = cfg.get_matching(&[b"hash-max-*-value"]);
+        assert_eq!(
+            got,
+            vec![
+                ("hash-max-listpack-value", "10".to_string()),
+                ("hash-max-ziplist-value", "10".to_string())
+            ]
+        );
+        let err = cfg
+            .set_many(&[
+                ("hash-max-ziplist-value".into(), "1".into()),
+                ("hash-max-listpack-value".into(), "2".into()),
+            ])
+            .unwrap_err();
+        assert!(err.ends_with("- duplicate parameter"), "{err}");
     }
 
     #[test]
