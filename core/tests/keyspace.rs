@@ -312,3 +312,26 @@ fn debug_sleep_stalls_every_client_until_it_is_over() {
     assert_eq!(h.cmd(1, &["DEBUG", "SLEEP", "0"]), "+OK\r\n");
     assert_eq!(h.cmd(1, &["DEBUG", "SLEEP", "abc"]), "+OK\r\n");
 }
+
+#[test]
+fn memory_usage_counts_the_key_and_its_value() {
+    let mut h = client();
+    h.cmd(1, &["SET", "small", "v"]);
+    h.cmd(1, &["SET", "big", &"x".repeat(1000)]);
+    let n = |s: String| s.trim_start_matches(':').trim_end().parse::<i64>().unwrap();
+    let small = n(h.cmd(1, &["MEMORY", "USAGE", "small"]));
+    let big = n(h.cmd(1, &["MEMORY", "USAGE", "big"]));
+    assert!(small > 0 && big >= small + 1000, "{small} {big}");
+    h.cmd(1, &["RPUSH", "l", "a", "b", "c"]);
+    assert!(n(h.cmd(1, &["MEMORY", "USAGE", "l", "SAMPLES", "0"])) > small);
+    assert_eq!(h.cmd(1, &["MEMORY", "USAGE", "nokey"]), "$-1\r\n");
+    assert_eq!(
+        h.cmd(1, &["MEMORY", "USAGE", "l", "SAMPLES", "-1"]),
+        "-ERR syntax error\r\n"
+    );
+    assert_eq!(h.cmd(1, &["MEMORY", "USAGE", "l", "BOGUS"]), "-ERR syntax error\r\n");
+    assert_eq!(
+        h.cmd(1, &["MEMORY", "USAGE", "l", "SAMPLES", "x"]),
+        "-ERR value is not an integer or out of range\r\n"
+    );
+}

@@ -13,6 +13,7 @@ pub(crate) mod hashes;
 pub(crate) mod keys;
 pub(crate) mod lcs;
 pub(crate) mod lists;
+pub(crate) mod memory;
 pub(crate) mod object;
 pub(crate) mod server;
 pub(crate) mod sets;

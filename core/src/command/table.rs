@@ -408,6 +408,7 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     crate::cmd::sets::COMMANDS,
     crate::cmd::hashes::COMMANDS,
     crate::cmd::lists::COMMANDS,
+    crate::cmd::memory::COMMANDS,
 ];
 
 /// Every top-level command.
