@@ -80,11 +80,7 @@ fn value_heap(v: &Value, samples: usize) -> usize {
         let (n, sum) = sizes
             .take(samples)
             .fold((0usize, 0usize), |(n, s), b| (n + 1, s + b + ELEMENT));
-        if n == 0 {
-            0
-        } else {
-            sum / n * len
-        }
+        sum.checked_div(n).map_or(0, |avg| avg * len)
     }
     match v {
         Value::Str(RStr::Int(_)) => 0,
