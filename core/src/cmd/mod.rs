@@ -17,6 +17,7 @@ pub(crate) mod memory;
 pub(crate) mod object;
 pub(crate) mod server;
 pub(crate) mod sets;
+pub(crate) mod sort;
 pub(crate) mod strings;
 
 use crate::command::Ctx;

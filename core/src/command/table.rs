@@ -409,6 +409,7 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     crate::cmd::hashes::COMMANDS,
     crate::cmd::lists::COMMANDS,
     crate::cmd::memory::COMMANDS,
+    crate::cmd::sort::COMMANDS,
 ];
 
 /// Every top-level command.

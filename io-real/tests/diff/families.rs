@@ -249,6 +249,7 @@ pub static FAMILIES: &[Family] = &[
         restore_sets_hashes,
     ),
     fam("restore-collections", &["restore"], 1, restore_collections),
+    fam("sort", &["sort", "sort_ro", "rpush", "sadd"], 3, sort),
     // Lists.
     fam("list-push", &["lpush", "rpush", "lpushx", "rpushx"], 8, list_push),
     fam("list-pop", &["lpop", "rpop"], 5, list_pop),
@@ -1524,9 +1525,8 @@ fn restore(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
     v
 }
 
-/// Lists, sets, sorted sets and hashes as redis-server 7.0.15 dumps them (ferrous has no such
-/// types yet: kept in KNOWN_DIFFERENCES until it does).
-/// Payloads of the collections ferrous does not hold yet (lists, sorted sets).
+/// Payloads ferrous cannot load yet (a list's quicklist, a sorted set): kept in
+/// KNOWN_DIFFERENCES until it can.
 fn restore_collections(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
     let hex = *r.pick(&[
         "1201020f0f00000003008161028162020301ff0a00dca1e67d50055048", // RPUSH a b 3
@@ -2175,4 +2175,46 @@ fn client_unblock(r: &mut Rng, _k: &Keys) -> Vec<Vec<u8>> {
         3 => c!["CLIENT", "UNBLOCK", "999999", r.pick(&["foo", ""])],
         _ => c!["CLIENT", "UNBLOCK"],
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// SORT. Patterns read keys of the generator's key set; a constant BY (no sorting) only comes
+// with STORE, where Redis sorts a set ALPHA anyway, and BY never with ALPHA, so no reply
+// depends on a hash table's order.
+
+fn sort(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    let readonly = r.chance(30);
+    let mut v = c![if readonly { "SORT_RO" } else { "SORT" }, k.hot(r)];
+    let mut store = false;
+    for _ in 0..r.below(4) {
+        match r.below(9) {
+            0 => v.push(r.pick_mixed(&["asc", "desc"])),
+            1 => v.push(r.mixed_case(b"alpha")),
+            2 => v.extend(c![
+                r.mixed_case(b"limit"),
+                r.int(-2, 4).to_string(),
+                r.int(-2, 4).to_string()
+            ]),
+            3 => v.extend(c![r.mixed_case(b"by"), *r.pick(&["k*", "{t}*", "*->f", "k*->g"])]),
+            4 => v.extend(c![
+                r.mixed_case(b"get"),
+                *r.pick(&["#", "k*", "{t}*", "nostar", "*->f"])
+            ]),
+            5 if !readonly => {
+                v.extend(c![r.mixed_case(b"store"), k.hot(r)]);
+                store = true;
+            }
+            6 => v.push(r.pick_mixed(&["limit", "bogus", "get"])),
+            _ => {}
+        }
+    }
+    if store && r.chance(30) {
+        v.extend(c!["BY", "constant"]);
+    }
+    // ALPHA with BY leaves elements whose weights tie in the source's order, a set's hash
+    // order: numeric sorting breaks ties by the elements themselves.
+    if v.iter().any(|a| a.eq_ignore_ascii_case(b"by")) {
+        v.retain(|a| !a.eq_ignore_ascii_case(b"alpha"));
+    }
+    v
 }
