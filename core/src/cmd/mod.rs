@@ -17,6 +17,7 @@ pub(crate) mod object;
 pub(crate) mod server;
 pub(crate) mod sets;
 pub(crate) mod strings;
+pub(crate) mod zsets;
 
 use crate::command::Ctx;
 

@@ -3,3 +3,4 @@
 pub mod hash;
 pub mod list;
 pub mod set;
+pub mod zset;
