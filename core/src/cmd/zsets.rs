@@ -235,34 +235,22 @@ fn parse_lex_range(min: &[u8], max: &[u8]) -> Option<LexRange> {
     })
 }
 
-/// Redis' getPositiveLongFromObjectOrReply.
+/// Redis' getPositiveLongFromObjectOrReply: `msg` for anything but an integer ≥ 0.
 fn positive_arg(ctx: &mut Ctx, i: usize, msg: &str) -> Option<i64> {
-    match parse_i64(&ctx.args[i]) {
-        Some(n) if n >= 0 => Some(n),
-        Some(_) => {
-            ctx.out.err(msg);
-            None
-        }
-        None => {
-            ctx.out.err("value is not an integer or out of range");
-            None
-        }
+    let v = parse_i64(&ctx.args[i]).filter(|&n| n >= 0);
+    if v.is_none() {
+        ctx.out.err(msg);
     }
+    v
 }
 
-/// Redis' getRangeLongFromObjectOrReply(1, LONG_MAX, msg).
+/// Redis' getRangeLongFromObjectOrReply(1, LONG_MAX, msg): `msg` for anything but an integer ≥ 1.
 fn at_least_one_arg(ctx: &mut Ctx, i: usize, msg: &str) -> Option<i64> {
-    match parse_i64(&ctx.args[i]) {
-        Some(n) if n >= 1 => Some(n),
-        Some(_) => {
-            ctx.out.err(msg);
-            None
-        }
-        None => {
-            ctx.out.err("value is not an integer or out of range");
-            None
-        }
+    let v = parse_i64(&ctx.args[i]).filter(|&n| n >= 1);
+    if v.is_none() {
+        ctx.out.err(msg);
     }
+    v
 }
 
 // ---------------------------------------------------------------------------------------------
