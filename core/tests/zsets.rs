@@ -149,3 +149,29 @@ fn blocked_clients_are_woken_by_writes_that_make_a_sorted_set() {
     h.cmd(1, &["ZUNIONSTORE", "q2", "1", "q"]);
     assert_eq!(h.take_sent(2), "*3\r\n$2\r\nq2\r\n$1\r\nc\r\n$1\r\n3\r\n");
 }
+
+#[test]
+fn digests_match_redis() {
+    let mut cfg = Config::default();
+    cfg.enable_debug_command = 1;
+    let mut h = Harness::new(cfg);
+    h.connect(1, true);
+    h.cmd(1, &["ZADD", "z", "1", "a", "2.5", "b", "-0", "c"]);
+    assert_eq!(
+        h.cmd(1, &["DEBUG", "DIGEST-VALUE", "z"]),
+        "*1\r\n+a14b00542bbfc7a3a8a5124555421b087e0ea09e\r\n"
+    );
+    h.cmd(1, &["ZADD", "y", "1", "a", "2.5", "b", "inf", "c"]);
+    h.cmd(1, &["ZADD", "y", "1", &"x".repeat(70)]);
+    assert_eq!(h.cmd(1, &["OBJECT", "ENCODING", "y"]), "$8\r\nskiplist\r\n");
+    assert_eq!(
+        h.cmd(1, &["DEBUG", "DIGEST-VALUE", "y"]),
+        "*1\r\n+a1952cf93c4caa71c23a7fbde13ce5a06e336f5f\r\n"
+    );
+    h.cmd(1, &["CONFIG", "SET", "zset-max-listpack-entries", "0"]);
+    h.cmd(1, &["ZADD", "w", "-0", "c", "1e17", "d"]);
+    assert_eq!(
+        h.cmd(1, &["DEBUG", "DIGEST-VALUE", "w"]),
+        "*1\r\n+6ed888975e139a4154193845aab69cd18883fbd6\r\n"
+    );
+}

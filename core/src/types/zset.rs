@@ -3,16 +3,17 @@
 //! longer than `zset-max-listpack-value` bytes was added. Elements are ordered by score, ties
 //! by member bytes (memcmp, shorter first).
 //!
-//! Both encodings keep the elements in one score-ordered vector, so a rank is a binary search
-//! away once the score is known; the skiplist encoding adds a [`Dict`] member → score, so that
-//! finding a member's score is O(1) as in Redis. Inserting or removing moves the tail of the
-//! vector (a memmove), which stays cheap at the sizes sorted sets reach.
+//! Both encodings keep the elements in one score-ordered [`Ranked`] sequence (blocks indexed by
+//! a Fenwick tree: rank ↔ element in O(log n), as Redis' skiplist with spans); the skiplist
+//! encoding adds a [`Dict`] member → score, so that finding a member's score is O(1) as in
+//! Redis, while a listpack finds it by a linear walk as Redis does.
 
 use std::cmp::Ordering;
 use std::fmt;
 
 use crate::dict::Dict;
 use crate::hash::KeyedState;
+use crate::types::ranked::Ranked;
 
 /// The encoding thresholds (from the configuration at the time of the write) and the key for
 /// the skiplist's dict (from the server seed).
@@ -25,7 +26,7 @@ pub struct ZLimits {
 
 pub struct ZSet {
     /// (score, member), ordered by score then member.
-    items: Vec<(f64, Vec<u8>)>,
+    items: Ranked<(f64, Vec<u8>)>,
     /// `Some` for the skiplist encoding: member → score.
     dict: Option<Dict<Vec<u8>, f64>>,
 }
@@ -130,7 +131,7 @@ impl ZSet {
     /// An empty listpack sorted set.
     pub fn new() -> ZSet {
         ZSet {
-            items: Vec::new(),
+            items: Ranked::new(),
             dict: None,
         }
     }
@@ -138,7 +139,7 @@ impl ZSet {
     /// An empty skiplist sorted set (Redis' createZsetObject).
     pub fn new_skiplist(hasher: KeyedState) -> ZSet {
         ZSet {
-            items: Vec::new(),
+            items: Ranked::new(),
             dict: Some(Dict::new(hasher)),
         }
     }
@@ -176,7 +177,7 @@ impl ZSet {
     }
 
     /// Elements in ascending order.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&[u8], f64)> + ExactSizeIterator + '_ {
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&[u8], f64)> + '_ {
         self.items.iter().map(|(s, m)| (m.as_slice(), *s))
     }
 
@@ -195,7 +196,7 @@ impl ZSet {
     pub fn convert_to_skiplist(&mut self, hasher: KeyedState) {
         if self.dict.is_none() {
             let mut d = Dict::new(hasher);
-            for (s, m) in &self.items {
+            for (s, m) in self.items.iter() {
                 d.insert(m.clone(), *s);
             }
             self.dict = Some(d);
@@ -205,7 +206,7 @@ impl ZSet {
     /// Converts to a listpack (no-op if it is one).
     pub fn convert_to_listpack(&mut self) {
         self.dict = None;
-        for (s, _) in &mut self.items {
+        for (s, _) in self.items.iter_mut() {
             if *s == 0.0 {
                 *s = 0.0;
             }
@@ -291,7 +292,7 @@ impl ZSet {
 
     /// Removes the elements at ascending ranks `start..end`, returning them.
     pub fn remove_range(&mut self, start: usize, end: usize) -> Vec<(f64, Vec<u8>)> {
-        let gone: Vec<(f64, Vec<u8>)> = self.items.drain(start..end).collect();
+        let gone: Vec<(f64, Vec<u8>)> = self.items.drain(start, end);
         if let Some(d) = &mut self.dict {
             for (_, m) in &gone {
                 d.remove(m.as_slice());
@@ -356,9 +357,12 @@ impl ZSet {
     pub fn from_pairs(pairs: Vec<(Vec<u8>, f64)>, skiplist: bool, hasher: KeyedState) -> Option<ZSet> {
         let mut items: Vec<(f64, Vec<u8>)> = pairs.into_iter().map(|(m, s)| (s, m)).collect();
         items.sort_by(|a, b| cmp_elem(a.0, &a.1, b.0, &b.1));
-        let mut z = ZSet { items, dict: None };
+        let mut z = ZSet {
+            items: Ranked::from_sorted(items),
+            dict: None,
+        };
         let mut d: Dict<Vec<u8>, f64> = Dict::new(hasher);
-        for (s, m) in &z.items {
+        for (s, m) in z.items.iter() {
             if d.insert(m.clone(), *s).is_some() {
                 return None;
             }
@@ -400,7 +404,7 @@ impl PartialEq for ZSet {
             && self
                 .items
                 .iter()
-                .zip(&other.items)
+                .zip(other.items.iter())
                 .all(|(a, b)| a.1 == b.1 && a.0.to_bits() == b.0.to_bits())
     }
 }
@@ -452,6 +456,44 @@ mod tests {
         let mut z = ZSet::new();
         z.set(b"12345", 1.0, &l);
         assert_eq!(z.encoding(), "skiplist");
+    }
+
+    #[test]
+    fn large_sets_keep_order_and_ranks() {
+        let l = lim(128, 64);
+        let mut z = ZSet::new();
+        let mut x: u64 = 7;
+        let mut model = BTreeMap::new();
+        for i in 0..5000u64 {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let m = format!("m{}", x % 3000).into_bytes();
+            let score = ((x >> 33) % 1000) as f64;
+            if i % 7 == 0 {
+                assert_eq!(z.remove(&m).is_some(), model.remove(&m).is_some());
+            } else {
+                z.set(&m, score, &l);
+                model.insert(m, score);
+            }
+        }
+        assert_eq!(z.encoding(), "skiplist");
+        let mut want: Vec<(f64, Vec<u8>)> = model.iter().map(|(m, s)| (*s, m.clone())).collect();
+        want.sort_by(|a, b| cmp_elem(a.0, &a.1, b.0, &b.1));
+        assert_eq!(z.len(), want.len());
+        for (i, (s, m)) in want.iter().enumerate() {
+            assert_eq!(z.get(i), Some((m.as_slice(), *s)));
+            assert_eq!(z.rank(m), Some(i));
+        }
+        let r = ScoreRange {
+            min: 100.0,
+            max: 200.0,
+            minex: true,
+            maxex: false,
+        };
+        let (a, b) = z.score_span(&r);
+        assert_eq!(b - a, want.iter().filter(|(s, _)| *s > 100.0 && *s <= 200.0).count());
+        let gone = z.remove_range(a, b);
+        assert_eq!(gone.len(), b - a);
+        assert_eq!(z.score_span(&r), (a, a));
     }
 
     #[test]
