@@ -175,3 +175,115 @@ fn digests_match_redis() {
         "*1\r\n+6ed888975e139a4154193845aab69cd18883fbd6\r\n"
     );
 }
+
+/// More cases from redis-server 7.0.15 (random picks and a skiplist's scan order left out).
+#[test]
+fn edge_cases_match_redis() {
+    let mut h = client();
+    let script: &[(&[&str], &str)] = &[
+        (&["flushall"], "+OK\r\n"),
+        (&["zadd", "a", "1", "x", "2", "y", "inf", "z"], ":3\r\n"),
+        (&["zadd", "b", "0", "x", "-inf", "y"], ":2\r\n"),
+        (&["zunionstore", "u", "2", "a", "b", "weights", "0", "1"], ":3\r\n"),
+        (&["zrange", "u", "0", "-1", "withscores"], "*6\r\n$1\r\ny\r\n$4\r\n-inf\r\n$1\r\nx\r\n$1\r\n0\r\n$1\r\nz\r\n$1\r\n0\r\n"),
+        (&["zinterstore", "i", "2", "a", "b", "aggregate", "min"], ":2\r\n"),
+        (&["zrange", "i", "0", "-1", "withscores"], "*4\r\n$1\r\ny\r\n$4\r\n-inf\r\n$1\r\nx\r\n$1\r\n0\r\n"),
+        (&["zinterstore", "i", "2", "a", "b", "weights", "inf", "0", "aggregate", "max"], ":2\r\n"),
+        (&["zrange", "i", "0", "-1", "withscores"], "*4\r\n$1\r\nx\r\n$3\r\ninf\r\n$1\r\ny\r\n$3\r\ninf\r\n"),
+        (&["zadd", "a", "gt", "incr", "5", "x"], "$1\r\n6\r\n"),
+        (&["zadd", "a", "lt", "incr", "5", "x"], "$-1\r\n"),
+        (&["zadd", "a", "gt", "ch", "1", "x"], ":0\r\n"),
+        (&["zadd", "a", "xx", "gt", "3", "x", "3", "newm"], ":0\r\n"),
+        (&["zrange", "a", "0", "-1", "withscores"], "*6\r\n$1\r\ny\r\n$1\r\n2\r\n$1\r\nx\r\n$1\r\n6\r\n$1\r\nz\r\n$3\r\ninf\r\n"),
+        (&["zrangebylex", "a", "[a", "(z"], "*2\r\n$1\r\ny\r\n$1\r\nx\r\n"),
+        (&["zrangebyscore", "a", "(1", "(1"], "*0\r\n"),
+        (&["zrangebyscore", "a", "2", "1"], "*0\r\n"),
+        (&["zrangebyscore", "a", "-inf", "+inf", "limit", "1", "-1"], "*2\r\n$1\r\nx\r\n$1\r\nz\r\n"),
+        (&["zrangebyscore", "a", "-inf", "+inf", "limit", "-1", "1"], "*0\r\n"),
+        (&["zrevrangebyscore", "a", "+inf", "-inf", "limit", "0", "2", "withscores"], "*4\r\n$1\r\nz\r\n$3\r\ninf\r\n$1\r\nx\r\n$1\r\n6\r\n"),
+        (&["zrevrange", "a", "0", "0", "withscores"], "*2\r\n$1\r\nz\r\n$3\r\ninf\r\n"),
+        (&["zrange", "a", "-100", "100"], "*3\r\n$1\r\ny\r\n$1\r\nx\r\n$1\r\nz\r\n"),
+        (&["zrange", "a", "1", "0"], "*0\r\n"),
+        (&["zrange", "a", "5", "10"], "*0\r\n"),
+        (&["sadd", "st", "x", "q"], ":2\r\n"),
+        (&["zinter", "2", "a", "st", "withscores"], "*2\r\n$1\r\nx\r\n$1\r\n7\r\n"),
+        (&["zunion", "2", "a", "st", "withscores"], "*8\r\n$1\r\nq\r\n$1\r\n1\r\n$1\r\ny\r\n$1\r\n2\r\n$1\r\nx\r\n$1\r\n7\r\n$1\r\nz\r\n$3\r\ninf\r\n"),
+        (&["zdiff", "2", "st", "a", "withscores"], "*2\r\n$1\r\nq\r\n$1\r\n1\r\n"),
+        (&["zdiffstore", "d", "2", "st", "a"], ":1\r\n"),
+        (&["object", "encoding", "d"], "$8\r\nlistpack\r\n"),
+        (&["zinterstore", "i", "1", "nosuch"], ":0\r\n"),
+        (&["exists", "i"], ":0\r\n"),
+        (&["zpopmax", "a", "0"], "*0\r\n"),
+        (&["zpopmax", "nosuch", "2"], "*0\r\n"),
+        (&["zmpop", "1", "nosuch", "min"], "*-1\r\n"),
+        (&["zremrangebyrank", "a", "0", "-1"], ":3\r\n"),
+        (&["exists", "a"], ":0\r\n"),
+        (&["zadd", "big", "1", "mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm", "-0", "z", "1e17", "y", "inf", "w"], ":4\r\n"),
+        (&["zrangestore", "small", "big", "0", "0"], ":1\r\n"),
+        (&["object", "encoding", "small"], "$8\r\nlistpack\r\n"),
+        (&["zrangestore", "small", "big", "0", "-1", "byscore"], ":0\r\n"),
+        (&["zrange", "big", "-inf", "+inf", "byscore", "limit", "0", "1"], "*1\r\n$1\r\nz\r\n"),
+        (&["zrange", "big", "(0", "+inf", "byscore", "rev"], "*0\r\n"),
+        (&["zrange", "big", "+inf", "(0", "byscore", "rev"], "*3\r\n$1\r\nw\r\n$1\r\ny\r\n$71\r\nmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm\r\n"),
+        (&["zlexcount", "big", "-", "+"], ":4\r\n"),
+        (&["zcount", "big", "(0", "inf"], ":3\r\n"),
+        (&["zcount", "big", "x", "1"], "-ERR min or max is not a float\r\n"),
+        (&["zadd", "big", "1", "a", "incr"], "-ERR syntax error\r\n"),
+        (&["zadd", "big", "nx", "incr", "1", "a"], "$1\r\n1\r\n"),
+        (&["zadd", "big", "incr", "nx", "1", "z"], "$-1\r\n"),
+        (&["zincrby", "big", "nan", "z"], "-ERR value is not a valid float\r\n"),
+        (&["zincrby", "nosuch", "1.5", "q"], "$3\r\n1.5\r\n"),
+        (&["zscore", "nosuch", "q"], "$3\r\n1.5\r\n"),
+        (&["zmscore", "nosuch", "a", "b"], "*2\r\n$-1\r\n$-1\r\n"),
+        (&["zrank", "nosuch", "a"], "$-1\r\n"),
+        (&["zadd", "z", "1.0", "a", "1.00000000000000001", "b", "0.1", "c"], ":3\r\n"),
+        (&["zrange", "z", "0", "-1", "withscores"], "*6\r\n$1\r\nc\r\n$19\r\n0.10000000000000001\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n1\r\n"),
+        (&["zintercard", "0", "a"], "-ERR at least 1 input key is needed for 'zintercard' command\r\n"),
+        (&["zintercard", "x", "a"], "-ERR value is not an integer or out of range\r\n"),
+        (&["zintercard", "3", "a"], "-ERR syntax error\r\n"),
+        (&["zunion", "1", "a", "weights", "1", "2"], "-ERR syntax error\r\n"),
+        (&["zunion", "1", "a", "aggregate", "avg"], "-ERR syntax error\r\n"),
+        (&["zunion", "1", "a", "weights", "x"], "-ERR weight value is not a float\r\n"),
+        (&["zunion", "2", "a"], "-ERR syntax error\r\n"),
+    ];
+    let mut bad = Vec::new();
+    for (args, want) in script {
+        let got = h.cmd(1, args);
+        if got != *want {
+            bad.push(format!("{args:?}\n  got  {got:?}\n  want {want:?}"));
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// Redis' own DUMP payloads load in the encoding Redis would give them, and ferrous writes
+/// them back byte for byte.
+#[test]
+fn dump_payloads_round_trip_with_redis() {
+    use ferrous_core::rdb::dump::{dump, load_with};
+    use ferrous_core::rdb::LoadOptions;
+    // ZADD s2 1 a 2.5 b -inf c under zset-max-listpack-entries 0: RDB_TYPE_ZSET_2.
+    let skiplist = unhex("0503016200000000000004400161000000000000f03f0163000000000000f0ff0a009a24ca8fdcb1d08c");
+    // ZADD 1 a 2.5 b: RDB_TYPE_ZSET_LISTPACK.
+    let listpack = unhex("1114140000000400816102010181620283322e3504ff0a00d44c6ea4f644d9d7");
+    let small = LoadOptions {
+        zset_max_listpack_entries: 0,
+        ..LoadOptions::default()
+    };
+    let v = load_with(&skiplist, small).unwrap();
+    assert_eq!(v.encoding(), "skiplist");
+    assert_eq!(dump(&v, true), skiplist);
+    let v = load_with(&skiplist, LoadOptions::default()).unwrap();
+    assert_eq!(v.encoding(), "listpack", "converted after loading when it fits");
+    let v = load_with(&listpack, LoadOptions::default()).unwrap();
+    assert_eq!(v.encoding(), "listpack");
+    assert_eq!(dump(&v, true), listpack);
+    assert_eq!(load_with(&listpack, small).unwrap().encoding(), "skiplist");
+}
