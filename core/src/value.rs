@@ -5,6 +5,7 @@ use crate::resp::parse_i64;
 use crate::types::hash::Hash;
 use crate::types::list::List;
 use crate::types::set::Set;
+use crate::types::zset::ZSet;
 
 /// Redis' `OBJ_ENCODING_EMBSTR_SIZE_LIMIT`: strings up to this length are "embstr".
 const EMBSTR_LIMIT: usize = 44;
@@ -114,6 +115,7 @@ pub enum Value {
     List(Box<List>),
     Set(Box<Set>),
     Hash(Box<Hash>),
+    ZSet(Box<ZSet>),
 }
 
 impl Value {
@@ -128,6 +130,7 @@ impl Value {
             Value::List(_) => "list",
             Value::Set(_) => "set",
             Value::Hash(_) => "hash",
+            Value::ZSet(_) => "zset",
         }
     }
 
@@ -137,6 +140,7 @@ impl Value {
             Value::List(l) => l.encoding(),
             Value::Set(s) => s.encoding(),
             Value::Hash(h) => h.encoding(),
+            Value::ZSet(z) => z.encoding(),
         }
     }
 }

@@ -148,6 +148,7 @@ fn type_code(v: &Value) -> u32 {
         Value::List(_) => 1,
         Value::Set(_) => 2,
         Value::Hash(_) => 4,
+        Value::ZSet(_) => 3,
     }
 }
 
@@ -171,6 +172,15 @@ fn value_digest(digest: &mut [u8; 20], v: &Value, has_expire: bool) {
                 mix_digest(&mut pair, f);
                 mix_digest(&mut pair, v);
                 xor_digest(digest, &pair);
+            }
+        }
+        // Member then score (`%.17g`) digested per element and xored in.
+        Value::ZSet(z) => {
+            for (m, s) in z.iter() {
+                let mut elem = [0u8; 20];
+                mix_digest(&mut elem, m);
+                mix_digest(&mut elem, crate::resp::format_double(s).as_bytes());
+                xor_digest(digest, &elem);
             }
         }
     }

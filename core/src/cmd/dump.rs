@@ -128,6 +128,8 @@ fn restore(ctx: &mut Ctx) {
         set_max_intset_entries: usize::try_from(ctx.srv.cfg.set_max_intset_entries).unwrap_or(0),
         hash_max_listpack_entries: usize::try_from(ctx.srv.cfg.hash_max_listpack_entries).unwrap_or(0),
         hash_max_listpack_value: usize::try_from(ctx.srv.cfg.hash_max_listpack_value).unwrap_or(0),
+        zset_max_listpack_entries: usize::try_from(ctx.srv.cfg.zset_max_listpack_entries).unwrap_or(0),
+        zset_max_listpack_value: usize::try_from(ctx.srv.cfg.zset_max_listpack_value).unwrap_or(0),
     };
     let value = match dump::load_with(&args[3], load_opts) {
         Ok(v) => v,

@@ -19,6 +19,7 @@ pub(crate) mod server;
 pub(crate) mod sets;
 pub(crate) mod sort;
 pub(crate) mod strings;
+pub(crate) mod zsets;
 
 use crate::command::Ctx;
 

@@ -132,6 +132,8 @@ fn elements(v: Option<&Value>) -> Result<(Vec<Vec<u8>>, bool), ()> {
         None => Ok((Vec::new(), true)),
         Some(Value::List(l)) => Ok((l.iter().map(<[u8]>::to_vec).collect(), true)),
         Some(Value::Set(s)) => Ok((s.iter().map(|m| m.to_vec()).collect(), false)),
+        // A sorted set's own order is by score, as a constant BY keeps it.
+        Some(Value::ZSet(z)) => Ok((z.iter().map(|(m, _)| m.to_vec()).collect(), true)),
         Some(_) => Err(()),
     }
 }
@@ -157,6 +159,15 @@ fn sort_generic(ctx: &mut Ctx, readonly: bool) {
     let Ok((mut items, ordered)) = elements(found.as_ref()) else {
         return ctx.wrong_type();
     };
+    // Redis converts a listpack sorted set to a skiplist for SORT, for good.
+    if let Some(Value::ZSet(z)) = ctx.srv.db_mut(db).get_mut(&key) {
+        if z.is_listpack() {
+            let hasher = ctx.srv.hasher;
+            if let Some(Value::ZSet(z)) = ctx.srv.db_mut(db).get_mut(&key) {
+                z.convert_to_skiplist(hasher);
+            }
+        }
+    }
     // BY a pattern without '*' sorts nothing; a set stored that way is sorted ALPHA so the
     // result does not depend on its hash order.
     let mut dontsort = o.by.as_ref().is_some_and(|p| !p.contains(&b'*'));
@@ -302,7 +313,9 @@ fn strtod_whole(b: &[u8]) -> Option<f64> {
         .split(['e'])
         .next()
         .is_some_and(|m| m.bytes().any(|c| (b'1'..=b'9').contains(&c)));
-    if v.is_nan() || (v.is_infinite() && !is_inf_word) || (v == 0.0 && mantissa_nonzero) {
+    // glibc's strtod reports ERANGE for subnormal results too.
+    let underflow = (v == 0.0 && mantissa_nonzero) || (v != 0.0 && v.abs() < f64::MIN_POSITIVE);
+    if v.is_nan() || (v.is_infinite() && !is_inf_word) || underflow {
         return None;
     }
     Some(v)
@@ -329,7 +342,7 @@ mod tests {
         assert_eq!(strtod_whole(b" 2"), Some(2.0));
         assert_eq!(strtod_whole(b""), Some(0.0));
         assert_eq!(strtod_whole(b"-inf"), Some(f64::NEG_INFINITY));
-        for bad in [&b"1x"[..], b"nan", b"1e400", b"1e-400", b"abc", b" "] {
+        for bad in [&b"1x"[..], b"nan", b"1e400", b"1e-400", b"4.9e-324", b"abc", b" "] {
             assert_eq!(strtod_whole(bad), None, "{:?}", String::from_utf8_lossy(bad));
         }
     }

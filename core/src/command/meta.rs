@@ -332,7 +332,8 @@ pub fn keys_by_specs(specs: &[KeySpec], args: &[Vec<u8>]) -> Option<Vec<(usize, 
                     .and_then(|a| crate::resp::parse_i64(a))
                     .filter(|&n| n >= 0)?;
                 let first = first + firstkey;
-                (first, first.saturating_add(numkeys) - 1, keystep)
+                // Redis adds `(int)numkeys`: a count past 32 bits wraps as the C cast does.
+                (first, first + i64::from(numkeys as i32) - 1, keystep)
             }
             FindKeys::Unknown => return None,
         };

@@ -405,6 +405,7 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     crate::cmd::bitops::COMMANDS,
     crate::cmd::lcs::COMMANDS,
     crate::cmd::dump::COMMANDS,
+    crate::cmd::zsets::COMMANDS,
     crate::cmd::sets::COMMANDS,
     crate::cmd::hashes::COMMANDS,
     crate::cmd::lists::COMMANDS,

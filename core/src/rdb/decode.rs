@@ -11,6 +11,7 @@ use crate::hash::KeyedState;
 use crate::types::hash::{Hash, HashLimits};
 use crate::types::list::{End, List};
 use crate::types::set::Set;
+use crate::types::zset::ZSet;
 use crate::value::{RStr, Value};
 
 /// Why reading stopped, and where (the offset into the decoder's buffer of the item at fault).
@@ -46,6 +47,10 @@ pub enum ErrorKind {
     BadBlob { reason: &'static str },
     /// A hash names the same field twice.
     DuplicateField,
+    /// A sorted set names the same member twice.
+    DuplicateZsetMember,
+    /// A sorted-set score that is NaN or not a number.
+    BadScore,
 }
 
 impl fmt::Display for RdbError {
@@ -66,6 +71,8 @@ impl fmt::Display for RdbError {
             ErrorKind::DuplicateMember => write!(f, "duplicate set member"),
             ErrorKind::BadBlob { reason } => write!(f, "{reason}"),
             ErrorKind::DuplicateField => write!(f, "duplicate hash field"),
+            ErrorKind::DuplicateZsetMember => write!(f, "duplicate zset member"),
+            ErrorKind::BadScore => write!(f, "invalid zset score"),
         }
     }
 }
@@ -103,6 +110,8 @@ pub struct LoadOptions {
     pub set_max_intset_entries: usize,
     pub hash_max_listpack_entries: usize,
     pub hash_max_listpack_value: usize,
+    pub zset_max_listpack_entries: usize,
+    pub zset_max_listpack_value: usize,
 }
 
 impl Default for LoadOptions {
@@ -113,6 +122,8 @@ impl Default for LoadOptions {
             set_max_intset_entries: 512,
             hash_max_listpack_entries: 128,
             hash_max_listpack_value: 64,
+            zset_max_listpack_entries: 128,
+            zset_max_listpack_value: 64,
         }
     }
 }
@@ -290,6 +301,8 @@ impl<'a> Decoder<'a> {
             types::HASH => self.read_hash(),
             types::SET_INTSET => self.read_intset(),
             types::HASH_LISTPACK => self.read_hash_listpack(),
+            types::ZSET | types::ZSET_2 => self.read_zset(t),
+            types::ZSET_LISTPACK => self.read_zset_listpack(),
             // Sorted sets, streams, module values and the compact list encodings slot in
             // here as the keyspace learns to hold them.
             _ => self.err(self.pos, ErrorKind::UnsupportedType { byte: t }),
@@ -399,5 +412,99 @@ impl<'a> Decoder<'a> {
             }
         }
         Ok(Value::Hash(Box::new(h)))
+    }
+
+    /// RDB_TYPE_ZSET (scores as text) and RDB_TYPE_ZSET_2 (scores as little-endian f64): a
+    /// length, then member and score; a listpack afterwards when it fits, as Redis converts
+    /// after loading. Empty sets, NaN scores and duplicate members are refused.
+    fn read_zset(&mut self, t: u8) -> Result<Value, RdbError> {
+        let at = self.pos;
+        let n = self.read_len()?;
+        if n == 0 {
+            return self.err(at, ErrorKind::EmptyKey { byte: t });
+        }
+        let mut pairs = Vec::new();
+        let mut maxlen = 0;
+        for _ in 0..n {
+            let m = self.read_string_bytes()?;
+            let score_at = self.pos;
+            let score = if t == types::ZSET_2 {
+                let b = self.read_bytes(8)?;
+                let mut a = [0u8; 8];
+                a.copy_from_slice(b);
+                f64::from_le_bytes(a)
+            } else {
+                self.read_text_double()?
+            };
+            if score.is_nan() {
+                return self.err(score_at, ErrorKind::BadScore);
+            }
+            maxlen = maxlen.max(m.len());
+            pairs.push((m, score));
+        }
+        let fits = pairs.len() <= self.opts.zset_max_listpack_entries && maxlen <= self.opts.zset_max_listpack_value;
+        match ZSet::from_pairs(pairs, !fits, self.opts.hasher) {
+            Some(z) => Ok(Value::ZSet(Box::new(z))),
+            None => self.err(at, ErrorKind::DuplicateZsetMember),
+        }
+    }
+
+    /// Redis' rdbLoadDoubleValue: a length byte (253 NaN, 254 +inf, 255 -inf) then the text.
+    fn read_text_double(&mut self) -> Result<f64, RdbError> {
+        let at = self.pos;
+        match self.read_u8()? {
+            253 => Ok(f64::NAN),
+            254 => Ok(f64::INFINITY),
+            255 => Ok(f64::NEG_INFINITY),
+            n => {
+                let b = self.read_bytes(u64::from(n))?;
+                let (v, used, _) = crate::cmd::zsets::strtod(b);
+                if used == 0 {
+                    return self.err(at, ErrorKind::BadScore);
+                }
+                Ok(v)
+            }
+        }
+    }
+
+    /// RDB_TYPE_ZSET_LISTPACK: a listpack blob of member, score, ... checked whole (an even
+    /// count, valid scores, no repeated member); a skiplist when longer than
+    /// `zset-max-listpack-entries`, as Redis loads it.
+    fn read_zset_listpack(&mut self) -> Result<Value, RdbError> {
+        let at = self.pos;
+        let blob = self.read_string_bytes()?;
+        let entries = super::listpack::decode(&blob).or_else(|reason| self.err(at, ErrorKind::BadBlob { reason }))?;
+        if entries.is_empty() {
+            return self.err(
+                at,
+                ErrorKind::EmptyKey {
+                    byte: types::ZSET_LISTPACK,
+                },
+            );
+        }
+        if entries.len() % 2 != 0 {
+            return self.err(
+                at,
+                ErrorKind::BadBlob {
+                    reason: "zset listpack with an odd count",
+                },
+            );
+        }
+        let mut pairs = Vec::with_capacity(entries.len() / 2);
+        for pair in entries.chunks(2) {
+            let score = match &pair[1] {
+                super::listpack::Entry::Int(n) => *n as f64,
+                super::listpack::Entry::Str(s) => match crate::cmd::zsets::parse_score(s) {
+                    Some(v) => v,
+                    None => return self.err(at, ErrorKind::BadScore),
+                },
+            };
+            pairs.push((pair[0].to_bytes(), score));
+        }
+        let skiplist = pairs.len() > self.opts.zset_max_listpack_entries;
+        match ZSet::from_pairs(pairs, skiplist, self.opts.hasher) {
+            Some(z) => Ok(Value::ZSet(Box::new(z))),
+            None => self.err(at, ErrorKind::DuplicateZsetMember),
+        }
     }
 }

@@ -26,6 +26,8 @@ pub fn object_type(v: &Value) -> u8 {
         Value::Set(_) => types::SET,
         Value::Hash(h) if h.is_listpack() => types::HASH_LISTPACK,
         Value::Hash(_) => types::HASH,
+        Value::ZSet(z) if z.is_listpack() => types::ZSET_LISTPACK,
+        Value::ZSet(_) => types::ZSET_2,
     }
 }
 
@@ -181,6 +183,20 @@ impl Encoder {
                         Member::Int(n) => self.write_int_string(n),
                         Member::Bytes(b) => self.write_string(b),
                     }
+                }
+            }
+            // Member, score, ... in score order, scores as the listpack holds them.
+            Value::ZSet(z) if z.is_listpack() => {
+                let scores: Vec<String> = z.iter().map(|(_, s)| crate::cmd::zsets::listpack_score(s)).collect();
+                let blob = super::listpack::encode(z.iter().zip(&scores).flat_map(|((m, _), s)| [m, s.as_bytes()]));
+                self.write_string(&blob);
+            }
+            // RDB_TYPE_ZSET_2: greatest to smallest, as Redis walks its skiplist backwards.
+            Value::ZSet(z) => {
+                self.write_len(z.len() as u64);
+                for (m, s) in z.iter().rev() {
+                    self.write_string(m);
+                    self.write_raw(&s.to_le_bytes());
                 }
             }
             Value::Hash(h) => {

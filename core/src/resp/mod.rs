@@ -6,7 +6,7 @@ mod reply;
 mod split;
 
 pub use parse::{Args, ParseLimits, ProtocolError, RequestParser, PROTO_INLINE_MAX_SIZE};
-pub use reply::Reply;
+pub use reply::{format_double, Reply};
 pub use split::split_args;
 
 /// Parses a decimal integer exactly as Redis' `string2ll` does: optional `-`, no `+`, no leading

@@ -2,4 +2,6 @@
 
 pub mod hash;
 pub mod list;
+pub mod ranked;
 pub mod set;
+pub mod zset;

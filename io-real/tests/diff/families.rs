@@ -84,6 +84,10 @@ pub struct Keys {
     /// members on each server, so no other family may read them (the clean-up deletes these
     /// too).
     pub random_sets: Vec<Vec<u8>>,
+    /// Sorted sets only the `zset-lex` family touches, every score 0: lex ranges over mixed
+    /// scores are undefined in Redis (two redis-servers answer differently once a skiplist's
+    /// random levels come into play), so lex commands meet only these.
+    pub lex_zsets: Vec<Vec<u8>>,
 }
 
 impl Keys {
@@ -107,6 +111,7 @@ impl Keys {
             keys,
             commands: Vec::new(),
             random_sets: vec![b"pop:a".to_vec(), b"pop:b".to_vec()],
+            lex_zsets: vec![b"lex:a".to_vec(), b"lex:b".to_vec()],
         }
     }
 
@@ -312,6 +317,89 @@ pub static FAMILIES: &[Family] = &[
     fam("hrandfield", &["hrandfield"], 3, hrandfield),
     fam("hscan", &["hscan"], 3, hscan),
     fam("wrongtype-zset", &["zadd"], 2, wrongtype_zset),
+    // Sorted sets.
+    fam("zadd", &["zadd"], 8, zadd),
+    fam("zincrby", &["zincrby"], 3, zincrby),
+    fam("zrem", &["zrem"], 3, zrem),
+    fam(
+        "zset-read",
+        &[
+            "zcard",
+            "zscore",
+            "zmscore",
+            "zrank",
+            "zrevrank",
+            "zcount",
+            "zlexcount",
+            "type",
+            "object|encoding",
+        ],
+        6,
+        zread,
+    ),
+    fam(
+        "zrange",
+        &[
+            "zrange",
+            "zrevrange",
+            "zrangestore",
+            "zrangebyscore",
+            "zrevrangebyscore",
+            "zrangebylex",
+            "zrevrangebylex",
+        ],
+        8,
+        zrange,
+    ),
+    fam(
+        "zremrange",
+        &["zremrangebyrank", "zremrangebyscore", "zremrangebylex"],
+        3,
+        zremrange,
+    ),
+    fam(
+        "zset-lex",
+        &[
+            "zadd",
+            "zrem",
+            "zcard",
+            "zrange",
+            "zrangestore",
+            "zrangebylex",
+            "zrevrangebylex",
+            "zlexcount",
+            "zremrangebylex",
+        ],
+        4,
+        zset_lex,
+    ),
+    fam("zpop", &["zpopmin", "zpopmax"], 4, zpop),
+    fam("zmpop", &["zmpop"], 3, zmpop),
+    fam("zset-blocking", &["bzpopmin", "bzpopmax", "bzmpop"], 2, zset_blocking),
+    fam(
+        "zsetop",
+        &[
+            "zunion",
+            "zinter",
+            "zdiff",
+            "zunionstore",
+            "zinterstore",
+            "zdiffstore",
+            "zintercard",
+        ],
+        6,
+        zsetop,
+    ),
+    fam("zsetop-sets", &["sadd", "zunion"], 2, zsetop_sets),
+    fam("zrandmember", &["zrandmember"], 2, zrandmember),
+    fam("zscan", &["zscan"], 3, zscan),
+    fam("restore-zsets", &["restore", "zadd"], 2, restore_zsets),
+    fam(
+        "wrongtype-zset-reads",
+        &["zadd", "get", "lpush", "hget", "scard"],
+        2,
+        wrongtype_zset_reads,
+    ),
 ];
 
 /// Anything that can be one argument.
@@ -1525,12 +1613,11 @@ fn restore(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
     v
 }
 
-/// Payloads ferrous cannot load yet (a list's quicklist, a sorted set): kept in
-/// KNOWN_DIFFERENCES until it can.
+/// Payloads of the collections ferrous does not load yet (Redis' quicklist lists; kept in
+/// KNOWN_DIFFERENCES until it does).
 fn restore_collections(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
     let hex = *r.pick(&[
         "1201020f0f00000003008161028162020301ff0a00dca1e67d50055048", // RPUSH a b 3
-        "1114140000000400816102010181620283322e3504ff0a00d44c6ea4f644d9d7", // ZADD 1 a 2.5 b
     ]);
     restore_hex(r, k, hex)
 }
@@ -2217,4 +2304,359 @@ fn sort(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
         v.retain(|a| !a.eq_ignore_ascii_case(b"alpha"));
     }
     v
+}
+// Sorted sets. Members mostly from a small vocabulary, so sets stay small and meet each other;
+// a long member now and then makes a skiplist (whose ZSCAN order is each server's own: masked).
+
+fn zmember(r: &mut Rng) -> Vec<u8> {
+    match r.below(12) {
+        0..=7 => r.pick(&["a", "b", "c", "d", "e", "f", "aa", "A"]).as_bytes().to_vec(),
+        8 => r.int(-5, 5).to_string().into_bytes(),
+        9 => vec![b'm'; r.int(60, 70) as usize],
+        _ => value(r),
+    }
+}
+
+/// A score: mostly small, sometimes a float form, infinity, or not a float at all.
+fn zscore_arg(r: &mut Rng) -> Vec<u8> {
+    match r.below(20) {
+        0..=9 => r.int(-5, 5).to_string().into_bytes(),
+        10..=12 => r.pick(FLOATS).as_bytes().to_vec(),
+        13 => r.pick(&["inf", "-inf", "+inf", "Infinity"]).as_bytes().to_vec(),
+        14 => r
+            .pick(&["0x10", "1e400", "1e-400", "0e-400", "-0.0"])
+            .as_bytes()
+            .to_vec(),
+        15 => r.pick(BAD_FLOATS).as_bytes().to_vec(),
+        _ => float_arg(r),
+    }
+}
+
+/// A ZRANGEBYSCORE-style bound.
+fn zbound(r: &mut Rng) -> Vec<u8> {
+    match r.below(12) {
+        0..=4 => r.int(-5, 5).to_string().into_bytes(),
+        5 | 6 => format!("({}", r.int(-5, 5)).into_bytes(),
+        7 => r.pick(&["-inf", "+inf", "(-inf", "(+inf", "inf"]).as_bytes().to_vec(),
+        8 => r.pick(&["", "(", " 1", "1e400", "(1.5"]).as_bytes().to_vec(),
+        9 => r.pick(&["x", "nan", "((1", "1 ", "[1"]).as_bytes().to_vec(),
+        _ => r.pick(FLOATS).as_bytes().to_vec(),
+    }
+}
+
+/// A lex bound.
+fn zlex(r: &mut Rng) -> Vec<u8> {
+    match r.below(10) {
+        0 | 1 => r.pick(&["-", "+"]).as_bytes().to_vec(),
+        2..=4 => [b"[".to_vec(), zmember(r)].concat(),
+        5..=7 => [b"(".to_vec(), zmember(r)].concat(),
+        _ => r.pick(&["a", "", "[", "(", "--", "++"]).as_bytes().to_vec(),
+    }
+}
+
+fn zrank_arg(r: &mut Rng) -> Vec<u8> {
+    match r.below(10) {
+        0..=7 => r.int(-8, 8).to_string().into_bytes(),
+        8 => r
+            .pick(&["9223372036854775807", "-9223372036854775808"])
+            .as_bytes()
+            .to_vec(),
+        _ => r.pick(&["x", "1.5", ""]).as_bytes().to_vec(),
+    }
+}
+
+fn zadd(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    if r.chance(5) {
+        return wrong_arity(r, "ZADD", k, 4);
+    }
+    let mut v = c![r.pick_mixed(&["ZADD"]), k.hot(r)];
+    for _ in 0..r.below(3) {
+        v.push(r.pick_mixed(&["nx", "xx", "gt", "lt", "ch", "incr", "NX", "CH"]));
+    }
+    let n = if r.chance(80) { 1 + r.below(4) } else { 1 };
+    for _ in 0..n {
+        v.push(zscore_arg(r));
+        v.push(zmember(r));
+    }
+    if r.chance(5) {
+        v.push(zscore_arg(r));
+    }
+    v
+}
+
+fn zincrby(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    match r.below(10) {
+        0 => wrong_arity(r, "ZINCRBY", k, 4),
+        _ => c!["ZINCRBY", k.hot(r), zscore_arg(r), zmember(r)],
+    }
+}
+
+fn zrem(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    let mut v = c![r.pick_mixed(&["ZREM"]), k.hot(r)];
+    for _ in 0..r.below(4) {
+        v.push(zmember(r));
+    }
+    v
+}
+
+fn zread(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    match r.below(9) {
+        0 => c!["ZCARD", k.hot(r)],
+        1 => c!["ZSCORE", k.hot(r), zmember(r)],
+        2 => c!["ZMSCORE", k.hot(r), zmember(r), zmember(r)],
+        3 => c![r.pick_mixed(&["ZRANK", "ZREVRANK"]), k.hot(r), zmember(r)],
+        4 => c!["ZRANK", k.hot(r), zmember(r), r.pick_mixed(&["withscore"])],
+        5 => c!["ZCOUNT", k.hot(r), zbound(r), zbound(r)],
+        6 | 7 => c!["TYPE", k.hot(r)],
+        _ => c!["OBJECT", "ENCODING", k.hot(r)],
+    }
+}
+
+/// ZRANGE and its older forms, with every option in any order, valid and not.
+/// Lex forms (`lex`) go to the lex keys only (see [`Keys::lex_zsets`]).
+fn zrange_cmd(r: &mut Rng, k: &Keys, lex: bool) -> Vec<Vec<u8>> {
+    let kind = if lex { 2 } else { r.below(2) };
+    let (min, max) = match kind {
+        0 => (zrank_arg(r), zrank_arg(r)),
+        1 => (zbound(r), zbound(r)),
+        _ => (zlex(r), zlex(r)),
+    };
+    let name = match kind {
+        0 => *r.pick(&["ZRANGE", "ZREVRANGE", "ZRANGESTORE"]),
+        1 => *r.pick(&["ZRANGE", "ZRANGEBYSCORE", "ZREVRANGEBYSCORE", "ZRANGESTORE"]),
+        _ => *r.pick(&["ZRANGE", "ZRANGEBYLEX", "ZREVRANGEBYLEX", "ZRANGESTORE"]),
+    };
+    let key = |r: &mut Rng| if lex { r.pick(&k.lex_zsets).clone() } else { k.hot(r) };
+    let mut v = c![r.mixed_case(name.as_bytes())];
+    if name == "ZRANGESTORE" {
+        v.push(key(r));
+    }
+    v.extend(c![key(r), min, max]);
+    for _ in 0..r.below(4) {
+        match r.below(8) {
+            0 if kind == 1 => v.push(r.pick_mixed(&["byscore"])),
+            0 if kind == 2 => v.push(r.pick_mixed(&["bylex"])),
+            0 | 1 => v.push(r.pick_mixed(&["rev"])),
+            2 | 3 => v.push(r.pick_mixed(&["withscores"])),
+            4 | 5 => v.extend(c![
+                r.pick_mixed(&["limit"]),
+                r.pick(&["0", "1", "-1", "2", "x"]),
+                r.pick(&["1", "2", "-1", "0", "x"])
+            ]),
+            6 => v.push(r.pick_mixed(&["limit", "byscore"])),
+            _ => v.push(r.pick(&["foo", ""]).as_bytes().to_vec()),
+        }
+    }
+    v
+}
+
+fn zrange(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    zrange_cmd(r, k, false)
+}
+
+fn zremrange(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    match r.below(2) {
+        0 => c!["ZREMRANGEBYRANK", k.hot(r), zrank_arg(r), zrank_arg(r)],
+        _ => c!["ZREMRANGEBYSCORE", k.hot(r), zbound(r), zbound(r)],
+    }
+}
+
+/// Lex commands on the lex keys, whose scores are all 0.
+fn zset_lex(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    let key = r.pick(&k.lex_zsets).clone();
+    match r.below(10) {
+        0..=2 => {
+            let mut v = c!["ZADD", key];
+            if r.chance(20) {
+                v.push(r.pick_mixed(&["nx", "xx", "ch"]));
+            }
+            for _ in 0..1 + r.below(4) {
+                v.extend(c!["0", zmember(r)]);
+            }
+            v
+        }
+        3 | 4 => zrange_cmd(r, k, true),
+        5 => c!["ZLEXCOUNT", key, zlex(r), zlex(r)],
+        6 => c!["ZREMRANGEBYLEX", key, zlex(r), zlex(r)],
+        7 => c!["ZREM", key, zmember(r)],
+        8 => c!["ZRANGE", key, "0", "-1"],
+        _ => c!["ZCARD", key],
+    }
+}
+
+fn zpop(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    let mut v = c![r.pick_mixed(&["ZPOPMIN", "ZPOPMAX"]), k.hot(r)];
+    match r.below(6) {
+        0 | 1 => {}
+        2 => v.extend(c![r.pick(&["-1", "x", "0"]), "extra"]),
+        _ => v.push(r.pick(&["0", "1", "2", "10", "-1", "x"]).as_bytes().to_vec()),
+    }
+    v
+}
+
+/// `numkeys key... MIN|MAX [COUNT n]`, valid and not.
+fn zmpop_args(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    let n = 1 + r.below(3);
+    let mut v: Vec<Vec<u8>> = Vec::new();
+    v.push(match r.below(10) {
+        0 => r.pick(&["0", "-1", "x", "9"]).as_bytes().to_vec(),
+        _ => n.to_string().into_bytes(),
+    });
+    for _ in 0..n {
+        v.push(k.hot(r));
+    }
+    v.push(if r.chance(95) {
+        r.pick_mixed(&["MIN", "MAX"])
+    } else {
+        r.pick(&["MID", ""]).as_bytes().to_vec()
+    });
+    match r.below(6) {
+        0 | 1 => v.extend(c![r.mixed_case(b"count"), r.pick(&["1", "2", "5", "0", "-1", "x"])]),
+        2 => v.push(r.pick_mixed(&["count", "foo"])),
+        3 => v.extend(c!["COUNT", "1", "COUNT", "2"]),
+        _ => {}
+    }
+    v
+}
+
+fn zmpop(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    with(c!["ZMPOP"], zmpop_args(r, k))
+}
+
+/// The blocking forms' errors only (see `list_blocking`).
+fn zset_blocking(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    match r.below(6) {
+        0 | 1 => c![
+            r.pick_mixed(&["BZPOPMIN", "BZPOPMAX"]),
+            k.hot(r),
+            k.hot(r),
+            bad_timeout(r)
+        ],
+        2 | 3 => with(c!["BZMPOP", bad_timeout(r)], zmpop_args(r, k)),
+        4 => c!["BZMPOP", "0", r.pick(&["0", "-1", "x"]), k.hot(r), "MIN"],
+        _ => c!["BZMPOP", "0", "1", k.hot(r), r.pick(&["MID", "x", ""])],
+    }
+}
+
+/// Sorted-set and set sources for the set operations.
+fn zsetop(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    let name = *r.pick(&[
+        "ZUNION",
+        "ZINTER",
+        "ZDIFF",
+        "ZUNIONSTORE",
+        "ZINTERSTORE",
+        "ZDIFFSTORE",
+        "ZINTERCARD",
+    ]);
+    let store = name.ends_with("STORE");
+    let mut v = c![r.mixed_case(name.as_bytes())];
+    if store {
+        v.push(k.hot(r));
+    }
+    let n = 1 + r.below(3);
+    v.push(match r.below(12) {
+        0 => r.pick(&["0", "-1", "x", "9"]).as_bytes().to_vec(),
+        _ => n.to_string().into_bytes(),
+    });
+    for _ in 0..n {
+        v.push(k.hot(r));
+    }
+    for _ in 0..r.below(3) {
+        match r.below(6) {
+            0 => {
+                v.push(r.pick_mixed(&["weights"]));
+                for _ in 0..n {
+                    v.push(if r.chance(90) {
+                        r.pick(&["1", "2", "-1", "0", "0.5", "inf"]).as_bytes().to_vec()
+                    } else {
+                        zscore_arg(r)
+                    });
+                }
+            }
+            1 => v.extend(c![
+                r.pick_mixed(&["aggregate"]),
+                r.pick_mixed(&["sum", "min", "max", "avg"])
+            ]),
+            2 => v.push(r.pick_mixed(&["withscores"])),
+            3 => v.extend(c![r.pick_mixed(&["limit"]), r.pick(&["0", "1", "2", "-1", "x"])]),
+            4 => v.push(r.pick_mixed(&["weights", "aggregate", "limit"])),
+            _ => {}
+        }
+    }
+    v
+}
+
+/// Sets as sources of the set operations.
+fn zsetop_sets(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    c!["SADD", k.hot(r), zmember(r), zmember(r)]
+}
+
+fn zrandmember(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    let mut v = c!["ZRANDMEMBER", k.hot(r)];
+    match r.below(6) {
+        0 => {}
+        1 | 2 => v.push(
+            r.pick(&["0", "1", "-3", "3", "100", "x", "-9223372036854775808"])
+                .as_bytes()
+                .to_vec(),
+        ),
+        3 | 4 => v.extend(c![
+            r.pick(&[
+                "0",
+                "2",
+                "-2",
+                "100",
+                "x",
+                "4611686018427387904",
+                "-4611686018427387904"
+            ]),
+            r.pick_mixed(&["withscores"])
+        ]),
+        _ => v.extend(c!["1", r.pick(&["foo", "withscores"]), "x"]),
+    }
+    v
+}
+
+/// Whole scans only (cursor 0, COUNT 1000: the order of a skiplist's dict is each server's
+/// own, and a partial scan's cursor too), or one bad argument.
+fn zscan(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    let mut v = c!["ZSCAN", k.hot(r)];
+    match r.below(6) {
+        0..=2 => v.extend(c!["0", r.pick_mixed(&["count"]), "1000"]),
+        3 => v.extend(c![
+            "0",
+            r.pick_mixed(&["match"]),
+            r.pick(&["*", "a*", "?", "[a-c]*", "x"]),
+            r.pick_mixed(&["count"]),
+            "1000"
+        ]),
+        4 => v.push(r.pick(&["abc", "18446744073709551616", "1.5", "-"]).as_bytes().to_vec()),
+        _ => {
+            v.push(b"0".to_vec());
+            match r.below(3) {
+                0 => v.extend(c![r.pick_mixed(&["count"]), r.pick(&["0", "-1", "x"])]),
+                1 => v.push(r.pick_mixed(&["match", "count"])),
+                _ => v.extend(c!["foo", "bar"]),
+            }
+        }
+    }
+    v
+}
+
+/// Redis' own payloads of sorted sets, in each of their encodings.
+fn restore_zsets(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    let hex = *r.pick(&[
+        "1114140000000400816102010181620283322e3504ff0a00d44c6ea4f644d9d7", // ZADD 1 a 2.5 b
+    ]);
+    restore_hex(r, k, hex)
+}
+
+fn wrongtype_zset_reads(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    match r.below(4) {
+        0 => c!["GET", k.hot(r)],
+        1 => c!["LPUSH", k.hot(r), "x"],
+        2 => c!["HGET", k.hot(r), "x"],
+        _ => c!["SCARD", k.hot(r)],
+    }
 }
