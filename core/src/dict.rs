@@ -73,6 +73,20 @@ impl<K, V> Slab<K, V> {
         u32::try_from(i).expect("dict: more than 2^32 entries")
     }
 
+    /// A uniformly random occupied slot, if one of `tries` random picks finds one.
+    fn random_taken(&self, rng: &mut impl FnMut() -> u64, tries: usize) -> Option<&Slot<K, V>> {
+        // Every chunk but the last is full.
+        let last = self.chunks.last()?;
+        let len = (self.chunks.len() - 1) * CHUNK + last.len();
+        if len == 0 {
+            return None;
+        }
+        (0..tries).find_map(|_| {
+            let i = (rng() % len as u64) as usize;
+            self.chunks[i >> CHUNK_BITS][i & CHUNK_MASK as usize].as_ref()
+        })
+    }
+
     fn release(&mut self, i: u32) -> Slot<K, V> {
         let slot = self.chunks[(i >> CHUNK_BITS) as usize][(i & CHUNK_MASK) as usize]
             .take()
@@ -389,6 +403,13 @@ impl<K: Hash + Eq, V> Dict<K, V> {
     pub fn random_entry(&self, rng: &mut impl FnMut() -> u64) -> Option<(&K, &V)> {
         if self.is_empty() {
             return None;
+        }
+        // Fair first: a random slot of the slab is a uniformly random entry when it is taken
+        // (the slab is dense unless many entries were removed). A random bucket, then a random
+        // element of its chain, favours entries in short chains (Redis' dictGetRandomKey bias,
+        // which its dictGetFairRandomKey corrects by sampling).
+        if let Some(s) = self.slab.random_taken(rng, 16) {
+            return Some((&s.key, &s.value));
         }
         let [t0, t1] = &self.tables;
         let head = match self.rehash_idx {
