@@ -303,8 +303,18 @@ fn lists_survive_dump_and_restore_and_digest_like_redis() {
     );
     let start = dump.iter().position(|&b| b == b'\n').unwrap() + 1;
     let payload = dump[start..dump.len() - 2].to_vec();
-    // The generic list format, which redis-server 7.0.15 restores.
-    assert_eq!(&payload[..8], b"\x01\x03\x01a\x01b\x01c");
+    // redis-server 7.0.15's own payload: one quicklist node holding one listpack.
+    let redis: Vec<u8> = (0..60)
+        .step_by(2)
+        .map(|i| {
+            u8::from_str_radix(
+                &"12010210100000000300816102816202816302ff0a00c818b90c9533529e"[i..i + 2],
+                16,
+            )
+            .unwrap()
+        })
+        .collect();
+    assert_eq!(payload, redis);
     let restore = vec![b"RESTORE".to_vec(), b"l2".to_vec(), b"0".to_vec(), payload];
     let out = h.event(
         1,

@@ -306,7 +306,10 @@ fn strtod_whole(b: &[u8]) -> Option<f64> {
         return Some(0.0);
     }
     let t = s.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
-    let v: f64 = t.parse().ok()?;
+    let v: f64 = match t.parse() {
+        Ok(v) => v,
+        Err(_) => hex_float(t)?,
+    };
     let lower = t.to_ascii_lowercase();
     let is_inf_word = lower.trim_start_matches(['+', '-']).starts_with("inf");
     let mantissa_nonzero = lower
@@ -319,6 +322,31 @@ fn strtod_whole(b: &[u8]) -> Option<f64> {
         return None;
     }
     Some(v)
+}
+
+/// strtod's hexadecimal form: `[+-]0x` hex digits with an optional point, then an optional
+/// binary exponent `p[+-]digits`.
+fn hex_float(t: &str) -> Option<f64> {
+    let (neg, rest) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let rest = rest.strip_prefix("0x").or_else(|| rest.strip_prefix("0X"))?;
+    let (mantissa, exp) = match rest.find(['p', 'P']) {
+        Some(i) => (&rest[..i], rest[i + 1..].parse::<i32>().ok()?),
+        None => (rest, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if int.is_empty() && frac.is_empty() {
+        return None;
+    }
+    let mut v = 0f64;
+    for c in int.chars().chain(frac.chars()) {
+        v = v * 16.0 + f64::from(c.to_digit(16)?);
+    }
+    let v = v * 2f64.powi(exp - 4 * frac.len() as i32);
+    Some(if neg { -v } else { v })
 }
 
 #[cfg(test)]
@@ -342,6 +370,8 @@ mod tests {
         assert_eq!(strtod_whole(b" 2"), Some(2.0));
         assert_eq!(strtod_whole(b""), Some(0.0));
         assert_eq!(strtod_whole(b"-inf"), Some(f64::NEG_INFINITY));
+        assert_eq!(strtod_whole(b"0x10"), Some(16.0));
+        assert_eq!(strtod_whole(b"-0x1.8p1"), Some(-3.0));
         for bad in [&b"1x"[..], b"nan", b"1e400", b"1e-400", b"4.9e-324", b"abc", b" "] {
             assert_eq!(strtod_whole(bad), None, "{:?}", String::from_utf8_lossy(bad));
         }

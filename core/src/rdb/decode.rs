@@ -297,6 +297,7 @@ impl<'a> Decoder<'a> {
                 }
                 Ok(Value::List(Box::new(list)))
             }
+            types::LIST_QUICKLIST_2 => self.read_quicklist(),
             types::SET => self.read_set(),
             types::HASH => self.read_hash(),
             types::SET_INTSET => self.read_intset(),
@@ -333,6 +334,47 @@ impl<'a> Decoder<'a> {
             }
         }
         Ok(Value::Set(Box::new(set)))
+    }
+
+    /// RDB_TYPE_LIST_QUICKLIST_2: a node count, then per node its container (1 a plain element,
+    /// 2 a listpack, checked whole) and its data. Empty listpacks are skipped as Redis does; an
+    /// empty list is refused.
+    fn read_quicklist(&mut self) -> Result<Value, RdbError> {
+        let at = self.pos;
+        let nodes = self.read_len()?;
+        let mut list = List::new();
+        for _ in 0..nodes {
+            let node_at = self.pos;
+            let container = self.read_len()?;
+            let data = self.read_string_bytes()?;
+            match container {
+                1 => list.push(End::Tail, data),
+                2 => {
+                    let entries = super::listpack::decode(&data)
+                        .or_else(|reason| self.err(node_at, ErrorKind::BadBlob { reason }))?;
+                    for e in entries {
+                        list.push(End::Tail, e.to_bytes());
+                    }
+                }
+                _ => {
+                    return self.err(
+                        node_at,
+                        ErrorKind::BadBlob {
+                            reason: "unknown quicklist node container",
+                        },
+                    );
+                }
+            }
+        }
+        if list.is_empty() {
+            return self.err(
+                at,
+                ErrorKind::EmptyKey {
+                    byte: types::LIST_QUICKLIST_2,
+                },
+            );
+        }
+        Ok(Value::List(Box::new(list)))
     }
 
     /// RDB_TYPE_SET_INTSET: an intset blob, checked whole; as Redis loads it, a hashtable when

@@ -21,6 +21,7 @@ pub fn object_type(v: &Value) -> u8 {
         Value::Str(_) => types::STRING,
         // The generic list format (a length, then the elements), which Redis 7.0 still loads;
         // the quicklist encoding Redis writes itself comes later.
+        Value::List(l) if fits_one_node(l) => types::LIST_QUICKLIST_2,
         Value::List(_) => types::LIST,
         Value::Set(s) if s.is_intset() => types::SET_INTSET,
         Value::Set(_) => types::SET,
@@ -29,6 +30,35 @@ pub fn object_type(v: &Value) -> u8 {
         Value::ZSet(z) if z.is_listpack() => types::ZSET_LISTPACK,
         Value::ZSet(_) => types::ZSET_2,
     }
+}
+
+/// A quicklist node's container kind in RDB: a listpack.
+pub(super) const QUICKLIST_NODE_PACKED: u64 = 2;
+
+/// Whether Redis keeps `l` in a single quicklist node: each element fits by its
+/// _quicklistNodeAllowInsert estimate under the default 8 KiB per node (`list-max-listpack-size
+/// -2`). Longer lists go out in the generic list format, which Redis loads too: their node
+/// split depends on the order they were built in, which ferrous does not keep.
+fn fits_one_node(l: &crate::types::list::List) -> bool {
+    const NODE_LIMIT: usize = 8192;
+    let mut node = 7; // a listpack's header and terminator
+    for (i, e) in l.iter().enumerate() {
+        let sz = e.len();
+        let overhead = if sz < 254 { 1 } else { 5 }
+            + if sz < 64 {
+                1
+            } else if sz < 16384 {
+                2
+            } else {
+                5
+            };
+        // The first element makes the node whatever its size.
+        if i > 0 && node + sz + overhead > NODE_LIMIT {
+            return false;
+        }
+        node += super::listpack::encode([e]).len() - 7;
+    }
+    !l.is_empty()
 }
 
 /// Redis' `rdbEncodeInteger`: values that fit 8, 16 or 32 signed bits, little-endian.
@@ -155,6 +185,12 @@ impl Encoder {
     pub fn write_object(&mut self, v: &Value) {
         match v {
             Value::Str(s) => self.write_rstr(s),
+            // One quicklist node holding one listpack, as Redis writes a list that fits in it.
+            Value::List(l) if fits_one_node(l) => {
+                self.write_len(1);
+                self.write_len(QUICKLIST_NODE_PACKED);
+                self.write_string(&super::listpack::encode(l.iter()));
+            }
             Value::List(l) => {
                 self.write_len(l.len() as u64);
                 for e in l.iter() {

@@ -253,7 +253,7 @@ pub static FAMILIES: &[Family] = &[
         2,
         restore_sets_hashes,
     ),
-    fam("restore-collections", &["restore"], 1, restore_collections),
+    fam("restore-collections", &["restore", "rpush"], 1, restore_collections),
     fam("sort", &["sort", "sort_ro", "rpush", "sadd"], 3, sort),
     // Lists.
     fam("list-push", &["lpush", "rpush", "lpushx", "rpushx"], 8, list_push),
@@ -1613,8 +1613,7 @@ fn restore(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
     v
 }
 
-/// Payloads of the collections ferrous does not load yet (Redis' quicklist lists; kept in
-/// KNOWN_DIFFERENCES until it does).
+/// Redis' own list payload: a quicklist of one listpack node.
 fn restore_collections(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
     let hex = *r.pick(&[
         "1201020f0f00000003008161028162020301ff0a00dca1e67d50055048", // RPUSH a b 3
