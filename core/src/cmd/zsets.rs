@@ -1068,19 +1068,9 @@ fn zrandmember(ctx: &mut Ctx) {
     let args = ctx.args;
     let db = ctx.db();
     if args.len() >= 3 {
-        let Some(l) = ctx.int_arg(2) else { return };
-        if l == i64::MIN {
-            return ctx
-                .out
-                .err("value is out of range, value must between -9223372036854775807 and 9223372036854775807");
-        }
-        if args.len() > 4 || (args.len() == 4 && !args[3].eq_ignore_ascii_case(b"withscores")) {
-            return ctx.syntax_error();
-        }
-        let withscores = args.len() == 4;
-        if withscores && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&l) {
-            return ctx.out.err("value is out of range");
-        }
+        let Some((l, withscores)) = super::rand_count_args(ctx, "withscores") else {
+            return;
+        };
         return zrandmember_count(ctx, l, withscores);
     }
     match read(ctx.srv, ctx.out, db, &args[1]) {
