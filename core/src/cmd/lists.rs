@@ -542,32 +542,12 @@ fn lmpop(ctx: &mut Ctx) {
 // Blocking forms. Each serves at once when it can; otherwise it blocks the client, and runs
 // again (and serves) when a key it waits on holds a list: see `crate::blocking`.
 
-/// Redis' getTimeoutFromObjectOrReply in seconds: a long double, times 1000 rounded up;
-/// replies the error and returns `None` if it is not a float or negative. 0 = forever.
-fn timeout_arg(ctx: &mut Ctx, i: usize) -> Option<i64> {
-    let Some(t) = crate::ldouble::LDouble::parse(&ctx.args[i]) else {
-        ctx.out.err("timeout is not a float or out of range");
-        return None;
-    };
-    let ms = t.ceil_millis();
-    if ms < 0 {
-        ctx.out.err("timeout is negative");
-        return None;
-    }
-    Some(ms)
-}
-
-/// Blocks the calling client on `keys` for a list.
-fn block_on(ctx: &mut Ctx, keys: Vec<Vec<u8>>, timeout_ms: i64) {
-    let db = ctx.db();
-    let args = ctx.args.to_vec();
-    ctx.srv.block(ctx.id, db, keys, timeout_ms, "list", args);
-}
-
 fn bpop_generic(ctx: &mut Ctx, end: End) {
     let args = ctx.args;
     let last = args.len() - 1;
-    let Some(timeout) = timeout_arg(ctx, last) else { return };
+    let Some(timeout) = super::timeout_arg(ctx, last) else {
+        return;
+    };
     for key in &args[1..last] {
         let l = match write(ctx, key) {
             Err(()) => return,
@@ -581,7 +561,7 @@ fn bpop_generic(ctx: &mut Ctx, end: End) {
         delete_if_empty(ctx, key);
         return;
     }
-    block_on(ctx, args[1..last].to_vec(), timeout);
+    super::block_on(ctx, args[1..last].to_vec(), timeout, "list");
 }
 
 fn blpop(ctx: &mut Ctx) {
@@ -598,27 +578,33 @@ fn bmove_generic(ctx: &mut Ctx, from: End, to: End, timeout: i64) {
     match write(ctx, &args[1]) {
         Err(()) => {}
         Ok(Some(_)) => move_generic(ctx, &args[1], &args[2], from, to),
-        Ok(None) => block_on(ctx, vec![args[1].clone()], timeout),
+        Ok(None) => super::block_on(ctx, vec![args[1].clone()], timeout, "list"),
     }
 }
 
 fn blmove(ctx: &mut Ctx) {
     let Some(from) = end_arg(ctx, 3) else { return };
     let Some(to) = end_arg(ctx, 4) else { return };
-    let Some(timeout) = timeout_arg(ctx, 5) else { return };
+    let Some(timeout) = super::timeout_arg(ctx, 5) else {
+        return;
+    };
     bmove_generic(ctx, from, to, timeout);
 }
 
 fn brpoplpush(ctx: &mut Ctx) {
-    let Some(timeout) = timeout_arg(ctx, 3) else { return };
+    let Some(timeout) = super::timeout_arg(ctx, 3) else {
+        return;
+    };
     bmove_generic(ctx, End::Tail, End::Head, timeout);
 }
 
 fn blmpop(ctx: &mut Ctx) {
     let Some(m) = parse_mpop(ctx, 2) else { return };
-    let Some(timeout) = timeout_arg(ctx, 1) else { return };
+    let Some(timeout) = super::timeout_arg(ctx, 1) else {
+        return;
+    };
     if !mpop_first(ctx, &m) {
         let keys = ctx.args[m.keys.clone()].to_vec();
-        block_on(ctx, keys, timeout);
+        super::block_on(ctx, keys, timeout, "list");
     }
 }

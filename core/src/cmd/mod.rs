@@ -22,6 +22,44 @@ pub(crate) mod strings;
 pub(crate) mod zsets;
 
 use crate::command::Ctx;
+use crate::value::Value;
+
+/// Stores a computed collection of `len` elements under `dst`, or deletes `dst` when it came
+/// out empty (Redis keeps no empty collection), and replies the length: the STORE forms of the
+/// set and sorted-set algebra and SORT ... STORE.
+pub(crate) fn store_or_delete(ctx: &mut Ctx, db: usize, dst: &[u8], len: usize, value: Value) {
+    let store = ctx.srv.db_mut(db);
+    if len > 0 {
+        store.set(dst, value, false);
+    } else {
+        store.remove(dst);
+    }
+    ctx.out.int(len as i64);
+}
+
+/// Redis' getTimeoutFromObjectOrReply for the blocking commands: seconds as a long double,
+/// turned into milliseconds rounded up; replies the error and returns `None` if it is not a
+/// float or negative. 0 = forever.
+pub(crate) fn timeout_arg(ctx: &mut Ctx, i: usize) -> Option<i64> {
+    let Some(t) = crate::ldouble::LDouble::parse(&ctx.args[i]) else {
+        ctx.out.err("timeout is not a float or out of range");
+        return None;
+    };
+    let ms = t.ceil_millis();
+    if ms < 0 {
+        ctx.out.err("timeout is negative");
+        return None;
+    }
+    Some(ms)
+}
+
+/// Blocks the calling client on `keys` until one holds a value of type `wants` (see
+/// `crate::blocking`); the command runs again then.
+pub(crate) fn block_on(ctx: &mut Ctx, keys: Vec<Vec<u8>>, timeout_ms: i64, wants: &'static str) {
+    let db = ctx.db();
+    let args = ctx.args.to_vec();
+    ctx.srv.block(ctx.id, db, keys, timeout_ms, wants, args);
+}
 
 /// HRANDFIELD / ZRANDMEMBER `key count [WITHVALUES|WITHSCORES]`: the count and whether the
 /// option was given, checked in Redis' order; `None` once an error was replied.

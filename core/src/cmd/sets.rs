@@ -410,18 +410,6 @@ fn lookup_all(ctx: &mut Ctx, db: usize, keys: &[Vec<u8>]) -> Result<Vec<bool>, (
     Ok(present)
 }
 
-/// Stores a computed set under `dst` (or deletes `dst` when it is empty) and replies its size.
-fn store_result(ctx: &mut Ctx, db: usize, dst: &[u8], set: Set) {
-    let n = set.len();
-    let store = ctx.srv.db_mut(db);
-    if n > 0 {
-        store.set(dst, Value::Set(Box::new(set)), false);
-    } else {
-        store.remove(dst);
-    }
-    ctx.out.int(n as i64);
-}
-
 /// SINTER, SMEMBERS, SINTERCARD and SINTERSTORE (Redis' sinterGenericCommand): members of the
 /// smallest set that every other set has, in the smallest set's order.
 fn inter_generic(ctx: &mut Ctx, keys: &[Vec<u8>], dst: Option<&[u8]>, card_only: bool, limit: u64) {
@@ -481,7 +469,10 @@ fn inter_generic(ctx: &mut Ctx, keys: &[Vec<u8>], dst: Option<&[u8]>, card_only:
             for m in out {
                 m.with_bytes(|b| result.add(b, max));
             }
-            store_result(ctx, db, dst, result);
+            {
+                let n = result.len();
+                super::store_or_delete(ctx, db, dst, n, Value::Set(Box::new(result)))
+            };
         }
     }
 }
@@ -574,7 +565,10 @@ fn union_diff(ctx: &mut Ctx, keys: &[Vec<u8>], dst: Option<&[u8]>, diff: bool) {
                 reply_member(ctx.out, m);
             }
         }
-        Some(dst) => store_result(ctx, db, dst, result),
+        Some(dst) => {
+            let n = result.len();
+            super::store_or_delete(ctx, db, dst, n, Value::Set(Box::new(result)))
+        }
     }
 }
 

@@ -204,16 +204,11 @@ fn sort_generic(ctx: &mut Ctx, readonly: bool) {
         }
         Some(dest) => {
             let n = output.len();
-            if n > 0 {
-                let mut list = List::new();
-                for v in output {
-                    list.push(End::Tail, v.unwrap_or_default());
-                }
-                ctx.srv.db_mut(db).set(&dest, Value::List(Box::new(list)), false);
-            } else {
-                ctx.srv.db_mut(db).remove(&dest);
+            let mut list = List::new();
+            for v in output {
+                list.push(End::Tail, v.unwrap_or_default());
             }
-            ctx.out.int(n as i64);
+            super::store_or_delete(ctx, db, &dest, n, Value::List(Box::new(list)));
         }
     }
 }

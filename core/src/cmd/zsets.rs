@@ -294,18 +294,6 @@ fn delete_if_empty(srv: &mut Server, db: usize, key: &[u8]) {
     }
 }
 
-/// Stores a computed sorted set under `dst` (deleting `dst` when it is empty); replies its size.
-fn store(ctx: &mut Ctx, db: usize, dst: &[u8], z: ZSet) {
-    let n = z.len();
-    let s = ctx.srv.db_mut(db);
-    if n > 0 {
-        s.set(dst, Value::ZSet(Box::new(z)), false);
-    } else {
-        s.remove(dst);
-    }
-    ctx.out.int(n as i64);
-}
-
 /// A member with its score: RESP3 nests the pair when `nested`.
 fn reply_pair(out: &mut Reply, m: &[u8], s: f64, withscores: bool) {
     if withscores && out.resp3 {
@@ -691,7 +679,7 @@ fn zrange_generic(ctx: &mut Ctx, start_at: usize, dst: Option<&[u8]>, mut rt: Ra
         Err(()) => return,
         Ok(None) => {
             return match dst {
-                Some(dst) => store(ctx, db, dst, ZSet::new()),
+                Some(dst) => super::store_or_delete(ctx, db, dst, 0, Value::ZSet(Box::default())),
                 None => ctx.out.array(0),
             };
         }
@@ -747,7 +735,10 @@ fn zrange_generic(ctx: &mut Ctx, start_at: usize, dst: Option<&[u8]>, mut rt: Ra
                     out.insert_new(&m, s, &lim);
                 }
             }
-            store(ctx, db, dst, out);
+            {
+                let n = out.len();
+                super::store_or_delete(ctx, db, dst, n, Value::ZSet(Box::new(out)));
+            }
         }
         None => {
             pairs_header(ctx.out, items.len(), withscores);
@@ -1010,37 +1001,19 @@ fn zmpop(ctx: &mut Ctx) {
 // Blocking pops: served at once when a key holds a sorted set, else the client blocks on the
 // keys (see `crate::blocking`) and the command runs again when one does.
 
-/// Redis' getTimeoutFromObjectOrReply in seconds.
-fn timeout_arg(ctx: &mut Ctx, i: usize) -> Option<i64> {
-    let Some(t) = crate::ldouble::LDouble::parse(&ctx.args[i]) else {
-        ctx.out.err("timeout is not a float or out of range");
-        return None;
-    };
-    let ms = t.ceil_millis();
-    if ms < 0 {
-        ctx.out.err("timeout is negative");
-        return None;
-    }
-    Some(ms)
-}
-
-fn block_on(ctx: &mut Ctx, keys: Vec<Vec<u8>>, timeout_ms: i64) {
-    let db = ctx.db();
-    let args = ctx.args.to_vec();
-    ctx.srv.block(ctx.id, db, keys, timeout_ms, "zset", args);
-}
-
 fn bzpop_generic(ctx: &mut Ctx, max: bool) {
     let args = ctx.args;
     let last = args.len() - 1;
-    let Some(timeout) = timeout_arg(ctx, last) else { return };
+    let Some(timeout) = super::timeout_arg(ctx, last) else {
+        return;
+    };
     let shape = PopShape {
         emit_key: true,
         nested: false,
         nil_when_empty: false,
     };
     if !zpop_generic(ctx, &args[1..last], max, None, shape, true) {
-        block_on(ctx, args[1..last].to_vec(), timeout);
+        super::block_on(ctx, args[1..last].to_vec(), timeout, "zset");
     }
 }
 
@@ -1054,10 +1027,12 @@ fn bzpopmax(ctx: &mut Ctx) {
 
 fn bzmpop(ctx: &mut Ctx) {
     let Some(m) = parse_mpop(ctx, 2) else { return };
-    let Some(timeout) = timeout_arg(ctx, 1) else { return };
+    let Some(timeout) = super::timeout_arg(ctx, 1) else {
+        return;
+    };
     let args = ctx.args;
     if !zpop_generic(ctx, &args[m.keys.clone()], m.max, Some(m.count), MPOP_SHAPE, true) {
-        block_on(ctx, args[m.keys].to_vec(), timeout);
+        super::block_on(ctx, args[m.keys].to_vec(), timeout, "zset");
     }
 }
 
@@ -1351,7 +1326,10 @@ fn zset_op(ctx: &mut Ctx, dst: Option<&[u8]>, numkeys_at: usize, op: SetOp, card
         Some(dst) => {
             let mut out = out;
             out.shrink_if_fits(&lim);
-            store(ctx, db, dst, out);
+            {
+                let n = out.len();
+                super::store_or_delete(ctx, db, dst, n, Value::ZSet(Box::new(out)));
+            }
         }
         None => {
             pairs_header(ctx.out, out.len(), withscores);
