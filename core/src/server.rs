@@ -138,7 +138,7 @@ impl Server {
             run_id,
             dbs,
             clients: BTreeMap::new(),
-            commands: CommandTable::new(hasher),
+            commands: CommandTable::new(),
             stats: Stats::default(),
             outputs: VecDeque::new(),
             dirty: Vec::new(),

@@ -5,7 +5,6 @@ pub mod meta;
 pub(crate) mod table;
 
 use crate::client::{Client, ClientId, ReplyMode};
-use crate::hash::{new_map, KeyedState, Map};
 use crate::resp::Reply;
 use crate::server::Server;
 
@@ -318,14 +317,41 @@ impl CommandSpec {
     }
 }
 
+/// FNV-1a for command names: the table's keys are fixed at build time, so no input can crowd
+/// a bucket and the keyed SipHash the keyspace needs would only cost time on every command.
+#[derive(Default, Clone, Copy)]
+pub struct NameHasher(u64);
+
+impl std::hash::Hasher for NameHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for &b in bytes {
+            h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type NameState = std::hash::BuildHasherDefault<NameHasher>;
+
 /// Name lookup over every command table.
 pub struct CommandTable {
-    by_name: Map<Vec<u8>, &'static CommandSpec>,
+    by_name: hashbrown::HashMap<Vec<u8>, &'static CommandSpec, NameState>,
+}
+
+impl Default for CommandTable {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl CommandTable {
-    pub fn new(hasher: KeyedState) -> CommandTable {
-        let mut by_name = new_map(hasher);
+    pub fn new() -> CommandTable {
+        let mut by_name = hashbrown::HashMap::with_hasher(NameState::default());
         for c in all_commands() {
             by_name.insert(c.name.as_bytes().to_vec(), c);
         }

@@ -1,8 +1,6 @@
 //! The reply encoder. One writer serves RESP2 and RESP3: the types RESP2 lacks (maps, sets,
 //! nulls, doubles, booleans, verbatim strings, pushes) are written in their RESP2 shapes.
 
-use std::io::Write;
-
 /// Replies for one client, appended to a byte buffer in the client's protocol.
 #[derive(Debug, Default)]
 pub struct Reply {
@@ -23,9 +21,7 @@ impl Reply {
 
     fn len_line(&mut self, prefix: u8, n: i64) {
         self.buf.push(prefix);
-        let mut b = itoa_buf(n);
-        self.buf.extend_from_slice(b.as_bytes());
-        b.clear();
+        self.buf.extend_from_slice(itoa_buf(n).as_bytes());
         self.buf.extend_from_slice(b"\r\n");
     }
 
@@ -182,37 +178,37 @@ fn sanitize(s: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     }
 }
 
-/// Formats an integer without allocating on the heap.
+/// Formats an integer without allocating on the heap or going through `fmt` (this runs for
+/// every length line of every reply).
 fn itoa_buf(n: i64) -> SmallStr {
     let mut s = SmallStr::default();
-    let _ = write!(s, "{n}");
+    let mut i = s.bytes.len();
+    let mut v = n.unsigned_abs();
+    loop {
+        i -= 1;
+        s.bytes[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        i -= 1;
+        s.bytes[i] = b'-';
+    }
+    s.start = i;
     s
 }
 
 #[derive(Default)]
 struct SmallStr {
     bytes: [u8; 24],
-    len: usize,
+    start: usize,
 }
 
 impl SmallStr {
     fn as_bytes(&self) -> &[u8] {
-        &self.bytes[..self.len]
-    }
-    fn clear(&mut self) {
-        self.len = 0;
-    }
-}
-
-impl Write for SmallStr {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        let n = data.len().min(self.bytes.len() - self.len);
-        self.bytes[self.len..self.len + n].copy_from_slice(&data[..n]);
-        self.len += n;
-        Ok(n)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
+        &self.bytes[self.start..]
     }
 }
 
@@ -281,6 +277,13 @@ mod tests {
         assert_eq!(enc(false, |r| r.bool(true)), ":1\r\n");
         assert_eq!(enc(false, |r| r.double(1.5)), "$3\r\n1.5\r\n");
         assert_eq!(enc(false, |r| r.err("bad\r\nline")), "-ERR bad  line\r\n");
+    }
+
+    #[test]
+    fn integers_print_like_c() {
+        for n in [0, 7, -1, 10, 99, 100, -12345, i64::MAX, i64::MIN] {
+            assert_eq!(enc(false, |r| r.int(n)), format!(":{n}\r\n"));
+        }
     }
 
     #[test]
