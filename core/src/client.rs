@@ -53,6 +53,8 @@ pub struct Client {
     pub drop_replies: bool,
     /// Waiting in a blocking command (BLPOP and friends).
     pub blocked: bool,
+    /// Attached with SYNC/PSYNC: fed the replication stream, sent no replies.
+    pub replica: bool,
 }
 
 impl Client {
@@ -75,6 +77,7 @@ impl Client {
             closing: false,
             drop_replies: false,
             blocked: false,
+            replica: false,
         }
     }
 
@@ -89,6 +92,9 @@ impl Client {
     /// The `flags=` letters of CLIENT LIST for what exists so far.
     pub fn flags_string(&self) -> String {
         let mut f = String::new();
+        if self.replica {
+            f.push('S');
+        }
         if self.blocked {
             f.push('b');
         }

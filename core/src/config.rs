@@ -43,6 +43,8 @@ pub struct Config {
     pub set_max_intset_entries: i64,
     pub zset_max_listpack_entries: i64,
     pub zset_max_listpack_value: i64,
+    /// Seconds between the PINGs a master sends its replicas.
+    pub repl_ping_replica_period: i64,
 }
 
 impl Default for Config {
@@ -71,6 +73,7 @@ impl Default for Config {
             set_max_intset_entries: 512,
             zset_max_listpack_entries: 128,
             zset_max_listpack_value: 64,
+            repl_ping_replica_period: 10,
         }
     }
 }
@@ -232,6 +235,15 @@ static DIRECTIVES: &[Directive] = &[
         },
     },
     Directive {
+        name: "repl-ping-replica-period",
+        mutable: true,
+        field: Field::Int {
+            min: 1,
+            max: INT_MAX,
+            get: |c| &mut c.repl_ping_replica_period,
+        },
+    },
+    Directive {
         name: "list-max-listpack-size",
         mutable: true,
         field: Field::Int {
@@ -296,13 +308,15 @@ static DIRECTIVES: &[Directive] = &[
     },
 ];
 
-/// Redis 7.0 still answers to the collections' old ziplist names (and lists them in CONFIG GET).
+/// Redis 7.0 still answers to old names (the collections' ziplist, the replication's slave) and
+/// lists them in CONFIG GET.
 const ALIASES: &[(&str, &str)] = &[
     ("list-max-ziplist-size", "list-max-listpack-size"),
     ("hash-max-ziplist-entries", "hash-max-listpack-entries"),
     ("hash-max-ziplist-value", "hash-max-listpack-value"),
     ("zset-max-ziplist-entries", "zset-max-listpack-entries"),
     ("zset-max-ziplist-value", "zset-max-listpack-value"),
+    ("repl-ping-slave-period", "repl-ping-replica-period"),
 ];
 
 fn find(name: &str) -> Option<&'static Directive> {

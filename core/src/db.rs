@@ -191,6 +191,11 @@ impl Db {
         self.keys.iter().map(|(k, o)| (&k[..], &o.value))
     }
 
+    /// Every key with its stored object (value and access time).
+    pub fn iter_objs(&self) -> impl Iterator<Item = (&[u8], &Obj)> {
+        self.keys.iter().map(|(k, o)| (&k[..], o))
+    }
+
     /// Sum of TTLs in ms (for INFO keyspace's avg_ttl) of keys expiring after `now_ms`.
     pub fn ttl_stats(&self, now_ms: u64) -> (u64, u64) {
         self.expires
@@ -224,9 +229,9 @@ impl Db {
     /// Active expiry of this database (Redis 7.0's activeExpireCycle, slow cycle): walks
     /// `expires` with its own cursor, sampling up to 20 keys per loop and deleting the expired
     /// ones, repeating while more than 10% of a sample had expired and `budget` (keys sampled +
-    /// buckets visited: the core has no clock to measure a time limit with) lasts. Returns (keys expired, keys sampled).
-    pub fn active_expire(&mut self, now_ms: u64, budget: usize) -> (u64, usize) {
-        let (mut expired_total, mut work) = (0u64, 0usize);
+    /// buckets visited: the core has no clock to measure a time limit with) lasts. Returns (the keys expired, work done).
+    pub fn active_expire(&mut self, now_ms: u64, budget: usize) -> (Vec<Vec<u8>>, usize) {
+        let (mut removed, mut work) = (Vec::new(), 0usize);
         let mut dead: Vec<SmallBytes> = Vec::new();
         loop {
             let num = self.expires.len();
@@ -254,8 +259,8 @@ impl Db {
             let expired = dead.len();
             for k in dead.drain(..) {
                 self.remove(&k);
+                removed.push(k.to_vec());
             }
-            expired_total += expired as u64;
             work += sampled + buckets;
             if work >= budget {
                 break;
@@ -265,7 +270,7 @@ impl Db {
                 break;
             }
         }
-        (expired_total, work)
+        (removed, work)
     }
 }
 
@@ -310,12 +315,12 @@ mod tests {
             }
         }
         let (expired, work) = d.active_expire(5, 10_000);
-        assert_eq!((expired, work > 0), (0, true));
+        assert_eq!((expired.len(), work > 0), (0, true));
         let mut total = 0;
         for _ in 0..1000 {
             let (e, work) = d.active_expire(20, 100);
             assert!(work <= 100 + 500);
-            total += e;
+            total += e.len() as u64;
             if d.expires_len() < 200 {
                 break;
             }

@@ -18,6 +18,8 @@ impl Server {
         let expired = self.dbs[db].expire_if_needed(key, now);
         if expired {
             self.stats.expired_keys += 1;
+            // lazyfree-lazy-expire is no: the deletion goes to the replicas as DEL.
+            self.repl.also(db, vec![b"DEL".to_vec(), key.to_vec()]);
         }
         expired
     }

@@ -74,6 +74,9 @@ pub struct Stats {
     pub rejected_connections: u64,
     pub net_input_bytes: u64,
     pub net_output_bytes: u64,
+    /// When the dataset was last saved (unix s; the start counts, as in Redis) and how often.
+    pub lastsave_s: u64,
+    pub rdb_saves: u64,
 }
 
 pub struct Server {
@@ -90,7 +93,7 @@ pub struct Server {
     pub(crate) stats: Stats,
     outputs: VecDeque<Output>,
     /// Clients whose reply buffers hold bytes not yet turned into `Output::Send`.
-    dirty: Vec<ClientId>,
+    unflushed: Vec<ClientId>,
     next_cron_us: u64,
     pub(crate) shutting_down: bool,
     /// DEBUG SET-ACTIVE-EXPIRE: whether the cron expires keys nobody touches.
@@ -107,6 +110,12 @@ pub struct Server {
     expire_db: usize,
     /// Clients blocked on keys (BLPOP and friends).
     pub(crate) blocking: crate::blocking::Blocking,
+    /// The dirty counter and the replication stream.
+    pub(crate) repl: crate::repl::Propagation,
+    /// The last saved RDB image (DEBUG RELOAD's file).
+    pub(crate) saved_rdb: Option<Vec<u8>>,
+    /// The uptime second the replication cron last ran in.
+    repl_cron_second: Option<u64>,
 }
 
 /// Work (keys sampled + buckets visited) one active expiry cycle may do: the core has no clock
@@ -125,9 +134,13 @@ impl Server {
     pub fn new(cfg: Config, env: ServerEnv, seed: u64, now: Now) -> Server {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let hasher = KeyedState::new(rng.next_u64(), rng.next_u64());
-        let run_id = (0..40)
-            .map(|_| char::from(b"0123456789abcdef"[(rng.next_u32() % 16) as usize]))
-            .collect();
+        let mut hex40 = || -> String {
+            (0..40)
+                .map(|_| char::from(b"0123456789abcdef"[(rng.next_u32() % 16) as usize]))
+                .collect()
+        };
+        let run_id = hex40();
+        let replid = hex40();
         let dbs = (0..cfg.databases).map(|_| Db::new(hasher)).collect();
         let mut srv = Server {
             cfg,
@@ -141,7 +154,7 @@ impl Server {
             commands: CommandTable::new(),
             stats: Stats::default(),
             outputs: VecDeque::new(),
-            dirty: Vec::new(),
+            unflushed: Vec::new(),
             next_cron_us: now.mono_us,
             shutting_down: false,
             security_warning_ms: None,
@@ -151,8 +164,12 @@ impl Server {
             stalled: VecDeque::new(),
             expire_db: 0,
             blocking: Default::default(),
+            repl: crate::repl::Propagation::new(replid),
+            repl_cron_second: None,
+            saved_rdb: None,
         };
         srv.update_lru_clock();
+        srv.stats.lastsave_s = now.unix_ms / 1000;
         srv.schedule_cron();
         srv
     }
@@ -241,8 +258,8 @@ impl Server {
 
     /// Queues `id`'s buffered replies for the next flush.
     pub(crate) fn mark_dirty(&mut self, id: ClientId) {
-        if !self.dirty.contains(&id) {
-            self.dirty.push(id);
+        if !self.unflushed.contains(&id) {
+            self.unflushed.push(id);
         }
     }
 
@@ -271,7 +288,7 @@ impl Server {
         if self.busy_until_us.is_some() {
             return; // a sleeping server writes nothing
         }
-        for id in std::mem::take(&mut self.dirty) {
+        for id in std::mem::take(&mut self.unflushed) {
             self.flush_client(id);
         }
     }
@@ -289,6 +306,7 @@ impl Server {
     /// Sends what is pending for `id`, then closes it and forgets it.
     pub(crate) fn close_client(&mut self, id: ClientId) {
         self.forget_blocked(id);
+        self.forget_replica(id);
         self.flush_client(id);
         if self.clients.remove(&id).is_some() {
             self.outputs.push_back(Output::Close { client: id });
@@ -297,6 +315,7 @@ impl Server {
 
     fn unlink_client(&mut self, id: ClientId) {
         self.forget_blocked(id);
+        self.forget_replica(id);
         self.clients.remove(&id);
     }
 
@@ -389,8 +408,8 @@ impl Server {
         }
         if self.clients.get(&id).is_some_and(|c| c.closing) {
             self.close_client(id);
-        } else if !self.dirty.contains(&id) {
-            self.dirty.push(id);
+        } else if !self.unflushed.contains(&id) {
+            self.unflushed.push(id);
         }
     }
 
@@ -441,6 +460,7 @@ impl Server {
             return;
         }
         self.close_idle_clients();
+        self.ping_replicas();
         self.active_expire_cycle();
         self.databases_cron();
         self.schedule_cron();
@@ -459,7 +479,8 @@ impl Server {
             let i = self.expire_db % n;
             self.expire_db = (i + 1) % n;
             let (expired, work) = self.dbs[i].active_expire(now, budget);
-            self.stats.expired_keys += expired;
+            self.stats.expired_keys += expired.len() as u64;
+            self.propagate_deletions(i, expired);
             budget = budget.saturating_sub(work);
             if budget == 0 {
                 break;
@@ -474,6 +495,20 @@ impl Server {
         }
     }
 
+    /// Redis' replicationCron runs once a second and PINGs the replicas on every
+    /// repl-ping-replica-period-th run, so they can tell a quiet master from a dead link.
+    fn ping_replicas(&mut self) {
+        let second = self.clock.uptime_us() / 1_000_000;
+        if self.repl_cron_second == Some(second) {
+            return;
+        }
+        self.repl_cron_second = Some(second);
+        let period = self.cfg.repl_ping_replica_period.max(1) as u64;
+        if second.is_multiple_of(period) && !self.repl.replicas.is_empty() {
+            self.feed_replicas(None, &[b"PING".to_vec()]);
+        }
+    }
+
     fn close_idle_clients(&mut self) {
         if self.cfg.timeout <= 0 {
             return;
@@ -483,7 +518,7 @@ impl Server {
         let idle: Vec<ClientId> = self
             .clients
             .values()
-            .filter(|c| !c.blocked && now.saturating_sub(c.last_interaction_us) > limit)
+            .filter(|c| !c.blocked && !c.replica && now.saturating_sub(c.last_interaction_us) > limit)
             .map(|c| c.id)
             .collect();
         for id in idle {

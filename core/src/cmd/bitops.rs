@@ -155,7 +155,7 @@ fn string_for_bits<'a>(
     db: usize,
     key: &[u8],
     max_bit: u64,
-) -> Option<&'a mut Vec<u8>> {
+) -> Option<(&'a mut Vec<u8>, bool)> {
     let need = (max_bit >> 3) as usize + 1;
     let exists = match srv.lookup_write(db, key) {
         None => false,
@@ -173,10 +173,11 @@ fn string_for_bits<'a>(
     match srv.db_mut(db).get_mut(key) {
         Some(Value::Str(s)) => {
             let bytes = s.make_raw();
+            let grown = !exists || bytes.len() < need;
             if bytes.len() < need {
                 bytes.resize(need, 0);
             }
-            Some(bytes)
+            Some((bytes, grown))
         }
         _ => None,
     }
@@ -198,7 +199,7 @@ fn setbit(ctx: &mut Ctx) {
         _ => return ctx.out.err("bit is not an integer or out of range"),
     };
     let db = ctx.db();
-    let Some(bytes) = string_for_bits(ctx.srv, ctx.out, db, &args[1], offset) else {
+    let Some((bytes, grown)) = string_for_bits(ctx.srv, ctx.out, db, &args[1], offset) else {
         return;
     };
     let byte = &mut bytes[(offset >> 3) as usize];
@@ -208,6 +209,10 @@ fn setbit(ctx: &mut Ctx) {
         *byte |= mask;
     } else {
         *byte &= !mask;
+    }
+    // Only a change counts (and reaches replicas): a new or longer string, or another bit.
+    if grown || old != on {
+        ctx.dirty(1);
     }
     ctx.out.int(i64::from(old));
 }
@@ -419,8 +424,9 @@ fn bitop(ctx: &mut Ctx) {
     if max_len > 0 {
         ctx.srv.expire_if_needed(db, dest);
         ctx.srv.db_mut(db).set(dest, Value::Str(RStr::Raw(res)), false);
-    } else {
-        ctx.srv.db_mut(db).remove(dest);
+        ctx.dirty(1);
+    } else if ctx.srv.db_mut(db).remove(dest) {
+        ctx.dirty(1);
     }
     ctx.out.int(max_len as i64);
 }
@@ -588,8 +594,8 @@ fn parse_fields(ctx: &mut Ctx) -> Option<Vec<Field>> {
 }
 
 /// One SET or INCRBY on the string: replies the old value (SET) or the new one (INCRBY), or
-/// null when FAIL stops it.
-fn write_field(p: &mut [u8], f: &Field, out: &mut Reply) {
+/// null when FAIL stops it. Returns whether the bits changed.
+fn write_field(p: &mut [u8], f: &Field, out: &mut Reply) -> bool {
     let incr = f.op == FieldOp::IncrBy;
     let (reply, new) = if f.signed {
         let old = get_signed(p, f.offset, f.bits);
@@ -601,7 +607,8 @@ fn write_field(p: &mut [u8], f: &Field, out: &mut Reply) {
             (over.is_some(), over.unwrap_or(f.value))
         };
         if over && f.overflow == Overflow::Fail {
-            return out.null();
+            out.null();
+            return false;
         }
         (if incr { new } else { old }, new as u64)
     } else {
@@ -614,12 +621,15 @@ fn write_field(p: &mut [u8], f: &Field, out: &mut Reply) {
             (over.is_some(), over.unwrap_or(f.value as u64))
         };
         if over && f.overflow == Overflow::Fail {
-            return out.null();
+            out.null();
+            return false;
         }
         ((if incr { new } else { old }) as i64, new)
     };
     out.int(reply);
+    let before = get_unsigned(p, f.offset, f.bits);
     set_bits(p, f.offset, f.bits, new);
+    before != get_unsigned(p, f.offset, f.bits)
 }
 
 fn read_field(p: &[u8], f: &Field, out: &mut Reply) {
@@ -650,17 +660,19 @@ fn bitfield_generic(ctx: &mut Ctx, read_only: bool) {
         return ctx.out.err("BITFIELD_RO only supports the GET subcommand");
     }
     let db = ctx.db();
-    let Some(p) = string_for_bits(ctx.srv, ctx.out, db, key, max_bit) else {
+    let Some((p, grown)) = string_for_bits(ctx.srv, ctx.out, db, key, max_bit) else {
         return;
     };
     ctx.out.array(fields.len());
+    let mut changes = 0;
     for f in &fields {
         if f.op == FieldOp::Get {
             read_field(p, f, ctx.out);
-        } else {
-            write_field(p, f, ctx.out);
+        } else if write_field(p, f, ctx.out) || grown {
+            changes += 1;
         }
     }
+    ctx.dirty(changes);
 }
 
 fn bitfield(ctx: &mut Ctx) {

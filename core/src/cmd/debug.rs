@@ -9,6 +9,7 @@ use crate::command::flags::{ADMIN as ADMIN_FLAG, LOADING, NOSCRIPT, PROTECTED, S
 use crate::command::table::cmd;
 use crate::command::{CommandSpec, Ctx};
 use crate::value::Value;
+use crate::LogLevel;
 
 pub(crate) static COMMANDS: &[CommandSpec] = &[cmd(
     "debug",
@@ -33,6 +34,7 @@ fn debug(ctx: &mut Ctx) {
         ("digest-value", _) => digest_values(ctx),
         ("protocol", 3) => protocol(ctx),
         ("object", 3) => object(ctx),
+        ("reload", _) => reload(ctx),
         ("sleep", 3) => {
             // strtod seconds, then whole microseconds; nothing to wait for unless positive.
             let us = strtod_prefix(&ctx.args[2]) * 1e6;
@@ -55,6 +57,34 @@ fn debug(ctx: &mut Ctx) {
             ctx.out.error_bytes(&msg);
         }
     }
+}
+
+/// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save the dataset, empty it and load the save back,
+/// which proves every value survives the RDB round trip. Where Redis would be killed by a
+/// conflicting key (NOFLUSH without MERGE) this replies an error instead.
+fn reload(ctx: &mut Ctx) {
+    let (mut flush, mut save, mut merge) = (true, true, false);
+    for opt in &ctx.args[2..] {
+        match String::from_utf8_lossy(opt).to_ascii_uppercase().as_str() {
+            "MERGE" => merge = true,
+            "NOFLUSH" => flush = false,
+            "NOSAVE" => save = false,
+            _ => {
+                return ctx
+                    .out
+                    .err("DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
+            }
+        }
+    }
+    if save {
+        ctx.srv.save_now();
+    }
+    if let Err(why) = ctx.srv.load_saved(flush, merge) {
+        ctx.srv.log(LogLevel::Warning, format!("DEBUG RELOAD failed: {why}"));
+        return ctx.out.err("Error trying to load the RDB dump");
+    }
+    ctx.srv.log(LogLevel::Warning, "DB reloaded by DEBUG RELOAD");
+    ctx.out.ok();
 }
 
 /// DEBUG OBJECT key: the value's identity, refcount, encoding, RDB-serialized length and
@@ -294,6 +324,19 @@ fn help(ctx: &mut Ctx) {
             "    Reply with a test value of the specified type. <type> can be: string,",
             "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
             "    true, false.",
+            "RELOAD [option ...]",
+            "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+            "    * MERGE: conflicting keys will be loaded from RDB.",
+            "    * NOFLUSH: the existing database will not be removed before load, but",
+            "      conflicting keys will generate an exception and kill the server.",
+            "    * NOSAVE: the database will be loaded from an existing RDB file.",
+            "    Examples:",
+            "    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+            "      the database.",
+            "    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+            "      existing RDB file.",
+            "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+            "      file to the database.",
             "SET-ACTIVE-EXPIRE <0|1>",
             "    Setting it to 0 disables expiring keys in background when they are not",
             "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",

@@ -123,14 +123,7 @@ fn restore(ctx: &mut Ctx) {
             .log(LogLevel::Verbose, format!("RESTORE refused a payload: {e}"));
         return ctx.out.err("DUMP payload version or checksum are wrong");
     }
-    let load_opts = crate::rdb::LoadOptions {
-        hasher: ctx.srv.hasher,
-        set_max_intset_entries: usize::try_from(ctx.srv.cfg.set_max_intset_entries).unwrap_or(0),
-        hash_max_listpack_entries: usize::try_from(ctx.srv.cfg.hash_max_listpack_entries).unwrap_or(0),
-        hash_max_listpack_value: usize::try_from(ctx.srv.cfg.hash_max_listpack_value).unwrap_or(0),
-        zset_max_listpack_entries: usize::try_from(ctx.srv.cfg.zset_max_listpack_entries).unwrap_or(0),
-        zset_max_listpack_value: usize::try_from(ctx.srv.cfg.zset_max_listpack_value).unwrap_or(0),
-    };
+    let load_opts = ctx.srv.load_options();
     let value = match dump::load_with(&args[3], load_opts) {
         Ok(v) => v,
         Err(e) => {
@@ -141,9 +134,7 @@ fn restore(ctx: &mut Ctx) {
 
     // REPLACE deletes without a lookup (no lazy expiry, like Redis' dbDelete).
     let store = ctx.srv.db_mut(db);
-    if opts.replace {
-        store.remove(key);
-    }
+    let deleted = opts.replace && store.remove(key);
     let now = ctx.srv.now_ms() as i64;
     if ttl != 0 && !opts.absttl {
         // Redis adds in C and wraps: a huge TTL lands in the past.
@@ -152,6 +143,10 @@ fn restore(ctx: &mut Ctx) {
     // An expiry already past: nothing is created (a replaced key stays deleted). Redis keeps
     // the key when loading or on a replica; neither exists here yet.
     if ttl != 0 && ttl <= now {
+        if deleted {
+            ctx.dirty(1);
+            ctx.propagate_as(vec![b"DEL".to_vec(), key.clone()]);
+        }
         return ctx.out.ok();
     }
     let store = ctx.srv.db_mut(db);
@@ -159,6 +154,15 @@ fn restore(ctx: &mut Ctx) {
     if ttl != 0 {
         store.set_expire(key, ttl as u64);
     }
+    ctx.dirty(1);
+    if ttl != 0 && !opts.absttl {
+        // Replicas get the absolute time (and ABSTTL), so they expire it when we do.
+        let mut argv = args.to_vec();
+        argv[2] = ttl.to_string().into_bytes();
+        argv.push(b"ABSTTL".to_vec());
+        ctx.propagate_as(argv);
+    }
+    let store = ctx.srv.db_mut(db);
     // Redis' objectSetLRUOrLFU: with no LFU maxmemory policy (ferrous has none yet), IDLETIME
     // sets the access time that many seconds back on the wrapping LRU clock and FREQ, already
     // validated, is ignored.

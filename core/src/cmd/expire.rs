@@ -72,11 +72,19 @@ fn expire_generic(ctx: &mut Ctx, relative: bool, seconds: bool) {
     if !allowed(&flags, current, when) {
         return ctx.out.int(0);
     }
-    let store = ctx.srv.db_mut(db);
+    ctx.dirty(1);
     if when <= now {
-        store.remove(key);
+        ctx.srv.db_mut(db).remove(key);
+        ctx.propagate_as(vec![b"DEL".to_vec(), key.clone()]);
     } else {
-        store.set_expire(key, when as u64);
+        ctx.srv.db_mut(db).set_expire(key, when as u64);
+        // Replicas get PEXPIREAT with the absolute time, the options as sent.
+        if relative || seconds {
+            let mut argv = args.to_vec();
+            argv[0] = b"PEXPIREAT".to_vec();
+            argv[2] = when.to_string().into_bytes();
+            ctx.propagate_as(argv);
+        }
     }
     ctx.out.int(1);
 }
@@ -142,5 +150,6 @@ pub(crate) fn persist(ctx: &mut Ctx) {
         return ctx.out.int(0);
     }
     let removed = ctx.srv.db_mut(db).persist(&args[1]);
+    ctx.dirty(u64::from(removed));
     ctx.out.int(i64::from(removed));
 }

@@ -15,6 +15,7 @@ pub(crate) fn del(ctx: &mut Ctx) {
         .iter()
         .filter(|k| ctx.srv.lookup_write(db, k).is_some() && ctx.srv.db_mut(db).remove(k))
         .count();
+    ctx.dirty(n as u64);
     ctx.out.int(n as i64);
 }
 
@@ -74,6 +75,7 @@ fn rename_generic(ctx: &mut Ctx, nx: bool) {
     if let Some(at) = expire {
         store.set_expire(dst, at);
     }
+    ctx.dirty(1);
     if nx {
         ctx.out.int(1);
     } else {
@@ -108,6 +110,7 @@ pub(crate) fn move_(ctx: &mut Ctx) {
     if let Some(at) = expire {
         target.set_expire(key, at);
     }
+    ctx.dirty(1);
     ctx.out.int(1);
 }
 
@@ -149,6 +152,7 @@ pub(crate) fn copy(ctx: &mut Ctx) {
     if let Some(at) = expire {
         target.set_expire(newkey, at);
     }
+    ctx.dirty(1);
     ctx.out.int(1);
 }
 
@@ -164,6 +168,7 @@ pub(crate) fn swapdb(ctx: &mut Ctx) {
         return ctx.out.err("DB index is out of range");
     }
     ctx.srv.dbs.swap(a as usize, b as usize);
+    ctx.dirty(1);
     ctx.out.ok();
 }
 
@@ -182,16 +187,26 @@ fn flush_flags_ok(ctx: &mut Ctx) -> bool {
 pub(crate) fn flushdb(ctx: &mut Ctx) {
     if flush_flags_ok(ctx) {
         let db = ctx.db();
+        let removed = ctx.srv.db_mut(db).len() as u64;
         ctx.srv.db_mut(db).clear();
+        ctx.dirty(removed);
+        // Even an empty database's flush reaches the replicas.
+        ctx.srv.repl.force();
         ctx.out.ok();
     }
 }
 
 pub(crate) fn flushall(ctx: &mut Ctx) {
     if flush_flags_ok(ctx) {
+        let mut removed = 0;
         for db in ctx.srv.dbs.iter_mut() {
+            removed += db.len() as u64;
             db.clear();
         }
+        // Redis counts one more change for the flush itself (no save points are configured
+        // here, so no save resets the counter first), and propagates it even when empty.
+        ctx.dirty(removed + 1);
+        ctx.srv.repl.force();
         ctx.out.ok();
     }
 }

@@ -15,6 +15,7 @@ pub(crate) mod lcs;
 pub(crate) mod lists;
 pub(crate) mod memory;
 pub(crate) mod object;
+pub(crate) mod replication;
 pub(crate) mod server;
 pub(crate) mod sets;
 pub(crate) mod sort;
@@ -26,13 +27,15 @@ use crate::value::Value;
 
 /// Stores a computed collection of `len` elements under `dst`, or deletes `dst` when it came
 /// out empty (Redis keeps no empty collection), and replies the length: the STORE forms of the
-/// set and sorted-set algebra and SORT ... STORE.
-pub(crate) fn store_or_delete(ctx: &mut Ctx, db: usize, dst: &[u8], len: usize, value: Value) {
+/// set and sorted-set algebra and SORT ... STORE. A store counts `stored_changes` changes
+/// (one, or SORT's element count), an actual delete one.
+pub(crate) fn store_or_delete(ctx: &mut Ctx, db: usize, dst: &[u8], len: usize, value: Value, stored_changes: u64) {
     let store = ctx.srv.db_mut(db);
     if len > 0 {
         store.set(dst, value, false);
-    } else {
-        store.remove(dst);
+        ctx.dirty(stored_changes);
+    } else if store.remove(dst) {
+        ctx.dirty(1);
     }
     ctx.out.int(len as i64);
 }

@@ -25,6 +25,8 @@ const SECTIONS: &[(&str, SectionFn)] = &[
     ("server", info_server),
     ("clients", info_clients),
     ("stats", info_stats),
+    ("persistence", info_persistence),
+    ("replication", info_replication),
     ("keyspace", info_keyspace),
 ];
 
@@ -103,6 +105,54 @@ fn info_stats(s: &Server, out: &mut String) {
         st.expired_keys,
         st.keyspace_hits,
         st.keyspace_misses,
+    );
+}
+
+/// Persistence: only saves made by DEBUG RELOAD exist so far; no background save or AOF ever
+/// runs, and the fields about them say so.
+fn info_persistence(s: &Server, out: &mut String) {
+    let _ = write!(
+        out,
+        "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\n\
+         current_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\n\
+         current_save_keys_total:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:0\r\n\
+         rdb_last_save_time:{}\r\nrdb_last_bgsave_status:ok\r\nrdb_last_bgsave_time_sec:-1\r\n\
+         rdb_current_bgsave_time_sec:-1\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\n\
+         rdb_last_load_keys_expired:0\r\nrdb_last_load_keys_loaded:0\r\naof_enabled:0\r\n\
+         aof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\n\
+         aof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\n\
+         aof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\naof_last_cow_size:0\r\n\
+         module_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
+        s.repl.dirty, s.stats.lastsave_s, s.stats.rdb_saves,
+    );
+}
+
+/// Replication, master side: no backlog is kept yet (every PSYNC is a full resync), so the
+/// backlog fields stay at their inactive values.
+fn info_replication(s: &Server, out: &mut String) {
+    let r = &s.repl;
+    let _ = write!(
+        out,
+        "# Replication\r\nrole:master\r\nconnected_slaves:{}\r\n",
+        r.replicas.len()
+    );
+    for (i, id) in r.replicas.iter().enumerate() {
+        if let Some(c) = s.clients.get(id) {
+            let (ip, port) = c.conn.addr.rsplit_once(':').unwrap_or((&c.conn.addr, "0"));
+            let _ = write!(
+                out,
+                "slave{i}:ip={ip},port={port},state=online,offset={},lag=0\r\n",
+                r.offset
+            );
+        }
+    }
+    let _ = write!(
+        out,
+        "master_failover_state:no-failover\r\nmaster_replid:{}\r\n\
+         master_replid2:0000000000000000000000000000000000000000\r\nmaster_repl_offset:{}\r\n\
+         second_repl_offset:-1\r\nrepl_backlog_active:0\r\nrepl_backlog_size:1048576\r\n\
+         repl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n",
+        r.replid, r.offset,
     );
 }
 

@@ -471,7 +471,7 @@ fn inter_generic(ctx: &mut Ctx, keys: &[Vec<u8>], dst: Option<&[u8]>, card_only:
             }
             {
                 let n = result.len();
-                super::store_or_delete(ctx, db, dst, n, Value::Set(Box::new(result)))
+                super::store_or_delete(ctx, db, dst, n, Value::Set(Box::new(result)), 1)
             };
         }
     }
@@ -567,7 +567,7 @@ fn union_diff(ctx: &mut Ctx, keys: &[Vec<u8>], dst: Option<&[u8]>, diff: bool) {
         }
         Some(dst) => {
             let n = result.len();
-            super::store_or_delete(ctx, db, dst, n, Value::Set(Box::new(result)))
+            super::store_or_delete(ctx, db, dst, n, Value::Set(Box::new(result)), 1)
         }
     }
 }

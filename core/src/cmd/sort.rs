@@ -208,7 +208,7 @@ fn sort_generic(ctx: &mut Ctx, readonly: bool) {
             for v in output {
                 list.push(End::Tail, v.unwrap_or_default());
             }
-            super::store_or_delete(ctx, db, &dest, n, Value::List(Box::new(list)));
+            super::store_or_delete(ctx, db, &dest, n, Value::List(Box::new(list)), n as u64);
         }
     }
 }

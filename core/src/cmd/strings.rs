@@ -200,6 +200,24 @@ fn set_generic(ctx: &mut Ctx, opts: &StringOpts, value_at: usize, replies: SetRe
     if let Some(at) = expire {
         store.set_expire(key, at);
     }
+    ctx.dirty(1);
+    if let Some(at) = expire {
+        // Replicas get the absolute time, so they expire the key when the master does.
+        ctx.propagate_as(vec![
+            b"SET".to_vec(),
+            key.clone(),
+            args[value_at].clone(),
+            b"PXAT".to_vec(),
+            at.to_string().into_bytes(),
+        ]);
+    } else if opts.get {
+        // GET changes nothing on a replica: it goes out without it.
+        let kept = args
+            .iter()
+            .enumerate()
+            .filter(|(i, a)| *i < 3 || !a.eq_ignore_ascii_case(b"get"));
+        ctx.propagate_as(kept.map(|(_, a)| a.clone()).collect());
+    }
     if !opts.get {
         (replies.done)(ctx);
     }
@@ -253,24 +271,39 @@ pub(crate) fn getex(ctx: &mut Ctx) {
     ctx.out.bulk(&value);
     let now = ctx.srv.now_ms();
     let store = ctx.srv.db_mut(db);
-    match expire {
+    // GETEX itself never reaches a replica: its effect does, as DEL, PEXPIREAT or PERSIST.
+    let effect: Vec<&[u8]> = match expire {
         // An absolute time already past deletes the key, as Redis does.
         Some((ExpireKind::ExAt | ExpireKind::PxAt, at)) if at <= now => {
             store.remove(key);
+            vec![b"DEL", key]
         }
-        Some((_, at)) => store.set_expire(key, at),
-        None if opts.persist => {
-            store.persist(key);
+        Some((_, at)) => {
+            store.set_expire(key, at);
+            return propagate_effect(
+                ctx,
+                vec![b"PEXPIREAT".to_vec(), key.clone(), at.to_string().into_bytes()],
+            );
         }
-        None => {}
-    }
+        None if opts.persist && store.persist(key) => vec![b"PERSIST", key],
+        None => return,
+    };
+    propagate_effect(ctx, effect.into_iter().map(<[u8]>::to_vec).collect());
+}
+
+/// One change, propagated as `argv` instead of the command that made it.
+fn propagate_effect(ctx: &mut Ctx, argv: Vec<Vec<u8>>) {
+    ctx.dirty(1);
+    ctx.propagate_as(argv);
 }
 
 pub(crate) fn getdel(ctx: &mut Ctx) {
     let args = ctx.args;
     if reply_get(ctx, &args[1]).is_ok() {
         let db = ctx.db();
-        ctx.srv.db_mut(db).remove(&args[1]);
+        if ctx.srv.db_mut(db).remove(&args[1]) {
+            propagate_effect(ctx, vec![b"DEL".to_vec(), args[1].clone()]);
+        }
     }
 }
 
@@ -279,6 +312,7 @@ pub(crate) fn getset(ctx: &mut Ctx) {
     if reply_get(ctx, &args[1]).is_ok() {
         let db = ctx.db();
         ctx.srv.db_mut(db).set(&args[1], Value::string(args[2].clone()), false);
+        propagate_effect(ctx, vec![b"SET".to_vec(), args[1].clone(), args[2].clone()]);
     }
 }
 
@@ -308,6 +342,7 @@ fn mset_generic(ctx: &mut Ctx, nx: bool) {
     for kv in args[1..].chunks(2) {
         ctx.srv.db_mut(db).set(&kv[0], Value::string(kv[1].clone()), false);
     }
+    ctx.dirty((args.len() as u64 - 1) / 2);
     if nx {
         ctx.out.int(1);
     } else {
@@ -350,6 +385,7 @@ pub(crate) fn append(ctx: &mut Ctx) {
     let Some(cur) = existing else {
         let db = ctx.db();
         ctx.srv.db_mut(db).set(&args[1], Value::string(add.clone()), false);
+        ctx.dirty(1);
         return ctx.out.int(add.len() as i64);
     };
     let new_len = (cur.len() + add.len()) as u64;
@@ -362,6 +398,7 @@ pub(crate) fn append(ctx: &mut Ctx) {
     let mut bytes = cur.to_bytes();
     bytes.extend_from_slice(add);
     *cur = RStr::raw(bytes);
+    ctx.dirty(1);
     ctx.out.int(new_len as i64);
 }
 
@@ -384,6 +421,7 @@ fn incr_by(ctx: &mut Ctx, delta: i64) {
         Some(v) => *v = Value::Str(RStr::Int(new)),
         None => ctx.srv.db_mut(db).set(&args[1], Value::Str(RStr::Int(new)), false),
     }
+    ctx.dirty(1);
     ctx.out.int(new);
 }
 
@@ -435,6 +473,11 @@ pub(crate) fn incrbyfloat(ctx: &mut Ctx) {
         Some(v) => *v = value,
         None => ctx.srv.db_mut(db).set(&args[1], value, false),
     }
+    // The sum goes to replicas as a SET of its text: float arithmetic could differ there.
+    propagate_effect(
+        ctx,
+        vec![b"SET".to_vec(), args[1].clone(), text.clone(), b"KEEPTTL".to_vec()],
+    );
     ctx.out.bulk(&text);
 }
 
@@ -510,6 +553,7 @@ pub(crate) fn setrange(ctx: &mut Ctx) {
         Some(v) => *v = Value::Str(RStr::raw(bytes)),
         None => ctx.srv.db_mut(db).set(&args[1], Value::Str(RStr::raw(bytes)), false),
     }
+    ctx.dirty(1);
     ctx.out.int(len);
 }
 

@@ -679,7 +679,7 @@ fn zrange_generic(ctx: &mut Ctx, start_at: usize, dst: Option<&[u8]>, mut rt: Ra
         Err(()) => return,
         Ok(None) => {
             return match dst {
-                Some(dst) => super::store_or_delete(ctx, db, dst, 0, Value::ZSet(Box::default())),
+                Some(dst) => super::store_or_delete(ctx, db, dst, 0, Value::ZSet(Box::default()), 1),
                 None => ctx.out.array(0),
             };
         }
@@ -737,7 +737,7 @@ fn zrange_generic(ctx: &mut Ctx, start_at: usize, dst: Option<&[u8]>, mut rt: Ra
             }
             {
                 let n = out.len();
-                super::store_or_delete(ctx, db, dst, n, Value::ZSet(Box::new(out)));
+                super::store_or_delete(ctx, db, dst, n, Value::ZSet(Box::new(out)), 1);
             }
         }
         None => {
@@ -1328,7 +1328,7 @@ fn zset_op(ctx: &mut Ctx, dst: Option<&[u8]>, numkeys_at: usize, op: SetOp, card
             out.shrink_if_fits(&lim);
             {
                 let n = out.len();
-                super::store_or_delete(ctx, db, dst, n, Value::ZSet(Box::new(out)));
+                super::store_or_delete(ctx, db, dst, n, Value::ZSet(Box::new(out)), 1);
             }
         }
         None => {

@@ -127,6 +127,18 @@ impl Ctx<'_> {
             .expect("the running client is never removed mid-command")
     }
 
+    /// Counts `n` changes to the dataset (Redis' `server.dirty += n`): a command that counted
+    /// any is propagated to replicas (and later the AOF).
+    pub fn dirty(&mut self, n: u64) {
+        self.srv.repl.dirty += n;
+    }
+
+    /// The running command goes to replicas as `argv` instead of as sent (Redis'
+    /// rewriteClientCommandVector), e.g. relative expiry times as absolute ones.
+    pub fn propagate_as(&mut self, argv: Vec<Vec<u8>>) {
+        self.srv.repl.rewrite(argv);
+    }
+
     /// The index of the calling client's selected database.
     pub fn db(&mut self) -> usize {
         self.client().db
@@ -450,14 +462,27 @@ pub(crate) fn execute(srv: &mut Server, id: ClientId, args: &[Vec<u8>]) {
         client.reply_mode = ReplyMode::Skipping;
     }
     let muted_before = matches!(client.reply_mode, ReplyMode::Off | ReplyMode::Skipping);
+    let replica_before = client.replica;
     let mut out = std::mem::take(&mut client.reply);
     let mark = out.buf.len();
+    let dirty_before = srv.repl.dirty;
+    srv.repl.begin_command();
 
     dispatch(srv, id, args, &mut out);
 
     let Some(client) = srv.clients.get_mut(&id) else {
+        srv.propagate_pending(true);
         return;
     };
+    let db = client.db;
+    srv.repl.end_command(db, args, dirty_before);
+    let Some(client) = srv.clients.get_mut(&id) else {
+        return;
+    };
+    if replica_before {
+        // A replica gets no replies (Redis answers only REPLCONF GETACK, not supported yet).
+        out.buf.truncate(mark);
+    }
     if muted_before && client.reply_mode != ReplyMode::On {
         out.buf.truncate(mark);
     }
@@ -469,6 +494,7 @@ pub(crate) fn execute(srv: &mut Server, id: ClientId, args: &[Vec<u8>]) {
         client.reply_mode = ReplyMode::On;
     }
     client.reply = out;
+    srv.propagate_pending(true);
 }
 
 fn dispatch(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) {

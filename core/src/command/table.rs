@@ -411,6 +411,7 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     crate::cmd::lists::COMMANDS,
     crate::cmd::memory::COMMANDS,
     crate::cmd::sort::COMMANDS,
+    crate::cmd::replication::COMMANDS,
 ];
 
 /// Every top-level command.

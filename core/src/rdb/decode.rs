@@ -51,6 +51,16 @@ pub enum ErrorKind {
     DuplicateZsetMember,
     /// A sorted-set score that is NaN or not a number.
     BadScore,
+    /// An RDB file that does not start with `REDIS` and four digits.
+    BadMagic,
+    /// An RDB file of a version this server does not read.
+    BadVersion { version: u32 },
+    /// A file section this server cannot load (module data, functions).
+    UnsupportedOpcode { byte: u8 },
+    /// The file's CRC-64 does not match its contents.
+    Checksum { stored: u64, computed: u64 },
+    /// A SELECTDB beyond the configured `databases`.
+    BadDb { db: u64 },
 }
 
 impl fmt::Display for RdbError {
@@ -73,6 +83,16 @@ impl fmt::Display for RdbError {
             ErrorKind::DuplicateField => write!(f, "duplicate hash field"),
             ErrorKind::DuplicateZsetMember => write!(f, "duplicate zset member"),
             ErrorKind::BadScore => write!(f, "invalid zset score"),
+            ErrorKind::BadMagic => write!(f, "wrong signature trying to load DB from file"),
+            ErrorKind::BadVersion { version } => write!(f, "can't handle RDB format version {version}"),
+            ErrorKind::UnsupportedOpcode { byte } => write!(f, "RDB section {byte} is not supported yet"),
+            ErrorKind::Checksum { stored, computed } => {
+                write!(f, "wrong RDB checksum {stored:016x}, computed {computed:016x}")
+            }
+            ErrorKind::BadDb { db } => write!(
+                f,
+                "FATAL: Data file was created with a Redis server configured to handle more than {db} databases"
+            ),
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod crc64;
 mod decode;
 pub mod dump;
 mod encode;
+pub mod file;
 pub mod intset;
 pub mod listpack;
 pub mod lzf;

@@ -385,3 +385,70 @@ fn generic_hash_round_trip() {
         ErrorKind::DuplicateField
     );
 }
+
+mod files {
+    use super::super::file::{self, LoadedKey, SaveInfo};
+    use super::*;
+    use crate::db::Db;
+    use crate::hash::KeyedState;
+
+    fn info() -> SaveInfo {
+        SaveInfo {
+            ctime_s: 1_700_000_000,
+            used_mem: 0,
+            repl: None,
+        }
+    }
+
+    type Key = (usize, Vec<u8>, Value, Option<u64>);
+
+    fn load_all(buf: &[u8]) -> Result<Vec<Key>, RdbError> {
+        let mut keys = Vec::new();
+        file::load(buf, LoadOptions::default(), 16, |k: LoadedKey| {
+            keys.push((k.db, k.key, k.value, k.expire_ms))
+        })?;
+        keys.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        Ok(keys)
+    }
+
+    #[test]
+    fn a_saved_file_loads_back_with_databases_values_and_expiry() {
+        let mut dbs: Vec<Db> = (0..3).map(|_| Db::new(KeyedState::new(1, 2))).collect();
+        dbs[0].set(b"a", Value::Str(RStr::Int(12)), false);
+        dbs[0].set(b"long", Value::string(vec![b'x'; 100]), false);
+        dbs[0].set_expire(b"long", 1_800_000_000_000);
+        dbs[2].set(b"b", Value::string(b"v".to_vec()), false);
+        let bytes = file::save(&dbs, &info(), true);
+        assert!(bytes.starts_with(b"REDIS0010"));
+        let keys = load_all(&bytes).unwrap();
+        assert_eq!(keys.len(), 3);
+        assert_eq!((keys[0].0, &keys[0].1[..], keys[0].3), (0, &b"a"[..], None));
+        assert_eq!(keys[0].2, Value::Str(RStr::Int(12)));
+        assert_eq!((&keys[1].1[..], keys[1].3), (&b"long"[..], Some(1_800_000_000_000)));
+        assert_eq!((keys[2].0, &keys[2].1[..]), (2, &b"b"[..]));
+    }
+
+    #[test]
+    fn a_corrupt_file_is_refused_with_a_reason() {
+        let dbs = vec![Db::new(KeyedState::new(1, 2))];
+        let mut bytes = file::save(&dbs, &info(), true);
+        assert!(load_all(&bytes).unwrap().is_empty());
+        let n = bytes.len();
+        bytes[n - 1] ^= 1;
+        assert!(matches!(load_all(&bytes).unwrap_err().kind, ErrorKind::Checksum { .. }));
+        assert_eq!(
+            load_all(b"REDIS0012").unwrap_err().kind,
+            ErrorKind::BadVersion { version: 12 }
+        );
+        assert_eq!(load_all(b"RADIS0010").unwrap_err().kind, ErrorKind::BadMagic);
+    }
+
+    proptest! {
+        #[test]
+        fn any_prefix_or_garbage_never_panics(data in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let mut buf = b"REDIS0010".to_vec();
+            buf.extend_from_slice(&data);
+            let _ = load_all(&buf);
+        }
+    }
+}

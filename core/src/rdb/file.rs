@@ -1,0 +1,198 @@
+//! Whole RDB files, as Redis 7.0's rdbSaveRio / rdbLoadRio lay them out:
+//!
+//! ```text
+//! "REDIS0010"  AUX fields (0xFA key value)...
+//! per non-empty database: SELECTDB n, RESIZEDB keys expires,
+//!     per key: [EXPIRETIME_MS t(8, LE)] [IDLE n | FREQ b] type key value
+//! EOF (0xFF)  CRC-64 of everything before (8 bytes, LE; 0 = not checked)
+//! ```
+//!
+//! The saver writes exactly what Redis 7.0 writes for the types that exist; the loader reads
+//! what Redis 7.x writes (versions 1–11) and refuses what it cannot hold with an [`RdbError`].
+
+use super::crc64::crc64;
+use super::{opcode, types, Decoder, Encoder, ErrorKind, LoadOptions, RdbError, RDB_VERSION};
+use crate::db::Db;
+use crate::value::Value;
+
+/// The newest RDB version this loader reads (Redis 7.2 writes 11).
+pub const MAX_LOAD_VERSION: u32 = 11;
+
+/// What the AUX fields of a saved file say besides the data.
+pub struct SaveInfo {
+    pub ctime_s: u64,
+    pub used_mem: u64,
+    /// For a full sync: the replication id, offset and the db the stream has selected.
+    pub repl: Option<(String, u64, i64)>,
+}
+
+/// The RDB file of `dbs`, byte for byte as Redis 7.0 saves it with `rdbcompression`
+/// `compression` and no LRU/LFU maxmemory policy.
+pub fn save(dbs: &[Db], info: &SaveInfo, compression: bool) -> Vec<u8> {
+    let mut e = Encoder::new(compression);
+    e.write_raw(format!("REDIS{RDB_VERSION:04}").as_bytes());
+    write_aux(&mut e, b"redis-ver", crate::REDIS_VERSION.as_bytes());
+    write_aux_int(&mut e, b"redis-bits", 64);
+    write_aux_int(&mut e, b"ctime", info.ctime_s as i64);
+    write_aux_int(&mut e, b"used-mem", info.used_mem as i64);
+    if let Some((replid, offset, db)) = &info.repl {
+        write_aux_int(&mut e, b"repl-stream-db", *db);
+        write_aux(&mut e, b"repl-id", replid.as_bytes());
+        write_aux_int(&mut e, b"repl-offset", *offset as i64);
+    }
+    write_aux_int(&mut e, b"aof-base", 0);
+    for (i, db) in dbs.iter().enumerate() {
+        if db.is_empty() {
+            continue;
+        }
+        e.write_u8(opcode::SELECTDB);
+        e.write_len(i as u64);
+        e.write_u8(opcode::RESIZEDB);
+        e.write_len(db.len() as u64);
+        e.write_len(db.expires_len() as u64);
+        for (key, obj) in db.iter_objs() {
+            if let Some(at) = db.expire_at(key) {
+                e.write_u8(opcode::EXPIRETIME_MS);
+                e.write_raw(&at.to_le_bytes());
+            }
+            e.write_object_type(&obj.value);
+            e.write_string(key);
+            e.write_object(&obj.value);
+        }
+    }
+    e.write_u8(opcode::EOF);
+    let mut out = e.into_bytes();
+    let crc = crc64(0, &out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
+}
+
+fn write_aux(e: &mut Encoder, key: &[u8], value: &[u8]) {
+    e.write_u8(opcode::AUX);
+    e.write_string(key);
+    e.write_string(value);
+}
+
+fn write_aux_int(e: &mut Encoder, key: &[u8], value: i64) {
+    write_aux(e, key, value.to_string().as_bytes());
+}
+
+/// The AUX fields of a file, name and value, in file order.
+pub type AuxFields = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// One key as loaded.
+pub struct LoadedKey {
+    pub db: usize,
+    pub key: Vec<u8>,
+    pub value: Value,
+    /// Absolute expiry, unix ms.
+    pub expire_ms: Option<u64>,
+    /// Seconds idle (IDLE opcode) or the LFU counter (FREQ opcode), as saved.
+    pub idle_s: Option<u64>,
+    pub freq: Option<u8>,
+}
+
+/// Reads a whole RDB file, handing every key to `sink` in file order. `databases` bounds
+/// SELECTDB. Returns the AUX fields.
+pub fn load(
+    buf: &[u8],
+    opts: LoadOptions,
+    databases: usize,
+    mut sink: impl FnMut(LoadedKey),
+) -> Result<AuxFields, RdbError> {
+    let version = read_header(buf)?;
+    let mut d = Decoder::with_options(&buf[9..], opts);
+    let err = |d: &Decoder, kind| RdbError {
+        offset: d.position() + 9,
+        kind,
+    };
+    let mut aux = Vec::new();
+    let (mut db, mut expire_ms, mut idle_s, mut freq) = (0usize, None, None, None);
+    loop {
+        let at = d.position();
+        let op = d.read_u8()?;
+        match op {
+            opcode::EOF => break,
+            opcode::AUX => {
+                let k = d.read_string_bytes()?;
+                let v = d.read_string_bytes()?;
+                aux.push((k, v));
+            }
+            opcode::SELECTDB => {
+                let n = d.read_len()?;
+                if n >= databases as u64 {
+                    return Err(err(&d, ErrorKind::BadDb { db: n }));
+                }
+                db = n as usize;
+            }
+            opcode::RESIZEDB => {
+                d.read_len()?;
+                d.read_len()?;
+            }
+            opcode::EXPIRETIME_MS => expire_ms = Some(u64::from_le_bytes(read8(&mut d)?)),
+            opcode::EXPIRETIME => {
+                let s = u32::from_le_bytes(d.read_bytes(4)?.try_into().unwrap_or_default());
+                expire_ms = Some(u64::from(s) * 1000);
+            }
+            opcode::IDLE => idle_s = Some(d.read_len()?),
+            opcode::FREQ => freq = Some(d.read_u8()?),
+            opcode::MODULE_AUX | opcode::FUNCTION | opcode::FUNCTION2 => {
+                return Err(RdbError {
+                    offset: at + 9,
+                    kind: ErrorKind::UnsupportedOpcode { byte: op },
+                });
+            }
+            t => {
+                if !types::is_object_type(t) {
+                    return Err(RdbError {
+                        offset: at + 9,
+                        kind: ErrorKind::NotAnObjectType { byte: t },
+                    });
+                }
+                let key = d.read_string_bytes()?;
+                let value = d.read_object(t)?;
+                sink(LoadedKey {
+                    db,
+                    key,
+                    value,
+                    expire_ms: expire_ms.take(),
+                    idle_s: idle_s.take(),
+                    freq: freq.take(),
+                });
+            }
+        }
+    }
+    if version >= 5 {
+        let body_len = 9 + d.position();
+        let stored = u64::from_le_bytes(read8(&mut d)?);
+        let computed = crc64(0, &buf[..body_len]);
+        if stored != 0 && stored != computed {
+            return Err(err(&d, ErrorKind::Checksum { stored, computed }));
+        }
+    }
+    Ok(aux)
+}
+
+fn read8(d: &mut Decoder) -> Result<[u8; 8], RdbError> {
+    let b = d.read_bytes(8)?;
+    let mut a = [0u8; 8];
+    a.copy_from_slice(b);
+    Ok(a)
+}
+
+/// `REDIS` and a four-digit version this loader reads.
+fn read_header(buf: &[u8]) -> Result<u32, RdbError> {
+    let bad = |kind| RdbError { offset: 0, kind };
+    if buf.len() < 9 || &buf[..5] != b"REDIS" {
+        return Err(bad(ErrorKind::BadMagic));
+    }
+    let digits = &buf[5..9];
+    if !digits.iter().all(u8::is_ascii_digit) {
+        return Err(bad(ErrorKind::BadMagic));
+    }
+    let version = digits.iter().fold(0u32, |v, d| v * 10 + u32::from(d - b'0'));
+    if !(1..=MAX_LOAD_VERSION).contains(&version) {
+        return Err(bad(ErrorKind::BadVersion { version }));
+    }
+    Ok(version)
+}

@@ -1,0 +1,179 @@
+//! Propagation of writes, as Redis' `call()` / `alsoPropagate` / `propagatePendingCommands`:
+//! a command that changed the dataset (the dirty counter moved) is propagated as it was sent or
+//! as its handler rewrote it, after the effects it caused on the way (lazily expired keys as
+//! `DEL`); more than one effect goes out wrapped in MULTI/EXEC. The stream goes to the
+//! replicas attached with SYNC/PSYNC, preceded by a SELECT whenever the database changes.
+//! (The AOF will read the same stream.)
+
+use crate::client::ClientId;
+use crate::server::Server;
+
+pub(crate) type Argv = Vec<Vec<u8>>;
+
+#[derive(Default)]
+pub(crate) struct Propagation {
+    /// Redis' `server.dirty`: changes to the dataset since the last save (INFO's
+    /// rdb_changes_since_last_save).
+    pub dirty: u64,
+    /// Effects of the running command to propagate (Redis' `server.also_propagate`).
+    pending: Vec<(usize, Argv)>,
+    /// What the running command propagates instead of its arguments, if it rewrote them.
+    rewrite: Option<Argv>,
+    /// The running command propagates nothing itself (its effects went out another way).
+    prevent: bool,
+    /// The running command propagates even without changes (FLUSHALL of an empty dataset).
+    force: bool,
+    /// Clients attached with SYNC/PSYNC, in attach order.
+    pub replicas: Vec<ClientId>,
+    /// The database the stream last selected (Redis' `slaveseldb`); `None` forces a SELECT.
+    pub stream_db: Option<usize>,
+    /// Redis creates its backlog on the first replica; from then on the offset counts every
+    /// propagated byte even when no replica is attached.
+    pub backlog: bool,
+    /// Bytes of replication stream produced (INFO's master_repl_offset).
+    pub offset: u64,
+    /// This master's replication id (40 hex digits, new at every start).
+    pub replid: String,
+}
+
+impl Propagation {
+    pub fn new(replid: String) -> Propagation {
+        Propagation {
+            replid,
+            ..Default::default()
+        }
+    }
+
+    /// Whether anything consumes the stream, so effects are worth recording.
+    pub fn active(&self) -> bool {
+        self.backlog
+    }
+
+    /// Restarts the per-command state before a command runs.
+    pub fn begin_command(&mut self) {
+        self.rewrite = None;
+        self.prevent = false;
+        self.force = false;
+    }
+
+    /// The running command propagates `argv` instead of its arguments
+    /// (Redis' rewriteClientCommandVector).
+    pub fn rewrite(&mut self, argv: Argv) {
+        self.rewrite = Some(argv);
+    }
+
+    /// The running command propagates nothing itself (Redis' preventCommandPropagation).
+    #[allow(dead_code, reason = "the blocking pops will use it once they propagate")]
+    pub fn prevent(&mut self) {
+        self.prevent = true;
+    }
+
+    /// The running command propagates even if it changed nothing (forceCommandPropagation).
+    pub fn force(&mut self) {
+        self.force = true;
+    }
+
+    /// Records an effect to propagate after the running command (Redis' alsoPropagate).
+    pub fn also(&mut self, db: usize, argv: Argv) {
+        if self.active() {
+            self.pending.push((db, argv));
+        }
+    }
+
+    /// After a command: records the command itself if it changed the dataset.
+    pub fn end_command(&mut self, db: usize, args: &[Vec<u8>], dirty_before: u64) {
+        if (self.dirty > dirty_before || self.force) && !self.prevent && self.active() {
+            let argv = self.rewrite.take().unwrap_or_else(|| args.to_vec());
+            self.pending.push((db, argv));
+        }
+    }
+
+    /// Forgets the stream position: the next command is preceded by a SELECT (a new replica
+    /// starts from its snapshot).
+    pub fn reset_stream_db(&mut self) {
+        self.stream_db = None;
+    }
+}
+
+/// `argv` as a RESP multibulk, as replicas and the AOF read it.
+pub(crate) fn encode_command(argv: &[impl AsRef<[u8]>]) -> Vec<u8> {
+    let mut out = format!("*{}\r\n", argv.len()).into_bytes();
+    for a in argv {
+        let a = a.as_ref();
+        out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+        out.extend_from_slice(a);
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+impl Server {
+    /// Sends what the last command (or cron step) recorded: one effect as is, several wrapped
+    /// in MULTI/EXEC (`in_transaction` false for active expiry, whose DELs go out alone).
+    pub(crate) fn propagate_pending(&mut self, wrap: bool) {
+        let ops = std::mem::take(&mut self.repl.pending);
+        if ops.is_empty() {
+            return;
+        }
+        let transaction = wrap && ops.len() > 1;
+        if transaction {
+            self.feed_replicas(Some(ops[0].0), &[b"MULTI".to_vec()]);
+        }
+        let last_db = ops[ops.len() - 1].0;
+        for (db, argv) in &ops {
+            self.feed_replicas(Some(*db), argv);
+        }
+        if transaction {
+            self.feed_replicas(Some(last_db), &[b"EXEC".to_vec()]);
+        }
+    }
+
+    /// Appends one command to the stream of every replica, selecting `db` first if the stream
+    /// is elsewhere (`None`: a command of no database, such as the replication PING).
+    pub(crate) fn feed_replicas(&mut self, db: Option<usize>, argv: &[Vec<u8>]) {
+        if !self.repl.backlog {
+            return;
+        }
+        let mut bytes = Vec::new();
+        if let Some(db) = db {
+            if self.repl.stream_db != Some(db) {
+                bytes = encode_command(&[b"SELECT".to_vec(), db.to_string().into_bytes()]);
+                self.repl.stream_db = Some(db);
+            }
+        }
+        bytes.extend_from_slice(&encode_command(argv));
+        self.repl.offset += bytes.len() as u64;
+        for id in self.repl.replicas.clone() {
+            if let Some(c) = self.clients.get_mut(&id) {
+                c.reply.buf.extend_from_slice(&bytes);
+                self.mark_dirty(id);
+            }
+        }
+    }
+
+    /// Makes `id` a replica fed from now on (after its snapshot went out).
+    pub(crate) fn attach_replica(&mut self, id: ClientId) {
+        self.repl.backlog = true;
+        self.repl.reset_stream_db();
+        if !self.repl.replicas.contains(&id) {
+            self.repl.replicas.push(id);
+        }
+        if let Some(c) = self.clients.get_mut(&id) {
+            c.replica = true;
+        }
+    }
+
+    pub(crate) fn forget_replica(&mut self, id: ClientId) {
+        self.repl.replicas.retain(|&r| r != id);
+    }
+
+    /// Deletes of keys that expired or were evicted outside a command: each goes out alone.
+    pub(crate) fn propagate_deletions(&mut self, db: usize, keys: Vec<Vec<u8>>) {
+        if !self.repl.active() {
+            return;
+        }
+        for key in keys {
+            self.feed_replicas(Some(db), &[b"DEL".to_vec(), key]);
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! The dataset to and from whole RDB images: what SYNC sends a replica and what DEBUG RELOAD
+//! goes through (persistence to disk will write and read the same bytes).
+
+use crate::db::Db;
+use crate::rdb::file::{self, LoadedKey, SaveInfo};
+use crate::rdb::LoadOptions;
+use crate::server::Server;
+
+impl Server {
+    /// The whole dataset as Redis 7.0 would save it now; `for_replica` adds the replication
+    /// id and offset a replica starts from.
+    pub(crate) fn rdb_image(&self, for_replica: bool) -> Vec<u8> {
+        let info = SaveInfo {
+            ctime_s: self.clock.unix_ms() / 1000,
+            used_mem: 0,
+            repl: for_replica.then(|| {
+                let db = self.repl.stream_db.unwrap_or(0) as i64;
+                (self.repl.replid.clone(), self.repl.offset, db)
+            }),
+        };
+        file::save(&self.dbs, &info, true)
+    }
+
+    /// The thresholds and hasher loaded values are built with.
+    pub(crate) fn load_options(&self) -> LoadOptions {
+        let c = &self.cfg;
+        let u = |v: i64| usize::try_from(v).unwrap_or(0);
+        LoadOptions {
+            hasher: self.hasher,
+            set_max_intset_entries: u(c.set_max_intset_entries),
+            hash_max_listpack_entries: u(c.hash_max_listpack_entries),
+            hash_max_listpack_value: u(c.hash_max_listpack_value),
+            zset_max_listpack_entries: u(c.zset_max_listpack_entries),
+            zset_max_listpack_value: u(c.zset_max_listpack_value),
+        }
+    }
+
+    /// Saves the dataset (Redis' rdbSave): the image is kept as the server's saved file, the
+    /// dirty counter restarts and LASTSAVE moves. (Until persistence writes it to `dir`, the
+    /// saved file lives in memory.)
+    pub(crate) fn save_now(&mut self) {
+        self.saved_rdb = Some(self.rdb_image(false));
+        self.repl.dirty = 0;
+        self.stats.lastsave_s = self.clock.unix_ms() / 1000;
+        self.stats.rdb_saves += 1;
+    }
+
+    /// Loads the saved file into the dataset (Redis' rdbLoad after emptyData when `flush`).
+    /// Keys already expired are skipped, as a master does. A key already present is an error
+    /// unless `merge`; on any error the dataset is left as it was.
+    pub(crate) fn load_saved(&mut self, flush: bool, merge: bool) -> Result<(), String> {
+        let image = self.saved_rdb.clone().ok_or("no saved RDB file")?;
+        let mut dbs: Vec<Db> = if flush {
+            let lru = self.dbs.first().map_or(0, |d| d.lru_clock);
+            (0..self.dbs.len())
+                .map(|_| {
+                    let mut d = Db::new(self.hasher);
+                    d.lru_clock = lru;
+                    d
+                })
+                .collect()
+        } else {
+            std::mem::take(&mut self.dbs)
+        };
+        let now = self.clock.unix_ms();
+        let mut duplicate = None;
+        let result = file::load(&image, self.load_options(), dbs.len(), |k: LoadedKey| {
+            if k.expire_ms.is_some_and(|at| at < now) {
+                return;
+            }
+            let db = &mut dbs[k.db];
+            if !merge && db.contains(&k.key) {
+                duplicate.get_or_insert(k.key);
+                return;
+            }
+            db.set(&k.key, k.value, false);
+            if let Some(at) = k.expire_ms {
+                db.set_expire(&k.key, at);
+            }
+        });
+        let failure = match (result, duplicate) {
+            (Err(e), _) => Some(e.to_string()),
+            (Ok(_), Some(key)) => Some(format!(
+                "duplicate key '{}' found in RDB file",
+                String::from_utf8_lossy(&key)
+            )),
+            (Ok(_), None) => None,
+        };
+        if let Some(why) = failure {
+            if !flush {
+                // The merge went into the live dataset: what loaded stays, as in Redis.
+                self.dbs = dbs;
+            }
+            return Err(why);
+        }
+        self.dbs = dbs;
+        Ok(())
+    }
+}
