@@ -594,8 +594,8 @@ fn parse_fields(ctx: &mut Ctx) -> Option<Vec<Field>> {
 }
 
 /// One SET or INCRBY on the string: replies the old value (SET) or the new one (INCRBY), or
-/// null when FAIL stops it. Returns whether the bits changed.
-fn write_field(p: &mut [u8], f: &Field, out: &mut Reply) -> bool {
+/// null when FAIL stops it. Returns whether it wrote (and whether that changed the bits).
+fn write_field(p: &mut [u8], f: &Field, out: &mut Reply) -> Option<bool> {
     let incr = f.op == FieldOp::IncrBy;
     let (reply, new) = if f.signed {
         let old = get_signed(p, f.offset, f.bits);
@@ -608,7 +608,7 @@ fn write_field(p: &mut [u8], f: &Field, out: &mut Reply) -> bool {
         };
         if over && f.overflow == Overflow::Fail {
             out.null();
-            return false;
+            return None;
         }
         (if incr { new } else { old }, new as u64)
     } else {
@@ -622,14 +622,14 @@ fn write_field(p: &mut [u8], f: &Field, out: &mut Reply) -> bool {
         };
         if over && f.overflow == Overflow::Fail {
             out.null();
-            return false;
+            return None;
         }
         ((if incr { new } else { old }) as i64, new)
     };
     out.int(reply);
     let before = get_unsigned(p, f.offset, f.bits);
     set_bits(p, f.offset, f.bits, new);
-    before != get_unsigned(p, f.offset, f.bits)
+    Some(before != get_unsigned(p, f.offset, f.bits))
 }
 
 fn read_field(p: &[u8], f: &Field, out: &mut Reply) {
@@ -668,7 +668,7 @@ fn bitfield_generic(ctx: &mut Ctx, read_only: bool) {
     for f in &fields {
         if f.op == FieldOp::Get {
             read_field(p, f, ctx.out);
-        } else if write_field(p, f, ctx.out) || grown {
+        } else if write_field(p, f, ctx.out).is_some_and(|changed| changed || grown) {
             changes += 1;
         }
     }

@@ -203,9 +203,8 @@ pub(crate) fn flushall(ctx: &mut Ctx) {
             removed += db.len() as u64;
             db.clear();
         }
-        // Redis counts one more change for the flush itself (no save points are configured
-        // here, so no save resets the counter first), and propagates it even when empty.
-        ctx.dirty(removed + 1);
+        // Propagated even when nothing was there.
+        ctx.dirty(removed);
         ctx.srv.repl.force();
         ctx.out.ok();
     }

@@ -30,11 +30,12 @@ use crate::value::Value;
 /// set and sorted-set algebra and SORT ... STORE. A store counts `stored_changes` changes
 /// (one, or SORT's element count), an actual delete one.
 pub(crate) fn store_or_delete(ctx: &mut Ctx, db: usize, dst: &[u8], len: usize, value: Value, stored_changes: u64) {
-    let store = ctx.srv.db_mut(db);
     if len > 0 {
-        store.set(dst, value, false);
+        // setKey's write lookup: an expired destination is deleted (and propagated) first.
+        ctx.srv.expire_if_needed(db, dst);
+        ctx.srv.db_mut(db).set(dst, value, false);
         ctx.dirty(stored_changes);
-    } else if store.remove(dst) {
+    } else if ctx.srv.db_mut(db).remove(dst) {
         ctx.dirty(1);
     }
     ctx.out.int(len as i64);

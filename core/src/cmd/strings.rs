@@ -340,6 +340,9 @@ fn mset_generic(ctx: &mut Ctx, nx: bool) {
         return ctx.out.int(0);
     }
     for kv in args[1..].chunks(2) {
+        // Redis' setKey looks the key up for writing first: an expired one is deleted (and
+        // that deletion propagated) before the new value goes in.
+        ctx.srv.expire_if_needed(db, &kv[0]);
         ctx.srv.db_mut(db).set(&kv[0], Value::string(kv[1].clone()), false);
     }
     ctx.dirty((args.len() as u64 - 1) / 2);

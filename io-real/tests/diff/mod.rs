@@ -11,11 +11,14 @@
 //! - `FERROUS_DIFF_COMMANDS`: commands per seed;
 //! - `FERROUS_DIFF_FAMILIES`: comma-separated family names to run alone;
 //! - `FERROUS_DIFF_KNOWN=1`: also run the families listed in [`KNOWN_DIFFERENCES`];
+//! - `FERROUS_DIFF_REPL=1`: also compare what each command propagates to replicas and how
+//!   much it moves the dirty counter (see [`repl`]);
 //! - `FERROUS_DIFF_REDIS_SERVER`: another redis-server binary.
 
 #![allow(dead_code)]
 
 pub mod families;
+pub mod repl;
 pub mod resp;
 pub mod server;
 
@@ -274,6 +277,8 @@ pub struct Settings {
     pub connections: usize,
     pub only: Option<Vec<String>>,
     pub include_known: bool,
+    /// Compare propagation (replication stream and dirty counter) after every command.
+    pub watch_repl: bool,
 }
 
 impl Settings {
@@ -295,12 +300,14 @@ impl Settings {
                 .collect()
         });
         let include_known = std::env::var("FERROUS_DIFF_KNOWN").is_ok_and(|v| v != "0");
+        let watch_repl = std::env::var("FERROUS_DIFF_REPL").is_ok_and(|v| v != "0");
         Settings {
             seeds,
             commands,
             connections: 2,
             only,
             include_known,
+            watch_repl,
         }
     }
 }
@@ -432,6 +439,7 @@ pub struct Harness {
     pub keys: Keys,
     subject_flushall: bool,
     connections: usize,
+    watch_repl: bool,
 }
 
 fn names(reply: &[u8]) -> Vec<Option<Reply>> {
@@ -565,6 +573,7 @@ impl Harness {
             skipped,
             keys,
             connections: settings.connections,
+            watch_repl: settings.watch_repl,
         }
     }
 
@@ -645,6 +654,12 @@ impl Harness {
         let mut oracle: Vec<Conn> = (0..n).map(|_| connect(self.oracle.port)).collect();
         let mut subject: Vec<Conn> = (0..n).map(|_| connect(self.subject.port)).collect();
         let mut state = vec![ConnState { resp3: false, db: 0 }; n];
+        let mut watch = if self.watch_repl {
+            let attach = |port| repl::Observer::attach(port).expect("attach to the replication stream");
+            Some((attach(self.oracle.port), attach(self.subject.port)))
+        } else {
+            None
+        };
         let mut history: VecDeque<Sent> = VecDeque::with_capacity(11);
         let mut stats = SeedStats::default();
         let total: u64 = self.families.iter().map(|f| f.weight as u64).sum();
@@ -696,10 +711,14 @@ impl Harness {
             let a = oracle[ci].read();
             let b = subject[ci].read();
             let mask = excl.map(|e| e.mask);
-            if !same(&a, &b, mask) {
-                let alive = self.subject.alive();
-                let mut note = String::new();
-                if !alive {
+            let mut diverged = (!same(&a, &b, mask)).then(String::new);
+            if diverged.is_none() {
+                if let Some((wa, wb)) = watch.as_mut() {
+                    diverged = propagation_difference(wa, wb);
+                }
+            }
+            if let Some(mut note) = diverged {
+                if !self.subject.alive() {
                     note = format!(
                         "{} is no longer running; its log ends with:\n{}",
                         self.subject.name,
@@ -953,4 +972,23 @@ pub fn normalize(o: &Outcome, mask: Option<Mask>) -> Outcome {
         (_, r) => r,
     };
     Outcome::Reply(masked.encode())
+}
+
+/// What the last command propagated and how far it moved the dirty counter, on both servers;
+/// `Some(description)` if they differ (after a second look, for bytes still on the way).
+fn propagation_difference(a: &mut repl::Observer, b: &mut repl::Observer) -> Option<String> {
+    let (mut sa, da) = a.take(false);
+    let (mut sb, db) = b.take(false);
+    if !repl::same_stream(&sa, &sb) {
+        sa.extend(a.take(true).0);
+        sb.extend(b.take(true).0);
+    }
+    if repl::same_stream(&sa, &sb) && da == db {
+        return None;
+    }
+    Some(format!(
+        "the replies agree, but what reached the replicas differs:\n  oracle propagated {} (dirty +{da})\n  subject propagated {} (dirty +{db})",
+        repl::describe(&sa),
+        repl::describe(&sb)
+    ))
 }
