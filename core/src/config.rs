@@ -14,6 +14,17 @@ pub enum LogLevel {
 
 const LOGLEVELS: &[&str] = &["debug", "verbose", "notice", "warning"];
 const DEBUG_MODES: &[&str] = &["no", "yes", "local"];
+/// Redis' maxmemory policies, in its order.
+const MAXMEMORY_POLICIES: &[&str] = &[
+    "volatile-lru",
+    "volatile-lfu",
+    "volatile-random",
+    "volatile-ttl",
+    "allkeys-lru",
+    "allkeys-lfu",
+    "allkeys-random",
+    "noeviction",
+];
 
 /// The server's configuration, with Redis' defaults.
 #[derive(Clone, Debug)]
@@ -45,6 +56,11 @@ pub struct Config {
     pub zset_max_listpack_value: i64,
     /// Seconds between the PINGs a master sends its replicas.
     pub repl_ping_replica_period: i64,
+    /// An index into MAXMEMORY_POLICIES. Nothing is evicted yet (there is no maxmemory), but
+    /// the policy picks what an object's access field tracks: recency, or LFU counters.
+    maxmemory_policy: usize,
+    pub lfu_log_factor: i64,
+    pub lfu_decay_time: i64,
 }
 
 impl Default for Config {
@@ -74,11 +90,24 @@ impl Default for Config {
             zset_max_listpack_entries: 128,
             zset_max_listpack_value: 64,
             repl_ping_replica_period: 10,
+            maxmemory_policy: 7,
+            lfu_log_factor: 10,
+            lfu_decay_time: 1,
         }
     }
 }
 
 impl Config {
+    /// An LFU policy (volatile-lfu, allkeys-lfu): objects carry access counters.
+    pub fn maxmemory_policy_is_lfu(&self) -> bool {
+        MAXMEMORY_POLICIES[self.maxmemory_policy].ends_with("-lfu")
+    }
+
+    /// An LRU policy (volatile-lru, allkeys-lru): saved files record idle times.
+    pub fn maxmemory_policy_is_lru(&self) -> bool {
+        MAXMEMORY_POLICIES[self.maxmemory_policy].ends_with("-lru")
+    }
+
     /// Redis keeps `hz` within 1..=500 whatever was asked for.
     fn clamp_hz(&mut self) {
         self.hz = self.hz.clamp(1, 500);
@@ -232,6 +261,29 @@ static DIRECTIVES: &[Directive] = &[
             min: 0,
             max: INT_MAX,
             get: |c| &mut c.hz,
+        },
+    },
+    Directive {
+        name: "maxmemory-policy",
+        mutable: true,
+        field: Field::Enum(MAXMEMORY_POLICIES, |c| &mut c.maxmemory_policy),
+    },
+    Directive {
+        name: "lfu-log-factor",
+        mutable: true,
+        field: Field::Int {
+            min: 0,
+            max: INT_MAX,
+            get: |c| &mut c.lfu_log_factor,
+        },
+    },
+    Directive {
+        name: "lfu-decay-time",
+        mutable: true,
+        field: Field::Int {
+            min: 0,
+            max: INT_MAX,
+            get: |c| &mut c.lfu_decay_time,
         },
     },
     Directive {

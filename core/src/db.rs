@@ -20,6 +20,15 @@ pub fn lru_clock(unix_ms: u64) -> u32 {
     ((unix_ms / 1000) & u64::from(LRU_CLOCK_MAX)) as u32
 }
 
+/// Seconds from `lru` to `clock` on the wrapping 24-bit LRU clock (estimateObjectIdleTime).
+pub fn idle_seconds(clock: u32, lru: u32) -> u32 {
+    if clock >= lru {
+        clock - lru
+    } else {
+        clock + (LRU_CLOCK_MAX - lru)
+    }
+}
+
 /// A stored value and when it was last accessed (Redis' robj `lru` field).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Obj {
@@ -35,6 +44,9 @@ pub struct Db {
     expire_cursor: u64,
     /// The LRU clock new and accessed values are stamped with (the server keeps it current).
     pub lru_clock: u32,
+    /// Under an LFU policy, what a new value's access field starts as (minute and counter);
+    /// `None` under the others (new values take `lru_clock`).
+    pub lfu_init: Option<u32>,
 }
 
 impl Db {
@@ -44,6 +56,7 @@ impl Db {
             expires: Dict::new(hasher),
             expire_cursor: 0,
             lru_clock: 0,
+            lfu_init: None,
         }
     }
 
@@ -110,8 +123,13 @@ impl Db {
     fn new_obj(&self, value: Value) -> Obj {
         Obj {
             value,
-            lru: self.lru_clock,
+            lru: self.lfu_init.unwrap_or(self.lru_clock),
         }
+    }
+
+    /// The access field of `key` (recency or LFU counter, per the policy).
+    pub fn lru_of(&self, key: &[u8]) -> Option<u32> {
+        self.keys.get(key).map(|o| o.lru)
     }
 
     /// Stores `value` under `key`. Like Redis' setKey, an existing TTL is dropped unless

@@ -53,7 +53,11 @@ impl Server {
     /// Lazy expiry, then the access time unless the client asked for CLIENT NO-TOUCH.
     fn touch(&mut self, db: usize, key: &[u8]) {
         if !self.expire_if_needed(db, key) && !self.no_touch {
-            self.dbs[db].touch(key);
+            if self.lfu_policy() {
+                self.lfu_touch(db, key);
+            } else {
+                self.dbs[db].touch(key);
+            }
         }
     }
 

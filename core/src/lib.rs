@@ -16,6 +16,7 @@ pub mod harness;
 pub mod hash;
 mod keyspace;
 pub mod ldouble;
+mod lfu;
 pub mod rdb;
 mod repl;
 pub mod resp;

@@ -146,6 +146,7 @@ impl Server {
         for id in self.repl.replicas.clone() {
             if let Some(c) = self.clients.get_mut(&id) {
                 c.reply.buf.extend_from_slice(&bytes);
+                self.stats.net_repl_output_bytes += bytes.len() as u64;
                 self.mark_dirty(id);
             }
         }

@@ -77,6 +77,11 @@ pub struct Stats {
     /// When the dataset was last saved (unix s; the start counts, as in Redis) and how often.
     pub lastsave_s: u64,
     pub rdb_saves: u64,
+    /// Full resynchronizations served, PSYNCs that asked for a partial one in vain, and the
+    /// bytes of replication stream sent.
+    pub sync_full: u64,
+    pub sync_partial_err: u64,
+    pub net_repl_output_bytes: u64,
 }
 
 pub struct Server {
@@ -264,10 +269,20 @@ impl Server {
     }
 
     /// Keeps every database's LRU clock at the wall clock's second (Redis' server.lruclock).
-    fn update_lru_clock(&mut self) {
+    pub(crate) fn update_lru_clock(&mut self) {
         let now = crate::db::lru_clock(self.clock.unix_ms());
-        if self.dbs.first().is_some_and(|d| d.lru_clock != now) {
-            self.dbs.iter_mut().for_each(|d| d.lru_clock = now);
+        let lfu_init = self
+            .lfu_policy()
+            .then(|| crate::lfu::stamp(crate::lfu::minutes(self.clock.unix_ms()), crate::lfu::INIT_VAL));
+        if self
+            .dbs
+            .first()
+            .is_some_and(|d| d.lru_clock != now || d.lfu_init != lfu_init)
+        {
+            self.dbs.iter_mut().for_each(|d| {
+                d.lru_clock = now;
+                d.lfu_init = lfu_init;
+            });
         }
     }
 

@@ -13,6 +13,7 @@ impl Server {
         let info = SaveInfo {
             ctime_s: self.clock.unix_ms() / 1000,
             used_mem: 0,
+            access: self.access_to_save(),
             repl: for_replica.then(|| {
                 let db = self.repl.stream_db.unwrap_or(0) as i64;
                 (self.repl.replid.clone(), self.repl.offset, db)
@@ -51,11 +52,12 @@ impl Server {
     pub(crate) fn load_saved(&mut self, flush: bool, merge: bool) -> Result<(), String> {
         let image = self.saved_rdb.clone().ok_or("no saved RDB file")?;
         let mut dbs: Vec<Db> = if flush {
-            let lru = self.dbs.first().map_or(0, |d| d.lru_clock);
+            let (lru, lfu_init) = self.dbs.first().map_or((0, None), |d| (d.lru_clock, d.lfu_init));
             (0..self.dbs.len())
                 .map(|_| {
                     let mut d = Db::new(self.hasher);
                     d.lru_clock = lru;
+                    d.lfu_init = lfu_init;
                     d
                 })
                 .collect()
@@ -63,6 +65,7 @@ impl Server {
             std::mem::take(&mut self.dbs)
         };
         let now = self.clock.unix_ms();
+        let lfu = self.lfu_policy();
         let mut duplicate = None;
         let result = file::load(&image, self.load_options(), dbs.len(), |k: LoadedKey| {
             if k.expire_ms.is_some_and(|at| at < now) {
@@ -76,6 +79,11 @@ impl Server {
             db.set(&k.key, k.value, false);
             if let Some(at) = k.expire_ms {
                 db.set_expire(&k.key, at);
+            }
+            let freq = k.freq.map(i64::from);
+            let idle = k.idle_s.map(|i| i as i64);
+            if let Some(lru) = crate::lfu::access_field(lfu, now, db.lru_clock, idle, freq) {
+                db.set_lru(&k.key, lru);
             }
         });
         let failure = match (result, duplicate) {

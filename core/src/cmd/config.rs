@@ -30,6 +30,8 @@ pub(crate) fn set(ctx: &mut Ctx) {
         };
         ctx.srv.push_output(out);
     }
+    // A new maxmemory-policy changes how the next value's access field starts.
+    ctx.srv.update_lru_clock();
     ctx.out.ok();
 }
 

@@ -99,7 +99,7 @@ fn object(ctx: &mut Ctx) {
     };
     let mut enc = crate::rdb::Encoder::new(true);
     enc.write_object(&obj.value);
-    let idle = super::object::idle_seconds(store.lru_clock, obj.lru);
+    let idle = crate::db::idle_seconds(store.lru_clock, obj.lru);
     // The "address" is the entry's slot: stable while the value lives, as a pointer is.
     let line = format!(
         "Value at:{:#x} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",

@@ -162,19 +162,6 @@ fn restore(ctx: &mut Ctx) {
         argv.push(b"ABSTTL".to_vec());
         ctx.propagate_as(argv);
     }
-    let store = ctx.srv.db_mut(db);
-    // Redis' objectSetLRUOrLFU: with no LFU maxmemory policy (ferrous has none yet), IDLETIME
-    // sets the access time that many seconds back on the wrapping LRU clock and FREQ, already
-    // validated, is ignored.
-    if let Some(idle) = opts.idle_secs {
-        // In C: idle*1000/LRU_CLOCK_RESOLUTION (wrapping), one correction for a negative
-        // result, then the store into the 24-bit field truncates.
-        let idle = idle.wrapping_mul(1000) / 1000;
-        let mut lru = i64::from(store.lru_clock).wrapping_sub(idle);
-        if lru < 0 {
-            lru += i64::from(crate::db::LRU_CLOCK_MAX);
-        }
-        store.set_lru(key, (lru as u64 & u64::from(crate::db::LRU_CLOCK_MAX)) as u32);
-    }
+    ctx.srv.set_access(db, key, opts.idle_secs, opts.freq.map(i64::from));
     ctx.out.ok();
 }

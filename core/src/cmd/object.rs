@@ -122,32 +122,34 @@ pub(crate) fn refcount_of(v: &Value) -> i64 {
     }
 }
 
-/// Access frequency is tracked only under an LFU maxmemory policy, which does not exist yet;
-/// Redis gives this answer under the default policy.
+/// The LFU counter after the decay it is owed; tracked only under an LFU maxmemory policy.
 fn freq(ctx: &mut Ctx) {
-    if lookup(ctx).is_some() {
-        ctx.out.err("An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
+    if lookup(ctx).is_none() {
+        return;
     }
+    if !ctx.srv.lfu_policy() {
+        return ctx.out.err("An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
+    }
+    let db = ctx.db();
+    let now = crate::lfu::minutes(ctx.srv.now_ms());
+    let decay = ctx.srv.cfg.lfu_decay_time;
+    let lru = ctx.srv.db_mut(db).lru_of(&ctx.args[2]).unwrap_or(0);
+    ctx.out.int(i64::from(crate::lfu::decayed(lru, now, decay)));
 }
 
 /// Seconds since the key was last accessed, from its LRU stamp (Redis' estimateObjectIdleTime
-/// with its 24-bit wrapping clock).
+/// with its 24-bit wrapping clock); not tracked under an LFU policy.
 fn idletime(ctx: &mut Ctx) {
     if lookup(ctx).is_none() {
         return;
     }
+    if ctx.srv.lfu_policy() {
+        return ctx.out.err("An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
+    }
     let db = ctx.db();
     let store = ctx.srv.db_mut(db);
     let lru = store.get_obj(&ctx.args[2]).map_or(store.lru_clock, |o| o.lru);
-    ctx.out.int(i64::from(idle_seconds(store.lru_clock, lru)));
-}
-
-pub(crate) fn idle_seconds(clock: u32, lru: u32) -> u32 {
-    if clock >= lru {
-        clock - lru
-    } else {
-        clock + (crate::db::LRU_CLOCK_MAX - lru)
-    }
+    ctx.out.int(i64::from(crate::db::idle_seconds(store.lru_clock, lru)));
 }
 
 fn help(ctx: &mut Ctx) {

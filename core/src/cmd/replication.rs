@@ -31,6 +31,11 @@ fn sync(ctx: &mut Ctx) {
     let addr = ctx.client().conn.addr.clone();
     ctx.srv
         .log(LogLevel::Notice, format!("Replica {addr} asks for synchronization"));
+    ctx.srv.stats.sync_full += 1;
+    if psync && ctx.args[1].as_slice() != b"?" {
+        // Without a backlog no partial resynchronization can be served.
+        ctx.srv.stats.sync_partial_err += 1;
+    }
     if psync {
         let line = format!("FULLRESYNC {} {}", ctx.srv.repl.replid, ctx.srv.repl.offset);
         ctx.out.simple(&line);

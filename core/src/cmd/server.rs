@@ -90,18 +90,30 @@ fn info_clients(s: &Server, out: &mut String) {
     );
 }
 
+/// Stats: what is counted, and zeros for what ferrous never does (fork, evict, defragment,
+/// cache MIGRATE connections) or does not have yet (pub/sub, tracking).
 fn info_stats(s: &Server, out: &mut String) {
     let st = &s.stats;
     let _ = write!(
         out,
         "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\n\
-         total_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\n\
-         expired_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\n",
+         total_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\ntotal_net_repl_output_bytes:{}\r\n\
+         rejected_connections:{}\r\nsync_full:{}\r\nsync_partial_ok:0\r\nsync_partial_err:{}\r\n\
+         expired_keys:{}\r\nevicted_keys:0\r\nevicted_clients:0\r\nkeyspace_hits:{}\r\n\
+         keyspace_misses:{}\r\npubsub_channels:0\r\npubsub_patterns:0\r\npubsubshard_channels:0\r\n\
+         latest_fork_usec:0\r\ntotal_forks:0\r\nmigrate_cached_sockets:0\r\n\
+         slave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\nactive_defrag_misses:0\r\n\
+         active_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\ntotal_active_defrag_time:0\r\n\
+         current_active_defrag_time:0\r\ntracking_total_keys:0\r\ntracking_total_items:0\r\n\
+         tracking_total_prefixes:0\r\n",
         st.connections_received,
         st.commands_processed,
         st.net_input_bytes,
         st.net_output_bytes,
+        st.net_repl_output_bytes,
         st.rejected_connections,
+        st.sync_full,
+        st.sync_partial_err,
         st.expired_keys,
         st.keyspace_hits,
         st.keyspace_misses,

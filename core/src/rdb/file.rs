@@ -24,6 +24,22 @@ pub struct SaveInfo {
     pub used_mem: u64,
     /// For a full sync: the replication id, offset and the db the stream has selected.
     pub repl: Option<(String, u64, i64)>,
+    pub access: Access,
+}
+
+/// What is saved of each key's access field, per the maxmemory policy.
+#[derive(Clone, Copy)]
+pub enum Access {
+    None,
+    /// LRU policies: IDLE, seconds since the last access on the wrapping LRU clock.
+    Idle {
+        lru_clock: u32,
+    },
+    /// LFU policies: FREQ, the counter after its decay.
+    Freq {
+        now_min: u32,
+        decay_time: i64,
+    },
 }
 
 /// The RDB file of `dbs`, byte for byte as Redis 7.0 saves it with `rdbcompression`
@@ -54,6 +70,17 @@ pub fn save(dbs: &[Db], info: &SaveInfo, compression: bool) -> Vec<u8> {
             if let Some(at) = db.expire_at(key) {
                 e.write_u8(opcode::EXPIRETIME_MS);
                 e.write_raw(&at.to_le_bytes());
+            }
+            match info.access {
+                Access::None => {}
+                Access::Idle { lru_clock } => {
+                    e.write_u8(opcode::IDLE);
+                    e.write_len(u64::from(crate::db::idle_seconds(lru_clock, obj.lru)));
+                }
+                Access::Freq { now_min, decay_time } => {
+                    e.write_u8(opcode::FREQ);
+                    e.write_u8(crate::lfu::decayed(obj.lru, now_min, decay_time) as u8);
+                }
             }
             e.write_object_type(&obj.value);
             e.write_string(key);

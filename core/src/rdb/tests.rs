@@ -397,6 +397,7 @@ mod files {
             ctime_s: 1_700_000_000,
             used_mem: 0,
             repl: None,
+            access: file::Access::None,
         }
     }
 
