@@ -61,6 +61,8 @@ pub struct Config {
     maxmemory_policy: usize,
     pub lfu_log_factor: i64,
     pub lfu_decay_time: i64,
+    /// Save points: always none, the only value accepted until snapshots to disk exist.
+    save: Vec<String>,
 }
 
 impl Default for Config {
@@ -93,6 +95,7 @@ impl Default for Config {
             maxmemory_policy: 7,
             lfu_log_factor: 10,
             lfu_decay_time: 1,
+            save: Vec::new(),
         }
     }
 }
@@ -101,6 +104,11 @@ impl Config {
     /// An LFU policy (volatile-lfu, allkeys-lfu): objects carry access counters.
     pub fn maxmemory_policy_is_lfu(&self) -> bool {
         MAXMEMORY_POLICIES[self.maxmemory_policy].ends_with("-lfu")
+    }
+
+    /// The maxmemory-policy's name.
+    pub fn maxmemory_policy_name(&self) -> &'static str {
+        MAXMEMORY_POLICIES[self.maxmemory_policy]
     }
 
     /// An LRU policy (volatile-lru, allkeys-lru): saved files record idle times.
@@ -160,6 +168,11 @@ static DIRECTIVES: &[Directive] = &[
         name: "bind",
         mutable: true,
         field: Field::Words(|c| &mut c.bind),
+    },
+    Directive {
+        name: "save",
+        mutable: true,
+        field: Field::Words(|c| &mut c.save),
     },
     Directive {
         name: "protected-mode",
@@ -404,7 +417,12 @@ impl Directive {
     /// Sets the value from its arguments; the error is Redis' reason text.
     fn set(&self, cfg: &mut Config, args: &[String]) -> Result<(), String> {
         if let Field::Words(get) = self.field {
-            *get(cfg) = args.to_vec();
+            let words: Vec<String> = args.iter().filter(|a| !a.is_empty()).cloned().collect();
+            if self.name == "save" && !words.is_empty() {
+                // Accepting save points would promise snapshots that are never written.
+                return Err("save points are not supported yet: only save \"\" (no automatic snapshots)".into());
+            }
+            *get(cfg) = words;
             return Ok(());
         }
         let [v] = args else {

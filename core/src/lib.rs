@@ -29,5 +29,5 @@ pub mod value;
 pub use client::{ClientId, ConnInfo};
 pub use config::{Config, LogLevel};
 pub use resp::{Args, ParseLimits, ProtocolError, RequestParser};
-pub use server::{Event, Output, Server, ServerEnv, Signal, REDIS_VERSION};
+pub use server::{Event, MemoryStats, Output, Server, ServerEnv, Signal, REDIS_VERSION};
 pub use time::Now;

@@ -61,6 +61,20 @@ pub struct ServerEnv {
     pub config_file: String,
     pub os: String,
     pub arch_bits: u32,
+    /// Asks the allocator how much memory the process uses (INFO memory); `None` where there
+    /// is no real allocator to ask (the simulator), and INFO memory then shows zeros.
+    pub memory_probe: Option<fn() -> MemoryStats>,
+}
+
+/// What the allocator reports.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MemoryStats {
+    /// Bytes allocated and in use (Redis' used_memory).
+    pub allocated: u64,
+    /// Bytes resident in physical memory (used_memory_rss).
+    pub resident: u64,
+    /// The allocator's name and version (mem_allocator).
+    pub allocator: &'static str,
 }
 
 /// Counters for INFO stats.
@@ -82,6 +96,8 @@ pub struct Stats {
     pub sync_full: u64,
     pub sync_partial_err: u64,
     pub net_repl_output_bytes: u64,
+    /// The most memory the allocator reported (sampled by the cron).
+    pub memory_peak: u64,
 }
 
 pub struct Server {
@@ -117,6 +133,8 @@ pub struct Server {
     pub(crate) blocking: crate::blocking::Blocking,
     /// The dirty counter and the replication stream.
     pub(crate) repl: crate::repl::Propagation,
+    /// DEBUG QUICKLIST-PACKED-THRESHOLD: list elements at least this long are plain nodes.
+    pub(crate) list_packed_threshold: usize,
     /// The last saved RDB image (DEBUG RELOAD's file).
     pub(crate) saved_rdb: Option<Vec<u8>>,
     /// The uptime second the replication cron last ran in.
@@ -172,6 +190,7 @@ impl Server {
             repl: crate::repl::Propagation::new(replid),
             repl_cron_second: None,
             saved_rdb: None,
+            list_packed_threshold: crate::rdb::DEFAULT_PACKED_THRESHOLD,
         };
         srv.update_lru_clock();
         srv.stats.lastsave_s = now.unix_ms / 1000;
@@ -475,6 +494,9 @@ impl Server {
             return;
         }
         self.close_idle_clients();
+        if let Some(probe) = self.env.memory_probe {
+            self.stats.memory_peak = self.stats.memory_peak.max(probe().allocated);
+        }
         self.ping_replicas();
         self.active_expire_cycle();
         self.databases_cron();

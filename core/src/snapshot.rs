@@ -14,6 +14,7 @@ impl Server {
             ctime_s: self.clock.unix_ms() / 1000,
             used_mem: 0,
             access: self.access_to_save(),
+            packed_threshold: self.list_packed_threshold,
             repl: for_replica.then(|| {
                 let db = self.repl.stream_db.unwrap_or(0) as i64;
                 (self.repl.replid.clone(), self.repl.offset, db)

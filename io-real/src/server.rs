@@ -35,6 +35,18 @@ fn server_env(config_file: String) -> ServerEnv {
         config_file,
         os,
         arch_bits: (std::mem::size_of::<usize>() * 8) as u32,
+        memory_probe: Some(jemalloc_stats),
+    }
+}
+
+/// jemalloc's own counters, refreshed (epoch advanced) on each call.
+fn jemalloc_stats() -> ferrous_core::MemoryStats {
+    use tikv_jemalloc_ctl::{epoch, stats};
+    let _ = epoch::advance();
+    ferrous_core::MemoryStats {
+        allocated: stats::allocated::read().unwrap_or(0) as u64,
+        resident: stats::resident::read().unwrap_or(0) as u64,
+        allocator: "jemalloc-5.3.0",
     }
 }
 

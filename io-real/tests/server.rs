@@ -302,3 +302,23 @@ fn config_set_port_moves_the_listener() {
     let pong: String = redis::cmd("PING").query(&mut con).unwrap();
     assert_eq!(pong, "PONG");
 }
+
+#[test]
+fn info_memory_reports_what_jemalloc_has_allocated_and_it_grows_with_data() {
+    let srv = Ferrous::start(&[]);
+    let mut con = srv.client();
+    let field = |con: &mut redis::Connection, name: &str| -> String {
+        let info: String = redis::cmd("INFO").arg("memory").query(con).unwrap();
+        info.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}:")))
+            .unwrap_or_else(|| panic!("no {name} in {info}"))
+            .to_string()
+    };
+    assert_eq!(field(&mut con, "mem_allocator"), "jemalloc-5.3.0");
+    let before: u64 = field(&mut con, "used_memory").parse().unwrap();
+    assert!(before > 0);
+    let big = vec![b'x'; 4 << 20];
+    let _: () = redis::cmd("SET").arg("big").arg(&big).query(&mut con).unwrap();
+    let after: u64 = field(&mut con, "used_memory").parse().unwrap();
+    assert!(after >= before + (4 << 20), "{before} -> {after}");
+}

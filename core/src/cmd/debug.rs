@@ -35,6 +35,7 @@ fn debug(ctx: &mut Ctx) {
         ("protocol", 3) => protocol(ctx),
         ("object", 3) => object(ctx),
         ("reload", _) => reload(ctx),
+        ("quicklist-packed-threshold", 3) => packed_threshold(ctx),
         ("sleep", 3) => {
             // strtod seconds, then whole microseconds; nothing to wait for unless positive.
             let us = strtod_prefix(&ctx.args[2]) * 1e6;
@@ -87,17 +88,36 @@ fn reload(ctx: &mut Ctx) {
     ctx.out.ok();
 }
 
+/// DEBUG QUICKLIST-PACKED-THRESHOLD size: list elements at least this large (a memory amount,
+/// 0 = the 1 GiB default) are kept as plain quicklist nodes, which shows in DUMP and saves.
+fn packed_threshold(ctx: &mut Ctx) {
+    let size = std::str::from_utf8(&ctx.args[2])
+        .ok()
+        .and_then(crate::config::parse_memory);
+    match size {
+        Some(0) => ctx.srv.list_packed_threshold = crate::rdb::DEFAULT_PACKED_THRESHOLD,
+        Some(n) if n > 0 && n <= (1i64 << 32) - (1 << 20) => ctx.srv.list_packed_threshold = n as usize,
+        _ => {
+            return ctx
+                .out
+                .err("argument must be a memory value bigger than 1 and smaller than 4gb")
+        }
+    }
+    ctx.out.ok();
+}
+
 /// DEBUG OBJECT key: the value's identity, refcount, encoding, RDB-serialized length and
 /// access time, in Redis' status line. Like Redis it looks at the dict directly: no lazy
 /// expiry, no access-time update.
 fn object(ctx: &mut Ctx) {
+    let threshold = ctx.srv.list_packed_threshold;
     let db = ctx.db();
     let store = ctx.srv.db_mut(db);
     let key = &ctx.args[2];
     let (Some(obj), Some(slot)) = (store.get_obj(key), store.slot_of(key)) else {
         return ctx.out.err("no such key");
     };
-    let mut enc = crate::rdb::Encoder::new(true);
+    let mut enc = crate::rdb::Encoder::new(true).with_packed_threshold(threshold);
     enc.write_object(&obj.value);
     let idle = crate::db::idle_seconds(store.lru_clock, obj.lru);
     // The "address" is the entry's slot: stable while the value lives, as a pointer is.
@@ -341,6 +361,9 @@ fn help(ctx: &mut Ctx) {
             "    Setting it to 0 disables expiring keys in background when they are not",
             "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
             "    default.",
+            "QUICKLIST-PACKED-THRESHOLD <size>",
+            "    Sets the threshold for elements to be inserted as plain vs packed nodes",
+            "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
             "SLEEP <seconds>",
             "    Stop the server for <seconds>. Decimals allowed.",
             "STRINGMATCH-TEST",

@@ -45,10 +45,11 @@ const RDB_COMPRESSION: bool = true;
 fn dump(ctx: &mut Ctx) {
     let args = ctx.args;
     let db = ctx.db();
+    let threshold = ctx.srv.list_packed_threshold;
     let Some(value) = ctx.srv.lookup_read(db, &args[1]) else {
         return ctx.out.null();
     };
-    let payload = dump::dump(value, RDB_COMPRESSION);
+    let payload = dump::dump_with(value, RDB_COMPRESSION, threshold);
     ctx.out.bulk(&payload);
 }
 

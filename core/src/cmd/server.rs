@@ -25,6 +25,7 @@ const SECTIONS: &[(&str, SectionFn)] = &[
     ("server", info_server),
     ("clients", info_clients),
     ("stats", info_stats),
+    ("memory", info_memory),
     ("persistence", info_persistence),
     ("replication", info_replication),
     ("keyspace", info_keyspace),
@@ -118,6 +119,49 @@ fn info_stats(s: &Server, out: &mut String) {
         st.keyspace_hits,
         st.keyspace_misses,
     );
+}
+
+/// Memory, as the allocator reports it (zeros without one, in the simulator). No maxmemory
+/// limit exists yet: 0 is Redis' "no limit".
+fn info_memory(s: &Server, out: &mut String) {
+    let m = s.env.memory_probe.map(|probe| probe()).unwrap_or_default();
+    let peak = s.stats.memory_peak.max(m.allocated);
+    let ratio = if m.allocated > 0 {
+        m.resident as f64 / m.allocated as f64
+    } else {
+        0.0
+    };
+    let policy = s.cfg.maxmemory_policy_name();
+    let _ = write!(
+        out,
+        "# Memory\r\nused_memory:{}\r\nused_memory_human:{}\r\nused_memory_rss:{}\r\n\
+         used_memory_rss_human:{}\r\nused_memory_peak:{peak}\r\nused_memory_peak_human:{}\r\n\
+         maxmemory:0\r\nmaxmemory_human:0B\r\nmaxmemory_policy:{policy}\r\n\
+         mem_fragmentation_ratio:{ratio:.2}\r\nmem_allocator:{}\r\nactive_defrag_running:0\r\n\
+         lazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n",
+        m.allocated,
+        human_bytes(m.allocated),
+        m.resident,
+        human_bytes(m.resident),
+        human_bytes(peak),
+        if m.allocator.is_empty() { "none" } else { m.allocator },
+    );
+}
+
+/// Redis' bytesToHuman: B below 1 KiB, then K, M, G, T, P with two decimals.
+fn human_bytes(n: u64) -> String {
+    let units = ["K", "M", "G", "T", "P"];
+    if n < 1024 {
+        return format!("{n}B");
+    }
+    let mut v = n as f64 / 1024.0;
+    for u in units {
+        if v < 1024.0 || u == "P" {
+            return format!("{v:.2}{u}");
+        }
+        v /= 1024.0;
+    }
+    unreachable!()
 }
 
 /// Persistence: only saves made by DEBUG RELOAD exist so far; no background save or AOF ever

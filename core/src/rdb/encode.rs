@@ -13,16 +13,51 @@ pub struct Encoder {
     compression: bool,
     /// Created on the first string worth compressing, then reused.
     lzf: Option<Box<Compressor>>,
+    /// List elements at least this long live in their own plain quicklist node (Redis'
+    /// packed_threshold, 1 GiB unless DEBUG QUICKLIST-PACKED-THRESHOLD changed it).
+    packed_threshold: usize,
 }
 
-/// The type byte Redis writes for `v` (`rdbSaveObjectType`).
+/// Redis' default packed_threshold.
+pub const DEFAULT_PACKED_THRESHOLD: usize = 1 << 30;
+
+/// How a list is written.
+#[derive(PartialEq, Eq)]
+enum ListLayout {
+    /// One quicklist node holding one listpack, as Redis writes a list that fits in it.
+    OneNode,
+    /// One plain node: a single element too large for a listpack.
+    OnePlain,
+    /// The generic list format (a length, then the elements), which Redis 7.0 still loads:
+    /// Redis' own node split depends on the order the list was built in, not kept here.
+    Generic,
+}
+
+fn list_layout(l: &crate::types::list::List, packed_threshold: usize) -> ListLayout {
+    if l.iter().any(|e| e.len() >= packed_threshold) {
+        return if l.len() == 1 {
+            ListLayout::OnePlain
+        } else {
+            ListLayout::Generic
+        };
+    }
+    if fits_one_node(l) {
+        ListLayout::OneNode
+    } else {
+        ListLayout::Generic
+    }
+}
+
+/// The type byte Redis writes for `v` (`rdbSaveObjectType`) under the default threshold.
 pub fn object_type(v: &Value) -> u8 {
+    object_type_with(v, DEFAULT_PACKED_THRESHOLD)
+}
+
+fn object_type_with(v: &Value, packed_threshold: usize) -> u8 {
     match v {
         Value::Str(_) => types::STRING,
-        // The generic list format (a length, then the elements), which Redis 7.0 still loads;
-        // the quicklist encoding Redis writes itself comes later.
-        Value::List(l) if fits_one_node(l) => types::LIST_QUICKLIST_2,
-        Value::List(_) => types::LIST,
+        Value::List(l) if list_layout(l, packed_threshold) == ListLayout::Generic => types::LIST,
+        Value::List(_) => types::LIST_QUICKLIST_2,
         Value::Set(s) if s.is_intset() => types::SET_INTSET,
         Value::Set(_) => types::SET,
         Value::Hash(h) if h.is_listpack() => types::HASH_LISTPACK,
@@ -32,8 +67,9 @@ pub fn object_type(v: &Value) -> u8 {
     }
 }
 
-/// A quicklist node's container kind in RDB: a listpack.
+/// A quicklist node's container kind in RDB: a listpack, or one plain element.
 pub(super) const QUICKLIST_NODE_PACKED: u64 = 2;
+const QUICKLIST_NODE_PLAIN: u64 = 1;
 
 /// Whether Redis keeps `l` in a single quicklist node: each element fits by its
 /// _quicklistNodeAllowInsert estimate under the default 8 KiB per node (`list-max-listpack-size
@@ -87,7 +123,14 @@ impl Encoder {
             buf: Vec::new(),
             compression,
             lzf: None,
+            packed_threshold: DEFAULT_PACKED_THRESHOLD,
         }
+    }
+
+    /// Writes lists as a quicklist with this packed_threshold would hold them.
+    pub fn with_packed_threshold(mut self, packed_threshold: usize) -> Encoder {
+        self.packed_threshold = packed_threshold;
+        self
     }
 
     pub fn bytes(&self) -> &[u8] {
@@ -178,25 +221,33 @@ impl Encoder {
 
     /// The object's type byte (`rdbSaveObjectType`).
     pub fn write_object_type(&mut self, v: &Value) {
-        self.buf.push(object_type(v));
+        self.buf.push(object_type_with(v, self.packed_threshold));
     }
 
     /// The object's body (`rdbSaveObject`), without the type byte.
     pub fn write_object(&mut self, v: &Value) {
         match v {
             Value::Str(s) => self.write_rstr(s),
-            // One quicklist node holding one listpack, as Redis writes a list that fits in it.
-            Value::List(l) if fits_one_node(l) => {
-                self.write_len(1);
-                self.write_len(QUICKLIST_NODE_PACKED);
-                self.write_string(&super::listpack::encode(l.iter()));
-            }
-            Value::List(l) => {
-                self.write_len(l.len() as u64);
-                for e in l.iter() {
-                    self.write_string(e);
+            Value::List(l) => match list_layout(l, self.packed_threshold) {
+                ListLayout::OneNode => {
+                    self.write_len(1);
+                    self.write_len(QUICKLIST_NODE_PACKED);
+                    self.write_string(&super::listpack::encode(l.iter()));
                 }
-            }
+                ListLayout::OnePlain => {
+                    self.write_len(1);
+                    self.write_len(QUICKLIST_NODE_PLAIN);
+                    for e in l.iter() {
+                        self.write_string(e);
+                    }
+                }
+                ListLayout::Generic => {
+                    self.write_len(l.len() as u64);
+                    for e in l.iter() {
+                        self.write_string(e);
+                    }
+                }
+            },
             // Compact encodings go out as their blobs, exactly as Redis writes them.
             Value::Set(set) if set.is_intset() => {
                 let ints: Vec<i64> = set

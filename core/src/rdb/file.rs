@@ -25,6 +25,8 @@ pub struct SaveInfo {
     /// For a full sync: the replication id, offset and the db the stream has selected.
     pub repl: Option<(String, u64, i64)>,
     pub access: Access,
+    /// Redis' quicklist packed_threshold (how large list elements are laid out).
+    pub packed_threshold: usize,
 }
 
 /// What is saved of each key's access field, per the maxmemory policy.
@@ -45,7 +47,7 @@ pub enum Access {
 /// The RDB file of `dbs`, byte for byte as Redis 7.0 saves it with `rdbcompression`
 /// `compression` and no LRU/LFU maxmemory policy.
 pub fn save(dbs: &[Db], info: &SaveInfo, compression: bool) -> Vec<u8> {
-    let mut e = Encoder::new(compression);
+    let mut e = Encoder::new(compression).with_packed_threshold(info.packed_threshold);
     e.write_raw(format!("REDIS{RDB_VERSION:04}").as_bytes());
     write_aux(&mut e, b"redis-ver", crate::REDIS_VERSION.as_bytes());
     write_aux_int(&mut e, b"redis-bits", 64);

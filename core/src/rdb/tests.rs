@@ -398,6 +398,7 @@ mod files {
             used_mem: 0,
             repl: None,
             access: file::Access::None,
+            packed_threshold: 1 << 30,
         }
     }
 

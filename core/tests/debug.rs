@@ -1,0 +1,77 @@
+//! DEBUG subcommands that change how data is laid out or persisted, and the `save` directive,
+//! through the harness.
+
+use ferrous_core::harness::Harness;
+use ferrous_core::{Config, Event};
+
+fn client() -> Harness {
+    let mut cfg = Config::default();
+    cfg.enable_debug_command = 1;
+    let mut h = Harness::new(cfg);
+    h.connect(1, true);
+    h
+}
+
+fn send(h: &mut Harness, args: &[&[u8]]) -> Vec<u8> {
+    let cmds = vec![args.iter().map(|a| a.to_vec()).collect()];
+    h.event(1, Event::Commands { client: 1, cmds })
+}
+
+#[test]
+fn packed_threshold_makes_a_large_element_a_plain_node_as_redis_dumps_it() {
+    let mut h = client();
+    h.cmd(1, &["RPUSH", "l", "xxxxxxxxxx"]);
+    assert_eq!(h.cmd(1, &["DEBUG", "QUICKLIST-PACKED-THRESHOLD", "1b"]), "+OK\r\n");
+    // Captured from redis-server 7.0.15 after the same two commands: one PLAIN node.
+    let redis = b"\x12\x01\x01\nxxxxxxxxxx\n\x00\xf3\xf1M\x06\xe1\xb8\x99)";
+    let mut want = format!("${}\r\n", redis.len()).into_bytes();
+    want.extend_from_slice(redis);
+    want.extend_from_slice(b"\r\n");
+    assert_eq!(send(&mut h, &[b"DUMP", b"l"]), want);
+    // The payload restores, and the list survives a save and reload.
+    let payload = redis.to_vec();
+    assert_eq!(send(&mut h, &[b"RESTORE", b"copy", b"0", &payload]), b"+OK\r\n");
+    assert_eq!(h.cmd(1, &["DEBUG", "RELOAD"]), "+OK\r\n");
+    assert_eq!(h.cmd(1, &["LRANGE", "copy", "0", "-1"]), "*1\r\n$10\r\nxxxxxxxxxx\r\n");
+    assert_eq!(h.cmd(1, &["DEBUG", "QUICKLIST-PACKED-THRESHOLD", "0"]), "+OK\r\n");
+    for bad in ["-1", "5gb", "x"] {
+        assert_eq!(
+            h.cmd(1, &["DEBUG", "QUICKLIST-PACKED-THRESHOLD", bad]),
+            "-ERR argument must be a memory value bigger than 1 and smaller than 4gb\r\n"
+        );
+    }
+}
+
+#[test]
+fn debug_reload_keeps_values_and_expiry_and_resets_the_dirty_counter() {
+    let mut h = client();
+    h.cmd(1, &["SET", "s", "v", "EX", "100"]);
+    h.cmd(1, &["HSET", "h", "f", "1"]);
+    h.cmd(1, &["SELECT", "3"]);
+    h.cmd(1, &["SADD", "set", "a", "b"]);
+    let digest = h.cmd(1, &["DEBUG", "DIGEST"]);
+    assert!(h
+        .cmd(1, &["INFO", "persistence"])
+        .contains("rdb_changes_since_last_save:"));
+    assert_eq!(h.cmd(1, &["DEBUG", "RELOAD"]), "+OK\r\n");
+    assert_eq!(h.cmd(1, &["DEBUG", "DIGEST"]), digest);
+    assert!(h
+        .cmd(1, &["INFO", "persistence"])
+        .contains("rdb_changes_since_last_save:0\r\n"));
+    h.cmd(1, &["SELECT", "0"]);
+    assert_eq!(h.cmd(1, &["TTL", "s"]), ":100\r\n");
+    assert_eq!(
+        h.cmd(1, &["DEBUG", "RELOAD", "BOGUS"]),
+        "-ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.\r\n"
+    );
+}
+
+#[test]
+fn only_an_empty_save_directive_is_accepted_until_snapshots_exist() {
+    let mut h = client();
+    assert_eq!(h.cmd(1, &["CONFIG", "SET", "save", ""]), "+OK\r\n");
+    assert_eq!(h.cmd(1, &["CONFIG", "GET", "save"]), "*2\r\n$4\r\nsave\r\n$0\r\n\r\n");
+    assert!(h
+        .cmd(1, &["CONFIG", "SET", "save", "3600 1"])
+        .starts_with("-ERR CONFIG SET failed (possibly related to argument 'save')"));
+}
