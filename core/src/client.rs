@@ -55,6 +55,16 @@ pub struct Client {
     pub blocked: bool,
     /// Attached with SYNC/PSYNC: fed the replication stream, sent no replies.
     pub replica: bool,
+    /// Inside MULTI: the commands queued for EXEC.
+    pub multi: Option<Vec<crate::resp::Args>>,
+    /// A command was refused while queueing: EXEC will abort (Redis' CLIENT_DIRTY_EXEC).
+    pub multi_error: bool,
+    /// A watched key was modified: EXEC will fail (CLIENT_DIRTY_CAS).
+    pub dirty_cas: bool,
+    /// Keys this client WATCHes, as (database, key).
+    pub watched: Vec<(usize, Vec<u8>)>,
+    /// Running EXEC's commands: blocking commands answer at once (CLIENT_DENY_BLOCKING).
+    pub deny_blocking: bool,
 }
 
 impl Client {
@@ -78,6 +88,11 @@ impl Client {
             drop_replies: false,
             blocked: false,
             replica: false,
+            multi: None,
+            multi_error: false,
+            dirty_cas: false,
+            watched: Vec::new(),
+            deny_blocking: false,
         }
     }
 
@@ -91,22 +106,17 @@ impl Client {
 
     /// The `flags=` letters of CLIENT LIST for what exists so far.
     pub fn flags_string(&self) -> String {
-        let mut f = String::new();
-        if self.replica {
-            f.push('S');
-        }
-        if self.blocked {
-            f.push('b');
-        }
-        if self.closing {
-            f.push('A');
-        }
-        if self.no_evict {
-            f.push('e');
-        }
-        if self.no_touch {
-            f.push('T');
-        }
+        // Redis' order: getClientInfoString.
+        let flags = [
+            (self.replica, 'S'),
+            (self.multi.is_some(), 'x'),
+            (self.blocked, 'b'),
+            (self.dirty_cas, 'd'),
+            (self.closing, 'A'),
+            (self.no_evict, 'e'),
+            (self.no_touch, 'T'),
+        ];
+        let mut f: String = flags.iter().filter(|(on, _)| *on).map(|(_, c)| c).collect();
         if f.is_empty() {
             f.push('N');
         }

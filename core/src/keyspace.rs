@@ -20,6 +20,7 @@ impl Server {
             self.stats.expired_keys += 1;
             // lazyfree-lazy-expire is no: the deletion goes to the replicas as DEL.
             self.repl.also(db, vec![b"DEL".to_vec(), key.to_vec()]);
+            self.signal_modified_key(db, key);
         }
         expired
     }

@@ -17,6 +17,7 @@ pub mod hash;
 mod keyspace;
 pub mod ldouble;
 mod lfu;
+mod multi;
 pub mod rdb;
 mod repl;
 pub mod resp;

@@ -170,6 +170,9 @@ impl Server {
 
     /// Deletes of keys that expired or were evicted outside a command: each goes out alone.
     pub(crate) fn propagate_deletions(&mut self, db: usize, keys: Vec<Vec<u8>>) {
+        for key in &keys {
+            self.signal_modified_key(db, key);
+        }
         if !self.repl.active() {
             return;
         }

@@ -135,6 +135,8 @@ pub struct Server {
     pub(crate) repl: crate::repl::Propagation,
     /// DEBUG QUICKLIST-PACKED-THRESHOLD: list elements at least this long are plain nodes.
     pub(crate) list_packed_threshold: usize,
+    /// Who WATCHes which keys.
+    pub(crate) watched_keys: crate::multi::WatchedKeys,
     /// The last saved RDB image (DEBUG RELOAD's file).
     pub(crate) saved_rdb: Option<Vec<u8>>,
     /// The uptime second the replication cron last ran in.
@@ -190,6 +192,7 @@ impl Server {
             repl: crate::repl::Propagation::new(replid),
             repl_cron_second: None,
             saved_rdb: None,
+            watched_keys: Default::default(),
             list_packed_threshold: crate::rdb::DEFAULT_PACKED_THRESHOLD,
         };
         srv.update_lru_clock();
@@ -341,6 +344,7 @@ impl Server {
     pub(crate) fn close_client(&mut self, id: ClientId) {
         self.forget_blocked(id);
         self.forget_replica(id);
+        self.unwatch_all(id);
         self.flush_client(id);
         if self.clients.remove(&id).is_some() {
             self.outputs.push_back(Output::Close { client: id });
@@ -350,6 +354,7 @@ impl Server {
     fn unlink_client(&mut self, id: ClientId) {
         self.forget_blocked(id);
         self.forget_replica(id);
+        self.unwatch_all(id);
         self.clients.remove(&id);
     }
 

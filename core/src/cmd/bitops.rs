@@ -213,6 +213,7 @@ fn setbit(ctx: &mut Ctx) {
     // Only a change counts (and reaches replicas): a new or longer string, or another bit.
     if grown || old != on {
         ctx.dirty(1);
+        ctx.modified(&args[1]);
     }
     ctx.out.int(i64::from(old));
 }
@@ -425,8 +426,10 @@ fn bitop(ctx: &mut Ctx) {
         ctx.srv.expire_if_needed(db, dest);
         ctx.srv.db_mut(db).set(dest, Value::Str(RStr::Raw(res)), false);
         ctx.dirty(1);
+        ctx.modified(dest);
     } else if ctx.srv.db_mut(db).remove(dest) {
         ctx.dirty(1);
+        ctx.modified(dest);
     }
     ctx.out.int(max_len as i64);
 }
@@ -672,7 +675,10 @@ fn bitfield_generic(ctx: &mut Ctx, read_only: bool) {
             changes += 1;
         }
     }
-    ctx.dirty(changes);
+    if changes > 0 {
+        ctx.dirty(changes);
+        ctx.modified(key);
+    }
 }
 
 fn bitfield(ctx: &mut Ctx) {

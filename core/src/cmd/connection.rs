@@ -30,6 +30,7 @@ pub(crate) fn quit(ctx: &mut Ctx) {
 }
 
 pub(crate) fn reset(ctx: &mut Ctx) {
+    super::transactions::discard_transaction(ctx);
     let needs_auth = !ctx.srv.cfg.requirepass.is_empty();
     let c = ctx.client();
     c.db = 0;

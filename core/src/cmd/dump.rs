@@ -146,6 +146,7 @@ fn restore(ctx: &mut Ctx) {
     if ttl != 0 && ttl <= now {
         if deleted {
             ctx.dirty(1);
+            ctx.modified(key);
             ctx.propagate_as(vec![b"DEL".to_vec(), key.clone()]);
         }
         return ctx.out.ok();
@@ -156,6 +157,7 @@ fn restore(ctx: &mut Ctx) {
         store.set_expire(key, ttl as u64);
     }
     ctx.dirty(1);
+    ctx.modified(key);
     if ttl != 0 && !opts.absttl {
         // Replicas get the absolute time (and ABSTTL), so they expire it when we do.
         let mut argv = args.to_vec();

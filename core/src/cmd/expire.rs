@@ -73,6 +73,7 @@ fn expire_generic(ctx: &mut Ctx, relative: bool, seconds: bool) {
         return ctx.out.int(0);
     }
     ctx.dirty(1);
+    ctx.modified(key);
     if when <= now {
         ctx.srv.db_mut(db).remove(key);
         ctx.propagate_as(vec![b"DEL".to_vec(), key.clone()]);
@@ -150,6 +151,9 @@ pub(crate) fn persist(ctx: &mut Ctx) {
         return ctx.out.int(0);
     }
     let removed = ctx.srv.db_mut(db).persist(&args[1]);
-    ctx.dirty(u64::from(removed));
+    if removed {
+        ctx.dirty(1);
+        ctx.modified(&args[1]);
+    }
     ctx.out.int(i64::from(removed));
 }

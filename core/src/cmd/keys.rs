@@ -11,11 +11,14 @@ const SAME_OBJECT: &str = "source and destination objects are the same";
 pub(crate) fn del(ctx: &mut Ctx) {
     let args = ctx.args;
     let db = ctx.db();
-    let n = args[1..]
-        .iter()
-        .filter(|k| ctx.srv.lookup_write(db, k).is_some() && ctx.srv.db_mut(db).remove(k))
-        .count();
-    ctx.dirty(n as u64);
+    let mut n = 0;
+    for k in &args[1..] {
+        if ctx.srv.lookup_write(db, k).is_some() && ctx.srv.db_mut(db).remove(k) {
+            ctx.modified(k);
+            n += 1;
+        }
+    }
+    ctx.dirty(n);
     ctx.out.int(n as i64);
 }
 
@@ -75,6 +78,8 @@ fn rename_generic(ctx: &mut Ctx, nx: bool) {
     if let Some(at) = expire {
         store.set_expire(dst, at);
     }
+    ctx.modified(src);
+    ctx.modified(dst);
     ctx.dirty(1);
     if nx {
         ctx.out.int(1);
@@ -110,6 +115,8 @@ pub(crate) fn move_(ctx: &mut Ctx) {
     if let Some(at) = expire {
         target.set_expire(key, at);
     }
+    ctx.srv.signal_modified_key(src, key);
+    ctx.srv.signal_modified_key(dst, key);
     ctx.dirty(1);
     ctx.out.int(1);
 }
@@ -152,6 +159,7 @@ pub(crate) fn copy(ctx: &mut Ctx) {
     if let Some(at) = expire {
         target.set_expire(newkey, at);
     }
+    ctx.srv.signal_modified_key(dst_db, newkey);
     ctx.dirty(1);
     ctx.out.int(1);
 }
@@ -167,7 +175,11 @@ pub(crate) fn swapdb(ctx: &mut Ctx) {
     if a < 0 || a >= n || b < 0 || b >= n {
         return ctx.out.err("DB index is out of range");
     }
-    ctx.srv.dbs.swap(a as usize, b as usize);
+    let (a, b) = (a as usize, b as usize);
+    // Watched keys stay with their database number: what is there changes for both.
+    ctx.srv.touch_all_watched_in_db(a, Some(b));
+    ctx.srv.touch_all_watched_in_db(b, Some(a));
+    ctx.srv.dbs.swap(a, b);
     ctx.dirty(1);
     ctx.out.ok();
 }
@@ -188,6 +200,7 @@ pub(crate) fn flushdb(ctx: &mut Ctx) {
     if flush_flags_ok(ctx) {
         let db = ctx.db();
         let removed = ctx.srv.db_mut(db).len() as u64;
+        ctx.srv.touch_all_watched_in_db(db, None);
         ctx.srv.db_mut(db).clear();
         ctx.dirty(removed);
         // Even an empty database's flush reaches the replicas.
@@ -199,9 +212,10 @@ pub(crate) fn flushdb(ctx: &mut Ctx) {
 pub(crate) fn flushall(ctx: &mut Ctx) {
     if flush_flags_ok(ctx) {
         let mut removed = 0;
-        for db in ctx.srv.dbs.iter_mut() {
-            removed += db.len() as u64;
-            db.clear();
+        for db in 0..ctx.srv.dbs.len() {
+            ctx.srv.touch_all_watched_in_db(db, None);
+            removed += ctx.srv.dbs[db].len() as u64;
+            ctx.srv.dbs[db].clear();
         }
         // Propagated even when nothing was there.
         ctx.dirty(removed);

@@ -20,6 +20,7 @@ pub(crate) mod server;
 pub(crate) mod sets;
 pub(crate) mod sort;
 pub(crate) mod strings;
+pub(crate) mod transactions;
 pub(crate) mod zsets;
 
 use crate::command::Ctx;
@@ -35,8 +36,10 @@ pub(crate) fn store_or_delete(ctx: &mut Ctx, db: usize, dst: &[u8], len: usize, 
         ctx.srv.expire_if_needed(db, dst);
         ctx.srv.db_mut(db).set(dst, value, false);
         ctx.dirty(stored_changes);
+        ctx.srv.signal_modified_key(db, dst);
     } else if ctx.srv.db_mut(db).remove(dst) {
         ctx.dirty(1);
+        ctx.srv.signal_modified_key(db, dst);
     }
     ctx.out.int(len as i64);
 }
@@ -60,6 +63,16 @@ pub(crate) fn timeout_arg(ctx: &mut Ctx, i: usize) -> Option<i64> {
 /// Blocks the calling client on `keys` until one holds a value of type `wants` (see
 /// `crate::blocking`); the command runs again then.
 pub(crate) fn block_on(ctx: &mut Ctx, keys: Vec<Vec<u8>>, timeout_ms: i64, wants: &'static str) {
+    if ctx.client().deny_blocking {
+        // Inside EXEC nothing blocks: the answer is the timeout's, at once (null for the
+        // single-element moves, the null array for the rest).
+        let name = ctx.client().last_cmd;
+        return if name == "blmove" || name == "brpoplpush" {
+            ctx.out.null()
+        } else {
+            ctx.out.null_array()
+        };
+    }
     let db = ctx.db();
     let args = ctx.args.to_vec();
     ctx.srv.block(ctx.id, db, keys, timeout_ms, wants, args);

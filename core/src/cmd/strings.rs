@@ -201,6 +201,7 @@ fn set_generic(ctx: &mut Ctx, opts: &StringOpts, value_at: usize, replies: SetRe
         store.set_expire(key, at);
     }
     ctx.dirty(1);
+    ctx.modified(key);
     if let Some(at) = expire {
         // Replicas get the absolute time, so they expire the key when the master does.
         ctx.propagate_as(vec![
@@ -294,6 +295,8 @@ pub(crate) fn getex(ctx: &mut Ctx) {
 /// One change, propagated as `argv` instead of the command that made it.
 fn propagate_effect(ctx: &mut Ctx, argv: Vec<Vec<u8>>) {
     ctx.dirty(1);
+    let key = ctx.args[1].clone();
+    ctx.modified(&key);
     ctx.propagate_as(argv);
 }
 
@@ -346,6 +349,9 @@ fn mset_generic(ctx: &mut Ctx, nx: bool) {
         ctx.srv.db_mut(db).set(&kv[0], Value::string(kv[1].clone()), false);
     }
     ctx.dirty((args.len() as u64 - 1) / 2);
+    for kv in args[1..].chunks(2) {
+        ctx.modified(&kv[0]);
+    }
     if nx {
         ctx.out.int(1);
     } else {
@@ -389,6 +395,7 @@ pub(crate) fn append(ctx: &mut Ctx) {
         let db = ctx.db();
         ctx.srv.db_mut(db).set(&args[1], Value::string(add.clone()), false);
         ctx.dirty(1);
+        ctx.modified(&args[1]);
         return ctx.out.int(add.len() as i64);
     };
     let new_len = (cur.len() + add.len()) as u64;
@@ -402,6 +409,7 @@ pub(crate) fn append(ctx: &mut Ctx) {
     bytes.extend_from_slice(add);
     *cur = RStr::raw(bytes);
     ctx.dirty(1);
+    ctx.modified(&args[1]);
     ctx.out.int(new_len as i64);
 }
 
@@ -425,6 +433,7 @@ fn incr_by(ctx: &mut Ctx, delta: i64) {
         None => ctx.srv.db_mut(db).set(&args[1], Value::Str(RStr::Int(new)), false),
     }
     ctx.dirty(1);
+    ctx.modified(&args[1]);
     ctx.out.int(new);
 }
 
@@ -557,6 +566,7 @@ pub(crate) fn setrange(ctx: &mut Ctx) {
         None => ctx.srv.db_mut(db).set(&args[1], Value::Str(RStr::raw(bytes)), false),
     }
     ctx.dirty(1);
+    ctx.modified(&args[1]);
     ctx.out.int(len);
 }
 

@@ -133,6 +133,13 @@ impl Ctx<'_> {
         self.srv.repl.dirty += n;
     }
 
+    /// `key` of the selected database was modified (Redis' signalModifiedKey): clients that
+    /// WATCH it will see their EXEC fail.
+    pub fn modified(&mut self, key: &[u8]) {
+        let db = self.db();
+        self.srv.signal_modified_key(db, key);
+    }
+
     /// The running command goes to replicas as `argv` instead of as sent (Redis'
     /// rewriteClientCommandVector), e.g. relative expiry times as absolute ones.
     pub fn propagate_as(&mut self, argv: Vec<Vec<u8>>) {
@@ -465,18 +472,11 @@ pub(crate) fn execute(srv: &mut Server, id: ClientId, args: &[Vec<u8>]) {
     let replica_before = client.replica;
     let mut out = std::mem::take(&mut client.reply);
     let mark = out.buf.len();
-    let dirty_before = srv.repl.dirty;
-    srv.repl.begin_command();
 
-    dispatch(srv, id, args, &mut out);
+    call(srv, id, args, &mut out);
 
     let Some(client) = srv.clients.get_mut(&id) else {
         srv.propagate_pending(true);
-        return;
-    };
-    let db = client.db;
-    srv.repl.end_command(db, args, dirty_before);
-    let Some(client) = srv.clients.get_mut(&id) else {
         return;
     };
     if replica_before {
@@ -494,7 +494,51 @@ pub(crate) fn execute(srv: &mut Server, id: ClientId, args: &[Vec<u8>]) {
         client.reply_mode = ReplyMode::On;
     }
     client.reply = out;
+    // The top-level command is done: what it (and, for EXEC, its commands) changed goes out.
     srv.propagate_pending(true);
+}
+
+/// One command of EXEC's queue: run and recorded for propagation like a command of its own,
+/// but sent out only when EXEC ends (Redis' nested call()).
+pub(crate) fn call_nested(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) {
+    call(srv, id, args, out);
+}
+
+/// Redis' call(): runs the command and records it for propagation if it changed the dataset.
+/// EXEC is never propagated itself: its commands are, wrapped in MULTI/EXEC when several.
+fn call(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) {
+    let dirty_before = srv.repl.dirty;
+    srv.repl.begin_command();
+    dispatch(srv, id, args, out);
+    if let Some(client) = srv.clients.get(&id) {
+        if !args[0].eq_ignore_ascii_case(b"exec") {
+            let db = client.db;
+            srv.repl.end_command(db, args, dirty_before);
+        }
+    }
+}
+
+/// Refuses the command before it runs; inside MULTI that also dooms the transaction. A refused
+/// EXEC aborts the transaction at once, quoting why (Redis' execCommandAbort).
+fn reject(srv: &mut Server, id: ClientId, out: &mut Reply, msg: &[u8], cmd: Option<&CommandSpec>) {
+    let is_exec = cmd.is_some_and(|c| c.name == "exec");
+    let Some(c) = srv.clients.get_mut(&id) else {
+        return out.error_bytes(msg);
+    };
+    if c.multi.is_some() {
+        c.multi_error = true;
+    }
+    if !is_exec {
+        return out.error_bytes(msg);
+    }
+    c.multi = None;
+    c.multi_error = false;
+    c.dirty_cas = false;
+    srv.unwatch_all(id);
+    let why = msg.strip_prefix(b"ERR ").unwrap_or(msg);
+    let mut text = b"EXECABORT Transaction discarded because of: ".to_vec();
+    text.extend_from_slice(why);
+    out.error_format_bytes(&text);
 }
 
 fn dispatch(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) {
@@ -504,11 +548,14 @@ fn dispatch(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) {
     }
     let cmd = match lookup(&srv.commands, args) {
         Lookup::Found(cmd) => cmd,
-        Lookup::Unknown => return out.error_bytes(&unknown_command_error(args)),
-        Lookup::UnknownSubcommand(container) => return out.error_bytes(&unknown_subcommand_error(container, &args[1])),
+        Lookup::Unknown => return reject(srv, id, out, &unknown_command_error(args), None),
+        Lookup::UnknownSubcommand(container) => {
+            return reject(srv, id, out, &unknown_subcommand_error(container, &args[1]), None)
+        }
     };
     if !cmd.arity_ok(args.len()) {
-        return out.error(&format!("ERR wrong number of arguments for '{}' command", cmd.name));
+        let msg = format!("ERR wrong number of arguments for '{}' command", cmd.name);
+        return reject(srv, id, out, msg.as_bytes(), Some(cmd));
     }
     let Some(client) = srv.clients.get_mut(&id) else {
         return;
@@ -521,11 +568,23 @@ fn dispatch(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) {
             _ => false,
         };
         if !allowed {
-            return out.err("DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.");
+            return reject(srv, id, out, b"ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.", Some(cmd));
         }
     }
     if !client.authenticated && cmd.flags & flags::NO_AUTH == 0 {
-        return out.error("NOAUTH Authentication required.");
+        return reject(srv, id, out, b"NOAUTH Authentication required.", Some(cmd));
+    }
+    if client.multi.is_some() {
+        if cmd.flags & flags::NO_MULTI != 0 {
+            return reject(srv, id, out, b"ERR Command not allowed inside a transaction", Some(cmd));
+        }
+        if !crate::cmd::transactions::runs_inside_multi(cmd.name) {
+            // Once doomed, Redis stops keeping what is queued.
+            if !client.multi_error && !client.dirty_cas {
+                client.multi.get_or_insert_with(Vec::new).push(args.to_vec());
+            }
+            return out.simple("QUEUED");
+        }
     }
     client.last_cmd = cmd.name;
     // CLIENT NO-TOUCH spares access times, except for TOUCH itself (Redis 7.2).

@@ -412,6 +412,7 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     crate::cmd::memory::COMMANDS,
     crate::cmd::sort::COMMANDS,
     crate::cmd::replication::COMMANDS,
+    crate::cmd::transactions::COMMANDS,
 ];
 
 /// Every top-level command.

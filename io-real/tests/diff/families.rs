@@ -270,6 +270,14 @@ pub static FAMILIES: &[Family] = &[
         list_blocking,
     ),
     fam("client-unblock", &["client|unblock"], 1, client_unblock),
+    // Transactions: the streams' two connections MULTI, queue whatever the other families
+    // generate, WATCH keys the other connection (or an expiry) may touch, and EXEC or DISCARD.
+    fam(
+        "transactions",
+        &["multi", "exec", "discard", "watch", "unwatch"],
+        6,
+        transactions,
+    ),
     // Other types, only to meet the string commands with WRONGTYPE.
     // Sets.
     fam("sadd-srem", &["sadd", "srem"], 8, sadd_srem),
@@ -2260,6 +2268,20 @@ fn client_unblock(r: &mut Rng, _k: &Keys) -> Vec<Vec<u8>> {
         2 => c!["CLIENT", "UNBLOCK", r.pick(&["x", "", "1.5"])],
         3 => c!["CLIENT", "UNBLOCK", "999999", r.pick(&["foo", ""])],
         _ => c!["CLIENT", "UNBLOCK"],
+    }
+}
+
+/// MULTI/EXEC/DISCARD/WATCH/UNWATCH with their errors (nesting, EXEC or DISCARD alone, WATCH
+/// inside MULTI, wrong arity that dooms the transaction).
+fn transactions(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    match r.below(12) {
+        0..=2 => c![r.mixed_case(b"MULTI")],
+        3..=5 => c![r.mixed_case(b"EXEC")],
+        6 => c!["DISCARD"],
+        7 | 8 => with(c![r.mixed_case(b"WATCH")], keys_n(r, k, 1, 3)),
+        9 => c!["UNWATCH"],
+        10 => c![r.pick(&["WATCH", "MULTI", "EXEC", "UNWATCH"]), k.key(r)],
+        _ => c!["WATCH"],
     }
 }
 

@@ -353,11 +353,13 @@ struct Sent {
     oracle: Outcome,
 }
 
-/// Where a connection stands, tracked from the oracle's replies, for reports.
-#[derive(Clone, Copy)]
+/// Where a connection stands, tracked from the oracle's replies: for reports, and inside MULTI
+/// the masks of the commands queued, which EXEC's reply applies element by element.
+#[derive(Clone, Default)]
 struct ConnState {
     resp3: bool,
     db: u64,
+    queued: Option<Vec<Option<Mask>>>,
 }
 
 /// The first difference of one seed's stream.
@@ -653,7 +655,7 @@ impl Harness {
         let connect = |port: u16| Conn::connect(port).expect("connect");
         let mut oracle: Vec<Conn> = (0..n).map(|_| connect(self.oracle.port)).collect();
         let mut subject: Vec<Conn> = (0..n).map(|_| connect(self.subject.port)).collect();
-        let mut state = vec![ConnState { resp3: false, db: 0 }; n];
+        let mut state = vec![ConnState::default(); n];
         let mut watch = if self.watch_repl {
             let attach = |port| repl::Observer::attach(port).expect("attach to the replication stream");
             Some((attach(self.oracle.port), attach(self.subject.port)))
@@ -711,7 +713,11 @@ impl Harness {
             let a = oracle[ci].read();
             let b = subject[ci].read();
             let mask = excl.map(|e| e.mask);
-            let mut diverged = (!same(&a, &b, mask)).then(String::new);
+            let agree = match &state[ci].queued {
+                Some(masks) if args[0].eq_ignore_ascii_case(b"exec") => same_exec(&a, &b, masks),
+                _ => same(&a, &b, mask),
+            };
+            let mut diverged = (!agree).then(String::new);
             if diverged.is_none() {
                 if let Some((wa, wb)) = watch.as_mut() {
                     diverged = propagation_difference(wa, wb);
@@ -773,7 +779,7 @@ impl Harness {
             if closed {
                 oracle[ci] = connect(self.oracle.port);
                 subject[ci] = connect(self.subject.port);
-                state[ci] = ConnState { resp3: false, db: 0 };
+                state[ci] = ConnState::default();
             }
             if history.len() == 10 {
                 history.pop_front();
@@ -841,19 +847,48 @@ fn is_quit(args: &[Vec<u8>], reply: &Outcome) -> bool {
 /// Follows protocol and database changes from the oracle's replies.
 fn track(st: &mut ConnState, args: &[Vec<u8>], reply: &Outcome) {
     let Outcome::Reply(r) = reply else { return };
+    let name = args[0].to_ascii_lowercase();
+    if name.as_slice() == b"exec" {
+        st.queued = None;
+    }
+    if r.as_slice() == b"+QUEUED\r\n" {
+        if let Some(q) = st.queued.as_mut() {
+            q.push(exclusion_for(args).map(|e| e.mask));
+        }
+        return;
+    }
     if r.starts_with(b"-") {
         return;
     }
-    let name = args[0].to_ascii_lowercase();
     match name.as_slice() {
+        b"multi" => st.queued = Some(Vec::new()),
+        b"discard" => st.queued = None,
         b"hello" => {
             if let Some(v) = args.get(1) {
                 st.resp3 = v.as_slice() == b"3";
             }
         }
         b"select" => st.db = String::from_utf8_lossy(&args[1]).parse().unwrap_or(st.db),
-        b"reset" => *st = ConnState { resp3: false, db: 0 },
+        b"reset" => *st = ConnState::default(),
         _ => {}
+    }
+}
+
+/// EXEC's reply: each element compared under the mask of the command it answers.
+fn same_exec(a: &Outcome, b: &Outcome, masks: &[Option<Mask>]) -> bool {
+    let (Outcome::Reply(x), Outcome::Reply(y)) = (a, b) else {
+        return a == b;
+    };
+    match (Reply::parse(x), Reply::parse(y)) {
+        (Ok(Reply::Agg(b'*', Some(xs))), Ok(Reply::Agg(b'*', Some(ys)))) if xs.len() == masks.len() => {
+            xs.len() == ys.len()
+                && xs
+                    .iter()
+                    .zip(&ys)
+                    .zip(masks)
+                    .all(|((p, q), m)| same(&Outcome::Reply(p.encode()), &Outcome::Reply(q.encode()), *m))
+        }
+        _ => x == y,
     }
 }
 
