@@ -131,3 +131,22 @@ fn served_list_waiters_propagate_their_pops() {
     r.h.cmd(3, &["BLPOP", "c2", "0"]);
     r.check("RPUSH c1 x", 1, &["RPUSH c1 x", "LMOVE c1 c2 right left", "LPOP c2"]);
 }
+
+#[test]
+fn hash_writes() {
+    let mut r = Rig::new();
+    r.check("HSET h a 1 b 2", 2, &["HSET h a 1 b 2"]);
+    // Every pair counts, even one that changes nothing.
+    r.check("HSET h a 1 c 3", 2, &["HSET h a 1 c 3"]);
+    r.check("HMSET h a 5", 1, &["HMSET h a 5"]);
+    r.check("HSETNX h a 9", 0, &[]);
+    r.check("HSETNX h n 9", 1, &["HSETNX h n 9"]);
+    r.check("HDEL h zz", 0, &[]);
+    r.check("HDEL h a zz b", 2, &["HDEL h a zz b"]);
+    r.check("HINCRBY h2 cnt 5", 1, &["HINCRBY h2 cnt 5"]);
+    r.check("HINCRBY h2 cnt 9223372036854775807", 0, &[]);
+    r.check("HINCRBYFLOAT h2 fl 1.5", 1, &["HSET h2 fl 1.5"]);
+    r.check("HINCRBYFLOAT h3 x 3.0e0", 1, &["HSET h3 x 3"]);
+    r.check("HINCRBYFLOAT h2 cnt 0.1", 1, &["HSET h2 cnt 5.1"]);
+    r.check("HINCRBYFLOAT h2 fl inf", 0, &[]);
+}
