@@ -150,3 +150,52 @@ fn hash_writes() {
     r.check("HINCRBYFLOAT h2 cnt 0.1", 1, &["HSET h2 cnt 5.1"]);
     r.check("HINCRBYFLOAT h2 fl inf", 0, &[]);
 }
+
+#[test]
+fn set_writes() {
+    let mut r = Rig::new();
+    r.check("SADD s a b c", 3, &["SADD s a b c"]);
+    r.check("SADD s a", 0, &[]);
+    r.check("SREM s a zz", 1, &["SREM s a zz"]);
+    r.setup(&["SADD i 1 2 3", "SADD j 2"]);
+    r.check("SMOVE i j 1", 2, &["SMOVE i j 1"]);
+    // The destination has it already: only the source changed.
+    r.check("SMOVE i j 2", 1, &["SMOVE i j 2"]);
+    r.check("SMOVE j j 2", 0, &[]);
+    r.check("SADD one x", 1, &["SADD one x"]);
+    r.check("SPOP one", 1, &["SREM one x"]);
+    r.setup(&["SADD p 1 2 3"]);
+    r.check("SPOP p 0", 0, &[]);
+    r.check("SPOP p 5", 3, &["DEL p"]);
+    r.setup(&["SADD a1 1 2 3", "SET d x"]);
+    r.check("SINTERSTORE d a1 nokey", 1, &["SINTERSTORE d a1 nokey"]);
+    r.check("SINTERSTORE d a1 nokey", 0, &[]);
+}
+
+#[test]
+fn spop_with_a_count_goes_out_as_one_srem_per_member() {
+    let mut r = Rig::new();
+    r.setup(&["SADD p 1 2 3 4 5 6 7 8 9 10"]);
+    for count in ["2", "7"] {
+        let before = r.dirty();
+        r.stream();
+        let reply = r.h.cmd(1, &["SPOP", "p", count]);
+        assert_eq!(r.dirty() - before, count.parse::<u64>().unwrap());
+        let stream = r.stream();
+        assert_eq!(stream.first().map(String::as_str), Some("MULTI"));
+        assert_eq!(stream.last().map(String::as_str), Some("EXEC"));
+        let srems = &stream[1..stream.len() - 1];
+        assert_eq!(srems.len(), count.parse::<usize>().unwrap());
+        for srem in srems {
+            let member = srem.strip_prefix("SREM p ").expect("an SREM of the key");
+            assert!(reply.contains(&format!("\r\n{member}\r\n")), "{member} was popped");
+        }
+    }
+    // A single SREM goes out alone, not as a transaction.
+    r.setup(&["DEL p", "SADD p a b"]);
+    r.stream();
+    r.h.cmd(1, &["SPOP", "p", "1"]);
+    let stream = r.stream();
+    assert_eq!(stream.len(), 1, "{stream:?}");
+    assert!(stream[0].starts_with("SREM p "), "{stream:?}");
+}
