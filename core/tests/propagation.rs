@@ -199,3 +199,40 @@ fn spop_with_a_count_goes_out_as_one_srem_per_member() {
     assert_eq!(stream.len(), 1, "{stream:?}");
     assert!(stream[0].starts_with("SREM p "), "{stream:?}");
 }
+
+#[test]
+fn sorted_set_writes() {
+    let mut r = Rig::new();
+    r.check("ZADD z 1 a 2 b", 2, &["ZADD z 1 a 2 b"]);
+    r.check("ZADD z 1 a", 0, &[]);
+    r.check("ZADD z 3 a", 1, &["ZADD z 3 a"]);
+    r.check("ZADD z CH 3 a 4 b 5 c", 2, &["ZADD z CH 3 a 4 b 5 c"]);
+    r.check("ZADD z GT 1 a", 0, &[]);
+    r.check("ZINCRBY z 0 a", 0, &[]);
+    r.check("ZINCRBY z 2 a", 1, &["ZINCRBY z 2 a"]);
+    r.check("ZREM z nope a", 1, &["ZREM z nope a"]);
+    r.check("ZREMRANGEBYRANK z 5 10", 0, &[]);
+    r.check("ZREMRANGEBYSCORE z -inf (5", 1, &["ZREMRANGEBYSCORE z -inf (5"]);
+    r.setup(&["ZADD p 1 a 2 b 3 c 4 d 5 e 6 f 7 g"]);
+    r.check("ZPOPMIN p", 1, &["ZPOPMIN p"]);
+    r.check("ZPOPMAX p 2", 2, &["ZPOPMAX p 2"]);
+    r.check("ZMPOP 2 nokey p MIN COUNT 1", 1, &["ZPOPMIN p 1"]);
+    r.check("BZPOPMAX p 0", 1, &["ZPOPMAX p"]);
+    r.check("BZMPOP 0 1 p MIN COUNT 9", 2, &["ZPOPMIN p 2"]);
+    r.setup(&["ZADD s 1 a", "SET dst x"]);
+    r.check("ZRANGESTORE dst nokey 0 -1", 1, &["ZRANGESTORE dst nokey 0 -1"]);
+    r.check("ZRANGESTORE dst nokey 0 -1", 0, &[]);
+}
+
+#[test]
+fn served_sorted_set_waiters_propagate_their_pops() {
+    let mut r = Rig::new();
+    r.h.cmd(2, &["BZPOPMIN", "q", "0"]);
+    r.h.cmd(3, &["BZMPOP", "0", "1", "q", "MAX", "COUNT", "5"]);
+    // Unlike a served BLPOP, a served BZPOPMIN counts its pop.
+    r.check(
+        "ZADD q 1 a 2 b 3 c",
+        6,
+        &["ZADD q 1 a 2 b 3 c", "ZPOPMIN q", "ZPOPMAX q 2"],
+    );
+}
