@@ -44,6 +44,9 @@ pub(crate) struct Blocking {
     seq: u64,
     /// Released clients whose queued commands are still to run, in release order.
     released: VecDeque<(ClientId, VecDeque<Args>)>,
+    /// A waiter's command is running again to serve it (not a command a client just sent):
+    /// Redis serves such clients outside call(), so they propagate and count differently.
+    pub(crate) serving: bool,
 }
 
 impl Blocking {
@@ -184,7 +187,10 @@ impl Server {
         if q.is_empty() {
             return None;
         }
-        self.expire_if_needed(db, key);
+        if self.expire_if_needed(db, key) {
+            // Redis propagates such a DEL at once, not with the next command's effects.
+            self.propagate_pending(true);
+        }
         let ty = self.dbs[db].get(key)?.type_name();
         let q = self.blocking.by_key.get(&(db, key.to_vec()))?;
         q.iter()
@@ -195,7 +201,9 @@ impl Server {
     /// Runs a waiter's blocking command again now that it can be served.
     fn serve(&mut self, id: ClientId) {
         let Some(w) = self.take_waiter(id) else { return };
+        self.blocking.serving = true;
         crate::command::execute(self, id, &w.args);
+        self.blocking.serving = false;
         self.mark_dirty(id);
         self.release(id, w.pending);
     }

@@ -63,7 +63,6 @@ impl Propagation {
     }
 
     /// The running command propagates nothing itself (Redis' preventCommandPropagation).
-    #[allow(dead_code, reason = "the blocking pops will use it once they propagate")]
     pub fn prevent(&mut self) {
         self.prevent = true;
     }

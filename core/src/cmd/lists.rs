@@ -128,6 +128,7 @@ fn push_generic(ctx: &mut Ctx, end: End, only_existing: bool) {
         Ok(_) => {}
     }
     let n = push_all(ctx, &args[1], end, &args[2..]);
+    ctx.dirty(args.len() as u64 - 2);
     ctx.out.int(n as i64);
 }
 
@@ -171,15 +172,26 @@ fn at_least_one_arg(ctx: &mut Ctx, i: usize, msg: &str) -> Option<i64> {
 
 const MUST_BE_POSITIVE: &str = "value is out of range, must be positive";
 
-/// Replies with up to `count` elements popped from `end` (in pop order) and deletes the key
-/// if it is left empty. The list must exist.
-fn pop_range_reply(ctx: &mut Ctx, key: &[u8], end: End, count: usize) {
-    let Ok(Some(l)) = write(ctx, key) else { return };
+/// Replies with up to `count` elements popped from `end` (in pop order), deletes the key if
+/// it is left empty and counts one change per element (Redis' listElementsRemoved). The list
+/// must exist. Returns how many were popped.
+fn pop_range_reply(ctx: &mut Ctx, key: &[u8], end: End, count: usize) -> usize {
+    let Ok(Some(l)) = write(ctx, key) else { return 0 };
     let n = count.min(l.len());
     let popped: Vec<Vec<u8>> = (0..n).filter_map(|_| l.pop(end)).collect();
     ctx.out.array(popped.len());
     popped.iter().for_each(|e| ctx.out.bulk(e));
     delete_if_empty(ctx, key);
+    ctx.dirty(n as u64);
+    n
+}
+
+/// LPOP or RPOP: how a pop from `end` is propagated.
+fn pop_name(end: End) -> Vec<u8> {
+    match end {
+        End::Head => b"LPOP".to_vec(),
+        End::Tail => b"RPOP".to_vec(),
+    }
 }
 
 fn pop_generic(ctx: &mut Ctx, end: End) {
@@ -204,11 +216,14 @@ fn pop_generic(ctx: &mut Ctx, end: End) {
     };
     match count {
         Some(0) => ctx.out.array(0),
-        Some(n) => pop_range_reply(ctx, &args[1], end, n),
+        Some(n) => {
+            pop_range_reply(ctx, &args[1], end, n);
+        }
         None => {
             let v = list.pop(end).unwrap_or_default();
             ctx.out.bulk(&v);
             delete_if_empty(ctx, &args[1]);
+            ctx.dirty(1);
         }
     }
 }
@@ -294,6 +309,7 @@ fn lset(ctx: &mut Ctx) {
     match list.position(i) {
         Some(p) => {
             list.set(p, args[3].clone());
+            ctx.dirty(1);
             ctx.out.ok();
         }
         None => ctx.out.err("index out of range"),
@@ -319,6 +335,7 @@ fn linsert(ctx: &mut Ctx) {
         Some(p) => {
             list.insert(if after { p + 1 } else { p }, args[4].clone());
             let n = list.len() as i64;
+            ctx.dirty(1);
             ctx.out.int(n);
         }
         None => ctx.out.int(-1),
@@ -337,6 +354,7 @@ fn lrem(ctx: &mut Ctx) {
     let limit = usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX);
     let removed = list.remove_matching(&args[3], limit, from);
     delete_if_empty(ctx, &args[1]);
+    ctx.dirty(removed as u64);
     ctx.out.int(removed as i64);
 }
 
@@ -349,11 +367,15 @@ fn ltrim(ctx: &mut Ctx) {
         Ok(None) => return ctx.out.ok(),
         Ok(Some(l)) => l,
     };
-    match clamp_range(list.len(), start, end) {
+    let before = list.len();
+    match clamp_range(before, start, end) {
         Some((s, e)) => list.retain_range(s, e),
         None => list.retain_range(1, 0),
     }
+    // Redis counts every trimmed element: a trim that keeps everything changes nothing.
+    let trimmed = before - list.len();
     delete_if_empty(ctx, &args[1]);
+    ctx.dirty(trimmed as u64);
     ctx.out.ok();
 }
 
@@ -444,33 +466,43 @@ fn end_arg(ctx: &mut Ctx, i: usize) -> Option<End> {
 }
 
 /// Redis' lmoveGenericCommand: pop from `src`'s `from` end, push at `dst`'s `to` end, reply
-/// with the element (null when `src` is missing).
-fn move_generic(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: End, to: End) {
+/// with the element (null when `src` is missing). Returns whether an element moved; the caller
+/// counts the change (a served BLMOVE does not).
+fn move_generic(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: End, to: End) -> bool {
     match write(ctx, src) {
-        Err(()) => return,
-        Ok(None) => return ctx.out.null(),
+        Err(()) => return false,
+        Ok(None) => {
+            ctx.out.null();
+            return false;
+        }
         Ok(Some(_)) => {}
     }
     if is_wrong_type(ctx, dst) {
-        return ctx.out.error(WRONGTYPE);
+        ctx.out.error(WRONGTYPE);
+        return false;
     }
-    let Ok(Some(l)) = write(ctx, src) else { return };
+    let Ok(Some(l)) = write(ctx, src) else { return false };
     let v = l.pop(from).unwrap_or_default();
     delete_if_empty(ctx, src);
     push_all(ctx, dst, to, std::slice::from_ref(&v));
     ctx.out.bulk(&v);
+    true
 }
 
 fn lmove(ctx: &mut Ctx) {
     let Some(from) = end_arg(ctx, 3) else { return };
     let Some(to) = end_arg(ctx, 4) else { return };
     let args = ctx.args;
-    move_generic(ctx, &args[1], &args[2], from, to);
+    if move_generic(ctx, &args[1], &args[2], from, to) {
+        ctx.dirty(1);
+    }
 }
 
 fn rpoplpush(ctx: &mut Ctx) {
     let args = ctx.args;
-    move_generic(ctx, &args[1], &args[2], End::Tail, End::Head);
+    if move_generic(ctx, &args[1], &args[2], End::Tail, End::Head) {
+        ctx.dirty(1);
+    }
 }
 
 /// The parsed arguments of LMPOP/BLMPOP: the keys' positions, the end and the count.
@@ -525,7 +557,9 @@ fn mpop_first(ctx: &mut Ctx, m: &MPop) -> bool {
         }
         ctx.out.array(2);
         ctx.out.bulk(key);
-        pop_range_reply(ctx, key, m.end, m.count);
+        let n = pop_range_reply(ctx, key, m.end, m.count);
+        // Replicas get the pop with the count it did (LMPOP/BLMPOP are rewritten).
+        super::propagate_served(ctx, vec![pop_name(m.end), key.clone(), n.to_string().into_bytes()]);
         return true;
     }
     false
@@ -559,6 +593,11 @@ fn bpop_generic(ctx: &mut Ctx, end: End) {
         ctx.out.bulk(key);
         ctx.out.bulk(&v);
         delete_if_empty(ctx, key);
+        // Redis counts the change only when the pop happens at once, in listElementsRemoved.
+        if !super::serving_blocked(ctx) {
+            ctx.dirty(1);
+        }
+        super::propagate_served(ctx, vec![pop_name(end), key.clone()]);
         return;
     }
     super::block_on(ctx, args[1..last].to_vec(), timeout, "list");
@@ -577,9 +616,47 @@ fn bmove_generic(ctx: &mut Ctx, from: End, to: End, timeout: i64) {
     let args = ctx.args;
     match write(ctx, &args[1]) {
         Err(()) => {}
-        Ok(Some(_)) => move_generic(ctx, &args[1], &args[2], from, to),
+        Ok(Some(_)) => {
+            if move_generic(ctx, &args[1], &args[2], from, to) {
+                propagate_move(ctx, from, to);
+            }
+        }
         Ok(None) => super::block_on(ctx, vec![args[1].clone()], timeout, "list"),
     }
+}
+
+/// A BLMOVE/BRPOPLPUSH that moved goes out as LMOVE/RPOPLPUSH: at once with the ends as sent
+/// and one change counted; when served after blocking, Redis' serveClientBlockedOnList names
+/// the ends itself (lowercase) and counts nothing.
+fn propagate_move(ctx: &mut Ctx, from: End, to: End) {
+    let args = ctx.args;
+    let served = super::serving_blocked(ctx);
+    if !served {
+        ctx.dirty(1);
+    }
+    let argv = if args.len() == 4 {
+        vec![b"RPOPLPUSH".to_vec(), args[1].clone(), args[2].clone()]
+    } else if served {
+        let name = |e: End| {
+            if e == End::Head {
+                b"left".to_vec()
+            } else {
+                b"right".to_vec()
+            }
+        };
+        vec![
+            b"LMOVE".to_vec(),
+            args[1].clone(),
+            args[2].clone(),
+            name(from),
+            name(to),
+        ]
+    } else {
+        let mut argv = args[..5].to_vec();
+        argv[0] = b"LMOVE".to_vec();
+        argv
+    };
+    super::propagate_served(ctx, argv);
 }
 
 fn blmove(ctx: &mut Ctx) {

@@ -78,6 +78,25 @@ pub(crate) fn block_on(ctx: &mut Ctx, keys: Vec<Vec<u8>>, timeout_ms: i64, wants
     ctx.srv.block(ctx.id, db, keys, timeout_ms, wants, args);
 }
 
+/// Whether the running command serves a client that was blocked (run again by
+/// `crate::blocking`), rather than one that found its data when it was sent.
+pub(crate) fn serving_blocked(ctx: &Ctx) -> bool {
+    ctx.srv.blocking.serving
+}
+
+/// How a blocking command's effect reaches replicas: served at once, the command itself goes
+/// out as `argv` (Redis rewrites it); served after blocking, Redis' blocked.c sends `argv` as
+/// an extra effect and nothing else (the client's command never went through call()).
+pub(crate) fn propagate_served(ctx: &mut Ctx, argv: Vec<Vec<u8>>) {
+    if serving_blocked(ctx) {
+        let db = ctx.db();
+        ctx.srv.repl.also(db, argv);
+        ctx.srv.repl.prevent();
+    } else {
+        ctx.propagate_as(argv);
+    }
+}
+
 /// HRANDFIELD / ZRANDMEMBER `key count [WITHVALUES|WITHSCORES]`: the count and whether the
 /// option was given, checked in Redis' order; `None` once an error was replied.
 pub(crate) fn rand_count_args(ctx: &mut Ctx, option: &str) -> Option<(i64, bool)> {

@@ -90,6 +90,7 @@ fn sadd(ctx: &mut Ctx) {
             n
         }
     };
+    ctx.dirty(added as u64);
     ctx.out.int(added as i64);
 }
 
@@ -116,6 +117,7 @@ fn srem(ctx: &mut Ctx) {
     if empty {
         ctx.srv.db_mut(db).remove(&args[1]);
     }
+    ctx.dirty(removed as u64);
     ctx.out.int(removed);
 }
 
@@ -200,6 +202,9 @@ fn spop(ctx: &mut Ctx) {
     if empty {
         dbs[db].remove(&args[1]);
     }
+    ctx.dirty(1);
+    // Replicas remove the member that was drawn: they cannot draw the same one.
+    ctx.propagate_as(vec![b"SREM".to_vec(), args[1].clone(), m]);
 }
 
 fn spop_count(ctx: &mut Ctx) {
@@ -216,20 +221,37 @@ fn spop_count(ctx: &mut Ctx) {
     if count == 0 {
         return ctx.out.set(0);
     }
-    let (max, hasher) = (max_intset(ctx.srv), ctx.srv.hasher);
     if count >= size {
-        // Everything: replied as SUNION of the one key would, then the key goes.
+        // Everything: replied as SUNION of the one key would, then the key goes (a DEL for
+        // the replicas).
         union_diff(ctx, &args[1..2], None, false);
         ctx.srv.db_mut(db).remove(&args[1]);
+        ctx.dirty(size);
+        ctx.propagate_as(vec![b"DEL".to_vec(), args[1].clone()]);
         return;
     }
+    let popped = spop_some(ctx, db, count, size);
+    ctx.dirty(count);
+    // Replicas remove the members that were drawn, one SREM each, instead of drawing again.
+    for m in popped {
+        ctx.srv.repl.also(db, vec![b"SREM".to_vec(), args[1].clone(), m]);
+    }
+    ctx.srv.repl.prevent();
+}
+
+/// Pops `count` (< `size`) random members of the set under the first argument, replying
+/// them; returns them in reply order.
+fn spop_some(ctx: &mut Ctx, db: usize, count: u64, size: u64) -> Vec<Vec<u8>> {
+    let args = ctx.args;
+    let (max, hasher) = (max_intset(ctx.srv), ctx.srv.hasher);
     let Server { dbs, rng, .. } = &mut *ctx.srv;
     let mut rand = || rand_core::RngCore::next_u64(rng);
     let Some(Value::Set(s)) = dbs[db].get_mut(&args[1]) else {
-        return;
+        return Vec::new();
     };
     let remaining = size - count;
     ctx.out.set(count as usize);
+    let mut popped = Vec::with_capacity(count as usize);
     if remaining * SPOP_MOVE_STRATEGY_MUL > count {
         for _ in 0..count {
             let Some(m) = s.random(&mut rand).map(Member::to_vec) else {
@@ -237,6 +259,7 @@ fn spop_count(ctx: &mut Ctx) {
             };
             ctx.out.bulk(&m);
             s.remove(&m);
+            popped.push(m);
         }
     } else {
         // Move the few members that stay into a new set, reply what is left of the old one.
@@ -249,12 +272,14 @@ fn spop_count(ctx: &mut Ctx) {
             s.remove(&m);
         }
         for m in s.iter() {
+            popped.push(m.with_bytes(<[u8]>::to_vec));
             reply_member(ctx.out, m);
         }
         if let Some(kept) = kept {
             **s = kept;
         }
     }
+    popped
 }
 
 /// Redis' SRANDMEMBER_SUB_STRATEGY_MUL: above count * 3 > size, copy and remove at random.
@@ -380,16 +405,17 @@ fn smove(ctx: &mut Ctx) {
     if s.is_empty() {
         store.remove(src);
     }
-    match store.get_mut(dst) {
-        Some(Value::Set(d)) => {
-            d.add(member, max);
-        }
+    // One change for the source, one more if the destination did not have the member.
+    let added = match store.get_mut(dst) {
+        Some(Value::Set(d)) => d.add(member, max),
         _ => {
             let mut d = Set::for_member(hasher, member);
             d.add(member, max);
             store.insert_new(dst.clone(), Value::Set(Box::new(d)));
+            true
         }
-    }
+    };
+    ctx.dirty(1 + u64::from(added));
     ctx.out.int(1);
 }
 
@@ -417,7 +443,9 @@ fn inter_generic(ctx: &mut Ctx, keys: &[Vec<u8>], dst: Option<&[u8]>, card_only:
     let Ok(present) = lookup_all(ctx, db, keys) else { return };
     if present.contains(&false) {
         if let Some(dst) = dst {
-            ctx.srv.db_mut(db).remove(dst);
+            if ctx.srv.db_mut(db).remove(dst) {
+                ctx.dirty(1);
+            }
             ctx.out.int(0);
         } else if card_only {
             ctx.out.int(0);

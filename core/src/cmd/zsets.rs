@@ -424,6 +424,7 @@ fn zadd_generic(ctx: &mut Ctx, mut incr: bool) {
             }
         }
     }
+    ctx.dirty((added + updated) as u64);
     if incr {
         if processed > 0 {
             ctx.out.double(last);
@@ -453,6 +454,7 @@ fn zrem(ctx: &mut Ctx) {
         }
     }
     delete_if_empty(ctx.srv, db, &args[1]);
+    ctx.dirty(deleted as u64);
     ctx.out.int(deleted);
 }
 
@@ -819,6 +821,7 @@ fn zremrange_generic(ctx: &mut Ctx, rt: RangeType) {
     };
     let removed = z.remove_range(a, b).len();
     delete_if_empty(ctx.srv, db, &args[1]);
+    ctx.dirty(removed as u64);
     ctx.out.int(removed as i64);
 }
 
@@ -845,14 +848,31 @@ struct PopShape {
     nil_when_empty: bool,
 }
 
-/// Pops up to `count` (`None`: a plain single pop) from the first existing key. Returns false
-/// when no key exists and nothing was replied (for the blocking forms).
-fn zpop_generic(ctx: &mut Ctx, keys: &[Vec<u8>], max: bool, count: Option<i64>, shape: PopShape, block: bool) -> bool {
+/// What a pop did.
+enum Popped {
+    /// No key exists and nothing was replied (the blocking forms block then).
+    Nothing,
+    /// Replied without popping (an error, an empty reply, a count of 0).
+    Replied,
+    /// Popped this many members from this key.
+    From(Vec<u8>, usize),
+}
+
+/// Pops up to `count` (`None`: a plain single pop) from the first existing key, counting one
+/// change per member (Redis' genericZpopCommand).
+fn zpop_generic(
+    ctx: &mut Ctx,
+    keys: &[Vec<u8>],
+    max: bool,
+    count: Option<i64>,
+    shape: PopShape,
+    block: bool,
+) -> Popped {
     let db = ctx.db();
     let mut found = None;
     for k in keys {
         match write(ctx.srv, ctx.out, db, k) {
-            Err(()) => return true,
+            Err(()) => return Popped::Replied,
             Ok(None) => continue,
             Ok(Some(_)) => {
                 found = Some(k);
@@ -862,21 +882,21 @@ fn zpop_generic(ctx: &mut Ctx, keys: &[Vec<u8>], max: bool, count: Option<i64>, 
     }
     let Some(key) = found else {
         if block {
-            return false;
+            return Popped::Nothing;
         }
         if shape.nil_when_empty {
             ctx.out.null_array();
         } else {
             ctx.out.array(0);
         }
-        return true;
+        return Popped::Replied;
     };
     if count == Some(0) {
         ctx.out.array(0);
-        return true;
+        return Popped::Replied;
     }
     let Some(Value::ZSet(z)) = ctx.srv.db_mut(db).get_mut(key) else {
-        return true;
+        return Popped::Replied;
     };
     let n = usize::try_from(count.unwrap_or(1)).unwrap_or(usize::MAX).min(z.len());
     let popped = if max {
@@ -909,7 +929,17 @@ fn zpop_generic(ctx: &mut Ctx, keys: &[Vec<u8>], max: bool, count: Option<i64>, 
         out.double(s);
     }
     delete_if_empty(ctx.srv, db, key);
-    true
+    ctx.dirty(n as u64);
+    Popped::From(key.clone(), n)
+}
+
+/// How a ZMPOP or a blocking pop goes to replicas: ZPOPMIN/ZPOPMAX of the key, with the count
+/// popped when the command had a count.
+fn zpop_argv(max: bool, key: Vec<u8>, count: Option<usize>) -> Vec<Vec<u8>> {
+    let name = if max { b"ZPOPMAX".to_vec() } else { b"ZPOPMIN".to_vec() };
+    let mut argv = vec![name, key];
+    argv.extend(count.map(|n| n.to_string().into_bytes()));
+    argv
 }
 
 fn zpop_minmax(ctx: &mut Ctx, max: bool) {
@@ -994,7 +1024,9 @@ const MPOP_SHAPE: PopShape = PopShape {
 fn zmpop(ctx: &mut Ctx) {
     let Some(m) = parse_mpop(ctx, 1) else { return };
     let args = ctx.args;
-    zpop_generic(ctx, &args[m.keys.clone()], m.max, Some(m.count), MPOP_SHAPE, false);
+    if let Popped::From(key, n) = zpop_generic(ctx, &args[m.keys.clone()], m.max, Some(m.count), MPOP_SHAPE, false) {
+        ctx.propagate_as(zpop_argv(m.max, key, Some(n)));
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1012,8 +1044,10 @@ fn bzpop_generic(ctx: &mut Ctx, max: bool) {
         nested: false,
         nil_when_empty: false,
     };
-    if !zpop_generic(ctx, &args[1..last], max, None, shape, true) {
-        super::block_on(ctx, args[1..last].to_vec(), timeout, "zset");
+    match zpop_generic(ctx, &args[1..last], max, None, shape, true) {
+        Popped::Nothing => super::block_on(ctx, args[1..last].to_vec(), timeout, "zset"),
+        Popped::Replied => {}
+        Popped::From(key, _) => super::propagate_served(ctx, zpop_argv(max, key, None)),
     }
 }
 
@@ -1031,8 +1065,10 @@ fn bzmpop(ctx: &mut Ctx) {
         return;
     };
     let args = ctx.args;
-    if !zpop_generic(ctx, &args[m.keys.clone()], m.max, Some(m.count), MPOP_SHAPE, true) {
-        super::block_on(ctx, args[m.keys].to_vec(), timeout, "zset");
+    match zpop_generic(ctx, &args[m.keys.clone()], m.max, Some(m.count), MPOP_SHAPE, true) {
+        Popped::Nothing => super::block_on(ctx, args[m.keys].to_vec(), timeout, "zset"),
+        Popped::Replied => {}
+        Popped::From(key, n) => super::propagate_served(ctx, zpop_argv(m.max, key, Some(n))),
     }
 }
 
