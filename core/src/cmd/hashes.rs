@@ -90,7 +90,7 @@ fn hset(ctx: &mut Ctx) {
         }
     }
     // Redis counts every pair given, new or not.
-    ctx.dirty(args.len() as u64 / 2 - 1);
+    ctx.changed(&args[1], args.len() as u64 / 2 - 1);
     if args[0][1].eq_ignore_ascii_case(&b's') {
         ctx.out.int(created);
     } else {
@@ -111,7 +111,7 @@ fn hsetnx(ctx: &mut Ctx) {
     }
     h.try_conversion(args[2..4].iter().map(Vec::as_slice), &lim);
     h.set(&args[2], args[3].clone(), &lim);
-    ctx.dirty(1);
+    ctx.changed(&args[1], 1);
     ctx.out.int(1);
 }
 
@@ -205,7 +205,7 @@ fn hdel(ctx: &mut Ctx) {
     if emptied {
         ctx.srv.db_mut(db).remove(&args[1]);
     }
-    ctx.dirty(deleted as u64);
+    ctx.changed(&args[1], deleted as u64);
     ctx.out.int(deleted);
 }
 
@@ -252,7 +252,7 @@ fn hincrby(ctx: &mut Ctx) {
         return ctx.out.err("increment or decrement would overflow");
     };
     h.set(&args[2], new.to_string().into_bytes(), &lim);
-    ctx.dirty(1);
+    ctx.changed(&args[1], 1);
     ctx.out.int(new);
 }
 
@@ -285,7 +285,7 @@ fn hincrbyfloat(ctx: &mut Ctx) {
     let text = new.to_human_string().into_bytes();
     h.set(&args[2], text.clone(), &lim);
     ctx.out.bulk(&text);
-    ctx.dirty(1);
+    ctx.changed(&args[1], 1);
     // Replicas get the result, not the increment, so float formatting cannot make them differ.
     ctx.propagate_as(vec![b"HSET".to_vec(), args[1].clone(), args[2].clone(), text]);
 }

@@ -128,7 +128,7 @@ fn push_generic(ctx: &mut Ctx, end: End, only_existing: bool) {
         Ok(_) => {}
     }
     let n = push_all(ctx, &args[1], end, &args[2..]);
-    ctx.dirty(args.len() as u64 - 2);
+    ctx.changed(&args[1], args.len() as u64 - 2);
     ctx.out.int(n as i64);
 }
 
@@ -182,7 +182,7 @@ fn pop_range_reply(ctx: &mut Ctx, key: &[u8], end: End, count: usize) -> usize {
     ctx.out.array(popped.len());
     popped.iter().for_each(|e| ctx.out.bulk(e));
     delete_if_empty(ctx, key);
-    ctx.dirty(n as u64);
+    ctx.changed(key, n as u64);
     n
 }
 
@@ -223,7 +223,7 @@ fn pop_generic(ctx: &mut Ctx, end: End) {
             let v = list.pop(end).unwrap_or_default();
             ctx.out.bulk(&v);
             delete_if_empty(ctx, &args[1]);
-            ctx.dirty(1);
+            ctx.changed(&args[1], 1);
         }
     }
 }
@@ -309,7 +309,7 @@ fn lset(ctx: &mut Ctx) {
     match list.position(i) {
         Some(p) => {
             list.set(p, args[3].clone());
-            ctx.dirty(1);
+            ctx.changed(&args[1], 1);
             ctx.out.ok();
         }
         None => ctx.out.err("index out of range"),
@@ -335,7 +335,7 @@ fn linsert(ctx: &mut Ctx) {
         Some(p) => {
             list.insert(if after { p + 1 } else { p }, args[4].clone());
             let n = list.len() as i64;
-            ctx.dirty(1);
+            ctx.changed(&args[1], 1);
             ctx.out.int(n);
         }
         None => ctx.out.int(-1),
@@ -354,7 +354,7 @@ fn lrem(ctx: &mut Ctx) {
     let limit = usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX);
     let removed = list.remove_matching(&args[3], limit, from);
     delete_if_empty(ctx, &args[1]);
-    ctx.dirty(removed as u64);
+    ctx.changed(&args[1], removed as u64);
     ctx.out.int(removed as i64);
 }
 
@@ -376,6 +376,8 @@ fn ltrim(ctx: &mut Ctx) {
     let trimmed = before - list.len();
     delete_if_empty(ctx, &args[1]);
     ctx.dirty(trimmed as u64);
+    // LTRIM signals its key even when it trimmed nothing, as Redis does.
+    ctx.modified(&args[1]);
     ctx.out.ok();
 }
 
@@ -495,6 +497,8 @@ fn lmove(ctx: &mut Ctx) {
     let args = ctx.args;
     if move_generic(ctx, &args[1], &args[2], from, to) {
         ctx.dirty(1);
+        ctx.modified(&args[1]);
+        ctx.modified(&args[2]);
     }
 }
 
@@ -502,6 +506,8 @@ fn rpoplpush(ctx: &mut Ctx) {
     let args = ctx.args;
     if move_generic(ctx, &args[1], &args[2], End::Tail, End::Head) {
         ctx.dirty(1);
+        ctx.modified(&args[1]);
+        ctx.modified(&args[2]);
     }
 }
 
@@ -594,6 +600,7 @@ fn bpop_generic(ctx: &mut Ctx, end: End) {
         ctx.out.bulk(&v);
         delete_if_empty(ctx, key);
         // Redis counts the change only when the pop happens at once, in listElementsRemoved.
+        ctx.modified(key);
         if !super::serving_blocked(ctx) {
             ctx.dirty(1);
         }
@@ -634,6 +641,8 @@ fn propagate_move(ctx: &mut Ctx, from: End, to: End) {
     if !served {
         ctx.dirty(1);
     }
+    ctx.modified(&args[1]);
+    ctx.modified(&args[2]);
     let argv = if args.len() == 4 {
         vec![b"RPOPLPUSH".to_vec(), args[1].clone(), args[2].clone()]
     } else if served {

@@ -90,7 +90,7 @@ fn sadd(ctx: &mut Ctx) {
             n
         }
     };
-    ctx.dirty(added as u64);
+    ctx.changed(&args[1], added as u64);
     ctx.out.int(added as i64);
 }
 
@@ -117,7 +117,7 @@ fn srem(ctx: &mut Ctx) {
     if empty {
         ctx.srv.db_mut(db).remove(&args[1]);
     }
-    ctx.dirty(removed as u64);
+    ctx.changed(&args[1], removed as u64);
     ctx.out.int(removed);
 }
 
@@ -202,7 +202,7 @@ fn spop(ctx: &mut Ctx) {
     if empty {
         dbs[db].remove(&args[1]);
     }
-    ctx.dirty(1);
+    ctx.changed(&args[1], 1);
     // Replicas remove the member that was drawn: they cannot draw the same one.
     ctx.propagate_as(vec![b"SREM".to_vec(), args[1].clone(), m]);
 }
@@ -226,12 +226,12 @@ fn spop_count(ctx: &mut Ctx) {
         // the replicas).
         union_diff(ctx, &args[1..2], None, false);
         ctx.srv.db_mut(db).remove(&args[1]);
-        ctx.dirty(size);
+        ctx.changed(&args[1], size);
         ctx.propagate_as(vec![b"DEL".to_vec(), args[1].clone()]);
         return;
     }
     let popped = spop_some(ctx, db, count, size);
-    ctx.dirty(count);
+    ctx.changed(&args[1], count);
     // Replicas remove the members that were drawn, one SREM each, instead of drawing again.
     for m in popped {
         ctx.srv.repl.also(db, vec![b"SREM".to_vec(), args[1].clone(), m]);
@@ -416,6 +416,10 @@ fn smove(ctx: &mut Ctx) {
         }
     };
     ctx.dirty(1 + u64::from(added));
+    ctx.modified(&args[1]);
+    if added {
+        ctx.modified(&args[2]);
+    }
     ctx.out.int(1);
 }
 
@@ -445,6 +449,7 @@ fn inter_generic(ctx: &mut Ctx, keys: &[Vec<u8>], dst: Option<&[u8]>, card_only:
         if let Some(dst) = dst {
             if ctx.srv.db_mut(db).remove(dst) {
                 ctx.dirty(1);
+                ctx.modified(dst);
             }
             ctx.out.int(0);
         } else if card_only {

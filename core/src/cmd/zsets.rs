@@ -424,7 +424,7 @@ fn zadd_generic(ctx: &mut Ctx, mut incr: bool) {
             }
         }
     }
-    ctx.dirty((added + updated) as u64);
+    ctx.changed(key, (added + updated) as u64);
     if incr {
         if processed > 0 {
             ctx.out.double(last);
@@ -454,7 +454,7 @@ fn zrem(ctx: &mut Ctx) {
         }
     }
     delete_if_empty(ctx.srv, db, &args[1]);
-    ctx.dirty(deleted as u64);
+    ctx.changed(&args[1], deleted as u64);
     ctx.out.int(deleted);
 }
 
@@ -821,7 +821,7 @@ fn zremrange_generic(ctx: &mut Ctx, rt: RangeType) {
     };
     let removed = z.remove_range(a, b).len();
     delete_if_empty(ctx.srv, db, &args[1]);
-    ctx.dirty(removed as u64);
+    ctx.changed(&args[1], removed as u64);
     ctx.out.int(removed as i64);
 }
 
@@ -929,7 +929,7 @@ fn zpop_generic(
         out.double(s);
     }
     delete_if_empty(ctx.srv, db, key);
-    ctx.dirty(n as u64);
+    ctx.changed(key, n as u64);
     Popped::From(key.clone(), n)
 }
 

@@ -133,6 +133,14 @@ impl Ctx<'_> {
         self.srv.repl.dirty += n;
     }
 
+    /// `n` changes to `key` (none: nothing happened): counted, and signalled to its watchers.
+    pub fn changed(&mut self, key: &[u8], n: u64) {
+        if n > 0 {
+            self.dirty(n);
+            self.modified(key);
+        }
+    }
+
     /// `key` of the selected database was modified (Redis' signalModifiedKey): clients that
     /// WATCH it will see their EXEC fail.
     pub fn modified(&mut self, key: &[u8]) {

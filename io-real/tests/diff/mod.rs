@@ -11,8 +11,8 @@
 //! - `FERROUS_DIFF_COMMANDS`: commands per seed;
 //! - `FERROUS_DIFF_FAMILIES`: comma-separated family names to run alone;
 //! - `FERROUS_DIFF_KNOWN=1`: also run the families listed in [`KNOWN_DIFFERENCES`];
-//! - `FERROUS_DIFF_REPL=1`: also compare what each command propagates to replicas and how
-//!   much it moves the dirty counter (see [`repl`]);
+//! - `FERROUS_DIFF_REPL=0`: do not compare what each command propagates to replicas and how
+//!   much it moves the dirty counter (compared by default, see [`repl`]);
 //! - `FERROUS_DIFF_REDIS_SERVER`: another redis-server binary.
 
 #![allow(dead_code)]
@@ -300,7 +300,7 @@ impl Settings {
                 .collect()
         });
         let include_known = std::env::var("FERROUS_DIFF_KNOWN").is_ok_and(|v| v != "0");
-        let watch_repl = std::env::var("FERROUS_DIFF_REPL").is_ok_and(|v| v != "0");
+        let watch_repl = std::env::var("FERROUS_DIFF_REPL").map_or(true, |v| v != "0");
         Settings {
             seeds,
             commands,
@@ -713,14 +713,16 @@ impl Harness {
             let a = oracle[ci].read();
             let b = subject[ci].read();
             let mask = excl.map(|e| e.mask);
-            let agree = match &state[ci].queued {
-                Some(masks) if args[0].eq_ignore_ascii_case(b"exec") => same_exec(&a, &b, masks),
-                _ => same(&a, &b, mask),
+            let (agree, random) = match &state[ci].queued {
+                Some(masks) if args[0].eq_ignore_ascii_case(b"exec") => {
+                    (same_exec(&a, &b, masks), masks.contains(&Some(Mask::Shape)))
+                }
+                _ => (same(&a, &b, mask), mask == Some(Mask::Shape)),
             };
             let mut diverged = (!agree).then(String::new);
             if diverged.is_none() {
                 if let Some((wa, wb)) = watch.as_mut() {
-                    diverged = propagation_difference(wa, wb);
+                    diverged = propagation_difference(wa, wb, random);
                 }
             }
             if let Some(mut note) = diverged {
@@ -1011,14 +1013,23 @@ pub fn normalize(o: &Outcome, mask: Option<Mask>) -> Outcome {
 
 /// What the last command propagated and how far it moved the dirty counter, on both servers;
 /// `Some(description)` if they differ (after a second look, for bytes still on the way).
-fn propagation_difference(a: &mut repl::Observer, b: &mut repl::Observer) -> Option<String> {
+/// `random`: the command picked elements at random (SPOP), so what it propagates compares by
+/// shape only (the same commands with as many arguments).
+fn propagation_difference(a: &mut repl::Observer, b: &mut repl::Observer, random: bool) -> Option<String> {
+    let same = |x: &[Vec<Vec<u8>>], y: &[Vec<Vec<u8>>]| {
+        if random {
+            repl::same_shape(x, y)
+        } else {
+            repl::same_stream(x, y)
+        }
+    };
     let (mut sa, da) = a.take(false);
     let (mut sb, db) = b.take(false);
-    if !repl::same_stream(&sa, &sb) {
+    if !same(&sa, &sb) {
         sa.extend(a.take(true).0);
         sb.extend(b.take(true).0);
     }
-    if repl::same_stream(&sa, &sb) && da == db {
+    if same(&sa, &sb) && da == db {
         return None;
     }
     Some(format!(

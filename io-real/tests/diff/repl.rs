@@ -150,6 +150,14 @@ pub fn same_stream(a: &[Vec<Vec<u8>>], b: &[Vec<Vec<u8>>]) -> bool {
         })
 }
 
+/// The same commands with as many arguments each (for randomly chosen elements).
+pub fn same_shape(a: &[Vec<Vec<u8>>], b: &[Vec<Vec<u8>>]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(x, y)| {
+            x.len() == y.len() && x.first().zip(y.first()).is_some_and(|(p, q)| p.eq_ignore_ascii_case(q))
+        })
+}
+
 fn close_times(a: &[u8], b: &[u8]) -> bool {
     let parse = |x: &[u8]| std::str::from_utf8(x).ok().and_then(|s| s.parse::<i64>().ok());
     match (parse(a), parse(b)) {
