@@ -227,6 +227,7 @@ impl Expect {
             Expect::TimeAt { unix_ms } => time_in_millisecond(actual, *unix_ms),
             Expect::IntBetween { lo, hi } => matches!(actual, Value::Int(n) if (lo..=hi).contains(&n)),
             Expect::Unordered(v) => same_items(v, actual),
+            Expect::AnyArray => matches!(actual, Value::Array(_)),
         }
     }
 }
@@ -244,6 +245,7 @@ impl std::fmt::Display for Expect {
             ),
             Expect::IntBetween { lo, hi } => write!(f, ":<{lo} to {hi}>"),
             Expect::Unordered(v) => write!(f, "{v} (in any order)"),
+            Expect::AnyArray => write!(f, "*<any array>"),
         }
     }
 }

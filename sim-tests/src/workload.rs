@@ -2,6 +2,8 @@
 //! on keys), random binary values, valid and invalid arguments, and now and then a broken
 //! request. Everything here is aimed at what the reference model can predict.
 
+mod zsets;
+
 use ferrous_io_sim::request::{inline, multibulk};
 use ferrous_io_sim::SimRng;
 
@@ -9,6 +11,8 @@ pub type Args = Vec<Vec<u8>>;
 
 pub struct Workload {
     keys: Vec<Vec<u8>>,
+    /// Keys only sorted-set commands write.
+    zset_queues: Vec<Vec<u8>>,
 }
 
 /// A request stream that breaks the protocol, and the error Redis answers before closing.
@@ -22,7 +26,8 @@ pub struct Garbage {
 const MAX_INLINE: usize = 8 * 1024;
 
 impl Workload {
-    /// A key set of 4 to 10 keys, some readable and some binary.
+    /// A key set of 4 to 10 keys, some readable and some binary, and one or two keys of
+    /// sorted sets alone.
     pub fn new(rng: &mut SimRng) -> Workload {
         let n = rng.between(4, 10) as usize;
         let keys = (0..n)
@@ -35,7 +40,14 @@ impl Workload {
                 }
             })
             .collect();
-        Workload { keys }
+        let queues = |rng: &mut SimRng, kind: &str| {
+            let n = rng.between(1, 2);
+            (0..n).map(|i| format!("queue:{kind}:{i}").into_bytes()).collect()
+        };
+        Workload {
+            keys,
+            zset_queues: queues(rng, "zset"),
+        }
     }
 
     pub fn command(&self, rng: &mut SimRng) -> Args {
@@ -54,6 +66,7 @@ impl Workload {
             (10, Workload::list),
             (8, Workload::hash),
             (8, Workload::set_type),
+            (10, Workload::zset),
             (7, Workload::del),
             (7, Workload::exists),
             (5, Workload::ping),
@@ -497,7 +510,7 @@ impl Workload {
     fn wrong_arity(&self, rng: &mut SimRng) -> Args {
         let k = self.key(rng);
         let v = value(rng);
-        match rng.below(22) {
+        match rng.below(24) {
             0 => words(&[b"GET"]),
             1 => words(&[b"GET", &k, &k]),
             2 => words(&[b"SET", &k]),
@@ -519,6 +532,8 @@ impl Workload {
             18 => words(&[b"CLIENT", b"NO-TOUCH", b"on", &k]),
             19 => words(&[b"CLIENT", b"SETINFO", b"LIB-NAME"]),
             20 => words(&[b"CLIENT", b"SETINFO", b"lib-ver", b"1", &k]),
+            21 => words(&[b"ZADD", &k, b"1"]),
+            22 => words(&[b"ZRANGE", &k, b"0"]),
             _ => words(&[b"TIME", &k]),
         }
     }

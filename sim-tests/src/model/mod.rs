@@ -9,8 +9,13 @@ mod expire;
 mod hashes;
 mod keyspace;
 mod lists;
+mod score;
 mod sets;
 mod strings;
+mod zrange;
+mod zset;
+mod zsetops;
+mod zsets;
 
 use std::collections::BTreeMap;
 
@@ -43,6 +48,9 @@ pub enum Expect {
     /// An array, set or map whose order Redis does not fix (a hashtable's): the same items in
     /// any order.
     Unordered(Value),
+    /// An array whose items Redis leaves unspecified (ZRANGE BYLEX over members of different
+    /// scores).
+    AnyArray,
 }
 
 /// Per-connection state Redis keeps that changes replies.
@@ -329,6 +337,22 @@ const COMMANDS: &[Spec] = &[
     spec("sunion", -2, Run::Expect(sets::sunion)),
     spec("sdiff", -2, Run::Expect(sets::sdiff)),
     spec("sinter", -2, Run::Expect(sets::sinter)),
+    spec("zadd", -4, Run::Reply(zsets::zadd)),
+    spec("zincrby", 4, Run::Reply(zsets::zincrby)),
+    spec("zrem", -3, Run::Reply(zsets::zrem)),
+    spec("zcard", 2, Run::Reply(zsets::zcard)),
+    spec("zscore", 3, Run::Reply(zsets::zscore)),
+    spec("zmscore", -3, Run::Reply(zsets::zmscore)),
+    spec("zrank", 3, Run::Reply(zsets::zrank)),
+    spec("zrevrank", 3, Run::Reply(zsets::zrevrank)),
+    spec("zcount", 4, Run::Reply(zsets::zcount)),
+    spec("zpopmin", -2, Run::Reply(zsets::zpopmin)),
+    spec("zpopmax", -2, Run::Reply(zsets::zpopmax)),
+    spec("zrange", -4, Run::Expect(zrange::zrange)),
+    spec("zremrangebyrank", 4, Run::Reply(zrange::zremrangebyrank)),
+    spec("zremrangebyscore", 4, Run::Reply(zrange::zremrangebyscore)),
+    spec("zunionstore", -4, Run::Reply(zsetops::zunionstore)),
+    spec("zinterstore", -4, Run::Reply(zsetops::zinterstore)),
 ];
 
 const CLIENT_SUBCOMMANDS: &[Spec] = &[
@@ -341,3 +365,5 @@ const CLIENT_SUBCOMMANDS: &[Spec] = &[
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod zset_tests;
