@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use ferrous_core::{Event, Now, Signal};
+use ferrous_io_sim::request::multibulk;
 use ferrous_io_sim::{Actors, ConnId, Ctx, Failure, NodeId, SimRng};
 
 use crate::client::{Profile, SimClient, State};
@@ -307,6 +308,28 @@ impl Scenario {
                 c.owe(args, expect);
             }
         }
+    }
+
+    /// Once the run has drained: a fresh client reads back every key the model holds, in every
+    /// database, so that what the server kept is compared element by element (every element
+    /// pushed and not popped, every score), not just counted.
+    pub fn audit(&mut self, ctx: &mut Ctx<'_>) {
+        let conn = ctx.connect(SERVER);
+        let profile = Profile {
+            max_pipeline: 1,
+            max_think_us: 1,
+            inline_share: 0.0,
+        };
+        let mut client = SimClient::new(conn, profile);
+        let reads = self.model.audit_reads();
+        let wire: Vec<u8> = reads.iter().flat_map(|args| multibulk(args)).collect();
+        client.sent(reads.len() as u64);
+        ctx.note(|| format!("c{conn} connects to read back {} keys", reads.len()));
+        ctx.send(conn, wire);
+        self.clients.insert(conn, client);
+        self.live += 1;
+        self.stats.clients += 1;
+        self.stats.commands_sent += reads.len() as u64;
     }
 
     fn protocol_error(&mut self, id: ConnId) -> Result<(), Failure> {

@@ -215,3 +215,27 @@ pub(super) fn dbsize(m: &mut Model, c: &Call) -> Expect {
         }
     }
 }
+
+impl Model {
+    /// Commands that read back every key held (expired or not), database by database, each
+    /// with the read that lists its whole value.
+    pub fn audit_reads(&self) -> Vec<Vec<Vec<u8>>> {
+        let mut out = Vec::new();
+        for (db, keys) in self.dbs.iter().enumerate().filter(|(_, keys)| !keys.is_empty()) {
+            out.push(vec![b"SELECT".to_vec(), db.to_string().into_bytes()]);
+            for (k, e) in keys {
+                let (name, rest): (&[u8], &[&[u8]]) = match e.value {
+                    MVal::Str(_) => (b"GET", &[]),
+                    MVal::List(_) => (b"LRANGE", &[b"0", b"-1"]),
+                    MVal::Hash { .. } => (b"HGETALL", &[]),
+                    MVal::Set { .. } => (b"SMEMBERS", &[]),
+                    MVal::ZSet(_) => (b"ZRANGE", &[b"0", b"-1", b"WITHSCORES"]),
+                };
+                let mut args = vec![name.to_vec(), k.clone()];
+                args.extend(rest.iter().map(|a| a.to_vec()));
+                out.push(args);
+            }
+        }
+        out
+    }
+}
