@@ -9,6 +9,7 @@ use ferrous_core::Config;
 use ferrous_io_sim::rng::streams;
 use ferrous_io_sim::{Failure, Sim, SimConfig, SimRng, TraceMode};
 
+use crate::model::BlockStats;
 use crate::scenario::{Scenario, Stats, SERVER};
 
 /// Steps of client activity in a run unless told otherwise.
@@ -62,6 +63,7 @@ pub struct Report {
     /// keys nobody touched).
     pub server_keys: usize,
     pub stats: Stats,
+    pub blocking: BlockStats,
 }
 
 /// A failed run: the checker's message, the trace hash up to the failure and, if the trace
@@ -105,6 +107,7 @@ pub fn run(opts: &RunOptions) -> Result<Report, RunFailure> {
             expired_on_access: scenario.model().expired_on_access,
             server_keys: counts.server,
             stats: scenario.stats.clone(),
+            blocking: scenario.model().block_stats().clone(),
         }),
         Err(f) => Err(RunFailure {
             seed: opts.seed,

@@ -2,6 +2,7 @@
 //! on keys), random binary values, valid and invalid arguments, and now and then a broken
 //! request. Everything here is aimed at what the reference model can predict.
 
+mod blocking;
 mod zsets;
 
 use ferrous_io_sim::request::{inline, multibulk};
@@ -11,7 +12,8 @@ pub type Args = Vec<Vec<u8>>;
 
 pub struct Workload {
     keys: Vec<Vec<u8>>,
-    /// Keys only sorted-set commands write.
+    /// Keys that blocked clients wait on and producers push to.
+    list_queues: Vec<Vec<u8>>,
     zset_queues: Vec<Vec<u8>>,
 }
 
@@ -26,8 +28,8 @@ pub struct Garbage {
 const MAX_INLINE: usize = 8 * 1024;
 
 impl Workload {
-    /// A key set of 4 to 10 keys, some readable and some binary, and one or two keys of
-    /// sorted sets alone.
+    /// A key set of 4 to 10 keys, some readable and some binary, and one or two queues of
+    /// each kind.
     pub fn new(rng: &mut SimRng) -> Workload {
         let n = rng.between(4, 10) as usize;
         let keys = (0..n)
@@ -46,6 +48,7 @@ impl Workload {
         };
         Workload {
             keys,
+            list_queues: queues(rng, "list"),
             zset_queues: queues(rng, "zset"),
         }
     }
@@ -67,6 +70,8 @@ impl Workload {
             (8, Workload::hash),
             (8, Workload::set_type),
             (10, Workload::zset),
+            (8, Workload::produce),
+            (6, Workload::blocking),
             (7, Workload::del),
             (7, Workload::exists),
             (5, Workload::ping),
@@ -510,7 +515,7 @@ impl Workload {
     fn wrong_arity(&self, rng: &mut SimRng) -> Args {
         let k = self.key(rng);
         let v = value(rng);
-        match rng.below(24) {
+        match rng.below(26) {
             0 => words(&[b"GET"]),
             1 => words(&[b"GET", &k, &k]),
             2 => words(&[b"SET", &k]),
@@ -533,7 +538,9 @@ impl Workload {
             19 => words(&[b"CLIENT", b"SETINFO", b"LIB-NAME"]),
             20 => words(&[b"CLIENT", b"SETINFO", b"lib-ver", b"1", &k]),
             21 => words(&[b"ZADD", &k, b"1"]),
-            22 => words(&[b"ZRANGE", &k, b"0"]),
+            22 => words(&[b"BLPOP", &k]),
+            23 => words(&[b"ZRANGE", &k, b"0"]),
+            24 => words(&[b"BZMPOP", b"1", b"1", &k]),
             _ => words(&[b"TIME", &k]),
         }
     }

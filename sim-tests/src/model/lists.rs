@@ -13,7 +13,7 @@ use super::{Call, Model};
 const NOT_INT: &str = "ERR value is not an integer or out of range";
 
 /// The list under `key`: `Ok(None)` when missing, WRONGTYPE for another type.
-fn list<'a>(m: &'a mut Model, c: &Call, key: &[u8]) -> Result<Option<&'a mut VecDeque<Vec<u8>>>, Value> {
+pub(super) fn list<'a>(m: &'a mut Model, c: &Call, key: &[u8]) -> Result<Option<&'a mut VecDeque<Vec<u8>>>, Value> {
     m.lookup_as(c, key, |v| match v {
         MVal::List(l) => Some(l),
         _ => None,
@@ -21,7 +21,7 @@ fn list<'a>(m: &'a mut Model, c: &Call, key: &[u8]) -> Result<Option<&'a mut Vec
 }
 
 /// Deletes `key` if its list is now empty.
-fn drop_if_empty(m: &mut Model, c: &Call, key: &[u8]) {
+pub(super) fn drop_if_empty(m: &mut Model, c: &Call, key: &[u8]) {
     m.drop_if(c, key, |v| matches!(v, MVal::List(l) if l.is_empty()));
 }
 
@@ -255,7 +255,7 @@ pub(super) fn linsert(m: &mut Model, c: &Call) -> Value {
 }
 
 /// LMOVE source destination LEFT|RIGHT LEFT|RIGHT; RPOPLPUSH is RIGHT LEFT.
-fn move_(m: &mut Model, c: &Call, from_left: bool, to_left: bool) -> Value {
+pub(super) fn move_(m: &mut Model, c: &Call, from_left: bool, to_left: bool) -> Value {
     let (src, dst) = (c.args[1].clone(), c.args[2].clone());
     let value = match list(m, c, &src) {
         Err(e) => return e,

@@ -1,6 +1,7 @@
-//! Numbers as Redis reads and prints them for sorted sets: scores read by `strtod`
-//! (getDoubleFromObject), score bounds (zslParseRange), lexicographic bounds
-//! (zslParseLexRange), and scores printed with `%.17g` (addReplyDouble).
+//! Numbers as Redis reads and prints them for sorted sets and blocking commands: scores read by
+//! `strtod` (getDoubleFromObject), score bounds (zslParseRange), lexicographic bounds
+//! (zslParseLexRange), scores printed with `%.17g` (addReplyDouble), and timeouts in seconds
+//! rounded up to milliseconds (getTimeoutFromObjectOrReply).
 //!
 //! The parsers cover what the workload sends (decimal and exponent forms, `inf`, `nan`, junk),
 //! not every input C's `strtod` accepts (hexadecimal floats are never sent).
@@ -163,6 +164,36 @@ pub(super) fn score_value(d: f64, resp3: bool) -> Value {
     }
 }
 
+/// A blocking command's timeout: `Ok(None)` waits forever (0), else milliseconds,
+/// `ceil(seconds * 1000)`. The workload's timeouts are decimals whose long double product with
+/// 1000 rounds to the exact product, so exact decimal arithmetic gives Redis' answer.
+pub(super) fn parse_timeout(b: &[u8]) -> Result<Option<u64>, Value> {
+    let not_float = || Value::error("ERR timeout is not a float or out of range");
+    let s = std::str::from_utf8(b).map_err(|_| not_float())?;
+    let (negative, digits) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let decimal = |d: &str| d.bytes().all(|c| c.is_ascii_digit());
+    if (int.is_empty() && frac.is_empty()) || !decimal(int) || !decimal(frac) || frac.len() > 9 || int.len() > 9 {
+        return Err(not_float());
+    }
+    let scale = 10u64.pow(frac.len() as u32);
+    let units = format!("{int}{frac}").parse::<u64>().unwrap_or(0);
+    let product = units * 1000;
+    let ms = if negative {
+        // ceil(-x) = -floor(x): negative unless x * 1000 is below 1.
+        if product / scale > 0 {
+            return Err(Value::error("ERR timeout is negative"));
+        }
+        0
+    } else {
+        product.div_ceil(scale)
+    };
+    Ok((ms > 0).then_some(ms))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,12 +233,17 @@ mod tests {
     }
 
     #[test]
-    fn score_and_lex_ranges() {
+    fn ranges_and_timeouts() {
         let r = ScoreRange::parse(b"(1", b"+inf").unwrap();
         assert!(!r.contains(1.0) && r.contains(1.5) && r.contains(f64::INFINITY));
         assert_eq!(ScoreRange::parse(b"x", b"1"), None);
         let l = LexRange::parse(b"[b", b"(d").unwrap();
         assert!(!l.contains(b"a") && l.contains(b"b") && l.contains(b"c") && !l.contains(b"d"));
         assert_eq!(LexRange::parse(b"b", b"+"), None);
+        assert_eq!(parse_timeout(b"0.015625"), Ok(Some(16)));
+        assert_eq!(parse_timeout(b"0"), Ok(None));
+        assert_eq!(parse_timeout(b"1"), Ok(Some(1000)));
+        assert!(parse_timeout(b"-1").is_err());
+        assert!(parse_timeout(b"abc").is_err());
     }
 }
