@@ -63,6 +63,8 @@ pub struct SimClient {
     /// Commands written so far; each gets exactly one reply.
     sent: u64,
     replies: u64,
+    /// The numbers (in `sent` order) of blocking commands written and not answered yet.
+    blocking: VecDeque<u64>,
 }
 
 impl SimClient {
@@ -76,6 +78,7 @@ impl SimClient {
             protocol_error: None,
             sent: 0,
             replies: 0,
+            blocking: VecDeque::new(),
         }
     }
 
@@ -86,6 +89,20 @@ impl SimClient {
     /// `n` commands were written.
     pub fn sent(&mut self, n: u64) {
         self.sent += n;
+    }
+
+    /// The last command written may block the connection until it is answered.
+    pub fn sent_blocking(&mut self) {
+        self.blocking.push_back(self.sent);
+    }
+
+    /// Whether a blocking command written has not been answered yet (the connection may be
+    /// blocked): a real client would mostly wait.
+    pub fn awaiting_blocking(&mut self) -> bool {
+        while self.blocking.front().is_some_and(|&n| n <= self.replies) {
+            self.blocking.pop_front();
+        }
+        !self.blocking.is_empty()
     }
 
     /// Whether every command written has been answered: nothing is in flight either way.
@@ -227,6 +244,7 @@ impl Expect {
             Expect::TimeAt { unix_ms } => time_in_millisecond(actual, *unix_ms),
             Expect::IntBetween { lo, hi } => matches!(actual, Value::Int(n) if (lo..=hi).contains(&n)),
             Expect::Unordered(v) => same_items(v, actual),
+            Expect::AnyArray => matches!(actual, Value::Array(_)),
         }
     }
 }
@@ -244,6 +262,7 @@ impl std::fmt::Display for Expect {
             ),
             Expect::IntBetween { lo, hi } => write!(f, ":<{lo} to {hi}>"),
             Expect::Unordered(v) => write!(f, "{v} (in any order)"),
+            Expect::AnyArray => write!(f, "*<any array>"),
         }
     }
 }

@@ -72,6 +72,11 @@ fn print_summary(r: &Report) {
         "  commands:     {} sent, {} run by the server, {} replies checked",
         s.commands_sent, s.commands_run, s.replies_checked
     );
+    let b = &r.blocking;
+    println!(
+        "  blocking:     {} clients blocked: {} served, {} timed out, {} disconnected while blocked",
+        b.blocked, b.served, b.timed_out, b.gone
+    );
     println!(
         "  virtual time: {} s in {} steps ({} wall-clock steps), {} trace records",
         fmt_time(r.elapsed_us).trim_matches(['[', ']']),

@@ -1,7 +1,7 @@
 //! One seeded run from start to verdict: the workload runs for a number of steps, then
 //! everything in flight drains (every owed reply must arrive), the final keyspace is compared
-//! with the model's, and the server is shut down (every connection must close, the process must
-//! exit 0).
+//! with the model's (its size, then every key read back), and the server is shut down (every
+//! connection must close, the process must exit 0).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -9,6 +9,7 @@ use ferrous_core::Config;
 use ferrous_io_sim::rng::streams;
 use ferrous_io_sim::{Failure, Sim, SimConfig, SimRng, TraceMode};
 
+use crate::model::BlockStats;
 use crate::scenario::{Scenario, Stats, SERVER};
 
 /// Steps of client activity in a run unless told otherwise.
@@ -54,13 +55,15 @@ pub struct Report {
     pub elapsed_us: u64,
     pub trace_hash: u64,
     pub trace_records: u64,
+    /// Keys the model held once the run drained (before they were read back).
     pub keys: usize,
     /// Keys commands found expired (the model's count).
     pub expired_on_access: u64,
-    /// Keys the server held at the end (fewer than `keys` when its active expiry reclaimed
-    /// expired keys nobody touched).
+    /// Keys the server held then (fewer than `keys` when its active expiry reclaimed expired
+    /// keys nobody touched).
     pub server_keys: usize,
     pub stats: Stats,
+    pub blocking: BlockStats,
 }
 
 /// A failed run: the checker's message, the trace hash up to the failure and, if the trace
@@ -85,7 +88,10 @@ pub fn run(opts: &RunOptions) -> Result<Report, RunFailure> {
     sim.node_mut(SERVER).server_mut().set_active_expire(active_expiry);
     let mut scenario = Scenario::new(workload_rng, active_expiry);
     // The sim is inspected after a panic only to read its trace.
-    let outcome = catch_unwind(AssertUnwindSafe(|| drive(&mut sim, &mut scenario, opts.steps)));
+    let mut counts = KeyCounts::default();
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        drive(&mut sim, &mut scenario, opts.steps, &mut counts)
+    }));
     let verdict = match outcome {
         Ok(v) => v,
         Err(panic) => Err(Failure(format!("panic: {}", panic_message(&*panic)))),
@@ -97,10 +103,11 @@ pub fn run(opts: &RunOptions) -> Result<Report, RunFailure> {
             elapsed_us: sim.elapsed_us(),
             trace_hash: sim.trace().hash(),
             trace_records: sim.trace().records(),
-            keys: scenario.model().key_count(),
+            keys: counts.model,
             expired_on_access: scenario.model().expired_on_access,
-            server_keys: sim.node(SERVER).server().key_count(),
+            server_keys: counts.server,
             stats: scenario.stats.clone(),
+            blocking: scenario.model().block_stats().clone(),
         }),
         Err(f) => Err(RunFailure {
             seed: opts.seed,
@@ -118,7 +125,14 @@ fn server_config(rng: &mut SimRng) -> Config {
     cfg
 }
 
-fn drive(sim: &mut Sim, scenario: &mut Scenario, steps: u64) -> Result<(), Failure> {
+/// The keys held once the run drained.
+#[derive(Default)]
+struct KeyCounts {
+    model: usize,
+    server: usize,
+}
+
+fn drive(sim: &mut Sim, scenario: &mut Scenario, steps: u64, counts: &mut KeyCounts) -> Result<(), Failure> {
     scenario.start(&mut sim.ctx());
     while sim.steps() < steps {
         sim.step(scenario)?;
@@ -127,6 +141,11 @@ fn drive(sim: &mut Sim, scenario: &mut Scenario, steps: u64) -> Result<(), Failu
     sim.run_until_quiet(scenario, SETTLE_STEPS)?;
     scenario.check_settled()?;
     check_keyspace(sim, scenario)?;
+    counts.model = scenario.model().key_count();
+    counts.server = sim.node(SERVER).server().key_count();
+    scenario.audit(&mut sim.ctx());
+    sim.run_until_quiet(scenario, SETTLE_STEPS)?;
+    scenario.check_settled()?;
     scenario.shut_down(&mut sim.ctx());
     sim.run_until_quiet(scenario, SETTLE_STEPS)?;
     scenario.check_all_closed()?;

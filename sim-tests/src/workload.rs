@@ -2,6 +2,9 @@
 //! on keys), random binary values, valid and invalid arguments, and now and then a broken
 //! request. Everything here is aimed at what the reference model can predict.
 
+mod blocking;
+mod zsets;
+
 use ferrous_io_sim::request::{inline, multibulk};
 use ferrous_io_sim::SimRng;
 
@@ -9,6 +12,11 @@ pub type Args = Vec<Vec<u8>>;
 
 pub struct Workload {
     keys: Vec<Vec<u8>>,
+    /// Keys that blocked clients wait on and producers push to: each kind's own, and one that
+    /// holds either.
+    list_queues: Vec<Vec<u8>>,
+    zset_queues: Vec<Vec<u8>>,
+    mixed_queue: Vec<u8>,
 }
 
 /// A request stream that breaks the protocol, and the error Redis answers before closing.
@@ -22,7 +30,8 @@ pub struct Garbage {
 const MAX_INLINE: usize = 8 * 1024;
 
 impl Workload {
-    /// A key set of 4 to 10 keys, some readable and some binary.
+    /// A key set of 4 to 10 keys, some readable and some binary, and one or two queues of
+    /// each kind.
     pub fn new(rng: &mut SimRng) -> Workload {
         let n = rng.between(4, 10) as usize;
         let keys = (0..n)
@@ -35,7 +44,16 @@ impl Workload {
                 }
             })
             .collect();
-        Workload { keys }
+        let queues = |rng: &mut SimRng, kind: &str| {
+            let n = rng.between(1, 2);
+            (0..n).map(|i| format!("queue:{kind}:{i}").into_bytes()).collect()
+        };
+        Workload {
+            keys,
+            list_queues: queues(rng, "list"),
+            zset_queues: queues(rng, "zset"),
+            mixed_queue: b"queue:mixed".to_vec(),
+        }
     }
 
     pub fn command(&self, rng: &mut SimRng) -> Args {
@@ -54,6 +72,9 @@ impl Workload {
             (10, Workload::list),
             (8, Workload::hash),
             (8, Workload::set_type),
+            (10, Workload::zset),
+            (8, Workload::produce),
+            (6, Workload::blocking),
             (7, Workload::del),
             (7, Workload::exists),
             (5, Workload::ping),
@@ -497,7 +518,7 @@ impl Workload {
     fn wrong_arity(&self, rng: &mut SimRng) -> Args {
         let k = self.key(rng);
         let v = value(rng);
-        match rng.below(22) {
+        match rng.below(26) {
             0 => words(&[b"GET"]),
             1 => words(&[b"GET", &k, &k]),
             2 => words(&[b"SET", &k]),
@@ -519,6 +540,10 @@ impl Workload {
             18 => words(&[b"CLIENT", b"NO-TOUCH", b"on", &k]),
             19 => words(&[b"CLIENT", b"SETINFO", b"LIB-NAME"]),
             20 => words(&[b"CLIENT", b"SETINFO", b"lib-ver", b"1", &k]),
+            21 => words(&[b"ZADD", &k, b"1"]),
+            22 => words(&[b"BLPOP", &k]),
+            23 => words(&[b"ZRANGE", &k, b"0"]),
+            24 => words(&[b"BZMPOP", b"1", b"1", &k]),
             _ => words(&[b"TIME", &k]),
         }
     }

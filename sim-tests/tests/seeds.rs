@@ -25,6 +25,10 @@ fn assert_exercised(reports: &[Report]) {
     assert!(total(|r| r.stats.http_requests) > 10);
     assert!(total(|r| r.stats.wall_clock_steps) > 50);
     assert!(total(|r| r.expired_on_access) > 100);
+    // Blocked clients were served, timed out and went away while blocked.
+    assert!(total(|r| r.blocking.served) > 200);
+    assert!(total(|r| r.blocking.timed_out) > 200);
+    assert!(total(|r| r.blocking.gone) > 20);
     // Some runs' servers reclaimed expired keys by themselves (their active expiry).
     assert!(reports.iter().any(|r| r.server_keys < r.keys));
     assert!(reports.iter().all(|r| r.stats.replies_checked > 0 && r.keys > 0));

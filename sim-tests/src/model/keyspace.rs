@@ -28,6 +28,8 @@ pub enum MVal {
         members: BTreeSet<Vec<u8>>,
         intset: bool,
     },
+    /// Ordered by score then bytes in either encoding.
+    ZSet(super::zset::ZSet),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,6 +63,29 @@ impl Entry {
 
 pub fn wrongtype() -> Value {
     Value::error("WRONGTYPE Operation against a key holding the wrong kind of value")
+}
+
+impl Model {
+    /// The value under `key` if `pick` takes its type: `Ok(None)` when missing, WRONGTYPE for
+    /// another type.
+    pub(super) fn lookup_as<'a, T>(
+        &'a mut self,
+        c: &Call,
+        key: &[u8],
+        pick: fn(&mut MVal) -> Option<&mut T>,
+    ) -> Result<Option<&'a mut T>, Value> {
+        match self.lookup(c, key) {
+            None => Ok(None),
+            Some(e) => pick(&mut e.value).map(Some).ok_or_else(wrongtype),
+        }
+    }
+
+    /// Deletes `key` if `empty` finds its value emptied: Redis keeps no empty collection.
+    pub(super) fn drop_if(&mut self, c: &Call, key: &[u8], empty: fn(&MVal) -> bool) {
+        if self.db(c.id).get(key).is_some_and(|e| empty(&e.value)) {
+            self.db(c.id).remove(key);
+        }
+    }
 }
 
 pub(super) fn get(m: &mut Model, c: &Call) -> Value {
@@ -188,5 +213,29 @@ pub(super) fn dbsize(m: &mut Model, c: &Call) -> Expect {
             lo: lo as i64,
             hi: hi as i64,
         }
+    }
+}
+
+impl Model {
+    /// Commands that read back every key held (expired or not), database by database, each
+    /// with the read that lists its whole value.
+    pub fn audit_reads(&self) -> Vec<Vec<Vec<u8>>> {
+        let mut out = Vec::new();
+        for (db, keys) in self.dbs.iter().enumerate().filter(|(_, keys)| !keys.is_empty()) {
+            out.push(vec![b"SELECT".to_vec(), db.to_string().into_bytes()]);
+            for (k, e) in keys {
+                let (name, rest): (&[u8], &[&[u8]]) = match e.value {
+                    MVal::Str(_) => (b"GET", &[]),
+                    MVal::List(_) => (b"LRANGE", &[b"0", b"-1"]),
+                    MVal::Hash { .. } => (b"HGETALL", &[]),
+                    MVal::Set { .. } => (b"SMEMBERS", &[]),
+                    MVal::ZSet(_) => (b"ZRANGE", &[b"0", b"-1", b"WITHSCORES"]),
+                };
+                let mut args = vec![name.to_vec(), k.clone()];
+                args.extend(rest.iter().map(|a| a.to_vec()));
+                out.push(args);
+            }
+        }
+        out
     }
 }

@@ -7,28 +7,22 @@ use std::collections::VecDeque;
 use ferrous_io_sim::Value;
 
 use super::errors::{parse_integer, syntax_error};
-use super::keyspace::{wrongtype, Entry, MVal};
+use super::keyspace::{Entry, MVal};
 use super::{Call, Model};
 
 const NOT_INT: &str = "ERR value is not an integer or out of range";
 
 /// The list under `key`: `Ok(None)` when missing, WRONGTYPE for another type.
-fn list<'a>(m: &'a mut Model, c: &Call, key: &[u8]) -> Result<Option<&'a mut VecDeque<Vec<u8>>>, Value> {
-    match m.lookup(c, key) {
-        None => Ok(None),
-        Some(Entry {
-            value: MVal::List(l), ..
-        }) => Ok(Some(l)),
-        Some(_) => Err(wrongtype()),
-    }
+pub(super) fn list<'a>(m: &'a mut Model, c: &Call, key: &[u8]) -> Result<Option<&'a mut VecDeque<Vec<u8>>>, Value> {
+    m.lookup_as(c, key, |v| match v {
+        MVal::List(l) => Some(l),
+        _ => None,
+    })
 }
 
 /// Deletes `key` if its list is now empty.
-fn drop_if_empty(m: &mut Model, c: &Call, key: &[u8]) {
-    let empty = matches!(m.db(c.id).get(key), Some(Entry { value: MVal::List(l), .. }) if l.is_empty());
-    if empty {
-        m.db(c.id).remove(key);
-    }
+pub(super) fn drop_if_empty(m: &mut Model, c: &Call, key: &[u8]) {
+    m.drop_if(c, key, |v| matches!(v, MVal::List(l) if l.is_empty()));
 }
 
 fn push(m: &mut Model, c: &Call, left: bool, only_existing: bool) -> Value {
@@ -261,7 +255,7 @@ pub(super) fn linsert(m: &mut Model, c: &Call) -> Value {
 }
 
 /// LMOVE source destination LEFT|RIGHT LEFT|RIGHT; RPOPLPUSH is RIGHT LEFT.
-fn move_(m: &mut Model, c: &Call, from_left: bool, to_left: bool) -> Value {
+pub(super) fn move_(m: &mut Model, c: &Call, from_left: bool, to_left: bool) -> Value {
     let (src, dst) = (c.args[1].clone(), c.args[2].clone());
     let value = match list(m, c, &src) {
         Err(e) => return e,

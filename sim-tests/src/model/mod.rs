@@ -1,23 +1,34 @@
 //! The reference model: what Redis 7.0.15 answers to the commands the workload sends, derived
 //! from Redis' behaviour (its source and documentation), not from ferrous' code. It is applied
-//! to each command at the moment the simulator hands the command's batch to the server; since
-//! the server runs commands atomically in that order, the model predicts every reply exactly.
+//! to each event at the moment the simulator hands it to the server; since the server runs
+//! commands atomically in that order, the model predicts every reply exactly, including those
+//! of blocked clients (served by another client's push, or timed out by a tick of the clock).
 
+mod blocking;
+mod bpop;
 mod connection;
 mod errors;
+mod events;
 mod expire;
 mod hashes;
 mod keyspace;
 mod lists;
+mod score;
 mod sets;
 mod strings;
+mod zrange;
+mod zset;
+mod zsetops;
+mod zsets;
 
 use std::collections::BTreeMap;
 
 use ferrous_core::{ClientId, Now};
 use ferrous_io_sim::Value;
 
+pub use blocking::BlockStats;
 pub use errors::{arity_error, unknown_command_error};
+pub use events::Owed;
 pub use keyspace::Entry;
 
 /// Redis' `databases` default.
@@ -43,6 +54,9 @@ pub enum Expect {
     /// An array, set or map whose order Redis does not fix (a hashtable's): the same items in
     /// any order.
     Unordered(Value),
+    /// An array whose items Redis leaves unspecified (ZRANGE BYLEX over members of different
+    /// scores).
+    AnyArray,
 }
 
 /// Per-connection state Redis keeps that changes replies.
@@ -66,6 +80,9 @@ pub struct Model {
     active_expiry: bool,
     /// Keys a command found expired (and so deleted): shows the runs exercise expiry.
     pub expired_on_access: u64,
+    blocking: blocking::Blocking,
+    /// Replies owed, in the order the server produces them, until taken.
+    owed: Vec<Owed>,
 }
 
 impl Default for Model {
@@ -88,6 +105,8 @@ impl Model {
             sessions: BTreeMap::new(),
             active_expiry,
             expired_on_access: 0,
+            blocking: blocking::Blocking::default(),
+            owed: Vec::new(),
         }
     }
 
@@ -95,18 +114,9 @@ impl Model {
         self.sessions.insert(id, Session::default());
     }
 
-    pub fn disconnect(&mut self, id: ClientId) {
-        self.sessions.remove(&id);
-    }
-
     /// The server closes every connection (shutdown): nothing more runs for anyone.
     pub fn close_all(&mut self) {
         self.sessions.values_mut().for_each(|s| s.closing = true);
-    }
-
-    /// A protocol error closes the connection after its error reply.
-    pub fn close(&mut self, id: ClientId) {
-        self.sessions.remove(&id);
     }
 
     /// Whether `id` is connected and still has its commands run.
@@ -135,23 +145,6 @@ impl Model {
         (0..DATABASES)
             .map(|db| self.key_range(db, now_ms))
             .fold((0, 0), |(a, b), (lo, hi)| (a + lo, b + hi))
-    }
-
-    /// Runs one command for `id`. `None` if the connection no longer has commands run (it is
-    /// gone, or QUIT came earlier in the same batch) or this command closes it unanswered.
-    pub fn execute(&mut self, id: ClientId, args: &[Vec<u8>], now: Now) -> Option<Expect> {
-        if !self.is_serving(id) || args.is_empty() {
-            return None;
-        }
-        if is_http(&args[0]) {
-            // Redis' defence against cross-protocol scripting: a browser tricked into talking
-            // to Redis sends `POST ...` or `Host: ...`. The connection is dropped without a
-            // reply and nothing more it sent is run.
-            self.session(id).closing = true;
-            return None;
-        }
-        let call = Call { id, args, now };
-        Some(self.dispatch(&call))
     }
 
     fn session(&mut self, id: ClientId) -> &mut Session {
@@ -194,12 +187,12 @@ impl Model {
     }
 
     /// Redis' `processCommand` checks, then the command itself.
-    fn dispatch(&mut self, call: &Call) -> Expect {
+    fn dispatch(&mut self, call: &Call) -> Outcome {
         let name = call.args[0].to_ascii_lowercase();
         let Some(spec) = COMMANDS.iter().find(|c| c.name.as_bytes() == name) else {
-            return Expect::Reply(unknown_command_error(call.args));
+            return Outcome::Reply(Expect::Reply(unknown_command_error(call.args)));
         };
-        match spec.run {
+        let expect = match spec.run {
             // A container with a subcommand is looked up further; alone, it fails arity.
             Run::Container if call.args.len() >= 2 => self.client_command(call),
             _ if !spec.arity_ok(call.args.len()) => Expect::Reply(arity_error(spec.name)),
@@ -208,8 +201,13 @@ impl Model {
             },
             Run::Reply(f) => Expect::Reply(f(self, call)),
             Run::Expect(f) => f(self, call),
+            Run::Block(f) => match f(self, call) {
+                Some(v) => Expect::Reply(v),
+                None => return Outcome::Blocked,
+            },
             Run::Container => unreachable!("a container alone fails its arity check"),
-        }
+        };
+        Outcome::Reply(expect)
     }
 
     fn client_command(&mut self, call: &Call) -> Expect {
@@ -229,12 +227,21 @@ pub fn is_http(name: &[u8]) -> bool {
     name.eq_ignore_ascii_case(b"post") || name.eq_ignore_ascii_case(b"host:")
 }
 
+/// What running a command leaves the client waiting for.
+enum Outcome {
+    Reply(Expect),
+    /// The client blocked: its reply comes when it is served or times out.
+    Blocked,
+}
+
 /// How a command is answered.
 #[derive(Clone, Copy)]
 enum Run {
     Reply(fn(&mut Model, &Call) -> Value),
     /// A reply the model can only bound (DBSIZE).
     Expect(fn(&mut Model, &Call) -> Expect),
+    /// A blocking command: `None` when the client blocked.
+    Block(fn(&mut Model, &Call) -> Option<Value>),
     /// TIME: answered by the clock, see [`Expect::TimeAt`].
     Time,
     /// CLIENT: the subcommand decides.
@@ -329,6 +336,30 @@ const COMMANDS: &[Spec] = &[
     spec("sunion", -2, Run::Expect(sets::sunion)),
     spec("sdiff", -2, Run::Expect(sets::sdiff)),
     spec("sinter", -2, Run::Expect(sets::sinter)),
+    spec("zadd", -4, Run::Reply(zsets::zadd)),
+    spec("zincrby", 4, Run::Reply(zsets::zincrby)),
+    spec("zrem", -3, Run::Reply(zsets::zrem)),
+    spec("zcard", 2, Run::Reply(zsets::zcard)),
+    spec("zscore", 3, Run::Reply(zsets::zscore)),
+    spec("zmscore", -3, Run::Reply(zsets::zmscore)),
+    spec("zrank", 3, Run::Reply(zsets::zrank)),
+    spec("zrevrank", 3, Run::Reply(zsets::zrevrank)),
+    spec("zcount", 4, Run::Reply(zsets::zcount)),
+    spec("zpopmin", -2, Run::Reply(zsets::zpopmin)),
+    spec("zpopmax", -2, Run::Reply(zsets::zpopmax)),
+    spec("zrange", -4, Run::Expect(zrange::zrange)),
+    spec("zremrangebyrank", 4, Run::Reply(zrange::zremrangebyrank)),
+    spec("zremrangebyscore", 4, Run::Reply(zrange::zremrangebyscore)),
+    spec("zunionstore", -4, Run::Reply(zsetops::zunionstore)),
+    spec("zinterstore", -4, Run::Reply(zsetops::zinterstore)),
+    spec("blpop", -3, Run::Block(bpop::blpop)),
+    spec("brpop", -3, Run::Block(bpop::brpop)),
+    spec("blmove", 6, Run::Block(bpop::blmove)),
+    spec("brpoplpush", 4, Run::Block(bpop::brpoplpush)),
+    spec("blmpop", -5, Run::Block(bpop::blmpop)),
+    spec("bzpopmin", -3, Run::Block(bpop::bzpopmin)),
+    spec("bzpopmax", -3, Run::Block(bpop::bzpopmax)),
+    spec("bzmpop", -5, Run::Block(bpop::bzmpop)),
 ];
 
 const CLIENT_SUBCOMMANDS: &[Spec] = &[
@@ -340,4 +371,8 @@ const CLIENT_SUBCOMMANDS: &[Spec] = &[
 ];
 
 #[cfg(test)]
+mod blocking_tests;
+#[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod zset_tests;
