@@ -65,6 +65,8 @@ pub struct Client {
     pub watched: Vec<(usize, Vec<u8>)>,
     /// Running EXEC's commands: blocking commands answer at once (CLIENT_DENY_BLOCKING).
     pub deny_blocking: bool,
+    /// Pub/sub subscriptions.
+    pub subs: crate::pubsub::Subscriptions,
 }
 
 impl Client {
@@ -93,6 +95,7 @@ impl Client {
             dirty_cas: false,
             watched: Vec::new(),
             deny_blocking: false,
+            subs: Default::default(),
         }
     }
 
@@ -109,6 +112,7 @@ impl Client {
         // Redis' order: getClientInfoString.
         let flags = [
             (self.replica, 'S'),
+            (self.subs.any(), 'P'),
             (self.multi.is_some(), 'x'),
             (self.blocked, 'b'),
             (self.dirty_cas, 'd'),

@@ -18,6 +18,7 @@ mod keyspace;
 pub mod ldouble;
 mod lfu;
 mod multi;
+pub mod pubsub;
 pub mod rdb;
 mod repl;
 pub mod resp;

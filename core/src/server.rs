@@ -135,6 +135,8 @@ pub struct Server {
     pub(crate) repl: crate::repl::Propagation,
     /// DEBUG QUICKLIST-PACKED-THRESHOLD: list elements at least this long are plain nodes.
     pub(crate) list_packed_threshold: usize,
+    /// Pub/sub subscribers.
+    pub(crate) pubsub: crate::pubsub::PubSub,
     /// Who WATCHes which keys.
     pub(crate) watched_keys: crate::multi::WatchedKeys,
     /// The last saved RDB image (DEBUG RELOAD's file).
@@ -193,6 +195,7 @@ impl Server {
             repl_cron_second: None,
             saved_rdb: None,
             watched_keys: Default::default(),
+            pubsub: Default::default(),
             list_packed_threshold: crate::rdb::DEFAULT_PACKED_THRESHOLD,
         };
         srv.update_lru_clock();
@@ -332,6 +335,8 @@ impl Server {
 
     fn flush_client(&mut self, id: ClientId) {
         if let Some(c) = self.clients.get_mut(&id) {
+            // Push ranges only matter while a command runs (see Reply::silence_since).
+            c.reply.pushed.clear();
             if !c.reply.buf.is_empty() {
                 let data = std::mem::take(&mut c.reply.buf);
                 self.stats.net_output_bytes += data.len() as u64;
@@ -345,6 +350,7 @@ impl Server {
         self.forget_blocked(id);
         self.forget_replica(id);
         self.unwatch_all(id);
+        self.unsubscribe_all(id);
         self.flush_client(id);
         if self.clients.remove(&id).is_some() {
             self.outputs.push_back(Output::Close { client: id });
@@ -355,6 +361,7 @@ impl Server {
         self.forget_blocked(id);
         self.forget_replica(id);
         self.unwatch_all(id);
+        self.unsubscribe_all(id);
         self.clients.remove(&id);
     }
 

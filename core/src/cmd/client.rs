@@ -114,7 +114,7 @@ fn client_line(c: &Client, now_us: u64) -> String {
     let idle = now_us.saturating_sub(c.last_interaction_us) / 1_000_000;
     let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi={} \
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} \
          qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r \
          cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
         c.id,
@@ -126,6 +126,9 @@ fn client_line(c: &Client, now_us: u64) -> String {
         idle,
         c.flags_string(),
         c.db,
+        c.subs.channels.len(),
+        c.subs.patterns.len(),
+        c.subs.shard.len(),
         c.multi.as_ref().map_or(-1, |q| q.len() as i64),
         c.last_cmd,
         c.resp(),

@@ -13,6 +13,12 @@ pub(crate) fn container(ctx: &mut Ctx) {
 }
 
 pub(crate) fn ping(ctx: &mut Ctx) {
+    if ctx.client().subs.any() && !ctx.out.resp3 {
+        // A subscribed RESP2 connection only reads pushes: PING answers in that shape.
+        ctx.out.array(2);
+        ctx.out.bulk(b"pong");
+        return ctx.out.bulk(ctx.args.get(1).map_or(&b""[..], |a| a));
+    }
     match ctx.args.len() {
         1 => ctx.out.simple("PONG"),
         2 => ctx.out.bulk(&ctx.args[1]),
@@ -31,6 +37,8 @@ pub(crate) fn quit(ctx: &mut Ctx) {
 
 pub(crate) fn reset(ctx: &mut Ctx) {
     super::transactions::discard_transaction(ctx);
+    let id = ctx.id;
+    ctx.srv.unsubscribe_all(id);
     let needs_auth = !ctx.srv.cfg.requirepass.is_empty();
     let c = ctx.client();
     c.db = 0;

@@ -15,6 +15,7 @@ pub(crate) mod lcs;
 pub(crate) mod lists;
 pub(crate) mod memory;
 pub(crate) mod object;
+pub(crate) mod pubsub;
 pub(crate) mod replication;
 pub(crate) mod server;
 pub(crate) mod sets;

@@ -492,8 +492,9 @@ pub(crate) fn execute(srv: &mut Server, id: ClientId, args: &[Vec<u8>]) {
         out.buf.truncate(mark);
     }
     if muted_before && client.reply_mode != ReplyMode::On {
-        out.buf.truncate(mark);
+        out.silence_since(mark);
     }
+    out.pushed.clear();
     if client.drop_replies {
         // Redis frees such a client before writing anything it produced in this read.
         out.buf.clear();
@@ -581,6 +582,10 @@ fn dispatch(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) {
     }
     if !client.authenticated && cmd.flags & flags::NO_AUTH == 0 {
         return reject(srv, id, out, b"NOAUTH Authentication required.", Some(cmd));
+    }
+    if client.subs.any() && !out.resp3 && !crate::cmd::pubsub::allowed_when_subscribed(cmd.name) {
+        let msg = format!("ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", cmd.name);
+        return reject(srv, id, out, msg.as_bytes(), Some(cmd));
     }
     if client.multi.is_some() {
         if cmd.flags & flags::NO_MULTI != 0 {

@@ -413,6 +413,7 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     crate::cmd::sort::COMMANDS,
     crate::cmd::replication::COMMANDS,
     crate::cmd::transactions::COMMANDS,
+    crate::cmd::pubsub::COMMANDS,
 ];
 
 /// Every top-level command.

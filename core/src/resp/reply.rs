@@ -6,11 +6,38 @@
 pub struct Reply {
     pub buf: Vec<u8>,
     pub resp3: bool,
+    /// Byte ranges of `buf` written as pushes (pub/sub), which CLIENT REPLY OFF/SKIP does not
+    /// silence (Redis' CLIENT_PUSHING).
+    pub pushed: Vec<(usize, usize)>,
 }
 
 impl Reply {
     pub fn new(resp3: bool) -> Reply {
-        Reply { buf: Vec::new(), resp3 }
+        Reply {
+            buf: Vec::new(),
+            resp3,
+            pushed: Vec::new(),
+        }
+    }
+
+    /// Writes a push with `f`, remembered as one that must be sent even to a muted client.
+    pub fn pushing(&mut self, f: impl FnOnce(&mut Reply)) {
+        let start = self.buf.len();
+        f(self);
+        self.pushed.push((start, self.buf.len()));
+    }
+
+    /// Drops what was written since `mark`, except pushes.
+    pub fn silence_since(&mut self, mark: usize) {
+        let mut kept = Vec::new();
+        for &(a, b) in &self.pushed {
+            if a >= mark {
+                kept.extend_from_slice(&self.buf[a..b]);
+            }
+        }
+        self.buf.truncate(mark);
+        self.buf.extend_from_slice(&kept);
+        self.pushed.clear();
     }
 
     fn line(&mut self, prefix: u8, body: &[u8]) {
