@@ -67,6 +67,8 @@ pub struct Client {
     pub deny_blocking: bool,
     /// Pub/sub subscriptions.
     pub subs: crate::pubsub::Subscriptions,
+    /// Sent every command the server runs (MONITOR).
+    pub monitor: bool,
 }
 
 impl Client {
@@ -96,6 +98,7 @@ impl Client {
             watched: Vec::new(),
             deny_blocking: false,
             subs: Default::default(),
+            monitor: false,
         }
     }
 
@@ -111,6 +114,7 @@ impl Client {
     pub fn flags_string(&self) -> String {
         // Redis' order: getClientInfoString.
         let flags = [
+            (self.monitor, 'O'),
             (self.replica, 'S'),
             (self.subs.any(), 'P'),
             (self.multi.is_some(), 'x'),

@@ -135,6 +135,8 @@ pub struct Server {
     pub(crate) repl: crate::repl::Propagation,
     /// DEBUG QUICKLIST-PACKED-THRESHOLD: list elements at least this long are plain nodes.
     pub(crate) list_packed_threshold: usize,
+    /// Clients in MONITOR mode, in the order they asked.
+    pub(crate) monitors: Vec<ClientId>,
     /// Pub/sub subscribers.
     pub(crate) pubsub: crate::pubsub::PubSub,
     /// Who WATCHes which keys.
@@ -196,6 +198,7 @@ impl Server {
             saved_rdb: None,
             watched_keys: Default::default(),
             pubsub: Default::default(),
+            monitors: Vec::new(),
             list_packed_threshold: crate::rdb::DEFAULT_PACKED_THRESHOLD,
         };
         srv.update_lru_clock();
@@ -351,6 +354,7 @@ impl Server {
         self.forget_replica(id);
         self.unwatch_all(id);
         self.unsubscribe_all(id);
+        self.monitors.retain(|&m| m != id);
         self.flush_client(id);
         if self.clients.remove(&id).is_some() {
             self.outputs.push_back(Output::Close { client: id });
@@ -362,6 +366,7 @@ impl Server {
         self.forget_replica(id);
         self.unwatch_all(id);
         self.unsubscribe_all(id);
+        self.monitors.retain(|&m| m != id);
         self.clients.remove(&id);
     }
 

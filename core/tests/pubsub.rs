@@ -79,3 +79,30 @@ fn resp3_subscribers_get_pushes_and_keep_every_command() {
         ">3\r\n$8\r\nsmessage\r\n$1\r\ns\r\n$1\r\nx\r\n"
     );
 }
+
+#[test]
+fn monitor_sees_every_command_that_ran_quoted_but_not_admin_ones() {
+    let mut h = clients(2);
+    assert_eq!(h.cmd(1, &["MONITOR"]), "+OK\r\n");
+    h.cmd(2, &["SET", "k", "a \"b\"\n"]);
+    h.cmd(2, &["NOSUCH"]);
+    h.cmd(2, &["CONFIG", "GET", "port"]);
+    h.cmd(2, &["SELECT", "3"]);
+    h.cmd(2, &["GET", "k"]);
+    let seen = h.take_sent(1);
+    let lines: Vec<&str> = seen.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 3, "{seen}");
+    assert!(
+        lines[0].starts_with('+') && lines[0].ends_with(r#"[0 127.0.0.1:40002] "SET" "k" "a \"b\"\n""#),
+        "{}",
+        lines[0]
+    );
+    // The database shown is the one after the command ran, as Redis does.
+    assert!(
+        lines[1].ends_with(r#"[3 127.0.0.1:40002] "SELECT" "3""#),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[2].ends_with(r#"[3 127.0.0.1:40002] "GET" "k""#), "{}", lines[2]);
+    assert!(h.cmd(2, &["CLIENT", "LIST"]).contains("flags=O "));
+}

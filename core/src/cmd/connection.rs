@@ -39,6 +39,8 @@ pub(crate) fn reset(ctx: &mut Ctx) {
     super::transactions::discard_transaction(ctx);
     let id = ctx.id;
     ctx.srv.unsubscribe_all(id);
+    ctx.srv.monitors.retain(|&m| m != id);
+    ctx.client().monitor = false;
     let needs_auth = !ctx.srv.cfg.requirepass.is_empty();
     let c = ctx.client();
     c.db = 0;

@@ -518,27 +518,41 @@ pub(crate) fn call_nested(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out:
 fn call(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) {
     let dirty_before = srv.repl.dirty;
     srv.repl.begin_command();
-    dispatch(srv, id, args, out);
-    if let Some(client) = srv.clients.get(&id) {
-        if !args[0].eq_ignore_ascii_case(b"exec") {
-            let db = client.db;
-            srv.repl.end_command(db, args, dirty_before);
-        }
+    let ran = dispatch(srv, id, args, out);
+    let Some(db) = srv.clients.get(&id).map(|c| c.db) else {
+        return;
+    };
+    if !args[0].eq_ignore_ascii_case(b"exec") {
+        srv.repl.end_command(db, args, dirty_before);
+    }
+    // Monitors see what ran, as sent, except the commands too sensitive to show; a served
+    // blocked client's command runs again, which they already saw.
+    let shown = ran.is_some_and(|c| c.flags & (flags::SKIP_MONITOR | flags::ADMIN) == 0);
+    if shown && !srv.monitors.is_empty() && !srv.blocking.serving {
+        srv.feed_monitors(id, db, args, out);
     }
 }
 
 /// Refuses the command before it runs; inside MULTI that also dooms the transaction. A refused
 /// EXEC aborts the transaction at once, quoting why (Redis' execCommandAbort).
-fn reject(srv: &mut Server, id: ClientId, out: &mut Reply, msg: &[u8], cmd: Option<&CommandSpec>) {
+fn reject(
+    srv: &mut Server,
+    id: ClientId,
+    out: &mut Reply,
+    msg: &[u8],
+    cmd: Option<&CommandSpec>,
+) -> Option<&'static CommandSpec> {
     let is_exec = cmd.is_some_and(|c| c.name == "exec");
     let Some(c) = srv.clients.get_mut(&id) else {
-        return out.error_bytes(msg);
+        out.error_bytes(msg);
+        return None;
     };
     if c.multi.is_some() {
         c.multi_error = true;
     }
     if !is_exec {
-        return out.error_bytes(msg);
+        out.error_bytes(msg);
+        return None;
     }
     c.multi = None;
     c.multi_error = false;
@@ -548,12 +562,15 @@ fn reject(srv: &mut Server, id: ClientId, out: &mut Reply, msg: &[u8], cmd: Opti
     let mut text = b"EXECABORT Transaction discarded because of: ".to_vec();
     text.extend_from_slice(why);
     out.error_format_bytes(&text);
+    None
 }
 
-fn dispatch(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) {
+/// Runs the command unless it is refused or queued; returns it if its handler ran.
+fn dispatch(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) -> Option<&'static CommandSpec> {
     let name = c_str(&args[0], usize::MAX);
     if name.eq_ignore_ascii_case(b"post") || name.eq_ignore_ascii_case(b"host:") {
-        return srv.refuse_http(id);
+        srv.refuse_http(id);
+        return None;
     }
     let cmd = match lookup(&srv.commands, args) {
         Lookup::Found(cmd) => cmd,
@@ -566,9 +583,7 @@ fn dispatch(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) {
         let msg = format!("ERR wrong number of arguments for '{}' command", cmd.name);
         return reject(srv, id, out, msg.as_bytes(), Some(cmd));
     }
-    let Some(client) = srv.clients.get_mut(&id) else {
-        return;
-    };
+    let client = srv.clients.get_mut(&id)?;
     if cmd.flags & flags::PROTECTED != 0 {
         // enable-debug-command: 0 no, 1 yes, 2 local (loopback clients only).
         let allowed = match srv.cfg.enable_debug_command {
@@ -596,7 +611,8 @@ fn dispatch(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) {
             if !client.multi_error && !client.dirty_cas {
                 client.multi.get_or_insert_with(Vec::new).push(args.to_vec());
             }
-            return out.simple("QUEUED");
+            out.simple("QUEUED");
+            return None;
         }
     }
     client.last_cmd = cmd.name;
@@ -606,4 +622,5 @@ fn dispatch(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) {
     srv.stats.commands_processed += 1;
     let mut ctx = Ctx { srv, id, args, out };
     (cmd.handler)(&mut ctx);
+    Some(cmd)
 }

@@ -414,6 +414,7 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     crate::cmd::replication::COMMANDS,
     crate::cmd::transactions::COMMANDS,
     crate::cmd::pubsub::COMMANDS,
+    crate::cmd::monitor::COMMANDS,
 ];
 
 /// Every top-level command.

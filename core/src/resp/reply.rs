@@ -58,7 +58,12 @@ impl Reply {
 
     /// A status reply (`+text`). Line breaks would break the protocol, so they become spaces.
     pub fn simple(&mut self, s: &str) {
-        self.line(b'+', sanitize(s.as_bytes()).as_ref());
+        self.simple_bytes(s.as_bytes());
+    }
+
+    /// A status reply of raw bytes (line breaks become spaces).
+    pub fn simple_bytes(&mut self, s: &[u8]) {
+        self.line(b'+', sanitize(s).as_ref());
     }
 
     /// An error reply; `msg` starts with its code (`ERR`, `WRONGTYPE`, ...) and has no `-`.
