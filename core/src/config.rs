@@ -56,9 +56,12 @@ pub struct Config {
     pub zset_max_listpack_value: i64,
     /// Seconds between the PINGs a master sends its replicas.
     pub repl_ping_replica_period: i64,
-    /// An index into MAXMEMORY_POLICIES. Nothing is evicted yet (there is no maxmemory), but
-    /// the policy picks what an object's access field tracks: recency, or LFU counters.
+    /// An index into MAXMEMORY_POLICIES: what is evicted above maxmemory, and what an
+    /// object's access field tracks (recency, or LFU counters).
     maxmemory_policy: usize,
+    /// Bytes of memory the dataset may use (0: no limit), and keys sampled per eviction.
+    pub maxmemory: i64,
+    pub maxmemory_samples: i64,
     pub lfu_log_factor: i64,
     pub lfu_decay_time: i64,
     /// Save points: always none, the only value accepted until snapshots to disk exist.
@@ -93,6 +96,8 @@ impl Default for Config {
             zset_max_listpack_value: 64,
             repl_ping_replica_period: 10,
             maxmemory_policy: 7,
+            maxmemory: 0,
+            maxmemory_samples: 5,
             lfu_log_factor: 10,
             lfu_decay_time: 1,
             save: Vec::new(),
@@ -274,6 +279,24 @@ static DIRECTIVES: &[Directive] = &[
             min: 0,
             max: INT_MAX,
             get: |c| &mut c.hz,
+        },
+    },
+    Directive {
+        name: "maxmemory",
+        mutable: true,
+        field: Field::Memory {
+            min: 0,
+            max: i64::MAX,
+            get: |c| &mut c.maxmemory,
+        },
+    },
+    Directive {
+        name: "maxmemory-samples",
+        mutable: true,
+        field: Field::Int {
+            min: 1,
+            max: 64,
+            get: |c| &mut c.maxmemory_samples,
         },
     },
     Directive {

@@ -224,6 +224,11 @@ impl Db {
     }
 
     /// A random key (expired or not), O(1) expected.
+    /// A key with an expiry, picked uniformly (volatile eviction policies).
+    pub fn random_volatile_key(&self, rng: &mut impl FnMut() -> u64) -> Option<&[u8]> {
+        self.expires.random_entry(rng).map(|(k, _)| &k[..])
+    }
+
     pub fn random_key(&self, rng: &mut impl FnMut() -> u64) -> Option<&[u8]> {
         self.keys.random_entry(rng).map(|(k, _)| &k[..])
     }

@@ -11,6 +11,7 @@ pub mod command;
 pub mod config;
 pub mod db;
 pub mod dict;
+mod evict;
 pub mod glob;
 pub mod harness;
 pub mod hash;

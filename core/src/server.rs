@@ -93,6 +93,7 @@ pub struct Stats {
     pub rdb_saves: u64,
     /// Full resynchronizations served, PSYNCs that asked for a partial one in vain, and the
     /// bytes of replication stream sent.
+    pub evicted_keys: u64,
     pub sync_full: u64,
     pub sync_partial_err: u64,
     pub net_repl_output_bytes: u64,

@@ -322,3 +322,50 @@ fn info_memory_reports_what_jemalloc_has_allocated_and_it_grows_with_data() {
     let after: u64 = field(&mut con, "used_memory").parse().unwrap();
     assert!(after >= before + (4 << 20), "{before} -> {after}");
 }
+
+#[test]
+fn maxmemory_refuses_writes_under_noeviction_and_evicts_under_allkeys_lru() {
+    let srv = Ferrous::start(&[]);
+    let mut con = srv.client();
+    for i in 0..200 {
+        let _: () = redis::cmd("SET")
+            .arg(format!("k{i}"))
+            .arg(vec![b'x'; 1000])
+            .query(&mut con)
+            .unwrap();
+    }
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("maxmemory")
+        .arg("1")
+        .query(&mut con)
+        .unwrap();
+    let err = redis::cmd("SET").arg("new").arg("v").query::<()>(&mut con).unwrap_err();
+    assert_eq!(err.code(), Some("OOM"), "{err}");
+    // Reads still work; a write that frees memory is not denyoom.
+    let v: Option<String> = redis::cmd("GET").arg("new").query(&mut con).unwrap();
+    assert_eq!(v, None);
+    let n: i64 = redis::cmd("DEL").arg("k0").query(&mut con).unwrap();
+    assert_eq!(n, 1);
+    // Under allkeys-lru the write goes through by evicting keys (all of them: 1 byte is less
+    // than the server itself needs).
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("maxmemory-policy")
+        .arg("allkeys-lru")
+        .query(&mut con)
+        .unwrap();
+    let err = redis::cmd("SET").arg("new").arg("v").query::<()>(&mut con).unwrap_err();
+    assert_eq!(err.code(), Some("OOM"));
+    let size: i64 = redis::cmd("DBSIZE").query(&mut con).unwrap();
+    assert_eq!(size, 0);
+    let info: String = redis::cmd("INFO").arg("stats").query(&mut con).unwrap();
+    assert!(info.contains("evicted_keys:199"), "{info}");
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("maxmemory")
+        .arg("0")
+        .query(&mut con)
+        .unwrap();
+    let _: () = redis::cmd("SET").arg("new").arg("v").query(&mut con).unwrap();
+}

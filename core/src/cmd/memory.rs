@@ -65,13 +65,14 @@ fn usage(ctx: &mut Ctx) {
     let Some(obj) = ctx.srv.db_mut(db).get_obj(&args[2]) else {
         return ctx.out.null();
     };
-    let key_heap = if args[2].len() > crate::bytes::INLINE {
-        args[2].len()
-    } else {
-        0
-    };
-    let bytes = ENTRY + key_heap + value_heap(&obj.value, samples);
+    let bytes = key_bytes(&args[2], obj, samples);
     ctx.out.int(bytes as i64);
+}
+
+/// The estimated bytes a key and its value hold (MEMORY USAGE; what evicting it frees).
+pub(crate) fn key_bytes(key: &[u8], obj: &Obj, samples: usize) -> usize {
+    let key_heap = if key.len() > crate::bytes::INLINE { key.len() } else { 0 };
+    ENTRY + key_heap + value_heap(&obj.value, samples)
 }
 
 /// Heap bytes of a value: strings exactly, collections from `samples` elements scaled up.

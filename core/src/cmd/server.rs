@@ -100,7 +100,7 @@ fn info_stats(s: &Server, out: &mut String) {
         "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\n\
          total_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\ntotal_net_repl_output_bytes:{}\r\n\
          rejected_connections:{}\r\nsync_full:{}\r\nsync_partial_ok:0\r\nsync_partial_err:{}\r\n\
-         expired_keys:{}\r\nevicted_keys:0\r\nevicted_clients:0\r\nkeyspace_hits:{}\r\n\
+         expired_keys:{}\r\nevicted_keys:{}\r\nevicted_clients:0\r\nkeyspace_hits:{}\r\n\
          keyspace_misses:{}\r\npubsub_channels:0\r\npubsub_patterns:0\r\npubsubshard_channels:0\r\n\
          latest_fork_usec:0\r\ntotal_forks:0\r\nmigrate_cached_sockets:0\r\n\
          slave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\nactive_defrag_misses:0\r\n\
@@ -116,13 +116,13 @@ fn info_stats(s: &Server, out: &mut String) {
         st.sync_full,
         st.sync_partial_err,
         st.expired_keys,
+        st.evicted_keys,
         st.keyspace_hits,
         st.keyspace_misses,
     );
 }
 
-/// Memory, as the allocator reports it (zeros without one, in the simulator). No maxmemory
-/// limit exists yet: 0 is Redis' "no limit".
+/// Memory, as the allocator reports it (zeros without one, in the simulator).
 fn info_memory(s: &Server, out: &mut String) {
     let m = s.env.memory_probe.map(|probe| probe()).unwrap_or_default();
     let peak = s.stats.memory_peak.max(m.allocated);
@@ -136,7 +136,7 @@ fn info_memory(s: &Server, out: &mut String) {
         out,
         "# Memory\r\nused_memory:{}\r\nused_memory_human:{}\r\nused_memory_rss:{}\r\n\
          used_memory_rss_human:{}\r\nused_memory_peak:{peak}\r\nused_memory_peak_human:{}\r\n\
-         maxmemory:0\r\nmaxmemory_human:0B\r\nmaxmemory_policy:{policy}\r\n\
+         maxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{policy}\r\n\
          mem_fragmentation_ratio:{ratio:.2}\r\nmem_allocator:{}\r\nactive_defrag_running:0\r\n\
          lazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n",
         m.allocated,
@@ -144,6 +144,8 @@ fn info_memory(s: &Server, out: &mut String) {
         m.resident,
         human_bytes(m.resident),
         human_bytes(peak),
+        s.cfg.maxmemory,
+        human_bytes(s.cfg.maxmemory as u64),
         if m.allocator.is_empty() { "none" } else { m.allocator },
     );
 }

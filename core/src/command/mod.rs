@@ -565,6 +565,19 @@ fn reject(
     None
 }
 
+/// Whether Redis refuses `cmd` when memory stays above maxmemory: commands flagged denyoom,
+/// anything queued inside MULTI (queueing itself uses memory), and an EXEC with such a command.
+fn may_grow_memory(srv: &Server, id: ClientId, cmd: &CommandSpec) -> bool {
+    let Some(c) = srv.clients.get(&id) else { return false };
+    match &c.multi {
+        Some(queued) if cmd.name == "exec" => queued
+            .iter()
+            .any(|args| matches!(lookup(&srv.commands, args), Lookup::Found(q) if q.flags & flags::DENYOOM != 0)),
+        Some(_) => !crate::cmd::transactions::runs_inside_multi(cmd.name),
+        None => cmd.flags & flags::DENYOOM != 0,
+    }
+}
+
 /// Runs the command unless it is refused or queued; returns it if its handler ran.
 fn dispatch(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) -> Option<&'static CommandSpec> {
     let name = c_str(&args[0], usize::MAX);
@@ -602,18 +615,26 @@ fn dispatch(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) -
         let msg = format!("ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", cmd.name);
         return reject(srv, id, out, msg.as_bytes(), Some(cmd));
     }
-    if client.multi.is_some() {
-        if cmd.flags & flags::NO_MULTI != 0 {
-            return reject(srv, id, out, b"ERR Command not allowed inside a transaction", Some(cmd));
+    if client.multi.is_some() && cmd.flags & flags::NO_MULTI != 0 {
+        return reject(srv, id, out, b"ERR Command not allowed inside a transaction", Some(cmd));
+    }
+    if srv.cfg.maxmemory > 0 && may_grow_memory(srv, id, cmd) && !srv.perform_evictions() {
+        return reject(
+            srv,
+            id,
+            out,
+            b"OOM command not allowed when used memory > 'maxmemory'.",
+            Some(cmd),
+        );
+    }
+    let client = srv.clients.get_mut(&id)?;
+    if client.multi.is_some() && !crate::cmd::transactions::runs_inside_multi(cmd.name) {
+        // Once doomed, Redis stops keeping what is queued.
+        if !client.multi_error && !client.dirty_cas {
+            client.multi.get_or_insert_with(Vec::new).push(args.to_vec());
         }
-        if !crate::cmd::transactions::runs_inside_multi(cmd.name) {
-            // Once doomed, Redis stops keeping what is queued.
-            if !client.multi_error && !client.dirty_cas {
-                client.multi.get_or_insert_with(Vec::new).push(args.to_vec());
-            }
-            out.simple("QUEUED");
-            return None;
-        }
+        out.simple("QUEUED");
+        return None;
     }
     client.last_cmd = cmd.name;
     // CLIENT NO-TOUCH spares access times, except for TOUCH itself (Redis 7.2).

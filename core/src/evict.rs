@@ -1,0 +1,100 @@
+//! `maxmemory` (Redis' evict.c): before a command that may grow memory runs, memory above the
+//! limit is freed by evicting keys the policy picks; under `noeviction`, or when nothing is
+//! left to evict, the command is refused with OOM. Used memory comes from the allocator probe
+//! the driver gives (none in the simulator: nothing is ever over the limit there).
+
+use crate::server::Server;
+
+/// Evictions one call may make before giving up for now (Redis bounds its loop by time).
+const MAX_EVICTIONS_PER_CALL: usize = 10_000;
+
+/// What a policy ranks keys by; the highest score is evicted first.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Rank {
+    Lru,
+    Lfu,
+    Ttl,
+    Random,
+}
+
+impl Server {
+    /// Redis' performEvictions: `false` if memory stays above `maxmemory` (then commands
+    /// flagged denyoom are refused).
+    pub(crate) fn perform_evictions(&mut self) -> bool {
+        let limit = self.cfg.maxmemory as u64;
+        let Some(probe) = self.env.memory_probe else {
+            return true;
+        };
+        if limit == 0 {
+            return true;
+        }
+        let mut used = probe().allocated;
+        if used <= limit {
+            return true;
+        }
+        let policy = self.cfg.maxmemory_policy_name();
+        if policy == "noeviction" {
+            return false;
+        }
+        let volatile = policy.starts_with("volatile-");
+        let rank = match policy.rsplit('-').next() {
+            Some("lru") => Rank::Lru,
+            Some("lfu") => Rank::Lfu,
+            Some("ttl") => Rank::Ttl,
+            _ => Rank::Random,
+        };
+        for _ in 0..MAX_EVICTIONS_PER_CALL {
+            let Some((db, key)) = self.eviction_victim(volatile, rank) else {
+                return false;
+            };
+            let freed = self.dbs[db]
+                .get_obj(&key)
+                .map_or(0, |o| crate::cmd::memory::key_bytes(&key, o, 5));
+            self.dbs[db].remove(&key);
+            self.stats.evicted_keys += 1;
+            self.propagate_deletions(db, vec![key]);
+            // The allocator may keep freed memory cached: count what the key held instead.
+            used = used.saturating_sub(freed as u64);
+            if used <= limit {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// The best of `maxmemory-samples` sampled keys per database for the policy.
+    fn eviction_victim(&mut self, volatile: bool, rank: Rank) -> Option<(usize, Vec<u8>)> {
+        let samples = self.cfg.maxmemory_samples.max(1) as usize;
+        let now_ms = self.clock.unix_ms();
+        let now_min = crate::lfu::minutes(now_ms);
+        let decay = self.cfg.lfu_decay_time;
+        let mut best: Option<(u64, usize, Vec<u8>)> = None;
+        for db in 0..self.dbs.len() {
+            for _ in 0..samples {
+                let rng = &mut self.rng;
+                let store = &self.dbs[db];
+                let mut next = || rand_core::RngCore::next_u64(rng);
+                let key = if volatile {
+                    store.random_volatile_key(&mut next)
+                } else {
+                    store.random_key(&mut next)
+                };
+                let Some(key) = key else { break };
+                let lru = store.lru_of(key).unwrap_or(0);
+                let score = match rank {
+                    Rank::Lru => u64::from(crate::db::idle_seconds(store.lru_clock, lru)),
+                    Rank::Lfu => 255 - u64::from(crate::lfu::decayed(lru, now_min, decay)),
+                    Rank::Ttl => u64::MAX - store.expire_at(key).unwrap_or(u64::MAX),
+                    Rank::Random => 0,
+                };
+                if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
+                    best = Some((score, db, key.to_vec()));
+                }
+                if rank == Rank::Random {
+                    break;
+                }
+            }
+        }
+        best.map(|(_, db, key)| (db, key))
+    }
+}
