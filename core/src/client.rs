@@ -69,6 +69,10 @@ pub struct Client {
     pub subs: crate::pubsub::Subscriptions,
     /// Sent every command the server runs (MONITOR).
     pub monitor: bool,
+    /// Bytes handed to the driver that it has not written yet (as it last reported), and since
+    /// when that is over the soft output-buffer limit.
+    pub unsent: u64,
+    pub obuf_soft_since: Option<u64>,
 }
 
 impl Client {
@@ -99,6 +103,8 @@ impl Client {
             deny_blocking: false,
             subs: Default::default(),
             monitor: false,
+            unsent: 0,
+            obuf_soft_since: None,
         }
     }
 

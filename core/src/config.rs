@@ -64,6 +64,9 @@ pub struct Config {
     pub maxmemory_samples: i64,
     pub lfu_log_factor: i64,
     pub lfu_decay_time: i64,
+    /// client-output-buffer-limit, parsed (normal, replica, pubsub) and as CONFIG GET shows it.
+    pub obuf_limits: [crate::obuf::Limit; 3],
+    obuf_words: Vec<String>,
     /// Save points: always none, the only value accepted until snapshots to disk exist.
     save: Vec<String>,
 }
@@ -101,6 +104,8 @@ impl Default for Config {
             lfu_log_factor: 10,
             lfu_decay_time: 1,
             save: Vec::new(),
+            obuf_limits: crate::obuf::defaults(),
+            obuf_words: crate::obuf::render(&crate::obuf::defaults()),
         }
     }
 }
@@ -173,6 +178,11 @@ static DIRECTIVES: &[Directive] = &[
         name: "bind",
         mutable: true,
         field: Field::Words(|c| &mut c.bind),
+    },
+    Directive {
+        name: "client-output-buffer-limit",
+        mutable: true,
+        field: Field::Words(|c| &mut c.obuf_words),
     },
     Directive {
         name: "save",
@@ -441,6 +451,11 @@ impl Directive {
     fn set(&self, cfg: &mut Config, args: &[String]) -> Result<(), String> {
         if let Field::Words(get) = self.field {
             let words: Vec<String> = args.iter().filter(|a| !a.is_empty()).cloned().collect();
+            if self.name == "client-output-buffer-limit" {
+                crate::obuf::parse(&words, &mut cfg.obuf_limits)?;
+                cfg.obuf_words = crate::obuf::render(&cfg.obuf_limits);
+                return Ok(());
+            }
             if self.name == "save" && !words.is_empty() {
                 // Accepting save points would promise snapshots that are never written.
                 return Err("save points are not supported yet: only save \"\" (no automatic snapshots)".into());

@@ -30,6 +30,9 @@ pub enum Event {
     Tick,
     /// The process received a termination signal.
     Signal(Signal),
+    /// Bytes sent to `client` that its socket has not taken yet (reported when that changes
+    /// notably), for the output-buffer limits.
+    Backlog { client: ClientId, bytes: u64 },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,6 +48,9 @@ pub enum Output {
     Send { client: ClientId, data: Vec<u8> },
     /// Close the connection once everything sent to it so far has been written.
     Close { client: ClientId },
+    /// Close the connection now, dropping what it has not been sent yet (a client over its
+    /// output-buffer limit).
+    Abort { client: ClientId },
     /// A log line (already filtered by `loglevel`).
     Log { level: LogLevel, text: String },
     /// Listen on these addresses and port instead of the current ones (CONFIG SET bind/port).
@@ -286,6 +292,7 @@ impl Server {
                 self.cron();
             }
             Event::Signal(sig) => self.on_signal(sig),
+            Event::Backlog { client, bytes } => self.on_backlog(client, bytes),
         }
         self.run_released();
     }
@@ -351,23 +358,25 @@ impl Server {
 
     /// Sends what is pending for `id`, then closes it and forgets it.
     pub(crate) fn close_client(&mut self, id: ClientId) {
-        self.forget_blocked(id);
-        self.forget_replica(id);
-        self.unwatch_all(id);
-        self.unsubscribe_all(id);
-        self.monitors.retain(|&m| m != id);
+        self.forget_client_state(id);
         self.flush_client(id);
         if self.clients.remove(&id).is_some() {
             self.outputs.push_back(Output::Close { client: id });
         }
     }
 
-    fn unlink_client(&mut self, id: ClientId) {
+    /// What a client leaves behind in the server's tables: blocked keys, replica and monitor
+    /// lists, watched keys, subscriptions.
+    pub(crate) fn forget_client_state(&mut self, id: ClientId) {
         self.forget_blocked(id);
         self.forget_replica(id);
         self.unwatch_all(id);
         self.unsubscribe_all(id);
         self.monitors.retain(|&m| m != id);
+    }
+
+    fn unlink_client(&mut self, id: ClientId) {
+        self.forget_client_state(id);
         self.clients.remove(&id);
     }
 
@@ -512,6 +521,7 @@ impl Server {
             return;
         }
         self.close_idle_clients();
+        self.check_all_output_limits();
         if let Some(probe) = self.env.memory_probe {
             self.stats.memory_peak = self.stats.memory_peak.max(probe().allocated);
         }

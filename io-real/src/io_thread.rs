@@ -23,6 +23,8 @@ const LISTENER_BASE: u64 = u64::MAX - 2;
 const READ_BUDGET: usize = 1 << 20;
 /// One read(2) at most (Redis reads 16 KiB at a time too).
 const READ_CHUNK: usize = 16 * 1024;
+/// How far a connection's backlog moves before the core hears of it again.
+const BACKLOG_STEP: usize = 16 * 1024;
 
 struct Conn {
     stream: std::net::TcpStream,
@@ -35,6 +37,8 @@ struct Conn {
     want_write: bool,
     /// Listed in `IoThread::dirty`.
     dirty: bool,
+    /// The unwritten output last reported to the core (for its output-buffer limits).
+    reported: usize,
 }
 
 pub struct IoThread {
@@ -195,6 +199,7 @@ impl IoThread {
             closing: false,
             want_write: false,
             dirty: false,
+            reported: 0,
         };
         self.conns.insert(id, c);
         self.batch.push(Event::Connected { client: id, conn });
@@ -208,6 +213,7 @@ impl IoThread {
                 ToThread::Adopt { id, stream, conn } => self.adopt(id, stream, conn),
                 ToThread::Send { id, data } => self.queue_send(id, data),
                 ToThread::Close { id } => self.queue_close(id),
+                ToThread::Abort { id } => self.drop_conn(id),
                 ToThread::Listen { bind, port } => self.relisten(&bind, port),
                 ToThread::Exit => {}
             }
@@ -337,6 +343,11 @@ impl IoThread {
                     Some(t) => remote[t].push(ToThread::Close { id: client }),
                     None => {}
                 },
+                Output::Abort { client } => match core.owner.remove(&client) {
+                    Some(t) if t == self.index => self.drop_conn(client),
+                    Some(t) => remote[t].push(ToThread::Abort { id: client }),
+                    None => {}
+                },
                 Output::Log { level, text } => self.logs.push((level, text)),
                 Output::Listen { bind, port } => remote[0].push(ToThread::Listen { bind, port }),
                 Output::Exit { code } => {
@@ -413,6 +424,16 @@ impl IoThread {
                 self.batch.push(Event::Disconnected { client: id });
             }
             return;
+        }
+        // Tell the core about a backlog when it appears, clears, or moves by 16 KiB: enough
+        // for its output-buffer limits without a report per write.
+        let pending = c.out.len();
+        if (pending == 0) != (c.reported == 0) || pending.abs_diff(c.reported) >= BACKLOG_STEP {
+            c.reported = pending;
+            self.batch.push(Event::Backlog {
+                client: id,
+                bytes: pending as u64,
+            });
         }
         let want_write = !c.out.is_empty();
         if want_write != c.want_write {

@@ -24,6 +24,8 @@ pub enum ToThread {
     Send { id: ClientId, data: Vec<u8> },
     /// Close a connection this thread owns once its output is written.
     Close { id: ClientId },
+    /// Close a connection this thread owns now, dropping its unwritten output.
+    Abort { id: ClientId },
     /// Re-bind the listening sockets (thread 0 only).
     Listen { bind: Vec<String>, port: u16 },
     /// Stop the loop.

@@ -369,3 +369,36 @@ fn maxmemory_refuses_writes_under_noeviction_and_evicts_under_allkeys_lru() {
         .unwrap();
     let _: () = redis::cmd("SET").arg("new").arg("v").query(&mut con).unwrap();
 }
+
+#[test]
+fn a_subscriber_that_does_not_read_is_dropped_at_its_output_limit_while_others_are_served() {
+    let srv = Ferrous::start(&["--client-output-buffer-limit", "pubsub", "1mb", "256kb", "60"]);
+    let mut sub = srv.connect();
+    let confirm = raw_exchange(&mut sub, b"SUBSCRIBE big\r\n", 30);
+    assert!(confirm.starts_with(b"*3\r\n$9\r\nsubscribe"), "{confirm:?}");
+    // The subscriber reads nothing from now on.
+    let mut con = srv.client();
+    let payload = vec![b'x'; 64 * 1024];
+    let mut receivers = Vec::new();
+    for _ in 0..400 {
+        let n: i64 = redis::cmd("PUBLISH").arg("big").arg(&payload).query(&mut con).unwrap();
+        receivers.push(n);
+        if n == 0 {
+            break;
+        }
+    }
+    assert_eq!(receivers.last(), Some(&0), "the slow subscriber was never dropped");
+    let list: String = redis::cmd("CLIENT").arg("LIST").query(&mut con).unwrap();
+    assert_eq!(list.lines().count(), 1, "{list}");
+    let pong: String = redis::cmd("PING").query(&mut con).unwrap();
+    assert_eq!(pong, "PONG");
+    let info: String = redis::cmd("INFO").arg("memory").query(&mut con).unwrap();
+    let used: u64 = info
+        .lines()
+        .find_map(|l| l.strip_prefix("used_memory:"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(used < 16 << 20, "memory kept growing: {used}");
+    assert!(srv.log_text().contains("for overcoming of output buffer limits"));
+}

@@ -173,7 +173,8 @@ impl Node {
                     w.net.send(now_us, client, Dir::ToClient, data);
                 }
             }
-            Output::Close { client } => {
+            // The simulated network has no reset yet: an abort closes like a close.
+            Output::Close { client } | Output::Abort { client } => {
                 if self.conns.remove(&client).is_some() {
                     w.net.close(now_us, client, Dir::ToClient);
                 }

@@ -204,6 +204,11 @@ fn hash_event(h: &mut Fnv64, ev: &Event) {
             h.write(b"signal");
             h.write_field(format!("{sig:?}").as_bytes());
         }
+        Event::Backlog { client, bytes } => {
+            h.write(b"backlog");
+            h.write_u64(*client);
+            h.write_u64(*bytes);
+        }
     }
 }
 
@@ -216,6 +221,10 @@ fn hash_output(h: &mut Fnv64, out: &Output) {
         }
         Output::Close { client } => {
             h.write(b"close");
+            h.write_u64(*client);
+        }
+        Output::Abort { client } => {
+            h.write(b"abort");
             h.write_u64(*client);
         }
         Output::Log { level, text } => {
@@ -284,6 +293,7 @@ fn describe_event(ev: &Event) -> String {
         Event::Disconnected { client } => format!("c{client} disconnected"),
         Event::Tick => "tick".into(),
         Event::Signal(sig) => format!("signal {sig:?}"),
+        Event::Backlog { client, bytes } => format!("c{client} backlog {bytes}"),
     }
 }
 
@@ -291,6 +301,7 @@ fn describe_output(out: &Output) -> String {
     match out {
         Output::Send { client, data } => format!("c{client} send {}", show_bytes(data)),
         Output::Close { client } => format!("c{client} close"),
+        Output::Abort { client } => format!("c{client} abort"),
         Output::Log { level, text } => format!("log {level:?} {text}"),
         Output::Listen { bind, port } => format!("listen {bind:?} port {port}"),
         Output::Exit { code } => format!("exit {code}"),

@@ -317,6 +317,8 @@ impl Actors for Scenario {
             Event::Disconnected { client } => self.model.disconnect(*client),
             Event::Signal(_) => self.model.close_all(),
             Event::Tick => self.model.tick(now),
+            // The simulated network does not report backlogs (no output-buffer limits yet).
+            Event::Backlog { .. } => {}
         }
         self.collect_owed()
     }
