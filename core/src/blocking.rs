@@ -2,8 +2,8 @@
 //! lists now, sorted sets later.
 //!
 //! A blocking command that finds nothing to serve calls [`Server::block`] instead of replying.
-//! From then on the client runs nothing: commands it sends wait in its `pending` queue, as
-//! Redis reads nothing more from a blocked client. After every command the server looks at the
+//! From then on the client runs nothing: what it sends (a broken request included) waits in its
+//! `pending` queue, as Redis reads nothing more from a blocked client. After every command the server looks at the
 //! keys clients wait on ([`Server::serve_ready_keys`]); when one holds a value of the type its
 //! waiters want, they are served in the order they blocked (FIFO) by running their blocking
 //! command again — it now finds the value and replies as Redis shapes the reply of a served
@@ -14,8 +14,16 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use crate::client::{ClientId, ReplyMode};
-use crate::resp::Args;
+use crate::resp::{Args, ProtocolError};
 use crate::server::Server;
+
+/// What a client sent, in arrival order: a parsed command, or the broken request that ends its
+/// stream (answered only once everything before it has run).
+#[derive(Debug)]
+pub(crate) enum Input {
+    Command(Args),
+    ProtocolError(ProtocolError),
+}
 
 /// One blocked client.
 #[derive(Debug)]
@@ -30,8 +38,8 @@ struct Waiter {
     wants: &'static str,
     /// The blocking command, run again when a key is ready.
     args: Args,
-    /// Commands received while blocked, run once released.
-    pending: VecDeque<Args>,
+    /// What it sent while blocked, run once released.
+    pending: VecDeque<Input>,
 }
 
 #[derive(Debug, Default)]
@@ -42,8 +50,8 @@ pub(crate) struct Blocking {
     /// (deadline, seq, client) of waiters that have a timeout.
     deadlines: BTreeSet<(u64, u64, ClientId)>,
     seq: u64,
-    /// Released clients whose queued commands are still to run, in release order.
-    released: VecDeque<(ClientId, VecDeque<Args>)>,
+    /// Released clients whose queued input is still to run, in release order.
+    released: VecDeque<(ClientId, VecDeque<Input>)>,
     /// A waiter's command is running again to serve it (not a command a client just sent):
     /// Redis serves such clients outside call(), so they propagate and count differently.
     pub(crate) serving: bool,
@@ -128,10 +136,10 @@ impl Server {
         self.blocking.waiters.contains_key(&id)
     }
 
-    /// Queues commands that arrived for a blocked client.
-    pub(crate) fn defer_commands(&mut self, id: ClientId, cmds: impl IntoIterator<Item = Args>) {
+    /// Queues input that arrived for a blocked client.
+    pub(crate) fn defer_input(&mut self, id: ClientId, input: impl IntoIterator<Item = Input>) {
         if let Some(w) = self.blocking.waiters.get_mut(&id) {
-            w.pending.extend(cmds);
+            w.pending.extend(input);
         }
     }
 
@@ -208,8 +216,8 @@ impl Server {
         self.release(id, w.pending);
     }
 
-    /// Queues a released client's deferred commands, or keeps them if it blocked again.
-    fn release(&mut self, id: ClientId, pending: VecDeque<Args>) {
+    /// Queues a released client's deferred input, or keeps it if it blocked again.
+    fn release(&mut self, id: ClientId, pending: VecDeque<Input>) {
         if let Some(again) = self.blocking.waiters.get_mut(&id) {
             let mut all = pending;
             all.append(&mut again.pending);
@@ -249,8 +257,8 @@ impl Server {
 
     /// Runs what released clients sent while they were blocked.
     pub(crate) fn run_released(&mut self) {
-        while let Some((id, cmds)) = self.blocking.released.pop_front() {
-            self.on_commands(id, cmds.into());
+        while let Some((id, input)) = self.blocking.released.pop_front() {
+            self.on_input(id, input.into_iter());
         }
     }
 }
