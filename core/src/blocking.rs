@@ -1,17 +1,18 @@
-//! Clients blocked on keys (Redis' blocked.c), generic over the value type that wakes them:
-//! lists now, sorted sets later.
+//! Clients blocked on keys (Redis' blocked.c), woken by lists and sorted sets.
 //!
 //! A blocking command that finds nothing to serve calls [`Server::block`] instead of replying.
 //! From then on the client runs nothing: what it sends (a broken request included) waits in its
-//! `pending` queue, as Redis reads nothing more from a blocked client. After every command the server looks at the
-//! keys clients wait on ([`Server::serve_ready_keys`]); when one holds a value of the type its
-//! waiters want, they are served in the order they blocked (FIFO) by running their blocking
-//! command again — it now finds the value and replies as Redis shapes the reply of a served
-//! client. A waiter is also released by its deadline (virtual or real monotonic time, fed to
-//! the driver through [`Server::next_deadline_us`]), by CLIENT UNBLOCK, or by disconnecting
-//! (which leaves no trace). Released clients then run what they sent meanwhile.
+//! `pending` queue, as Redis reads nothing more from a blocked client. After every command the
+//! server looks at the keys clients wait on ([`Server::serve_ready_keys`]); when one holds a
+//! value of the type its waiters want, they are served in the order they blocked (FIFO) from
+//! that key alone, by running their blocking command again restricted to it: it now finds the
+//! value and replies as Redis shapes the reply of a served client. A waiter is also released by
+//! its deadline (virtual or real monotonic time, fed to the driver through
+//! [`Server::next_deadline_us`]), by CLIENT UNBLOCK, or by disconnecting (which leaves no
+//! trace). Released clients then run what they sent meanwhile.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::ops::Range;
 
 use crate::client::{ClientId, ReplyMode};
 use crate::resp::{Args, ProtocolError};
@@ -29,17 +30,40 @@ pub(crate) enum Input {
 #[derive(Debug)]
 struct Waiter {
     db: usize,
-    keys: Vec<Vec<u8>>,
+    /// The blocking command, run again (restricted to the key that woke it) to serve it.
+    args: Args,
+    /// Where its keys are in `args`.
+    keys: Range<usize>,
     /// Monotonic µs; `None` waits forever.
     deadline_us: Option<u64>,
     /// Order of blocking, to break ties between equal deadlines.
     seq: u64,
-    /// `TYPE` name of the value that wakes this client ("list").
+    /// `TYPE` name of the value that wakes this client ("list", "zset").
     wants: &'static str,
-    /// The blocking command, run again when a key is ready.
-    args: Args,
     /// What it sent while blocked, run once released.
     pending: VecDeque<Input>,
+}
+
+impl Waiter {
+    fn keys(&self) -> &[Vec<u8>] {
+        &self.args[self.keys.clone()]
+    }
+
+    /// The blocking command as it runs to serve the client from `key` alone: Redis serves a
+    /// waiter from the key that became ready, whatever its other keys hold by then. The
+    /// multi-key pops that count their keys (BLMPOP, BZMPOP: `timeout numkeys key...`) get a
+    /// count of one.
+    fn args_for(&self, key: &[u8]) -> Args {
+        let mut args = self.args[..self.keys.start].to_vec();
+        if self.keys.start > 1 {
+            if let Some(numkeys) = args.last_mut() {
+                *numkeys = b"1".to_vec();
+            }
+        }
+        args.push(key.to_vec());
+        args.extend_from_slice(&self.args[self.keys.end..]);
+        args
+    }
 }
 
 #[derive(Debug, Default)]
@@ -82,17 +106,17 @@ pub(crate) enum Release {
 }
 
 impl Server {
-    /// Blocks client `id` on `keys` of database `db` until one holds a `wants` value, for
-    /// `timeout_ms` (0 = forever; Redis' deadline arithmetic wraps into the past on overflow,
-    /// which times out at once). `args` is the blocking command itself.
+    /// Blocks client `id` on the keys at `keys` in `args` (the blocking command itself) of
+    /// database `db` until one holds a `wants` value, for `timeout_ms` (0 = forever; Redis'
+    /// deadline arithmetic wraps into the past on overflow, which times out at once).
     pub(crate) fn block(
         &mut self,
         id: ClientId,
         db: usize,
-        keys: Vec<Vec<u8>>,
+        args: Args,
+        keys: Range<usize>,
         timeout_ms: i64,
         wants: &'static str,
-        args: Args,
     ) {
         let now = self.clock.mono_us();
         let deadline_us = (timeout_ms > 0).then(|| {
@@ -105,28 +129,25 @@ impl Server {
         });
         let b = &mut self.blocking;
         b.seq += 1;
-        let seq = b.seq;
-        for k in &keys {
+        let waiter = Waiter {
+            db,
+            args,
+            keys,
+            deadline_us,
+            seq: b.seq,
+            wants,
+            pending: VecDeque::new(),
+        };
+        for k in waiter.keys() {
             let q = b.by_key.entry((db, k.clone())).or_default();
             if !q.contains(&id) {
                 q.push_back(id);
             }
         }
         if let Some(t) = deadline_us {
-            b.deadlines.insert((t, seq, id));
+            b.deadlines.insert((t, waiter.seq, id));
         }
-        b.waiters.insert(
-            id,
-            Waiter {
-                db,
-                keys,
-                deadline_us,
-                seq,
-                wants,
-                args,
-                pending: VecDeque::new(),
-            },
-        );
+        b.waiters.insert(id, waiter);
         if let Some(c) = self.clients.get_mut(&id) {
             c.blocked = true;
         }
@@ -147,7 +168,7 @@ impl Server {
     fn take_waiter(&mut self, id: ClientId) -> Option<Waiter> {
         let b = &mut self.blocking;
         let w = b.waiters.remove(&id)?;
-        for k in &w.keys {
+        for k in w.keys() {
             let slot = (w.db, k.clone());
             if let Some(q) = b.by_key.get_mut(&slot) {
                 q.retain(|&c| c != id);
@@ -179,7 +200,7 @@ impl Server {
             let mut served = false;
             for (db, key) in slots {
                 while let Some(id) = self.first_servable(db, &key) {
-                    self.serve(id);
+                    self.serve(id, &key);
                     served = true;
                 }
             }
@@ -206,11 +227,11 @@ impl Server {
             .find(|id| self.blocking.waiters.get(id).is_some_and(|w| w.wants == ty))
     }
 
-    /// Runs a waiter's blocking command again now that it can be served.
-    fn serve(&mut self, id: ClientId) {
+    /// Runs a waiter's blocking command again, on `key` alone, now that it can be served.
+    fn serve(&mut self, id: ClientId, key: &[u8]) {
         let Some(w) = self.take_waiter(id) else { return };
         self.blocking.serving = true;
-        crate::command::execute(self, id, &w.args);
+        crate::command::execute(self, id, &w.args_for(key));
         self.blocking.serving = false;
         self.mark_dirty(id);
         self.release(id, w.pending);
