@@ -2,14 +2,20 @@
 //!
 //! A blocking command that finds nothing to serve calls [`Server::block`] instead of replying.
 //! From then on the client runs nothing: what it sends (a broken request included) waits in its
-//! `pending` queue, as Redis reads nothing more from a blocked client. After every command the
-//! server looks at the keys clients wait on ([`Server::serve_ready_keys`]); when one holds a
-//! value of the type its waiters want, they are served in the order they blocked (FIFO) from
-//! that key alone, by running their blocking command again restricted to it: it now finds the
-//! value and replies as Redis shapes the reply of a served client. A waiter is also released by
-//! its deadline (virtual or real monotonic time, fed to the driver through
-//! [`Server::next_deadline_us`]), by CLIENT UNBLOCK, or by disconnecting (which leaves no
-//! trace). Released clients then run what they sent meanwhile.
+//! `pending` queue, as Redis reads nothing more from a blocked client.
+//!
+//! Redis looks only at keys that were *signalled ready* ([`Server::signal_key_as_ready`]): a
+//! key is signalled when a list or sorted set is added under it while someone waits on it
+//! (dbAdd: a new key, or RENAME/MOVE/COPY/RESTORE's delete-then-add) and by SWAPDB; an
+//! overwrite of an existing key (setKey's dbOverwrite) or a push into an existing value
+//! signals nothing. After each command the signalled keys are handled in signal order
+//! ([`Server::handle_ready_keys`]): each is looked up (lazily expiring it), and the clients
+//! waiting on it for the type it holds are served first blocked first, from that key alone, by
+//! running their blocking command again restricted to it: it now finds the value and replies
+//! as Redis shapes the reply of a served client. A waiter is also released by its deadline
+//! (virtual or real monotonic time, fed to the driver through [`Server::next_deadline_us`]), by
+//! CLIENT UNBLOCK, or by disconnecting (which leaves no trace). Released clients then run what
+//! they sent meanwhile.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::ops::Range;
@@ -25,6 +31,9 @@ pub(crate) enum Input {
     Command(Args),
     ProtocolError(ProtocolError),
 }
+
+/// A key of one database.
+type Slot = (usize, Vec<u8>);
 
 /// One blocked client.
 #[derive(Debug)]
@@ -70,10 +79,14 @@ impl Waiter {
 pub(crate) struct Blocking {
     waiters: BTreeMap<ClientId, Waiter>,
     /// Per (db, key): the clients waiting on it, first blocked first.
-    by_key: BTreeMap<(usize, Vec<u8>), VecDeque<ClientId>>,
+    by_key: BTreeMap<Slot, VecDeque<ClientId>>,
     /// (deadline, seq, client) of waiters that have a timeout.
     deadlines: BTreeSet<(u64, u64, ClientId)>,
     seq: u64,
+    /// Keys signalled ready and not handled yet, in signal order (Redis' server.ready_keys),
+    /// and the same as a set, so that a key is queued once (db->ready_keys).
+    ready: VecDeque<Slot>,
+    ready_set: BTreeSet<Slot>,
     /// Released clients whose queued input is still to run, in release order.
     released: VecDeque<(ClientId, VecDeque<Input>)>,
     /// A waiter's command is running again to serve it (not a command a client just sent):
@@ -93,6 +106,23 @@ impl Blocking {
 
     pub(crate) fn next_deadline_us(&self) -> Option<u64> {
         self.deadlines.first().map(|&(t, _, _)| t)
+    }
+
+    /// Whether any client anywhere waits for a value of type `ty` (Redis' per-type count of
+    /// blocked clients, which signalKeyAsReady consults first).
+    fn anyone_wants(&self, ty: &str) -> bool {
+        self.waiters.values().any(|w| w.wants == ty)
+    }
+
+    /// The clients waiting on `key` of `db` for a value of type `ty`, first blocked first.
+    fn waiting_for(&self, db: usize, key: &[u8], ty: &str) -> Vec<ClientId> {
+        let Some(q) = self.by_key.get(&(db, key.to_vec())) else {
+            return Vec::new();
+        };
+        q.iter()
+            .copied()
+            .filter(|id| self.waiters.get(id).is_some_and(|w| w.wants == ty))
+            .collect()
     }
 }
 
@@ -192,39 +222,66 @@ impl Server {
         self.blocking.released.retain(|(c, _)| *c != id);
     }
 
-    /// Serves the clients waiting on keys that now hold what they want, first blocked first,
-    /// until no waiter can be served (a served BLMOVE may make its destination ready).
-    pub(crate) fn serve_ready_keys(&mut self) {
-        while !self.blocking.by_key.is_empty() {
-            let slots: Vec<(usize, Vec<u8>)> = self.blocking.by_key.keys().cloned().collect();
-            let mut served = false;
-            for (db, key) in slots {
-                while let Some(id) = self.first_servable(db, &key) {
-                    self.serve(id, &key);
-                    served = true;
-                }
-            }
-            if !served {
-                break;
+    /// Redis' signalKeyAsReady: `key` of `db` now holds a value of type `ty`; queue it to be
+    /// handled after the command if that type can wake anyone and someone waits on the key.
+    pub(crate) fn signal_key_as_ready(&mut self, db: usize, key: &[u8], ty: &str) {
+        let b = &mut self.blocking;
+        if !matches!(ty, "list" | "zset") || !b.anyone_wants(ty) {
+            return;
+        }
+        let slot = (db, key.to_vec());
+        if b.by_key.contains_key(&slot) && b.ready_set.insert(slot.clone()) {
+            b.ready.push_back(slot);
+        }
+    }
+
+    /// SWAPDB (Redis' scanDatabaseForReadyKeys): what database `db` holds changed wholesale,
+    /// so every key waited on there that now exists is signalled with the type it holds.
+    pub(crate) fn signal_waited_keys_in(&mut self, db: usize) {
+        let waited: Vec<Vec<u8>> = self
+            .blocking
+            .by_key
+            .keys()
+            .filter(|(d, _)| *d == db)
+            .map(|(_, k)| k.clone())
+            .collect();
+        for key in waited {
+            if let Some(ty) = self.dbs[db].get(&key).map(|v| v.type_name()) {
+                self.signal_key_as_ready(db, &key, ty);
             }
         }
     }
 
-    /// The first client waiting on `key` for the type of value it now holds.
-    fn first_servable(&mut self, db: usize, key: &[u8]) -> Option<ClientId> {
-        let q = self.blocking.by_key.get(&(db, key.to_vec()))?;
-        if q.is_empty() {
-            return None;
+    /// Redis' handleClientsBlockedOnKeys: handles the keys signalled ready, in signal order.
+    /// What serving signals meanwhile (a served BLMOVE's new destination) queues up for the
+    /// next round.
+    pub(crate) fn handle_ready_keys(&mut self) {
+        while !self.blocking.ready.is_empty() {
+            let round = std::mem::take(&mut self.blocking.ready);
+            for slot in round {
+                self.blocking.ready_set.remove(&slot);
+                self.serve_key(slot.0, &slot.1);
+            }
         }
+    }
+
+    /// Serves the clients waiting on `key` for the type of value it holds, first blocked
+    /// first, until it is emptied (and deleted).
+    fn serve_key(&mut self, db: usize, key: &[u8]) {
+        // The lookup expires the key if its time has come; Redis propagates such a DEL at
+        // once, not with the next command's effects.
         if self.expire_if_needed(db, key) {
-            // Redis propagates such a DEL at once, not with the next command's effects.
             self.propagate_pending(true);
         }
-        let ty = self.dbs[db].get(key)?.type_name();
-        let q = self.blocking.by_key.get(&(db, key.to_vec()))?;
-        q.iter()
-            .copied()
-            .find(|id| self.blocking.waiters.get(id).is_some_and(|w| w.wants == ty))
+        let Some(ty) = self.dbs[db].get(key).map(|v| v.type_name()) else {
+            return;
+        };
+        for id in self.blocking.waiting_for(db, key, ty) {
+            self.serve(id, key);
+            if !self.dbs[db].contains(key) {
+                break;
+            }
+        }
     }
 
     /// Runs a waiter's blocking command again, on `key` alone, now that it can be served.

@@ -450,10 +450,8 @@ impl Server {
             if self.shutting_down {
                 return;
             }
-            if self.is_blocked(id) {
-                continue; // the rest is deferred at the top of the loop
-            }
-            self.serve_ready_keys();
+            // Redis' processCommand serves the keys the command signalled right after it.
+            self.handle_ready_keys();
             if self.busy_until_us.is_some() {
                 // DEBUG SLEEP: the rest runs after the sleep, before anything that arrived later.
                 self.stall_input(id, input);

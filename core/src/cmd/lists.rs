@@ -116,7 +116,7 @@ fn push_all(ctx: &mut Ctx, key: &[u8], end: End, elements: &[Vec<u8>]) -> usize 
         End::Head => elements.iter().rev().cloned().collect(),
     };
     let n = list.len();
-    ctx.srv.db_mut(db).insert_new(key.to_vec(), Value::List(Box::new(list)));
+    ctx.srv.db_add(db, key, Value::List(Box::new(list)));
     n
 }
 

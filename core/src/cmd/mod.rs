@@ -34,7 +34,7 @@ pub(crate) fn store_or_delete(ctx: &mut Ctx, db: usize, dst: &[u8], len: usize, 
     if len > 0 {
         // setKey's write lookup: an expired destination is deleted (and propagated) first.
         ctx.srv.expire_if_needed(db, dst);
-        ctx.srv.db_mut(db).set(dst, value, false);
+        ctx.srv.set_key(db, dst, value);
         ctx.dirty(stored_changes);
         ctx.srv.signal_modified_key(db, dst);
     } else if ctx.srv.db_mut(db).remove(dst) {

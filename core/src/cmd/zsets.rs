@@ -383,7 +383,7 @@ fn zadd_generic(ctx: &mut Ctx, mut incr: bool) {
             } else {
                 ZSet::new()
             };
-            ctx.srv.db_mut(db).insert_new(key.clone(), Value::ZSet(Box::new(z)));
+            ctx.srv.db_add(db, key, Value::ZSet(Box::new(z)));
         }
     }
     let Some(Value::ZSet(z)) = ctx.srv.db_mut(db).get_mut(key) else {
