@@ -1,49 +1,94 @@
-//! Clients blocked on keys (Redis' blocked.c), generic over the value type that wakes them:
-//! lists now, sorted sets later.
+//! Clients blocked on keys (Redis' blocked.c), woken by lists and sorted sets.
 //!
 //! A blocking command that finds nothing to serve calls [`Server::block`] instead of replying.
-//! From then on the client runs nothing: commands it sends wait in its `pending` queue, as
-//! Redis reads nothing more from a blocked client. After every command the server looks at the
-//! keys clients wait on ([`Server::serve_ready_keys`]); when one holds a value of the type its
-//! waiters want, they are served in the order they blocked (FIFO) by running their blocking
-//! command again — it now finds the value and replies as Redis shapes the reply of a served
-//! client. A waiter is also released by its deadline (virtual or real monotonic time, fed to
-//! the driver through [`Server::next_deadline_us`]), by CLIENT UNBLOCK, or by disconnecting
-//! (which leaves no trace). Released clients then run what they sent meanwhile.
+//! From then on the client runs nothing: what it sends (a broken request included) waits in its
+//! `pending` queue, as Redis reads nothing more from a blocked client.
+//!
+//! Redis looks only at keys that were *signalled ready* ([`Server::signal_key_as_ready`]): a
+//! key is signalled when a list or sorted set is added under it while someone waits on it
+//! (dbAdd: a new key, or RENAME/MOVE/COPY/RESTORE's delete-then-add) and by SWAPDB; an
+//! overwrite of an existing key (setKey's dbOverwrite) or a push into an existing value
+//! signals nothing. After each command the signalled keys are handled in signal order
+//! ([`Server::handle_ready_keys`]): each is looked up (lazily expiring it), and the clients
+//! waiting on it for the type it holds are served first blocked first, from that key alone, by
+//! running their blocking command again restricted to it: it now finds the value and replies
+//! as Redis shapes the reply of a served client. A waiter is also released by its deadline
+//! (virtual or real monotonic time, fed to the driver through [`Server::next_deadline_us`]), by
+//! CLIENT UNBLOCK, or by disconnecting (which leaves no trace). Released clients then run what
+//! they sent meanwhile.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::ops::Range;
 
 use crate::client::{ClientId, ReplyMode};
-use crate::resp::Args;
+use crate::resp::{Args, ProtocolError};
 use crate::server::Server;
+
+/// What a client sent, in arrival order: a parsed command, or the broken request that ends its
+/// stream (answered only once everything before it has run).
+#[derive(Debug)]
+pub(crate) enum Input {
+    Command(Args),
+    ProtocolError(ProtocolError),
+}
+
+/// A key of one database.
+type Slot = (usize, Vec<u8>);
 
 /// One blocked client.
 #[derive(Debug)]
 struct Waiter {
     db: usize,
-    keys: Vec<Vec<u8>>,
+    /// The blocking command, run again (restricted to the key that woke it) to serve it.
+    args: Args,
+    /// Where its keys are in `args`.
+    keys: Range<usize>,
     /// Monotonic µs; `None` waits forever.
     deadline_us: Option<u64>,
     /// Order of blocking, to break ties between equal deadlines.
     seq: u64,
-    /// `TYPE` name of the value that wakes this client ("list").
+    /// `TYPE` name of the value that wakes this client ("list", "zset").
     wants: &'static str,
-    /// The blocking command, run again when a key is ready.
-    args: Args,
-    /// Commands received while blocked, run once released.
-    pending: VecDeque<Args>,
+    /// What it sent while blocked, run once released.
+    pending: VecDeque<Input>,
+}
+
+impl Waiter {
+    fn keys(&self) -> &[Vec<u8>] {
+        &self.args[self.keys.clone()]
+    }
+
+    /// The blocking command as it runs to serve the client from `key` alone: Redis serves a
+    /// waiter from the key that became ready, whatever its other keys hold by then. The
+    /// multi-key pops that count their keys (BLMPOP, BZMPOP: `timeout numkeys key...`) get a
+    /// count of one.
+    fn args_for(&self, key: &[u8]) -> Args {
+        let mut args = self.args[..self.keys.start].to_vec();
+        if self.keys.start > 1 {
+            if let Some(numkeys) = args.last_mut() {
+                *numkeys = b"1".to_vec();
+            }
+        }
+        args.push(key.to_vec());
+        args.extend_from_slice(&self.args[self.keys.end..]);
+        args
+    }
 }
 
 #[derive(Debug, Default)]
 pub(crate) struct Blocking {
     waiters: BTreeMap<ClientId, Waiter>,
     /// Per (db, key): the clients waiting on it, first blocked first.
-    by_key: BTreeMap<(usize, Vec<u8>), VecDeque<ClientId>>,
+    by_key: BTreeMap<Slot, VecDeque<ClientId>>,
     /// (deadline, seq, client) of waiters that have a timeout.
     deadlines: BTreeSet<(u64, u64, ClientId)>,
     seq: u64,
-    /// Released clients whose queued commands are still to run, in release order.
-    released: VecDeque<(ClientId, VecDeque<Args>)>,
+    /// Keys signalled ready and not handled yet, in signal order (Redis' server.ready_keys),
+    /// and the same as a set, so that a key is queued once (db->ready_keys).
+    ready: VecDeque<Slot>,
+    ready_set: BTreeSet<Slot>,
+    /// Released clients whose queued input is still to run, in release order.
+    released: VecDeque<(ClientId, VecDeque<Input>)>,
     /// A waiter's command is running again to serve it (not a command a client just sent):
     /// Redis serves such clients outside call(), so they propagate and count differently.
     pub(crate) serving: bool,
@@ -62,6 +107,23 @@ impl Blocking {
     pub(crate) fn next_deadline_us(&self) -> Option<u64> {
         self.deadlines.first().map(|&(t, _, _)| t)
     }
+
+    /// Whether any client anywhere waits for a value of type `ty` (Redis' per-type count of
+    /// blocked clients, which signalKeyAsReady consults first).
+    fn anyone_wants(&self, ty: &str) -> bool {
+        self.waiters.values().any(|w| w.wants == ty)
+    }
+
+    /// The clients waiting on `key` of `db` for a value of type `ty`, first blocked first.
+    fn waiting_for(&self, db: usize, key: &[u8], ty: &str) -> Vec<ClientId> {
+        let Some(q) = self.by_key.get(&(db, key.to_vec())) else {
+            return Vec::new();
+        };
+        q.iter()
+            .copied()
+            .filter(|id| self.waiters.get(id).is_some_and(|w| w.wants == ty))
+            .collect()
+    }
 }
 
 /// How a waiter leaves without being served.
@@ -74,17 +136,17 @@ pub(crate) enum Release {
 }
 
 impl Server {
-    /// Blocks client `id` on `keys` of database `db` until one holds a `wants` value, for
-    /// `timeout_ms` (0 = forever; Redis' deadline arithmetic wraps into the past on overflow,
-    /// which times out at once). `args` is the blocking command itself.
+    /// Blocks client `id` on the keys at `keys` in `args` (the blocking command itself) of
+    /// database `db` until one holds a `wants` value, for `timeout_ms` (0 = forever; Redis'
+    /// deadline arithmetic wraps into the past on overflow, which times out at once).
     pub(crate) fn block(
         &mut self,
         id: ClientId,
         db: usize,
-        keys: Vec<Vec<u8>>,
+        args: Args,
+        keys: Range<usize>,
         timeout_ms: i64,
         wants: &'static str,
-        args: Args,
     ) {
         let now = self.clock.mono_us();
         let deadline_us = (timeout_ms > 0).then(|| {
@@ -97,28 +159,25 @@ impl Server {
         });
         let b = &mut self.blocking;
         b.seq += 1;
-        let seq = b.seq;
-        for k in &keys {
+        let waiter = Waiter {
+            db,
+            args,
+            keys,
+            deadline_us,
+            seq: b.seq,
+            wants,
+            pending: VecDeque::new(),
+        };
+        for k in waiter.keys() {
             let q = b.by_key.entry((db, k.clone())).or_default();
             if !q.contains(&id) {
                 q.push_back(id);
             }
         }
         if let Some(t) = deadline_us {
-            b.deadlines.insert((t, seq, id));
+            b.deadlines.insert((t, waiter.seq, id));
         }
-        b.waiters.insert(
-            id,
-            Waiter {
-                db,
-                keys,
-                deadline_us,
-                seq,
-                wants,
-                args,
-                pending: VecDeque::new(),
-            },
-        );
+        b.waiters.insert(id, waiter);
         if let Some(c) = self.clients.get_mut(&id) {
             c.blocked = true;
         }
@@ -128,10 +187,10 @@ impl Server {
         self.blocking.waiters.contains_key(&id)
     }
 
-    /// Queues commands that arrived for a blocked client.
-    pub(crate) fn defer_commands(&mut self, id: ClientId, cmds: impl IntoIterator<Item = Args>) {
+    /// Queues input that arrived for a blocked client.
+    pub(crate) fn defer_input(&mut self, id: ClientId, input: impl IntoIterator<Item = Input>) {
         if let Some(w) = self.blocking.waiters.get_mut(&id) {
-            w.pending.extend(cmds);
+            w.pending.extend(input);
         }
     }
 
@@ -139,7 +198,7 @@ impl Server {
     fn take_waiter(&mut self, id: ClientId) -> Option<Waiter> {
         let b = &mut self.blocking;
         let w = b.waiters.remove(&id)?;
-        for k in &w.keys {
+        for k in w.keys() {
             let slot = (w.db, k.clone());
             if let Some(q) = b.by_key.get_mut(&slot) {
                 q.retain(|&c| c != id);
@@ -163,53 +222,80 @@ impl Server {
         self.blocking.released.retain(|(c, _)| *c != id);
     }
 
-    /// Serves the clients waiting on keys that now hold what they want, first blocked first,
-    /// until no waiter can be served (a served BLMOVE may make its destination ready).
-    pub(crate) fn serve_ready_keys(&mut self) {
-        while !self.blocking.by_key.is_empty() {
-            let slots: Vec<(usize, Vec<u8>)> = self.blocking.by_key.keys().cloned().collect();
-            let mut served = false;
-            for (db, key) in slots {
-                while let Some(id) = self.first_servable(db, &key) {
-                    self.serve(id);
-                    served = true;
-                }
+    /// Redis' signalKeyAsReady: `key` of `db` now holds a value of type `ty`; queue it to be
+    /// handled after the command if that type can wake anyone and someone waits on the key.
+    pub(crate) fn signal_key_as_ready(&mut self, db: usize, key: &[u8], ty: &str) {
+        let b = &mut self.blocking;
+        if !matches!(ty, "list" | "zset") || !b.anyone_wants(ty) {
+            return;
+        }
+        let slot = (db, key.to_vec());
+        if b.by_key.contains_key(&slot) && b.ready_set.insert(slot.clone()) {
+            b.ready.push_back(slot);
+        }
+    }
+
+    /// SWAPDB (Redis' scanDatabaseForReadyKeys): what database `db` holds changed wholesale,
+    /// so every key waited on there that now exists is signalled with the type it holds.
+    pub(crate) fn signal_waited_keys_in(&mut self, db: usize) {
+        let waited: Vec<Vec<u8>> = self
+            .blocking
+            .by_key
+            .keys()
+            .filter(|(d, _)| *d == db)
+            .map(|(_, k)| k.clone())
+            .collect();
+        for key in waited {
+            if let Some(ty) = self.dbs[db].get(&key).map(|v| v.type_name()) {
+                self.signal_key_as_ready(db, &key, ty);
             }
-            if !served {
+        }
+    }
+
+    /// Redis' handleClientsBlockedOnKeys: handles the keys signalled ready, in signal order.
+    /// What serving signals meanwhile (a served BLMOVE's new destination) queues up for the
+    /// next round.
+    pub(crate) fn handle_ready_keys(&mut self) {
+        while !self.blocking.ready.is_empty() {
+            let round = std::mem::take(&mut self.blocking.ready);
+            for slot in round {
+                self.blocking.ready_set.remove(&slot);
+                self.serve_key(slot.0, &slot.1);
+            }
+        }
+    }
+
+    /// Serves the clients waiting on `key` for the type of value it holds, first blocked
+    /// first, until it is emptied (and deleted).
+    fn serve_key(&mut self, db: usize, key: &[u8]) {
+        // The lookup expires the key if its time has come; Redis propagates such a DEL at
+        // once, not with the next command's effects.
+        if self.expire_if_needed(db, key) {
+            self.propagate_pending(true);
+        }
+        let Some(ty) = self.dbs[db].get(key).map(|v| v.type_name()) else {
+            return;
+        };
+        for id in self.blocking.waiting_for(db, key, ty) {
+            self.serve(id, key);
+            if !self.dbs[db].contains(key) {
                 break;
             }
         }
     }
 
-    /// The first client waiting on `key` for the type of value it now holds.
-    fn first_servable(&mut self, db: usize, key: &[u8]) -> Option<ClientId> {
-        let q = self.blocking.by_key.get(&(db, key.to_vec()))?;
-        if q.is_empty() {
-            return None;
-        }
-        if self.expire_if_needed(db, key) {
-            // Redis propagates such a DEL at once, not with the next command's effects.
-            self.propagate_pending(true);
-        }
-        let ty = self.dbs[db].get(key)?.type_name();
-        let q = self.blocking.by_key.get(&(db, key.to_vec()))?;
-        q.iter()
-            .copied()
-            .find(|id| self.blocking.waiters.get(id).is_some_and(|w| w.wants == ty))
-    }
-
-    /// Runs a waiter's blocking command again now that it can be served.
-    fn serve(&mut self, id: ClientId) {
+    /// Runs a waiter's blocking command again, on `key` alone, now that it can be served.
+    fn serve(&mut self, id: ClientId, key: &[u8]) {
         let Some(w) = self.take_waiter(id) else { return };
         self.blocking.serving = true;
-        crate::command::execute(self, id, &w.args);
+        crate::command::execute(self, id, &w.args_for(key));
         self.blocking.serving = false;
         self.mark_dirty(id);
         self.release(id, w.pending);
     }
 
-    /// Queues a released client's deferred commands, or keeps them if it blocked again.
-    fn release(&mut self, id: ClientId, pending: VecDeque<Args>) {
+    /// Queues a released client's deferred input, or keeps it if it blocked again.
+    fn release(&mut self, id: ClientId, pending: VecDeque<Input>) {
         if let Some(again) = self.blocking.waiters.get_mut(&id) {
             let mut all = pending;
             all.append(&mut again.pending);
@@ -249,8 +335,8 @@ impl Server {
 
     /// Runs what released clients sent while they were blocked.
     pub(crate) fn run_released(&mut self) {
-        while let Some((id, cmds)) = self.blocking.released.pop_front() {
-            self.on_commands(id, cmds.into());
+        while let Some((id, input)) = self.blocking.released.pop_front() {
+            self.on_input(id, input.into_iter());
         }
     }
 }

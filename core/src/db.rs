@@ -133,7 +133,8 @@ impl Db {
     }
 
     /// Stores `value` under `key`. Like Redis' setKey, an existing TTL is dropped unless
-    /// `keep_ttl`.
+    /// `keep_ttl`. Commands store lists and sorted sets through `Server::set_key` or
+    /// `Server::db_add` instead, which wake the clients blocked on the key.
     pub fn set(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
         let obj = self.new_obj(value);
         if let Some(o) = self.keys.get_mut(key) {
@@ -146,7 +147,8 @@ impl Db {
         }
     }
 
-    /// Stores under a key already known to exist or not: `overwrite` keeps no TTL.
+    /// Stores under a key known not to exist (or just removed), with no TTL (Redis' dbAdd
+    /// without waking blocked clients: see `Server::db_add`).
     pub fn insert_new(&mut self, key: Vec<u8>, value: Value) {
         self.expires.remove(&key[..]);
         let obj = self.new_obj(value);

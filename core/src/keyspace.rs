@@ -1,7 +1,7 @@
 //! Keyspace access for commands: every lookup goes through here so that lazy expiry, the
 //! hit/miss counters and (later) propagation of expired keys happen in one place.
 
-use crate::db::Db;
+use crate::db::{Db, Obj};
 use crate::server::Server;
 use crate::value::Value;
 
@@ -59,6 +59,34 @@ impl Server {
             } else {
                 self.dbs[db].touch(key);
             }
+        }
+    }
+
+    /// Redis' dbAdd: stores `value` under `key`, which holds nothing now (or was just deleted,
+    /// as RENAME, COPY and RESTORE do), with no TTL. A new list or sorted set wakes the
+    /// clients waiting on the key. Lists and sorted sets are created only through here and
+    /// [`Server::set_key`].
+    pub(crate) fn db_add(&mut self, db: usize, key: &[u8], value: Value) {
+        let ty = value.type_name();
+        self.dbs[db].insert_new(key.to_vec(), value);
+        self.signal_key_as_ready(db, key, ty);
+    }
+
+    /// dbAdd of a value moved from another key, access time included (RENAME, MOVE).
+    pub(crate) fn db_add_obj(&mut self, db: usize, key: &[u8], obj: Obj) {
+        let ty = obj.value.type_name();
+        self.dbs[db].insert_obj(key.to_vec(), obj);
+        self.signal_key_as_ready(db, key, ty);
+    }
+
+    /// Redis' setKey (no KEEPTTL): dbAdd when the key is new; an existing key is overwritten
+    /// in place (dbOverwrite), which wakes nobody even when its type changes. The caller has
+    /// done the write lookup (lazy expiry) already.
+    pub(crate) fn set_key(&mut self, db: usize, key: &[u8], value: Value) {
+        if self.dbs[db].contains(key) {
+            self.dbs[db].set(key, value, false);
+        } else {
+            self.db_add(db, key, value);
         }
     }
 

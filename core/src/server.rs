@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, VecDeque};
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
 
+use crate::blocking::Input;
 use crate::client::{Client, ClientId, ConnInfo};
 use crate::command::{self, CommandTable};
 use crate::config::{Config, LogLevel};
@@ -403,7 +404,19 @@ impl Server {
         self.clients.insert(id, client);
     }
 
+    /// A broken request. Redis closes at once a client whose query buffer outgrew its limit
+    /// (that check runs on every read, blocked or not); any other error is found by the parser
+    /// only once it gets there, so it waits behind a blocked client's earlier commands.
     fn on_protocol_error(&mut self, id: ClientId, error: ProtocolError) {
+        if error.message().is_some() {
+            self.on_input(id, std::iter::once(Input::ProtocolError(error)));
+        } else {
+            self.reject_request(id, error);
+        }
+    }
+
+    /// Answers a broken request (or says nothing, past the query buffer limit) and closes.
+    fn reject_request(&mut self, id: ClientId, error: ProtocolError) {
         let Some(c) = self.clients.get_mut(&id) else {
             return;
         };
@@ -429,41 +442,41 @@ impl Server {
         self.close_client(id);
     }
 
-    /// Runs a client's commands in order. A blocked client runs nothing: what it sends waits
-    /// until it is released (Redis reads nothing more from it meanwhile).
+    /// Runs a client's commands in order.
     pub(crate) fn on_commands(&mut self, id: ClientId, cmds: Vec<Args>) {
-        if self.is_blocked(id) {
-            self.defer_commands(id, cmds);
-            return;
-        }
-        let mut cmds = cmds.into_iter();
-        while let Some(args) = cmds.next() {
+        self.on_input(id, cmds.into_iter().map(Input::Command));
+    }
+
+    /// Runs what a client sent, in order. A blocked client runs nothing: what it sends waits
+    /// until it is released (Redis reads nothing more from it meanwhile).
+    pub(crate) fn on_input(&mut self, id: ClientId, mut input: impl Iterator<Item = Input>) {
+        while let Some(item) = input.next() {
+            if self.is_blocked(id) {
+                // The rest waits for the client to be released.
+                self.defer_input(id, std::iter::once(item).chain(input));
+                break;
+            }
             let Some(c) = self.clients.get_mut(&id) else {
                 return;
             };
             if c.closing {
                 break;
             }
+            let args = match item {
+                Input::Command(args) => args,
+                Input::ProtocolError(error) => return self.reject_request(id, error),
+            };
             c.last_interaction_us = self.clock.mono_us();
             self.stats.net_input_bytes += args.iter().map(|a| a.len() as u64 + 16).sum::<u64>();
             command::execute(self, id, &args);
             if self.shutting_down {
                 return;
             }
-            if self.is_blocked(id) {
-                // The rest of the batch waits for the client to be released.
-                let rest: Vec<Args> = cmds.by_ref().collect();
-                self.defer_commands(id, rest);
-                break;
-            }
-            self.serve_ready_keys();
+            // Redis' processCommand serves the keys the command signalled right after it.
+            self.handle_ready_keys();
             if self.busy_until_us.is_some() {
-                // DEBUG SLEEP: the rest of this batch runs after the sleep, before anything
-                // that arrived later.
-                let rest: Vec<Args> = cmds.collect();
-                if !rest.is_empty() {
-                    self.stalled.push_front(Event::Commands { client: id, cmds: rest });
-                }
+                // DEBUG SLEEP: the rest runs after the sleep, before anything that arrived later.
+                self.stall_input(id, input);
                 break;
             }
         }
@@ -471,6 +484,24 @@ impl Server {
             self.close_client(id);
         } else if !self.unflushed.contains(&id) {
             self.unflushed.push(id);
+        }
+    }
+
+    /// Puts `input` back at the front of the events that wait for the server to wake, in order.
+    fn stall_input(&mut self, id: ClientId, input: impl Iterator<Item = Input>) {
+        let mut events: Vec<Event> = Vec::new();
+        for item in input {
+            match (item, events.last_mut()) {
+                (Input::Command(args), Some(Event::Commands { cmds, .. })) => cmds.push(args),
+                (Input::Command(args), _) => events.push(Event::Commands {
+                    client: id,
+                    cmds: vec![args],
+                }),
+                (Input::ProtocolError(error), _) => events.push(Event::ProtocolError { client: id, error }),
+            }
+        }
+        for event in events.into_iter().rev() {
+            self.stalled.push_front(event);
         }
     }
 

@@ -133,6 +133,18 @@ fn served_list_waiters_propagate_their_pops() {
 }
 
 #[test]
+fn served_waiters_propagate_the_pop_of_the_key_that_woke_them() {
+    let mut r = Rig::new();
+    r.h.cmd(2, &["BLPOP", "a", "b", "0"]);
+    r.h.cmd(3, &["BZMPOP", "0", "2", "y1", "y2", "MIN", "COUNT", "3"]);
+    // Their first keys hold strings by the time they are served: no matter, they are served
+    // from the key that was signalled.
+    r.setup(&["SET a s", "SET y1 s"]);
+    r.check("LPUSH b x", 1, &["LPUSH b x", "LPOP b"]);
+    r.check("ZADD y2 1 m 2 n", 4, &["ZADD y2 1 m 2 n", "ZPOPMIN y2 2"]);
+}
+
+#[test]
 fn hash_writes() {
     let mut r = Rig::new();
     r.check("HSET h a 1 b 2", 2, &["HSET h a 1 b 2"]);

@@ -222,12 +222,7 @@ impl Scenario {
         let n = self.rng.between(1, client.profile.max_pipeline);
         let mut wire = Vec::new();
         for _ in 0..n {
-            let mut args = self.workload.command(&mut self.rng);
-            // Held back until ferrous-core matches Redis: there a broken request behind a
-            // blocked command waits its turn, ferrous answers it at once.
-            while matches!(ending, Ending::Garbage) && Workload::may_block(&args) {
-                args = self.workload.command(&mut self.rng);
-            }
+            let args = self.workload.command(&mut self.rng);
             wire.extend(Workload::encode(&mut self.rng, &args, client.profile.inline_share));
             client.sent(1);
             if Workload::may_block(&args) {

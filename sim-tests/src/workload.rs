@@ -12,11 +12,9 @@ pub type Args = Vec<Vec<u8>>;
 
 pub struct Workload {
     keys: Vec<Vec<u8>>,
-    /// Keys that blocked clients wait on and producers push to: each kind's own, and one that
-    /// holds either.
+    /// Keys that blocked clients wait on and producers push to.
     list_queues: Vec<Vec<u8>>,
     zset_queues: Vec<Vec<u8>>,
-    mixed_queue: Vec<u8>,
 }
 
 /// A request stream that breaks the protocol, and the error Redis answers before closing.
@@ -52,7 +50,6 @@ impl Workload {
             keys,
             list_queues: queues(rng, "list"),
             zset_queues: queues(rng, "zset"),
-            mixed_queue: b"queue:mixed".to_vec(),
         }
     }
 

@@ -151,10 +151,9 @@ fn restore(ctx: &mut Ctx) {
         }
         return ctx.out.ok();
     }
-    let store = ctx.srv.db_mut(db);
-    store.set(key, value, false);
+    ctx.srv.db_add(db, key, value);
     if ttl != 0 {
-        store.set_expire(key, ttl as u64);
+        ctx.srv.db_mut(db).set_expire(key, ttl as u64);
     }
     ctx.dirty(1);
     ctx.modified(key);

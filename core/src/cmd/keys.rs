@@ -70,13 +70,13 @@ fn rename_generic(ctx: &mut Ctx, nx: bool) {
     if ctx.srv.lookup_write(db, dst).is_some() && nx {
         return ctx.out.int(0);
     }
-    let store = ctx.srv.db_mut(db);
-    let Some((obj, expire)) = store.take(src) else {
+    let Some((obj, expire)) = ctx.srv.db_mut(db).take(src) else {
         return ctx.out.err("no such key");
     };
-    store.insert_obj(dst.clone(), obj);
+    // Redis deletes the destination and adds it anew: its waiters may wake.
+    ctx.srv.db_add_obj(db, dst, obj);
     if let Some(at) = expire {
-        store.set_expire(dst, at);
+        ctx.srv.db_mut(db).set_expire(dst, at);
     }
     ctx.modified(src);
     ctx.modified(dst);
@@ -110,10 +110,9 @@ pub(crate) fn move_(ctx: &mut Ctx) {
     let Some((obj, expire)) = ctx.srv.db_mut(src).take(key) else {
         return ctx.out.int(0);
     };
-    let target = ctx.srv.db_mut(dst);
-    target.insert_obj(key.clone(), obj);
+    ctx.srv.db_add_obj(dst, key, obj);
     if let Some(at) = expire {
-        target.set_expire(key, at);
+        ctx.srv.db_mut(dst).set_expire(key, at);
     }
     ctx.srv.signal_modified_key(src, key);
     ctx.srv.signal_modified_key(dst, key);
@@ -154,10 +153,9 @@ pub(crate) fn copy(ctx: &mut Ctx) {
         }
         ctx.srv.db_mut(dst_db).remove(newkey);
     }
-    let target = ctx.srv.db_mut(dst_db);
-    target.insert_new(newkey.clone(), value);
+    ctx.srv.db_add(dst_db, newkey, value);
     if let Some(at) = expire {
-        target.set_expire(newkey, at);
+        ctx.srv.db_mut(dst_db).set_expire(newkey, at);
     }
     ctx.srv.signal_modified_key(dst_db, newkey);
     ctx.dirty(1);
@@ -180,6 +178,9 @@ pub(crate) fn swapdb(ctx: &mut Ctx) {
     ctx.srv.touch_all_watched_in_db(a, Some(b));
     ctx.srv.touch_all_watched_in_db(b, Some(a));
     ctx.srv.dbs.swap(a, b);
+    // Clients stay blocked on their database number: what is there now may wake them.
+    ctx.srv.signal_waited_keys_in(a);
+    ctx.srv.signal_waited_keys_in(b);
     ctx.dirty(1);
     ctx.out.ok();
 }

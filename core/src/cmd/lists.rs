@@ -116,7 +116,7 @@ fn push_all(ctx: &mut Ctx, key: &[u8], end: End, elements: &[Vec<u8>]) -> usize 
         End::Head => elements.iter().rev().cloned().collect(),
     };
     let n = list.len();
-    ctx.srv.db_mut(db).insert_new(key.to_vec(), Value::List(Box::new(list)));
+    ctx.srv.db_add(db, key, Value::List(Box::new(list)));
     n
 }
 
@@ -607,7 +607,7 @@ fn bpop_generic(ctx: &mut Ctx, end: End) {
         super::propagate_served(ctx, vec![pop_name(end), key.clone()]);
         return;
     }
-    super::block_on(ctx, args[1..last].to_vec(), timeout, "list");
+    super::block_on(ctx, 1..last, timeout, "list");
 }
 
 fn blpop(ctx: &mut Ctx) {
@@ -628,7 +628,7 @@ fn bmove_generic(ctx: &mut Ctx, from: End, to: End, timeout: i64) {
                 propagate_move(ctx, from, to);
             }
         }
-        Ok(None) => super::block_on(ctx, vec![args[1].clone()], timeout, "list"),
+        Ok(None) => super::block_on(ctx, 1..2, timeout, "list"),
     }
 }
 
@@ -690,7 +690,6 @@ fn blmpop(ctx: &mut Ctx) {
         return;
     };
     if !mpop_first(ctx, &m) {
-        let keys = ctx.args[m.keys.clone()].to_vec();
-        super::block_on(ctx, keys, timeout, "list");
+        super::block_on(ctx, m.keys, timeout, "list");
     }
 }

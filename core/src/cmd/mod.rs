@@ -36,7 +36,7 @@ pub(crate) fn store_or_delete(ctx: &mut Ctx, db: usize, dst: &[u8], len: usize, 
     if len > 0 {
         // setKey's write lookup: an expired destination is deleted (and propagated) first.
         ctx.srv.expire_if_needed(db, dst);
-        ctx.srv.db_mut(db).set(dst, value, false);
+        ctx.srv.set_key(db, dst, value);
         ctx.dirty(stored_changes);
         ctx.srv.signal_modified_key(db, dst);
     } else if ctx.srv.db_mut(db).remove(dst) {
@@ -62,9 +62,9 @@ pub(crate) fn timeout_arg(ctx: &mut Ctx, i: usize) -> Option<i64> {
     Some(ms)
 }
 
-/// Blocks the calling client on `keys` until one holds a value of type `wants` (see
-/// `crate::blocking`); the command runs again then.
-pub(crate) fn block_on(ctx: &mut Ctx, keys: Vec<Vec<u8>>, timeout_ms: i64, wants: &'static str) {
+/// Blocks the calling client on its arguments at `keys` until one holds a value of type
+/// `wants` (see `crate::blocking`); the command runs again then, on that key alone.
+pub(crate) fn block_on(ctx: &mut Ctx, keys: std::ops::Range<usize>, timeout_ms: i64, wants: &'static str) {
     if ctx.client().deny_blocking {
         // Inside EXEC nothing blocks: the answer is the timeout's, at once (null for the
         // single-element moves, the null array for the rest).
@@ -77,7 +77,7 @@ pub(crate) fn block_on(ctx: &mut Ctx, keys: Vec<Vec<u8>>, timeout_ms: i64, wants
     }
     let db = ctx.db();
     let args = ctx.args.to_vec();
-    ctx.srv.block(ctx.id, db, keys, timeout_ms, wants, args);
+    ctx.srv.block(ctx.id, db, args, keys, timeout_ms, wants);
 }
 
 /// Whether the running command serves a client that was blocked (run again by

@@ -383,7 +383,7 @@ fn zadd_generic(ctx: &mut Ctx, mut incr: bool) {
             } else {
                 ZSet::new()
             };
-            ctx.srv.db_mut(db).insert_new(key.clone(), Value::ZSet(Box::new(z)));
+            ctx.srv.db_add(db, key, Value::ZSet(Box::new(z)));
         }
     }
     let Some(Value::ZSet(z)) = ctx.srv.db_mut(db).get_mut(key) else {
@@ -1045,7 +1045,7 @@ fn bzpop_generic(ctx: &mut Ctx, max: bool) {
         nil_when_empty: false,
     };
     match zpop_generic(ctx, &args[1..last], max, None, shape, true) {
-        Popped::Nothing => super::block_on(ctx, args[1..last].to_vec(), timeout, "zset"),
+        Popped::Nothing => super::block_on(ctx, 1..last, timeout, "zset"),
         Popped::Replied => {}
         Popped::From(key, _) => super::propagate_served(ctx, zpop_argv(max, key, None)),
     }
@@ -1066,7 +1066,7 @@ fn bzmpop(ctx: &mut Ctx) {
     };
     let args = ctx.args;
     match zpop_generic(ctx, &args[m.keys.clone()], m.max, Some(m.count), MPOP_SHAPE, true) {
-        Popped::Nothing => super::block_on(ctx, args[m.keys].to_vec(), timeout, "zset"),
+        Popped::Nothing => super::block_on(ctx, m.keys, timeout, "zset"),
         Popped::Replied => {}
         Popped::From(key, n) => super::propagate_served(ctx, zpop_argv(m.max, key, Some(n))),
     }

@@ -2,14 +2,6 @@
 //! (exact binary fractions of a second, so that Redis' long double arithmetic rounds them to
 //! the milliseconds the model computes) on a few queue keys that producers push to, and read
 //! the queues back now and then; a few of them name keys of other types or invalid arguments.
-//!
-//! Held back until ferrous-core matches Redis 7.0 there (the model follows Redis): the keys
-//! clients block on never expire; the queues of one kind are only ever written as that kind and
-//! only the mixed queue holds either, and a served BLMOVE pushes only into the mixed queue or
-//! back into its source; so no key a client waits on ahead of the one that wakes it holds
-//! anything when it is served (even when one push wakes a chain of BLMOVEs), and no waited-on
-//! key is overwritten with another type.
-//! (The scenario also never sends a broken request behind a blocking command.)
 
 use ferrous_io_sim::SimRng;
 
@@ -34,39 +26,19 @@ impl Workload {
             .is_some_and(|name| BLOCKING.iter().any(|b| name.eq_ignore_ascii_case(b.as_bytes())))
     }
 
-    /// A queue that only ever holds lists (or, `!lists`, sorted sets).
-    fn pure_queue(&self, rng: &mut SimRng, lists: bool) -> Vec<u8> {
-        rng.pick(if lists { &self.list_queues } else { &self.zset_queues })
-            .clone()
-    }
-
-    /// Where a producer of lists (or sorted sets) writes: its own queues, or the mixed one.
-    fn write_queue(&self, rng: &mut SimRng, lists: bool) -> Vec<u8> {
-        if rng.chance(0.15) {
-            self.mixed_queue.clone()
+    /// A queue of the kind a command wants (lists, or sorted sets), now and then one of the
+    /// other kind or a shared key.
+    fn queue(&self, rng: &mut SimRng, lists: bool) -> Vec<u8> {
+        let (own, other) = if lists {
+            (&self.list_queues, &self.zset_queues)
         } else {
-            self.pure_queue(rng, lists)
+            (&self.zset_queues, &self.list_queues)
+        };
+        match rng.below(20) {
+            0..=16 => rng.pick(own).clone(),
+            17..=18 => rng.pick(other).clone(),
+            _ => self.key(rng),
         }
-    }
-
-    /// Any queue, mostly one of the kind the command wants: for reads, and to block on alone.
-    fn any_queue(&self, rng: &mut SimRng, lists: bool) -> Vec<u8> {
-        match rng.below(10) {
-            0..=7 => self.pure_queue(rng, lists),
-            8 => self.mixed_queue.clone(),
-            _ => self.pure_queue(rng, !lists),
-        }
-    }
-
-    /// `n` keys to block on: any queue alone, else queues of the command's kind with the mixed
-    /// one at most last.
-    fn block_keys(&self, rng: &mut SimRng, lists: bool, n: u64) -> Args {
-        if n == 1 {
-            return vec![self.any_queue(rng, lists)];
-        }
-        let mut keys: Args = (1..n).map(|_| self.pure_queue(rng, lists)).collect();
-        keys.push(self.write_queue(rng, lists));
-        keys
     }
 
     pub(super) fn blocking(&self, rng: &mut SimRng) -> Args {
@@ -75,14 +47,7 @@ impl Workload {
         let lists = !name.starts_with("bz");
         match name {
             "blmove" | "brpoplpush" => {
-                // Into the mixed queue, or back into the source (see above).
-                let src = self.any_queue(rng, true);
-                let dst = if rng.chance(0.8) {
-                    self.mixed_queue.clone()
-                } else {
-                    src.clone()
-                };
-                args.extend([src, dst]);
+                args.extend([self.queue(rng, true), self.queue(rng, true)]);
                 if name == "blmove" {
                     let (a, b) = (*rng.pick(&["left", "right", "up"]), *rng.pick(&["left", "right"]));
                     args.extend([cased(rng, a), cased(rng, b)]);
@@ -92,7 +57,7 @@ impl Workload {
             "blmpop" | "bzmpop" => {
                 let n = rng.between(1, 3);
                 args.extend([timeout(rng), numkeys(rng, n)]);
-                args.extend(self.block_keys(rng, lists, n));
+                args.extend((0..n).map(|_| self.queue(rng, lists)));
                 let ends = if lists { ["left", "right"] } else { ["min", "max"] };
                 let end = *rng.pick(&ends);
                 args.push(cased(rng, end));
@@ -102,7 +67,7 @@ impl Workload {
             }
             _ => {
                 let n = rng.between(1, 3);
-                args.extend(self.block_keys(rng, lists, n));
+                args.extend((0..n).map(|_| self.queue(rng, lists)));
                 args.push(timeout(rng));
             }
         }
@@ -117,23 +82,23 @@ impl Workload {
         match rng.below(10) {
             0..=2 => {
                 let name = *rng.pick(&["lpush", "rpush"]);
-                let mut args = vec![cased(rng, name), self.write_queue(rng, true)];
+                let mut args = vec![cased(rng, name), self.queue(rng, true)];
                 args.extend((0..n).map(|_| job(rng)));
                 args
             }
             3..=4 => {
-                let mut args = vec![cased(rng, "zadd"), self.write_queue(rng, false)];
+                let mut args = vec![cased(rng, "zadd"), self.queue(rng, false)];
                 for _ in 0..n {
                     args.extend([rng.between(0, 9).to_string().into_bytes(), job(rng)]);
                 }
                 args
             }
             5 => {
-                let key = self.any_queue(rng, true);
+                let key = self.queue(rng, true);
                 vec![cased(rng, "lrange"), key, b"0".to_vec(), b"-1".to_vec()]
             }
             6 => {
-                let key = self.any_queue(rng, false);
+                let key = self.queue(rng, false);
                 vec![
                     cased(rng, "zrange"),
                     key,
@@ -144,11 +109,11 @@ impl Workload {
             }
             7 => {
                 let name = *rng.pick(&["llen", "zcard"]);
-                vec![cased(rng, name), self.any_queue(rng, name == "llen")]
+                vec![cased(rng, name), self.queue(rng, name == "llen")]
             }
             _ => {
                 let name = *rng.pick(&["lpop", "rpop", "zpopmin", "zpopmax"]);
-                let mut args = vec![cased(rng, name), self.any_queue(rng, name.ends_with("pop"))];
+                let mut args = vec![cased(rng, name), self.queue(rng, name.ends_with("pop"))];
                 if rng.chance(0.5) {
                     args.push(rng.between(1, 4).to_string().into_bytes());
                 }
