@@ -268,3 +268,32 @@ fn the_table_is_kept_under_tracking_table_max_keys() {
     assert_eq!(sent.matches("message").count(), 249);
     assert!(h.cmd(1, &["INFO", "stats"]).contains("tracking_total_keys:1\r\n"));
 }
+
+#[test]
+fn a_running_redirect_target_gets_the_invalidation_before_its_reply() {
+    let mut h = clients(2);
+    h.cmd(2, &["HELLO", "3"]);
+    h.cmd(1, &["CLIENT", "TRACKING", "on", "REDIRECT", "2"]);
+    h.cmd(1, &["GET", "k"]);
+    h.cmd(1, &["GET", "j"]);
+    assert_eq!(
+        h.cmd(2, &["MSET", "k", "1", "j", "2"]),
+        push(&["k"]) + &push(&["j"]) + "+OK\r\n"
+    );
+    h.cmd(1, &["GET", "k"]);
+    // The null is in the tracking (RESP2) client's protocol.
+    assert_eq!(h.cmd(2, &["FLUSHALL"]), ">2\r\n$10\r\ninvalidate\r\n$-1\r\n+OK\r\n");
+}
+
+#[test]
+fn lowering_the_limit_invalidates_before_the_next_command_even_when_queued() {
+    let mut h = clients(2);
+    h.cmd(1, &["HELLO", "3"]);
+    h.cmd(1, &["CLIENT", "TRACKING", "on"]);
+    h.cmd(1, &["MGET", "1", "2"]);
+    h.cmd(1, &["MULTI"]);
+    h.cmd(2, &["CONFIG", "SET", "tracking-table-max-keys", "1"]);
+    let reply = h.cmd(1, &["PING"]);
+    assert!(reply.starts_with(">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\n"), "{reply}");
+    assert!(reply.ends_with("+QUEUED\r\n"), "{reply}");
+}

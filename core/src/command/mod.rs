@@ -149,6 +149,13 @@ impl Ctx<'_> {
         self.take_stray_pushes();
     }
 
+    /// FLUSHDB/FLUSHALL emptied data: every tracking client is told (Redis'
+    /// trackingInvalidateKeysOnFlush from signalFlushedDb).
+    pub fn tracking_flushed(&mut self) {
+        self.srv.tracking_invalidate_on_flush();
+        self.take_stray_pushes();
+    }
+
     /// Moves pushes that landed in the calling client's idle reply buffer (an invalidation
     /// redirected to it) into the reply being written, where Redis would have put them.
     pub fn take_stray_pushes(&mut self) {
