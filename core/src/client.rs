@@ -73,6 +73,8 @@ pub struct Client {
     /// when that is over the soft output-buffer limit.
     pub unsent: u64,
     pub obuf_soft_since: Option<u64>,
+    /// CLIENT TRACKING settings while tracking is on.
+    pub tracking: Option<crate::tracking::TrackingMode>,
 }
 
 impl Client {
@@ -105,7 +107,13 @@ impl Client {
             monitor: false,
             unsent: 0,
             obuf_soft_since: None,
+            tracking: None,
         }
+    }
+
+    /// CLIENT GETREDIR: the redirect target, 0 for none, -1 when not tracking.
+    pub fn tracking_redirect(&self) -> i64 {
+        self.tracking.as_ref().map_or(-1, |t| t.redirect as i64)
     }
 
     pub fn resp(&self) -> u8 {
@@ -125,6 +133,9 @@ impl Client {
             (self.subs.any(), 'P'),
             (self.multi.is_some(), 'x'),
             (self.blocked, 'b'),
+            (self.tracking.is_some(), 't'),
+            (self.tracking.as_ref().is_some_and(|t| t.broken_redirect), 'R'),
+            (self.tracking.as_ref().is_some_and(|t| t.bcast), 'B'),
             (self.dirty_cas, 'd'),
             (self.closing, 'A'),
             (self.no_evict, 'e'),

@@ -62,6 +62,8 @@ pub struct Config {
     /// Bytes of memory the dataset may use (0: no limit), and keys sampled per eviction.
     pub maxmemory: i64,
     pub maxmemory_samples: i64,
+    /// Client-side caching: most keys the tracking table remembers (0: no limit).
+    pub tracking_table_max_keys: i64,
     pub lfu_log_factor: i64,
     pub lfu_decay_time: i64,
     /// client-output-buffer-limit, parsed (normal, replica, pubsub) and as CONFIG GET shows it.
@@ -101,6 +103,7 @@ impl Default for Config {
             maxmemory_policy: 7,
             maxmemory: 0,
             maxmemory_samples: 5,
+            tracking_table_max_keys: 1_000_000,
             lfu_log_factor: 10,
             lfu_decay_time: 1,
             save: Vec::new(),
@@ -307,6 +310,15 @@ static DIRECTIVES: &[Directive] = &[
             min: 1,
             max: 64,
             get: |c| &mut c.maxmemory_samples,
+        },
+    },
+    Directive {
+        name: "tracking-table-max-keys",
+        mutable: true,
+        field: Field::Int {
+            min: 0,
+            max: i64::MAX,
+            get: |c| &mut c.tracking_table_max_keys,
         },
     },
     Directive {

@@ -27,6 +27,7 @@ pub mod resp;
 pub mod server;
 mod snapshot;
 pub mod time;
+pub mod tracking;
 pub mod types;
 pub mod value;
 

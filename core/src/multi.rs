@@ -61,8 +61,10 @@ impl Server {
         })
     }
 
-    /// `key` in `db` was modified (Redis' signalModifiedKey → touchWatchedKey).
+    /// `key` in `db` was modified (Redis' signalModifiedKey → touchWatchedKey and
+    /// trackingInvalidateKey).
     pub(crate) fn signal_modified_key(&mut self, db: usize, key: &[u8]) {
+        self.tracking_invalidate_key(key);
         if self.watched_keys.is_empty() {
             return;
         }

@@ -149,6 +149,8 @@ pub struct Server {
     pub(crate) pubsub: crate::pubsub::PubSub,
     /// Who WATCHes which keys.
     pub(crate) watched_keys: crate::multi::WatchedKeys,
+    /// Client-side caching: tracked keys, BCAST prefixes, held-back invalidations.
+    pub(crate) tracking: crate::tracking::Tracking,
     /// The last saved RDB image (DEBUG RELOAD's file).
     pub(crate) saved_rdb: Option<Vec<u8>>,
     /// The uptime second the replication cron last ran in.
@@ -205,6 +207,7 @@ impl Server {
             repl_cron_second: None,
             saved_rdb: None,
             watched_keys: Default::default(),
+            tracking: Default::default(),
             pubsub: Default::default(),
             monitors: Vec::new(),
             list_packed_threshold: crate::rdb::DEFAULT_PACKED_THRESHOLD,
@@ -296,6 +299,9 @@ impl Server {
             Event::Backlog { client, bytes } => self.on_backlog(client, bytes),
         }
         self.run_released();
+        // Redis sends BCAST invalidations in beforeSleep, once per event-loop iteration; one
+        // event (one read from one client, one tick) is ours.
+        self.tracking_broadcast();
     }
 
     /// Queues `id`'s buffered replies for the next flush.
@@ -373,6 +379,7 @@ impl Server {
         self.forget_replica(id);
         self.unwatch_all(id);
         self.unsubscribe_all(id);
+        self.disable_tracking(id);
         self.monitors.retain(|&m| m != id);
     }
 
@@ -553,6 +560,8 @@ impl Server {
         }
         self.close_idle_clients();
         self.check_all_output_limits();
+        // Also here, so that a lowered limit applies even while no command runs.
+        self.tracking_limit_keys();
         if let Some(probe) = self.env.memory_probe {
             self.stats.memory_peak = self.stats.memory_peak.max(probe().allocated);
         }

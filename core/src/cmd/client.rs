@@ -116,7 +116,7 @@ fn client_line(c: &Client, now_us: u64) -> String {
     format!(
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} \
          qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r \
-         cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
+         cmd={} user=default redir={} resp={} lib-name={} lib-ver={}",
         c.id,
         c.conn.addr,
         c.conn.laddr,
@@ -131,6 +131,7 @@ fn client_line(c: &Client, now_us: u64) -> String {
         c.subs.shard.len(),
         c.multi.as_ref().map_or(-1, |q| q.len() as i64),
         c.last_cmd,
+        c.tracking_redirect(),
         c.resp(),
         lossy(&c.lib_name),
         lossy(&c.lib_ver),
@@ -373,4 +374,162 @@ pub(crate) fn unblock(ctx: &mut Ctx) {
     let Some(id) = ctx.int_arg(2) else { return };
     let released = id >= 0 && ctx.srv.release_blocked(id as ClientId, how);
     ctx.out.int(i64::from(released));
+}
+
+/// CLIENT TRACKING's options as parsed, before they are checked against each other.
+#[derive(Default)]
+struct TrackingArgs {
+    mode: crate::tracking::TrackingMode,
+    prefixes: Vec<Vec<u8>>,
+}
+
+/// Parses `[REDIRECT id] [BCAST] [PREFIX p]... [OPTIN] [OPTOUT] [NOLOOP]` as Redis does: left
+/// to right, replying the first error.
+fn tracking_args(ctx: &mut Ctx) -> Option<TrackingArgs> {
+    let args = ctx.args;
+    let mut parsed = TrackingArgs::default();
+    let mut j = 3;
+    while j < args.len() {
+        let more = j + 1 < args.len();
+        let opt = args[j].to_ascii_lowercase();
+        let m = &mut parsed.mode;
+        match opt.as_slice() {
+            b"redirect" if more => {
+                j += 1;
+                if m.redirect != 0 {
+                    ctx.out.err("A client can only redirect to a single other client");
+                    return None;
+                }
+                let id = ctx.int_arg(j)?;
+                if !ctx.srv.clients.contains_key(&(id as ClientId)) {
+                    ctx.out.err("The client ID you want redirect to does not exist");
+                    return None;
+                }
+                parsed.mode.redirect = id as ClientId;
+            }
+            b"bcast" => m.bcast = true,
+            b"optin" => m.optin = true,
+            b"optout" => m.optout = true,
+            b"noloop" => m.noloop = true,
+            b"prefix" if more => {
+                j += 1;
+                parsed.prefixes.push(args[j].clone());
+            }
+            _ => {
+                ctx.syntax_error();
+                return None;
+            }
+        }
+        j += 1;
+    }
+    Some(parsed)
+}
+
+/// Why CLIENT TRACKING ON with these options is refused, in Redis' order of checks.
+fn tracking_conflict(current: Option<&crate::tracking::TrackingMode>, new: &TrackingArgs) -> Option<&'static str> {
+    let m = &new.mode;
+    if !m.bcast && !new.prefixes.is_empty() {
+        return Some("PREFIX option requires BCAST mode to be enabled");
+    }
+    if current.is_some_and(|c| c.bcast != m.bcast) {
+        return Some("You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.");
+    }
+    if m.bcast && (m.optin || m.optout) {
+        return Some("OPTIN and OPTOUT are not compatible with BCAST");
+    }
+    if m.optin && m.optout {
+        return Some("You can't specify both OPTIN mode and OPTOUT mode");
+    }
+    if current.is_some_and(|c| (m.optin && c.optout) || (m.optout && c.optin)) {
+        return Some("You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.");
+    }
+    None
+}
+
+pub(crate) fn tracking(ctx: &mut Ctx) {
+    let Some(parsed) = tracking_args(ctx) else { return };
+    let id = ctx.id;
+    let on_off = ctx.args[2].to_ascii_lowercase();
+    match on_off.as_slice() {
+        b"on" => {
+            if let Some(msg) = tracking_conflict(ctx.client().tracking.as_ref(), &parsed) {
+                return ctx.out.err(msg);
+            }
+            if parsed.mode.bcast {
+                if let Some((msg, go_on)) = ctx.srv.prefix_collision(id, &parsed.prefixes) {
+                    ctx.out.err(&msg);
+                    // Redis replies the error, then still enables tracking and adds +OK.
+                    if !go_on {
+                        return;
+                    }
+                }
+            }
+            ctx.srv.enable_tracking(id, parsed.mode, &parsed.prefixes);
+        }
+        b"off" => ctx.srv.disable_tracking(id),
+        _ => return ctx.syntax_error(),
+    }
+    ctx.out.ok();
+}
+
+pub(crate) fn caching(ctx: &mut Ctx) {
+    let yes_no = ctx.args[2].to_ascii_lowercase();
+    let Some(t) = ctx.client().tracking.as_mut() else {
+        return ctx.out.err(
+            "CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled",
+        );
+    };
+    match yes_no.as_slice() {
+        b"yes" if t.optin => t.caching = true,
+        b"yes" => {
+            return ctx
+                .out
+                .err("CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.")
+        }
+        b"no" if t.optout => t.caching = true,
+        b"no" => {
+            return ctx
+                .out
+                .err("CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.")
+        }
+        _ => return ctx.syntax_error(),
+    }
+    ctx.out.ok();
+}
+
+pub(crate) fn getredir(ctx: &mut Ctx) {
+    let redir = ctx.client().tracking_redirect();
+    ctx.out.int(redir);
+}
+
+/// CLIENT TRACKINGINFO: a map of flags (a set), redirect and prefixes.
+pub(crate) fn trackinginfo(ctx: &mut Ctx) {
+    let c = ctx.client();
+    let redirect = c.tracking_redirect();
+    let t = c.tracking.clone();
+    let mut flags = vec![if t.is_some() { "on" } else { "off" }];
+    let mut prefixes = Vec::new();
+    if let Some(t) = t {
+        let named = [
+            (t.bcast, "bcast"),
+            (t.optin, "optin"),
+            (t.optin && t.caching, "caching-yes"),
+            (t.optout, "optout"),
+            (t.optout && t.caching, "caching-no"),
+            (t.noloop, "noloop"),
+            (t.broken_redirect, "broken_redirect"),
+        ];
+        flags.extend(named.iter().filter(|(on, _)| *on).map(|(_, n)| *n));
+        prefixes = t.prefixes.into_iter().collect();
+    }
+    let out = &mut *ctx.out;
+    out.map(3);
+    out.bulk_str("flags");
+    out.set(flags.len());
+    flags.iter().for_each(|f| out.bulk_str(f));
+    out.bulk_str("redirect");
+    out.int(redirect);
+    out.bulk_str("prefixes");
+    out.array(prefixes.len());
+    prefixes.iter().for_each(|p| out.bulk(p));
 }

@@ -238,7 +238,7 @@ pub(crate) fn list(ctx: &mut Ctx) {
 
 /// Key positions with their flags: Redis' getKeysFromCommandWithSpecs. Key specs when the
 /// command has reliable ones, else its getkeys procedure; `None` when neither finds the keys.
-fn keys_with_flags(c: &CommandSpec, args: &[Vec<u8>]) -> Option<Vec<(usize, Vec<String>)>> {
+pub(crate) fn keys_with_flags(c: &CommandSpec, args: &[Vec<u8>]) -> Option<Vec<(usize, Vec<String>)>> {
     let Some(m) = registry().get(c.name) else {
         let flags: Vec<String> = c.key_flags.iter().map(|f| f.to_string()).collect();
         return Some(

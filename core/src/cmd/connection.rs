@@ -40,6 +40,7 @@ pub(crate) fn reset(ctx: &mut Ctx) {
     let id = ctx.id;
     ctx.srv.unsubscribe_all(id);
     ctx.srv.monitors.retain(|&m| m != id);
+    ctx.srv.disable_tracking(id);
     ctx.client().monitor = false;
     let needs_auth = !ctx.srv.cfg.requirepass.is_empty();
     let c = ctx.client();

@@ -203,6 +203,7 @@ pub(crate) fn flushdb(ctx: &mut Ctx) {
         let removed = ctx.srv.db_mut(db).len() as u64;
         ctx.srv.touch_all_watched_in_db(db, None);
         ctx.srv.db_mut(db).clear();
+        ctx.tracking_flushed();
         ctx.dirty(removed);
         // Even an empty database's flush reaches the replicas.
         ctx.srv.repl.force();
@@ -218,6 +219,7 @@ pub(crate) fn flushall(ctx: &mut Ctx) {
             removed += ctx.srv.dbs[db].len() as u64;
             ctx.srv.dbs[db].clear();
         }
+        ctx.tracking_flushed();
         // Propagated even when nothing was there.
         ctx.dirty(removed);
         ctx.srv.repl.force();

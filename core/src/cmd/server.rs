@@ -83,16 +83,17 @@ fn info_clients(s: &Server, out: &mut String) {
         out,
         "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\n\
          client_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:{}\r\n\
-         tracking_clients:0\r\nclients_in_timeout_table:{}\r\n",
+         tracking_clients:{}\r\nclients_in_timeout_table:{}\r\n",
         s.clients.len(),
         s.cfg.maxclients,
         s.blocking.count(),
+        s.clients.values().filter(|c| c.tracking.is_some()).count(),
         s.blocking.timed_count(),
     );
 }
 
 /// Stats: what is counted, and zeros for what ferrous never does (fork, evict, defragment,
-/// cache MIGRATE connections) or does not have yet (pub/sub, tracking).
+/// cache MIGRATE connections) or does not have yet (pub/sub).
 fn info_stats(s: &Server, out: &mut String) {
     let st = &s.stats;
     let _ = write!(
@@ -105,8 +106,8 @@ fn info_stats(s: &Server, out: &mut String) {
          latest_fork_usec:0\r\ntotal_forks:0\r\nmigrate_cached_sockets:0\r\n\
          slave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\nactive_defrag_misses:0\r\n\
          active_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\ntotal_active_defrag_time:0\r\n\
-         current_active_defrag_time:0\r\ntracking_total_keys:0\r\ntracking_total_items:0\r\n\
-         tracking_total_prefixes:0\r\n",
+         current_active_defrag_time:0\r\ntracking_total_keys:{}\r\ntracking_total_items:{}\r\n\
+         tracking_total_prefixes:{}\r\n",
         st.connections_received,
         st.commands_processed,
         st.net_input_bytes,
@@ -119,6 +120,9 @@ fn info_stats(s: &Server, out: &mut String) {
         st.evicted_keys,
         st.keyspace_hits,
         st.keyspace_misses,
+        s.tracking.total_keys(),
+        s.tracking.total_items(),
+        s.tracking.total_prefixes(),
     );
 }
 

@@ -146,6 +146,24 @@ impl Ctx<'_> {
     pub fn modified(&mut self, key: &[u8]) {
         let db = self.db();
         self.srv.signal_modified_key(db, key);
+        self.take_stray_pushes();
+    }
+
+    /// FLUSHDB/FLUSHALL emptied data: every tracking client is told (Redis'
+    /// trackingInvalidateKeysOnFlush from signalFlushedDb).
+    pub fn tracking_flushed(&mut self) {
+        self.srv.tracking_invalidate_on_flush();
+        self.take_stray_pushes();
+    }
+
+    /// Moves pushes that landed in the calling client's idle reply buffer (an invalidation
+    /// redirected to it) into the reply being written, where Redis would have put them.
+    pub fn take_stray_pushes(&mut self) {
+        let c = self.client();
+        if !c.reply.buf.is_empty() {
+            let stray = std::mem::take(&mut c.reply.buf);
+            self.out.pushing(|o| o.buf.extend_from_slice(&stray));
+        }
     }
 
     /// The running command goes to replicas as `argv` instead of as sent (Redis'
@@ -478,15 +496,27 @@ pub(crate) fn execute(srv: &mut Server, id: ClientId, args: &[Vec<u8>]) {
     }
     let muted_before = matches!(client.reply_mode, ReplyMode::Off | ReplyMode::Skipping);
     let replica_before = client.replica;
-    let mut out = std::mem::take(&mut client.reply);
+    // Before the command, as Redis' processCommand: what this evicts reaches its own client
+    // ahead of the reply.
+    srv.tracking_limit_keys();
+    let Some(client) = srv.clients.get_mut(&id) else {
+        return;
+    };
+    // The buffer stays behind with the client's protocol, for what others push meanwhile.
+    let resp3 = client.reply.resp3;
+    let mut out = std::mem::replace(&mut client.reply, Reply::new(resp3));
     let mark = out.buf.len();
+    let outer = srv.tracking.current.replace(id);
 
     call(srv, id, args, &mut out);
 
     let Some(client) = srv.clients.get_mut(&id) else {
         srv.propagate_pending(true);
+        srv.tracking_send_pending();
+        srv.tracking.current = outer;
         return;
     };
+    let stray = std::mem::take(&mut client.reply.buf);
     if replica_before {
         // A replica gets no replies (Redis answers only REPLCONF GETACK, not supported yet).
         out.buf.truncate(mark);
@@ -502,9 +532,23 @@ pub(crate) fn execute(srv: &mut Server, id: ClientId, args: &[Vec<u8>]) {
     if client.reply_mode == ReplyMode::Skipping {
         client.reply_mode = ReplyMode::On;
     }
+    out.buf.extend_from_slice(&stray);
     client.reply = out;
-    // The top-level command is done: what it (and, for EXEC, its commands) changed goes out.
+    end_caching(client, args);
+    // The top-level command is done: what it (and, for EXEC, its commands) changed goes out,
+    // then the invalidations held back for this client (Redis' afterCommand).
     srv.propagate_pending(true);
+    srv.tracking_send_pending();
+    srv.tracking.current = outer;
+}
+
+/// CLIENT CACHING covers the next command, or the next transaction (Redis' resetClient).
+fn end_caching(client: &mut Client, args: &[Vec<u8>]) {
+    if client.multi.is_none() && !args[0].eq_ignore_ascii_case(b"client") {
+        if let Some(t) = client.tracking.as_mut() {
+            t.caching = false;
+        }
+    }
 }
 
 /// One command of EXEC's queue: run and recorded for propagation like a command of its own,
@@ -524,6 +568,9 @@ fn call(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) {
     };
     if !args[0].eq_ignore_ascii_case(b"exec") {
         srv.repl.end_command(db, args, dirty_before);
+    }
+    if let Some(cmd) = ran.filter(|c| c.flags & flags::READONLY != 0) {
+        remember_keys(srv, id, cmd, args);
     }
     // Monitors see what ran, as sent, except the commands too sensitive to show; a served
     // blocked client's command runs again, which they already saw.
@@ -642,6 +689,23 @@ fn dispatch(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) -
     srv.no_touch = no_touch;
     srv.stats.commands_processed += 1;
     let mut ctx = Ctx { srv, id, args, out };
+    ctx.srv.tracking.in_call += 1;
     (cmd.handler)(&mut ctx);
+    ctx.srv.tracking.in_call -= 1;
     Some(cmd)
+}
+
+/// A read-only command's keys, for a tracking client (Redis' call() → trackingRememberKeys).
+/// Shard channels look like keys but are not cached data.
+fn remember_keys(srv: &mut Server, id: ClientId, cmd: &CommandSpec, args: &[Vec<u8>]) {
+    let tracking = srv.clients.get(&id).is_some_and(|c| c.tracking.is_some());
+    if !tracking || cmd.flags & flags::PUBSUB != 0 {
+        return;
+    }
+    let positions = crate::cmd::command::keys_with_flags(cmd, args).unwrap_or_default();
+    let keys = positions
+        .into_iter()
+        .filter_map(|(i, _)| args.get(i).cloned())
+        .collect();
+    srv.remember_keys(id, keys);
 }
