@@ -270,6 +270,7 @@ impl Server {
                     return;
                 }
                 self.busy_until_us = None;
+                self.handle_ready_keys();
                 self.flush_replies();
             }
             let Some(event) = self.stalled.pop_front() else {
@@ -479,13 +480,15 @@ impl Server {
             if self.shutting_down {
                 return;
             }
-            // Redis' processCommand serves the keys the command signalled right after it.
-            self.handle_ready_keys();
             if self.busy_until_us.is_some() {
                 // DEBUG SLEEP: the rest runs after the sleep, before anything that arrived later.
+                // Redis slept inside the command, so what follows it (serving the keys it made
+                // ready) sees the clock after the sleep: that waits for the wake-up too.
                 self.stall_input(id, input);
                 break;
             }
+            // Redis' processCommand serves the keys the command signalled right after it.
+            self.handle_ready_keys();
         }
         if self.clients.get(&id).is_some_and(|c| c.closing) {
             self.close_client(id);

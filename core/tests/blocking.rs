@@ -219,3 +219,22 @@ fn command(words: &[&[u8]]) -> Event {
         cmds: vec![words.iter().map(|w| w.to_vec()).collect()],
     }
 }
+
+/// Redis' list unit, "MULTI + LPUSH + EXPIRE + DEBUG SLEEP on blocked client, key already
+/// expired": the sleep happens inside EXEC, so when EXEC's pushed key is looked at afterwards
+/// it has expired and the waiter stays blocked.
+#[test]
+fn a_key_that_expires_during_exec_s_debug_sleep_wakes_nobody() {
+    let mut h = harness();
+    h.cmd(1, &["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
+    h.cmd(2, &["BRPOP", "k", "0"]);
+    h.cmd(1, &["MULTI"]);
+    h.cmd(1, &["RPUSH", "k", "hello"]);
+    h.cmd(1, &["PEXPIRE", "k", "100"]);
+    h.cmd(1, &["DEBUG", "SLEEP", "0.2"]);
+    h.cmd(1, &["EXEC"]);
+    advance_ms(&mut h, 250);
+    h.event(1, Event::Tick);
+    assert!(h.cmd(1, &["CLIENT", "LIST", "ID", "2"]).contains("flags=b "));
+    assert_eq!(h.cmd(1, &["EXISTS", "k"]), ":0\r\n");
+}
