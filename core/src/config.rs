@@ -71,6 +71,8 @@ pub struct Config {
     obuf_words: Vec<String>,
     /// Save points: always none, the only value accepted until snapshots to disk exist.
     save: Vec<String>,
+    /// Which keyspace notifications are published (`crate::notify::class` flags).
+    pub notify_keyspace_events: u32,
 }
 
 impl Default for Config {
@@ -109,6 +111,7 @@ impl Default for Config {
             save: Vec::new(),
             obuf_limits: crate::obuf::defaults(),
             obuf_words: crate::obuf::render(&crate::obuf::defaults()),
+            notify_keyspace_events: 0,
         }
     }
 }
@@ -156,6 +159,11 @@ enum Field {
     Enum(&'static [&'static str], fn(&mut Config) -> &mut usize),
     /// A list of words (bind).
     Words(fn(&mut Config) -> &mut Vec<String>),
+    /// Parsed and shown by functions of its own (Redis' special configs).
+    Special {
+        set: fn(&mut Config, &str) -> Result<(), String>,
+        get: fn(&Config) -> String,
+    },
 }
 
 struct Directive {
@@ -354,6 +362,18 @@ static DIRECTIVES: &[Directive] = &[
         },
     },
     Directive {
+        name: "notify-keyspace-events",
+        mutable: true,
+        field: Field::Special {
+            set: |c, v| {
+                c.notify_keyspace_events = crate::notify::parse_flags(v.as_bytes())
+                    .ok_or("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")?;
+                Ok(())
+            },
+            get: |c| crate::notify::flags_to_string(c.notify_keyspace_events),
+        },
+    },
+    Directive {
         name: "list-max-listpack-size",
         mutable: true,
         field: Field::Int {
@@ -500,6 +520,7 @@ impl Directive {
                 *get(cfg) =
                     i.ok_or_else(|| format!("argument(s) must be one of the following: {}", names.join(", ")))?;
             }
+            Field::Special { set, .. } => set(cfg, v)?,
             Field::Words(_) => unreachable!("handled above"),
         }
         Ok(())
@@ -512,6 +533,7 @@ impl Directive {
             Field::Str(get) => get(cfg).clone(),
             Field::Enum(names, get) => names[*get(cfg)].into(),
             Field::Words(get) => get(cfg).join(" "),
+            Field::Special { get, .. } => get(cfg),
         }
     }
 }
@@ -634,40 +656,66 @@ impl Config {
 
     /// `CONFIG SET name value [name value ...]`: all or nothing. The error is Redis' full text.
     pub fn set_many(&mut self, pairs: &[(String, String)]) -> Result<Vec<&'static str>, String> {
+        let directives = resolve(pairs)?;
         let mut next = self.clone();
-        let mut changed = Vec::new();
-        for (name, value) in pairs {
-            let Some(d) = find(name) else {
+        for (i, (d, (_, value))) in directives.iter().zip(pairs).enumerate() {
+            if let Err(r) = d.set(&mut next, &d.words(value)) {
+                self.restore_rendered(&directives[..=i]);
                 return Err(format!(
-                    "ERR Unknown option or number of arguments for CONFIG SET - '{name}'"
-                ));
-            };
-            if changed.contains(&d.name) {
-                return Err(format!(
-                    "ERR CONFIG SET failed (possibly related to argument '{name}') - duplicate parameter"
-                ));
-            }
-            if !d.mutable {
-                return Err(format!(
-                    "ERR CONFIG SET failed (possibly related to argument '{name}') - can't set immutable config"
-                ));
-            }
-            let args: Vec<String> = if matches!(d.field, Field::Words(_)) {
-                value.split_whitespace().map(String::from).collect()
-            } else {
-                vec![value.clone()]
-            };
-            d.set(&mut next, &args).map_err(|r| {
-                format!(
                     "ERR CONFIG SET failed (possibly related to argument '{}') - {r}",
                     d.name
-                )
-            })?;
-            changed.push(d.name);
+                ));
+            }
         }
         next.clamp_hz();
         *self = next;
-        Ok(changed)
+        Ok(directives.iter().map(|d| d.name).collect())
+    }
+
+    /// After a failed CONFIG SET, Redis sets back what it tried to set (the failing one
+    /// included) from the values as CONFIG GET showed them before: the same values, except
+    /// where that text loses something (notify-keyspace-events shows "A" without "n").
+    fn restore_rendered(&mut self, directives: &[&Directive]) {
+        for d in directives {
+            let shown = d.get(self);
+            let _ = d.set(self, &d.words(&shown));
+        }
+    }
+}
+
+/// The directives CONFIG SET names, all checked before any is set, as Redis does: the first
+/// unknown, immutable or repeated name is the error.
+fn resolve(pairs: &[(String, String)]) -> Result<Vec<&'static Directive>, String> {
+    let mut directives: Vec<&'static Directive> = Vec::new();
+    for (name, _) in pairs {
+        let Some(d) = find(name) else {
+            return Err(format!(
+                "ERR Unknown option or number of arguments for CONFIG SET - '{name}'"
+            ));
+        };
+        let why = if !d.mutable {
+            "can't set immutable config"
+        } else if directives.iter().any(|seen| seen.name == d.name) {
+            "duplicate parameter"
+        } else {
+            directives.push(d);
+            continue;
+        };
+        return Err(format!(
+            "ERR CONFIG SET failed (possibly related to argument '{name}') - {why}"
+        ));
+    }
+    Ok(directives)
+}
+
+impl Directive {
+    /// A CONFIG SET value as this directive's arguments: a list directive takes its words.
+    fn words(&self, value: &str) -> Vec<String> {
+        if matches!(self.field, Field::Words(_)) {
+            value.split_whitespace().map(String::from).collect()
+        } else {
+            vec![value.to_string()]
+        }
     }
 }
 

@@ -19,6 +19,7 @@ mod keyspace;
 pub mod ldouble;
 mod lfu;
 mod multi;
+pub mod notify;
 mod obuf;
 pub mod pubsub;
 pub mod rdb;
