@@ -20,6 +20,7 @@ impl Server {
             self.stats.expired_keys += 1;
             // lazyfree-lazy-expire is no: the deletion goes to the replicas as DEL.
             self.repl.also(db, vec![b"DEL".to_vec(), key.to_vec()]);
+            self.notify(crate::notify::class::EXPIRED, "expired", key, db);
             self.signal_modified_key(db, key);
         }
         expired
@@ -32,10 +33,27 @@ impl Server {
         self.lookup_read_notouch(db, key)
     }
 
-    /// A read lookup that leaves the access time alone (LOOKUP_NOTOUCH: EXISTS, TYPE, TTL,
-    /// OBJECT), still counted as a hit or miss.
+    /// A read lookup that leaves the access time alone (LOOKUP_NOTOUCH: EXISTS, TYPE, TTL),
+    /// still counted as a hit or miss; a miss is a "keymiss" event.
     pub(crate) fn lookup_read_notouch(&mut self, db: usize, key: &[u8]) -> Option<&Value> {
+        self.lookup_counted(db, key, true)
+    }
+
+    /// OBJECT's lookup (LOOKUP_NOTOUCH | LOOKUP_NONOTIFY): counted, but a miss raises no event.
+    pub(crate) fn lookup_read_nonotify(&mut self, db: usize, key: &[u8]) -> Option<&Value> {
+        self.lookup_counted(db, key, false)
+    }
+
+    /// Lazy expiry, then hit/miss accounting and (if `notify`) the keymiss event.
+    fn lookup_counted(&mut self, db: usize, key: &[u8], notify: bool) -> Option<&Value> {
         self.expire_if_needed(db, key);
+        // A miss worth an event is found apart: the common path stays one dict lookup.
+        let miss_event = notify && self.cfg.notify_keyspace_events & crate::notify::class::KEY_MISS != 0;
+        if miss_event && !self.dbs[db].contains(key) {
+            self.stats.keyspace_misses += 1;
+            self.notify(crate::notify::class::KEY_MISS, "keymiss", key, db);
+            return None;
+        }
         let found = self.dbs[db].get(key);
         if found.is_some() {
             self.stats.keyspace_hits += 1;
@@ -63,13 +81,14 @@ impl Server {
     }
 
     /// Redis' dbAdd: stores `value` under `key`, which holds nothing now (or was just deleted,
-    /// as RENAME, COPY and RESTORE do), with no TTL. A new list or sorted set wakes the
-    /// clients waiting on the key. Lists and sorted sets are created only through here and
+    /// as RENAME, COPY and RESTORE do), with no TTL, and raises the "new" keyspace event. A
+    /// new list or sorted set wakes the clients waiting on the key. Lists and sorted sets are created only through here and
     /// [`Server::set_key`].
     pub(crate) fn db_add(&mut self, db: usize, key: &[u8], value: Value) {
         let ty = value.type_name();
         self.dbs[db].insert_new(key.to_vec(), value);
         self.signal_key_as_ready(db, key, ty);
+        self.notify(crate::notify::class::NEW, "new", key, db);
     }
 
     /// dbAdd of a value moved from another key, access time included (RENAME, MOVE).
@@ -77,6 +96,7 @@ impl Server {
         let ty = obj.value.type_name();
         self.dbs[db].insert_obj(key.to_vec(), obj);
         self.signal_key_as_ready(db, key, ty);
+        self.notify(crate::notify::class::NEW, "new", key, db);
     }
 
     /// Redis' setKey (no KEEPTTL): dbAdd when the key is new; an existing key is overwritten

@@ -1,5 +1,20 @@
-//! Keyspace notifications (Redis' notify.c): which classes of events `notify-keyspace-events`
-//! turns on, as Redis parses and shows its flag letters.
+//! Keyspace notifications (Redis' notify.c): when a command (or expiry) changes a key, a
+//! pub/sub message goes to `__keyspace@<db>__:<key>` (the event as message) and/or to
+//! `__keyevent@<db>__:<event>` (the key as message), as `notify-keyspace-events` selects.
+//!
+//! A subscriber may be the very client whose command caused the event (RESP3 lets it run
+//! commands while subscribed). Its reply buffer is held by the running command (`Ctx::out`),
+//! so its copies wait in [`OwnPushes`] and are placed into that buffer where Redis would
+//! have written them: `Ctx::notify` places them at once; those raised deeper (lazy expiry and
+//! key misses in lookups, which precede the command's reply) go where the command's reply
+//! began, or after the last event placed; lookups made while the reply is being written
+//! place theirs at once (`Server::lookup_read_in_reply`).
+
+use crate::client::ClientId;
+use crate::pubsub::Kind;
+use crate::resp::Reply;
+use crate::server::Server;
+use crate::value::Value;
 
 /// Event classes and the two channel families, with Redis' bit values (server.h).
 pub mod class {
@@ -92,6 +107,92 @@ pub fn flags_to_string(flags: u32) -> String {
         }
     }
     s
+}
+
+/// The messages for the running client raised while its reply buffer is held by the command,
+/// and where in that buffer they belong.
+pub(crate) struct OwnPushes {
+    pub id: ClientId,
+    pending: Reply,
+    /// The offset in the command's reply buffer where pending messages go: where the reply
+    /// of the command began, or just after the last message placed.
+    at: usize,
+}
+
+impl OwnPushes {
+    pub fn new(id: ClientId, out: &Reply) -> OwnPushes {
+        OwnPushes {
+            id,
+            pending: Reply::new(out.resp3),
+            at: out.buf.len(),
+        }
+    }
+
+    /// Where a message for the running client is written for now.
+    pub fn buffer(&mut self) -> &mut Reply {
+        &mut self.pending
+    }
+
+    /// Moves the pending messages into `out` at their place, as pushes (CLIENT REPLY OFF
+    /// keeps them).
+    pub fn place(&mut self, out: &mut Reply) {
+        if !self.pending.buf.is_empty() {
+            let bytes = std::mem::take(&mut self.pending.buf);
+            self.at = self.at.min(out.buf.len());
+            out.insert_push(self.at, &bytes);
+            self.at += bytes.len();
+        }
+        self.pending.pushed.clear();
+    }
+
+    /// Moves the pending messages to the end of `out`: they were raised just now, after
+    /// everything the command wrote so far.
+    pub fn append(&mut self, out: &mut Reply) {
+        self.resume_at_end(out);
+        self.place(out);
+    }
+
+    /// What is raised from now on belongs after everything in `out` (EXEC after one of its
+    /// commands).
+    pub fn resume_at_end(&mut self, out: &Reply) {
+        self.at = out.buf.len();
+    }
+}
+
+impl Server {
+    /// A read lookup made while the caller's reply is being written (MGET's keys, SORT's GET
+    /// patterns): what it raises for a caller that listens (lazy expiry, a key miss) goes right
+    /// there in `out`, inside the reply, as Redis 7.0 writes it.
+    pub(crate) fn lookup_read_in_reply(&mut self, db: usize, key: &[u8], out: &mut Reply) -> Option<&Value> {
+        let Some(own) = self.own_pushes.as_mut() else {
+            return self.lookup_read(db, key);
+        };
+        // What was raised before (ahead of the reply) keeps its place.
+        own.place(out);
+        self.lookup_read(db, key);
+        if let Some(own) = self.own_pushes.as_mut() {
+            own.append(out);
+        }
+        self.dbs[db].get(key)
+    }
+
+    /// Redis' notifyKeyspaceEvent: publishes `event` on `key` of database `db` if its class is
+    /// enabled, to the keyspace channel, then the keyevent channel.
+    pub(crate) fn notify(&mut self, class: u32, event: &str, key: &[u8], db: usize) {
+        let flags = self.cfg.notify_keyspace_events;
+        if flags & class == 0 || !self.pubsub.has_classic_subscribers() {
+            return;
+        }
+        if flags & KEYSPACE != 0 {
+            let mut channel = format!("__keyspace@{db}__:").into_bytes();
+            channel.extend_from_slice(key);
+            self.publish(Kind::Channel, &channel, event.as_bytes(), None);
+        }
+        if flags & KEYEVENT != 0 {
+            let channel = format!("__keyevent@{db}__:{event}").into_bytes();
+            self.publish(Kind::Channel, &channel, key, None);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -36,6 +36,11 @@ pub(crate) struct PubSub {
 }
 
 impl PubSub {
+    /// Whether a classic PUBLISH (or a keyspace notification) could reach anyone.
+    pub fn has_classic_subscribers(&self) -> bool {
+        !(self.channels.is_empty() && self.patterns.is_empty())
+    }
+
     pub fn map(&mut self, kind: Kind) -> &mut BTreeMap<Vec<u8>, Vec<ClientId>> {
         match kind {
             Kind::Channel => &mut self.channels,
@@ -163,8 +168,10 @@ impl Server {
         let mut own = own;
         for (id, pattern) in &deliveries {
             let write = |out: &mut Reply| out.pushing(|o| write_message(o, kind, pattern.as_deref(), channel, message));
-            match own.as_mut() {
-                Some((me, out)) if me == id => write(out),
+            match (own.as_mut(), self.own_pushes.as_mut()) {
+                (Some((me, out)), _) if me == id => write(out),
+                // The running client's buffer is held by its command: the copy waits.
+                (_, Some(pending)) if pending.id == *id => write(pending.buffer()),
                 _ => {
                     if let Some(c) = self.clients.get_mut(id) {
                         write(&mut c.reply);

@@ -167,9 +167,11 @@ impl Server {
         self.repl.replicas.retain(|&r| r != id);
     }
 
-    /// Deletes of keys that expired or were evicted outside a command: each goes out alone.
+    /// Deletes of keys that expired outside a command (active expiry): each raises its
+    /// "expired" event and goes out alone.
     pub(crate) fn propagate_deletions(&mut self, db: usize, keys: Vec<Vec<u8>>) {
         for key in &keys {
+            self.notify(crate::notify::class::EXPIRED, "expired", key, db);
             self.signal_modified_key(db, key);
         }
         if !self.repl.active() {

@@ -147,6 +147,9 @@ pub struct Server {
     pub(crate) monitors: Vec<ClientId>,
     /// Pub/sub subscribers.
     pub(crate) pubsub: crate::pubsub::PubSub,
+    /// Keyspace notifications for the client whose command runs, waiting for a place in its
+    /// reply (see `crate::notify`).
+    pub(crate) own_pushes: Option<crate::notify::OwnPushes>,
     /// Who WATCHes which keys.
     pub(crate) watched_keys: crate::multi::WatchedKeys,
     /// Client-side caching: tracked keys, BCAST prefixes, held-back invalidations.
@@ -210,6 +213,7 @@ impl Server {
             tracking: Default::default(),
             pubsub: Default::default(),
             monitors: Vec::new(),
+            own_pushes: None,
             list_packed_threshold: crate::rdb::DEFAULT_PACKED_THRESHOLD,
         };
         srv.update_lru_clock();

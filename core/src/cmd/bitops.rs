@@ -8,6 +8,7 @@ use crate::command::flags::{DENYOOM, FAST, READONLY, WRITE};
 use crate::command::table::cmd;
 use crate::command::{CommandSpec, Ctx};
 use crate::keyspace::WRONGTYPE;
+use crate::notify::class::{GENERIC, STRING};
 use crate::resp::{parse_i64, Reply};
 use crate::server::Server;
 use crate::value::{RStr, Value};
@@ -167,8 +168,7 @@ fn string_for_bits<'a>(
         }
     };
     if !exists {
-        srv.db_mut(db)
-            .insert_new(key.to_vec(), Value::Str(RStr::Raw(vec![0; need])));
+        srv.db_add(db, key, Value::Str(RStr::Raw(vec![0; need])));
     }
     match srv.db_mut(db).get_mut(key) {
         Some(Value::Str(s)) => {
@@ -214,6 +214,7 @@ fn setbit(ctx: &mut Ctx) {
     if grown || old != on {
         ctx.dirty(1);
         ctx.modified(&args[1]);
+        ctx.notify(STRING, "setbit", &args[1]);
     }
     ctx.out.int(i64::from(old));
 }
@@ -424,12 +425,14 @@ fn bitop(ctx: &mut Ctx) {
     let dest = &args[2];
     if max_len > 0 {
         ctx.srv.expire_if_needed(db, dest);
-        ctx.srv.db_mut(db).set(dest, Value::Str(RStr::Raw(res)), false);
+        ctx.set_value(dest, Value::Str(RStr::Raw(res)), false);
+        ctx.notify(STRING, "set", dest);
         ctx.dirty(1);
         ctx.modified(dest);
     } else if ctx.srv.db_mut(db).remove(dest) {
         ctx.dirty(1);
         ctx.modified(dest);
+        ctx.notify(GENERIC, "del", dest);
     }
     ctx.out.int(max_len as i64);
 }
@@ -678,6 +681,7 @@ fn bitfield_generic(ctx: &mut Ctx, read_only: bool) {
     if changes > 0 {
         ctx.dirty(changes);
         ctx.modified(key);
+        ctx.notify(STRING, "setbit", key);
     }
 }
 

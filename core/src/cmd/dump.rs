@@ -6,6 +6,7 @@ use crate::command::flags::{DENYOOM, READONLY, WRITE};
 use crate::command::table::cmd;
 use crate::command::{CommandSpec, Ctx};
 use crate::config::LogLevel;
+use crate::notify::class::GENERIC;
 use crate::rdb::dump;
 
 const GROUP: &str = "generic";
@@ -147,6 +148,7 @@ fn restore(ctx: &mut Ctx) {
         if deleted {
             ctx.dirty(1);
             ctx.modified(key);
+            ctx.notify(GENERIC, "del", key);
             ctx.propagate_as(vec![b"DEL".to_vec(), key.clone()]);
         }
         return ctx.out.ok();
@@ -165,5 +167,6 @@ fn restore(ctx: &mut Ctx) {
         ctx.propagate_as(argv);
     }
     ctx.srv.set_access(db, key, opts.idle_secs, opts.freq.map(i64::from));
+    ctx.notify(GENERIC, "restore", key);
     ctx.out.ok();
 }

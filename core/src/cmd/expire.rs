@@ -1,6 +1,7 @@
 //! Expiry commands (Redis' expire.c): EXPIRE family, TTL family, PERSIST.
 
 use crate::command::Ctx;
+use crate::notify::class::GENERIC;
 
 #[derive(Default)]
 struct ExpireFlags {
@@ -76,18 +77,21 @@ fn expire_generic(ctx: &mut Ctx, relative: bool, seconds: bool) {
     ctx.modified(key);
     if when <= now {
         ctx.srv.db_mut(db).remove(key);
+        ctx.notify(GENERIC, "del", key);
         ctx.propagate_as(vec![b"DEL".to_vec(), key.clone()]);
-    } else {
-        ctx.srv.db_mut(db).set_expire(key, when as u64);
-        // Replicas get PEXPIREAT with the absolute time, the options as sent.
-        if relative || seconds {
-            let mut argv = args.to_vec();
-            argv[0] = b"PEXPIREAT".to_vec();
-            argv[2] = when.to_string().into_bytes();
-            ctx.propagate_as(argv);
-        }
+        return ctx.out.int(1);
     }
+    ctx.srv.db_mut(db).set_expire(key, when as u64);
+    // Replicas get PEXPIREAT with the absolute time, the options as sent.
+    if relative || seconds {
+        let mut argv = args.to_vec();
+        argv[0] = b"PEXPIREAT".to_vec();
+        argv[2] = when.to_string().into_bytes();
+        ctx.propagate_as(argv);
+    }
+    // Redis replies before it notifies here.
     ctx.out.int(1);
+    ctx.notify(GENERIC, "expire", key);
 }
 
 pub(crate) fn expire(ctx: &mut Ctx) {
@@ -154,6 +158,7 @@ pub(crate) fn persist(ctx: &mut Ctx) {
     if removed {
         ctx.dirty(1);
         ctx.modified(&args[1]);
+        ctx.notify(GENERIC, "persist", &args[1]);
     }
     ctx.out.int(i64::from(removed));
 }

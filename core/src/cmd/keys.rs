@@ -5,6 +5,7 @@ use rand_core::RngCore;
 
 use crate::command::Ctx;
 use crate::glob::glob_match;
+use crate::notify::class::GENERIC;
 
 const SAME_OBJECT: &str = "source and destination objects are the same";
 
@@ -15,6 +16,7 @@ pub(crate) fn del(ctx: &mut Ctx) {
     for k in &args[1..] {
         if ctx.srv.lookup_write(db, k).is_some() && ctx.srv.db_mut(db).remove(k) {
             ctx.modified(k);
+            ctx.notify(GENERIC, "del", k);
             n += 1;
         }
     }
@@ -80,6 +82,8 @@ fn rename_generic(ctx: &mut Ctx, nx: bool) {
     }
     ctx.modified(src);
     ctx.modified(dst);
+    ctx.notify(GENERIC, "rename_from", src);
+    ctx.notify(GENERIC, "rename_to", dst);
     ctx.dirty(1);
     if nx {
         ctx.out.int(1);
@@ -116,6 +120,8 @@ pub(crate) fn move_(ctx: &mut Ctx) {
     }
     ctx.srv.signal_modified_key(src, key);
     ctx.srv.signal_modified_key(dst, key);
+    ctx.notify_in(src, GENERIC, "move_from", key);
+    ctx.notify_in(dst, GENERIC, "move_to", key);
     ctx.dirty(1);
     ctx.out.int(1);
 }
@@ -158,6 +164,7 @@ pub(crate) fn copy(ctx: &mut Ctx) {
         ctx.srv.db_mut(dst_db).set_expire(newkey, at);
     }
     ctx.srv.signal_modified_key(dst_db, newkey);
+    ctx.notify_in(dst_db, GENERIC, "copy_to", newkey);
     ctx.dirty(1);
     ctx.out.int(1);
 }

@@ -26,24 +26,57 @@ pub(crate) mod transactions;
 pub(crate) mod zsets;
 
 use crate::command::Ctx;
+use crate::notify::class::{GENERIC, LIST, SET, ZSET};
 use crate::value::Value;
 
 /// Stores a computed collection of `len` elements under `dst`, or deletes `dst` when it came
 /// out empty (Redis keeps no empty collection), and replies the length: the STORE forms of the
 /// set and sorted-set algebra and SORT ... STORE. A store counts `stored_changes` changes
-/// (one, or SORT's element count), an actual delete one.
+/// (one, or SORT's element count), an actual delete one. The keyspace event is the running
+/// command's (see [`store_event`]).
 pub(crate) fn store_or_delete(ctx: &mut Ctx, db: usize, dst: &[u8], len: usize, value: Value, stored_changes: u64) {
-    if len > 0 {
+    let (class, event, reply_first) = store_event(ctx.client().last_cmd);
+    let event = if len > 0 {
         // setKey's write lookup: an expired destination is deleted (and propagated) first.
         ctx.srv.expire_if_needed(db, dst);
         ctx.srv.set_key(db, dst, value);
         ctx.dirty(stored_changes);
         ctx.srv.signal_modified_key(db, dst);
+        Some((class, event))
     } else if ctx.srv.db_mut(db).remove(dst) {
         ctx.dirty(1);
         ctx.srv.signal_modified_key(db, dst);
+        Some((GENERIC, "del"))
+    } else {
+        None
+    };
+    if reply_first {
+        ctx.out.int(len as i64);
     }
-    ctx.out.int(len as i64);
+    if let Some((class, event)) = event {
+        ctx.notify(class, event, dst);
+    }
+    if !reply_first {
+        ctx.out.int(len as i64);
+    }
+}
+
+/// The keyspace event of a STORE command (class, name), and whether Redis replies before it
+/// notifies (the set and sorted-set algebra do; SORT notifies first). Redis' SINTERSTORE
+/// notifies a "del" before replying when a source is missing or empty, which this does not
+/// tell apart: only a client listening to its own events could see the order.
+fn store_event(command: &'static str) -> (u32, &'static str, bool) {
+    match command {
+        "sort" => (LIST, "sortstore", false),
+        "sinterstore" => (SET, "sinterstore", true),
+        "sunionstore" => (SET, "sunionstore", true),
+        "sdiffstore" => (SET, "sdiffstore", true),
+        "zunionstore" => (ZSET, "zunionstore", true),
+        "zinterstore" => (ZSET, "zinterstore", true),
+        "zdiffstore" => (ZSET, "zdiffstore", true),
+        "zrangestore" => (ZSET, "zrangestore", true),
+        other => (GENERIC, other, true),
+    }
 }
 
 /// Redis' getTimeoutFromObjectOrReply for the blocking commands: seconds as a long double,

@@ -95,7 +95,7 @@ const SHARED_INTEGERS: i64 = 10_000;
 fn lookup<'a>(ctx: &'a mut Ctx) -> Option<&'a Value> {
     let args = ctx.args;
     let db = ctx.db();
-    if ctx.srv.lookup_read_notouch(db, &args[2]).is_none() {
+    if ctx.srv.lookup_read_nonotify(db, &args[2]).is_none() {
         ctx.out.null();
         return None;
     }

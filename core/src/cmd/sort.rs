@@ -191,18 +191,10 @@ fn sort_generic(ctx: &mut Ctx, readonly: bool) {
     } else {
         &[]
     };
-    let output = output(ctx, db, picked, &o.gets);
     match o.store {
-        None => {
-            ctx.out.array(output.len());
-            for v in output {
-                match v {
-                    Some(b) => ctx.out.bulk(&b),
-                    None => ctx.out.null(),
-                }
-            }
-        }
+        None => reply_output(ctx, db, picked, &o.gets),
         Some(dest) => {
+            let output = output(ctx, db, picked, &o.gets);
             let n = output.len();
             let mut list = List::new();
             for v in output {
@@ -218,7 +210,7 @@ fn order(ctx: &mut Ctx, db: usize, items: &mut Vec<Vec<u8>>, o: &Options) -> Res
     let weights: Vec<Option<Vec<u8>>> = items
         .iter()
         .map(|e| match &o.by {
-            Some(p) => lookup_by_pattern(ctx, db, p, e),
+            Some(p) => lookup_by_pattern(ctx, db, p, e, false),
             None => Some(e.clone()),
         })
         .collect();
@@ -252,6 +244,25 @@ fn order(ctx: &mut Ctx, db: usize, items: &mut Vec<Vec<u8>>, o: &Options) -> Res
     Ok(())
 }
 
+/// Replies the output values (see [`output`]) as Redis does, looking each GET key up while
+/// the reply is written: the events those lookups raise for a caller that listens land
+/// inside the reply.
+fn reply_output(ctx: &mut Ctx, db: usize, picked: &[Vec<u8>], gets: &[Vec<u8>]) {
+    if gets.is_empty() {
+        ctx.out.array(picked.len());
+        return picked.iter().for_each(|e| ctx.out.bulk(e));
+    }
+    ctx.out.array(picked.len() * gets.len());
+    for e in picked {
+        for g in gets {
+            match lookup_by_pattern(ctx, db, g, e, true) {
+                Some(b) => ctx.out.bulk(&b),
+                None => ctx.out.null(),
+            }
+        }
+    }
+}
+
 /// The output values: the elements themselves, or one per GET pattern and element.
 fn output(ctx: &mut Ctx, db: usize, picked: &[Vec<u8>], gets: &[Vec<u8>]) -> Vec<Option<Vec<u8>>> {
     if gets.is_empty() {
@@ -260,7 +271,7 @@ fn output(ctx: &mut Ctx, db: usize, picked: &[Vec<u8>], gets: &[Vec<u8>]) -> Vec
     let mut out = Vec::with_capacity(picked.len() * gets.len());
     for e in picked {
         for g in gets {
-            out.push(lookup_by_pattern(ctx, db, g, e));
+            out.push(lookup_by_pattern(ctx, db, g, e, false));
         }
     }
     out
@@ -268,7 +279,8 @@ fn output(ctx: &mut Ctx, db: usize, picked: &[Vec<u8>], gets: &[Vec<u8>]) -> Vec
 
 /// Redis' lookupKeyByPattern: `#` is the element itself; otherwise the first `*` is replaced
 /// by the element and the key's string value (or, with `->field`, its hash field) is read.
-fn lookup_by_pattern(ctx: &mut Ctx, db: usize, pattern: &[u8], subst: &[u8]) -> Option<Vec<u8>> {
+/// `in_reply`: the lookup happens while the reply is written (see `lookup_read_in_reply`).
+fn lookup_by_pattern(ctx: &mut Ctx, db: usize, pattern: &[u8], subst: &[u8], in_reply: bool) -> Option<Vec<u8>> {
     if pattern == b"#" {
         return Some(subst.to_vec());
     }
@@ -285,7 +297,12 @@ fn lookup_by_pattern(ctx: &mut Ctx, db: usize, pattern: &[u8], subst: &[u8]) -> 
     let mut key = pattern[..star].to_vec();
     key.extend_from_slice(subst);
     key.extend_from_slice(middle);
-    match (ctx.srv.lookup_read(db, &key)?, field) {
+    let found = if in_reply {
+        ctx.srv.lookup_read_in_reply(db, &key, ctx.out)
+    } else {
+        ctx.srv.lookup_read(db, &key)
+    };
+    match (found?, field) {
         (Value::Hash(h), Some(f)) => h.get(f).map(<[u8]>::to_vec),
         (Value::Str(s), None) => Some(s.to_bytes()),
         _ => None,

@@ -2,6 +2,7 @@
 
 use crate::command::Ctx;
 use crate::ldouble::LDouble;
+use crate::notify::class::{GENERIC, STRING};
 use crate::value::{RStr, Value};
 
 /// Which option set a command accepts (SET's or GETEX's), as Redis'
@@ -195,13 +196,14 @@ fn set_generic(ctx: &mut Ctx, opts: &StringOpts, value_at: usize, replies: SetRe
         }
         return;
     }
-    let store = ctx.srv.db_mut(db);
-    store.set(key, Value::string(args[value_at].clone()), opts.keep_ttl);
-    if let Some(at) = expire {
-        store.set_expire(key, at);
-    }
+    ctx.set_value(key, Value::string(args[value_at].clone()), opts.keep_ttl);
     ctx.dirty(1);
     ctx.modified(key);
+    ctx.notify(STRING, "set", key);
+    if let Some(at) = expire {
+        ctx.srv.db_mut(db).set_expire(key, at);
+        ctx.notify(GENERIC, "expire", key);
+    }
     if let Some(at) = expire {
         // Replicas get the absolute time, so they expire the key when the master does.
         ctx.propagate_as(vec![
@@ -273,30 +275,30 @@ pub(crate) fn getex(ctx: &mut Ctx) {
     let now = ctx.srv.now_ms();
     let store = ctx.srv.db_mut(db);
     // GETEX itself never reaches a replica: its effect does, as DEL, PEXPIREAT or PERSIST.
-    let effect: Vec<&[u8]> = match expire {
+    let (effect, event): (Vec<&[u8]>, _) = match expire {
         // An absolute time already past deletes the key, as Redis does.
         Some((ExpireKind::ExAt | ExpireKind::PxAt, at)) if at <= now => {
             store.remove(key);
-            vec![b"DEL", key]
+            (vec![b"DEL", key], "del")
         }
         Some((_, at)) => {
             store.set_expire(key, at);
-            return propagate_effect(
-                ctx,
-                vec![b"PEXPIREAT".to_vec(), key.clone(), at.to_string().into_bytes()],
-            );
+            let argv = vec![b"PEXPIREAT".to_vec(), key.clone(), at.to_string().into_bytes()];
+            return propagate_effect(ctx, argv, (GENERIC, "expire"));
         }
-        None if opts.persist && store.persist(key) => vec![b"PERSIST", key],
+        None if opts.persist && store.persist(key) => (vec![b"PERSIST", key], "persist"),
         None => return,
     };
-    propagate_effect(ctx, effect.into_iter().map(<[u8]>::to_vec).collect());
+    propagate_effect(ctx, effect.into_iter().map(<[u8]>::to_vec).collect(), (GENERIC, event));
 }
 
-/// One change, propagated as `argv` instead of the command that made it.
-fn propagate_effect(ctx: &mut Ctx, argv: Vec<Vec<u8>>) {
+/// One change, propagated as `argv` instead of the command that made it, and notified as
+/// `event` (class, name).
+fn propagate_effect(ctx: &mut Ctx, argv: Vec<Vec<u8>>, event: (u32, &str)) {
     ctx.dirty(1);
     let key = ctx.args[1].clone();
     ctx.modified(&key);
+    ctx.notify(event.0, event.1, &key);
     ctx.propagate_as(argv);
 }
 
@@ -305,7 +307,7 @@ pub(crate) fn getdel(ctx: &mut Ctx) {
     if reply_get(ctx, &args[1]).is_ok() {
         let db = ctx.db();
         if ctx.srv.db_mut(db).remove(&args[1]) {
-            propagate_effect(ctx, vec![b"DEL".to_vec(), args[1].clone()]);
+            propagate_effect(ctx, vec![b"DEL".to_vec(), args[1].clone()], (GENERIC, "del"));
         }
     }
 }
@@ -313,9 +315,9 @@ pub(crate) fn getdel(ctx: &mut Ctx) {
 pub(crate) fn getset(ctx: &mut Ctx) {
     let args = ctx.args;
     if reply_get(ctx, &args[1]).is_ok() {
-        let db = ctx.db();
-        ctx.srv.db_mut(db).set(&args[1], Value::string(args[2].clone()), false);
-        propagate_effect(ctx, vec![b"SET".to_vec(), args[1].clone(), args[2].clone()]);
+        ctx.set_value(&args[1], Value::string(args[2].clone()), false);
+        let argv = vec![b"SET".to_vec(), args[1].clone(), args[2].clone()];
+        propagate_effect(ctx, argv, (STRING, "set"));
     }
 }
 
@@ -324,7 +326,7 @@ pub(crate) fn mget(ctx: &mut Ctx) {
     let db = ctx.db();
     ctx.out.array(args.len() - 1);
     for key in &args[1..] {
-        match ctx.srv.lookup_read(db, key) {
+        match ctx.srv.lookup_read_in_reply(db, key, ctx.out) {
             Some(Value::Str(s)) => s.with_bytes(|b| ctx.out.bulk(b)),
             #[allow(unreachable_patterns)]
             _ => ctx.out.null(),
@@ -346,7 +348,8 @@ fn mset_generic(ctx: &mut Ctx, nx: bool) {
         // Redis' setKey looks the key up for writing first: an expired one is deleted (and
         // that deletion propagated) before the new value goes in.
         ctx.srv.expire_if_needed(db, &kv[0]);
-        ctx.srv.db_mut(db).set(&kv[0], Value::string(kv[1].clone()), false);
+        ctx.set_value(&kv[0], Value::string(kv[1].clone()), false);
+        ctx.notify(STRING, "set", &kv[0]);
     }
     ctx.dirty((args.len() as u64 - 1) / 2);
     for kv in args[1..].chunks(2) {
@@ -392,10 +395,10 @@ pub(crate) fn append(ctx: &mut Ctx) {
     let add = &args[2];
     let Ok(existing) = write_str(ctx, &args[1]) else { return };
     let Some(cur) = existing else {
-        let db = ctx.db();
-        ctx.srv.db_mut(db).set(&args[1], Value::string(add.clone()), false);
+        ctx.set_value(&args[1], Value::string(add.clone()), false);
         ctx.dirty(1);
         ctx.modified(&args[1]);
+        ctx.notify(STRING, "append", &args[1]);
         return ctx.out.int(add.len() as i64);
     };
     let new_len = (cur.len() + add.len()) as u64;
@@ -410,6 +413,7 @@ pub(crate) fn append(ctx: &mut Ctx) {
     *cur = RStr::raw(bytes);
     ctx.dirty(1);
     ctx.modified(&args[1]);
+    ctx.notify(STRING, "append", &args[1]);
     ctx.out.int(new_len as i64);
 }
 
@@ -430,10 +434,11 @@ fn incr_by(ctx: &mut Ctx, delta: i64) {
     let db = ctx.db();
     match ctx.srv.lookup_write(db, &args[1]) {
         Some(v) => *v = Value::Str(RStr::Int(new)),
-        None => ctx.srv.db_mut(db).set(&args[1], Value::Str(RStr::Int(new)), false),
+        None => ctx.set_value(&args[1], Value::Str(RStr::Int(new)), false),
     }
     ctx.dirty(1);
     ctx.modified(&args[1]);
+    ctx.notify(STRING, "incrby", &args[1]);
     ctx.out.int(new);
 }
 
@@ -483,12 +488,13 @@ pub(crate) fn incrbyfloat(ctx: &mut Ctx) {
     let db = ctx.db();
     match ctx.srv.lookup_write(db, &args[1]) {
         Some(v) => *v = value,
-        None => ctx.srv.db_mut(db).set(&args[1], value, false),
+        None => ctx.set_value(&args[1], value, false),
     }
     // The sum goes to replicas as a SET of its text: float arithmetic could differ there.
     propagate_effect(
         ctx,
         vec![b"SET".to_vec(), args[1].clone(), text.clone(), b"KEEPTTL".to_vec()],
+        (STRING, "incrbyfloat"),
     );
     ctx.out.bulk(&text);
 }
@@ -563,10 +569,11 @@ pub(crate) fn setrange(ctx: &mut Ctx) {
     let len = bytes.len() as i64;
     match ctx.srv.lookup_write(db, &args[1]) {
         Some(v) => *v = Value::Str(RStr::raw(bytes)),
-        None => ctx.srv.db_mut(db).set(&args[1], Value::Str(RStr::raw(bytes)), false),
+        None => ctx.set_value(&args[1], Value::Str(RStr::raw(bytes)), false),
     }
     ctx.dirty(1);
     ctx.modified(&args[1]);
+    ctx.notify(STRING, "setrange", &args[1]);
     ctx.out.int(len);
 }
 

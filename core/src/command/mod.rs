@@ -5,6 +5,7 @@ pub mod meta;
 pub(crate) mod table;
 
 use crate::client::{Client, ClientId, ReplyMode};
+use crate::notify::OwnPushes;
 use crate::resp::Reply;
 use crate::server::Server;
 
@@ -164,6 +165,57 @@ impl Ctx<'_> {
             let stray = std::mem::take(&mut c.reply.buf);
             self.out.pushing(|o| o.buf.extend_from_slice(&stray));
         }
+    }
+
+    /// Publishes the keyspace event `event` (of `class`, see `crate::notify::class`) on `key`
+    /// of the selected database, as Redis' notifyKeyspaceEvent. Call it where Redis does,
+    /// relative to the reply: the caller's own copy (if it listens) lands here in its reply.
+    pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
+        let db = self.db();
+        self.notify_in(db, class, event, key);
+    }
+
+    /// [`Ctx::notify`] for a key of database `db` (MOVE, COPY ... DB).
+    pub fn notify_in(&mut self, db: usize, class: u32, event: &str, key: &[u8]) {
+        if !self.wants(class) {
+            return;
+        }
+        // Messages raised earlier (lazy expiry, key misses) go first, at their own place.
+        self.raising_here(|srv| srv.notify(class, event, key, db));
+    }
+
+    /// Stores `value` under `key` of the selected database (Redis' setKey: the TTL goes unless
+    /// `keep_ttl`; a new key is dbAdd's, with its "new" event). The caller did the write lookup
+    /// (lazy expiry) already. SET ... GET and GETSET replied before: what this raises for a
+    /// caller that listens goes after that reply.
+    pub fn set_value(&mut self, key: &[u8], value: crate::value::Value, keep_ttl: bool) {
+        let db = self.db();
+        self.raising_here(|srv| {
+            if keep_ttl && srv.dbs[db].contains(key) {
+                srv.dbs[db].set(key, value, true);
+            } else {
+                srv.set_key(db, key, value);
+            }
+        });
+    }
+
+    /// Runs `f`, placing what it raises for a caller that listens at the current end of the
+    /// reply (and what was raised before, at its own place).
+    fn raising_here<R>(&mut self, f: impl FnOnce(&mut Server) -> R) -> R {
+        let id = self.id;
+        if let Some(own) = self.srv.own_pushes.as_mut().filter(|o| o.id == id) {
+            own.place(self.out);
+        }
+        let r = f(self.srv);
+        if let Some(own) = self.srv.own_pushes.as_mut().filter(|o| o.id == id) {
+            own.append(self.out);
+        }
+        r
+    }
+
+    /// Whether events of `class` are published at all (notify-keyspace-events).
+    fn wants(&self, class: u32) -> bool {
+        self.srv.cfg.notify_keyspace_events & class != 0
     }
 
     /// The running command goes to replicas as `argv` instead of as sent (Redis'
@@ -562,7 +614,22 @@ pub(crate) fn call_nested(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out:
 fn call(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) {
     let dirty_before = srv.repl.dirty;
     srv.repl.begin_command();
+    // Keyspace notifications for a caller that listens wait for their place in `out`
+    // (crate::notify); EXEC's commands each place their own, inside EXEC's reply.
+    let mut outer = srv.own_pushes.take();
+    if let Some(o) = outer.as_mut() {
+        o.place(out);
+    }
+    if srv.clients.get(&id).is_some_and(|c| c.subs.any()) {
+        srv.own_pushes = Some(OwnPushes::new(id, out));
+    }
     let ran = dispatch(srv, id, args, out);
+    if let Some(mut own) = std::mem::replace(&mut srv.own_pushes, outer) {
+        own.place(out);
+    }
+    if let Some(outer) = srv.own_pushes.as_mut() {
+        outer.resume_at_end(out);
+    }
     let Some(db) = srv.clients.get(&id).map(|c| c.db) else {
         return;
     };

@@ -27,6 +27,19 @@ impl Reply {
         self.pushed.push((start, self.buf.len()));
     }
 
+    /// Inserts already encoded pushes at offset `at` (keyspace notifications for the running
+    /// client, placed where Redis would have written them).
+    pub fn insert_push(&mut self, at: usize, bytes: &[u8]) {
+        let n = bytes.len();
+        for r in self.pushed.iter_mut().filter(|r| r.0 >= at) {
+            *r = (r.0 + n, r.1 + n);
+        }
+        self.buf.splice(at..at, bytes.iter().copied());
+        // Kept in buffer order, which silence_since relies on.
+        let i = self.pushed.partition_point(|r| r.0 < at);
+        self.pushed.insert(i, (at, at + n));
+    }
+
     /// Drops what was written since `mark`, except pushes.
     pub fn silence_since(&mut self, mark: usize) {
         let mut kept = Vec::new();
