@@ -9,6 +9,7 @@ use crate::command::table::cmd;
 use crate::command::{CommandSpec, Ctx};
 use crate::glob::glob_match;
 use crate::ldouble::LDouble;
+use crate::notify::class::HASH as HASH_EVENTS;
 use crate::resp::{parse_i64, Reply};
 use crate::server::Server;
 use crate::types::hash::Hash;
@@ -52,7 +53,7 @@ fn read<'s>(srv: &'s mut Server, out: &mut Reply, db: usize, key: &[u8]) -> Resu
     }
 }
 
-/// Redis' hashTypeLookupWriteOrCreate: the hash at `key`, stored empty first if missing;
+/// Redis' hashTypeLookupWriteOrCreate: the hash at `key`, stored empty first if missing (dbAdd);
 /// `None` after replying WRONGTYPE.
 fn write_or_create<'s>(srv: &'s mut Server, out: &mut Reply, db: usize, key: &[u8]) -> Option<&'s mut Hash> {
     match srv.lookup_write(db, key) {
@@ -61,7 +62,7 @@ fn write_or_create<'s>(srv: &'s mut Server, out: &mut Reply, db: usize, key: &[u
             out.error(crate::keyspace::WRONGTYPE);
             return None;
         }
-        None => srv.db_mut(db).insert_new(key.to_vec(), Value::Hash(Box::default())),
+        None => srv.db_add(db, key, Value::Hash(Box::default())),
     }
     match srv.db_mut(db).get_mut(key) {
         Some(Value::Hash(h)) => Some(h),
@@ -96,6 +97,7 @@ fn hset(ctx: &mut Ctx) {
     } else {
         ctx.out.ok();
     }
+    ctx.notify(HASH_EVENTS, "hset", &args[1]);
 }
 
 /// HSETNX key field value: the length check happens only when the field is new.
@@ -113,6 +115,7 @@ fn hsetnx(ctx: &mut Ctx) {
     h.set(&args[2], args[3].clone(), &lim);
     ctx.changed(&args[1], 1);
     ctx.out.int(1);
+    ctx.notify(HASH_EVENTS, "hset", &args[1]);
 }
 
 fn hget(ctx: &mut Ctx) {
@@ -206,6 +209,9 @@ fn hdel(ctx: &mut Ctx) {
         ctx.srv.db_mut(db).remove(&args[1]);
     }
     ctx.changed(&args[1], deleted as u64);
+    if deleted > 0 {
+        ctx.notify_removal(HASH_EVENTS, "hdel", &args[1]);
+    }
     ctx.out.int(deleted);
 }
 
@@ -254,6 +260,7 @@ fn hincrby(ctx: &mut Ctx) {
     h.set(&args[2], new.to_string().into_bytes(), &lim);
     ctx.changed(&args[1], 1);
     ctx.out.int(new);
+    ctx.notify(HASH_EVENTS, "hincrby", &args[1]);
 }
 
 /// HINCRBYFLOAT key field increment, in x87 long double as Redis computes it; the reply is
@@ -286,6 +293,7 @@ fn hincrbyfloat(ctx: &mut Ctx) {
     h.set(&args[2], text.clone(), &lim);
     ctx.out.bulk(&text);
     ctx.changed(&args[1], 1);
+    ctx.notify(HASH_EVENTS, "hincrbyfloat", &args[1]);
     // Replicas get the result, not the increment, so float formatting cannot make them differ.
     ctx.propagate_as(vec![b"HSET".to_vec(), args[1].clone(), args[2].clone(), text]);
 }

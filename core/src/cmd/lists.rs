@@ -7,6 +7,7 @@ use crate::command::flags::{BLOCKING, DENYOOM, FAST, MOVABLE_KEYS, NOSCRIPT, REA
 use crate::command::table::cmd;
 use crate::command::{CommandSpec, Ctx};
 use crate::keyspace::WRONGTYPE;
+use crate::notify::class as ev;
 use crate::resp::parse_i64;
 use crate::types::list::{End, List};
 use crate::value::Value;
@@ -120,6 +121,21 @@ fn push_all(ctx: &mut Ctx, key: &[u8], end: End, elements: &[Vec<u8>]) -> usize 
     n
 }
 
+/// The keyspace events of a push and of a pop at `end`.
+fn push_event(end: End) -> &'static str {
+    match end {
+        End::Head => "lpush",
+        End::Tail => "rpush",
+    }
+}
+
+fn pop_event(end: End) -> &'static str {
+    match end {
+        End::Head => "lpop",
+        End::Tail => "rpop",
+    }
+}
+
 fn push_generic(ctx: &mut Ctx, end: End, only_existing: bool) {
     let args = ctx.args;
     match write(ctx, &args[1]) {
@@ -130,6 +146,7 @@ fn push_generic(ctx: &mut Ctx, end: End, only_existing: bool) {
     let n = push_all(ctx, &args[1], end, &args[2..]);
     ctx.changed(&args[1], args.len() as u64 - 2);
     ctx.out.int(n as i64);
+    ctx.notify(ev::LIST, push_event(end), &args[1]);
 }
 
 fn lpush(ctx: &mut Ctx) {
@@ -182,6 +199,7 @@ fn pop_range_reply(ctx: &mut Ctx, key: &[u8], end: End, count: usize) -> usize {
     ctx.out.array(popped.len());
     popped.iter().for_each(|e| ctx.out.bulk(e));
     delete_if_empty(ctx, key);
+    ctx.notify_removal(ev::LIST, pop_event(end), key);
     ctx.changed(key, n as u64);
     n
 }
@@ -223,6 +241,7 @@ fn pop_generic(ctx: &mut Ctx, end: End) {
             let v = list.pop(end).unwrap_or_default();
             ctx.out.bulk(&v);
             delete_if_empty(ctx, &args[1]);
+            ctx.notify_removal(ev::LIST, pop_event(end), &args[1]);
             ctx.changed(&args[1], 1);
         }
     }
@@ -311,6 +330,7 @@ fn lset(ctx: &mut Ctx) {
             list.set(p, args[3].clone());
             ctx.changed(&args[1], 1);
             ctx.out.ok();
+            ctx.notify(ev::LIST, "lset", &args[1]);
         }
         None => ctx.out.err("index out of range"),
     }
@@ -336,6 +356,7 @@ fn linsert(ctx: &mut Ctx) {
             list.insert(if after { p + 1 } else { p }, args[4].clone());
             let n = list.len() as i64;
             ctx.changed(&args[1], 1);
+            ctx.notify(ev::LIST, "linsert", &args[1]);
             ctx.out.int(n);
         }
         None => ctx.out.int(-1),
@@ -355,6 +376,9 @@ fn lrem(ctx: &mut Ctx) {
     let removed = list.remove_matching(&args[3], limit, from);
     delete_if_empty(ctx, &args[1]);
     ctx.changed(&args[1], removed as u64);
+    if removed > 0 {
+        ctx.notify_removal(ev::LIST, "lrem", &args[1]);
+    }
     ctx.out.int(removed as i64);
 }
 
@@ -375,6 +399,7 @@ fn ltrim(ctx: &mut Ctx) {
     // Redis counts every trimmed element: a trim that keeps everything changes nothing.
     let trimmed = before - list.len();
     delete_if_empty(ctx, &args[1]);
+    ctx.notify_removal(ev::LIST, "ltrim", &args[1]);
     ctx.dirty(trimmed as u64);
     // LTRIM signals its key even when it trimmed nothing, as Redis does.
     ctx.modified(&args[1]);
@@ -485,9 +510,12 @@ fn move_generic(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: End, to: End) -> bo
     }
     let Ok(Some(l)) = write(ctx, src) else { return false };
     let v = l.pop(from).unwrap_or_default();
-    delete_if_empty(ctx, src);
     push_all(ctx, dst, to, std::slice::from_ref(&v));
+    ctx.notify(ev::LIST, push_event(to), dst);
     ctx.out.bulk(&v);
+    // Only now: with `src` == `dst` a list of one element stays (with its TTL), as in Redis.
+    delete_if_empty(ctx, src);
+    ctx.notify_removal(ev::LIST, pop_event(from), src);
     true
 }
 
@@ -599,6 +627,7 @@ fn bpop_generic(ctx: &mut Ctx, end: End) {
         ctx.out.bulk(key);
         ctx.out.bulk(&v);
         delete_if_empty(ctx, key);
+        ctx.notify_removal(ev::LIST, pop_event(end), key);
         // Redis counts the change only when the pop happens at once, in listElementsRemoved.
         ctx.modified(key);
         if !super::serving_blocked(ctx) {

@@ -9,6 +9,7 @@ use crate::command::{CommandSpec, Ctx};
 use crate::dict::Dict;
 use crate::glob::glob_match;
 use crate::keyspace::WRONGTYPE;
+use crate::notify::class as ev;
 use crate::resp::{parse_i64, Reply};
 use crate::server::Server;
 use crate::types::set::{Member, Set};
@@ -86,11 +87,14 @@ fn sadd(ctx: &mut Ctx) {
         None => {
             let mut s = Set::for_member(hasher, &args[2]);
             let n = args[2..].iter().filter(|m| s.add(m, max)).count();
-            ctx.srv.db_mut(db).insert_new(args[1].clone(), Value::Set(Box::new(s)));
+            ctx.srv.db_add(db, &args[1], Value::Set(Box::new(s)));
             n
         }
     };
     ctx.changed(&args[1], added as u64);
+    if added > 0 {
+        ctx.notify(ev::SET, "sadd", &args[1]);
+    }
     ctx.out.int(added as i64);
 }
 
@@ -118,6 +122,9 @@ fn srem(ctx: &mut Ctx) {
         ctx.srv.db_mut(db).remove(&args[1]);
     }
     ctx.changed(&args[1], removed as u64);
+    if removed > 0 {
+        ctx.notify_removal(ev::SET, "srem", &args[1]);
+    }
     ctx.out.int(removed);
 }
 
@@ -198,9 +205,11 @@ fn spop(ctx: &mut Ctx) {
     };
     s.remove(&m);
     let empty = s.is_empty();
+    ctx.notify(ev::SET, "spop", &args[1]);
     ctx.out.bulk(&m);
     if empty {
-        dbs[db].remove(&args[1]);
+        ctx.srv.db_mut(db).remove(&args[1]);
+        ctx.notify(ev::GENERIC, "del", &args[1]);
     }
     ctx.changed(&args[1], 1);
     // Replicas remove the member that was drawn: they cannot draw the same one.
@@ -221,11 +230,13 @@ fn spop_count(ctx: &mut Ctx) {
     if count == 0 {
         return ctx.out.set(0);
     }
+    ctx.notify(ev::SET, "spop", &args[1]);
     if count >= size {
         // Everything: replied as SUNION of the one key would, then the key goes (a DEL for
         // the replicas).
         union_diff(ctx, &args[1..2], None, false);
         ctx.srv.db_mut(db).remove(&args[1]);
+        ctx.notify(ev::GENERIC, "del", &args[1]);
         ctx.changed(&args[1], size);
         ctx.propagate_as(vec![b"DEL".to_vec(), args[1].clone()]);
         return;
@@ -405,13 +416,15 @@ fn smove(ctx: &mut Ctx) {
     if s.is_empty() {
         store.remove(src);
     }
+    ctx.notify_removal(ev::SET, "srem", src);
     // One change for the source, one more if the destination did not have the member.
+    let store = ctx.srv.db_mut(db);
     let added = match store.get_mut(dst) {
         Some(Value::Set(d)) => d.add(member, max),
         _ => {
             let mut d = Set::for_member(hasher, member);
             d.add(member, max);
-            store.insert_new(dst.clone(), Value::Set(Box::new(d)));
+            ctx.srv.db_add(db, dst, Value::Set(Box::new(d)));
             true
         }
     };
@@ -419,6 +432,7 @@ fn smove(ctx: &mut Ctx) {
     ctx.modified(&args[1]);
     if added {
         ctx.modified(&args[2]);
+        ctx.notify(ev::SET, "sadd", dst);
     }
     ctx.out.int(1);
 }
@@ -450,6 +464,7 @@ fn inter_generic(ctx: &mut Ctx, keys: &[Vec<u8>], dst: Option<&[u8]>, card_only:
             if ctx.srv.db_mut(db).remove(dst) {
                 ctx.dirty(1);
                 ctx.modified(dst);
+                ctx.notify(ev::GENERIC, "del", dst);
             }
             ctx.out.int(0);
         } else if card_only {

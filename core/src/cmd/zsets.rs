@@ -9,6 +9,7 @@ use crate::command::table::cmd;
 use crate::command::{CommandSpec, Ctx};
 use crate::glob::glob_match;
 use crate::keyspace::WRONGTYPE;
+use crate::notify::class as ev;
 use crate::resp::format_double;
 use crate::resp::{parse_i64, Reply};
 use crate::server::Server;
@@ -434,6 +435,9 @@ fn zadd_generic(ctx: &mut Ctx, mut incr: bool) {
     } else {
         ctx.out.int(if ch { added + updated } else { added });
     }
+    if added + updated > 0 {
+        ctx.notify(ev::ZSET, if incr { "zincr" } else { "zadd" }, key);
+    }
 }
 
 fn zrem(ctx: &mut Ctx) {
@@ -455,6 +459,9 @@ fn zrem(ctx: &mut Ctx) {
     }
     delete_if_empty(ctx.srv, db, &args[1]);
     ctx.changed(&args[1], deleted as u64);
+    if deleted > 0 {
+        ctx.notify_removal(ev::ZSET, "zrem", &args[1]);
+    }
     ctx.out.int(deleted);
 }
 
@@ -822,6 +829,14 @@ fn zremrange_generic(ctx: &mut Ctx, rt: RangeType) {
     let removed = z.remove_range(a, b).len();
     delete_if_empty(ctx.srv, db, &args[1]);
     ctx.changed(&args[1], removed as u64);
+    if removed > 0 {
+        let event = match rt {
+            RangeType::Score => "zremrangebyscore",
+            RangeType::Lex => "zremrangebylex",
+            _ => "zremrangebyrank",
+        };
+        ctx.notify_removal(ev::ZSET, event, &args[1]);
+    }
     ctx.out.int(removed as i64);
 }
 
@@ -921,6 +936,10 @@ fn zpop_generic(
             out.array(n);
         }
     }
+    // Redis raises the pop event here, after the reply's header (inside the reply of a client
+    // that listens to itself in RESP3).
+    ctx.notify(ev::ZSET, if max { "zpopmax" } else { "zpopmin" }, key);
+    let out = &mut *ctx.out;
     for (s, m) in popped {
         if shape.nested {
             out.array(2);
@@ -929,6 +948,9 @@ fn zpop_generic(
         out.double(s);
     }
     delete_if_empty(ctx.srv, db, key);
+    if !ctx.srv.dbs[db].contains(key) {
+        ctx.notify(ev::GENERIC, "del", key);
+    }
     ctx.changed(key, n as u64);
     Popped::From(key.clone(), n)
 }

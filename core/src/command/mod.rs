@@ -5,6 +5,7 @@ pub mod meta;
 pub(crate) mod table;
 
 use crate::client::{Client, ClientId, ReplyMode};
+use crate::notify::class::GENERIC;
 use crate::notify::OwnPushes;
 use crate::resp::Reply;
 use crate::server::Server;
@@ -211,6 +212,16 @@ impl Ctx<'_> {
             own.append(self.out);
         }
         r
+    }
+
+    /// Notifies `event` on `key`, then `del` if that removal left the key deleted (a
+    /// collection emptied: Redis' "hdel"/"srem"/"lpop"... followed by "del").
+    pub fn notify_removal(&mut self, class: u32, event: &str, key: &[u8]) {
+        self.notify(class, event, key);
+        let db = self.db();
+        if self.wants(GENERIC) && !self.srv.dbs[db].contains(key) {
+            self.notify(GENERIC, "del", key);
+        }
     }
 
     /// Whether events of `class` are published at all (notify-keyspace-events).
