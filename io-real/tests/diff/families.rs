@@ -236,6 +236,7 @@ pub static FAMILIES: &[Family] = &[
     ),
     fam("rename", &["rename", "renamenx"], 3, rename),
     fam("copy", &["copy"], 2, copy),
+    fam("move", &["move"], 2, move_key),
     fam(
         "expire",
         &["expire", "pexpire", "expireat", "pexpireat", "persist"],
@@ -832,6 +833,7 @@ const CONFIG_PARAMS: &[&str] = &[
     "hz",
     "protected-mode",
     "requirepass",
+    "notify-keyspace-events",
 ];
 
 fn config_get(r: &mut Rng, _k: &Keys) -> Vec<Vec<u8>> {
@@ -857,6 +859,9 @@ fn config_set_invalid(r: &mut Rng, _k: &Keys) -> Vec<Vec<u8>> {
         ("databases", "4"),
         ("proto-max-bulk-len", "lots"),
         ("client-query-buffer-limit", "12xb"),
+        // The listener of the keyspace notifications set the flags: they must stay.
+        ("notify-keyspace-events", "KEw"),
+        ("notify-keyspace-events", "A x"),
         ("nosuchparam", "1"),
         ("", ""),
     ];
@@ -1405,6 +1410,14 @@ fn rename(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
         }
         7 => wrong_arity(r, name, k, 3),
         _ => c![name, k.key(r), k.key(r)],
+    }
+}
+
+fn move_key(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    match r.below(6) {
+        0..=3 => c!["MOVE", k.key(r), r.below(16)],
+        4 => c!["MOVE", k.key(r), r.pick(&["16", "-1", "abc"])],
+        _ => wrong_arity(r, "MOVE", k, 3),
     }
 }
 

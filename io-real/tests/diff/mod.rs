@@ -13,11 +13,14 @@
 //! - `FERROUS_DIFF_KNOWN=1`: also run the families listed in [`KNOWN_DIFFERENCES`];
 //! - `FERROUS_DIFF_REPL=0`: do not compare what each command propagates to replicas and how
 //!   much it moves the dirty counter (compared by default, see [`repl`]);
+//! - `FERROUS_DIFF_NOTIFY=0`: do not compare the keyspace notifications each command publishes
+//!   (compared by default, every class enabled, see [`notify`]);
 //! - `FERROUS_DIFF_REDIS_SERVER`: another redis-server binary.
 
 #![allow(dead_code)]
 
 pub mod families;
+pub mod notify;
 pub mod repl;
 pub mod resp;
 pub mod server;
@@ -279,6 +282,8 @@ pub struct Settings {
     pub include_known: bool,
     /// Compare propagation (replication stream and dirty counter) after every command.
     pub watch_repl: bool,
+    /// Compare keyspace notifications after every command.
+    pub watch_notify: bool,
 }
 
 impl Settings {
@@ -301,6 +306,7 @@ impl Settings {
         });
         let include_known = std::env::var("FERROUS_DIFF_KNOWN").is_ok_and(|v| v != "0");
         let watch_repl = std::env::var("FERROUS_DIFF_REPL").map_or(true, |v| v != "0");
+        let watch_notify = std::env::var("FERROUS_DIFF_NOTIFY").map_or(true, |v| v != "0");
         Settings {
             seeds,
             commands,
@@ -308,6 +314,7 @@ impl Settings {
             only,
             include_known,
             watch_repl,
+            watch_notify,
         }
     }
 }
@@ -429,6 +436,8 @@ impl fmt::Display for Mismatch {
 pub struct SeedStats {
     pub commands: usize,
     pub errors: usize,
+    /// Keyspace notifications compared (the oracle's count).
+    pub notifications: usize,
 }
 
 /// Two servers, the enabled families, and the generator context.
@@ -442,6 +451,7 @@ pub struct Harness {
     subject_flushall: bool,
     connections: usize,
     watch_repl: bool,
+    watch_notify: bool,
 }
 
 fn names(reply: &[u8]) -> Vec<Option<Reply>> {
@@ -576,6 +586,7 @@ impl Harness {
             keys,
             connections: settings.connections,
             watch_repl: settings.watch_repl,
+            watch_notify: settings.watch_notify,
         }
     }
 
@@ -662,6 +673,12 @@ impl Harness {
         } else {
             None
         };
+        let mut listen = if self.watch_notify {
+            let attach = |port| notify::Listener::attach(port).expect("subscribe to keyspace notifications");
+            Some((attach(self.oracle.port), attach(self.subject.port)))
+        } else {
+            None
+        };
         let mut history: VecDeque<Sent> = VecDeque::with_capacity(11);
         let mut stats = SeedStats::default();
         let total: u64 = self.families.iter().map(|f| f.weight as u64).sum();
@@ -713,16 +730,40 @@ impl Harness {
             let a = oracle[ci].read();
             let b = subject[ci].read();
             let mask = excl.map(|e| e.mask);
-            let (agree, random) = match &state[ci].queued {
-                Some(masks) if args[0].eq_ignore_ascii_case(b"exec") => {
-                    (same_exec(&a, &b, masks), masks.contains(&Some(Mask::Shape)))
-                }
-                _ => (same(&a, &b, mask), mask == Some(Mask::Shape)),
+            let (agree, random, sorts) = match &state[ci].queued {
+                Some(masks) if args[0].eq_ignore_ascii_case(b"exec") => (
+                    same_exec(&a, &b, masks),
+                    masks.contains(&Some(Mask::Shape)),
+                    masks.contains(&Some(Mask::StaleErrno)),
+                ),
+                _ => (
+                    same(&a, &b, mask),
+                    mask == Some(Mask::Shape),
+                    mask == Some(Mask::StaleErrno),
+                ),
             };
             let mut diverged = (!agree).then(String::new);
             if diverged.is_none() {
                 if let Some((wa, wb)) = watch.as_mut() {
                     diverged = propagation_difference(wa, wb, random);
+                }
+            }
+            if diverged.is_none() {
+                if let Some((la, lb)) = listen.as_mut() {
+                    let how = if random {
+                        notify::Compare::Channels
+                    } else if sorts {
+                        notify::Compare::Unordered
+                    } else {
+                        notify::Compare::Exact
+                    };
+                    diverged = match notification_difference(la, lb, how) {
+                        Ok(n) => {
+                            stats.notifications += n;
+                            None
+                        }
+                        Err(d) => Some(d),
+                    };
                 }
             }
             if let Some(mut note) = diverged {
@@ -807,6 +848,7 @@ impl Harness {
                 Ok(s) => {
                     total.commands += s.commands;
                     total.errors += s.errors;
+                    total.notifications += s.notifications;
                 }
                 Err(m) => {
                     eprintln!("seed {seed}: MISMATCH at {:?}", m.index);
@@ -819,12 +861,13 @@ impl Harness {
             }
         }
         eprintln!(
-            "differential {} vs {}: {} seeds, {} commands compared ({} error replies), {} failing, {:.1?}",
+            "differential {} vs {}: {} seeds, {} commands compared ({} error replies), {} keyspace notifications, {} failing, {:.1?}",
             self.subject.name,
             self.oracle.name,
             settings.seeds.len(),
             total.commands,
             total.errors,
+            total.notifications,
             failures.len(),
             started.elapsed()
         );
@@ -1009,6 +1052,30 @@ pub fn normalize(o: &Outcome, mask: Option<Mask>) -> Outcome {
         (_, r) => r,
     };
     Outcome::Reply(masked.encode())
+}
+
+/// The keyspace notifications the last command published on both servers: how many if they
+/// agree (compared `how`), else a description (after a second look, for messages still on
+/// the way).
+fn notification_difference(
+    a: &mut notify::Listener,
+    b: &mut notify::Listener,
+    how: notify::Compare,
+) -> Result<usize, String> {
+    let mut ma = a.take(false);
+    let mut mb = b.take(false);
+    if !notify::same_messages(&ma, &mb, how) {
+        ma.extend(a.take(true));
+        mb.extend(b.take(true));
+    }
+    if notify::same_messages(&ma, &mb, how) {
+        return Ok(ma.len());
+    }
+    Err(format!(
+        "the replies agree, but the keyspace notifications differ:\n  oracle published {}\n  subject published {}",
+        notify::describe(&ma),
+        notify::describe(&mb)
+    ))
 }
 
 /// What the last command propagated and how far it moved the dirty counter, on both servers;

@@ -5,9 +5,9 @@
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use super::resp::{frame, Conn, Outcome, Reply};
+use super::resp::{drain_available, take_frames, Conn, Outcome, Reply};
 
 /// Absolute unix-ms times (SET PXAT, PEXPIREAT, RESTORE ABSTTL) come from each server's own
 /// clock: two servers agree to within this.
@@ -59,11 +59,10 @@ impl Observer {
         if settle {
             std::thread::sleep(Duration::from_millis(50));
         }
-        self.drain();
+        drain_available(&mut self.stream, &mut self.buf);
         let mut cmds = Vec::new();
-        while let Ok(Some(n)) = frame(&self.buf) {
-            let bytes: Vec<u8> = self.buf.drain(..n).collect();
-            if let Ok(Reply::Agg(_, Some(items))) = Reply::parse(&bytes) {
+        for reply in take_frames(&mut self.buf) {
+            if let Reply::Agg(_, Some(items)) = reply {
                 let argv: Vec<Vec<u8>> = items.iter().filter_map(|i| i.bytes().map(<[u8]>::to_vec)).collect();
                 if !argv.first().is_some_and(|a| a.eq_ignore_ascii_case(b"ping")) {
                     cmds.push(argv);
@@ -71,25 +70,6 @@ impl Observer {
             }
         }
         (cmds, delta)
-    }
-
-    /// Reads what arrived; waits a little only while the buffer ends inside a command.
-    fn drain(&mut self) {
-        let deadline = Instant::now() + Duration::from_millis(500);
-        let mut chunk = [0u8; 65536];
-        loop {
-            match self.stream.read(&mut chunk) {
-                Ok(0) => return,
-                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    if ends_on_boundary(&self.buf) || Instant::now() >= deadline {
-                        return;
-                    }
-                    std::thread::sleep(Duration::from_millis(1));
-                }
-                Err(_) => return,
-            }
-        }
     }
 
     fn read_dirty(&mut self) -> u64 {
@@ -101,18 +81,6 @@ impl Observer {
             .and_then(|v| v.trim().parse().ok())
             .unwrap_or(0)
     }
-}
-
-/// True if `buf` holds only whole commands.
-fn ends_on_boundary(buf: &[u8]) -> bool {
-    let mut at = 0;
-    while at < buf.len() {
-        match frame(&buf[at..]) {
-            Ok(Some(n)) => at += n,
-            _ => return false,
-        }
-    }
-    true
 }
 
 /// The end of `$<len>\r\n<len bytes>` at the start of `buf` (newlines before it are the

@@ -117,6 +117,49 @@ fn parse_len(line: &[u8]) -> Result<i64, String> {
         .ok_or_else(|| format!("bad length {}", escape(line)))
 }
 
+/// Reads what has arrived on a non-blocking `stream` into `buf`, waiting a little only while
+/// `buf` ends inside a frame: for the watchers (replication stream, keyspace notifications)
+/// that take everything a server sent them so far.
+pub fn drain_available(stream: &mut TcpStream, buf: &mut Vec<u8>) {
+    let deadline = std::time::Instant::now() + Duration::from_millis(500);
+    let mut chunk = [0u8; 65536];
+    loop {
+        match stream.read(&mut chunk) {
+            Ok(0) => return,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                if whole_frames(buf) || std::time::Instant::now() >= deadline {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Err(_) => return,
+        }
+    }
+}
+
+/// True if `buf` holds only whole frames.
+pub fn whole_frames(buf: &[u8]) -> bool {
+    let mut at = 0;
+    while at < buf.len() {
+        match frame(&buf[at..]) {
+            Ok(Some(n)) => at += n,
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// Takes the whole frames at the start of `buf`, parsed (those that do not parse are dropped).
+pub fn take_frames(buf: &mut Vec<u8>) -> Vec<Reply> {
+    let mut out = Vec::new();
+    while let Ok(Some(n)) = frame(buf) {
+        let bytes: Vec<u8> = buf.drain(..n).collect();
+        out.extend(Reply::parse(&bytes));
+    }
+    out
+}
+
 /// The length of the first whole reply in `buf`: `Ok(None)` while incomplete.
 ///
 /// Iterative: `pending` counts the replies still to be read, so deep nesting needs no stack.
