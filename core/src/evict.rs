@@ -52,7 +52,7 @@ impl Server {
                 .map_or(0, |o| crate::cmd::memory::key_bytes(&key, o, 5));
             self.dbs[db].remove(&key);
             self.stats.evicted_keys += 1;
-            self.propagate_deletions(db, vec![key]);
+            self.propagate_deletions(db, vec![key], (crate::notify::class::EVICTED, "evicted"));
             // The allocator may keep freed memory cached: count what the key held instead.
             used = used.saturating_sub(freed as u64);
             if used <= limit {

@@ -167,12 +167,20 @@ impl Server {
         self.repl.replicas.retain(|&r| r != id);
     }
 
-    /// Deletes of keys that expired outside a command (active expiry): each raises its
-    /// "expired" event and goes out alone.
-    pub(crate) fn propagate_deletions(&mut self, db: usize, keys: Vec<Vec<u8>>) {
+    /// Deletes of keys that expired (active expiry) or were evicted: each raises its keyspace
+    /// `event` (class, name: "expired" or "evicted") and goes out alone.
+    pub(crate) fn propagate_deletions(&mut self, db: usize, keys: Vec<Vec<u8>>, event: (u32, &str)) {
         for key in &keys {
-            self.notify(crate::notify::class::EXPIRED, "expired", key, db);
+            // Redis notifies an expiry before signalling the key (deleteExpiredKeyAndPropagate),
+            // an eviction after (performEvictions).
+            let expired = event.0 == crate::notify::class::EXPIRED;
+            if expired {
+                self.notify(event.0, event.1, key, db);
+            }
             self.signal_modified_key(db, key);
+            if !expired {
+                self.notify(event.0, event.1, key, db);
+            }
         }
         if !self.repl.active() {
             return;

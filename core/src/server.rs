@@ -592,7 +592,7 @@ impl Server {
             self.expire_db = (i + 1) % n;
             let (expired, work) = self.dbs[i].active_expire(now, budget);
             self.stats.expired_keys += expired.len() as u64;
-            self.propagate_deletions(i, expired);
+            self.propagate_deletions(i, expired, (crate::notify::class::EXPIRED, "expired"));
             budget = budget.saturating_sub(work);
             if budget == 0 {
                 break;

@@ -636,3 +636,58 @@ fn a_resp3_client_gets_its_own_events_where_redis_writes_them() {
     h.cmd(C, &["CLIENT", "REPLY", "OFF"]);
     assert_eq!(h.cmd(C, &["SET", "q", "1"]), push("q", "new") + &push("q", "set"));
 }
+
+/// What the allocator "uses" in the eviction test (only that test reads it).
+static USED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn used_memory() -> ferrous_core::MemoryStats {
+    let used = USED.load(std::sync::atomic::Ordering::Relaxed);
+    ferrous_core::MemoryStats {
+        allocated: used,
+        resident: used,
+        allocator: "test",
+    }
+}
+
+#[test]
+fn evicted_keys_raise_evicted_when_redis_evicts_them() {
+    let over = |yes: bool| USED.store(if yes { 1_000_001 } else { 0 }, std::sync::atomic::Ordering::Relaxed);
+    let env = ferrous_core::ServerEnv {
+        memory_probe: Some(used_memory),
+        ..Default::default()
+    };
+    let now = ferrous_core::Now::new(1_700_000_000_000, 1_000_000);
+    let mut h = Harness {
+        srv: ferrous_core::Server::new(Config::default(), env, 42, now),
+        now,
+        other: Vec::new(),
+    };
+    h.connect(C, true);
+    h.connect(LISTENER, true);
+    h.cmd(C, &["CONFIG", "SET", "notify-keyspace-events", "KEAn"]);
+    h.cmd(LISTENER, &["PSUBSCRIBE", "__keyspace@*"]);
+    h.cmd(C, &["SET", "foo", "bar"]);
+    events(&mut h);
+    // A new maxmemory below what is used evicts at once (Redis' eviction time event).
+    over(true);
+    let r = h.cmd(
+        C,
+        &[
+            "CONFIG",
+            "SET",
+            "maxmemory-policy",
+            "allkeys-lru",
+            "maxmemory",
+            "1000000",
+        ],
+    );
+    assert_eq!(r, "+OK\r\n");
+    assert_eq!(events(&mut h), ["foo evicted @0"]);
+    over(false);
+    h.cmd(C, &["SET", "a", "1"]);
+    events(&mut h);
+    // Redis evicts before any command, a read too.
+    over(true);
+    assert_eq!(h.cmd(C, &["GET", "a"]), "$-1\r\n");
+    assert_eq!(events(&mut h), ["a evicted @0"]);
+}

@@ -33,6 +33,10 @@ pub(crate) fn set(ctx: &mut Ctx) {
     // A new maxmemory-policy changes how the next value's access field starts.
     ctx.srv.update_lru_clock();
     ctx.out.ok();
+    if changed.contains(&"maxmemory") && ctx.srv.cfg.maxmemory > 0 {
+        // Redis' updateMaxmemory starts its eviction time event: keys go right after the reply.
+        ctx.raising_here(|srv| srv.perform_evictions());
+    }
 }
 
 fn lossy(b: &[u8]) -> String {

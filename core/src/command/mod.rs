@@ -202,7 +202,7 @@ impl Ctx<'_> {
 
     /// Runs `f`, placing what it raises for a caller that listens at the current end of the
     /// reply (and what was raised before, at its own place).
-    fn raising_here<R>(&mut self, f: impl FnOnce(&mut Server) -> R) -> R {
+    pub fn raising_here<R>(&mut self, f: impl FnOnce(&mut Server) -> R) -> R {
         let id = self.id;
         if let Some(own) = self.srv.own_pushes.as_mut().filter(|o| o.id == id) {
             own.place(self.out);
@@ -743,7 +743,10 @@ fn dispatch(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) -
     if client.multi.is_some() && cmd.flags & flags::NO_MULTI != 0 {
         return reject(srv, id, out, b"ERR Command not allowed inside a transaction", Some(cmd));
     }
-    if srv.cfg.maxmemory > 0 && may_grow_memory(srv, id, cmd) && !srv.perform_evictions() {
+    // Redis' processCommand evicts before every command (EXEC's own commands do not pass
+    // there); only those that may grow memory are refused when that was not enough.
+    let nested = srv.clients.get(&id).is_some_and(|c| c.deny_blocking);
+    if srv.cfg.maxmemory > 0 && !nested && !srv.perform_evictions() && may_grow_memory(srv, id, cmd) {
         return reject(
             srv,
             id,
