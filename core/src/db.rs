@@ -132,19 +132,22 @@ impl Db {
         self.keys.get(key).map(|o| o.lru)
     }
 
-    /// Stores `value` under `key`. Like Redis' setKey, an existing TTL is dropped unless
-    /// `keep_ttl`. Commands store lists and sorted sets through `Server::set_key` or
-    /// `Server::db_add` instead, which wake the clients blocked on the key.
-    pub fn set(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
+    /// Stores `value` under `key`; returns whether the key is new. Like Redis' setKey, an
+    /// existing TTL is dropped unless `keep_ttl`. Commands store through `Server::set_key` or
+    /// `Server::db_add` instead, which wake the clients blocked on a new key and raise "new".
+    pub fn set(&mut self, key: &[u8], value: Value, keep_ttl: bool) -> bool {
         let obj = self.new_obj(value);
-        if let Some(o) = self.keys.get_mut(key) {
+        let created = if let Some(o) = self.keys.get_mut(key) {
             *o = obj;
+            false
         } else {
             self.keys.insert(key.into(), obj);
-        }
+            true
+        };
         if !keep_ttl {
             self.expires.remove(key);
         }
+        created
     }
 
     /// Stores under a key known not to exist (or just removed), with no TTL (Redis' dbAdd

@@ -87,27 +87,31 @@ impl Server {
     pub(crate) fn db_add(&mut self, db: usize, key: &[u8], value: Value) {
         let ty = value.type_name();
         self.dbs[db].insert_new(key.to_vec(), value);
-        self.signal_key_as_ready(db, key, ty);
-        self.notify(crate::notify::class::NEW, "new", key, db);
+        self.key_added(db, key, ty);
     }
 
     /// dbAdd of a value moved from another key, access time included (RENAME, MOVE).
     pub(crate) fn db_add_obj(&mut self, db: usize, key: &[u8], obj: Obj) {
         let ty = obj.value.type_name();
         self.dbs[db].insert_obj(key.to_vec(), obj);
-        self.signal_key_as_ready(db, key, ty);
-        self.notify(crate::notify::class::NEW, "new", key, db);
+        self.key_added(db, key, ty);
     }
 
-    /// Redis' setKey (no KEEPTTL): dbAdd when the key is new; an existing key is overwritten
-    /// in place (dbOverwrite), which wakes nobody even when its type changes. The caller has
-    /// done the write lookup (lazy expiry) already.
-    pub(crate) fn set_key(&mut self, db: usize, key: &[u8], value: Value) {
-        if self.dbs[db].contains(key) {
-            self.dbs[db].set(key, value, false);
-        } else {
-            self.db_add(db, key, value);
+    /// Redis' setKey: dbAdd when the key is new; an existing key is overwritten in place
+    /// (dbOverwrite), which wakes nobody even when its type changes, and keeps its TTL only
+    /// if `keep_ttl`. The caller has done the write lookup (lazy expiry) already.
+    pub(crate) fn set_key(&mut self, db: usize, key: &[u8], value: Value, keep_ttl: bool) {
+        let ty = value.type_name();
+        if self.dbs[db].set(key, value, keep_ttl) {
+            self.key_added(db, key, ty);
         }
+    }
+
+    /// What follows dbAdd: a new list or sorted set wakes the clients waiting on the key, and
+    /// the "new" keyspace event.
+    fn key_added(&mut self, db: usize, key: &[u8], ty: &'static str) {
+        self.signal_key_as_ready(db, key, ty);
+        self.notify(crate::notify::class::NEW, "new", key, db);
     }
 
     pub(crate) fn db_mut(&mut self, db: usize) -> &mut Db {

@@ -39,7 +39,7 @@ pub(crate) fn store_or_delete(ctx: &mut Ctx, db: usize, dst: &[u8], len: usize, 
     let event = if len > 0 {
         // setKey's write lookup: an expired destination is deleted (and propagated) first.
         ctx.srv.expire_if_needed(db, dst);
-        ctx.srv.set_key(db, dst, value);
+        ctx.srv.set_key(db, dst, value, false);
         ctx.dirty(stored_changes);
         ctx.srv.signal_modified_key(db, dst);
         Some((class, event))
@@ -62,9 +62,8 @@ pub(crate) fn store_or_delete(ctx: &mut Ctx, db: usize, dst: &[u8], len: usize, 
 }
 
 /// The keyspace event of a STORE command (class, name), and whether Redis replies before it
-/// notifies (the set and sorted-set algebra do; SORT notifies first). Redis' SINTERSTORE
-/// notifies a "del" before replying when a source is missing or empty, which this does not
-/// tell apart: only a client listening to its own events could see the order.
+/// notifies (the set and sorted-set algebra do; SORT notifies first). SINTERSTORE with a
+/// missing source does not come here: it notifies its "del" before replying, in `sets`.
 fn store_event(command: &'static str) -> (u32, &'static str, bool) {
     match command {
         "sort" => (LIST, "sortstore", false),

@@ -191,13 +191,7 @@ impl Ctx<'_> {
     /// caller that listens goes after that reply.
     pub fn set_value(&mut self, key: &[u8], value: crate::value::Value, keep_ttl: bool) {
         let db = self.db();
-        self.raising_here(|srv| {
-            if keep_ttl && srv.dbs[db].contains(key) {
-                srv.dbs[db].set(key, value, true);
-            } else {
-                srv.set_key(db, key, value);
-            }
-        });
+        self.raising_here(|srv| srv.set_key(db, key, value, keep_ttl));
     }
 
     /// Runs `f`, placing what it raises for a caller that listens at the current end of the
