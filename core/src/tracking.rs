@@ -225,11 +225,12 @@ impl Server {
     /// 100 more for each call in a row that could not get under the limit.
     pub(crate) fn tracking_limit_keys(&mut self) {
         let max = self.cfg.tracking_table_max_keys.max(0) as usize;
-        if max == 0 || !self.clients.values().any(|c| c.tracking.is_some()) {
+        // This runs before every command: the cheap test first (no scan of the clients).
+        if max == 0 || self.tracking.table.len() <= max {
+            self.tracking.limit_rounds = 0;
             return;
         }
-        if self.tracking.table.len() <= max {
-            self.tracking.limit_rounds = 0;
+        if !self.clients.values().any(|c| c.tracking.is_some()) {
             return;
         }
         let effort = 100 * (self.tracking.limit_rounds + 1);
