@@ -426,30 +426,13 @@ fn hscan(ctx: &mut Ctx) {
     match read(ctx.srv, ctx.out, db, &args[1]) {
         Ok(Some(_)) => {}
         Ok(None) => {
-            ctx.out.array(2);
-            ctx.out.bulk(b"0");
-            return ctx.out.array(0);
+            return super::keys::empty_scan(ctx.out);
         }
         Err(()) => return,
     }
-    let mut count: u64 = 10;
-    let mut pattern: Option<&[u8]> = None;
-    let mut i = 3;
-    while i < args.len() {
-        let left = args.len() - i;
-        if args[i].eq_ignore_ascii_case(b"count") && left >= 2 {
-            let Some(n) = ctx.int_arg(i + 1) else { return };
-            if n < 1 {
-                return ctx.syntax_error();
-            }
-            count = n as u64;
-        } else if args[i].eq_ignore_ascii_case(b"match") && left >= 2 {
-            pattern = Some(args[i + 1].as_slice()).filter(|p| *p != b"*");
-        } else {
-            return ctx.syntax_error();
-        }
-        i += 2;
-    }
+    let Some(super::keys::ScanOptions { count, pattern, .. }) = super::keys::scan_options(ctx, 3, false) else {
+        return;
+    };
     let Some(Value::Hash(h)) = ctx.srv.dbs[db].get(&args[1]) else {
         return;
     };
@@ -464,7 +447,7 @@ fn hscan(ctx: &mut Ctx) {
             let mut max_iterations = count.saturating_mul(10);
             loop {
                 cursor = d.scan(cursor, |f, v| items.push((f.clone(), v.clone())));
-                if cursor == 0 || max_iterations == 0 || items.len() as u64 >= count {
+                if cursor == 0 || max_iterations == 0 || items.len() >= count {
                     break;
                 }
                 max_iterations -= 1;

@@ -272,6 +272,54 @@ pub(crate) fn randomkey(ctx: &mut Ctx) {
     }
 }
 
+/// What SCAN, HSCAN, SSCAN and ZSCAN take after the cursor.
+pub(crate) struct ScanOptions<'a> {
+    pub count: usize,
+    /// None also for `*`, which matches everything.
+    pub pattern: Option<&'a [u8]>,
+    pub typename: Option<&'a [u8]>,
+}
+
+/// Parses `[MATCH pattern] [COUNT count]` (and `[TYPE type]` for SCAN when `with_type`) from
+/// argument `from` on, as Redis' scanGenericCommand; replies the error and returns `None`.
+pub(crate) fn scan_options<'a>(ctx: &mut Ctx<'a>, from: usize, with_type: bool) -> Option<ScanOptions<'a>> {
+    let args = ctx.args;
+    let mut opts = ScanOptions {
+        count: 10,
+        pattern: None,
+        typename: None,
+    };
+    let mut i = from;
+    while i < args.len() {
+        let left = args.len() - i;
+        let opt = &args[i];
+        if opt.eq_ignore_ascii_case(b"count") && left >= 2 {
+            let n = ctx.int_arg(i + 1)?;
+            if n < 1 {
+                ctx.syntax_error();
+                return None;
+            }
+            opts.count = usize::try_from(n).unwrap_or(usize::MAX);
+        } else if opt.eq_ignore_ascii_case(b"match") && left >= 2 {
+            opts.pattern = Some(args[i + 1].as_slice()).filter(|p| *p != b"*");
+        } else if with_type && opt.eq_ignore_ascii_case(b"type") && left >= 2 {
+            opts.typename = Some(args[i + 1].as_slice());
+        } else {
+            ctx.syntax_error();
+            return None;
+        }
+        i += 2;
+    }
+    Some(opts)
+}
+
+/// The reply of a collection SCAN on a missing key: cursor 0, nothing found.
+pub(crate) fn empty_scan(out: &mut crate::resp::Reply) {
+    out.array(2);
+    out.bulk(b"0");
+    out.array(0);
+}
+
 /// A SCAN cursor as Redis 7.0 parses it (parseScanCursorOrReply): C `strtoul` in base 10 over
 /// the C string, so a sign is accepted (`-1` wraps), the empty string is 0, and leading
 /// whitespace, trailing garbage or overflow are errors.
@@ -306,30 +354,14 @@ pub(crate) fn scan(ctx: &mut Ctx) {
     let Some(mut cursor) = parse_scan_cursor(&args[1]) else {
         return ctx.out.err("invalid cursor");
     };
-    let mut count: usize = 10;
-    let mut pattern: Option<&[u8]> = None;
-    let mut typename: Option<&[u8]> = None;
-    let mut i = 2;
-    while i < args.len() {
-        let left = args.len() - i;
-        let opt = &args[i];
-        if opt.eq_ignore_ascii_case(b"count") && left >= 2 {
-            let Some(n) = ctx.int_arg(i + 1) else { return };
-            if n < 1 {
-                return ctx.syntax_error();
-            }
-            count = usize::try_from(n).unwrap_or(usize::MAX);
-        } else if opt.eq_ignore_ascii_case(b"match") && left >= 2 {
-            pattern = Some(&args[i + 1])
-                .filter(|p| p.as_slice() != b"*")
-                .map(|p| p.as_slice());
-        } else if opt.eq_ignore_ascii_case(b"type") && left >= 2 {
-            typename = Some(&args[i + 1]);
-        } else {
-            return ctx.syntax_error();
-        }
-        i += 2;
-    }
+    let Some(ScanOptions {
+        count,
+        pattern,
+        typename,
+    }) = scan_options(ctx, 2, true)
+    else {
+        return;
+    };
     let db = ctx.db();
     let store = &ctx.srv.dbs[db];
     let mut keys: Vec<Vec<u8>> = Vec::new();

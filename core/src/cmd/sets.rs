@@ -649,31 +649,14 @@ fn sscan(ctx: &mut Ctx) {
     let db = ctx.db();
     match lookup_read(ctx, db, &args[1]) {
         Found::Missing => {
-            ctx.out.array(2);
-            ctx.out.bulk(b"0");
-            return ctx.out.array(0);
+            return super::keys::empty_scan(ctx.out);
         }
         Found::WrongType => return ctx.out.error(WRONGTYPE),
         Found::Set => {}
     }
-    let mut count: usize = 10;
-    let mut pattern: Option<&[u8]> = None;
-    let mut i = 3;
-    while i < args.len() {
-        let left = args.len() - i;
-        if args[i].eq_ignore_ascii_case(b"count") && left >= 2 {
-            let Some(n) = ctx.int_arg(i + 1) else { return };
-            if n < 1 {
-                return ctx.syntax_error();
-            }
-            count = usize::try_from(n).unwrap_or(usize::MAX);
-        } else if args[i].eq_ignore_ascii_case(b"match") && left >= 2 {
-            pattern = Some(&args[i + 1][..]).filter(|p| *p != b"*");
-        } else {
-            return ctx.syntax_error();
-        }
-        i += 2;
-    }
+    let Some(super::keys::ScanOptions { count, pattern, .. }) = super::keys::scan_options(ctx, 3, false) else {
+        return;
+    };
     let Some(s) = stored(ctx.srv, db, &args[1]) else {
         return;
     };
