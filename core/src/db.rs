@@ -105,12 +105,15 @@ impl Db {
         self.keys.slot_of(key)
     }
 
-    /// Stamps `key` as accessed now (Redis' lookupKey without LOOKUP_NOTOUCH).
-    pub fn touch(&mut self, key: &[u8]) {
+    /// The value under `key` (ignoring expiry), stamped as accessed now if `stamp`: Redis'
+    /// lookupKey does both in one dict lookup.
+    pub fn get_stamped(&mut self, key: &[u8], stamp: bool) -> Option<&mut Value> {
         let now = self.lru_clock;
-        if let Some(o) = self.keys.get_mut(key) {
+        let o = self.keys.get_mut(key)?;
+        if stamp {
             o.lru = now;
         }
+        Some(&mut o.value)
     }
 
     /// Sets the access time of `key` (RESTORE ... IDLETIME).

@@ -170,6 +170,19 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         self.hasher.hash_one(key) as usize
     }
 
+    /// Where `key`'s entry is, without hashing at all when the dict is empty (a GET on an
+    /// empty database, a key without TTL looked up in an empty `expires`).
+    fn locate<Q>(&self, key: &Q) -> Option<u32>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        if self.is_empty() {
+            return None;
+        }
+        self.find(self.hash(key), key)
+    }
+
     fn find<Q>(&self, h: usize, key: &Q) -> Option<u32>
     where
         K: Borrow<Q>,
@@ -204,7 +217,7 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let i = self.find(self.hash(key), key)?;
+        let i = self.locate(key)?;
         let s = self.slab.get(i);
         Some((&s.key, &s.value))
     }
@@ -216,7 +229,7 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.find(self.hash(key), key)
+        self.locate(key)
     }
 
     pub fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
@@ -224,7 +237,7 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let i = self.find(self.hash(key), key)?;
+        let i = self.locate(key)?;
         Some(&mut self.slab.get_mut(i).value)
     }
 
@@ -233,7 +246,7 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.find(self.hash(key), key).is_some()
+        self.locate(key).is_some()
     }
 
     /// Inserts or replaces; returns the previous value.

@@ -29,24 +29,26 @@ impl Server {
     /// A read lookup (Redis' lookupKeyRead): lazy expiry, the access time, then hit/miss
     /// accounting.
     pub(crate) fn lookup_read(&mut self, db: usize, key: &[u8]) -> Option<&Value> {
-        self.touch(db, key);
-        self.lookup_read_notouch(db, key)
+        let stamp = self.expire_then_stamp(db, key);
+        self.lookup_counted(db, key, true, stamp)
     }
 
     /// A read lookup that leaves the access time alone (LOOKUP_NOTOUCH: EXISTS, TYPE, TTL),
     /// still counted as a hit or miss; a miss is a "keymiss" event.
     pub(crate) fn lookup_read_notouch(&mut self, db: usize, key: &[u8]) -> Option<&Value> {
-        self.lookup_counted(db, key, true)
+        self.expire_if_needed(db, key);
+        self.lookup_counted(db, key, true, false)
     }
 
     /// OBJECT's lookup (LOOKUP_NOTOUCH | LOOKUP_NONOTIFY): counted, but a miss raises no event.
     pub(crate) fn lookup_read_nonotify(&mut self, db: usize, key: &[u8]) -> Option<&Value> {
-        self.lookup_counted(db, key, false)
+        self.expire_if_needed(db, key);
+        self.lookup_counted(db, key, false, false)
     }
 
-    /// Lazy expiry, then hit/miss accounting and (if `notify`) the keymiss event.
-    fn lookup_counted(&mut self, db: usize, key: &[u8], notify: bool) -> Option<&Value> {
-        self.expire_if_needed(db, key);
+    /// Hit/miss accounting and (if `notify`) the keymiss event, after lazy expiry; `stamp`
+    /// sets the access time in the same dict lookup.
+    fn lookup_counted(&mut self, db: usize, key: &[u8], notify: bool, stamp: bool) -> Option<&Value> {
         // A miss worth an event is found apart: the common path stays one dict lookup.
         let miss_event = notify && self.cfg.notify_keyspace_events & crate::notify::class::KEY_MISS != 0;
         if miss_event && !self.dbs[db].contains(key) {
@@ -54,30 +56,36 @@ impl Server {
             self.notify(crate::notify::class::KEY_MISS, "keymiss", key, db);
             return None;
         }
-        let found = self.dbs[db].get(key);
-        if found.is_some() {
-            self.stats.keyspace_hits += 1;
-        } else {
-            self.stats.keyspace_misses += 1;
+        match self.dbs[db].get_stamped(key, stamp) {
+            Some(v) => {
+                self.stats.keyspace_hits += 1;
+                Some(v)
+            }
+            None => {
+                self.stats.keyspace_misses += 1;
+                None
+            }
         }
-        found
     }
 
     /// A write lookup (Redis' lookupKeyWrite): lazy expiry, the access time, no accounting.
     pub(crate) fn lookup_write(&mut self, db: usize, key: &[u8]) -> Option<&mut Value> {
-        self.touch(db, key);
-        self.dbs[db].get_mut(key)
+        let stamp = self.expire_then_stamp(db, key);
+        self.dbs[db].get_stamped(key, stamp)
     }
 
-    /// Lazy expiry, then the access time unless the client asked for CLIENT NO-TOUCH.
-    fn touch(&mut self, db: usize, key: &[u8]) {
-        if !self.expire_if_needed(db, key) && !self.no_touch {
-            if self.lfu_policy() {
-                self.lfu_touch(db, key);
-            } else {
-                self.dbs[db].touch(key);
-            }
+    /// Lazy expiry, then whether the lookup should stamp the access time: not when the key
+    /// just expired or the client asked for CLIENT NO-TOUCH; an LFU counter is bumped here
+    /// instead, since it draws on the server's RNG.
+    fn expire_then_stamp(&mut self, db: usize, key: &[u8]) -> bool {
+        if self.expire_if_needed(db, key) || self.no_touch {
+            return false;
         }
+        if self.lfu_policy() {
+            self.lfu_touch(db, key);
+            return false;
+        }
+        true
     }
 
     /// Redis' dbAdd: stores `value` under `key`, which holds nothing now (or was just deleted,
