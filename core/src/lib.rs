@@ -6,6 +6,7 @@
 mod blocking;
 pub mod bytes;
 pub mod client;
+mod clients;
 mod cmd;
 pub mod command;
 pub mod config;

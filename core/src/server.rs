@@ -2,7 +2,7 @@
 //! [`Server::handle`] with the time and an [`Event`], then drain [`Server::poll_output`] and wake
 //! the server again at [`Server::next_deadline_us`].
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
@@ -117,7 +117,7 @@ pub struct Server {
     pub(crate) hasher: KeyedState,
     pub(crate) run_id: String,
     pub(crate) dbs: Vec<Db>,
-    pub(crate) clients: BTreeMap<ClientId, Client>,
+    pub(crate) clients: crate::clients::Clients,
     pub(crate) commands: CommandTable,
     pub(crate) stats: Stats,
     outputs: VecDeque<Output>,
@@ -192,7 +192,7 @@ impl Server {
             hasher,
             run_id,
             dbs,
-            clients: BTreeMap::new(),
+            clients: Default::default(),
             commands: CommandTable::new(),
             stats: Stats::default(),
             outputs: VecDeque::new(),
