@@ -13,8 +13,11 @@ const EMBSTR_LIMIT: usize = 44;
 /// A string value in the encoding Redis would pick, so that `OBJECT ENCODING` answers alike.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RStr {
-    /// A decimal integer that round-trips (Redis' `int` encoding).
+    /// A decimal integer that round-trips (Redis' `int` encoding); one from 0 to 9999 is
+    /// Redis' shared object.
     Int(i64),
+    /// An `int` with an object of its own even when small: COPY duplicates the object.
+    OwnInt(i64),
     /// Short string written whole by SET and friends (`embstr`); up to 22 bytes inline.
     Emb(SmallBytes),
     /// Any other string, including every string modified in place (`raw`).
@@ -42,6 +45,14 @@ impl RStr {
         }
     }
 
+    /// A duplicate as Redis' dupStringObject makes it: an `int` gets an object of its own.
+    pub fn duplicate(&self) -> RStr {
+        match self {
+            RStr::Int(n) => RStr::OwnInt(*n),
+            other => other.clone(),
+        }
+    }
+
     /// A string that was modified in place (APPEND, SETRANGE): Redis keeps it `raw`.
     pub fn raw(b: Vec<u8>) -> RStr {
         RStr::Raw(b)
@@ -51,19 +62,19 @@ impl RStr {
     /// becomes `raw` (an `int` turns into its decimal text).
     pub fn make_raw(&mut self) -> &mut Vec<u8> {
         match self {
-            RStr::Int(n) => *self = RStr::Raw(n.to_string().into_bytes()),
+            RStr::Int(n) | RStr::OwnInt(n) => *self = RStr::Raw(n.to_string().into_bytes()),
             RStr::Emb(b) => *self = RStr::Raw(b.to_vec()),
             RStr::Raw(_) => {}
         }
         match self {
             RStr::Raw(b) => b,
-            RStr::Int(_) | RStr::Emb(_) => unreachable!("made raw above"),
+            RStr::Int(_) | RStr::OwnInt(_) | RStr::Emb(_) => unreachable!("made raw above"),
         }
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
         match self {
-            RStr::Int(n) => n.to_string().into_bytes(),
+            RStr::Int(n) | RStr::OwnInt(n) => n.to_string().into_bytes(),
             RStr::Emb(b) => b.to_vec(),
             RStr::Raw(b) => b.clone(),
         }
@@ -72,7 +83,7 @@ impl RStr {
     /// Writes the bytes to `f` without allocating for byte strings.
     pub fn with_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
         match self {
-            RStr::Int(n) => f(n.to_string().as_bytes()),
+            RStr::Int(n) | RStr::OwnInt(n) => f(n.to_string().as_bytes()),
             RStr::Emb(b) => f(b),
             RStr::Raw(b) => f(b),
         }
@@ -80,7 +91,7 @@ impl RStr {
 
     pub fn len(&self) -> usize {
         match self {
-            RStr::Int(n) => n.to_string().len(),
+            RStr::Int(n) | RStr::OwnInt(n) => n.to_string().len(),
             RStr::Emb(b) => b.len(),
             RStr::Raw(b) => b.len(),
         }
@@ -93,7 +104,7 @@ impl RStr {
     /// The value as an integer, as INCR reads it.
     pub fn as_i64(&self) -> Option<i64> {
         match self {
-            RStr::Int(n) => Some(*n),
+            RStr::Int(n) | RStr::OwnInt(n) => Some(*n),
             RStr::Emb(b) => parse_i64(b),
             RStr::Raw(b) => parse_i64(b),
         }
@@ -101,7 +112,7 @@ impl RStr {
 
     pub fn encoding(&self) -> &'static str {
         match self {
-            RStr::Int(_) => "int",
+            RStr::Int(_) | RStr::OwnInt(_) => "int",
             RStr::Emb(_) => "embstr",
             RStr::Raw(_) => "raw",
         }

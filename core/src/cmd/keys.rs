@@ -149,7 +149,11 @@ pub(crate) fn copy(ctx: &mut Ctx) {
     if src_db == dst_db && key == newkey {
         return ctx.out.err(SAME_OBJECT);
     }
-    let Some(value) = ctx.srv.lookup_read(src_db, key).cloned() else {
+    // Redis duplicates the object: a small integer stops being the shared one.
+    let Some(value) = ctx.srv.lookup_read(src_db, key).map(|v| match v {
+        crate::value::Value::Str(s) => crate::value::Value::Str(s.duplicate()),
+        other => other.clone(),
+    }) else {
         return ctx.out.int(0);
     };
     let expire = ctx.srv.db_mut(src_db).expire_at(key);

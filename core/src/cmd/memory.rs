@@ -84,7 +84,7 @@ fn value_heap(v: &Value, samples: usize) -> usize {
         sum.checked_div(n).map_or(0, |avg| avg * len)
     }
     match v {
-        Value::Str(RStr::Int(_)) => 0,
+        Value::Str(RStr::Int(_) | RStr::OwnInt(_)) => 0,
         Value::Str(RStr::Emb(b)) => {
             if b.len() > crate::bytes::INLINE {
                 b.len()

@@ -473,7 +473,7 @@ pub(crate) fn incrbyfloat(ctx: &mut Ctx) {
     let Ok(existing) = write_str(ctx, &args[1]) else { return };
     let old = match existing {
         None => Some(LDouble::ZERO),
-        Some(RStr::Int(n)) => Some(LDouble::from_i64(*n)),
+        Some(RStr::Int(n) | RStr::OwnInt(n)) => Some(LDouble::from_i64(*n)),
         Some(s) => s.with_bytes(LDouble::parse),
     };
     let (Some(old), Some(incr)) = (old, LDouble::parse(&args[2])) else {

@@ -141,6 +141,12 @@ impl Encoder {
         self.buf
     }
 
+    /// What was encoded so far; the encoder goes on with an empty buffer (a file written
+    /// in pieces).
+    pub fn take_bytes(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.buf)
+    }
+
     pub fn len(&self) -> usize {
         self.buf.len()
     }
@@ -213,7 +219,7 @@ impl Encoder {
     /// A string value (`rdbSaveStringObject`): `int`-encoded values skip the decimal round trip.
     pub fn write_rstr(&mut self, s: &RStr) {
         match s {
-            RStr::Int(n) => self.write_int_string(*n),
+            RStr::Int(n) | RStr::OwnInt(n) => self.write_int_string(*n),
             RStr::Emb(b) => self.write_string(b),
             RStr::Raw(b) => self.write_string(b),
         }
