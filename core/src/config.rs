@@ -69,8 +69,17 @@ pub struct Config {
     /// client-output-buffer-limit, parsed (normal, replica, pubsub) and as CONFIG GET shows it.
     pub obuf_limits: [crate::obuf::Limit; 3],
     obuf_words: Vec<String>,
-    /// Save points: always none, the only value accepted until snapshots to disk exist.
+    /// Save points as CONFIG GET shows them, and parsed: (seconds, changes) pairs.
     save: Vec<String>,
+    pub save_points: Vec<(i64, i64)>,
+    /// The RDB file's name inside `dir`, and how it is written.
+    pub dbfilename: String,
+    pub rdbcompression: bool,
+    pub rdbchecksum: bool,
+    pub stop_writes_on_bgsave_error: bool,
+    /// Microseconds a background save waits per key (Redis' testing knob for a slow save).
+    pub rdb_key_save_delay: i64,
+    pub rdb_del_sync_files: bool,
     /// Which keyspace notifications are published (`crate::notify::class` flags).
     pub notify_keyspace_events: u32,
 }
@@ -108,7 +117,14 @@ impl Default for Config {
             tracking_table_max_keys: 1_000_000,
             lfu_log_factor: 10,
             lfu_decay_time: 1,
-            save: Vec::new(),
+            save: ["3600", "1", "300", "100", "60", "10000"].map(String::from).to_vec(),
+            save_points: vec![(3600, 1), (300, 100), (60, 10000)],
+            dbfilename: "dump.rdb".into(),
+            rdbcompression: true,
+            rdbchecksum: true,
+            stop_writes_on_bgsave_error: true,
+            rdb_key_save_delay: 0,
+            rdb_del_sync_files: false,
             obuf_limits: crate::obuf::defaults(),
             obuf_words: crate::obuf::render(&crate::obuf::defaults()),
             notify_keyspace_events: 0,
@@ -199,6 +215,49 @@ static DIRECTIVES: &[Directive] = &[
         name: "save",
         mutable: true,
         field: Field::Words(|c| &mut c.save),
+    },
+    Directive {
+        name: "dbfilename",
+        mutable: true,
+        field: Field::Special {
+            set: |c, v| {
+                if v.contains('/') {
+                    return Err("dbfilename can't be a path, just a filename".into());
+                }
+                c.dbfilename = v.to_string();
+                Ok(())
+            },
+            get: |c| c.dbfilename.clone(),
+        },
+    },
+    Directive {
+        name: "rdbcompression",
+        mutable: true,
+        field: Field::Bool(|c| &mut c.rdbcompression),
+    },
+    Directive {
+        name: "rdbchecksum",
+        mutable: true,
+        field: Field::Bool(|c| &mut c.rdbchecksum),
+    },
+    Directive {
+        name: "stop-writes-on-bgsave-error",
+        mutable: true,
+        field: Field::Bool(|c| &mut c.stop_writes_on_bgsave_error),
+    },
+    Directive {
+        name: "rdb-del-sync-files",
+        mutable: true,
+        field: Field::Bool(|c| &mut c.rdb_del_sync_files),
+    },
+    Directive {
+        name: "rdb-key-save-delay",
+        mutable: true,
+        field: Field::Int {
+            min: i32::MIN as i64,
+            max: INT_MAX,
+            get: |c| &mut c.rdb_key_save_delay,
+        },
     },
     Directive {
         name: "protected-mode",
@@ -478,6 +537,25 @@ pub fn parse_memory(s: &str) -> Option<i64> {
     parse_i64(num.as_bytes())?.checked_mul(mul)
 }
 
+/// Redis' setConfigSaveOption: `seconds changes` pairs, seconds at least 1, changes at least 0;
+/// no words (`save ""`) means no automatic saves.
+fn parse_save_points(words: &[String]) -> Result<Vec<(i64, i64)>, String> {
+    let bad = || "Invalid save parameters".to_string();
+    if words.len() % 2 == 1 {
+        return Err(bad());
+    }
+    let nums: Vec<i64> = words
+        .iter()
+        .map(|w| parse_i64(w.as_bytes()).ok_or_else(bad))
+        .collect::<Result<_, _>>()?;
+    nums.chunks(2)
+        .map(|p| match *p {
+            [secs, changes] if secs >= 1 && changes >= 0 => Ok((secs, changes)),
+            _ => Err(bad()),
+        })
+        .collect()
+}
+
 impl Directive {
     /// Sets the value from its arguments; the error is Redis' reason text.
     fn set(&self, cfg: &mut Config, args: &[String]) -> Result<(), String> {
@@ -488,9 +566,10 @@ impl Directive {
                 cfg.obuf_words = crate::obuf::render(&cfg.obuf_limits);
                 return Ok(());
             }
-            if self.name == "save" && !words.is_empty() {
-                // Accepting save points would promise snapshots that are never written.
-                return Err("save points are not supported yet: only save \"\" (no automatic snapshots)".into());
+            if self.name == "save" {
+                cfg.save_points = parse_save_points(&words)?;
+                cfg.save = words;
+                return Ok(());
             }
             *get(cfg) = words;
             return Ok(());

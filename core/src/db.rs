@@ -37,9 +37,11 @@ pub struct Obj {
 }
 
 pub struct Db {
-    keys: Dict<SmallBytes, Obj>,
+    pub(crate) keys: Dict<SmallBytes, Obj>,
     /// Absolute expiry times, unix ms, for keys that have one (Redis' `db->expires`).
-    expires: Dict<SmallBytes, u64>,
+    pub(crate) expires: Dict<SmallBytes, u64>,
+    /// A background save in progress over this database (see `crate::persist::snap`).
+    pub(crate) snap: Option<Box<crate::persist::snap::DbSnap>>,
     /// Where the active expiry cycle goes on in `expires` (a SCAN cursor).
     expire_cursor: u64,
     /// The LRU clock new and accessed values are stamped with (the server keeps it current).
@@ -55,6 +57,7 @@ impl Db {
             keys: Dict::new(hasher),
             expires: Dict::new(hasher),
             expire_cursor: 0,
+            snap: None,
             lru_clock: 0,
             lfu_init: None,
         }
@@ -91,7 +94,9 @@ impl Db {
         self.keys.get(key).map(|o| &o.value)
     }
 
+    /// The value under `key`, to change it.
     pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut Value> {
+        self.preserve(key);
         self.keys.get_mut(key).map(|o| &mut o.value)
     }
 
@@ -107,7 +112,18 @@ impl Db {
 
     /// The value under `key` (ignoring expiry), stamped as accessed now if `stamp`: Redis'
     /// lookupKey does both in one dict lookup.
-    pub fn get_stamped(&mut self, key: &[u8], stamp: bool) -> Option<&mut Value> {
+    pub fn get_stamped(&mut self, key: &[u8], stamp: bool) -> Option<&Value> {
+        let now = self.lru_clock;
+        let o = self.keys.get_mut(key)?;
+        if stamp {
+            o.lru = now;
+        }
+        Some(&o.value)
+    }
+
+    /// [`Db::get_stamped`] for a value about to be changed.
+    pub fn get_stamped_mut(&mut self, key: &[u8], stamp: bool) -> Option<&mut Value> {
+        self.preserve(key);
         let now = self.lru_clock;
         let o = self.keys.get_mut(key)?;
         if stamp {
@@ -139,6 +155,7 @@ impl Db {
     /// existing TTL is dropped unless `keep_ttl`. Commands store through `Server::set_key` or
     /// `Server::db_add` instead, which wake the clients blocked on a new key and raise "new".
     pub fn set(&mut self, key: &[u8], value: Value, keep_ttl: bool) -> bool {
+        self.preserve(key);
         let obj = self.new_obj(value);
         let created = if let Some(o) = self.keys.get_mut(key) {
             *o = obj;
@@ -156,6 +173,7 @@ impl Db {
     /// Stores under a key known not to exist (or just removed), with no TTL (Redis' dbAdd
     /// without waking blocked clients: see `Server::db_add`).
     pub fn insert_new(&mut self, key: Vec<u8>, value: Value) {
+        self.preserve(&key);
         self.expires.remove(&key[..]);
         let obj = self.new_obj(value);
         self.keys.insert(key.into(), obj);
@@ -164,17 +182,20 @@ impl Db {
     /// Stores a value taken from another key as it is, access time included (RENAME, MOVE
     /// move the object itself in Redis); no TTL.
     pub fn insert_obj(&mut self, key: Vec<u8>, obj: Obj) {
+        self.preserve(&key);
         self.expires.remove(&key[..]);
         self.keys.insert(key.into(), obj);
     }
 
     pub fn remove(&mut self, key: &[u8]) -> bool {
+        self.preserve(key);
         self.expires.remove(key);
         self.keys.remove(key).is_some()
     }
 
     /// Removes and returns the value and its expiry (RENAME, MOVE).
     pub fn take(&mut self, key: &[u8]) -> Option<(Obj, Option<u64>)> {
+        self.preserve(key);
         let (_, v) = self.keys.remove(key)?;
         Some((v, self.expires.remove(key).map(|(_, at)| at)))
     }
@@ -189,6 +210,7 @@ impl Db {
 
     /// Sets the expiry of an existing key.
     pub fn set_expire(&mut self, key: &[u8], at_ms: u64) {
+        self.preserve(key);
         if let Some(at) = self.expires.get_mut(key) {
             *at = at_ms;
         } else if self.keys.contains_key(key) {
@@ -198,12 +220,15 @@ impl Db {
 
     /// Drops the expiry; returns whether there was one.
     pub fn persist(&mut self, key: &[u8]) -> bool {
+        self.preserve(key);
         self.expires.remove(key).is_some()
     }
 
     pub fn clear(&mut self) {
-        self.keys.clear();
-        self.expires.clear();
+        if !self.freeze_for_snapshot() {
+            self.keys.clear();
+            self.expires.clear();
+        }
         self.expire_cursor = 0;
     }
 

@@ -319,6 +319,22 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         self.iter().map(|(k, _)| k)
     }
 
+    /// One past the highest slot handed out so far: every entry's slot (see [`Dict::slot_of`])
+    /// is below it. A walk by slot sees every entry that stays put once (a background save).
+    pub fn slot_bound(&self) -> u32 {
+        match self.slab.chunks.last() {
+            Some(last) => ((self.slab.chunks.len() - 1) * CHUNK + last.len()) as u32,
+            None => 0,
+        }
+    }
+
+    /// The entry in slot `i`, if one is there.
+    pub fn entry_at(&self, i: u32) -> Option<(&K, &V)> {
+        let chunk = self.slab.chunks.get((i >> CHUNK_BITS) as usize)?;
+        let s = chunk.get((i & CHUNK_MASK) as usize)?.as_ref()?;
+        Some((&s.key, &s.value))
+    }
+
     fn rehash_step(&mut self) {
         if self.rehash_idx.is_some() {
             self.rehash(1);

@@ -12,6 +12,8 @@ pub struct Harness {
     pub now: Now,
     /// Outputs other than replies to the client being driven (logs, closes, exits).
     pub other: Vec<Output>,
+    /// Where disk requests are carried out, at once.
+    pub disk: crate::disk::MemDisk,
 }
 
 impl Harness {
@@ -21,6 +23,7 @@ impl Harness {
             srv: Server::new(cfg, ServerEnv::default(), 42, now),
             now,
             other: Vec::new(),
+            disk: Default::default(),
         }
     }
 
@@ -36,12 +39,19 @@ impl Harness {
 
     /// Feeds an event and returns the bytes sent to `id` as a result.
     pub fn event(&mut self, id: ClientId, ev: Event) -> Vec<u8> {
-        self.srv.handle(self.now, ev);
+        let mut events = std::collections::VecDeque::from([ev]);
         let mut bytes = Vec::new();
-        while let Some(o) = self.srv.poll_output() {
-            match o {
-                Output::Send { client, data } if client == id => bytes.extend(data),
-                other => self.other.push(other),
+        while let Some(ev) = events.pop_front() {
+            self.srv.handle(self.now, ev);
+            while let Some(o) = self.srv.poll_output() {
+                match o {
+                    Output::Send { client, data } if client == id => bytes.extend(data),
+                    Output::Disk { req, op } => {
+                        let result = self.disk.apply(op);
+                        events.push_back(Event::Disk { req, result });
+                    }
+                    other => self.other.push(other),
+                }
             }
         }
         bytes

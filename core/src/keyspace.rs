@@ -71,7 +71,7 @@ impl Server {
     /// A write lookup (Redis' lookupKeyWrite): lazy expiry, the access time, no accounting.
     pub(crate) fn lookup_write(&mut self, db: usize, key: &[u8]) -> Option<&mut Value> {
         let stamp = self.expire_then_stamp(db, key);
-        self.dbs[db].get_stamped(key, stamp)
+        self.dbs[db].get_stamped_mut(key, stamp)
     }
 
     /// Lazy expiry, then whether the lookup should stamp the access time: not when the key

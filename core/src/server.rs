@@ -34,6 +34,11 @@ pub enum Event {
     /// Bytes sent to `client` that its socket has not taken yet (reported when that changes
     /// notably), for the output-buffer limits.
     Backlog { client: ClientId, bytes: u64 },
+    /// A disk request from [`Output::Disk`] completed (requests complete in the order asked).
+    Disk {
+        req: crate::disk::DiskReq,
+        result: crate::disk::DiskResult,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,6 +63,11 @@ pub enum Output {
     Listen { bind: Vec<String>, port: u16 },
     /// Stop serving and exit the process with this status.
     Exit { code: i32 },
+    /// Carry out a file operation and report it with [`Event::Disk`].
+    Disk {
+        req: crate::disk::DiskReq,
+        op: crate::disk::DiskOp,
+    },
 }
 
 /// Facts about the process the core cannot find out itself; shown by INFO.
@@ -154,10 +164,10 @@ pub struct Server {
     pub(crate) watched_keys: crate::multi::WatchedKeys,
     /// Client-side caching: tracked keys, BCAST prefixes, held-back invalidations.
     pub(crate) tracking: crate::tracking::Tracking,
-    /// The last saved RDB image (DEBUG RELOAD's file).
-    pub(crate) saved_rdb: Option<Vec<u8>>,
     /// The uptime second the replication cron last ran in.
     repl_cron_second: Option<u64>,
+    /// RDB saves and loads.
+    pub(crate) persist: crate::persist::Persistence,
 }
 
 /// Work (keys sampled + buckets visited) one active expiry cycle may do: the core has no clock
@@ -208,7 +218,7 @@ impl Server {
             blocking: Default::default(),
             repl: crate::repl::Propagation::new(replid),
             repl_cron_second: None,
-            saved_rdb: None,
+            persist: Default::default(),
             watched_keys: Default::default(),
             tracking: Default::default(),
             pubsub: Default::default(),
@@ -237,11 +247,18 @@ impl Server {
 
     /// Monotonic time (µs) at which the driver must deliver [`Event::Tick`].
     pub fn next_deadline_us(&self) -> u64 {
+        if self.waits_for_disk() {
+            // Nothing runs until the disk answers, and that answer wakes the server anyway.
+            return u64::MAX;
+        }
         let mut t = self.next_cron_us;
         if let Some(b) = self.busy_until_us {
             t = t.min(b);
         }
         if let Some(b) = self.blocking.next_deadline_us() {
+            t = t.min(b);
+        }
+        if let Some(b) = self.bgsave_deadline_us() {
             t = t.min(b);
         }
         t
@@ -255,7 +272,15 @@ impl Server {
     pub fn handle(&mut self, now: Now, event: Event) {
         self.clock.update(now);
         self.update_lru_clock();
-        if self.busy_until_us.is_none() && self.stalled.is_empty() {
+        if let Event::Disk { req, result } = event {
+            // Completions arrive whatever the server waits for: they may be what it waits for.
+            self.on_disk(req, result);
+            self.run_released();
+            self.flush_replies();
+            self.run_stalled();
+            return;
+        }
+        if !self.paused() && self.stalled.is_empty() {
             self.dispatch_event(event);
             self.flush_replies();
             return;
@@ -267,6 +292,11 @@ impl Server {
     /// Runs the events that arrived while the server slept, in order, once it is awake.
     fn run_stalled(&mut self) {
         loop {
+            if self.waits_for_disk() {
+                // Like Redis during SAVE: no cron, nothing served, until the file is written.
+                self.stalled.retain(|e| !matches!(e, Event::Tick));
+                return;
+            }
             if let Some(t) = self.busy_until_us {
                 if self.clock.mono_us() < t {
                     // The wake-up comes from the deadline; ticks in between run nothing.
@@ -285,6 +315,16 @@ impl Server {
         }
     }
 
+    /// Whether events wait (DEBUG SLEEP, or a save the server blocks on).
+    fn paused(&self) -> bool {
+        self.busy_until_us.is_some() || self.waits_for_disk()
+    }
+
+    /// Reads the RDB file (drivers call this once, at start-up).
+    pub fn load_from_disk(&mut self) {
+        self.begin_startup_load();
+    }
+
     /// DEBUG SLEEP: busy for `us` microseconds from now.
     pub(crate) fn sleep_for(&mut self, us: u64) {
         self.busy_until_us = Some(self.clock.mono_us().saturating_add(us));
@@ -298,10 +338,12 @@ impl Server {
             Event::Disconnected { client } => self.unlink_client(client),
             Event::Tick => {
                 self.expire_blocked();
+                self.bgsave_pump();
                 self.cron();
             }
             Event::Signal(sig) => self.on_signal(sig),
             Event::Backlog { client, bytes } => self.on_backlog(client, bytes),
+            Event::Disk { req, result } => self.on_disk(req, result),
         }
         self.run_released();
         // Redis sends BCAST invalidations in beforeSleep, once per event-loop iteration; one
@@ -484,8 +526,8 @@ impl Server {
             if self.shutting_down {
                 return;
             }
-            if self.busy_until_us.is_some() {
-                // DEBUG SLEEP: the rest runs after the sleep, before anything that arrived later.
+            if self.paused() {
+                // DEBUG SLEEP (or SAVE): the rest runs after the sleep, before anything that arrived later.
                 // Redis slept inside the command, so what follows it (serving the keys it made
                 // ready) sees the clock after the sleep: that waits for the wake-up too.
                 self.stall_input(id, input);
@@ -539,10 +581,13 @@ impl Server {
             Signal::Interrupt => "SIGINT",
         };
         self.log(LogLevel::Warning, format!("Received {name} scheduling shutdown..."));
-        self.shutdown();
+        if !self.shutting_down {
+            let save = !self.cfg.save_points.is_empty();
+            self.begin_shutdown(None, save);
+        }
     }
 
-    /// Closes every client and asks the driver to exit (nothing to persist yet).
+    /// Closes every client and asks the driver to exit (after any final save).
     pub(crate) fn shutdown(&mut self) {
         self.log(LogLevel::Warning, "User requested shutdown...");
         self.shutting_down = true;
@@ -575,6 +620,7 @@ impl Server {
         self.ping_replicas();
         self.active_expire_cycle();
         self.databases_cron();
+        self.check_save_points();
         self.schedule_cron();
     }
 

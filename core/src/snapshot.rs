@@ -37,21 +37,13 @@ impl Server {
         }
     }
 
-    /// Saves the dataset (Redis' rdbSave): the image is kept as the server's saved file, the
-    /// dirty counter restarts and LASTSAVE moves. (Until persistence writes it to `dir`, the
-    /// saved file lives in memory.)
-    pub(crate) fn save_now(&mut self) {
-        self.saved_rdb = Some(self.rdb_image(false));
-        self.repl.dirty = 0;
-        self.stats.lastsave_s = self.clock.unix_ms() / 1000;
-        self.stats.rdb_saves += 1;
-    }
-
-    /// Loads the saved file into the dataset (Redis' rdbLoad after emptyData when `flush`).
-    /// Keys already expired are skipped, as a master does. A key already present is an error
-    /// unless `merge`; on any error the dataset is left as it was.
-    pub(crate) fn load_saved(&mut self, flush: bool, merge: bool) -> Result<(), String> {
-        let image = self.saved_rdb.clone().ok_or("no saved RDB file")?;
+    /// Loads an RDB image into the dataset (Redis' rdbLoad; into emptied databases when
+    /// `flush`). Keys already expired are skipped, as a master does; INFO counts both. A key
+    /// already present is an error unless `merge`. A background save in progress is abandoned:
+    /// the dataset it was saving is gone.
+    pub(crate) fn load_image(&mut self, image: &[u8], flush: bool, merge: bool) -> Result<(), String> {
+        self.abort_bgsave("load");
+        let (mut loaded, mut expired) = (0u64, 0u64);
         let mut dbs: Vec<Db> = if flush {
             let (lru, lfu_init) = self.dbs.first().map_or((0, None), |d| (d.lru_clock, d.lfu_init));
             (0..self.dbs.len())
@@ -68,10 +60,12 @@ impl Server {
         let now = self.clock.unix_ms();
         let lfu = self.lfu_policy();
         let mut duplicate = None;
-        let result = file::load(&image, self.load_options(), dbs.len(), |k: LoadedKey| {
+        let result = file::load(image, self.load_options(), dbs.len(), |k: LoadedKey| {
             if k.expire_ms.is_some_and(|at| at < now) {
+                expired += 1;
                 return;
             }
+            loaded += 1;
             let db = &mut dbs[k.db];
             if !merge && db.contains(&k.key) {
                 duplicate.get_or_insert(k.key);
@@ -87,6 +81,8 @@ impl Server {
                 db.set_lru(&k.key, lru);
             }
         });
+        self.persist.keys_loaded = loaded;
+        self.persist.keys_expired_on_load = expired;
         let failure = match (result, duplicate) {
             (Err(e), _) => Some(e.to_string()),
             (Ok(_), Some(key)) => Some(format!(

@@ -1,5 +1,4 @@
-//! DEBUG subcommands that change how data is laid out or persisted, and the `save` directive,
-//! through the harness.
+//! DEBUG subcommands that change how data is laid out or persisted, through the harness.
 
 use ferrous_core::harness::Harness;
 use ferrous_core::{Config, Event};
@@ -64,14 +63,4 @@ fn debug_reload_keeps_values_and_expiry_and_resets_the_dirty_counter() {
         h.cmd(1, &["DEBUG", "RELOAD", "BOGUS"]),
         "-ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.\r\n"
     );
-}
-
-#[test]
-fn only_an_empty_save_directive_is_accepted_until_snapshots_exist() {
-    let mut h = client();
-    assert_eq!(h.cmd(1, &["CONFIG", "SET", "save", ""]), "+OK\r\n");
-    assert_eq!(h.cmd(1, &["CONFIG", "GET", "save"]), "*2\r\n$4\r\nsave\r\n$0\r\n\r\n");
-    assert!(h
-        .cmd(1, &["CONFIG", "SET", "save", "3600 1"])
-        .starts_with("-ERR CONFIG SET failed (possibly related to argument 'save')"));
 }

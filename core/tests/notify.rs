@@ -661,6 +661,7 @@ fn evicted_keys_raise_evicted_when_redis_evicts_them() {
         srv: ferrous_core::Server::new(Config::default(), env, 42, now),
         now,
         other: Vec::new(),
+        disk: Default::default(),
     };
     h.connect(C, true);
     h.connect(LISTENER, true);

@@ -215,6 +215,7 @@ impl IoThread {
                 ToThread::Close { id } => self.queue_close(id),
                 ToThread::Abort { id } => self.drop_conn(id),
                 ToThread::Listen { bind, port } => self.relisten(&bind, port),
+                ToThread::Disk { req, result } => self.batch.push(Event::Disk { req, result }),
                 ToThread::Exit => {}
             }
         }
@@ -350,6 +351,10 @@ impl IoThread {
                 },
                 Output::Log { level, text } => self.logs.push((level, text)),
                 Output::Listen { bind, port } => remote[0].push(ToThread::Listen { bind, port }),
+                Output::Disk { req, op } => {
+                    // The disk thread outlives every I/O thread: a failed send means exiting.
+                    let _ = self.shared.disk.send((req, op));
+                }
                 Output::Exit { code } => {
                     self.shared.exit_code.store(code as u64, Ordering::Release);
                     self.shared.exiting.store(true, Ordering::Release);

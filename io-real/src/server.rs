@@ -112,7 +112,9 @@ fn serve(mut cfg: Config, config_file: String, logger: Arc<Logger>, signals: Sig
         net::bind_all(&cfg.bind, port).map_err(|e| format!("{e}\nFailed listening on port {port} (tcp), aborting."))?;
     let threads = cfg.io_threads.max(1) as usize;
     let clock = RealClock::new();
-    let server = Server::new(cfg.clone(), server_env(config_file), os_seed(), clock.now());
+    let mut server = Server::new(cfg.clone(), server_env(config_file), os_seed(), clock.now());
+    server.load_from_disk();
+    let (disk_tx, disk_rx) = std::sync::mpsc::channel();
     let mailboxes = (0..threads)
         .map(|_| EventFd::new().map(Mailbox::new))
         .collect::<Result<Vec<_>, _>>()
@@ -130,7 +132,13 @@ fn serve(mut cfg: Config, config_file: String, logger: Arc<Logger>, signals: Sig
         logger,
         clock,
         tcp_keepalive: AtomicU64::new(cfg.tcp_keepalive as u64),
+        disk: disk_tx,
     });
+    let disk_shared = Arc::clone(&shared);
+    std::thread::Builder::new()
+        .name("disk".into())
+        .spawn(move || crate::disk::run(disk_shared, disk_rx))
+        .map_err(|e| format!("Failed to spawn the disk thread: {e}"))?;
     shared
         .logger
         .log(LogLevel::Notice, &format!("Running mode=standalone, port={port}."));

@@ -28,6 +28,11 @@ pub enum ToThread {
     Abort { id: ClientId },
     /// Re-bind the listening sockets (thread 0 only).
     Listen { bind: Vec<String>, port: u16 },
+    /// A disk request completed (to thread 0, from the disk thread).
+    Disk {
+        req: ferrous_core::DiskReq,
+        result: ferrous_core::DiskResult,
+    },
     /// Stop the loop.
     Exit,
 }
@@ -50,4 +55,6 @@ pub struct Shared {
     pub tcp_keepalive: AtomicU64,
     /// The core's next deadline (monotonic µs), for thread 0's epoll timeout.
     pub deadline_us: AtomicU64,
+    /// Where the core's disk requests go (the disk thread).
+    pub disk: std::sync::mpsc::Sender<(ferrous_core::DiskReq, ferrous_core::DiskOp)>,
 }

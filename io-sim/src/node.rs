@@ -7,12 +7,15 @@
 
 use std::collections::BTreeMap;
 
-use ferrous_core::{ConnInfo, Event, Output, RequestParser, Server, Signal};
+use ferrous_core::{ConnInfo, DiskReq, DiskResult, Event, MemDisk, Now, Output, RequestParser, Server, Signal};
 
 use crate::net::{ConnId, Dir, Packet};
 use crate::sim::{Actors, Failure, World};
 
 pub type NodeId = usize;
+
+/// How long a simulated disk request takes.
+const DISK_LATENCY_US: u64 = 200;
 
 pub struct Node {
     id: NodeId,
@@ -22,6 +25,8 @@ pub struct Node {
     exit_code: Option<i32>,
     /// How far this node's wall clock is off (0 for now; per-node skew is a planned fault).
     wall_skew_ms: i64,
+    /// The node's files (durable at once for now; crash faults are planned).
+    disk: MemDisk,
 }
 
 impl Node {
@@ -32,7 +37,37 @@ impl Node {
             conns: BTreeMap::new(),
             exit_code: None,
             wall_skew_ms: 0,
+            disk: MemDisk::default(),
         }
+    }
+
+    /// Start-up before any client: the server loads its RDB file from the node's disk.
+    pub fn boot(&mut self, now: Now) {
+        self.server.load_from_disk();
+        while let Some(out) = self.server.poll_output() {
+            if let Output::Disk { req, op } = out {
+                let result = self.disk.apply(op);
+                self.server.handle(now, Event::Disk { req, result });
+            }
+        }
+    }
+
+    pub fn disk(&self) -> &MemDisk {
+        &self.disk
+    }
+
+    /// A disk request this node made completed.
+    pub fn disk_done<A: Actors + ?Sized>(
+        &mut self,
+        w: &mut World,
+        req: DiskReq,
+        result: DiskResult,
+        actors: &mut A,
+    ) -> Result<(), Failure> {
+        if self.exit_code.is_some() {
+            return Ok(());
+        }
+        self.handle(w, Event::Disk { req, result }, actors)
     }
 
     pub fn id(&self) -> NodeId {
@@ -182,6 +217,11 @@ impl Node {
             // Logs are in the trace already; the simulated node listens wherever it is told.
             Output::Log { .. } | Output::Listen { .. } => {}
             Output::Exit { code } => self.exit(w, code),
+            // Carried out now, in order; the completion arrives a little later.
+            Output::Disk { req, op } => {
+                let result = self.disk.apply(op);
+                w.complete_disk(now_us + DISK_LATENCY_US, self.id, req, result);
+            }
         }
     }
 

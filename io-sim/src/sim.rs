@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use ferrous_core::{Config, Event, Now, Server, ServerEnv, Signal};
+use ferrous_core::{Config, DiskReq, DiskResult, Event, Now, Server, ServerEnv, Signal};
 
 use crate::agenda::Agenda;
 use crate::clock::SimClock;
@@ -45,6 +45,8 @@ pub trait Actors {
 enum Timer {
     Actor(u64),
     Signal(NodeId, Signal),
+    /// A node's disk request completes.
+    Disk(NodeId, DiskReq, DiskResult),
 }
 
 /// The shared state nodes and actors act on.
@@ -53,6 +55,13 @@ pub struct World {
     pub net: Network,
     pub trace: Trace,
     timers: Agenda<Timer>,
+}
+
+impl World {
+    /// Reports a disk request's completion to `node` at `at_us`.
+    pub(crate) fn complete_disk(&mut self, at_us: u64, node: NodeId, req: DiskReq, result: DiskResult) {
+        self.timers.push(at_us, Timer::Disk(node, req, result));
+    }
 }
 
 /// What actors may do: the client side of the network, timers, signals, the wall clock.
@@ -165,7 +174,9 @@ impl Sim {
         let nodes = (0..cfg.nodes)
             .map(|id| {
                 let server = Server::new(cfg.server.clone(), env.clone(), server_rng.next_u64(), clock.now());
-                Node::new(id, server)
+                let mut node = Node::new(id, server);
+                node.boot(clock.now());
+                node
             })
             .collect();
         let world = World {
@@ -275,6 +286,7 @@ impl Sim {
         match timer {
             Timer::Actor(token) => actors.on_timer(&mut Ctx { world: &mut self.world }, token),
             Timer::Signal(node, sig) => self.nodes[node].signal(&mut self.world, sig, actors),
+            Timer::Disk(node, req, result) => self.nodes[node].disk_done(&mut self.world, req, result, actors),
         }
     }
 }

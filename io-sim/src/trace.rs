@@ -6,7 +6,7 @@
 use std::collections::VecDeque;
 use std::fmt::{self, Write};
 
-use ferrous_core::{Event, Output};
+use ferrous_core::{DiskOp, Event, Output};
 
 use crate::node::NodeId;
 
@@ -209,6 +209,14 @@ fn hash_event(h: &mut Fnv64, ev: &Event) {
             h.write_u64(*client);
             h.write_u64(*bytes);
         }
+        Event::Disk { req, result } => {
+            h.write(b"disk-done");
+            h.write_u64(*req);
+            match result {
+                Ok(data) => h.write_field(data.as_deref().unwrap_or_default()),
+                Err(e) => h.write_field(e.message.as_bytes()),
+            }
+        }
     }
 }
 
@@ -243,6 +251,30 @@ fn hash_output(h: &mut Fnv64, out: &Output) {
         Output::Exit { code } => {
             h.write(b"exit");
             h.write_u64(*code as u64);
+        }
+        Output::Disk { req, op } => {
+            h.write(b"disk");
+            h.write_u64(*req);
+            hash_disk_op(h, op);
+        }
+    }
+}
+
+fn hash_disk_op(h: &mut Fnv64, op: &DiskOp) {
+    match op {
+        DiskOp::Write { path, data, truncate } => {
+            h.write(if *truncate { b"write" } else { b"append" });
+            h.write_field(path.as_bytes());
+            h.write_field(data);
+        }
+        DiskOp::Rename { from, to } => {
+            h.write(b"rename");
+            h.write_field(from.as_bytes());
+            h.write_field(to.as_bytes());
+        }
+        DiskOp::Fsync { path } | DiskOp::FsyncDir { path } | DiskOp::Remove { path } | DiskOp::Read { path } => {
+            h.write_field(describe_disk_op(op).as_bytes());
+            h.write_field(path.as_bytes());
         }
     }
 }
@@ -294,6 +326,10 @@ fn describe_event(ev: &Event) -> String {
         Event::Tick => "tick".into(),
         Event::Signal(sig) => format!("signal {sig:?}"),
         Event::Backlog { client, bytes } => format!("c{client} backlog {bytes}"),
+        Event::Disk { req, result: Ok(data) } => {
+            format!("disk #{req} done ({} bytes read)", data.as_ref().map_or(0, Vec::len))
+        }
+        Event::Disk { req, result: Err(e) } => format!("disk #{req} failed: {}", e.message),
     }
 }
 
@@ -305,6 +341,21 @@ fn describe_output(out: &Output) -> String {
         Output::Log { level, text } => format!("log {level:?} {text}"),
         Output::Listen { bind, port } => format!("listen {bind:?} port {port}"),
         Output::Exit { code } => format!("exit {code}"),
+        Output::Disk { req, op } => format!("disk #{req} {}", describe_disk_op(op)),
+    }
+}
+
+fn describe_disk_op(op: &DiskOp) -> String {
+    match op {
+        DiskOp::Write { path, data, truncate } => {
+            let how = if *truncate { "write" } else { "append" };
+            format!("{how} {path} {} bytes", data.len())
+        }
+        DiskOp::Fsync { path } => format!("fsync {path}"),
+        DiskOp::Rename { from, to } => format!("rename {from} -> {to}"),
+        DiskOp::Remove { path } => format!("remove {path}"),
+        DiskOp::FsyncDir { path } => format!("fsync dir {path}"),
+        DiskOp::Read { path } => format!("read {path}"),
     }
 }
 

@@ -314,6 +314,8 @@ impl Actors for Scenario {
             Event::Tick => self.model.tick(now),
             // The simulated network does not report backlogs (no output-buffer limits yet).
             Event::Backlog { .. } => {}
+            // Saves change no reply (while one blocks the server, what arrives waits in order).
+            Event::Disk { .. } => {}
         }
         self.collect_owed()
     }

@@ -9,7 +9,6 @@ use crate::command::flags::{ADMIN as ADMIN_FLAG, LOADING, NOSCRIPT, PROTECTED, S
 use crate::command::table::cmd;
 use crate::command::{CommandSpec, Ctx};
 use crate::value::Value;
-use crate::LogLevel;
 
 pub(crate) static COMMANDS: &[CommandSpec] = &[cmd(
     "debug",
@@ -77,15 +76,17 @@ fn reload(ctx: &mut Ctx) {
             }
         }
     }
+    // The reply waits for the file to be written (unless NOSAVE) and read back.
+    let after = crate::persist::save::AfterSave::Reload {
+        client: ctx.id,
+        flush,
+        merge,
+    };
     if save {
-        ctx.srv.save_now();
+        ctx.srv.start_sync_save(after);
+    } else {
+        ctx.srv.start_reload_nosave(after);
     }
-    if let Err(why) = ctx.srv.load_saved(flush, merge) {
-        ctx.srv.log(LogLevel::Warning, format!("DEBUG RELOAD failed: {why}"));
-        return ctx.out.err("Error trying to load the RDB dump");
-    }
-    ctx.srv.log(LogLevel::Warning, "DB reloaded by DEBUG RELOAD");
-    ctx.out.ok();
 }
 
 /// DEBUG QUICKLIST-PACKED-THRESHOLD size: list elements at least this large (a memory amount,

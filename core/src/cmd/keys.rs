@@ -224,6 +224,8 @@ pub(crate) fn flushdb(ctx: &mut Ctx) {
 
 pub(crate) fn flushall(ctx: &mut Ctx) {
     if flush_flags_ok(ctx) {
+        // Redis kills a background save, then (with save points) saves the empty dataset.
+        ctx.srv.abort_bgsave("flushall");
         let mut removed = 0;
         for db in 0..ctx.srv.dbs.len() {
             ctx.srv.touch_all_watched_in_db(db, None);
@@ -235,6 +237,9 @@ pub(crate) fn flushall(ctx: &mut Ctx) {
         ctx.dirty(removed);
         ctx.srv.repl.force();
         ctx.out.ok();
+        if !ctx.srv.cfg.save_points.is_empty() {
+            ctx.srv.start_sync_save(crate::persist::save::AfterSave::Quiet);
+        }
     }
 }
 

@@ -16,6 +16,7 @@ pub(crate) mod lists;
 pub(crate) mod memory;
 pub(crate) mod monitor;
 pub(crate) mod object;
+pub(crate) mod persistence;
 pub(crate) mod pubsub;
 pub(crate) mod replication;
 pub(crate) mod server;

@@ -3,7 +3,6 @@
 use std::fmt::Write;
 
 use crate::command::Ctx;
-use crate::config::LogLevel;
 use crate::server::{Server, REDIS_VERSION};
 
 pub(crate) fn dbsize(ctx: &mut Ctx) {
@@ -170,22 +169,33 @@ fn human_bytes(n: u64) -> String {
     unreachable!()
 }
 
-/// Persistence: only saves made by DEBUG RELOAD exist so far; no background save or AOF ever
-/// runs, and the fields about them say so.
+/// Persistence: RDB saves and the start-up load; no AOF exists yet, and a save never forks,
+/// so the copy-on-write fields stay at zero.
 fn info_persistence(s: &Server, out: &mut String) {
+    let p = &s.persist;
+    let (done, total) = p.bgsave.as_ref().map_or((0, 0), |j| (j.keys_done, j.keys_total));
     let _ = write!(
         out,
-        "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\n\
-         current_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\n\
-         current_save_keys_total:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:0\r\n\
-         rdb_last_save_time:{}\r\nrdb_last_bgsave_status:ok\r\nrdb_last_bgsave_time_sec:-1\r\n\
-         rdb_current_bgsave_time_sec:-1\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\n\
-         rdb_last_load_keys_expired:0\r\nrdb_last_load_keys_loaded:0\r\naof_enabled:0\r\n\
+        "# Persistence\r\nloading:{}\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\n\
+         current_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:{done}\r\n\
+         current_save_keys_total:{total}\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\n\
+         rdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\n\
+         rdb_current_bgsave_time_sec:{}\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\n\
+         rdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\naof_enabled:0\r\n\
          aof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\n\
          aof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\n\
          aof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\naof_last_cow_size:0\r\n\
          module_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
-        s.repl.dirty, s.stats.lastsave_s, s.stats.rdb_saves,
+        u8::from(p.loading),
+        s.repl.dirty,
+        u8::from(p.bgsave.is_some()),
+        s.stats.lastsave_s,
+        if p.last_bgsave_ok { "ok" } else { "err" },
+        p.last_bgsave_time_s,
+        s.bgsave_elapsed_s(),
+        s.stats.rdb_saves,
+        p.keys_expired_on_load,
+        p.keys_loaded,
     );
 }
 
@@ -252,11 +262,8 @@ pub(crate) fn shutdown(ctx: &mut Ctx) {
     if abort {
         return ctx.out.err("No shutdown in progress.");
     }
-    if save {
-        // No persistence exists yet: refuse rather than exit without the save that was asked for.
-        ctx.srv
-            .log(LogLevel::Warning, "Error trying to save the DB, can't exit.");
-        return ctx.out.err("Errors trying to SHUTDOWN. Check logs.");
-    }
-    ctx.srv.shutdown();
+    // With save points configured Redis saves unless told NOSAVE; SAVE saves regardless.
+    let save = save || (!nosave && !ctx.srv.cfg.save_points.is_empty());
+    let id = ctx.id;
+    ctx.srv.begin_shutdown(Some(id), save);
 }

@@ -697,6 +697,35 @@ fn may_grow_memory(srv: &Server, id: ClientId, cmd: &CommandSpec) -> bool {
     }
 }
 
+/// Whether `cmd` writes, counting EXEC of a transaction that queued a write (Redis'
+/// is_write_command).
+fn is_write(srv: &Server, id: ClientId, cmd: &CommandSpec) -> bool {
+    queued_flags(srv, id, cmd).iter().any(|f| f & flags::WRITE != 0) || cmd.flags & flags::WRITE != 0
+}
+
+/// Whether `cmd` must wait for the dataset to load: it lacks the `loading` flag, or it is an
+/// EXEC of a command that does (Redis' is_denyloading_command).
+fn denied_while_loading(srv: &Server, id: ClientId, cmd: &CommandSpec) -> bool {
+    cmd.flags & flags::LOADING == 0 || queued_flags(srv, id, cmd).iter().any(|f| f & flags::LOADING == 0)
+}
+
+/// For EXEC: the flags of the commands its transaction queued.
+fn queued_flags(srv: &Server, id: ClientId, cmd: &CommandSpec) -> Vec<u32> {
+    if cmd.name != "exec" {
+        return Vec::new();
+    }
+    let Some(queued) = srv.clients.get(&id).and_then(|c| c.multi.as_ref()) else {
+        return Vec::new();
+    };
+    queued
+        .iter()
+        .filter_map(|args| match lookup(&srv.commands, args) {
+            Lookup::Found(q) => Some(q.flags),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Runs the command unless it is refused or queued; returns it if its handler ran.
 fn dispatch(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) -> Option<&'static CommandSpec> {
     let name = c_str(&args[0], usize::MAX);
@@ -748,6 +777,12 @@ fn dispatch(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) -
             b"OOM command not allowed when used memory > 'maxmemory'.",
             Some(cmd),
         );
+    }
+    if srv.writes_denied_by_disk_error() && (is_write(srv, id, cmd) || cmd.name == "ping") {
+        return reject(srv, id, out, crate::persist::MISCONF, Some(cmd));
+    }
+    if srv.persist.loading && denied_while_loading(srv, id, cmd) {
+        return reject(srv, id, out, crate::persist::load::LOADING, Some(cmd));
     }
     let client = srv.clients.get_mut(&id)?;
     if client.multi.is_some() && !crate::cmd::transactions::runs_inside_multi(cmd.name) {

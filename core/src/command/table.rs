@@ -459,6 +459,7 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     crate::cmd::transactions::COMMANDS,
     crate::cmd::pubsub::COMMANDS,
     crate::cmd::monitor::COMMANDS,
+    crate::cmd::persistence::COMMANDS,
 ];
 
 /// Every top-level command.

@@ -12,7 +12,7 @@
 
 use super::crc64::crc64;
 use super::{opcode, types, Decoder, Encoder, ErrorKind, LoadOptions, RdbError, RDB_VERSION};
-use crate::db::Db;
+use crate::db::{Db, Obj};
 use crate::value::Value;
 
 /// The newest RDB version this loader reads (Redis 7.2 writes 11).
@@ -48,52 +48,71 @@ pub enum Access {
 /// `compression` and no LRU/LFU maxmemory policy.
 pub fn save(dbs: &[Db], info: &SaveInfo, compression: bool) -> Vec<u8> {
     let mut e = Encoder::new(compression).with_packed_threshold(info.packed_threshold);
-    e.write_raw(format!("REDIS{RDB_VERSION:04}").as_bytes());
-    write_aux(&mut e, b"redis-ver", crate::REDIS_VERSION.as_bytes());
-    write_aux_int(&mut e, b"redis-bits", 64);
-    write_aux_int(&mut e, b"ctime", info.ctime_s as i64);
-    write_aux_int(&mut e, b"used-mem", info.used_mem as i64);
-    if let Some((replid, offset, db)) = &info.repl {
-        write_aux_int(&mut e, b"repl-stream-db", *db);
-        write_aux(&mut e, b"repl-id", replid.as_bytes());
-        write_aux_int(&mut e, b"repl-offset", *offset as i64);
-    }
-    write_aux_int(&mut e, b"aof-base", 0);
+    write_header(&mut e, info);
     for (i, db) in dbs.iter().enumerate() {
         if db.is_empty() {
             continue;
         }
-        e.write_u8(opcode::SELECTDB);
-        e.write_len(i as u64);
-        e.write_u8(opcode::RESIZEDB);
-        e.write_len(db.len() as u64);
-        e.write_len(db.expires_len() as u64);
+        write_db_start(&mut e, i, db.len(), db.expires_len());
         for (key, obj) in db.iter_objs() {
-            if let Some(at) = db.expire_at(key) {
-                e.write_u8(opcode::EXPIRETIME_MS);
-                e.write_raw(&at.to_le_bytes());
-            }
-            match info.access {
-                Access::None => {}
-                Access::Idle { lru_clock } => {
-                    e.write_u8(opcode::IDLE);
-                    e.write_len(u64::from(crate::db::idle_seconds(lru_clock, obj.lru)));
-                }
-                Access::Freq { now_min, decay_time } => {
-                    e.write_u8(opcode::FREQ);
-                    e.write_u8(crate::lfu::decayed(obj.lru, now_min, decay_time) as u8);
-                }
-            }
-            e.write_object_type(&obj.value);
-            e.write_string(key);
-            e.write_object(&obj.value);
+            write_entry(&mut e, key, obj, db.expire_at(key), info.access);
         }
     }
-    e.write_u8(opcode::EOF);
-    let mut out = e.into_bytes();
-    let crc = crc64(0, &out);
-    out.extend_from_slice(&crc.to_le_bytes());
-    out
+    finish(e.into_bytes(), true)
+}
+
+/// The magic, the version and the AUX fields every file starts with.
+pub fn write_header(e: &mut Encoder, info: &SaveInfo) {
+    e.write_raw(format!("REDIS{RDB_VERSION:04}").as_bytes());
+    write_aux(e, b"redis-ver", crate::REDIS_VERSION.as_bytes());
+    write_aux_int(e, b"redis-bits", 64);
+    write_aux_int(e, b"ctime", info.ctime_s as i64);
+    write_aux_int(e, b"used-mem", info.used_mem as i64);
+    if let Some((replid, offset, db)) = &info.repl {
+        write_aux_int(e, b"repl-stream-db", *db);
+        write_aux(e, b"repl-id", replid.as_bytes());
+        write_aux_int(e, b"repl-offset", *offset as i64);
+    }
+    write_aux_int(e, b"aof-base", 0);
+}
+
+/// SELECTDB and RESIZEDB: what opens the section of database `db`.
+pub fn write_db_start(e: &mut Encoder, db: usize, keys: usize, expires: usize) {
+    e.write_u8(opcode::SELECTDB);
+    e.write_len(db as u64);
+    e.write_u8(opcode::RESIZEDB);
+    e.write_len(keys as u64);
+    e.write_len(expires as u64);
+}
+
+/// One key: its expiry, its access field per `access`, then type, name and value.
+pub fn write_entry(e: &mut Encoder, key: &[u8], obj: &Obj, expire_at: Option<u64>, access: Access) {
+    if let Some(at) = expire_at {
+        e.write_u8(opcode::EXPIRETIME_MS);
+        e.write_raw(&at.to_le_bytes());
+    }
+    match access {
+        Access::None => {}
+        Access::Idle { lru_clock } => {
+            e.write_u8(opcode::IDLE);
+            e.write_len(u64::from(crate::db::idle_seconds(lru_clock, obj.lru)));
+        }
+        Access::Freq { now_min, decay_time } => {
+            e.write_u8(opcode::FREQ);
+            e.write_u8(crate::lfu::decayed(obj.lru, now_min, decay_time) as u8);
+        }
+    }
+    e.write_object_type(&obj.value);
+    e.write_string(key);
+    e.write_object(&obj.value);
+}
+
+/// The EOF opcode and the checksum of everything before it (0 without `rdbchecksum`).
+pub fn finish(mut body: Vec<u8>, checksum: bool) -> Vec<u8> {
+    body.push(opcode::EOF);
+    let crc = if checksum { crc64(0, &body) } else { 0 };
+    body.extend_from_slice(&crc.to_le_bytes());
+    body
 }
 
 fn write_aux(e: &mut Encoder, key: &[u8], value: &[u8]) {

@@ -79,7 +79,7 @@ impl Server {
         })
     }
 
-    /// Starts the `ferrous` binary of this build.
+    /// Starts the `ferrous` binary of this build, configured as the oracle is (no save points).
     pub fn ferrous() -> Server {
         Server::start("ferrous", env!("CARGO_BIN_EXE_ferrous"), |port, dir| {
             vec![
@@ -87,6 +87,8 @@ impl Server {
                 port.to_string(),
                 "--bind".into(),
                 "127.0.0.1".into(),
+                "--save".into(),
+                "".into(),
                 "--enable-debug-command".into(),
                 "yes".into(),
                 "--dir".into(),

@@ -1,0 +1,240 @@
+//! BGSAVE without fork: the file is written in pieces while clients are served. Each database
+//! saved carries a [`super::snap::DbSnap`] that keeps its section point-in-time; one write is
+//! in flight at a time, and its completion produces the next piece. Redis' testing knob
+//! `rdb-key-save-delay` paces the pieces (a piece of one key, then that many µs).
+
+use std::collections::VecDeque;
+
+use super::snap::EntryFormat;
+use super::Job;
+use crate::disk::{DiskOp, DiskResult};
+use crate::rdb::crc64::crc64;
+use crate::rdb::file::{write_db_start, write_header, SaveInfo};
+use crate::rdb::Encoder;
+use crate::server::Server;
+use crate::LogLevel;
+
+/// A piece is written once it holds this many bytes or keys.
+const PIECE_BYTES: usize = 256 * 1024;
+const PIECE_KEYS: usize = 4096;
+
+pub(crate) struct Bgsave {
+    temp: String,
+    enc: Encoder,
+    /// CRC-64 of everything written so far.
+    crc: u64,
+    written_any: bool,
+    /// Sections still to write, in order, and whether the first has been opened.
+    sections: VecDeque<usize>,
+    section_open: bool,
+    /// After the last piece: fsync, rename, directory fsync.
+    tail: VecDeque<DiskOp>,
+    producing: bool,
+    in_flight: bool,
+    /// rdb-key-save-delay: the next piece waits until then (monotonic µs).
+    pub(crate) resume_at_us: Option<u64>,
+    dirty_at_start: u64,
+    started_ms: u64,
+    pub(crate) keys_total: u64,
+    pub(crate) keys_done: u64,
+}
+
+impl Server {
+    /// BGSAVE (and the save points): starts a background save; the error is Redis' reply.
+    pub(crate) fn start_bgsave(&mut self) -> Result<(), &'static str> {
+        if self.persist.bgsave.is_some() {
+            return Err("Background save already in progress");
+        }
+        let now_ms = self.clock.unix_ms();
+        self.persist.last_bgsave_try_ms = now_ms;
+        let format = EntryFormat {
+            compression: self.cfg.rdbcompression,
+            packed_threshold: self.list_packed_threshold,
+            access: self.access_to_save(),
+        };
+        let mut enc = format.encoder();
+        write_header(&mut enc, &self.save_info());
+        let mut sections = VecDeque::new();
+        let mut keys_total = 0;
+        for (i, db) in self.dbs.iter_mut().enumerate() {
+            if !db.is_empty() {
+                keys_total += db.len() as u64;
+                db.begin_snapshot(i, format);
+                sections.push_back(i);
+            }
+        }
+        self.persist.bgsave = Some(Bgsave {
+            temp: self.data_path(&format!("temp-bg-{}.rdb", self.env.pid)),
+            enc,
+            crc: 0,
+            written_any: false,
+            sections,
+            section_open: false,
+            tail: VecDeque::new(),
+            producing: true,
+            in_flight: false,
+            resume_at_us: None,
+            dirty_at_start: self.repl.dirty,
+            started_ms: now_ms,
+            keys_total,
+            keys_done: 0,
+        });
+        self.log(LogLevel::Notice, "Background saving started");
+        self.bgsave_pump();
+        Ok(())
+    }
+
+    /// What the AUX fields of a saved file say.
+    pub(crate) fn save_info(&self) -> SaveInfo {
+        SaveInfo {
+            ctime_s: self.clock.unix_ms() / 1000,
+            used_mem: 0,
+            access: self.access_to_save(),
+            packed_threshold: self.list_packed_threshold,
+            repl: None,
+        }
+    }
+
+    /// Writes the next piece, unless one is in flight or the pace says wait.
+    pub(crate) fn bgsave_pump(&mut self) {
+        let now = self.clock.mono_us();
+        let delay = self.cfg.rdb_key_save_delay.max(0) as u64;
+        let Some(job) = self.persist.bgsave.as_mut() else {
+            return;
+        };
+        if job.in_flight || job.resume_at_us.is_some_and(|t| now < t) {
+            return;
+        }
+        job.resume_at_us = None;
+        if let Some(op) = job.tail.pop_front() {
+            job.in_flight = true;
+            self.submit(Job::Bgsave, op);
+            return;
+        }
+        if !job.producing {
+            return self.bgsave_finished();
+        }
+        let max_keys = if delay > 0 { 1 } else { PIECE_KEYS };
+        let Some(keys) = self.produce_piece(max_keys) else {
+            return self.bgsave_failed("the dataset was replaced while saving");
+        };
+        let Some(job) = self.persist.bgsave.as_ref() else {
+            return;
+        };
+        let tail = (!job.producing).then(|| self.commit_ops(&job.temp));
+        let checksum = self.cfg.rdbchecksum;
+        let Some(job) = self.persist.bgsave.as_mut() else {
+            return;
+        };
+        job.keys_done += keys as u64;
+        if delay > 0 && keys > 0 {
+            job.resume_at_us = Some(now + delay * keys as u64);
+        }
+        let mut data = job.enc.take_bytes();
+        if let Some(tail) = tail {
+            // The last piece: EOF and the checksum of the whole file.
+            data.push(crate::rdb::opcode::EOF);
+            job.crc = crc64(job.crc, &data);
+            let crc = if checksum { job.crc } else { 0 };
+            data.extend_from_slice(&crc.to_le_bytes());
+            job.tail = tail.into();
+        } else {
+            job.crc = crc64(job.crc, &data);
+        }
+        let op = DiskOp::Write {
+            path: job.temp.clone(),
+            data,
+            truncate: !job.written_any,
+        };
+        job.written_any = true;
+        job.in_flight = true;
+        self.submit(Job::Bgsave, op);
+    }
+
+    /// Encodes up to `max_keys` keys (or a piece's worth of bytes) into the job's encoder;
+    /// `None` if a section's database is gone (the dataset was replaced).
+    fn produce_piece(&mut self, max_keys: usize) -> Option<usize> {
+        let job = self.persist.bgsave.as_mut()?;
+        let mut keys = 0;
+        while keys < max_keys && job.enc.len() < PIECE_BYTES {
+            let Some(&section) = job.sections.front() else {
+                job.producing = false;
+                break;
+            };
+            let db = self
+                .dbs
+                .iter_mut()
+                .find(|d| d.snapshot().is_some_and(|s| s.section == section))?;
+            if !job.section_open {
+                let s = db.snapshot()?;
+                write_db_start(&mut job.enc, section, s.keys_at_start, s.expires_at_start);
+                job.section_open = true;
+            }
+            let (n, done) = db.snapshot_step(&mut job.enc, max_keys - keys);
+            keys += n;
+            if done {
+                db.end_snapshot();
+                job.sections.pop_front();
+                job.section_open = false;
+            }
+        }
+        Some(keys)
+    }
+
+    pub(super) fn bgsave_progress(&mut self, result: DiskResult) {
+        let Some(job) = self.persist.bgsave.as_mut() else {
+            return;
+        };
+        job.in_flight = false;
+        match result {
+            Ok(_) => self.bgsave_pump(),
+            Err(e) => self.bgsave_failed(&e.message),
+        }
+    }
+
+    fn bgsave_finished(&mut self) {
+        let Some(job) = self.persist.bgsave.take() else {
+            return;
+        };
+        // What changed while saving is not in the file (Redis: dirty - dirty_before_bgsave).
+        let dirty = self.repl.dirty.saturating_sub(job.dirty_at_start);
+        self.saved_to_disk();
+        self.repl.dirty = dirty;
+        self.persist.last_bgsave_time_s = (self.clock.unix_ms().saturating_sub(job.started_ms) / 1000) as i64;
+        self.log(LogLevel::Notice, "Background saving terminated with success");
+    }
+
+    fn bgsave_failed(&mut self, why: &str) {
+        self.log(LogLevel::Warning, format!("Write error saving DB on disk: {why}"));
+        if self.abort_bgsave("error") {
+            self.persist.last_bgsave_ok = false;
+            self.log(LogLevel::Warning, "Background saving error");
+        }
+    }
+
+    /// Stops a background save (failure, FLUSHALL, SHUTDOWN, a dataset load) and removes its
+    /// temp file; returns whether one was running.
+    pub(crate) fn abort_bgsave(&mut self, _why: &str) -> bool {
+        let Some(job) = self.persist.bgsave.take() else {
+            return false;
+        };
+        for db in &mut self.dbs {
+            db.end_snapshot();
+        }
+        self.persist.disown(Job::Bgsave);
+        self.submit(Job::Cleanup, DiskOp::Remove { path: job.temp });
+        true
+    }
+
+    /// When the paced background save wants to go on (for the driver's deadline).
+    pub(crate) fn bgsave_deadline_us(&self) -> Option<u64> {
+        let job = self.persist.bgsave.as_ref()?;
+        (!job.in_flight).then_some(job.resume_at_us).flatten()
+    }
+
+    pub(crate) fn bgsave_elapsed_s(&self) -> i64 {
+        self.persist.bgsave.as_ref().map_or(-1, |j| {
+            (self.clock.unix_ms().saturating_sub(j.started_ms) / 1000) as i64
+        })
+    }
+}

@@ -1,0 +1,159 @@
+//! RDB persistence to disk: SAVE and the other whole-file saves that block the server
+//! ([`save`]), the fork-free background save ([`bgsave`]), loading at start-up ([`load`]),
+//! and the save points of the cron. Every file operation is a disk request the driver
+//! carries out ([`crate::disk`]); what each completion means is decided here.
+
+pub(crate) mod bgsave;
+pub(crate) mod load;
+pub(crate) mod save;
+pub(crate) mod snap;
+
+use std::collections::BTreeMap;
+
+use crate::disk::{DiskOp, DiskReq, DiskResult};
+use crate::server::{Output, Server};
+
+/// Redis' CONFIG_BGSAVE_RETRY_DELAY: after a failed background save, save points wait this
+/// long before trying again.
+const BGSAVE_RETRY_DELAY_MS: u64 = 5000;
+
+/// What a disk request in flight belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Job {
+    Save,
+    Bgsave,
+    Load,
+    /// Cleaning up after a failure: the outcome changes nothing.
+    Cleanup,
+}
+
+/// Persistence state and the fields INFO persistence shows.
+pub(crate) struct Persistence {
+    next_req: DiskReq,
+    inflight: BTreeMap<DiskReq, Job>,
+    /// A save the whole server waits for (SAVE, SHUTDOWN, DEBUG RELOAD, FLUSHALL).
+    pub(crate) save: Option<save::SyncSave>,
+    pub(crate) bgsave: Option<bgsave::Bgsave>,
+    /// The RDB file is being read and loaded at start-up.
+    pub(crate) loading: bool,
+    pub(crate) last_bgsave_ok: bool,
+    pub(crate) last_bgsave_time_s: i64,
+    /// When the last background save was tried (unix ms), for the retry delay.
+    pub(crate) last_bgsave_try_ms: u64,
+    pub(crate) keys_loaded: u64,
+    pub(crate) keys_expired_on_load: u64,
+}
+
+impl Default for Persistence {
+    fn default() -> Persistence {
+        Persistence {
+            next_req: 1,
+            inflight: BTreeMap::new(),
+            save: None,
+            bgsave: None,
+            loading: false,
+            last_bgsave_ok: true,
+            last_bgsave_time_s: -1,
+            last_bgsave_try_ms: 0,
+            keys_loaded: 0,
+            keys_expired_on_load: 0,
+        }
+    }
+}
+
+impl Persistence {
+    /// Requests of an abandoned job still complete, but mean nothing any more.
+    fn disown(&mut self, job: Job) {
+        for j in self.inflight.values_mut() {
+            if *j == job {
+                *j = Job::Cleanup;
+            }
+        }
+    }
+}
+
+impl Server {
+    /// `name` inside the configured `dir`.
+    pub(crate) fn data_path(&self, name: &str) -> String {
+        crate::disk::join(&self.cfg.dir, name)
+    }
+
+    /// The directory files are saved in, for FsyncDir.
+    pub(crate) fn data_dir(&self) -> String {
+        if self.cfg.dir.is_empty() {
+            ".".into()
+        } else {
+            self.cfg.dir.clone()
+        }
+    }
+
+    /// What makes a written temp file the RDB file: fsync it, rename it over `dbfilename`,
+    /// fsync the directory so that the rename survives a crash.
+    pub(crate) fn commit_ops(&self, temp: &str) -> [DiskOp; 3] {
+        [
+            DiskOp::Fsync { path: temp.into() },
+            DiskOp::Rename {
+                from: temp.into(),
+                to: self.data_path(&self.cfg.dbfilename),
+            },
+            DiskOp::FsyncDir { path: self.data_dir() },
+        ]
+    }
+
+    fn submit(&mut self, job: Job, op: DiskOp) -> DiskReq {
+        let req = self.persist.next_req;
+        self.persist.next_req += 1;
+        self.persist.inflight.insert(req, job);
+        self.push_output(Output::Disk { req, op });
+        req
+    }
+
+    /// A disk request completed.
+    pub(crate) fn on_disk(&mut self, req: DiskReq, result: DiskResult) {
+        match self.persist.inflight.remove(&req) {
+            Some(Job::Save) => self.save_progress(result),
+            Some(Job::Bgsave) => self.bgsave_progress(result),
+            Some(Job::Load) => self.load_read(result),
+            Some(Job::Cleanup) | None => {}
+        }
+    }
+
+    /// Whether the server runs nothing until a disk request completes (a blocking save).
+    pub(crate) fn waits_for_disk(&self) -> bool {
+        self.persist.save.is_some()
+    }
+
+    /// Redis' writeCommandsDeniedByDiskError for RDB: with save points configured and
+    /// `stop-writes-on-bgsave-error`, a failed background save stops writes (and PING).
+    pub(crate) fn writes_denied_by_disk_error(&self) -> bool {
+        self.cfg.stop_writes_on_bgsave_error && !self.cfg.save_points.is_empty() && !self.persist.last_bgsave_ok
+    }
+
+    /// The cron's save points: a background save once some point's changes happened and its
+    /// seconds passed since the last save (retrying a failed save only after a delay).
+    pub(crate) fn check_save_points(&mut self) {
+        if self.persist.bgsave.is_some() || self.persist.save.is_some() || self.persist.loading {
+            return;
+        }
+        let now_ms = self.clock.unix_ms();
+        let since_save_s = (now_ms / 1000).saturating_sub(self.stats.lastsave_s) as i64;
+        let may_retry = self.persist.last_bgsave_ok
+            || now_ms.saturating_sub(self.persist.last_bgsave_try_ms) > BGSAVE_RETRY_DELAY_MS;
+        let due = self
+            .cfg
+            .save_points
+            .iter()
+            .find(|&&(secs, changes)| self.repl.dirty as i64 >= changes && since_save_s > secs)
+            .copied();
+        if let (Some((secs, changes)), true) = (due, may_retry) {
+            self.log(
+                crate::LogLevel::Notice,
+                format!("{changes} changes in {secs} seconds. Saving..."),
+            );
+            let _ = self.start_bgsave();
+        }
+    }
+}
+
+/// Redis' MISCONF error for writes refused after a failed background save.
+pub(crate) const MISCONF: &[u8] = b"MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";

@@ -1,0 +1,192 @@
+//! Saves the whole server waits for, as Redis' rdbSave blocks its one thread: SAVE, SHUTDOWN's
+//! final save, DEBUG RELOAD and FLUSHALL with save points. The image is made at once; the
+//! server then runs nothing until the file is written, fsynced and renamed into place.
+
+use std::collections::VecDeque;
+
+use super::Job;
+use crate::client::ClientId;
+use crate::disk::{DiskOp, DiskResult};
+use crate::resp::Reply;
+use crate::server::Server;
+use crate::LogLevel;
+
+/// What follows a blocking save.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum AfterSave {
+    /// SAVE: `+OK`, or `-ERR` if the save failed.
+    Reply(ClientId),
+    /// SHUTDOWN (from a client, or a signal): exit once saved.
+    Shutdown(Option<ClientId>),
+    /// DEBUG RELOAD: load what was saved back.
+    Reload { client: ClientId, flush: bool, merge: bool },
+    /// FLUSHALL with save points: nobody waits for the outcome.
+    Quiet,
+}
+
+pub(crate) struct SyncSave {
+    ops: VecDeque<DiskOp>,
+    /// The temp file written, if this writes one (DEBUG RELOAD NOSAVE only reads).
+    temp: Option<String>,
+    after: AfterSave,
+    /// What a final Read gave (DEBUG RELOAD reads the file back).
+    read_back: Option<Vec<u8>>,
+}
+
+impl Server {
+    /// The dataset as the RDB file to write, per `rdbcompression` and `rdbchecksum`.
+    pub(crate) fn rdb_file_image(&self) -> Vec<u8> {
+        let mut image = self.rdb_image(false);
+        if !self.cfg.rdbchecksum {
+            let n = image.len();
+            image[n - 8..].fill(0);
+        }
+        image
+    }
+
+    /// Saves now and makes the server wait for the file (Redis' rdbSave); `after` says what
+    /// the outcome leads to.
+    pub(crate) fn start_sync_save(&mut self, after: AfterSave) {
+        let image = self.rdb_file_image();
+        let temp = self.data_path(&format!("temp-{}.rdb", self.env.pid));
+        let mut ops = VecDeque::from([DiskOp::Write {
+            path: temp.clone(),
+            data: image,
+            truncate: true,
+        }]);
+        ops.extend(self.commit_ops(&temp));
+        if let AfterSave::Reload { .. } = after {
+            ops.push_back(self.read_rdb_op());
+        }
+        self.start_blocking_job(ops, Some(temp), after);
+    }
+
+    /// DEBUG RELOAD NOSAVE: reads the RDB file and loads it, the server waiting meanwhile.
+    pub(crate) fn start_reload_nosave(&mut self, after: AfterSave) {
+        let ops = VecDeque::from([self.read_rdb_op()]);
+        self.start_blocking_job(ops, None, after);
+    }
+
+    fn read_rdb_op(&self) -> DiskOp {
+        DiskOp::Read {
+            path: self.data_path(&self.cfg.dbfilename),
+        }
+    }
+
+    fn start_blocking_job(&mut self, mut ops: VecDeque<DiskOp>, temp: Option<String>, after: AfterSave) {
+        let first = ops.pop_front().expect("a blocking job has steps");
+        self.persist.save = Some(SyncSave {
+            ops,
+            temp,
+            after,
+            read_back: None,
+        });
+        self.submit(Job::Save, first);
+    }
+
+    pub(super) fn save_progress(&mut self, result: DiskResult) {
+        let Some(mut job) = self.persist.save.take() else {
+            return;
+        };
+        match result {
+            Ok(data) => {
+                if data.is_some() {
+                    job.read_back = data;
+                }
+                match job.ops.pop_front() {
+                    Some(op) => {
+                        self.persist.save = Some(job);
+                        self.submit(Job::Save, op);
+                    }
+                    None => {
+                        if job.temp.is_some() {
+                            self.saved_to_disk();
+                            self.log(LogLevel::Notice, "DB saved on disk");
+                        }
+                        self.after_sync_save(job.after, Ok(job.read_back));
+                    }
+                }
+            }
+            Err(e) => {
+                let saving = job.temp.is_some();
+                let renamed = !job.ops.iter().any(|op| matches!(op, DiskOp::Rename { .. }));
+                match job.temp {
+                    Some(temp) if !renamed => {
+                        // Failed before the rename: the temp file is garbage.
+                        self.log(
+                            LogLevel::Warning,
+                            format!("Write error saving DB on disk: {}", e.message),
+                        );
+                        self.submit(Job::Cleanup, DiskOp::Remove { path: temp });
+                    }
+                    _ => self.log(
+                        LogLevel::Warning,
+                        format!("Error accessing the RDB file: {}", e.message),
+                    ),
+                }
+                self.after_sync_save(job.after, Err(saving && !renamed));
+            }
+        }
+    }
+
+    /// A save reached the disk: the changes since are counted from zero (rdbSave).
+    pub(crate) fn saved_to_disk(&mut self) {
+        self.repl.dirty = 0;
+        self.stats.lastsave_s = self.clock.unix_ms() / 1000;
+        self.stats.rdb_saves += 1;
+        self.persist.last_bgsave_ok = true;
+    }
+
+    /// `outcome`: what was read back, or whether the failure was in saving (not reading).
+    fn after_sync_save(&mut self, after: AfterSave, outcome: Result<Option<Vec<u8>>, bool>) {
+        let ok = outcome.is_ok();
+        match after {
+            AfterSave::Reply(id) => self.answer(id, |r| if ok { r.ok() } else { r.error("ERR") }),
+            AfterSave::Shutdown(_) if ok => self.shutdown(),
+            AfterSave::Shutdown(client) => {
+                self.shutting_down = false;
+                self.log(LogLevel::Warning, "Error trying to save the DB, can't exit.");
+                if let Some(id) = client {
+                    self.answer(id, |r| r.err("Errors trying to SHUTDOWN. Check logs."));
+                }
+            }
+            AfterSave::Reload { client, flush, merge } => match outcome {
+                Ok(image) => self.reload(client, &image.unwrap_or_default(), flush, merge),
+                Err(true) => self.answer(client, |r| r.err("Error trying to save the DB")),
+                Err(false) => self.answer(client, |r| r.err("Error trying to load the RDB dump")),
+            },
+            AfterSave::Quiet => {}
+        }
+    }
+
+    /// DEBUG RELOAD's second half: the file read back into the dataset.
+    fn reload(&mut self, client: ClientId, image: &[u8], flush: bool, merge: bool) {
+        if let Err(why) = self.load_image(image, flush, merge) {
+            self.log(LogLevel::Warning, format!("DEBUG RELOAD failed: {why}"));
+            return self.answer(client, |r| r.err("Error trying to load the RDB dump"));
+        }
+        self.log(LogLevel::Warning, "DB reloaded by DEBUG RELOAD");
+        self.answer(client, Reply::ok);
+    }
+
+    /// Writes a late reply (one that waited for the disk) to `id`.
+    pub(crate) fn answer(&mut self, id: ClientId, f: impl FnOnce(&mut Reply)) {
+        if let Some(c) = self.clients.get_mut(&id) {
+            f(&mut c.reply);
+            self.mark_dirty(id);
+        }
+    }
+
+    /// SHUTDOWN and SIGTERM (Redis' prepareForShutdown): a running background save is
+    /// abandoned; the final save, if any, comes before the exit.
+    pub(crate) fn begin_shutdown(&mut self, client: Option<ClientId>, save: bool) {
+        self.abort_bgsave("shutdown");
+        if save {
+            self.log(LogLevel::Notice, "Saving the final RDB snapshot before exiting.");
+            self.shutting_down = true;
+            self.start_sync_save(AfterSave::Shutdown(client));
+        } else {
+            self.shutdown();
+        }
+    }
+}

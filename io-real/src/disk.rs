@@ -1,0 +1,82 @@
+//! The disk thread: carries out the core's disk requests one after another, in order, and
+//! reports each completion to I/O thread 0, which hands it to the core. Files being appended
+//! to stay open between requests.
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{ErrorKind, Write};
+use std::sync::mpsc::Receiver;
+
+use ferrous_core::{DiskError, DiskErrorKind, DiskOp, DiskReq, DiskResult};
+
+use crate::shared::{Shared, ToThread};
+use crate::shim::sync::Arc;
+
+/// Runs until every sender is gone (the server is exiting).
+pub fn run(shared: Arc<Shared>, requests: Receiver<(DiskReq, DiskOp)>) {
+    let mut open: HashMap<String, File> = HashMap::new();
+    for (req, op) in requests {
+        let result = perform(&mut open, op);
+        shared.mailboxes[0].push(ToThread::Disk { req, result });
+    }
+}
+
+fn perform(open: &mut HashMap<String, File>, op: DiskOp) -> DiskResult {
+    match op {
+        DiskOp::Write { path, data, truncate } => {
+            if truncate {
+                open.remove(&path);
+            }
+            let f = match open.get_mut(&path) {
+                Some(f) => f,
+                None => {
+                    let f = OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .truncate(false)
+                        .open(&path)
+                        .map_err(error)?;
+                    if truncate {
+                        f.set_len(0).map_err(error)?;
+                    }
+                    open.entry(path).or_insert(f)
+                }
+            };
+            f.write_all(&data).map_err(error)?;
+        }
+        DiskOp::Fsync { path } => match open.get(&path) {
+            Some(f) => f.sync_all().map_err(error)?,
+            None => File::open(&path).and_then(|f| f.sync_all()).map_err(error)?,
+        },
+        DiskOp::Rename { from, to } => {
+            open.remove(&to);
+            if let Some(f) = open.remove(&from) {
+                open.insert(to.clone(), f);
+            }
+            std::fs::rename(&from, &to).map_err(error)?;
+        }
+        DiskOp::Remove { path } => {
+            open.remove(&path);
+            match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != ErrorKind::NotFound => return Err(error(e)),
+                _ => {}
+            }
+        }
+        DiskOp::FsyncDir { path } => File::open(&path).and_then(|d| d.sync_all()).map_err(error)?,
+        DiskOp::Read { path } => return std::fs::read(&path).map(Some).map_err(error),
+    }
+    Ok(None)
+}
+
+/// The error as the core sees it: its kind and strerror's text (what Redis logs).
+fn error(e: std::io::Error) -> DiskError {
+    let kind = match e.kind() {
+        ErrorKind::NotFound => DiskErrorKind::NotFound,
+        _ if e.raw_os_error() == Some(libc::ENOSPC) => DiskErrorKind::NoSpace,
+        _ => DiskErrorKind::Other,
+    };
+    // std's Display adds " (os error N)"; Redis quotes strerror alone.
+    let text = e.to_string();
+    let message = text.split(" (os error").next().unwrap_or(&text).to_string();
+    DiskError::new(kind, message)
+}
