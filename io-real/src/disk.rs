@@ -21,6 +21,30 @@ pub fn run(shared: Arc<Shared>, requests: Receiver<(DiskReq, DiskOp)>) {
     }
 }
 
+/// Start-up, before any connection is accepted: the core's first requests (reading the RDB
+/// file) are carried out right here, as Redis loads its data before serving. Returns the exit
+/// status if the core gave up (a file it cannot load).
+pub fn boot(
+    server: &mut ferrous_core::Server,
+    clock: &crate::clock::RealClock,
+    logger: &crate::log::Logger,
+) -> Option<i32> {
+    use ferrous_core::{Event, Output};
+    let mut open = HashMap::new();
+    while let Some(out) = server.poll_output() {
+        match out {
+            Output::Disk { req, op } => {
+                let result = perform(&mut open, op);
+                server.handle(clock.now(), Event::Disk { req, result });
+            }
+            Output::Log { level, text } => logger.log(level, &text),
+            Output::Exit { code } => return Some(code),
+            _ => {}
+        }
+    }
+    None
+}
+
 fn perform(open: &mut HashMap<String, File>, op: DiskOp) -> DiskResult {
     match op {
         DiskOp::Write { path, data, truncate } => {

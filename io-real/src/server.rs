@@ -114,6 +114,9 @@ fn serve(mut cfg: Config, config_file: String, logger: Arc<Logger>, signals: Sig
     let clock = RealClock::new();
     let mut server = Server::new(cfg.clone(), server_env(config_file), os_seed(), clock.now());
     server.load_from_disk();
+    if let Some(code) = crate::disk::boot(&mut server, &clock, &logger) {
+        return Ok(code);
+    }
     let (disk_tx, disk_rx) = std::sync::mpsc::channel();
     let mailboxes = (0..threads)
         .map(|_| EventFd::new().map(Mailbox::new))

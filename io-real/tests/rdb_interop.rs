@@ -11,6 +11,7 @@ mod common;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use diff::resp::call_port as call;
 use diff::{Conn, Outcome};
 
 struct Redis {
@@ -39,17 +40,6 @@ fn start_redis(dir: &std::path::Path) -> Redis {
     let r = Redis { child, port };
     wait_loaded(port);
     r
-}
-
-fn call(port: u16, args: &[&str]) -> String {
-    let Ok(mut c) = Conn::connect(port) else {
-        return "(not listening)".into();
-    };
-    let argv: Vec<Vec<u8>> = args.iter().map(|a| a.as_bytes().to_vec()).collect();
-    match c.call(&argv) {
-        Outcome::Reply(r) => String::from_utf8_lossy(&r).into_owned(),
-        other => format!("{other:?}"),
-    }
 }
 
 /// Waits until the server answers PING (not -LOADING, not refused).

@@ -7,6 +7,7 @@ mod diff;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use diff::resp::call_port as call;
 use diff::{Conn, Outcome};
 
 struct Replica {
@@ -46,17 +47,6 @@ fn start_replica_of(master_port: u16) -> Replica {
         .spawn()
         .expect("start redis-server");
     Replica { child, port, _dir: dir }
-}
-
-fn call(port: u16, args: &[&str]) -> String {
-    let Ok(mut c) = Conn::connect(port) else {
-        return "(not listening)".into();
-    };
-    let argv: Vec<Vec<u8>> = args.iter().map(|a| a.as_bytes().to_vec()).collect();
-    match c.call(&argv) {
-        Outcome::Reply(r) => String::from_utf8_lossy(&r).into_owned(),
-        other => format!("{other:?}"),
-    }
 }
 
 /// Waits until both digests agree (the replica applies the stream asynchronously).

@@ -218,17 +218,18 @@ extern "C" {
 }
 
 #[test]
-fn shutdown_nosave_exits_and_save_is_refused_without_persistence() {
-    let mut srv = Ferrous::start(&[]);
-    let mut s = srv.connect();
-    let got = raw_exchange(&mut s, b"SHUTDOWN SAVE\r\n", 45);
-    assert_eq!(
-        String::from_utf8_lossy(&got),
-        "-ERR Errors trying to SHUTDOWN. Check logs.\r\n"
-    );
-    s.write_all(b"SHUTDOWN NOSAVE\r\n").unwrap();
-    assert!(is_closed(&mut s));
-    assert_eq!(srv.wait_exit(Duration::from_secs(10)), Some(0));
+fn shutdown_save_writes_the_rdb_file_and_nosave_does_not() {
+    for (cmd, saved) in [("SHUTDOWN NOSAVE", false), ("SHUTDOWN SAVE", true)] {
+        let mut srv = Ferrous::start(&["--save", ""]);
+        let dump = srv.log.parent().unwrap().join("dump.rdb");
+        let mut s = srv.connect();
+        assert_eq!(raw_exchange(&mut s, b"SET a 1\r\n", 5), b"+OK\r\n");
+        s.write_all(format!("{cmd}\r\n").as_bytes()).unwrap();
+        assert!(is_closed(&mut s));
+        assert_eq!(srv.wait_exit(Duration::from_secs(10)), Some(0));
+        assert_eq!(dump.exists(), saved, "{cmd}");
+        assert_eq!(srv.log_text().contains("DB saved on disk"), saved, "{cmd}");
+    }
 }
 
 #[test]

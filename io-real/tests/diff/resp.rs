@@ -373,6 +373,19 @@ pub fn command_text(args: &[Vec<u8>]) -> String {
     parts.join(" ")
 }
 
+/// One command on a fresh connection to `port`; the reply as text (or why there is none).
+#[allow(dead_code)]
+pub fn call_port(port: u16, args: &[&str]) -> String {
+    let Ok(mut c) = Conn::connect(port) else {
+        return "(not listening)".into();
+    };
+    let argv: Vec<Vec<u8>> = args.iter().map(|a| a.as_bytes().to_vec()).collect();
+    match c.call(&argv) {
+        Outcome::Reply(r) => String::from_utf8_lossy(&r).into_owned(),
+        other => format!("{other:?}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
