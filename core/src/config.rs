@@ -14,6 +14,8 @@ pub enum LogLevel {
 
 const LOGLEVELS: &[&str] = &["debug", "verbose", "notice", "warning"];
 const DEBUG_MODES: &[&str] = &["no", "yes", "local"];
+/// appendfsync's values, in Redis' order.
+pub const APPENDFSYNC: &[&str] = &["always", "everysec", "no"];
 /// Redis' maxmemory policies, in its order.
 const MAXMEMORY_POLICIES: &[&str] = &[
     "volatile-lru",
@@ -80,6 +82,19 @@ pub struct Config {
     /// Microseconds a background save waits per key (Redis' testing knob for a slow save).
     pub rdb_key_save_delay: i64,
     pub rdb_del_sync_files: bool,
+    /// The append-only file (Redis 7's multi-part AOF in `appenddirname`).
+    pub appendonly: bool,
+    pub appendfilename: String,
+    pub appenddirname: String,
+    /// An index into APPENDFSYNC: always, everysec, no.
+    pub appendfsync: usize,
+    pub aof_use_rdb_preamble: bool,
+    pub aof_load_truncated: bool,
+    pub aof_timestamp_enabled: bool,
+    pub auto_aof_rewrite_percentage: i64,
+    pub auto_aof_rewrite_min_size: i64,
+    pub no_appendfsync_on_rewrite: bool,
+    pub aof_rewrite_incremental_fsync: bool,
     /// Which keyspace notifications are published (`crate::notify::class` flags).
     pub notify_keyspace_events: u32,
 }
@@ -125,6 +140,17 @@ impl Default for Config {
             stop_writes_on_bgsave_error: true,
             rdb_key_save_delay: 0,
             rdb_del_sync_files: false,
+            appendonly: false,
+            appendfilename: "appendonly.aof".into(),
+            appenddirname: "appendonlydir".into(),
+            appendfsync: 1,
+            aof_use_rdb_preamble: true,
+            aof_load_truncated: true,
+            aof_timestamp_enabled: false,
+            auto_aof_rewrite_percentage: 100,
+            auto_aof_rewrite_min_size: 64 * 1024 * 1024,
+            no_appendfsync_on_rewrite: false,
+            aof_rewrite_incremental_fsync: true,
             obuf_limits: crate::obuf::defaults(),
             obuf_words: crate::obuf::render(&crate::obuf::defaults()),
             notify_keyspace_events: 0,
@@ -228,6 +254,87 @@ static DIRECTIVES: &[Directive] = &[
                 Ok(())
             },
             get: |c| c.dbfilename.clone(),
+        },
+    },
+    Directive {
+        name: "appendonly",
+        mutable: true,
+        field: Field::Bool(|c| &mut c.appendonly),
+    },
+    Directive {
+        name: "appendfilename",
+        mutable: false,
+        field: Field::Special {
+            set: |c, v| {
+                if v.contains('/') {
+                    return Err("appendfilename can't be a path, just a filename".into());
+                }
+                c.appendfilename = v.to_string();
+                Ok(())
+            },
+            get: |c| c.appendfilename.clone(),
+        },
+    },
+    Directive {
+        name: "appenddirname",
+        mutable: false,
+        field: Field::Special {
+            set: |c, v| {
+                if v.contains('/') {
+                    return Err("appenddirname can't be a path, just a dirname".into());
+                }
+                c.appenddirname = v.to_string();
+                Ok(())
+            },
+            get: |c| c.appenddirname.clone(),
+        },
+    },
+    Directive {
+        name: "appendfsync",
+        mutable: true,
+        field: Field::Enum(APPENDFSYNC, |c| &mut c.appendfsync),
+    },
+    Directive {
+        name: "aof-use-rdb-preamble",
+        mutable: true,
+        field: Field::Bool(|c| &mut c.aof_use_rdb_preamble),
+    },
+    Directive {
+        name: "aof-load-truncated",
+        mutable: true,
+        field: Field::Bool(|c| &mut c.aof_load_truncated),
+    },
+    Directive {
+        name: "aof-timestamp-enabled",
+        mutable: true,
+        field: Field::Bool(|c| &mut c.aof_timestamp_enabled),
+    },
+    Directive {
+        name: "no-appendfsync-on-rewrite",
+        mutable: true,
+        field: Field::Bool(|c| &mut c.no_appendfsync_on_rewrite),
+    },
+    Directive {
+        name: "aof-rewrite-incremental-fsync",
+        mutable: true,
+        field: Field::Bool(|c| &mut c.aof_rewrite_incremental_fsync),
+    },
+    Directive {
+        name: "auto-aof-rewrite-percentage",
+        mutable: true,
+        field: Field::Int {
+            min: 0,
+            max: INT_MAX,
+            get: |c| &mut c.auto_aof_rewrite_percentage,
+        },
+    },
+    Directive {
+        name: "auto-aof-rewrite-min-size",
+        mutable: true,
+        field: Field::Memory {
+            min: 0,
+            max: i64::MAX,
+            get: |c| &mut c.auto_aof_rewrite_min_size,
         },
     },
     Directive {

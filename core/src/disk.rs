@@ -24,6 +24,10 @@ pub enum DiskOp {
     FsyncDir { path: String },
     /// The whole content of `path`.
     Read { path: String },
+    /// mkdir(2); a directory already there is no error.
+    CreateDir { path: String },
+    /// Cuts `path` to `len` bytes (a torn AOF tail).
+    Truncate { path: String, len: u64 },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -106,6 +110,11 @@ impl MemDisk {
                 self.files.remove(&path);
             }
             DiskOp::Read { path } => return self.files.get(&path).cloned().map(Some).ok_or_else(missing),
+            DiskOp::CreateDir { .. } => {}
+            DiskOp::Truncate { path, len } => {
+                let f = self.files.get_mut(&path).ok_or_else(missing)?;
+                f.truncate(len as usize);
+            }
         }
         Ok(None)
     }

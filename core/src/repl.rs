@@ -34,6 +34,8 @@ pub(crate) struct Propagation {
     pub offset: u64,
     /// This master's replication id (40 hex digits, new at every start).
     pub replid: String,
+    /// The AOF is on: it reads the stream too.
+    pub aof: bool,
 }
 
 impl Propagation {
@@ -46,7 +48,7 @@ impl Propagation {
 
     /// Whether anything consumes the stream, so effects are worth recording.
     pub fn active(&self) -> bool {
-        self.backlog
+        self.backlog || self.aof
     }
 
     /// Restarts the per-command state before a command runs.
@@ -130,6 +132,10 @@ impl Server {
     /// Appends one command to the stream of every replica, selecting `db` first if the stream
     /// is elsewhere (`None`: a command of no database, such as the replication PING).
     pub(crate) fn feed_replicas(&mut self, db: Option<usize>, argv: &[Vec<u8>]) {
+        // The AOF takes the dataset's commands, not the replication PINGs (no database).
+        if db.is_some() {
+            self.aof_feed(db, argv);
+        }
         if !self.repl.backlog {
             return;
         }

@@ -322,7 +322,11 @@ impl Server {
 
     /// Reads the RDB file (drivers call this once, at start-up).
     pub fn load_from_disk(&mut self) {
-        self.begin_startup_load();
+        if self.cfg.appendonly {
+            self.begin_aof_load(None);
+        } else {
+            self.begin_startup_load();
+        }
     }
 
     /// DEBUG SLEEP: busy for `us` microseconds from now.
@@ -393,7 +397,14 @@ impl Server {
         if self.busy_until_us.is_some() {
             return; // a sleeping server writes nothing
         }
-        for id in std::mem::take(&mut self.unflushed) {
+        // The AOF is written before any reply leaves; under appendfsync always the replies
+        // wait for its fsync.
+        self.aof_flush(false);
+        let ids = std::mem::take(&mut self.unflushed);
+        if self.aof_hold(&ids) {
+            return;
+        }
+        for id in ids {
             self.flush_client(id);
         }
     }
@@ -621,6 +632,7 @@ impl Server {
         self.active_expire_cycle();
         self.databases_cron();
         self.check_save_points();
+        self.aof_cron();
         self.schedule_cron();
     }
 

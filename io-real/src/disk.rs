@@ -88,6 +88,18 @@ fn perform(open: &mut HashMap<String, File>, op: DiskOp) -> DiskResult {
         }
         DiskOp::FsyncDir { path } => File::open(&path).and_then(|d| d.sync_all()).map_err(error)?,
         DiskOp::Read { path } => return std::fs::read(&path).map(Some).map_err(error),
+        DiskOp::CreateDir { path } => match std::fs::create_dir(&path) {
+            Err(e) if e.kind() != ErrorKind::AlreadyExists => return Err(error(e)),
+            _ => {}
+        },
+        DiskOp::Truncate { path, len } => {
+            open.remove(&path);
+            OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .and_then(|f| f.set_len(len))
+                .map_err(error)?;
+        }
     }
     Ok(None)
 }

@@ -272,7 +272,12 @@ fn hash_disk_op(h: &mut Fnv64, op: &DiskOp) {
             h.write_field(from.as_bytes());
             h.write_field(to.as_bytes());
         }
-        DiskOp::Fsync { path } | DiskOp::FsyncDir { path } | DiskOp::Remove { path } | DiskOp::Read { path } => {
+        DiskOp::Fsync { path }
+        | DiskOp::FsyncDir { path }
+        | DiskOp::Remove { path }
+        | DiskOp::Read { path }
+        | DiskOp::CreateDir { path }
+        | DiskOp::Truncate { path, .. } => {
             h.write_field(describe_disk_op(op).as_bytes());
             h.write_field(path.as_bytes());
         }
@@ -356,6 +361,8 @@ fn describe_disk_op(op: &DiskOp) -> String {
         DiskOp::Remove { path } => format!("remove {path}"),
         DiskOp::FsyncDir { path } => format!("fsync dir {path}"),
         DiskOp::Read { path } => format!("read {path}"),
+        DiskOp::CreateDir { path } => format!("mkdir {path}"),
+        DiskOp::Truncate { path, len } => format!("truncate {path} to {len}"),
     }
 }
 

@@ -32,6 +32,9 @@ pub(crate) fn set(ctx: &mut Ctx) {
     }
     // A new maxmemory-policy changes how the next value's access field starts.
     ctx.srv.update_lru_clock();
+    if changed.contains(&"appendonly") {
+        ctx.srv.apply_appendonly();
+    }
     ctx.out.ok();
     if changed.contains(&"maxmemory") && ctx.srv.cfg.maxmemory > 0 {
         // Redis' updateMaxmemory starts its eviction time event: keys go right after the reply.

@@ -34,6 +34,11 @@ fn debug(ctx: &mut Ctx) {
         ("protocol", 3) => protocol(ctx),
         ("object", 3) => object(ctx),
         ("reload", _) => reload(ctx),
+        ("loadaof", 2) => {
+            // Redis: flush and fsync the AOF, empty the dataset, load the AOF files again.
+            let id = ctx.id;
+            ctx.srv.debug_loadaof(id);
+        }
         ("quicklist-packed-threshold", 3) => packed_threshold(ctx),
         ("sleep", 3) => {
             // strtod seconds, then whole microseconds; nothing to wait for unless positive.

@@ -10,6 +10,7 @@ use crate::persist::save::AfterSave;
 pub(crate) static COMMANDS: &[CommandSpec] = &[
     cmd("save", 1, ADMIN_FLAG | NOSCRIPT | NO_ASYNC_LOADING | NO_MULTI, ADMIN | SLOW | DANGEROUS, "server", "1.0.0", "Synchronously save the dataset to disk", "O(N) where N is the total number of keys in all databases", save),
     cmd("bgsave", -1, ADMIN_FLAG | NOSCRIPT | NO_ASYNC_LOADING, ADMIN | SLOW | DANGEROUS, "server", "1.0.0", "Asynchronously save the dataset to disk", "O(1)", bgsave),
+    cmd("bgrewriteaof", 1, ADMIN_FLAG | NOSCRIPT | NO_ASYNC_LOADING, ADMIN | SLOW | DANGEROUS, "server", "1.0.0", "Asynchronously rewrite the append-only file", "O(1)", bgrewriteaof),
     cmd("lastsave", 1, LOADING | STALE | FAST, ADMIN | FAST_CAT | DANGEROUS, "server", "1.0.0", "Get the UNIX time stamp of the last successful save to disk", "O(1)", lastsave).tips(&["nondeterministic_output"]),
 ];
 
@@ -38,4 +39,13 @@ fn bgsave(ctx: &mut Ctx) {
 fn lastsave(ctx: &mut Ctx) {
     let t = ctx.srv.stats.lastsave_s as i64;
     ctx.out.int(t);
+}
+
+/// BGREWRITEAOF: a new base and incr file (the AOF need not be on, as in Redis).
+fn bgrewriteaof(ctx: &mut Ctx) {
+    if ctx.srv.start_aof_rewrite(false) {
+        ctx.out.simple("Background append only file rewriting started");
+    } else {
+        ctx.out.err("Background append only file rewriting already in progress");
+    }
 }

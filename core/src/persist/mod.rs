@@ -3,8 +3,11 @@
 //! and the save points of the cron. Every file operation is a disk request the driver
 //! carries out ([`crate::disk`]); what each completion means is decided here.
 
+pub(crate) mod aof;
+pub(crate) mod aof_load;
 pub(crate) mod bgsave;
 pub(crate) mod load;
+pub(crate) mod rewrite;
 pub(crate) mod save;
 pub(crate) mod snap;
 
@@ -23,6 +26,12 @@ enum Job {
     Save,
     Bgsave,
     Load,
+    /// Appends to the AOF and their fsyncs.
+    Aof,
+    /// Writing a new AOF base, incr file and manifest.
+    AofRewrite,
+    /// Reading the AOF's manifest and files.
+    AofLoad,
     /// Cleaning up after a failure: the outcome changes nothing.
     Cleanup,
 }
@@ -42,6 +51,8 @@ pub(crate) struct Persistence {
     pub(crate) last_bgsave_try_ms: u64,
     pub(crate) keys_loaded: u64,
     pub(crate) keys_expired_on_load: u64,
+    pub(crate) aof: aof::Aof,
+    pub(crate) aof_load: Option<aof_load::AofLoad>,
 }
 
 impl Default for Persistence {
@@ -57,6 +68,8 @@ impl Default for Persistence {
             last_bgsave_try_ms: 0,
             keys_loaded: 0,
             keys_expired_on_load: 0,
+            aof: Default::default(),
+            aof_load: None,
         }
     }
 }
@@ -114,13 +127,16 @@ impl Server {
             Some(Job::Save) => self.save_progress(result),
             Some(Job::Bgsave) => self.bgsave_progress(result),
             Some(Job::Load) => self.load_read(result),
+            Some(Job::Aof) => self.aof_progress(result),
+            Some(Job::AofRewrite) => self.aof_rewrite_progress(result),
+            Some(Job::AofLoad) => self.aof_load_progress(result),
             Some(Job::Cleanup) | None => {}
         }
     }
 
     /// Whether the server runs nothing until a disk request completes (a blocking save).
     pub(crate) fn waits_for_disk(&self) -> bool {
-        self.persist.save.is_some()
+        self.persist.save.is_some() || self.persist.aof_load.as_ref().is_some_and(|l| l.client.is_some())
     }
 
     /// Redis' writeCommandsDeniedByDiskError for RDB: with save points configured and

@@ -73,7 +73,7 @@ impl Server {
         }
     }
 
-    fn start_blocking_job(&mut self, mut ops: VecDeque<DiskOp>, temp: Option<String>, after: AfterSave) {
+    pub(crate) fn start_blocking_job(&mut self, mut ops: VecDeque<DiskOp>, temp: Option<String>, after: AfterSave) {
         let first = ops.pop_front().expect("a blocking job has steps");
         self.persist.save = Some(SyncSave {
             ops,
@@ -181,10 +181,15 @@ impl Server {
     /// abandoned; the final save, if any, comes before the exit.
     pub(crate) fn begin_shutdown(&mut self, client: Option<ClientId>, save: bool) {
         self.abort_bgsave("shutdown");
+        let aof_sync = self.aof_flush_for_shutdown();
         if save {
             self.log(LogLevel::Notice, "Saving the final RDB snapshot before exiting.");
             self.shutting_down = true;
             self.start_sync_save(AfterSave::Shutdown(client));
+        } else if let Some(op) = aof_sync {
+            // Exit once the AOF is on disk (the requests before this one are done by then).
+            self.shutting_down = true;
+            self.start_blocking_job(VecDeque::from([op]), None, AfterSave::Shutdown(client));
         } else {
             self.shutdown();
         }

@@ -1,0 +1,457 @@
+//! The append-only file as Redis 7 lays it out: a directory (`appenddirname`) holding a base
+//! file (an RDB image with `aof-use-rdb-preamble`), incremental files of commands, and a
+//! manifest naming them:
+//!
+//! ```text
+//! file appendonly.aof.1.base.rdb seq 1 type b
+//! file appendonly.aof.1.incr.aof seq 1 type i
+//! ```
+//!
+//! Every propagated write is appended to the current incr file (the stream replicas get, with
+//! its own SELECTs). `appendfsync always` holds every reply until the bytes written before it
+//! are fsynced — one fsync covers all the clients whose writes it holds (group commit);
+//! `everysec` fsyncs from the cron at most once a second; `no` leaves it to the OS.
+//! Enabling the AOF and BGREWRITEAOF write a new base and a new incr file, then the manifest
+//! (temp file, fsync, rename, directory fsync); appends wait in memory meanwhile.
+
+use std::collections::VecDeque;
+
+use super::Job;
+use crate::client::ClientId;
+use crate::disk::{DiskOp, DiskResult};
+use crate::repl::encode_command;
+use crate::server::Server;
+use crate::LogLevel;
+
+/// appendfsync's values (indexes into `config::APPENDFSYNC`).
+const FSYNC_ALWAYS: usize = 0;
+const FSYNC_EVERYSEC: usize = 1;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Manifest {
+    /// The base file's name and sequence number.
+    pub(crate) base: Option<(String, u64)>,
+    /// Incremental files, oldest first.
+    pub(crate) incrs: Vec<(String, u64)>,
+}
+
+impl Manifest {
+    pub(crate) fn render(&self) -> String {
+        let mut out = String::new();
+        if let Some((name, seq)) = &self.base {
+            out.push_str(&format!("file {name} seq {seq} type b\n"));
+        }
+        for (name, seq) in &self.incrs {
+            out.push_str(&format!("file {name} seq {seq} type i\n"));
+        }
+        out
+    }
+
+    /// Redis' aofLoadManifestFromFile: `key value` pairs per line; `#` lines are comments.
+    pub(crate) fn parse(text: &str) -> Result<Manifest, String> {
+        let mut m = Manifest::default();
+        for line in text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            if !words.len().is_multiple_of(2) {
+                return Err(format!("Invalid AOF manifest file format: {line}"));
+            }
+            let get = |k: &str| words.chunks(2).find(|p| p[0] == k).map(|p| p[1]);
+            let (Some(name), Some(seq), Some(kind)) = (get("file"), get("seq"), get("type")) else {
+                return Err(format!("Invalid AOF manifest file format: {line}"));
+            };
+            let seq: u64 = seq.parse().map_err(|_| format!("Invalid AOF manifest seq: {line}"))?;
+            match kind {
+                "b" => m.base = Some((name.to_string(), seq)),
+                "i" => m.incrs.push((name.to_string(), seq)),
+                // History files are left from a rewrite and no longer part of the dataset.
+                "h" => {}
+                _ => return Err(format!("Unknown AOF file type: {kind}")),
+            }
+        }
+        Ok(m)
+    }
+
+    fn next_seq(&self) -> u64 {
+        let base = self.base.as_ref().map_or(0, |b| b.1);
+        let incr = self.incrs.iter().map(|i| i.1).max().unwrap_or(0);
+        base.max(incr) + 1
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct Aof {
+    /// Writes go to the AOF (Redis' aof_state ON).
+    pub(crate) on: bool,
+    /// A base and incr file are being created: appends wait in `buf`.
+    pub(crate) rewriting: bool,
+    rewrite_ops: VecDeque<DiskOp>,
+    /// What the finished rewrite leaves behind to remove.
+    stale: Vec<String>,
+    /// The stream position the new base covers: durable once the rewrite is.
+    rewrite_covers: u64,
+    buf: Vec<u8>,
+    selected_db: Option<usize>,
+    /// Stream positions: bytes appended to `buf` so far, written, fsynced.
+    appended: u64,
+    written: u64,
+    synced: u64,
+    write_in_flight: Option<u64>,
+    fsync_in_flight: Option<u64>,
+    /// appendfsync always: replies held until the stream is fsynced up to a position.
+    held: VecDeque<(u64, Vec<ClientId>)>,
+    pub(crate) manifest: Manifest,
+    /// The incr file appends go to.
+    incr_path: String,
+    last_fsync_ms: u64,
+    pub(crate) delayed_fsync: u64,
+    pub(crate) write_failed: bool,
+    pub(crate) rewrites: u64,
+    pub(crate) rewrite_failed: bool,
+    pub(crate) base_size: u64,
+    pub(crate) current_size: u64,
+}
+
+impl Aof {
+    /// Appends go to `path` from now on (the last incr file of a loaded AOF).
+    pub(crate) fn set_incr(&mut self, path: String) {
+        self.incr_path = path;
+        self.selected_db = None;
+    }
+}
+
+impl Server {
+    fn aof_dir(&self) -> String {
+        self.data_path(&self.cfg.appenddirname)
+    }
+
+    fn aof_file(&self, name: &str) -> String {
+        crate::disk::join(&self.aof_dir(), name)
+    }
+
+    pub(crate) fn aof_manifest_path(&self) -> String {
+        self.aof_file(&format!("{}.manifest", self.cfg.appendfilename))
+    }
+
+    /// CONFIG SET appendonly: starts or stops the AOF to match the setting.
+    pub(crate) fn apply_appendonly(&mut self) {
+        if self.cfg.appendonly && !self.persist.aof.on {
+            self.start_aof_rewrite(true);
+        } else if !self.cfg.appendonly && self.persist.aof.on {
+            self.stop_aof();
+        }
+    }
+
+    /// Redis' stopAppendOnly: what is buffered is written and fsynced, then nothing more.
+    fn stop_aof(&mut self) {
+        self.aof_flush(true);
+        let aof = &mut self.persist.aof;
+        aof.on = false;
+        aof.selected_db = None;
+        self.repl.aof = false;
+        self.log(LogLevel::Notice, "Background append only file rewriting terminated");
+    }
+
+    /// Writes a new base (the dataset now) and a new incr file, then the manifest naming them;
+    /// `enable` turns the AOF on (CONFIG SET appendonly yes, start-up with no AOF yet).
+    pub(crate) fn start_aof_rewrite(&mut self, enable: bool) -> bool {
+        if self.persist.aof.rewriting {
+            return false;
+        }
+        let seq = self.persist.aof.manifest.next_seq();
+        let name = &self.cfg.appendfilename;
+        let (base_ext, base) = if self.cfg.aof_use_rdb_preamble {
+            ("rdb", self.rdb_file_image())
+        } else {
+            ("aof", self.aof_commands_image())
+        };
+        let base_name = format!("{name}.{seq}.base.{base_ext}");
+        let incr_name = format!("{name}.{seq}.incr.aof");
+        let old = std::mem::take(&mut self.persist.aof.manifest);
+        let stale: Vec<String> = old
+            .base
+            .iter()
+            .chain(old.incrs.iter())
+            .map(|(n, _)| self.aof_file(n))
+            .collect();
+        let manifest = Manifest {
+            base: Some((base_name.clone(), seq)),
+            incrs: vec![(incr_name.clone(), seq)],
+        };
+        let temp_manifest = self.aof_file(&format!("temp-{}.manifest", self.cfg.appendfilename));
+        let base_len = base.len() as u64;
+        let ops = VecDeque::from([
+            DiskOp::CreateDir { path: self.aof_dir() },
+            DiskOp::Write {
+                path: self.aof_file(&base_name),
+                data: base,
+                truncate: true,
+            },
+            DiskOp::Fsync {
+                path: self.aof_file(&base_name),
+            },
+            DiskOp::Write {
+                path: self.aof_file(&incr_name),
+                data: Vec::new(),
+                truncate: true,
+            },
+            DiskOp::Write {
+                path: temp_manifest.clone(),
+                data: manifest.render().into_bytes(),
+                truncate: true,
+            },
+            DiskOp::Fsync {
+                path: temp_manifest.clone(),
+            },
+            DiskOp::Rename {
+                from: temp_manifest,
+                to: self.aof_manifest_path(),
+            },
+            DiskOp::FsyncDir { path: self.aof_dir() },
+        ]);
+        let incr_path = self.aof_file(&incr_name);
+        let aof = &mut self.persist.aof;
+        // What was appended but not written yet is in the new base already.
+        aof.buf.clear();
+        aof.rewrite_covers = aof.appended;
+        aof.manifest = manifest;
+        aof.rewriting = true;
+        aof.rewrite_ops = ops;
+        aof.stale = stale;
+        aof.incr_path = incr_path;
+        aof.base_size = base_len;
+        aof.current_size = base_len;
+        // The new incr file starts with a SELECT of whatever comes first.
+        aof.selected_db = None;
+        if enable {
+            aof.on = true;
+            self.repl.aof = true;
+        }
+        self.log(LogLevel::Notice, "Background append only file rewriting started");
+        self.aof_rewrite_next();
+        true
+    }
+
+    fn aof_rewrite_next(&mut self) {
+        match self.persist.aof.rewrite_ops.pop_front() {
+            Some(op) => {
+                self.submit(Job::AofRewrite, op);
+            }
+            None => self.aof_rewrite_done(),
+        }
+    }
+
+    pub(super) fn aof_rewrite_progress(&mut self, result: DiskResult) {
+        match result {
+            Ok(_) => self.aof_rewrite_next(),
+            Err(e) => {
+                let aof = &mut self.persist.aof;
+                aof.rewriting = false;
+                aof.rewrite_ops.clear();
+                aof.rewrite_failed = true;
+                self.log(
+                    LogLevel::Warning,
+                    format!("Background AOF rewrite failed: {}", e.message),
+                );
+            }
+        }
+    }
+
+    fn aof_rewrite_done(&mut self) {
+        let aof = &mut self.persist.aof;
+        aof.rewriting = false;
+        aof.rewrites += 1;
+        aof.rewrite_failed = false;
+        aof.written = aof.written.max(aof.rewrite_covers);
+        aof.synced = aof.synced.max(aof.rewrite_covers);
+        let stale = std::mem::take(&mut aof.stale);
+        self.release_held_replies();
+        for path in stale {
+            self.submit(Job::Cleanup, DiskOp::Remove { path });
+        }
+        self.log(LogLevel::Notice, "Background AOF rewrite terminated with success");
+        self.aof_flush(false);
+    }
+
+    /// The dataset as commands (aof-use-rdb-preamble no): one command per key and its TTL.
+    fn aof_commands_image(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (i, db) in self.dbs.iter().enumerate() {
+            if db.is_empty() {
+                continue;
+            }
+            out.extend(encode_command(&[b"SELECT".to_vec(), i.to_string().into_bytes()]));
+            for (key, value) in db.iter() {
+                for argv in crate::persist::rewrite::commands_for(key, value) {
+                    out.extend(encode_command(&argv));
+                }
+                if let Some(at) = db.expire_at(key) {
+                    out.extend(encode_command(&[
+                        b"PEXPIREAT".to_vec(),
+                        key.to_vec(),
+                        at.to_string().into_bytes(),
+                    ]));
+                }
+            }
+        }
+        out
+    }
+
+    /// Appends one propagated command to the AOF stream (Redis' feedAppendOnlyFile).
+    pub(crate) fn aof_feed(&mut self, db: Option<usize>, argv: &[Vec<u8>]) {
+        let aof = &mut self.persist.aof;
+        if !aof.on {
+            return;
+        }
+        let before = aof.buf.len();
+        if let Some(db) = db {
+            if aof.selected_db != Some(db) {
+                aof.buf
+                    .extend(encode_command(&[b"SELECT".to_vec(), db.to_string().into_bytes()]));
+                aof.selected_db = Some(db);
+            }
+        }
+        aof.buf.extend(encode_command(argv));
+        aof.appended += (aof.buf.len() - before) as u64;
+    }
+
+    /// Before replies go out (Redis' beforeSleep → flushAppendOnlyFile): what was appended is
+    /// written; under `always` also fsynced, and the replies wait for that fsync. `force`
+    /// writes and fsyncs whatever the policy (the AOF is being turned off).
+    pub(crate) fn aof_flush(&mut self, force: bool) {
+        let always = self.cfg.appendfsync == FSYNC_ALWAYS;
+        let aof = &mut self.persist.aof;
+        let busy = aof.write_in_flight.is_some() && !force;
+        if !aof.on || aof.rewriting || busy || aof.buf.is_empty() {
+            return;
+        }
+        let data = std::mem::take(&mut aof.buf);
+        aof.current_size += data.len() as u64;
+        aof.write_in_flight = Some(aof.appended);
+        let path = aof.incr_path.clone();
+        self.submit(
+            Job::Aof,
+            DiskOp::Write {
+                path: path.clone(),
+                data,
+                truncate: false,
+            },
+        );
+        if always || force {
+            self.aof_fsync();
+        }
+    }
+
+    fn aof_fsync(&mut self) {
+        let aof = &mut self.persist.aof;
+        if aof.fsync_in_flight.is_some() {
+            // The completion of the one in flight asks for the next.
+            return;
+        }
+        aof.fsync_in_flight = Some(aof.write_in_flight.unwrap_or(aof.written));
+        aof.last_fsync_ms = self.clock.unix_ms();
+        let path = aof.incr_path.clone();
+        self.submit(Job::Aof, DiskOp::Fsync { path });
+    }
+
+    /// SHUTDOWN with the AOF on: what is buffered is written and fsynced; returns a last fsync
+    /// to wait for before exiting.
+    pub(crate) fn aof_flush_for_shutdown(&mut self) -> Option<DiskOp> {
+        if !self.persist.aof.on {
+            return None;
+        }
+        self.aof_flush(true);
+        Some(DiskOp::Fsync {
+            path: self.persist.aof.incr_path.clone(),
+        })
+    }
+
+    /// The cron under `everysec`: an fsync once a second if anything was written since.
+    pub(crate) fn aof_cron(&mut self) {
+        let now = self.clock.unix_ms();
+        let aof = &self.persist.aof;
+        let due = aof.on
+            && self.cfg.appendfsync == FSYNC_EVERYSEC
+            && aof.written > aof.synced
+            && now.saturating_sub(aof.last_fsync_ms) >= 1000;
+        if due && aof.fsync_in_flight.is_some() {
+            // The last second's fsync is still running: this one is postponed.
+            self.persist.aof.delayed_fsync += 1;
+        } else if due {
+            self.aof_fsync();
+        }
+    }
+
+    pub(super) fn aof_progress(&mut self, result: DiskResult) {
+        if let Err(e) = result {
+            if !self.persist.aof.write_failed {
+                self.log(
+                    LogLevel::Warning,
+                    format!("Error writing to the AOF file: {}", e.message),
+                );
+            }
+            self.persist.aof.write_failed = true;
+            // A failed write or fsync leaves the held replies waiting for a later success.
+            let aof = &mut self.persist.aof;
+            aof.write_in_flight = None;
+            aof.fsync_in_flight = None;
+            return;
+        }
+        let aof = &mut self.persist.aof;
+        aof.write_failed = false;
+        if let Some(pos) = aof.write_in_flight.take() {
+            aof.written = aof.written.max(pos);
+        } else if let Some(pos) = aof.fsync_in_flight.take() {
+            aof.synced = aof.synced.max(pos);
+            self.release_held_replies();
+        }
+        let aof = &self.persist.aof;
+        if self.cfg.appendfsync == FSYNC_ALWAYS && aof.written > aof.synced && aof.write_in_flight.is_none() {
+            self.aof_fsync();
+        }
+        self.aof_flush(false);
+    }
+
+    /// appendfsync always: instead of flushing `ids` now, hold them until what was appended
+    /// so far is fsynced. Returns whether they are held.
+    pub(crate) fn aof_hold(&mut self, ids: &[ClientId]) -> bool {
+        let aof = &mut self.persist.aof;
+        if !aof.on || self.cfg.appendfsync != FSYNC_ALWAYS || aof.synced >= aof.appended {
+            return false;
+        }
+        let pos = aof.appended;
+        match aof.held.back_mut() {
+            Some((p, list)) if *p == pos => list.extend_from_slice(ids),
+            _ => aof.held.push_back((pos, ids.to_vec())),
+        }
+        true
+    }
+
+    fn release_held_replies(&mut self) {
+        let synced = self.persist.aof.synced;
+        while self.persist.aof.held.front().is_some_and(|(p, _)| *p <= synced) {
+            if let Some((_, ids)) = self.persist.aof.held.pop_front() {
+                for id in ids {
+                    self.mark_dirty(id);
+                }
+            }
+        }
+    }
+
+    /// INFO persistence's AOF fields for an enabled AOF.
+    pub(crate) fn aof_info(&self) -> String {
+        let aof = &self.persist.aof;
+        format!(
+            "aof_current_size:{}\r\naof_base_size:{}\r\naof_pending_rewrite:0\r\naof_buffer_length:{}\r\n\
+             aof_pending_bio_fsync:{}\r\naof_delayed_fsync:{}\r\n",
+            aof.current_size,
+            aof.base_size,
+            aof.buf.len(),
+            u8::from(aof.fsync_in_flight.is_some()),
+            aof.delayed_fsync
+        )
+    }
+}

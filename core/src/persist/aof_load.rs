@@ -1,0 +1,330 @@
+//! Loading the AOF (Redis' loadAppendOnlyFiles): the manifest, then the base (an RDB image or
+//! commands), then each incr file, whose commands run through a client of their own that
+//! propagates nothing. A torn tail of the last file is cut off when `aof-load-truncated` is on
+//! (and the file truncated to its last whole command); otherwise the start-up is refused.
+//! Also DEBUG LOADAOF, which empties the dataset and loads the files again while the server
+//! waits.
+
+use std::collections::VecDeque;
+
+use super::aof::Manifest;
+use super::Job;
+use crate::client::{Client, ClientId, ConnInfo};
+use crate::disk::{DiskErrorKind, DiskOp, DiskResult};
+use crate::server::{Output, Server};
+use crate::LogLevel;
+
+/// The id of the client AOF commands run as (Redis' CLIENT_ID_AOF).
+const AOF_CLIENT: ClientId = u64::MAX;
+
+pub(crate) struct AofLoad {
+    manifest: Option<Manifest>,
+    /// Files still to read: path, name, whether it is the base.
+    files: VecDeque<(String, String, bool)>,
+    /// DEBUG LOADAOF's client, answered at the end (the server waits meanwhile).
+    pub(crate) client: Option<ClientId>,
+}
+
+/// How a command stream ended badly: at byte `valid` (the end of the last whole command).
+struct Torn {
+    valid: usize,
+    truncated: bool,
+}
+
+impl Server {
+    /// Start-up with `appendonly yes`, or DEBUG LOADAOF for `client`.
+    pub(crate) fn begin_aof_load(&mut self, client: Option<ClientId>) {
+        self.persist.loading = client.is_none();
+        self.persist.aof_load = Some(AofLoad {
+            manifest: None,
+            files: VecDeque::new(),
+            client,
+        });
+        let path = self.aof_manifest_path();
+        self.submit(Job::AofLoad, DiskOp::Read { path });
+    }
+
+    /// DEBUG LOADAOF: the AOF written and fsynced, the dataset emptied, the files loaded
+    /// again; the reply waits for all of it.
+    pub(crate) fn debug_loadaof(&mut self, client: ClientId) {
+        if self.persist.aof.on {
+            self.aof_flush(true);
+        }
+        for db in &mut self.dbs {
+            db.clear();
+        }
+        self.begin_aof_load(Some(client));
+    }
+
+    pub(super) fn aof_load_progress(&mut self, result: DiskResult) {
+        let Some(mut load) = self.persist.aof_load.take() else {
+            return;
+        };
+        let data = match result {
+            Ok(data) => data.unwrap_or_default(),
+            Err(e) if e.kind == DiskErrorKind::NotFound && load.manifest.is_none() => {
+                return self.aof_load_finished(load, None);
+            }
+            Err(e) => return self.aof_load_failed(load, &format!("Can't open the append-only file: {}", e.message)),
+        };
+        if load.manifest.is_none() {
+            let manifest = match Manifest::parse(&String::from_utf8_lossy(&data)) {
+                Ok(m) => m,
+                Err(why) => return self.aof_load_failed(load, &why),
+            };
+            for (name, _) in manifest.base.iter() {
+                load.files.push_back((self.aof_path_of(name), name.clone(), true));
+            }
+            for (name, _) in &manifest.incrs {
+                load.files.push_back((self.aof_path_of(name), name.clone(), false));
+            }
+            load.manifest = Some(manifest);
+        } else if let Some((path, name, is_base)) = load.files.pop_front() {
+            let last = load.files.is_empty();
+            if let Err(why) = self.load_aof_file(&data, &path, &name, is_base, last) {
+                return self.aof_load_failed(load, &why);
+            }
+        }
+        match load.files.front() {
+            Some((path, _, _)) => {
+                let path = path.clone();
+                self.persist.aof_load = Some(load);
+                self.submit(Job::AofLoad, DiskOp::Read { path });
+            }
+            None => {
+                let manifest = load.manifest.take();
+                self.aof_load_finished(load, manifest);
+            }
+        }
+    }
+
+    fn aof_path_of(&self, name: &str) -> String {
+        crate::disk::join(&self.data_path(&self.cfg.appenddirname), name)
+    }
+
+    /// One file of the AOF into the dataset.
+    fn load_aof_file(&mut self, data: &[u8], path: &str, name: &str, is_base: bool, last: bool) -> Result<(), String> {
+        if is_base && data.starts_with(b"REDIS") {
+            return self.load_image(data, false, true);
+        }
+        match self.replay_commands(data) {
+            Ok(()) => Ok(()),
+            Err(torn) if torn.truncated && last && self.cfg.aof_load_truncated => {
+                self.log(
+                    LogLevel::Warning,
+                    format!("!!! Warning: short read while loading the AOF file {name}!!!"),
+                );
+                self.log(
+                    LogLevel::Warning,
+                    format!("AOF {name} loaded anyway because aof-load-truncated is enabled"),
+                );
+                let len = torn.valid as u64;
+                self.submit(
+                    Job::Cleanup,
+                    DiskOp::Truncate {
+                        path: path.to_string(),
+                        len,
+                    },
+                );
+                Ok(())
+            }
+            Err(torn) if torn.truncated => Err(format!(
+                "Unexpected end of file reading the append only file {name}. You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server."
+            )),
+            Err(torn) => Err(format!(
+                "Bad file format reading the append only file {name} at offset {}: make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>",
+                torn.valid
+            )),
+        }
+    }
+
+    /// Runs every whole command of `data` as the AOF client, propagating nothing.
+    fn replay_commands(&mut self, data: &[u8]) -> Result<(), Torn> {
+        let conn = ConnInfo {
+            addr: String::new(),
+            laddr: String::new(),
+            fd: -1,
+            loopback: true,
+        };
+        let now = self.clock.mono_us();
+        self.clients
+            .insert(AOF_CLIENT, Client::new(AOF_CLIENT, conn, now, true));
+        let (aof_on, backlog, loading) = (self.persist.aof.on, self.repl.backlog, self.persist.loading);
+        // The AOF's own commands run although the server is loading.
+        self.persist.loading = false;
+        self.persist.aof.on = false;
+        self.repl.aof = false;
+        self.repl.backlog = false;
+        let result = self.run_aof_commands(data);
+        self.persist.aof.on = aof_on;
+        self.repl.aof = aof_on;
+        self.repl.backlog = backlog;
+        self.persist.loading = loading;
+        self.forget_client_state(AOF_CLIENT);
+        self.clients.remove(&AOF_CLIENT);
+        result
+    }
+
+    fn run_aof_commands(&mut self, data: &[u8]) -> Result<(), Torn> {
+        let mut pos = 0;
+        // Where the open transaction began: a file torn inside MULTI loses the whole of it.
+        let mut multi_at = None;
+        while pos < data.len() {
+            let (args, next) = match parse_command(data, pos) {
+                Parsed::Command(args, next) => (args, next),
+                Parsed::Comment(next) => {
+                    pos = next;
+                    continue;
+                }
+                Parsed::Incomplete => {
+                    return Err(Torn {
+                        valid: multi_at.unwrap_or(pos),
+                        truncated: true,
+                    })
+                }
+                Parsed::Bad => {
+                    return Err(Torn {
+                        valid: pos,
+                        truncated: false,
+                    })
+                }
+            };
+            if args[0].eq_ignore_ascii_case(b"multi") {
+                multi_at = Some(pos);
+            } else if args[0].eq_ignore_ascii_case(b"exec") {
+                multi_at = None;
+            }
+            crate::command::execute(self, AOF_CLIENT, &args);
+            if let Some(c) = self.clients.get_mut(&AOF_CLIENT) {
+                c.reply.buf.clear();
+            }
+            pos = next;
+        }
+        if let Some(at) = multi_at {
+            self.log(
+                LogLevel::Warning,
+                "Revert incomplete MULTI/EXEC transaction in AOF file",
+            );
+            return Err(Torn {
+                valid: at,
+                truncated: true,
+            });
+        }
+        Ok(())
+    }
+
+    fn aof_load_finished(&mut self, load: AofLoad, manifest: Option<Manifest>) {
+        self.persist.loading = false;
+        match manifest {
+            Some(m) => {
+                let incr = m.incrs.last().map(|(n, _)| self.aof_path_of(n));
+                let aof = &mut self.persist.aof;
+                aof.on = true;
+                self.repl.aof = true;
+                if let Some(path) = incr {
+                    aof.set_incr(path);
+                }
+                aof.manifest = m;
+                self.log(LogLevel::Notice, "DB loaded from append only file");
+            }
+            // No AOF yet: it starts from the dataset as it is (empty at start-up).
+            None if load.client.is_none() => {
+                self.start_aof_rewrite(true);
+            }
+            None => {}
+        }
+        if let Some(id) = load.client {
+            self.repl.dirty = 0;
+            self.log(LogLevel::Warning, "Append Only File loaded by DEBUG LOADAOF");
+            self.answer(id, crate::resp::Reply::ok);
+        }
+    }
+
+    fn aof_load_failed(&mut self, load: AofLoad, why: &str) {
+        self.persist.loading = false;
+        self.log(LogLevel::Warning, why.to_string());
+        if let Some(id) = load.client {
+            // Redis exits here; refusing the command keeps the server up instead.
+            return self.answer(id, |r| r.err("Error trying to load the AOF files, check server logs."));
+        }
+        self.log(LogLevel::Warning, "Fatal error loading the DB from the AOF. Exiting.");
+        self.shutting_down = true;
+        self.push_output(Output::Exit { code: 1 });
+    }
+}
+
+enum Parsed {
+    Command(Vec<Vec<u8>>, usize),
+    /// An annotation line (`#TS:...`), skipped.
+    Comment(usize),
+    Incomplete,
+    Bad,
+}
+
+/// One multibulk command of an AOF at `pos`.
+fn parse_command(data: &[u8], pos: usize) -> Parsed {
+    let line = |at: usize| -> Option<(&[u8], usize)> {
+        let end = data[at..].windows(2).position(|w| w == b"\r\n")? + at;
+        Some((&data[at..end], end + 2))
+    };
+    let number = |b: &[u8]| std::str::from_utf8(b).ok()?.parse::<usize>().ok();
+    if data[pos] == b'#' {
+        return match line(pos) {
+            Some((_, next)) => Parsed::Comment(next),
+            None => Parsed::Incomplete,
+        };
+    }
+    if data[pos] != b'*' {
+        return Parsed::Bad;
+    }
+    let Some((head, mut at)) = line(pos) else {
+        return Parsed::Incomplete;
+    };
+    let Some(argc) = number(&head[1..]).filter(|&n| n > 0) else {
+        return Parsed::Bad;
+    };
+    let mut args = Vec::with_capacity(argc.min(1024));
+    for _ in 0..argc {
+        if at >= data.len() {
+            return Parsed::Incomplete;
+        }
+        if data[at] != b'$' {
+            return Parsed::Bad;
+        }
+        let Some((len_line, start)) = line(at) else {
+            return Parsed::Incomplete;
+        };
+        let Some(len) = number(&len_line[1..]) else {
+            return Parsed::Bad;
+        };
+        if data.len() < start + len + 2 {
+            return Parsed::Incomplete;
+        }
+        if &data[start + len..start + len + 2] != b"\r\n" {
+            return Parsed::Bad;
+        }
+        args.push(data[start..start + len].to_vec());
+        at = start + len + 2;
+    }
+    Parsed::Command(args, at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{parse_command, Parsed};
+
+    #[test]
+    fn commands_comments_torn_and_bad_input() {
+        let data = b"#TS:1\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*1\r\n$4\r\nPI";
+        let Parsed::Comment(at) = parse_command(data, 0) else {
+            panic!()
+        };
+        let Parsed::Command(args, next) = parse_command(data, at) else {
+            panic!()
+        };
+        assert_eq!(args, vec![b"GET".to_vec(), b"k".to_vec()]);
+        assert!(matches!(parse_command(data, next), Parsed::Incomplete));
+        assert!(matches!(parse_command(b"+OK\r\n", 0), Parsed::Bad));
+        assert!(matches!(parse_command(b"*1\r\n$2\r\nabc\r\n", 0), Parsed::Bad));
+    }
+}

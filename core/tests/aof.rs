@@ -1,0 +1,162 @@
+//! The append-only file through the harness (files in memory): enabling it writes base, incr
+//! file and manifest; writes are appended; a restart replays them; `appendfsync always` holds a
+//! reply until its fsync; a torn tail is cut (or refused); BGREWRITEAOF starts new files;
+//! DEBUG LOADAOF reloads.
+
+use ferrous_core::harness::Harness;
+use ferrous_core::{Config, DiskOp, Event, Output};
+
+const C: u64 = 1;
+
+fn harness(directives: &[(&str, &str)]) -> Harness {
+    let mut text = String::from("enable-debug-command yes\ndir /d\nsave \"\"\n");
+    for (k, v) in directives {
+        text.push_str(&format!("{k} {v}\n"));
+    }
+    let mut h = Harness::new(Config::from_text(&text).unwrap());
+    h.connect(C, true);
+    h
+}
+
+fn restart(h: &Harness, directives: &[(&str, &str)]) -> Harness {
+    let mut r = harness(directives);
+    r.disk = h.disk.clone();
+    r.srv.load_from_disk();
+    r.event(C, Event::Tick);
+    r
+}
+
+fn file(h: &Harness, name: &str) -> String {
+    let path = format!("/d/appendonlydir/{name}");
+    String::from_utf8_lossy(h.disk.files.get(&path).unwrap_or_else(|| panic!("no {path}"))).into_owned()
+}
+
+#[test]
+fn enabling_writes_the_files_and_a_restart_replays_the_writes() {
+    let mut h = harness(&[]);
+    h.cmd(C, &["SET", "before", "1"]);
+    assert_eq!(h.cmd(C, &["CONFIG", "SET", "appendonly", "yes"]), "+OK\r\n");
+    assert_eq!(
+        file(&h, "appendonly.aof.manifest"),
+        "file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n"
+    );
+    assert!(file(&h, "appendonly.aof.1.base.rdb").starts_with("REDIS0010"));
+    h.cmd(C, &["SET", "k", "v", "EX", "100"]);
+    h.cmd(C, &["SELECT", "2"]);
+    h.cmd(C, &["RPUSH", "l", "a", "b"]);
+    let incr = file(&h, "appendonly.aof.1.incr.aof");
+    assert!(
+        incr.starts_with("*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*5\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n$4\r\nPXAT\r\n"),
+        "{incr}"
+    );
+    assert!(incr.ends_with("*2\r\n$6\r\nSELECT\r\n$1\r\n2\r\n*4\r\n$5\r\nRPUSH\r\n$1\r\nl\r\n$1\r\na\r\n$1\r\nb\r\n"));
+    let digest = h.cmd(C, &["DEBUG", "DIGEST"]);
+    let mut r = restart(&h, &[("appendonly", "yes")]);
+    assert_eq!(r.cmd(C, &["DEBUG", "DIGEST"]), digest);
+    assert!(r.cmd(C, &["INFO", "persistence"]).contains("aof_enabled:1"));
+    // Appends go on into the same incr file after the restart.
+    r.cmd(C, &["SET", "after", "x"]);
+    assert!(file(&r, "appendonly.aof.1.incr.aof").ends_with("$5\r\nafter\r\n$1\r\nx\r\n"));
+}
+
+#[test]
+fn appendfsync_always_holds_the_reply_until_the_fsync_completes() {
+    let mut h = harness(&[("appendonly", "yes"), ("appendfsync", "always")]);
+    h.srv.load_from_disk();
+    h.event(C, Event::Tick);
+    // Drive by hand: the reply must not leave before the fsync of the bytes holding the SET.
+    h.srv.handle(
+        h.now,
+        Event::Commands {
+            client: C,
+            cmds: vec![vec![b"SET".to_vec(), b"a".to_vec(), b"1".to_vec()]],
+        },
+    );
+    let mut pending = Vec::new();
+    while let Some(o) = h.srv.poll_output() {
+        assert!(!matches!(o, Output::Send { .. }), "a reply left before the fsync");
+        if let Output::Disk { req, op } = o {
+            pending.push((req, op));
+        }
+    }
+    assert!(matches!(
+        pending.as_slice(),
+        [(_, DiskOp::Write { .. }), (_, DiskOp::Fsync { .. })]
+    ));
+    let (wreq, wop) = pending.remove(0);
+    let result = h.disk.apply(wop);
+    h.srv.handle(h.now, Event::Disk { req: wreq, result });
+    assert!(std::iter::from_fn(|| h.srv.poll_output()).all(|o| !matches!(o, Output::Send { .. })));
+    let (freq, fop) = pending.remove(0);
+    let result = h.disk.apply(fop);
+    h.srv.handle(h.now, Event::Disk { req: freq, result });
+    let sent: Vec<Output> = std::iter::from_fn(|| h.srv.poll_output()).collect();
+    assert!(sent.contains(&Output::Send {
+        client: C,
+        data: b"+OK\r\n".to_vec()
+    }));
+}
+
+#[test]
+fn a_torn_tail_is_cut_off_when_aof_load_truncated_is_on_and_refused_otherwise() {
+    let mut h = harness(&[("appendonly", "yes")]);
+    h.srv.load_from_disk();
+    h.event(C, Event::Tick);
+    h.cmd(C, &["SET", "a", "1"]);
+    h.cmd(C, &["SET", "b", "2"]);
+    let path = "/d/appendonlydir/appendonly.aof.1.incr.aof".to_string();
+    let whole = h.disk.files[&path].clone();
+    h.disk.files.get_mut(&path).unwrap().truncate(whole.len() - 3);
+    let mut r = restart(&h, &[("appendonly", "yes")]);
+    assert_eq!(r.cmd(C, &["GET", "a"]), "$1\r\n1\r\n");
+    assert_eq!(r.cmd(C, &["GET", "b"]), "$-1\r\n");
+    let cut = &r.disk.files[&path];
+    assert!(
+        cut.ends_with(b"$1\r\na\r\n$1\r\n1\r\n"),
+        "the file is cut to its last whole command"
+    );
+    let r = restart(&h, &[("appendonly", "yes"), ("aof-load-truncated", "no")]);
+    assert!(r.other.contains(&Output::Exit { code: 1 }));
+}
+
+#[test]
+fn bgrewriteaof_starts_new_files_and_debug_loadaof_reloads_them() {
+    let mut h = harness(&[("appendonly", "yes")]);
+    h.srv.load_from_disk();
+    h.event(C, Event::Tick);
+    for i in 0..50 {
+        h.cmd(C, &["INCR", &format!("n{}", i % 5)]);
+    }
+    assert_eq!(
+        h.cmd(C, &["BGREWRITEAOF"]),
+        "+Background append only file rewriting started\r\n"
+    );
+    assert_eq!(
+        file(&h, "appendonly.aof.manifest"),
+        "file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n"
+    );
+    assert!(!h.disk.files.contains_key("/d/appendonlydir/appendonly.aof.1.incr.aof"));
+    h.cmd(C, &["HSET", "h", "f", "v"]);
+    let digest = h.cmd(C, &["DEBUG", "DIGEST"]);
+    assert_eq!(h.cmd(C, &["DEBUG", "LOADAOF"]), "+OK\r\n");
+    assert_eq!(h.cmd(C, &["DEBUG", "DIGEST"]), digest);
+    assert_eq!(h.cmd(C, &["GET", "n0"]), "$2\r\n10\r\n");
+}
+
+#[test]
+fn a_base_without_the_rdb_preamble_is_commands() {
+    let mut h = harness(&[("aof-use-rdb-preamble", "no")]);
+    h.cmd(C, &["ZADD", "z", "1.5", "a", "2", "b"]);
+    h.cmd(C, &["SADD", "s", "x"]);
+    h.cmd(C, &["PEXPIRE", "s", "100000"]);
+    h.cmd(C, &["CONFIG", "SET", "appendonly", "yes"]);
+    let base = file(&h, "appendonly.aof.1.base.aof");
+    assert!(
+        base.contains("$4\r\nZADD\r\n$1\r\nz\r\n$3\r\n1.5\r\n$1\r\na\r\n$1\r\n2\r\n$1\r\nb\r\n"),
+        "{base}"
+    );
+    let digest = h.cmd(C, &["DEBUG", "DIGEST"]);
+    let mut r = restart(&h, &[("appendonly", "yes")]);
+    assert_eq!(r.cmd(C, &["DEBUG", "DIGEST"]), digest);
+    assert_eq!(r.cmd(C, &["PTTL", "s"]), ":100000\r\n");
+}
