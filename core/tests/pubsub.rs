@@ -64,6 +64,20 @@ fn a_subscribed_resp2_client_may_only_run_the_pubsub_commands() {
 }
 
 #[test]
+fn a_resp2_transaction_that_subscribes_runs_the_commands_queued_after_it() {
+    // Redis checks the subscribed context when queueing, not when EXEC runs the queue.
+    let mut h = clients(1);
+    h.cmd(1, &["MULTI"]);
+    h.cmd(1, &["SUBSCRIBE", "c"]);
+    assert_eq!(h.cmd(1, &["SET", "k", "v"]), "+QUEUED\r\n");
+    assert_eq!(
+        h.cmd(1, &["EXEC"]),
+        "*2\r\n*3\r\n$9\r\nsubscribe\r\n$1\r\nc\r\n:1\r\n+OK\r\n"
+    );
+    assert!(h.cmd(1, &["GET", "k"]).starts_with("-ERR Can't execute 'get'"));
+}
+
+#[test]
 fn resp3_subscribers_get_pushes_and_keep_every_command() {
     let mut h = clients(1);
     h.cmd(1, &["HELLO", "3"]);
