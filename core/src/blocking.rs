@@ -187,6 +187,11 @@ impl Server {
         self.blocking.waiters.contains_key(&id)
     }
 
+    /// The command `id` is blocked in.
+    pub(crate) fn blocked_args(&self, id: ClientId) -> Option<&Args> {
+        self.blocking.waiters.get(&id).map(|w| &w.args)
+    }
+
     /// Queues input that arrived for a blocked client.
     pub(crate) fn defer_input(&mut self, id: ClientId, input: impl IntoIterator<Item = Input>) {
         if let Some(w) = self.blocking.waiters.get_mut(&id) {

@@ -73,6 +73,10 @@ pub struct Client {
     /// when that is over the soft output-buffer limit.
     pub unsent: u64,
     pub obuf_soft_since: Option<u64>,
+    /// The query buffer, as the driver last reported it, and the most it held since the
+    /// cron last looked (Redis' querybuf_peak).
+    pub qbuf: crate::resp::QueryBufferUsage,
+    pub qbuf_peak: usize,
     /// CLIENT TRACKING settings while tracking is on.
     pub tracking: Option<crate::tracking::TrackingMode>,
 }
@@ -107,6 +111,8 @@ impl Client {
             monitor: false,
             unsent: 0,
             obuf_soft_since: None,
+            qbuf: Default::default(),
+            qbuf_peak: 0,
             tracking: None,
         }
     }

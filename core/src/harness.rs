@@ -70,13 +70,18 @@ impl Harness {
         String::from_utf8_lossy(&out).into_owned()
     }
 
-    /// Sends raw protocol bytes through a parser, as a backend would.
+    /// Sends raw protocol bytes through a parser, as a backend would (its query buffer's usage
+    /// first, when that changed).
     pub fn raw(&mut self, id: ClientId, parser: &mut RequestParser, bytes: &[u8]) -> Vec<u8> {
         parser.feed(bytes);
         let limits: ParseLimits = self.srv.parse_limits(id);
         let mut cmds = Vec::new();
         let res = parser.parse_into(&limits, &mut cmds);
-        let mut out = self.event(id, Event::Commands { client: id, cmds });
+        let mut out = Vec::new();
+        if let Some(usage) = parser.usage_changed() {
+            out.extend(self.event(id, Event::QueryBuffer { client: id, usage }));
+        }
+        out.extend(self.event(id, Event::Commands { client: id, cmds }));
         if let Err(error) = res {
             out.extend(self.event(id, Event::ProtocolError { client: id, error }));
         }

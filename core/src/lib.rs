@@ -6,6 +6,7 @@
 mod blocking;
 pub mod bytes;
 pub mod client;
+pub mod client_memory;
 mod clients;
 mod cmd;
 pub mod command;
@@ -38,6 +39,6 @@ pub mod value;
 pub use client::{ClientId, ConnInfo};
 pub use config::{Config, LogLevel};
 pub use disk::{DiskError, DiskErrorKind, DiskOp, DiskReq, DiskResult, MemDisk};
-pub use resp::{Args, ParseLimits, ProtocolError, RequestParser};
+pub use resp::{Args, ParseLimits, ProtocolError, QueryBufferUsage, RequestParser};
 pub use server::{Event, MemoryStats, Output, Server, ServerEnv, Signal, REDIS_VERSION};
 pub use time::Now;

@@ -13,7 +13,7 @@ use crate::command::{self, CommandTable};
 use crate::config::{Config, LogLevel};
 use crate::db::Db;
 use crate::hash::KeyedState;
-use crate::resp::{Args, ParseLimits, ProtocolError};
+use crate::resp::{Args, ParseLimits, ProtocolError, QueryBufferUsage};
 use crate::time::{Clock, Now};
 
 /// What the driver tells the core.
@@ -39,6 +39,9 @@ pub enum Event {
         req: crate::disk::DiskReq,
         result: crate::disk::DiskResult,
     },
+    /// What `client`'s query buffer holds and costs, when that changed after a read (sent
+    /// before the read's commands): for CLIENT LIST and for shrinking it.
+    QueryBuffer { client: ClientId, usage: QueryBufferUsage },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,6 +71,9 @@ pub enum Output {
         req: crate::disk::DiskReq,
         op: crate::disk::DiskOp,
     },
+    /// Give back the client's query buffer space beyond `capacity` bytes (never below what it
+    /// holds).
+    ShrinkQueryBuffer { client: ClientId, capacity: usize },
 }
 
 /// Facts about the process the core cannot find out itself; shown by INFO.
@@ -168,6 +174,8 @@ pub struct Server {
     repl_cron_second: Option<u64>,
     /// RDB saves and loads.
     pub(crate) persist: crate::persist::Persistence,
+    /// The client whose query buffer the cron looked at last.
+    pub(crate) qbuf_cursor: ClientId,
 }
 
 /// Work (keys sampled + buckets visited) one active expiry cycle may do: the core has no clock
@@ -219,6 +227,7 @@ impl Server {
             repl: crate::repl::Propagation::new(replid),
             repl_cron_second: None,
             persist: Default::default(),
+            qbuf_cursor: 0,
             watched_keys: Default::default(),
             tracking: Default::default(),
             pubsub: Default::default(),
@@ -348,6 +357,7 @@ impl Server {
             Event::Signal(sig) => self.on_signal(sig),
             Event::Backlog { client, bytes } => self.on_backlog(client, bytes),
             Event::Disk { req, result } => self.on_disk(req, result),
+            Event::QueryBuffer { client, usage } => self.on_query_buffer(client, usage),
         }
         self.run_released();
         // Redis sends BCAST invalidations in beforeSleep, once per event-loop iteration; one
@@ -622,6 +632,7 @@ impl Server {
             return;
         }
         self.close_idle_clients();
+        self.resize_query_buffers();
         self.check_all_output_limits();
         // Also here, so that a lowered limit applies even while no command runs.
         self.tracking_limit_keys();

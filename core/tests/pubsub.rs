@@ -50,12 +50,31 @@ fn a_subscribed_resp2_client_may_only_run_the_pubsub_commands() {
         "-ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context\r\n"
     );
     assert_eq!(h.cmd(1, &["PING"]), "*2\r\n$4\r\npong\r\n$0\r\n\r\n");
+    // The argument count is checked before the subscribed shape.
+    assert_eq!(
+        h.cmd(1, &["PING", "a", "b"]),
+        "-ERR wrong number of arguments for 'ping' command\r\n"
+    );
     assert_eq!(
         h.cmd(1, &["UNSUBSCRIBE"]),
         "*3\r\n$11\r\nunsubscribe\r\n$1\r\nc\r\n:0\r\n"
     );
     assert_eq!(h.cmd(1, &["UNSUBSCRIBE"]), "*3\r\n$11\r\nunsubscribe\r\n$-1\r\n:0\r\n");
     assert_eq!(h.cmd(1, &["GET", "k"]), "$-1\r\n");
+}
+
+#[test]
+fn a_resp2_transaction_that_subscribes_runs_the_commands_queued_after_it() {
+    // Redis checks the subscribed context when queueing, not when EXEC runs the queue.
+    let mut h = clients(1);
+    h.cmd(1, &["MULTI"]);
+    h.cmd(1, &["SUBSCRIBE", "c"]);
+    assert_eq!(h.cmd(1, &["SET", "k", "v"]), "+QUEUED\r\n");
+    assert_eq!(
+        h.cmd(1, &["EXEC"]),
+        "*2\r\n*3\r\n$9\r\nsubscribe\r\n$1\r\nc\r\n:1\r\n+OK\r\n"
+    );
+    assert!(h.cmd(1, &["GET", "k"]).starts_with("-ERR Can't execute 'get'"));
 }
 
 #[test]

@@ -214,6 +214,7 @@ impl IoThread {
                 ToThread::Send { id, data } => self.queue_send(id, data),
                 ToThread::Close { id } => self.queue_close(id),
                 ToThread::Abort { id } => self.drop_conn(id),
+                ToThread::ShrinkQueryBuffer { id, capacity } => self.shrink_query_buffer(id, capacity),
                 ToThread::Listen { bind, port } => self.relisten(&bind, port),
                 ToThread::Disk { req, result } => self.batch.push(Event::Disk { req, result }),
                 ToThread::Exit => {}
@@ -264,6 +265,9 @@ impl IoThread {
         if total > 0 && !c.closing {
             let mut cmds = Vec::new();
             let res = c.parser.parse_into(&c.limits, &mut cmds);
+            if let Some(usage) = c.parser.usage_changed() {
+                self.batch.push(Event::QueryBuffer { client: id, usage });
+            }
             if !cmds.is_empty() {
                 self.batch.push(Event::Commands { client: id, cmds });
             }
@@ -274,6 +278,12 @@ impl IoThread {
         if eof {
             self.drop_conn(id);
             self.batch.push(Event::Disconnected { client: id });
+        }
+    }
+
+    fn shrink_query_buffer(&mut self, id: ClientId, capacity: usize) {
+        if let Some(c) = self.conns.get_mut(&id) {
+            c.parser.shrink_to(capacity);
         }
     }
 
@@ -342,6 +352,11 @@ impl IoThread {
                 Output::Close { client } => match core.owner.remove(&client) {
                     Some(t) if t == self.index => self.queue_close(client),
                     Some(t) => remote[t].push(ToThread::Close { id: client }),
+                    None => {}
+                },
+                Output::ShrinkQueryBuffer { client, capacity } => match core.owner.get(&client) {
+                    Some(&t) if t == self.index => self.shrink_query_buffer(client, capacity),
+                    Some(&t) => remote[t].push(ToThread::ShrinkQueryBuffer { id: client, capacity }),
                     None => {}
                 },
                 Output::Abort { client } => match core.owner.remove(&client) {

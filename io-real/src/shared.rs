@@ -26,6 +26,8 @@ pub enum ToThread {
     Close { id: ClientId },
     /// Close a connection this thread owns now, dropping its unwritten output.
     Abort { id: ClientId },
+    /// Give back query buffer space of a connection this thread owns.
+    ShrinkQueryBuffer { id: ClientId, capacity: usize },
     /// Re-bind the listening sockets (thread 0 only).
     Listen { bind: Vec<String>, port: u16 },
     /// A disk request completed (to thread 0, from the disk thread).

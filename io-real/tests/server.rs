@@ -143,6 +143,35 @@ fn commands_split_at_every_byte_still_parse() {
 }
 
 #[test]
+fn client_list_shows_what_each_query_buffer_holds() {
+    let srv = Ferrous::start(&[]);
+    let mut lister = srv.connect();
+    let own = raw_exchange(&mut lister, b"*2\r\n$6\r\nclient\r\n$4\r\ninfo\r\n", 100);
+    let own = String::from_utf8_lossy(&own).into_owned();
+    // Its own command: the 26 bytes it came in, "client" and "info" as arguments.
+    assert!(own.contains(" qbuf=26 qbuf-free=16358 argv-mem=10 "), "{own}");
+    let mut writer = srv.connect();
+    writer
+        .write_all(b"CLIENT SETNAME w\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$10\r\nab")
+        .unwrap();
+    // A command still arriving: the bytes of its last argument so far, and its first two.
+    let mut con = srv.client();
+    let line = (0..500)
+        .find_map(|_| {
+            let list: String = redis::cmd("CLIENT").arg("LIST").query(&mut con).unwrap();
+            let line = list.lines().find(|l| l.contains(" name=w ") && l.contains(" qbuf=2 "));
+            if line.is_none() {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            line.map(str::to_string)
+        })
+        .expect("the writer's partial command shows in CLIENT LIST");
+    assert!(line.contains(" argv-mem=4 "), "{line}");
+    let got = raw_exchange(&mut writer, b"cdefghij\r\n", 10);
+    assert_eq!(String::from_utf8_lossy(&got), "+OK\r\n+OK\r\n");
+}
+
+#[test]
 fn unknown_commands_and_wrong_arity_get_redis_errors() {
     let srv = Ferrous::start(&[]);
     let mut s = srv.connect();

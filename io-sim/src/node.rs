@@ -168,6 +168,9 @@ impl Node {
         parser.feed(bytes);
         let mut cmds = Vec::new();
         let res = parser.parse_into(&limits, &mut cmds);
+        if let Some(usage) = parser.usage_changed() {
+            self.handle(w, Event::QueryBuffer { client: conn, usage }, actors)?;
+        }
         if !cmds.is_empty() {
             self.handle(w, Event::Commands { client: conn, cmds }, actors)?;
         }
@@ -221,6 +224,11 @@ impl Node {
             Output::Disk { req, op } => {
                 let result = self.disk.apply(op);
                 w.complete_disk(now_us + DISK_LATENCY_US, self.id, req, result);
+            }
+            Output::ShrinkQueryBuffer { client, capacity } => {
+                if let Some(parser) = self.conns.get_mut(&client) {
+                    parser.shrink_to(capacity);
+                }
             }
         }
     }

@@ -217,6 +217,11 @@ fn hash_event(h: &mut Fnv64, ev: &Event) {
                 Err(e) => h.write_field(e.message.as_bytes()),
             }
         }
+        Event::QueryBuffer { client, usage } => {
+            h.write(b"query buffer");
+            h.write_u64(*client);
+            h.write_field(format!("{usage:?}").as_bytes());
+        }
     }
 }
 
@@ -256,6 +261,11 @@ fn hash_output(h: &mut Fnv64, out: &Output) {
             h.write(b"disk");
             h.write_u64(*req);
             hash_disk_op(h, op);
+        }
+        Output::ShrinkQueryBuffer { client, capacity } => {
+            h.write(b"shrink query buffer");
+            h.write_u64(*client);
+            h.write_u64(*capacity as u64);
         }
     }
 }
@@ -335,6 +345,7 @@ fn describe_event(ev: &Event) -> String {
             format!("disk #{req} done ({} bytes read)", data.as_ref().map_or(0, Vec::len))
         }
         Event::Disk { req, result: Err(e) } => format!("disk #{req} failed: {}", e.message),
+        Event::QueryBuffer { client, usage } => format!("c{client} query buffer {usage:?}"),
     }
 }
 
@@ -347,6 +358,7 @@ fn describe_output(out: &Output) -> String {
         Output::Listen { bind, port } => format!("listen {bind:?} port {port}"),
         Output::Exit { code } => format!("exit {code}"),
         Output::Disk { req, op } => format!("disk #{req} {}", describe_disk_op(op)),
+        Output::ShrinkQueryBuffer { client, capacity } => format!("c{client} shrink query buffer to {capacity}"),
     }
 }
 

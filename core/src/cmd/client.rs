@@ -1,6 +1,7 @@
 //! CLIENT subcommands.
 
 use crate::client::{Client, ClientId, ReplyMode};
+use crate::client_memory::{client_memory, ClientMemory, Running};
 use crate::command::Ctx;
 use crate::resp::parse_i64;
 
@@ -108,14 +109,15 @@ pub(crate) fn reply(ctx: &mut Ctx) {
     }
 }
 
-/// One CLIENT LIST line (without the trailing newline), in Redis 7's field order.
-fn client_line(c: &Client, now_us: u64) -> String {
+/// One CLIENT LIST line (without the trailing newline), in Redis 7's field order. `mem`: its
+/// buffers (see `crate::client_memory`).
+fn client_line(c: &Client, now_us: u64, mem: ClientMemory) -> String {
     let age = now_us.saturating_sub(c.created_us) / 1_000_000;
     let idle = now_us.saturating_sub(c.last_interaction_us) / 1_000_000;
     let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
     format!(
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} \
-         qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r \
+         qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs=0 rbp=0 obl={} oll={} omem={} tot-mem={} events=r \
          cmd={} user=default redir={} resp={} lib-name={} lib-ver={}",
         c.id,
         c.conn.addr,
@@ -130,6 +132,14 @@ fn client_line(c: &Client, now_us: u64) -> String {
         c.subs.patterns.len(),
         c.subs.shard.len(),
         c.multi.as_ref().map_or(-1, |q| q.len() as i64),
+        mem.qbuf,
+        mem.qbuf_free,
+        mem.argv_mem,
+        mem.multi_mem,
+        mem.obl,
+        mem.oll,
+        mem.omem,
+        mem.tot_mem,
         c.last_cmd,
         c.tracking_redirect(),
         c.resp(),
@@ -138,10 +148,20 @@ fn client_line(c: &Client, now_us: u64) -> String {
     )
 }
 
+/// The memory fields of client `c` as `ctx`'s client sees them (its own command is running).
+fn memory_of(ctx: &Ctx, c: &Client) -> ClientMemory {
+    let running = (c.id == ctx.id).then_some(Running {
+        args: ctx.args,
+        reply_bytes: ctx.out.buf.len(),
+    });
+    client_memory(c, running, ctx.srv.blocked_args(c.id))
+}
+
 pub(crate) fn info(ctx: &mut Ctx) {
     let now = ctx.srv.clock.mono_us();
+    let Some(me) = ctx.srv.clients.get(&ctx.id) else { return };
     // The reply buffer is held by the context, so the client's resp comes from there.
-    let mut line = client_line(ctx.client(), now);
+    let mut line = client_line(me, now, memory_of(ctx, me));
     if ctx.out.resp3 {
         line = line.replace(" resp=2 ", " resp=3 ");
     }
@@ -197,7 +217,7 @@ pub(crate) fn list(ctx: &mut Ctx) {
         if ids.as_ref().is_some_and(|ids| !ids.contains(&c.id)) {
             continue;
         }
-        let mut line = client_line(c, now);
+        let mut line = client_line(c, now, memory_of(ctx, c));
         if c.id == me && my_resp3 {
             line = line.replace(" resp=2 ", " resp=3 ");
         }

@@ -759,7 +759,10 @@ fn dispatch(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) -
     if !client.authenticated && cmd.flags & flags::NO_AUTH == 0 {
         return reject(srv, id, out, b"NOAUTH Authentication required.", Some(cmd));
     }
-    if client.subs.any() && !out.resp3 && !crate::cmd::pubsub::allowed_when_subscribed(cmd.name) {
+    // EXEC's commands are not checked again (Redis checks in processCommand, when queueing):
+    // a RESP2 transaction that subscribes runs the commands queued after the SUBSCRIBE.
+    let in_exec = client.deny_blocking;
+    if client.subs.any() && !out.resp3 && !in_exec && !crate::cmd::pubsub::allowed_when_subscribed(cmd.name) {
         let msg = format!("ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", cmd.name);
         return reject(srv, id, out, msg.as_bytes(), Some(cmd));
     }
@@ -768,8 +771,7 @@ fn dispatch(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) -
     }
     // Redis' processCommand evicts before every command (EXEC's own commands do not pass
     // there); only those that may grow memory are refused when that was not enough.
-    let nested = srv.clients.get(&id).is_some_and(|c| c.deny_blocking);
-    if srv.cfg.maxmemory > 0 && !nested && !srv.perform_evictions() && may_grow_memory(srv, id, cmd) {
+    if srv.cfg.maxmemory > 0 && !in_exec && !srv.perform_evictions() && may_grow_memory(srv, id, cmd) {
         return reject(
             srv,
             id,

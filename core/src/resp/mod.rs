@@ -2,10 +2,12 @@
 //! encoder for RESP2 and RESP3.
 
 mod parse;
+mod query_buffer;
 mod reply;
 mod split;
 
 pub use parse::{Args, ParseLimits, ProtocolError, RequestParser, PROTO_INLINE_MAX_SIZE};
+pub use query_buffer::QueryBufferUsage;
 pub use reply::{format_double, Reply};
 pub use split::split_args;
 

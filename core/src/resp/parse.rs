@@ -72,14 +72,20 @@ impl ProtocolError {
 /// Parser state for one connection.
 #[derive(Debug, Default)]
 pub struct RequestParser {
-    buf: Vec<u8>,
-    pos: usize,
+    /// The query buffer: bytes read and not yet dropped (those before `pos` are consumed).
+    pub(super) buf: Vec<u8>,
+    pub(super) pos: usize,
     /// Arguments still expected by the multibulk request in progress (0: none in progress).
     multibulk_left: usize,
     /// Length of the bulk being read, once its `$len` line has been consumed.
-    bulk_len: Option<usize>,
-    args: Args,
+    pub(super) bulk_len: Option<usize>,
+    pub(super) args: Args,
     failed: bool,
+    /// Unconsumed bytes when the last parse began: what the buffer holds while the commands it
+    /// yielded run (see `query_buffer`).
+    pub(super) parsed_from: usize,
+    /// The usage last returned by `usage_changed`.
+    pub(super) reported: super::QueryBufferUsage,
 }
 
 fn find(hay: &[u8], c: u8) -> Option<usize> {
@@ -97,6 +103,7 @@ impl RequestParser {
             self.buf.clear();
             self.pos = 0;
         }
+        self.reserve_for(data.len());
         self.buf.extend_from_slice(data);
     }
 
@@ -111,6 +118,7 @@ impl RequestParser {
         if self.failed {
             return Ok(());
         }
+        self.parsed_from = self.buf.len() - self.pos;
         let res = self.parse_loop(limits, out);
         if res.is_err() {
             self.failed = true;

@@ -3,6 +3,9 @@
 //! except where [`RANDOMNESS`] documents why they cannot be.
 //!
 //! - [`families`]: the generator registry — add a row to cover a new command.
+//! - [`pubsub`]: the pub/sub stream, with its own driver (several connections that receive
+//!   pushes); it runs after each seed's command stream, and `FERROUS_DIFF_FAMILIES=pubsub`
+//!   selects it alone.
 //! - [`resp`]: the raw RESP2/RESP3 client that reads exactly one reply as bytes.
 //! - [`server`]: starting both servers on free ports; dropping a `Server` kills it.
 //!
@@ -21,6 +24,7 @@
 
 pub mod families;
 pub mod notify;
+pub mod pubsub;
 pub mod repl;
 pub mod resp;
 pub mod server;
@@ -438,6 +442,9 @@ pub struct SeedStats {
     pub errors: usize,
     /// Keyspace notifications compared (the oracle's count).
     pub notifications: usize,
+    /// Replies and messages the pub/sub stream's connections received, barriers aside (the
+    /// oracle's count).
+    pub pubsub_frames: usize,
 }
 
 /// Two servers, the enabled families, and the generator context.
@@ -445,6 +452,8 @@ pub struct Harness {
     pub oracle: Server,
     pub subject: Server,
     pub families: Vec<&'static Family>,
+    /// Run the pub/sub stream ([`pubsub`]) after each seed's command stream.
+    pub pubsub: bool,
     /// Families not run, with why.
     pub skipped: Vec<(&'static str, String)>,
     pub keys: Keys,
@@ -509,6 +518,7 @@ impl Harness {
         let mut required: Vec<String> = FAMILIES
             .iter()
             .flat_map(|f| f.requires.iter().map(|s| s.to_string()))
+            .chain(pubsub::REQUIRES.iter().map(|s| s.to_string()))
             .chain(["flushall".to_string()])
             .collect();
         required.sort();
@@ -548,10 +558,21 @@ impl Harness {
             }
             families.push(f);
         }
+        let wants_pubsub = settings
+            .only
+            .as_ref()
+            .is_none_or(|o| o.iter().any(|f| f == pubsub::NAME));
+        let pubsub_missing: Vec<&str> = pubsub::REQUIRES.iter().copied().filter(|r| !present(r)).collect();
+        if wants_pubsub && !pubsub_missing.is_empty() {
+            skipped.push((
+                pubsub::NAME,
+                format!("{} or {} lacks {}", subject.name, oracle.name, pubsub_missing.join(" ")),
+            ));
+        }
         if let Some(only) = &settings.only {
             for o in only {
                 assert!(
-                    FAMILIES.iter().any(|f| f.name == o),
+                    FAMILIES.iter().any(|f| f.name == o) || o == pubsub::NAME,
                     "FERROUS_DIFF_FAMILIES: no family {o}"
                 );
             }
@@ -579,6 +600,7 @@ impl Harness {
         }
         Harness {
             subject_flushall: present("flushall"),
+            pubsub: wants_pubsub && pubsub_missing.is_empty(),
             oracle,
             subject,
             families,
@@ -838,17 +860,41 @@ impl Harness {
         Ok(stats)
     }
 
+    /// One seed: the command stream of the enabled families, then the pub/sub stream; the
+    /// counts of both, or the first difference.
+    pub fn run_streams(&mut self, seed: u64, commands: usize) -> Result<SeedStats, Box<Mismatch>> {
+        let mut stats = if self.families.is_empty() {
+            SeedStats::default()
+        } else {
+            self.run_seed(seed, commands)?
+        };
+        if self.pubsub {
+            self.clean(seed)?;
+            let stream = pubsub::Stream {
+                seed,
+                oracle: (&self.oracle.name, self.oracle.port),
+                subject: (&self.subject.name, self.subject.port),
+            };
+            let s = stream.run(commands)?;
+            stats.commands += s.commands;
+            stats.errors += s.errors;
+            stats.pubsub_frames += s.pubsub_frames;
+        }
+        Ok(stats)
+    }
+
     /// Runs every seed, prints a line per seed, and panics with the reports of the failures.
     pub fn run_all(&mut self, settings: &Settings) {
         let started = std::time::Instant::now();
         let mut failures: Vec<Box<Mismatch>> = Vec::new();
         let mut total = SeedStats::default();
         for &seed in &settings.seeds {
-            match self.run_seed(seed, settings.commands) {
+            match self.run_streams(seed, settings.commands) {
                 Ok(s) => {
                     total.commands += s.commands;
                     total.errors += s.errors;
                     total.notifications += s.notifications;
+                    total.pubsub_frames += s.pubsub_frames;
                 }
                 Err(m) => {
                     eprintln!("seed {seed}: MISMATCH at {:?}", m.index);
@@ -861,13 +907,14 @@ impl Harness {
             }
         }
         eprintln!(
-            "differential {} vs {}: {} seeds, {} commands compared ({} error replies), {} keyspace notifications, {} failing, {:.1?}",
+            "differential {} vs {}: {} seeds, {} commands compared ({} error replies), {} keyspace notifications, {} pub/sub replies and messages, {} failing, {:.1?}",
             self.subject.name,
             self.oracle.name,
             settings.seeds.len(),
             total.commands,
             total.errors,
             total.notifications,
+            total.pubsub_frames,
             failures.len(),
             started.elapsed()
         );
