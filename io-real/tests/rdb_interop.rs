@@ -1,7 +1,9 @@
-//! Interop of RDB files with a real redis-server, both ways: a file Redis saved loads into
-//! ferrous with the same DEBUG DIGEST, and the file a ferrous BGSAVE writes while clients keep
-//! writing loads into Redis with the digest the dataset had when the save began. A restart of
-//! ferrous loads its own file back.
+//! Interop of RDB files and AOF directories with a real redis-server, both ways: a file Redis
+//! saved loads into ferrous with the same DEBUG DIGEST, and the file a ferrous BGSAVE writes
+//! while clients keep writing loads into Redis with the digest the dataset had when the save
+//! began; an AOF directory Redis wrote loads into ferrous, and the one ferrous then writes
+//! (after BGREWRITEAOF and more writes) loads into Redis. A restart of ferrous loads its own
+//! files back.
 
 mod diff;
 
@@ -28,10 +30,14 @@ impl Drop for Redis {
 
 /// A redis-server without save points, its files in `dir`.
 fn start_redis(dir: &std::path::Path) -> Redis {
+    start_redis_with(dir, "no")
+}
+
+fn start_redis_with(dir: &std::path::Path, appendonly: &str) -> Redis {
     let port = common::free_port();
     let child = Command::new(diff::server::redis_server_bin())
         .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""])
-        .args(["--appendonly", "no", "--enable-debug-command", "yes"])
+        .args(["--appendonly", appendonly, "--enable-debug-command", "yes"])
         .args(["--dir", dir.to_str().unwrap()])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -168,4 +174,61 @@ fn a_ferrous_bgsave_under_writes_loads_into_redis_as_the_dataset_was_when_it_beg
     let g = common::Ferrous::start(&["--enable-debug-command", "yes", "--save", "", "--dir", dir_arg]);
     wait_loaded(g.port);
     assert_eq!(digest(g.port), after_writes, "log:\n{}", g.log_text());
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}
+
+#[test]
+fn an_aof_directory_moves_between_redis_and_ferrous_both_ways() {
+    if !diff::oracle_available() {
+        return;
+    }
+    let redis_dir = common::TempDir::new("redis-aof");
+    let redis = start_redis_with(&redis_dir.0, "yes");
+    populate(redis.port, 2000);
+    let want = digest(redis.port);
+    drop(redis);
+
+    let dir = common::TempDir::new("ferrous-aof");
+    copy_dir(&redis_dir.0.join("appendonlydir"), &dir.0.join("appendonlydir"));
+    let dir_arg = dir.0.to_str().unwrap();
+    let args = [
+        "--enable-debug-command",
+        "yes",
+        "--save",
+        "",
+        "--appendonly",
+        "yes",
+        "--dir",
+        dir_arg,
+    ];
+    let mut f = common::Ferrous::start(&args);
+    wait_loaded(f.port);
+    assert_eq!(digest(f.port), want, "log:\n{}", f.log_text());
+    // A rewrite, then writes into the new incr file.
+    assert!(call(f.port, &["BGREWRITEAOF"]).starts_with("+Background append only file rewriting started"));
+    assert_eq!(call(f.port, &["INCRBY", "int", "5"]), ":12350\r\n");
+    assert_eq!(call(f.port, &["SET", "ttl2", "v", "PX", "500000"]), "+OK\r\n");
+    let after = digest(f.port);
+    let _ = call(f.port, &["SHUTDOWN", "NOSAVE"]);
+    assert_eq!(f.wait_exit(Duration::from_secs(20)), Some(0), "{}", f.log_text());
+
+    let back = common::TempDir::new("redis-aof-back");
+    copy_dir(&dir.0.join("appendonlydir"), &back.0.join("appendonlydir"));
+    let redis = start_redis_with(&back.0, "yes");
+    let log = std::fs::read_to_string(back.0.join("../redis-aof-back.log")).unwrap_or_default();
+    assert_eq!(
+        digest(redis.port),
+        after,
+        "dbsize {} {log}",
+        call(redis.port, &["DBSIZE"])
+    );
+    let pttl: i64 = call(redis.port, &["PTTL", "ttl2"])[1..].trim().parse().unwrap();
+    assert!(pttl > 400_000, "PTTL {pttl}");
 }

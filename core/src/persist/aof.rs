@@ -256,6 +256,7 @@ impl Server {
                     LogLevel::Warning,
                     format!("Background AOF rewrite failed: {}", e.message),
                 );
+                self.shutdown_if_waiting();
             }
         }
     }
@@ -274,6 +275,15 @@ impl Server {
         }
         self.log(LogLevel::Notice, "Background AOF rewrite terminated with success");
         self.aof_flush(false);
+        self.shutdown_if_waiting();
+    }
+
+    /// A SHUTDOWN that waited for the rewrite goes on.
+    fn shutdown_if_waiting(&mut self) {
+        if let Some((client, save)) = self.persist.shutdown_after_rewrite.take() {
+            self.shutting_down = false;
+            self.begin_shutdown(client, save);
+        }
     }
 
     /// The dataset as commands (aof-use-rdb-preamble no): one command per key and its TTL.

@@ -53,6 +53,8 @@ pub(crate) struct Persistence {
     pub(crate) keys_expired_on_load: u64,
     pub(crate) aof: aof::Aof,
     pub(crate) aof_load: Option<aof_load::AofLoad>,
+    /// A SHUTDOWN (its client, whether it saves) waiting for an AOF rewrite to end.
+    pub(crate) shutdown_after_rewrite: Option<(Option<crate::client::ClientId>, bool)>,
 }
 
 impl Default for Persistence {
@@ -70,6 +72,7 @@ impl Default for Persistence {
             keys_expired_on_load: 0,
             aof: Default::default(),
             aof_load: None,
+            shutdown_after_rewrite: None,
         }
     }
 }
