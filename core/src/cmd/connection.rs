@@ -13,16 +13,19 @@ pub(crate) fn container(ctx: &mut Ctx) {
 }
 
 pub(crate) fn ping(ctx: &mut Ctx) {
+    // pingCommand checks its own arity first, subscribed or not.
+    if ctx.args.len() > 2 {
+        return ctx.out.err("wrong number of arguments for 'ping' command");
+    }
     if ctx.client().subs.any() && !ctx.out.resp3 {
         // A subscribed RESP2 connection only reads pushes: PING answers in that shape.
         ctx.out.array(2);
         ctx.out.bulk(b"pong");
         return ctx.out.bulk(ctx.args.get(1).map_or(&b""[..], |a| a));
     }
-    match ctx.args.len() {
-        1 => ctx.out.simple("PONG"),
-        2 => ctx.out.bulk(&ctx.args[1]),
-        _ => ctx.out.err("wrong number of arguments for 'ping' command"),
+    match ctx.args.get(1) {
+        None => ctx.out.simple("PONG"),
+        Some(arg) => ctx.out.bulk(arg),
     }
 }
 
