@@ -276,7 +276,6 @@ pub(super) fn move_(m: &mut Model, c: &Call, from_left: bool, to_left: bool) -> 
             l.pop_back();
         }
     }
-    drop_if_empty(m, c, &src);
     if !matches!(list(m, c, &dst), Ok(Some(_))) {
         m.db(c.id).insert(dst.clone(), Entry::of(MVal::List(VecDeque::new())));
     }
@@ -287,6 +286,9 @@ pub(super) fn move_(m: &mut Model, c: &Call, from_left: bool, to_left: bool) -> 
             l.push_back(value.clone());
         }
     }
+    // The source goes only if still empty after the push: a one-element list moved onto
+    // itself keeps its key and its TTL.
+    drop_if_empty(m, c, &src);
     Value::Bulk(value)
 }
 
