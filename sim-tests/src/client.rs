@@ -245,6 +245,10 @@ impl Expect {
             Expect::IntBetween { lo, hi } => matches!(actual, Value::Int(n) if (lo..=hi).contains(&n)),
             Expect::Unordered(v) => same_items(v, actual),
             Expect::AnyArray => matches!(actual, Value::Array(_)),
+            Expect::Array(items) => match actual {
+                Value::Array(got) => got.len() == items.len() && items.iter().zip(got).all(|(e, a)| e.matches(a)),
+                _ => false,
+            },
         }
     }
 }
@@ -263,6 +267,16 @@ impl std::fmt::Display for Expect {
             Expect::IntBetween { lo, hi } => write!(f, ":<{lo} to {hi}>"),
             Expect::Unordered(v) => write!(f, "{v} (in any order)"),
             Expect::AnyArray => write!(f, "*<any array>"),
+            Expect::Array(items) => {
+                f.write_str("*[")?;
+                for (i, e) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{e}")?;
+                }
+                f.write_str("]")
+            }
         }
     }
 }
