@@ -57,9 +57,10 @@ impl Entry {
         }
     }
 
-    /// Past its expiry at wall-clock `now_ms` (Redis: `when <= now`).
+    /// Past its expiry at wall-clock `now_ms` (Redis' keyIsExpired: `now > when`; in the
+    /// expiry's own millisecond the key lives and PTTL answers 0).
     pub fn is_dead(&self, now_ms: u64) -> bool {
-        self.expire_at.is_some_and(|t| t <= now_ms)
+        self.expire_at.is_some_and(|t| t < now_ms)
     }
 }
 
