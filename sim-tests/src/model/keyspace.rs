@@ -57,6 +57,23 @@ impl Entry {
         }
     }
 
+    /// The value and expiry without the encoding: a command may convert an encoding (HSETNX
+    /// with a long value that is not set) without modifying the key.
+    pub fn data(&self) -> (MVal, Option<u64>) {
+        let value = match &self.value {
+            MVal::Hash { fields, .. } => MVal::Hash {
+                fields: fields.clone(),
+                compact: false,
+            },
+            MVal::Set { members, .. } => MVal::Set {
+                members: members.clone(),
+                intset: false,
+            },
+            other => other.clone(),
+        };
+        (value, self.expire_at)
+    }
+
     /// Past its expiry at wall-clock `now_ms` (Redis' keyIsExpired: `now > when`; in the
     /// expiry's own millisecond the key lives and PTTL answers 0).
     pub fn is_dead(&self, now_ms: u64) -> bool {

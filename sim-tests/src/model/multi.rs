@@ -206,7 +206,8 @@ impl Model {
     pub(super) fn check_signalled(&mut self, before: Option<WatchedBefore>, args: &[Vec<u8>]) {
         let touched = self.touched.take().unwrap_or_default();
         for (slot, old) in before.map(|b| b.0).unwrap_or_default() {
-            let changed = self.dbs[slot.0].get(&slot.1) != old.as_ref();
+            let now = self.dbs[slot.0].get(&slot.1);
+            let changed = now.map(Entry::data) != old.as_ref().map(Entry::data);
             if changed && !touched.contains(&slot) {
                 panic!(
                     "model bug: {} changed key {} of db {} without signalling it",
