@@ -28,6 +28,11 @@ impl Workload {
         if rng.chance(0.7) {
             script.push(vec![[vec![cased(rng, "mget")], keys.clone()].concat()]);
         }
+        if rng.chance(0.15) {
+            // Its own write counts as a change too.
+            let key = rng.pick(&keys).clone();
+            script.push(vec![self.write_to(rng, key)]);
+        }
         if rng.chance(0.05) {
             script.push(vec![vec![cased(rng, "unwatch")]]);
         }
@@ -60,6 +65,7 @@ impl Workload {
             1 => body.push(self.wrong_arity(rng)),
             2 => body.push(vec![cased(rng, "multi")]),
             3 => body.push([vec![cased(rng, "watch")], self.keys(rng)].concat()),
+            4 => body.push(vec![cased(rng, "unwatch")]),
             _ => {}
         }
         if body.len() > 1 {
