@@ -77,7 +77,9 @@ impl Db {
 
     /// Is `key` logically expired at `now_ms`? (It may still be stored.)
     pub fn is_expired(&self, key: &[u8], now_ms: u64) -> bool {
-        self.expires.get(key).is_some_and(|&at| at <= now_ms)
+        // keyIsExpired: only once the clock is past the expiry; in its very millisecond the key
+        // still lives (PTTL answers 0).
+        self.expires.get(key).is_some_and(|&at| at < now_ms)
     }
 
     /// Removes `key` if it has expired; returns whether it did.
@@ -306,7 +308,7 @@ impl Db {
             while sampled < want && buckets < max_buckets {
                 self.expire_cursor = self.expires.scan(self.expire_cursor, |k, &at| {
                     sampled += 1;
-                    if at <= now_ms {
+                    if at < now_ms {
                         dead.push(k.clone());
                     }
                 });
@@ -345,7 +347,7 @@ mod tests {
         d.set_expire(b"a", 100);
         d.set_expire(b"missing", 100);
         assert_eq!((d.len(), d.expires_len()), (1, 1));
-        assert!(d.is_expired(b"a", 100) && !d.is_expired(b"a", 99));
+        assert!(d.is_expired(b"a", 101) && !d.is_expired(b"a", 100));
         d.set(b"a", Value::string(b"2".to_vec()), true);
         assert_eq!(d.expire_at(b"a"), Some(100));
         let (o, at) = d.take(b"a").unwrap();

@@ -136,6 +136,21 @@ fn scan_skips_and_deletes_expired_keys() {
 }
 
 #[test]
+fn a_key_lives_through_the_millisecond_its_expiry_names() {
+    let mut h = client();
+    h.cmd(1, &["SET", "k", "v", "PX", "50"]);
+    h.cmd(1, &["SET", "untouched", "v", "PX", "50"]);
+    advance_ms(&mut h, 50);
+    h.event(1, Event::Tick);
+    assert_eq!(h.cmd(1, &["PTTL", "k"]), ":0\r\n");
+    assert_eq!(h.cmd(1, &["GET", "k"]), "$1\r\nv\r\n");
+    assert_eq!(dbsize(&mut h), ":2\r\n");
+    advance_ms(&mut h, 1);
+    assert_eq!(h.cmd(1, &["PTTL", "k"]), ":-2\r\n");
+    assert_eq!(h.cmd(1, &["EXISTS", "untouched"]), ":0\r\n");
+}
+
+#[test]
 fn active_expiry_deletes_untouched_keys_in_the_cron() {
     let mut h = client();
     for i in 0..500 {

@@ -2,16 +2,31 @@
 //! replies from whatever pieces the network delivers, and checks each one, in order, against
 //! what the reference model predicted when the server ran the command.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
-use ferrous_io_sim::trace::show_args;
+use ferrous_io_sim::trace::{show_args, show_bytes};
 use ferrous_io_sim::{ConnId, ReplyParser, SimRng, Value};
 
 use crate::model::Expect;
+use crate::workload::{parse_message, Args};
+
+/// What a client is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Random commands of every kind.
+    Mixed,
+    /// Scripts of WATCH, MULTI, EXEC, DISCARD among random commands.
+    Transactions,
+    /// Subscribes and waits for messages.
+    Subscriber,
+    /// Publishes numbered messages.
+    Publisher,
+}
 
 /// How a client behaves, drawn once per client.
 #[derive(Clone, Copy, Debug)]
 pub struct Profile {
+    pub role: Role,
     /// Commands per pipeline: 1 to this.
     pub max_pipeline: u64,
     /// Pause between actions: 0 to this, µs.
@@ -21,8 +36,9 @@ pub struct Profile {
 }
 
 impl Profile {
-    pub fn random(rng: &mut SimRng) -> Profile {
+    pub fn random(rng: &mut SimRng, role: Role) -> Profile {
         Profile {
+            role,
             max_pipeline: *rng.pick(&[1, 2, 4, 8, 16, 32]),
             max_think_us: rng.between(100, 20_000),
             inline_share: *rng.pick(&[0.0, 0.1, 0.5, 0.9]),
@@ -65,6 +81,58 @@ pub struct SimClient {
     replies: u64,
     /// The numbers (in `sent` order) of blocking commands written and not answered yet.
     blocking: VecDeque<u64>,
+    /// What the client means to write next, chunk by chunk (a transaction, its first
+    /// subscriptions).
+    pub script: VecDeque<Vec<Args>>,
+    ledger: Ledger,
+}
+
+/// The last message serial received per (subscription, channel, publisher): each publisher's
+/// messages must arrive in the order it published them, and once per subscription. Kept apart
+/// from the model, so that a mistake shared by the model and the server still shows.
+#[derive(Debug, Default)]
+struct Ledger(BTreeMap<(Vec<u8>, Vec<u8>, u64), u64>);
+
+impl Ledger {
+    /// Checks `v` if it is a message published by the workload.
+    fn check(&mut self, v: &Value) -> Result<(), String> {
+        let (Value::Push(items) | Value::Array(items)) = v else {
+            return Ok(());
+        };
+        let bulks: Vec<&[u8]> = items
+            .iter()
+            .filter_map(|i| match i {
+                Value::Bulk(b) => Some(&b[..]),
+                _ => None,
+            })
+            .collect();
+        let (subscription, channel, payload) = match bulks[..] {
+            [b"message", ch, p] | [b"smessage", ch, p] => (bulks[0].to_vec(), ch, p),
+            [b"pmessage", pattern, ch, p] => ([&b"pmessage "[..], pattern].concat(), ch, p),
+            _ => return Ok(()),
+        };
+        let Some((publisher, serial)) = parse_message(payload) else {
+            return Ok(());
+        };
+        let last = self.0.entry((subscription, channel.to_vec(), publisher)).or_insert(0);
+        if serial <= *last {
+            return Err(format!(
+                "message {} from c{publisher} on {} arrived after {} (out of order or twice)",
+                serial,
+                show_bytes(channel),
+                last
+            ));
+        }
+        *last = serial;
+        Ok(())
+    }
+}
+
+impl SimClient {
+    /// Whether the client is inside a script it has not finished writing.
+    pub fn scripted(&self) -> bool {
+        !self.script.is_empty()
+    }
 }
 
 impl SimClient {
@@ -79,6 +147,8 @@ impl SimClient {
             sent: 0,
             replies: 0,
             blocking: VecDeque::new(),
+            script: VecDeque::new(),
+            ledger: Ledger::default(),
         }
     }
 
@@ -187,6 +257,9 @@ impl SimClient {
     fn check(&mut self, actual: Value) -> Result<(), String> {
         self.replies += 1;
         let n = self.replies;
+        self.ledger
+            .check(&actual)
+            .map_err(|e| format!("client c{}: reply #{n}: {e}", self.conn))?;
         let Some(owed) = self.owed.pop_front() else {
             return Err(format!(
                 "client c{}: reply #{n} answers no command the server ran\n  actual:   {actual}",
@@ -245,6 +318,10 @@ impl Expect {
             Expect::IntBetween { lo, hi } => matches!(actual, Value::Int(n) if (lo..=hi).contains(&n)),
             Expect::Unordered(v) => same_items(v, actual),
             Expect::AnyArray => matches!(actual, Value::Array(_)),
+            Expect::Array(items) => match actual {
+                Value::Array(got) => got.len() == items.len() && items.iter().zip(got).all(|(e, a)| e.matches(a)),
+                _ => false,
+            },
         }
     }
 }
@@ -263,6 +340,16 @@ impl std::fmt::Display for Expect {
             Expect::IntBetween { lo, hi } => write!(f, ":<{lo} to {hi}>"),
             Expect::Unordered(v) => write!(f, "{v} (in any order)"),
             Expect::AnyArray => write!(f, "*<any array>"),
+            Expect::Array(items) => {
+                f.write_str("*[")?;
+                for (i, e) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{e}")?;
+                }
+                f.write_str("]")
+            }
         }
     }
 }
@@ -310,6 +397,7 @@ mod tests {
         SimClient::new(
             7,
             Profile {
+                role: Role::Mixed,
                 max_pipeline: 1,
                 max_think_us: 1,
                 inline_share: 0.0,

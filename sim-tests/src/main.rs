@@ -77,6 +77,16 @@ fn print_summary(r: &Report) {
         "  blocking:     {} clients blocked: {} served, {} timed out, {} disconnected while blocked",
         b.blocked, b.served, b.timed_out, b.gone
     );
+    let t = &r.transactions;
+    println!(
+        "  transactions: {} MULTI, {} queued; EXEC: {} ran, {} nil (WATCH), {} EXECABORT; {} DISCARD",
+        t.multis, t.queued, t.committed, t.watch_failed, t.aborted, t.discarded
+    );
+    let p = &r.pubsub;
+    println!(
+        "  pub/sub:      {} subscriptions, {} messages published, {} delivered, {} subscribers reconnected",
+        p.subscribed, p.published, p.delivered, s.reconnects
+    );
     println!(
         "  virtual time: {} s in {} steps ({} wall-clock steps), {} trace records",
         fmt_time(r.elapsed_us).trim_matches(['[', ']']),

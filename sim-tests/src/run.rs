@@ -9,7 +9,7 @@ use ferrous_core::Config;
 use ferrous_io_sim::rng::streams;
 use ferrous_io_sim::{Failure, Sim, SimConfig, SimRng, TraceMode};
 
-use crate::model::BlockStats;
+use crate::model::{BlockStats, PubSubStats, TxStats};
 use crate::scenario::{Scenario, Stats, SERVER};
 
 /// Steps of client activity in a run unless told otherwise.
@@ -64,6 +64,8 @@ pub struct Report {
     pub server_keys: usize,
     pub stats: Stats,
     pub blocking: BlockStats,
+    pub transactions: TxStats,
+    pub pubsub: PubSubStats,
 }
 
 /// A failed run: the checker's message, the trace hash up to the failure and, if the trace
@@ -108,6 +110,8 @@ pub fn run(opts: &RunOptions) -> Result<Report, RunFailure> {
             server_keys: counts.server,
             stats: scenario.stats.clone(),
             blocking: scenario.model().block_stats().clone(),
+            transactions: scenario.model().tx_stats().clone(),
+            pubsub: scenario.model().pubsub_stats().clone(),
         }),
         Err(f) => Err(RunFailure {
             seed: opts.seed,

@@ -1,6 +1,8 @@
-//! The actors of the basic scenario: clients that come and go on one server, pipelining random
-//! commands, now and then quitting, disconnecting or breaking the protocol, while the wall clock
-//! is stepped under them; the reference model rides along on every event the server gets.
+//! The actors of the basic scenario: clients that come and go on one server, now and then
+//! quitting, disconnecting or breaking the protocol, while the wall clock is stepped under them;
+//! the reference model rides along on every event the server gets. Each client has a role:
+//! most pipeline random commands, some run transactions among them, some subscribe (and
+//! reconnect after a disconnect) while others publish. How many of each is drawn per run.
 
 use std::collections::BTreeMap;
 
@@ -8,9 +10,9 @@ use ferrous_core::{Event, Now, Signal};
 use ferrous_io_sim::request::multibulk;
 use ferrous_io_sim::{Actors, ConnId, Ctx, Failure, NodeId, SimRng};
 
-use crate::client::{Profile, SimClient, State};
+use crate::client::{Profile, Role, SimClient, State};
 use crate::model::{Model, Owed};
-use crate::workload::Workload;
+use crate::workload::{message, Args, Workload};
 
 /// The one server of this scenario.
 pub const SERVER: NodeId = 0;
@@ -37,7 +39,12 @@ pub struct Stats {
     pub protocol_errors: u64,
     pub http_requests: u64,
     pub wall_clock_steps: u64,
+    /// Subscribers that came back on a new connection after disconnecting.
+    pub reconnects: u64,
 }
+
+/// The roles, in the order of [`Scenario`]'s weights.
+const ROLES: [Role; 4] = [Role::Mixed, Role::Transactions, Role::Subscriber, Role::Publisher];
 
 /// What a timer is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,6 +80,10 @@ pub struct Scenario {
     clients: BTreeMap<ConnId, SimClient>,
     live: usize,
     max_clients: usize,
+    /// Weights of the roles new clients take, in [`ROLES`] order.
+    mix: [u32; 4],
+    /// The last message serial handed to a publisher.
+    serial: u64,
     phase: Phase,
     active_expiry: bool,
     pub stats: Stats,
@@ -84,7 +95,16 @@ impl Scenario {
     pub fn new(mut rng: SimRng, active_expiry: bool) -> Scenario {
         let workload = Workload::new(&mut rng);
         let max_clients = rng.between(2, 16) as usize;
+        // Mostly random commands, so that blocked clients still meet their producers.
+        let mix = [
+            100,
+            rng.between(5, 40) as u32,
+            rng.between(5, 30) as u32,
+            rng.between(5, 30) as u32,
+        ];
         Scenario {
+            mix,
+            serial: 0,
             rng,
             workload,
             model: Model::new(active_expiry),
@@ -139,10 +159,19 @@ impl Scenario {
     }
 
     fn spawn(&mut self, ctx: &mut Ctx<'_>) {
+        let role = ROLES[self.rng.weighted(&self.mix)];
+        self.spawn_as(ctx, role);
+    }
+
+    fn spawn_as(&mut self, ctx: &mut Ctx<'_>, role: Role) {
         let conn = ctx.connect(SERVER);
-        let profile = Profile::random(&mut self.rng);
+        let profile = Profile::random(&mut self.rng, role);
         ctx.note(|| format!("c{conn} connects ({profile:?})"));
-        self.clients.insert(conn, SimClient::new(conn, profile));
+        let mut client = SimClient::new(conn, profile);
+        if role == Role::Subscriber {
+            client.script.push_back(self.first_subscriptions());
+        }
+        self.clients.insert(conn, client);
         self.live += 1;
         self.stats.clients += 1;
         let first = ctx.now_us() + self.rng.below(2_000);
@@ -196,6 +225,15 @@ impl Scenario {
 
     /// One action of an active client that is not waiting on a blocking command.
     fn act(&mut self, ctx: &mut Ctx<'_>, conn: ConnId) {
+        match self.clients[&conn].profile.role {
+            Role::Mixed => self.act_mixed(ctx, conn),
+            Role::Transactions => self.act_transactions(ctx, conn),
+            Role::Subscriber => self.act_subscriber(ctx, conn),
+            Role::Publisher => self.act_publisher(ctx, conn),
+        }
+    }
+
+    fn act_mixed(&mut self, ctx: &mut Ctx<'_>, conn: ConnId) {
         match self.rng.below(1000) {
             0..=19 => self.disconnect(ctx, conn),
             20..=29 => self.send_pipeline(ctx, conn, Ending::Quit),
@@ -204,6 +242,106 @@ impl Scenario {
             37..=79 => {}
             _ => self.send_pipeline(ctx, conn, Ending::Nothing),
         }
+    }
+
+    /// A transaction client writes its script chunk by chunk, thinking in between (other
+    /// clients run meanwhile); sometimes it leaves in the middle.
+    fn act_transactions(&mut self, ctx: &mut Ctx<'_>, conn: ConnId) {
+        match self.rng.below(1000) {
+            0..=11 => self.disconnect(ctx, conn),
+            12..=15 => self.send(ctx, conn, Vec::new(), Ending::Quit),
+            16..=18 => self.send(ctx, conn, Vec::new(), Ending::Garbage),
+            19..=249 => {}
+            _ => {
+                let client = self.clients.get_mut(&conn).expect("active clients exist");
+                if !client.scripted() && self.rng.chance(0.2) {
+                    return self.send_pipeline(ctx, conn, Ending::Nothing);
+                }
+                if !client.scripted() {
+                    client.script = self.workload.transaction(&mut self.rng).into();
+                }
+                let chunk = client.script.pop_front().unwrap_or_default();
+                self.send(ctx, conn, chunk, Ending::Nothing);
+            }
+        }
+    }
+
+    /// A subscriber mostly listens; it changes its subscriptions now and then, and when it
+    /// disconnects it often comes back on a new connection and subscribes again.
+    fn act_subscriber(&mut self, ctx: &mut Ctx<'_>, conn: ConnId) {
+        if let Some(chunk) = self.clients.get_mut(&conn).and_then(|c| c.script.pop_front()) {
+            return self.send(ctx, conn, chunk, Ending::Nothing);
+        }
+        match self.rng.below(1000) {
+            0..=9 => {
+                self.disconnect(ctx, conn);
+                if self.rng.chance(0.7) {
+                    ctx.note(|| format!("c{conn} reconnects"));
+                    self.stats.reconnects += 1;
+                    self.spawn_as(ctx, Role::Subscriber);
+                }
+            }
+            10..=12 => self.send(ctx, conn, Vec::new(), Ending::Quit),
+            13..=14 => self.send(ctx, conn, Vec::new(), Ending::Garbage),
+            15..=299 => {
+                let n = self.rng.between(1, 2);
+                let cmds = (0..n)
+                    .map(|_| {
+                        let payload = self.payload(conn);
+                        self.workload.subscriber_command(&mut self.rng, payload)
+                    })
+                    .collect();
+                self.send(ctx, conn, cmds, Ending::Nothing);
+            }
+            _ => {}
+        }
+    }
+
+    /// A publisher publishes numbered messages, now and then several inside MULTI, and asks
+    /// PUBSUB who listens.
+    fn act_publisher(&mut self, ctx: &mut Ctx<'_>, conn: ConnId) {
+        // A few messages at a time: every delivery is a step of the run.
+        let max = self.clients[&conn].profile.max_pipeline.min(4);
+        let cmds = match self.rng.below(1000) {
+            0..=9 => return self.disconnect(ctx, conn),
+            10..=12 => return self.send(ctx, conn, Vec::new(), Ending::Quit),
+            13..=14 => return self.send(ctx, conn, Vec::new(), Ending::Garbage),
+            15..=89 => vec![self.workload.pubsub_query(&mut self.rng)],
+            90..=139 => {
+                let mut cmds = vec![vec![b"MULTI".to_vec()]];
+                for _ in 0..self.rng.between(1, 4) {
+                    let payload = self.payload(conn);
+                    cmds.push(self.workload.publish(&mut self.rng, payload));
+                }
+                cmds.push(vec![b"EXEC".to_vec()]);
+                cmds
+            }
+            _ => (0..self.rng.between(1, max))
+                .map(|_| {
+                    let payload = self.payload(conn);
+                    self.workload.publish(&mut self.rng, payload)
+                })
+                .collect(),
+        };
+        self.send(ctx, conn, cmds, Ending::Nothing);
+    }
+
+    /// The next message `conn` publishes.
+    fn payload(&mut self, conn: ConnId) -> Vec<u8> {
+        self.serial += 1;
+        message(conn, self.serial)
+    }
+
+    /// A new subscriber's first chunk: a protocol, then subscriptions.
+    fn first_subscriptions(&mut self) -> Vec<Args> {
+        let mut chunk = Vec::new();
+        if self.rng.chance(0.5) {
+            chunk.push(vec![b"HELLO".to_vec(), b"3".to_vec()]);
+        }
+        for _ in 0..self.rng.between(1, 3) {
+            chunk.push(self.workload.subscription(&mut self.rng));
+        }
+        chunk
     }
 
     fn disconnect(&mut self, ctx: &mut Ctx<'_>, conn: ConnId) {
@@ -216,13 +354,20 @@ impl Scenario {
         self.stats.disconnects += 1;
     }
 
-    /// Writes 1..max_pipeline commands at once, optionally ending with QUIT or a broken request.
+    /// Writes 1..max_pipeline random commands at once, optionally ending with QUIT or a broken
+    /// request.
     fn send_pipeline(&mut self, ctx: &mut Ctx<'_>, conn: ConnId, ending: Ending) {
+        let n = self.rng.between(1, self.clients[&conn].profile.max_pipeline);
+        let cmds = (0..n).map(|_| self.workload.command(&mut self.rng)).collect();
+        self.send(ctx, conn, cmds, ending);
+    }
+
+    /// Writes `cmds` at once, optionally ending with QUIT or a broken request.
+    fn send(&mut self, ctx: &mut Ctx<'_>, conn: ConnId, cmds: Vec<Args>, ending: Ending) {
         let client = self.clients.get_mut(&conn).expect("active clients exist");
-        let n = self.rng.between(1, client.profile.max_pipeline);
+        let n = cmds.len() as u64;
         let mut wire = Vec::new();
-        for _ in 0..n {
-            let args = self.workload.command(&mut self.rng);
+        for args in cmds {
             wire.extend(Workload::encode(&mut self.rng, &args, client.profile.inline_share));
             client.sent(1);
             if Workload::may_block(&args) {
@@ -350,6 +495,7 @@ impl Scenario {
     pub fn audit(&mut self, ctx: &mut Ctx<'_>) {
         let conn = ctx.connect(SERVER);
         let profile = Profile {
+            role: Role::Mixed,
             max_pipeline: 1,
             max_think_us: 1,
             inline_share: 0.0,

@@ -3,7 +3,12 @@
 //! request. Everything here is aimed at what the reference model can predict.
 
 mod blocking;
+mod pubsub;
+mod transactions;
 mod zsets;
+
+pub use pubsub::{message, parse_message};
+pub use transactions::Script;
 
 use ferrous_io_sim::request::{inline, multibulk};
 use ferrous_io_sim::SimRng;

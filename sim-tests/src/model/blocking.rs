@@ -222,6 +222,7 @@ impl Model {
         if self.dbs[db].get(key).is_some_and(|e| e.is_dead(now.unix_ms)) {
             self.dbs[db].remove(key);
             self.expired_on_access += 1;
+            self.touch(db, key);
         }
         self.dbs[db].get(key).map(|e| &e.value)
     }

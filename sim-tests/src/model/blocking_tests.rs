@@ -13,7 +13,7 @@ fn at(mono_us: u64) -> Now {
     Now::new(1_700_000_000_000 + mono_us / 1000, mono_us)
 }
 
-fn args(line: &str) -> Vec<Vec<u8>> {
+pub(super) fn args(line: &str) -> Vec<Vec<u8>> {
     line.split(' ').map(|w| w.as_bytes().to_vec()).collect()
 }
 
@@ -29,7 +29,8 @@ fn send(m: &mut Model, client: u64, line: &str, now: Now) -> Vec<(u64, Value)> {
     owed(m)
 }
 
-fn owed(m: &mut Model) -> Vec<(u64, Value)> {
+/// Every reply owed since the last call, and to whom.
+pub(super) fn owed(m: &mut Model) -> Vec<(u64, Value)> {
     m.take_owed()
         .into_iter()
         .map(|o| match o {

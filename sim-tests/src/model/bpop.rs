@@ -21,6 +21,9 @@ fn pop_list(m: &mut Model, c: &Call, key: &[u8], left: bool, n: usize) -> Vec<Ve
         _ => Vec::new(),
     };
     lists::drop_if_empty(m, c, key);
+    if !popped.is_empty() {
+        m.modified(c, key);
+    }
     popped
 }
 
@@ -30,6 +33,9 @@ fn pop_zset(m: &mut Model, c: &Call, key: &[u8], max: bool, n: usize) -> Vec<Sco
         _ => Vec::new(),
     };
     zsets::drop_if_empty(m, c, key);
+    if !popped.is_empty() {
+        m.modified(c, key);
+    }
     popped
 }
 
@@ -87,6 +93,14 @@ fn pop_or_block(m: &mut Model, c: &Call, keys: &[Vec<u8>], timeout: Option<u64>,
             Ok(true) => return Some(take(m, c, k, &kind)),
             Ok(false) => {}
         }
+    }
+    if m.deny_blocking {
+        // Inside EXEC: answered at once as if timed out (BLMOVE with a null bulk).
+        let null = match kind {
+            Kind::Move { .. } => m.null(c.id),
+            _ => m.null_array(c.id),
+        };
+        return Some(null);
     }
     m.block(c, keys, timeout, kind);
     None

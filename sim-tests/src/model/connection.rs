@@ -6,7 +6,10 @@ use ferrous_io_sim::Value;
 use super::errors::{arity_error, c_str, error_line, parse_integer, syntax_error};
 use super::{Call, Model, DATABASES, REDIS_VERSION};
 
-pub(super) fn ping(_: &mut Model, c: &Call) -> Value {
+pub(super) fn ping(m: &mut Model, c: &Call) -> Value {
+    if let Some(v) = super::pubsub::ping_when_subscribed(m, c) {
+        return v;
+    }
     match c.args.len() {
         1 => Value::simple("PONG"),
         2 => Value::Bulk(c.args[1].clone()),
@@ -19,12 +22,15 @@ pub(super) fn echo(_: &mut Model, c: &Call) -> Value {
 }
 
 pub(super) fn quit(m: &mut Model, c: &Call) -> Value {
-    m.session(c.id).closing = true;
+    m.close(c.id);
     Value::simple("OK")
 }
 
-/// Back to a fresh connection's state (the parts the workload can change).
+/// Back to a fresh connection's state (the parts the workload can change), as
+/// clearClientConnectionState: no transaction, no watches, no subscriptions (unconfirmed).
 pub(super) fn reset(m: &mut Model, c: &Call) -> Value {
+    m.discard_transaction(c.id);
+    m.unsubscribe_all(c.id);
     let s = m.session(c.id);
     s.db = 0;
     s.resp3 = false;

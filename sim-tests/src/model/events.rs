@@ -46,6 +46,15 @@ impl Model {
 
     pub fn disconnect(&mut self, id: ClientId) {
         self.forget_blocked(id);
+        if self.sessions.contains_key(&id) {
+            self.forget(id);
+        }
+    }
+
+    /// The server frees the client: its watches and subscriptions go with it.
+    fn forget(&mut self, id: ClientId) {
+        self.unwatch_all(id);
+        self.unsubscribe_all(id);
         self.sessions.remove(&id);
     }
 
@@ -86,7 +95,7 @@ impl Model {
             match item {
                 Pending::Command(args) => self.run_command(id, &args, now),
                 Pending::ProtocolError => {
-                    self.sessions.remove(&id);
+                    self.forget(id);
                     self.owed.push(Owed::ProtocolError { client: id });
                 }
             }
@@ -102,13 +111,16 @@ impl Model {
             // Redis' defence against cross-protocol scripting: a browser tricked into talking
             // to Redis sends `POST ...` or `Host: ...`. The connection is dropped without a
             // reply and nothing more it sent is run.
-            self.session(id).closing = true;
+            self.close(id);
             return;
         }
         let db = self.session(id).db;
         let watched = self.watch(db, now);
         let call = Call { id, args, now };
-        if let Outcome::Reply(expect) = self.dispatch(&call) {
+        let before = self.watched_before();
+        let outcome = self.dispatch(&call);
+        self.check_signalled(before, args);
+        if let Outcome::Reply(expect) = outcome {
             self.owe(id, args.to_vec(), expect);
         }
         self.signal_created(db, watched, now);

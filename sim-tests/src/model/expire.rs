@@ -59,6 +59,7 @@ fn expire_generic(m: &mut Model, c: &Call, unit: u64, cmd: &str) -> Value {
     } else {
         entry.expire_at = Some(when as u64);
     }
+    m.modified(c, &c.args[1]);
     Value::Int(1)
 }
 
@@ -94,5 +95,8 @@ pub(super) fn pttl(m: &mut Model, c: &Call) -> Value {
 
 pub(super) fn persist(m: &mut Model, c: &Call) -> Value {
     let had = m.lookup(c, &c.args[1]).and_then(|e| e.expire_at.take()).is_some();
+    if had {
+        m.modified(c, &c.args[1]);
+    }
     Value::Int(i64::from(had))
 }

@@ -70,6 +70,7 @@ fn hset_generic(m: &mut Model, c: &Call, name: &str) -> Value {
     if fields.len() > MAX_LISTPACK_ENTRIES {
         *compact = false;
     }
+    m.modified(c, &c.args[1]);
     if name == "hmset" {
         Value::simple("OK")
     } else {
@@ -100,6 +101,7 @@ pub(super) fn hsetnx(m: &mut Model, c: &Call) -> Value {
     if fields.len() > MAX_LISTPACK_ENTRIES {
         *compact = false;
     }
+    m.modified(c, &c.args[1]);
     Value::Int(1)
 }
 
@@ -140,6 +142,9 @@ pub(super) fn hdel(m: &mut Model, c: &Call) -> Value {
     };
     if empty {
         m.db(c.id).remove(&key);
+    }
+    if removed > 0 {
+        m.modified(c, &key);
     }
     Value::Int(removed as i64)
 }
@@ -187,6 +192,7 @@ pub(super) fn hincrby(m: &mut Model, c: &Call) -> Value {
     if fields.len() > MAX_LISTPACK_ENTRIES {
         *compact = false;
     }
+    m.modified(c, &c.args[1]);
     Value::Int(new)
 }
 

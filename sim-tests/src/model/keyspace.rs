@@ -2,7 +2,9 @@
 //! past its expiry stays stored until something touches it (lazy expiry) or, when the server
 //! runs its active expiry cycle, until a cycle finds it; the model deletes it on touch and
 //! treats its presence between the two as unknowable (see [`Model::key_range`]).
-//! Commands: GET, SET (all options), DEL, EXISTS, DBSIZE.
+//! Commands: GET, SET (all options), DEL, EXISTS, DBSIZE, FLUSHDB. Every change a command
+//! makes to a key is signalled ([`Model::modified`], Redis' signalModifiedKey) where Redis
+//! signals it: WATCH reads those signals.
 
 use std::collections::{BTreeSet, VecDeque};
 
@@ -55,9 +57,27 @@ impl Entry {
         }
     }
 
-    /// Past its expiry at wall-clock `now_ms` (Redis: `when <= now`).
+    /// The value and expiry without the encoding: a command may convert an encoding (HSETNX
+    /// with a long value that is not set) without modifying the key.
+    pub fn data(&self) -> (MVal, Option<u64>) {
+        let value = match &self.value {
+            MVal::Hash { fields, .. } => MVal::Hash {
+                fields: fields.clone(),
+                compact: false,
+            },
+            MVal::Set { members, .. } => MVal::Set {
+                members: members.clone(),
+                intset: false,
+            },
+            other => other.clone(),
+        };
+        (value, self.expire_at)
+    }
+
+    /// Past its expiry at wall-clock `now_ms` (Redis' keyIsExpired: `now > when`; in the
+    /// expiry's own millisecond the key lives and PTTL answers 0).
     pub fn is_dead(&self, now_ms: u64) -> bool {
-        self.expire_at.is_some_and(|t| t <= now_ms)
+        self.expire_at.is_some_and(|t| t < now_ms)
     }
 }
 
@@ -183,6 +203,7 @@ pub(super) fn set(m: &mut Model, c: &Call) -> Value {
         expire_at: expire_at.or(kept),
     };
     m.db(c.id).insert(c.args[1].clone(), entry);
+    m.modified(c, &c.args[1]);
     reply
 }
 
@@ -190,7 +211,13 @@ pub(super) fn set(m: &mut Model, c: &Call) -> Value {
 pub(super) fn del(m: &mut Model, c: &Call) -> Value {
     let removed = c.args[1..]
         .iter()
-        .filter(|k| m.lookup(c, k).is_some() && m.db(c.id).remove(*k).is_some())
+        .filter(|k| {
+            let gone = m.lookup(c, k).is_some() && m.db(c.id).remove(*k).is_some();
+            if gone {
+                m.modified(c, k);
+            }
+            gone
+        })
         .count();
     Value::Int(removed as i64)
 }
@@ -214,6 +241,21 @@ pub(super) fn dbsize(m: &mut Model, c: &Call) -> Expect {
             hi: hi as i64,
         }
     }
+}
+
+/// FLUSHDB [ASYNC|SYNC]: watchers of the keys it held are told first (signalFlushedDb).
+pub(super) fn flushdb(m: &mut Model, c: &Call) -> Value {
+    let mode_ok = c
+        .args
+        .get(1)
+        .is_none_or(|a| a.eq_ignore_ascii_case(b"async") || a.eq_ignore_ascii_case(b"sync"));
+    if c.args.len() > 2 || !mode_ok {
+        return syntax_error();
+    }
+    let db = m.session(c.id).db;
+    m.touch_all_in_db(db);
+    m.dbs[db].clear();
+    Value::simple("OK")
 }
 
 impl Model {

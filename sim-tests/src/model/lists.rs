@@ -47,7 +47,9 @@ fn push(m: &mut Model, c: &Call, left: bool, only_existing: bool) -> Value {
             l.push_back(v.clone());
         }
     }
-    Value::Int(l.len() as i64)
+    let len = l.len();
+    m.modified(c, key);
+    Value::Int(len as i64)
 }
 
 pub(super) fn lpush(m: &mut Model, c: &Call) -> Value {
@@ -93,6 +95,9 @@ fn pop(m: &mut Model, c: &Call, left: bool) -> Value {
         }
     };
     drop_if_empty(m, c, &key);
+    if !popped.is_empty() {
+        m.modified(c, &key);
+    }
     match count {
         None => popped.into_iter().next().map_or(null, Value::Bulk),
         Some(_) => Value::Array(popped.into_iter().map(Value::Bulk).collect()),
@@ -168,6 +173,7 @@ pub(super) fn lset(m: &mut Model, c: &Call) -> Value {
             None => Value::error("ERR index out of range"),
             Some(at) => {
                 l[at] = c.args[3].clone();
+                m.modified(c, &c.args[1]);
                 Value::simple("OK")
             }
         },
@@ -210,6 +216,10 @@ pub(super) fn lrem(m: &mut Model, c: &Call) -> Value {
             removed
         }
     };
+    // Signalled before an emptied list is deleted.
+    if removed > 0 {
+        m.modified(c, &key);
+    }
     drop_if_empty(m, c, &key);
     Value::Int(removed as i64)
 }
@@ -221,7 +231,7 @@ pub(super) fn ltrim(m: &mut Model, c: &Call) -> Value {
     let key = c.args[1].clone();
     match list(m, c, &key) {
         Err(e) => return e,
-        Ok(None) => {}
+        Ok(None) => return Value::simple("OK"),
         Ok(Some(l)) => {
             *l = match clamp(start, end, l.len()) {
                 None => VecDeque::new(),
@@ -230,6 +240,8 @@ pub(super) fn ltrim(m: &mut Model, c: &Call) -> Value {
         }
     }
     drop_if_empty(m, c, &key);
+    // Even when nothing was trimmed.
+    m.modified(c, &key);
     Value::simple("OK")
 }
 
@@ -248,7 +260,9 @@ pub(super) fn linsert(m: &mut Model, c: &Call) -> Value {
             None => Value::Int(-1),
             Some(at) => {
                 l.insert(if before { at } else { at + 1 }, v.clone());
-                Value::Int(l.len() as i64)
+                let len = l.len();
+                m.modified(c, &c.args[1]);
+                Value::Int(len as i64)
             }
         },
     }
@@ -276,7 +290,6 @@ pub(super) fn move_(m: &mut Model, c: &Call, from_left: bool, to_left: bool) -> 
             l.pop_back();
         }
     }
-    drop_if_empty(m, c, &src);
     if !matches!(list(m, c, &dst), Ok(Some(_))) {
         m.db(c.id).insert(dst.clone(), Entry::of(MVal::List(VecDeque::new())));
     }
@@ -287,6 +300,11 @@ pub(super) fn move_(m: &mut Model, c: &Call, from_left: bool, to_left: bool) -> 
             l.push_back(value.clone());
         }
     }
+    // The destination is signalled as it is pushed to, the source after. The source goes
+    // only if still empty then: a one-element list moved onto itself keeps its key and TTL.
+    m.modified(c, &dst);
+    drop_if_empty(m, c, &src);
+    m.modified(c, &src);
     Value::Bulk(value)
 }
 

@@ -13,6 +13,8 @@ mod expire;
 mod hashes;
 mod keyspace;
 mod lists;
+mod multi;
+mod pubsub;
 mod score;
 mod sets;
 mod strings;
@@ -30,6 +32,8 @@ pub use blocking::BlockStats;
 pub use errors::{arity_error, unknown_command_error};
 pub use events::Owed;
 pub use keyspace::Entry;
+pub use multi::TxStats;
+pub use pubsub::{glob_match, PubSubStats};
 
 /// Redis' `databases` default.
 pub const DATABASES: usize = 16;
@@ -57,6 +61,8 @@ pub enum Expect {
     /// An array whose items Redis leaves unspecified (ZRANGE BYLEX over members of different
     /// scores).
     AnyArray,
+    /// An array whose items are each what its expectation says (EXEC's replies).
+    Array(Vec<Expect>),
 }
 
 /// Per-connection state Redis keeps that changes replies.
@@ -68,6 +74,8 @@ struct Session {
     /// QUIT ran (the connection closes after its reply) or POST/Host: did (it closes without
     /// one): later commands are not run.
     closing: bool,
+    tx: multi::Tx,
+    subs: pubsub::Subs,
 }
 
 #[derive(Debug)]
@@ -81,6 +89,14 @@ pub struct Model {
     /// Keys a command found expired (and so deleted): shows the runs exercise expiry.
     pub expired_on_access: u64,
     blocking: blocking::Blocking,
+    /// EXEC is running its queue: blocking commands answer at once (CLIENT_DENY_BLOCKING).
+    deny_blocking: bool,
+    watches: multi::Watches,
+    /// Keys signalled since [`Model::watched_before`], while it checks a command.
+    touched: Option<Vec<multi::Slot>>,
+    tx_stats: TxStats,
+    pubsub: pubsub::Registry,
+    pubsub_stats: PubSubStats,
     /// Replies owed, in the order the server produces them, until taken.
     owed: Vec<Owed>,
 }
@@ -106,6 +122,12 @@ impl Model {
             active_expiry,
             expired_on_access: 0,
             blocking: blocking::Blocking::default(),
+            deny_blocking: false,
+            watches: multi::Watches::new(),
+            touched: None,
+            tx_stats: TxStats::default(),
+            pubsub: pubsub::Registry::default(),
+            pubsub_stats: PubSubStats::default(),
             owed: Vec::new(),
         }
     }
@@ -117,6 +139,14 @@ impl Model {
     /// The server closes every connection (shutdown): nothing more runs for anyone.
     pub fn close_all(&mut self) {
         self.sessions.values_mut().for_each(|s| s.closing = true);
+    }
+
+    /// The server stops serving `id` (QUIT, a refused HTTP request): what it watched and
+    /// subscribed to goes before anything else runs.
+    fn close(&mut self, id: ClientId) {
+        self.session(id).closing = true;
+        self.unwatch_all(id);
+        self.unsubscribe_all(id);
     }
 
     /// Whether `id` is connected and still has its commands run.
@@ -164,6 +194,7 @@ impl Model {
         if self.dbs[db].get(key).is_some_and(|e| e.is_dead(c.now.unix_ms)) {
             self.dbs[db].remove(key);
             self.expired_on_access += 1;
+            self.touch(db, key);
         }
         self.dbs[db].get_mut(key)
     }
@@ -186,16 +217,48 @@ impl Model {
         }
     }
 
-    /// Redis' `processCommand` checks, then the command itself.
+    /// Redis' `processCommand`: its refusals, queueing inside MULTI, then the command itself.
     fn dispatch(&mut self, call: &Call) -> Outcome {
-        let name = call.args[0].to_ascii_lowercase();
-        let Some(spec) = COMMANDS.iter().find(|c| c.name.as_bytes() == name) else {
-            return Outcome::Reply(Expect::Reply(unknown_command_error(call.args)));
+        let admitted = match self.admit(call) {
+            Ok(a) => a,
+            Err((error, is_exec)) => return Outcome::Reply(Expect::Reply(self.refuse(call, error, is_exec))),
         };
+        if self.in_multi(call.id) && !multi::runs_inside_multi(admitted.name) {
+            return Outcome::Reply(Expect::Reply(self.queue(call)));
+        }
+        self.run(admitted.spec, call)
+    }
+
+    /// processCommand's checks, in its order: the command exists (a container's subcommand
+    /// too), its arity, and what a RESP2 client may run while subscribed. A refusal says
+    /// whether EXEC was refused.
+    fn admit(&mut self, call: &Call) -> Result<Admitted, (Value, bool)> {
+        let name = call.args[0].to_ascii_lowercase();
+        let Some(top) = find(COMMANDS, &name) else {
+            return Err((unknown_command_error(call.args), false));
+        };
+        let (spec, fullname) = match top.run {
+            Run::Container(subs, container) if call.args.len() >= 2 => {
+                let sub = call.args[1].to_ascii_lowercase();
+                match find(subs, &sub) {
+                    Some(s) => (s, format!("{}|{}", top.name, s.name)),
+                    None => return Err((errors::unknown_subcommand_error(&call.args[1], container), false)),
+                }
+            }
+            _ => (top, top.name.to_owned()),
+        };
+        let is_exec = top.name == "exec";
+        if !spec.arity_ok(call.args.len()) {
+            return Err((arity_error(&fullname), is_exec));
+        }
+        if self.in_pubsub_context(call.id) && !pubsub::allowed_when_subscribed(top.name) {
+            return Err((pubsub::context_error(&fullname), is_exec));
+        }
+        Ok(Admitted { spec, name: top.name })
+    }
+
+    fn run(&mut self, spec: &Spec, call: &Call) -> Outcome {
         let expect = match spec.run {
-            // A container with a subcommand is looked up further; alone, it fails arity.
-            Run::Container if call.args.len() >= 2 => self.client_command(call),
-            _ if !spec.arity_ok(call.args.len()) => Expect::Reply(arity_error(spec.name)),
             Run::Time => Expect::TimeAt {
                 unix_ms: call.now.unix_ms,
             },
@@ -205,21 +268,38 @@ impl Model {
                 Some(v) => Expect::Reply(v),
                 None => return Outcome::Blocked,
             },
-            Run::Container => unreachable!("a container alone fails its arity check"),
+            Run::Pushes(f) => {
+                f(self, call);
+                return Outcome::Replied;
+            }
+            Run::Container(..) => unreachable!("a container alone fails its arity check"),
         };
         Outcome::Reply(expect)
     }
 
-    fn client_command(&mut self, call: &Call) -> Expect {
-        let sub = call.args[1].to_ascii_lowercase();
-        let reply = match CLIENT_SUBCOMMANDS.iter().find(|c| c.name.as_bytes() == sub) {
-            None => errors::unknown_subcommand_error(&call.args[1], "CLIENT"),
-            Some(spec) if !spec.arity_ok(call.args.len()) => arity_error(&format!("client|{}", spec.name)),
-            Some(Spec { run: Run::Reply(f), .. }) => f(self, call),
-            Some(_) => unreachable!("CLIENT subcommands all reply"),
-        };
-        Expect::Reply(reply)
+    /// A command EXEC runs from its queue: it passed processCommand's checks when queued.
+    fn run_checked(&mut self, call: &Call) -> Expect {
+        let spec = self.admit(call).expect("queued commands passed the checks").spec;
+        match self.run(spec, call) {
+            Outcome::Reply(e) => e,
+            Outcome::Blocked => unreachable!("nothing blocks inside EXEC"),
+            Outcome::Replied => panic!(
+                "the model cannot predict {} inside EXEC (Redis writes its replies past EXEC's array)",
+                String::from_utf8_lossy(&call.args[0])
+            ),
+        }
     }
+}
+
+/// A command processCommand let through.
+struct Admitted {
+    spec: &'static Spec,
+    /// The top-level command's name (a container's, for a subcommand).
+    name: &'static str,
+}
+
+fn find(table: &'static [Spec], name: &[u8]) -> Option<&'static Spec> {
+    table.iter().find(|c| c.name.as_bytes() == name)
 }
 
 /// A command name that betrays an HTTP request (Redis' `securityWarningCommand`).
@@ -232,6 +312,8 @@ enum Outcome {
     Reply(Expect),
     /// The client blocked: its reply comes when it is served or times out.
     Blocked,
+    /// The command owed its replies itself (one per channel for SUBSCRIBE).
+    Replied,
 }
 
 /// How a command is answered.
@@ -242,10 +324,12 @@ enum Run {
     Expect(fn(&mut Model, &Call) -> Expect),
     /// A blocking command: `None` when the client blocked.
     Block(fn(&mut Model, &Call) -> Option<Value>),
+    /// Owes its replies itself (pub/sub confirmations).
+    Pushes(fn(&mut Model, &Call)),
     /// TIME: answered by the clock, see [`Expect::TimeAt`].
     Time,
-    /// CLIENT: the subcommand decides.
-    Container,
+    /// CLIENT, PUBSUB: the subcommand decides; the table and the name errors show.
+    Container(&'static [Spec], &'static str),
 }
 
 /// A command the model knows: Redis' name and arity (N exactly, -N at least N).
@@ -278,7 +362,7 @@ const COMMANDS: &[Spec] = &[
     spec("select", 2, Run::Reply(connection::select)),
     spec("quit", -1, Run::Reply(connection::quit)),
     spec("reset", 1, Run::Reply(connection::reset)),
-    spec("client", -2, Run::Container),
+    spec("client", -2, Run::Container(CLIENT_SUBCOMMANDS, "CLIENT")),
     spec("time", 1, Run::Time),
     spec("get", 2, Run::Reply(keyspace::get)),
     spec("set", -3, Run::Reply(keyspace::set)),
@@ -360,6 +444,21 @@ const COMMANDS: &[Spec] = &[
     spec("bzpopmin", -3, Run::Block(bpop::bzpopmin)),
     spec("bzpopmax", -3, Run::Block(bpop::bzpopmax)),
     spec("bzmpop", -5, Run::Block(bpop::bzmpop)),
+    spec("flushdb", -1, Run::Reply(keyspace::flushdb)),
+    spec("multi", 1, Run::Reply(multi::multi)),
+    spec("exec", 1, Run::Expect(multi::exec)),
+    spec("discard", 1, Run::Reply(multi::discard)),
+    spec("watch", -2, Run::Reply(multi::watch)),
+    spec("unwatch", 1, Run::Reply(multi::unwatch)),
+    spec("subscribe", -2, Run::Pushes(pubsub::subscribe)),
+    spec("psubscribe", -2, Run::Pushes(pubsub::psubscribe)),
+    spec("ssubscribe", -2, Run::Pushes(pubsub::ssubscribe)),
+    spec("unsubscribe", -1, Run::Pushes(pubsub::unsubscribe)),
+    spec("punsubscribe", -1, Run::Pushes(pubsub::punsubscribe)),
+    spec("sunsubscribe", -1, Run::Pushes(pubsub::sunsubscribe)),
+    spec("publish", 3, Run::Reply(pubsub::publish)),
+    spec("spublish", 3, Run::Reply(pubsub::spublish)),
+    spec("pubsub", -2, Run::Container(PUBSUB_SUBCOMMANDS, "PUBSUB")),
 ];
 
 const CLIENT_SUBCOMMANDS: &[Spec] = &[
@@ -370,8 +469,17 @@ const CLIENT_SUBCOMMANDS: &[Spec] = &[
     spec("setinfo", 4, Run::Reply(connection::client_setinfo)),
 ];
 
+const PUBSUB_SUBCOMMANDS: &[Spec] = &[
+    spec("numsub", -2, Run::Reply(pubsub::pubsub_numsub)),
+    spec("shardnumsub", -2, Run::Reply(pubsub::pubsub_shardnumsub)),
+    spec("numpat", 2, Run::Reply(pubsub::pubsub_numpat)),
+    spec("channels", -2, Run::Expect(pubsub::pubsub_channels)),
+];
+
 #[cfg(test)]
 mod blocking_tests;
+#[cfg(test)]
+mod multi_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -84,6 +84,9 @@ pub(super) fn sadd(m: &mut Model, c: &Call) -> Value {
         unreachable!("created above")
     };
     let added = c.args[2..].iter().filter(|v| add(members, intset, v)).count();
+    if added > 0 {
+        m.modified(c, &key);
+    }
     Value::Int(added as i64)
 }
 
@@ -99,6 +102,9 @@ pub(super) fn srem(m: &mut Model, c: &Call) -> Value {
     };
     if empty {
         m.db(c.id).remove(&key);
+    }
+    if removed > 0 {
+        m.modified(c, &key);
     }
     Value::Int(removed as i64)
 }
@@ -174,8 +180,15 @@ pub(super) fn smove(m: &mut Model, c: &Call) -> Value {
         };
         m.db(c.id).insert(dst.clone(), Entry::of(value));
     }
-    if let Ok(Some((members, intset))) = set(m, c, &dst) {
-        add(members, intset, &v);
+    // The source is signalled once the destination exists; the destination only if the
+    // member was new there.
+    m.modified(c, &src);
+    let added = match set(m, c, &dst) {
+        Ok(Some((members, intset))) => add(members, intset, &v),
+        _ => false,
+    };
+    if added {
+        m.modified(c, &dst);
     }
     Value::Int(1)
 }

@@ -11,6 +11,7 @@ pub(super) fn getdel(m: &mut Model, c: &Call) -> Value {
     match m.lookup(c, &c.args[1]).map(|e| e.string().map(|s| s.clone())) {
         Some(Ok(s)) => {
             m.db(c.id).remove(&c.args[1]);
+            m.modified(c, &c.args[1]);
             Value::Bulk(s)
         }
         Some(Err(wrong)) => wrong,
@@ -38,6 +39,7 @@ fn incr_by(m: &mut Model, c: &Call, by: i64) -> Value {
         expire_at,
     };
     m.db(c.id).insert(c.args[1].clone(), entry);
+    m.modified(c, &c.args[1]);
     Value::Int(new)
 }
 
@@ -68,6 +70,7 @@ pub(super) fn append(m: &mut Model, c: &Call) -> Value {
             c.args[2].len()
         }
     };
+    m.modified(c, &c.args[1]);
     Value::Int(len as i64)
 }
 
@@ -96,7 +99,10 @@ pub(super) fn mset(m: &mut Model, c: &Call) -> Value {
         return super::errors::arity_error("mset");
     }
     for kv in c.args[1..].chunks(2) {
+        // setKey looks the key up first: an expired one is deleted (and signalled) then.
+        m.lookup(c, &kv[0]);
         m.db(c.id).insert(kv[0].clone(), Entry::new(kv[1].clone()));
+        m.modified(c, &kv[0]);
     }
     Value::simple("OK")
 }

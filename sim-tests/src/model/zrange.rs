@@ -178,6 +178,9 @@ fn zremrange(m: &mut Model, c: &Call, by: By) -> Value {
         }
     };
     drop_if_empty(m, c, key);
+    if removed > 0 {
+        m.modified(c, key);
+    }
     Value::Int(removed as i64)
 }
 

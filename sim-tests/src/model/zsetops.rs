@@ -154,11 +154,18 @@ fn store_generic(m: &mut Model, c: &Call, name: &str, is_union: bool) -> Value {
     let result = if is_union { union(&srcs, agg) } else { inter(&srcs, agg) };
     let dst = c.args[1].clone();
     if result.is_empty() {
-        m.db(c.id).remove(&dst);
+        // dbDelete: an expired destination is deleted (and signalled) like a live one.
+        if m.db(c.id).remove(&dst).is_some() {
+            m.modified(c, &dst);
+        }
         return Value::Int(0);
     }
     let len = result.len();
-    m.db(c.id).insert(dst, Entry::of(MVal::ZSet(ZSet::result(result))));
+    // setKey looks the destination up first: an expired one is deleted (and signalled) then.
+    m.lookup(c, &dst);
+    m.db(c.id)
+        .insert(dst.clone(), Entry::of(MVal::ZSet(ZSet::result(result))));
+    m.modified(c, &dst);
     Value::Int(len as i64)
 }
 

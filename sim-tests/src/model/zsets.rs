@@ -172,6 +172,9 @@ fn zadd_generic(m: &mut Model, c: &Call, incr: bool) -> Value {
         }
     }
     drop_if_empty(m, c, key);
+    if added + updated > 0 {
+        m.modified(c, key);
+    }
     match (f.incr, processed > 0) {
         (true, true) => score_value(score, m.session(c.id).resp3),
         (true, false) => m.null(c.id),
@@ -196,6 +199,9 @@ pub(super) fn zrem(m: &mut Model, c: &Call) -> Value {
         Ok(Some(z)) => c.args[2..].iter().filter(|a| z.remove(a)).count(),
     };
     drop_if_empty(m, c, key);
+    if removed > 0 {
+        m.modified(c, key);
+    }
     Value::Int(removed as i64)
 }
 
@@ -282,6 +288,9 @@ fn zpop(m: &mut Model, c: &Call, max: bool) -> Value {
         Ok(Some(z)) => z.pop(count.unwrap_or(1), max),
     };
     drop_if_empty(m, c, key);
+    if !popped.is_empty() {
+        m.modified(c, key);
+    }
     Value::Array(scored_items(popped, true, resp3 && count.is_some(), resp3))
 }
 
