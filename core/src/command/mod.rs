@@ -567,8 +567,11 @@ pub(crate) fn execute(srv: &mut Server, id: ClientId, args: &[Vec<u8>]) {
 
     call(srv, id, args, &mut out);
 
+    // SCAN and RANDOMKEY may expire arbitrary keys: their DELs go out unwrapped, as Redis
+    // treats commands flagged CMD_TOUCHES_ARBITRARY_KEYS.
+    let wrap = !(args[0].eq_ignore_ascii_case(b"scan") || args[0].eq_ignore_ascii_case(b"randomkey"));
     let Some(client) = srv.clients.get_mut(&id) else {
-        srv.propagate_pending(true);
+        srv.propagate_pending(wrap);
         srv.tracking_send_pending();
         srv.tracking.current = outer;
         return;
@@ -594,7 +597,7 @@ pub(crate) fn execute(srv: &mut Server, id: ClientId, args: &[Vec<u8>]) {
     end_caching(client, args);
     // The top-level command is done: what it (and, for EXEC, its commands) changed goes out,
     // then the invalidations held back for this client (Redis' afterCommand).
-    srv.propagate_pending(true);
+    srv.propagate_pending(wrap);
     srv.tracking_send_pending();
     srv.tracking.current = outer;
 }

@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Persistence side by side with redis-server, in one run (issue 6, point 8):
+
+- BGSAVE of N keys: peak growth of the server's memory (PSS of the server and, for Redis,
+  its forked child, sampled every 5 ms) and the longest PING round trip a client saw while
+  the save ran;
+- RDB load time of those N keys (start to first PONG);
+- SET throughput (redis-benchmark -c 50) with appendfsync always and everysec.
+
+    benches/persistence.py [N]      (env FERROUS_BIN, default target/release/ferrous)
+"""
+import os, socket, subprocess, sys, tempfile, time, threading
+
+N = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+FERROUS = os.environ.get("FERROUS_BIN", "target/release/ferrous")
+
+
+def free_port():
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
+
+
+def cmd(port, *args, timeout=60):
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    s.sendall(resp(args)); data = s.recv(1 << 20); s.close(); return data
+
+
+def resp(args):
+    out = b"*%d\r\n" % len(args)
+    for a in args:
+        a = a if isinstance(a, bytes) else str(a).encode()
+        out += b"$%d\r\n%s\r\n" % (len(a), a)
+    return out
+
+
+def start(name, port, d, extra=()):
+    binary = "redis-server" if name == "redis" else FERROUS
+    args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", d, "--save", ""] + list(extra)
+    if name == "redis":
+        args += ["--daemonize", "no"]
+    p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=d)
+    t0 = time.time()
+    while True:
+        try:
+            if cmd(port, "PING").startswith(b"+PONG"):
+                return p, time.time() - t0
+        except OSError:
+            pass
+        time.sleep(0.005)
+
+
+def populate(port):
+    payload = b"".join(resp(["SET", "key:%d" % i, "value-%d-xxxxxxxxxxxx" % i]) for i in range(N))
+    subprocess.run(["redis-cli", "-p", str(port), "--pipe"], input=payload, stdout=subprocess.DEVNULL, check=True)
+
+
+def pss(pid):
+    total = 0
+    for p in [pid] + children(pid):
+        try:
+            for line in open(f"/proc/{p}/smaps_rollup"):
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1]) * 1024
+        except OSError:
+            pass
+    return total
+
+
+def children(pid):
+    try:
+        return [int(c) for c in open(f"/proc/{pid}/task/{pid}/children").read().split()]
+    except OSError:
+        return []
+
+
+def bgsave(name, port, proc):
+    base = pss(proc.pid)
+    peak, stall, done = base, 0.0, threading.Event()
+
+    def probe():
+        nonlocal stall
+        s = socket.create_connection(("127.0.0.1", port))
+        while not done.is_set():
+            t = time.perf_counter(); s.sendall(b"PING\r\n"); s.recv(64)
+            stall = max(stall, time.perf_counter() - t)
+    th = threading.Thread(target=probe); th.start()
+    time.sleep(0.05)
+    cmd(port, "BGSAVE")
+    while b"rdb_bgsave_in_progress:1" in cmd(port, "INFO", "persistence") or children(proc.pid):
+        peak = max(peak, pss(proc.pid)); time.sleep(0.005)
+    done.set(); th.join()
+    return (peak - base) / 2**20, stall * 1000
+
+
+def bench_set(port):
+    out = subprocess.run(["redis-benchmark", "-p", str(port), "-c", "50", "-n", "100000", "-t", "set", "-q", "--csv"],
+                         capture_output=True, text=True).stdout.strip().splitlines()
+    return float(out[-1].split(",")[1].strip('"'))
+
+
+results = {}
+for name in ["redis", "ferrous"]:
+    with tempfile.TemporaryDirectory() as d:
+        port = free_port()
+        p, _ = start(name, port, d)
+        populate(port)
+        growth, stall = bgsave(name, port, p)
+        p.terminate(); p.wait()
+        p, load_s = start(name, port, d)
+        keys = cmd(port, "DBSIZE").strip()
+        p.terminate(); p.wait()
+        sets = {}
+        for policy in ["always", "everysec"]:
+            os.makedirs(os.path.join(d, policy), exist_ok=True)
+            for f in os.listdir(d):
+                if f.endswith(".rdb"):
+                    os.remove(os.path.join(d, f))
+            port = free_port()
+            p, _ = start(name, port, os.path.join(d, policy), ["--appendonly", "yes", "--appendfsync", policy])
+            sets[policy] = bench_set(port)
+            p.terminate(); p.wait()
+        results[name] = dict(growth=growth, stall=stall, load=load_s, keys=keys, **sets)
+        print(name, results[name], flush=True)
+
+r, f = results["redis"], results["ferrous"]
+print(f"\nN={N}                          redis      ferrous")
+print(f"BGSAVE memory growth (MiB)  {r['growth']:9.1f}  {f['growth']:9.1f}")
+print(f"longest PING during BGSAVE  {r['stall']:7.2f}ms  {f['stall']:7.2f}ms")
+print(f"RDB load to first PONG      {r['load']:8.2f}s  {f['load']:8.2f}s   ratio {f['load']/r['load']:.2f}")
+print(f"SET appendfsync always      {r['always']:9.0f}  {f['always']:9.0f}   ratio {f['always']/r['always']:.2f}")
+print(f"SET appendfsync everysec    {r['everysec']:9.0f}  {f['everysec']:9.0f}   ratio {f['everysec']/r['everysec']:.2f}")
