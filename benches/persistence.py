@@ -12,7 +12,7 @@
 import os, socket, subprocess, sys, tempfile, time, threading
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-FERROUS = os.environ.get("FERROUS_BIN", "target/release/ferrous")
+FERROUS = os.path.abspath(os.environ.get("FERROUS_BIN", "target/release/ferrous"))
 
 
 def free_port():

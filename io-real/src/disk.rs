@@ -68,9 +68,10 @@ fn perform(open: &mut HashMap<String, File>, op: DiskOp) -> DiskResult {
             };
             f.write_all(&data).map_err(error)?;
         }
+        // fdatasync, as Redis' redis_fsync on Linux: the data and the size, not the times.
         DiskOp::Fsync { path } => match open.get(&path) {
-            Some(f) => f.sync_all().map_err(error)?,
-            None => File::open(&path).and_then(|f| f.sync_all()).map_err(error)?,
+            Some(f) => f.sync_data().map_err(error)?,
+            None => File::open(&path).and_then(|f| f.sync_data()).map_err(error)?,
         },
         DiskOp::Rename { from, to } => {
             open.remove(&to);

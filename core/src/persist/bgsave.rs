@@ -14,9 +14,10 @@ use crate::rdb::Encoder;
 use crate::server::Server;
 use crate::LogLevel;
 
-/// A piece is written once it holds this many bytes or keys.
-const PIECE_BYTES: usize = 256 * 1024;
-const PIECE_KEYS: usize = 4096;
+/// A piece is written once it holds this many bytes or keys: small enough that encoding one
+/// stalls clients well under a millisecond.
+const PIECE_BYTES: usize = 64 * 1024;
+const PIECE_KEYS: usize = 1024;
 
 pub(crate) struct Bgsave {
     temp: String,
