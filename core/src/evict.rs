@@ -7,6 +7,9 @@ use crate::server::Server;
 
 /// Evictions one call may make before giving up for now (Redis bounds its loop by time).
 const MAX_EVICTIONS_PER_CALL: usize = 10_000;
+/// Asking the allocator costs more than a command: its answer is reused within one event until
+/// this many bytes of commands have come in since.
+const PROBE_EVERY_INPUT_BYTES: u64 = 64 * 1024;
 
 /// What a policy ranks keys by; the highest score is evicted first.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -28,7 +31,7 @@ impl Server {
         if limit == 0 {
             return true;
         }
-        let mut used = probe().allocated;
+        let mut used = self.used_memory(probe);
         if used <= limit {
             return true;
         }
@@ -55,11 +58,26 @@ impl Server {
             self.propagate_deletions(db, vec![key], (crate::notify::class::EVICTED, "evicted"));
             // The allocator may keep freed memory cached: count what the key held instead.
             used = used.saturating_sub(freed as u64);
+            self.memory_seen = Some((used, self.stats.net_input_bytes));
             if used <= limit {
                 return true;
             }
         }
         false
+    }
+
+    /// Memory in use: the allocator's count, or the one taken earlier in this event if little
+    /// has come in since (see [`PROBE_EVERY_INPUT_BYTES`]).
+    fn used_memory(&mut self, probe: fn() -> crate::MemoryStats) -> u64 {
+        let input = self.stats.net_input_bytes;
+        match self.memory_seen {
+            Some((used, mark)) if input.saturating_sub(mark) < PROBE_EVERY_INPUT_BYTES => used,
+            _ => {
+                let used = probe().allocated;
+                self.memory_seen = Some((used, input));
+                used
+            }
+        }
     }
 
     /// The best of `maxmemory-samples` sampled keys per database for the policy.

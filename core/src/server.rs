@@ -176,6 +176,9 @@ pub struct Server {
     pub(crate) persist: crate::persist::Persistence,
     /// The client whose query buffer the cron looked at last.
     pub(crate) qbuf_cursor: ClientId,
+    /// The allocator's used memory as last asked within the current event, and the input byte
+    /// count then (see `evict.rs`).
+    pub(crate) memory_seen: Option<(u64, u64)>,
 }
 
 /// Work (keys sampled + buckets visited) one active expiry cycle may do: the core has no clock
@@ -227,6 +230,7 @@ impl Server {
             repl: crate::repl::Propagation::new(replid),
             repl_cron_second: None,
             persist: Default::default(),
+            memory_seen: None,
             qbuf_cursor: 0,
             watched_keys: Default::default(),
             tracking: Default::default(),
@@ -280,6 +284,7 @@ impl Server {
     /// Feeds one event at time `now`.
     pub fn handle(&mut self, now: Now, event: Event) {
         self.clock.update(now);
+        self.memory_seen = None;
         self.update_lru_clock();
         if let Event::Disk { req, result } = event {
             // Completions arrive whatever the server waits for: they may be what it waits for.
