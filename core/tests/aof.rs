@@ -160,3 +160,50 @@ fn a_base_without_the_rdb_preamble_is_commands() {
     assert_eq!(r.cmd(C, &["DEBUG", "DIGEST"]), digest);
     assert_eq!(r.cmd(C, &["PTTL", "s"]), ":100000\r\n");
 }
+
+#[test]
+fn bgrewriteaof_takes_a_fork_free_base_while_writes_go_to_the_new_incr_file() {
+    let mut h = harness(&[("appendonly", "yes"), ("rdb-key-save-delay", "100")]);
+    h.srv.load_from_disk();
+    h.event(C, Event::Tick);
+    for i in 0..200 {
+        h.cmd(C, &["SET", &format!("k{i}"), &format!("v{i}")]);
+    }
+    assert_eq!(
+        h.cmd(C, &["BGREWRITEAOF"]),
+        "+Background append only file rewriting started\r\n"
+    );
+    assert_eq!(
+        h.cmd(C, &["BGREWRITEAOF"]),
+        "-ERR Background append only file rewriting already in progress\r\n"
+    );
+    // While the base is written, the manifest names the old files and the new incr file.
+    assert_eq!(
+        file(&h, "appendonly.aof.manifest"),
+        "file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\nfile appendonly.aof.2.incr.aof seq 2 type i\n"
+    );
+    assert!(h.cmd(C, &["INFO", "persistence"]).contains("aof_rewrite_in_progress:1"));
+    for i in (0..200).step_by(3) {
+        h.cmd(C, &["SET", &format!("k{i}"), "changed"]);
+        h.cmd(C, &["DEL", &format!("k{}", i + 1)]);
+    }
+    assert!(file(&h, "appendonly.aof.2.incr.aof").contains("changed"));
+    for _ in 0..10_000 {
+        if h.cmd(C, &["INFO", "persistence"]).contains("aof_rewrite_in_progress:0") {
+            break;
+        }
+        h.now.mono_us += 1000;
+        h.now.unix_ms += 1;
+        h.event(C, Event::Tick);
+    }
+    assert_eq!(
+        file(&h, "appendonly.aof.manifest"),
+        "file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n"
+    );
+    assert!(!h.disk.files.contains_key("/d/appendonlydir/appendonly.aof.1.incr.aof"));
+    let digest = h.cmd(C, &["DEBUG", "DIGEST"]);
+    let mut r = restart(&h, &[("appendonly", "yes")]);
+    assert_eq!(r.cmd(C, &["DEBUG", "DIGEST"]), digest);
+    assert_eq!(r.cmd(C, &["GET", "k0"]), "$7\r\nchanged\r\n");
+    assert_eq!(r.cmd(C, &["EXISTS", "k1"]), ":0\r\n");
+}

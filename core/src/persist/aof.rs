@@ -86,13 +86,21 @@ impl Manifest {
 pub(crate) struct Aof {
     /// Writes go to the AOF (Redis' aof_state ON).
     pub(crate) on: bool,
-    /// A base and incr file are being created: appends wait in `buf`.
+    /// A rewrite is running (BGREWRITEAOF, or the AOF being turned on).
     pub(crate) rewriting: bool,
     rewrite_ops: VecDeque<DiskOp>,
+    /// Opening the new incr file (appends wait in `buf` meanwhile).
+    pub(crate) opening: bool,
+    /// The new base is on disk; the final manifest is being written.
+    base_ready: bool,
+    finishing: bool,
+    /// A base written at once: its write, fsync and rename.
+    base_ops: VecDeque<DiskOp>,
+    base_at_once: bool,
+    /// The new base's name and sequence number.
+    new_base: (String, u64),
     /// What the finished rewrite leaves behind to remove.
     stale: Vec<String>,
-    /// The stream position the new base covers: durable once the rewrite is.
-    rewrite_covers: u64,
     buf: Vec<u8>,
     selected_db: Option<usize>,
     /// Stream positions: bytes appended to `buf` so far, written, fsynced.
@@ -155,121 +163,202 @@ impl Server {
         self.log(LogLevel::Notice, "Background append only file rewriting terminated");
     }
 
-    /// Writes a new base (the dataset now) and a new incr file, then the manifest naming them;
-    /// `enable` turns the AOF on (CONFIG SET appendonly yes, start-up with no AOF yet).
+    /// BGREWRITEAOF, and turning the AOF on: Redis 7's rewrite. At once a new incr file is
+    /// opened and added to the manifest (appends go there from now on), and a point-in-time
+    /// snapshot of the dataset starts to become the new base — the fork-free walk BGSAVE uses,
+    /// or, without the RDB preamble, commands written at once. When the base is on disk the
+    /// manifest names just it and the new incr file, and the old files are removed. Returns
+    /// false if a rewrite is already running.
     pub(crate) fn start_aof_rewrite(&mut self, enable: bool) -> bool {
         if self.persist.aof.rewriting {
             return false;
         }
+        // What was appended before now belongs to the old incr file (and is in the new base).
+        self.aof_flush(true);
         let seq = self.persist.aof.manifest.next_seq();
-        let name = &self.cfg.appendfilename;
-        let (base_ext, base) = if self.cfg.aof_use_rdb_preamble {
-            ("rdb", self.rdb_file_image())
-        } else {
-            ("aof", self.aof_commands_image())
-        };
-        let base_name = format!("{name}.{seq}.base.{base_ext}");
+        let name = self.cfg.appendfilename.clone();
         let incr_name = format!("{name}.{seq}.incr.aof");
-        let old = std::mem::take(&mut self.persist.aof.manifest);
+        let old = self.persist.aof.manifest.clone();
+        let mut opening = old.clone();
+        opening.incrs.push((incr_name.clone(), seq));
+        let mut ops = VecDeque::from([
+            DiskOp::CreateDir { path: self.aof_dir() },
+            DiskOp::Write {
+                path: self.aof_file(&incr_name),
+                data: Vec::new(),
+                truncate: true,
+            },
+        ]);
+        ops.extend(self.manifest_ops(&opening));
+        let incr_path = self.aof_file(&incr_name);
         let stale: Vec<String> = old
             .base
             .iter()
             .chain(old.incrs.iter())
             .map(|(n, _)| self.aof_file(n))
             .collect();
-        let manifest = Manifest {
-            base: Some((base_name.clone(), seq)),
-            incrs: vec![(incr_name.clone(), seq)],
-        };
-        let temp_manifest = self.aof_file(&format!("temp-{}.manifest", self.cfg.appendfilename));
-        let base_len = base.len() as u64;
-        let ops = VecDeque::from([
-            DiskOp::CreateDir { path: self.aof_dir() },
-            DiskOp::Write {
-                path: self.aof_file(&base_name),
-                data: base,
-                truncate: true,
-            },
-            DiskOp::Fsync {
-                path: self.aof_file(&base_name),
-            },
-            DiskOp::Write {
-                path: self.aof_file(&incr_name),
-                data: Vec::new(),
-                truncate: true,
-            },
-            DiskOp::Write {
-                path: temp_manifest.clone(),
-                data: manifest.render().into_bytes(),
-                truncate: true,
-            },
-            DiskOp::Fsync {
-                path: temp_manifest.clone(),
-            },
-            DiskOp::Rename {
-                from: temp_manifest,
-                to: self.aof_manifest_path(),
-            },
-            DiskOp::FsyncDir { path: self.aof_dir() },
-        ]);
-        let incr_path = self.aof_file(&incr_name);
         let aof = &mut self.persist.aof;
-        // What was appended but not written yet is in the new base already.
-        aof.buf.clear();
-        aof.rewrite_covers = aof.appended;
-        aof.manifest = manifest;
+        aof.manifest = opening;
         aof.rewriting = true;
+        aof.opening = true;
         aof.rewrite_ops = ops;
         aof.stale = stale;
         aof.incr_path = incr_path;
-        aof.base_size = base_len;
-        aof.current_size = base_len;
-        // The new incr file starts with a SELECT of whatever comes first.
         aof.selected_db = None;
+        aof.new_base = (format!("{name}.{seq}.base.rdb"), seq);
+        aof.base_at_once = false;
+        aof.base_ready = false;
         if enable {
             aof.on = true;
             self.repl.aof = true;
         }
         self.log(LogLevel::Notice, "Background append only file rewriting started");
+        self.start_aof_base(&name, seq);
         self.aof_rewrite_next();
         true
     }
 
+    /// The new base as of now: a background snapshot, or commands written at once.
+    fn start_aof_base(&mut self, name: &str, seq: u64) {
+        if self.cfg.aof_use_rdb_preamble {
+            let target = self.aof_file(&format!("{name}.{seq}.base.rdb"));
+            if self.start_snapshot(super::bgsave::Target::AofBase(target)).is_ok() {
+                return;
+            }
+            // A BGSAVE walks the dataset already: this base is written at once instead.
+            let base = self.rdb_file_image();
+            return self.write_aof_base_now(format!("{name}.{seq}.base.rdb"), base);
+        }
+        let base = self.aof_commands_image();
+        self.persist.aof.new_base = (format!("{name}.{seq}.base.aof"), seq);
+        self.write_aof_base_now(format!("{name}.{seq}.base.aof"), base);
+    }
+
+    fn write_aof_base_now(&mut self, base_name: String, data: Vec<u8>) {
+        let temp = self.data_path(&format!("temp-rewriteaof-{}.aof", self.env.pid));
+        self.persist.aof.base_size = data.len() as u64;
+        let base_path = self.aof_file(&base_name);
+        let ops = [
+            DiskOp::Write {
+                path: temp.clone(),
+                data,
+                truncate: true,
+            },
+            DiskOp::Fsync { path: temp.clone() },
+            DiskOp::Rename {
+                from: temp,
+                to: base_path,
+            },
+        ];
+        self.persist.aof.base_ops.extend(ops);
+        self.persist.aof.base_at_once = true;
+    }
+
+    /// Writing `m` as the manifest: temp file, fsync, rename over the manifest, directory fsync.
+    fn manifest_ops(&self, m: &Manifest) -> [DiskOp; 4] {
+        let temp = self.aof_file(&format!("temp-{}.manifest", self.cfg.appendfilename));
+        [
+            DiskOp::Write {
+                path: temp.clone(),
+                data: m.render().into_bytes(),
+                truncate: true,
+            },
+            DiskOp::Fsync { path: temp.clone() },
+            DiskOp::Rename {
+                from: temp,
+                to: self.aof_manifest_path(),
+            },
+            DiskOp::FsyncDir { path: self.aof_dir() },
+        ]
+    }
+
+    /// The rewrite's next step: the opening ops, then a base written at once, then (once the
+    /// base is on disk) the final manifest and the removal of the old files.
     fn aof_rewrite_next(&mut self) {
-        match self.persist.aof.rewrite_ops.pop_front() {
+        let aof = &mut self.persist.aof;
+        let op = aof.rewrite_ops.pop_front().or_else(|| aof.base_ops.pop_front());
+        match op {
             Some(op) => {
                 self.submit(Job::AofRewrite, op);
             }
-            None => self.aof_rewrite_done(),
+            None if self.persist.aof.opening => {
+                let aof = &mut self.persist.aof;
+                aof.opening = false;
+                // A base written at once is on disk by now (a snapshot's reports itself).
+                aof.base_ready |= aof.base_at_once;
+                self.aof_flush(false);
+                self.shutdown_if_waiting();
+                if self.persist.aof.base_ready {
+                    self.aof_finish_rewrite();
+                }
+            }
+            None if self.persist.aof.finishing => self.aof_rewrite_done(),
+            None => {}
         }
+    }
+
+    /// The snapshot (or the at-once write) of the new base is on disk.
+    pub(crate) fn aof_base_written(&mut self) {
+        self.persist.aof.base_ready = true;
+        if !self.persist.aof.opening && self.persist.aof.rewrite_ops.is_empty() {
+            self.aof_finish_rewrite();
+        }
+    }
+
+    fn aof_finish_rewrite(&mut self) {
+        let aof = &mut self.persist.aof;
+        if aof.finishing {
+            return;
+        }
+        aof.finishing = true;
+        let last_incr = aof.manifest.incrs.last().cloned();
+        let done = Manifest {
+            base: Some(aof.new_base.clone()),
+            incrs: last_incr.into_iter().collect(),
+        };
+        let ops = self.manifest_ops(&done);
+        let aof = &mut self.persist.aof;
+        aof.manifest = done;
+        aof.rewrite_ops.extend(ops);
+        self.aof_rewrite_next();
     }
 
     pub(super) fn aof_rewrite_progress(&mut self, result: DiskResult) {
         match result {
             Ok(_) => self.aof_rewrite_next(),
-            Err(e) => {
-                let aof = &mut self.persist.aof;
-                aof.rewriting = false;
-                aof.rewrite_ops.clear();
-                aof.rewrite_failed = true;
-                self.log(
-                    LogLevel::Warning,
-                    format!("Background AOF rewrite failed: {}", e.message),
-                );
-                self.shutdown_if_waiting();
-            }
+            Err(e) => self.aof_rewrite_failed(&e.message),
         }
+    }
+
+    /// A rewrite that cannot finish: the manifest still names the old files and the new incr
+    /// file, so nothing is lost; the base snapshot, if any, is stopped.
+    pub(crate) fn aof_rewrite_failed(&mut self, why: &str) {
+        if !self.persist.aof.rewriting {
+            return;
+        }
+        self.abort_aof_snapshot();
+        let aof = &mut self.persist.aof;
+        aof.rewriting = false;
+        aof.opening = false;
+        aof.finishing = false;
+        aof.base_ready = false;
+        aof.rewrite_ops.clear();
+        aof.base_ops.clear();
+        aof.stale.clear();
+        aof.rewrite_failed = true;
+        self.log(LogLevel::Warning, format!("Background AOF rewrite failed: {why}"));
+        self.aof_flush(false);
+        self.shutdown_if_waiting();
     }
 
     fn aof_rewrite_done(&mut self) {
         let aof = &mut self.persist.aof;
         aof.rewriting = false;
+        aof.finishing = false;
+        aof.base_ready = false;
         aof.rewrites += 1;
         aof.rewrite_failed = false;
-        aof.written = aof.written.max(aof.rewrite_covers);
-        aof.synced = aof.synced.max(aof.rewrite_covers);
         let stale = std::mem::take(&mut aof.stale);
-        self.release_held_replies();
         for path in stale {
             self.submit(Job::Cleanup, DiskOp::Remove { path });
         }
@@ -335,7 +424,7 @@ impl Server {
         let always = self.cfg.appendfsync == FSYNC_ALWAYS;
         let aof = &mut self.persist.aof;
         let busy = aof.write_in_flight.is_some() && !force;
-        if !aof.on || aof.rewriting || busy || aof.buf.is_empty() {
+        if !aof.on || aof.opening || busy || aof.buf.is_empty() {
             return;
         }
         let data = std::mem::take(&mut aof.buf);

@@ -19,7 +19,17 @@ use crate::LogLevel;
 const PIECE_BYTES: usize = 64 * 1024;
 const PIECE_KEYS: usize = 1024;
 
+/// What a background snapshot becomes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// BGSAVE: the RDB file (`dbfilename`).
+    Rdb,
+    /// An AOF rewrite's new base file, at this path.
+    AofBase(String),
+}
+
 pub(crate) struct Bgsave {
+    pub(crate) target: Target,
     temp: String,
     enc: Encoder,
     /// CRC-64 of everything written so far.
@@ -43,8 +53,17 @@ pub(crate) struct Bgsave {
 impl Server {
     /// BGSAVE (and the save points): starts a background save; the error is Redis' reply.
     pub(crate) fn start_bgsave(&mut self) -> Result<(), &'static str> {
+        match self.persist.bgsave.as_ref().map(|j| &j.target) {
+            Some(Target::Rdb) => Err("Background save already in progress"),
+            Some(Target::AofBase(_)) => Err("Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible."),
+            None => self.start_snapshot(Target::Rdb),
+        }
+    }
+
+    /// Starts a background snapshot of the dataset as it is now, written to `target`.
+    pub(crate) fn start_snapshot(&mut self, target: Target) -> Result<(), &'static str> {
         if self.persist.bgsave.is_some() {
-            return Err("Background save already in progress");
+            return Err("a snapshot is already being written");
         }
         let now_ms = self.clock.unix_ms();
         self.persist.last_bgsave_try_ms = now_ms;
@@ -64,8 +83,14 @@ impl Server {
                 sections.push_back(i);
             }
         }
+        let temp = match target {
+            Target::Rdb => format!("temp-bg-{}.rdb", self.env.pid),
+            Target::AofBase(_) => format!("temp-rewriteaof-bg-{}.aof", self.env.pid),
+        };
+        let rdb = target == Target::Rdb;
         self.persist.bgsave = Some(Bgsave {
-            temp: self.data_path(&format!("temp-bg-{}.rdb", self.env.pid)),
+            target,
+            temp: self.data_path(&temp),
             enc,
             crc: 0,
             written_any: false,
@@ -80,7 +105,9 @@ impl Server {
             keys_total,
             keys_done: 0,
         });
-        self.log(LogLevel::Notice, "Background saving started");
+        if rdb {
+            self.log(LogLevel::Notice, "Background saving started");
+        }
         self.bgsave_pump();
         Ok(())
     }
@@ -122,7 +149,16 @@ impl Server {
         let Some(job) = self.persist.bgsave.as_ref() else {
             return;
         };
-        let tail = (!job.producing).then(|| self.commit_ops(&job.temp));
+        let tail = (!job.producing).then(|| match &job.target {
+            Target::Rdb => self.commit_ops(&job.temp).to_vec(),
+            Target::AofBase(path) => vec![
+                DiskOp::Fsync { path: job.temp.clone() },
+                DiskOp::Rename {
+                    from: job.temp.clone(),
+                    to: path.clone(),
+                },
+            ],
+        });
         let checksum = self.cfg.rdbchecksum;
         let Some(job) = self.persist.bgsave.as_mut() else {
             return;
@@ -197,6 +233,9 @@ impl Server {
         let Some(job) = self.persist.bgsave.take() else {
             return;
         };
+        if let Target::AofBase(_) = job.target {
+            return self.aof_base_written();
+        }
         // What changed while saving is not in the file (Redis: dirty - dirty_before_bgsave).
         let dirty = self.repl.dirty.saturating_sub(job.dirty_at_start);
         self.saved_to_disk();
@@ -206,6 +245,9 @@ impl Server {
     }
 
     fn bgsave_failed(&mut self, why: &str) {
+        if self.persist.bgsave.as_ref().is_some_and(|j| j.target != Target::Rdb) {
+            return self.aof_rewrite_failed(why);
+        }
         self.log(LogLevel::Warning, format!("Write error saving DB on disk: {why}"));
         if self.abort_bgsave("error") {
             self.persist.last_bgsave_ok = false;
@@ -213,9 +255,24 @@ impl Server {
         }
     }
 
-    /// Stops a background save (failure, FLUSHALL, SHUTDOWN, a dataset load) and removes its
-    /// temp file; returns whether one was running.
+    /// Stops a BGSAVE (failure, FLUSHALL, SHUTDOWN, a dataset load) and removes its temp file;
+    /// returns whether one was running. An AOF rewrite's snapshot goes on (see
+    /// `abort_aof_snapshot`).
     pub(crate) fn abort_bgsave(&mut self, _why: &str) -> bool {
+        if self.persist.bgsave.as_ref().is_none_or(|j| j.target != Target::Rdb) {
+            return false;
+        }
+        self.drop_snapshot()
+    }
+
+    /// Stops the snapshot of an AOF rewrite.
+    pub(crate) fn abort_aof_snapshot(&mut self) {
+        if self.persist.bgsave.as_ref().is_some_and(|j| j.target != Target::Rdb) {
+            self.drop_snapshot();
+        }
+    }
+
+    fn drop_snapshot(&mut self) -> bool {
         let Some(job) = self.persist.bgsave.take() else {
             return false;
         };

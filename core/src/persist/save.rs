@@ -180,11 +180,15 @@ impl Server {
     /// SHUTDOWN and SIGTERM (Redis' prepareForShutdown): a running background save is
     /// abandoned; the final save, if any, comes before the exit.
     pub(crate) fn begin_shutdown(&mut self, client: Option<ClientId>, save: bool) {
-        if self.persist.aof.rewriting {
+        if self.persist.aof.opening {
             // The new incr file is not there yet: the shutdown goes on once it is.
             self.persist.shutdown_after_rewrite = Some((client, save));
             self.shutting_down = true;
             return;
+        }
+        // As Redis kills its children: the manifest names the files that hold everything.
+        if self.persist.aof.rewriting {
+            self.aof_rewrite_failed("shutdown");
         }
         self.abort_bgsave("shutdown");
         let aof_sync = self.aof_flush_for_shutdown();
