@@ -649,6 +649,7 @@ impl Server {
         self.databases_cron();
         self.check_save_points();
         self.aof_cron();
+        self.aof_auto_rewrite();
         self.schedule_cron();
     }
 

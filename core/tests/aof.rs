@@ -207,3 +207,29 @@ fn bgrewriteaof_takes_a_fork_free_base_while_writes_go_to_the_new_incr_file() {
     assert_eq!(r.cmd(C, &["GET", "k0"]), "$7\r\nchanged\r\n");
     assert_eq!(r.cmd(C, &["EXISTS", "k1"]), ":0\r\n");
 }
+
+#[test]
+fn the_aof_is_rewritten_automatically_once_it_doubles_past_the_minimum_size() {
+    let mut h = harness(&[
+        ("appendonly", "yes"),
+        ("auto-aof-rewrite-min-size", "4kb"),
+        ("auto-aof-rewrite-percentage", "100"),
+    ]);
+    h.srv.load_from_disk();
+    h.event(C, Event::Tick);
+    let value = "x".repeat(100);
+    for i in 0..60 {
+        h.cmd(C, &["SET", &format!("k{}", i % 3), &value]);
+    }
+    h.now.mono_us += 200_000;
+    h.event(C, Event::Tick);
+    assert!(h
+        .other
+        .iter()
+        .any(|o| matches!(o, Output::Log { text, .. } if text.starts_with("Starting automatic rewriting of AOF on"))));
+    assert!(file(&h, "appendonly.aof.manifest").starts_with("file appendonly.aof.2.base.rdb"));
+    // The small new base is the new reference: no second rewrite right away.
+    h.now.mono_us += 200_000;
+    h.event(C, Event::Tick);
+    assert!(file(&h, "appendonly.aof.manifest").starts_with("file appendonly.aof.2.base.rdb"));
+}

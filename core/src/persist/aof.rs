@@ -119,8 +119,11 @@ pub(crate) struct Aof {
     pub(crate) write_failed: bool,
     pub(crate) rewrites: u64,
     pub(crate) rewrite_failed: bool,
+    /// Sizes for INFO and auto-aof-rewrite: the base, and what the current incr file holds.
     pub(crate) base_size: u64,
-    pub(crate) current_size: u64,
+    pub(crate) incr_size: u64,
+    /// The new base's size, once written (it becomes `base_size` with the final manifest).
+    new_base_size: u64,
 }
 
 impl Aof {
@@ -205,6 +208,7 @@ impl Server {
         aof.stale = stale;
         aof.incr_path = incr_path;
         aof.selected_db = None;
+        aof.incr_size = 0;
         aof.new_base = (format!("{name}.{seq}.base.rdb"), seq);
         aof.base_at_once = false;
         aof.base_ready = false;
@@ -236,7 +240,7 @@ impl Server {
 
     fn write_aof_base_now(&mut self, base_name: String, data: Vec<u8>) {
         let temp = self.data_path(&format!("temp-rewriteaof-{}.aof", self.env.pid));
-        self.persist.aof.base_size = data.len() as u64;
+        self.persist.aof.new_base_size = data.len() as u64;
         let base_path = self.aof_file(&base_name);
         let ops = [
             DiskOp::Write {
@@ -295,6 +299,12 @@ impl Server {
             None if self.persist.aof.finishing => self.aof_rewrite_done(),
             None => {}
         }
+    }
+
+    /// The snapshot of the new base is on disk (`size` bytes).
+    pub(crate) fn aof_snapshot_written(&mut self, size: u64) {
+        self.persist.aof.new_base_size = size;
+        self.aof_base_written();
     }
 
     /// The snapshot (or the at-once write) of the new base is on disk.
@@ -356,6 +366,7 @@ impl Server {
         aof.rewriting = false;
         aof.finishing = false;
         aof.base_ready = false;
+        aof.base_size = aof.new_base_size;
         aof.rewrites += 1;
         aof.rewrite_failed = false;
         let stale = std::mem::take(&mut aof.stale);
@@ -428,7 +439,7 @@ impl Server {
             return;
         }
         let data = std::mem::take(&mut aof.buf);
-        aof.current_size += data.len() as u64;
+        aof.incr_size += data.len() as u64;
         aof.write_in_flight = Some(aof.appended);
         let path = aof.incr_path.clone();
         self.submit(
@@ -466,6 +477,26 @@ impl Server {
         Some(DiskOp::Fsync {
             path: self.persist.aof.incr_path.clone(),
         })
+    }
+
+    /// Redis' automatic rewrite: once the AOF is past auto-aof-rewrite-min-size and has grown
+    /// by auto-aof-rewrite-percentage over the base the last rewrite left.
+    pub(crate) fn aof_auto_rewrite(&mut self) {
+        let aof = &self.persist.aof;
+        let (perc, min) = (self.cfg.auto_aof_rewrite_percentage, self.cfg.auto_aof_rewrite_min_size);
+        let size = (aof.base_size + aof.incr_size) as i64;
+        if !aof.on || aof.rewriting || self.persist.bgsave.is_some() || perc == 0 || size <= min {
+            return;
+        }
+        let base = (aof.base_size as i64).max(1);
+        let growth = size * 100 / base - 100;
+        if growth >= perc {
+            self.log(
+                LogLevel::Notice,
+                format!("Starting automatic rewriting of AOF on {growth}% growth"),
+            );
+            self.start_aof_rewrite(false);
+        }
     }
 
     /// The cron under `everysec`: an fsync once a second if anything was written since.
@@ -546,7 +577,7 @@ impl Server {
         format!(
             "aof_current_size:{}\r\naof_base_size:{}\r\naof_pending_rewrite:0\r\naof_buffer_length:{}\r\n\
              aof_pending_bio_fsync:{}\r\naof_delayed_fsync:{}\r\n",
-            aof.current_size,
+            aof.base_size + aof.incr_size,
             aof.base_size,
             aof.buf.len(),
             u8::from(aof.fsync_in_flight.is_some()),

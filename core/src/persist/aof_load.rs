@@ -23,6 +23,9 @@ pub(crate) struct AofLoad {
     files: VecDeque<(String, String, bool)>,
     /// DEBUG LOADAOF's client, answered at the end (the server waits meanwhile).
     pub(crate) client: Option<ClientId>,
+    /// Sizes of the base and of the last incr file read (for auto-aof-rewrite).
+    base_bytes: u64,
+    incr_bytes: u64,
 }
 
 /// How a command stream ended badly: at byte `valid` (the end of the last whole command).
@@ -39,6 +42,8 @@ impl Server {
             manifest: None,
             files: VecDeque::new(),
             client,
+            base_bytes: 0,
+            incr_bytes: 0,
         });
         let path = self.aof_manifest_path();
         self.submit(Job::AofLoad, DiskOp::Read { path });
@@ -83,6 +88,11 @@ impl Server {
             let last = load.files.is_empty();
             if let Err(why) = self.load_aof_file(&data, &path, &name, is_base, last) {
                 return self.aof_load_failed(load, &why);
+            }
+            if is_base {
+                load.base_bytes = data.len() as u64;
+            } else {
+                load.incr_bytes = data.len() as u64;
             }
         }
         match load.files.front() {
@@ -224,6 +234,8 @@ impl Server {
                 if let Some(path) = incr {
                     aof.set_incr(path);
                 }
+                aof.base_size = load.base_bytes;
+                aof.incr_size = load.incr_bytes;
                 aof.manifest = m;
                 self.log(LogLevel::Notice, "DB loaded from append only file");
             }

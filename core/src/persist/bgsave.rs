@@ -48,6 +48,8 @@ pub(crate) struct Bgsave {
     started_ms: u64,
     pub(crate) keys_total: u64,
     pub(crate) keys_done: u64,
+    /// Bytes written so far.
+    bytes: u64,
 }
 
 impl Server {
@@ -104,6 +106,7 @@ impl Server {
             started_ms: now_ms,
             keys_total,
             keys_done: 0,
+            bytes: 0,
         });
         if rdb {
             self.log(LogLevel::Notice, "Background saving started");
@@ -178,6 +181,7 @@ impl Server {
         } else {
             job.crc = crc64(job.crc, &data);
         }
+        job.bytes += data.len() as u64;
         let op = DiskOp::Write {
             path: job.temp.clone(),
             data,
@@ -234,7 +238,7 @@ impl Server {
             return;
         };
         if let Target::AofBase(_) = job.target {
-            return self.aof_base_written();
+            return self.aof_snapshot_written(job.bytes);
         }
         // What changed while saving is not in the file (Redis: dirty - dirty_before_bgsave).
         let dirty = self.repl.dirty.saturating_sub(job.dirty_at_start);
