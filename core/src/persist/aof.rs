@@ -23,6 +23,9 @@ use crate::repl::encode_command;
 use crate::server::Server;
 use crate::LogLevel;
 
+/// A rewrite that failed is tried again this long after (unix ms).
+const REWRITE_RETRY_DELAY_MS: u64 = 1000;
+
 /// appendfsync's values (indexes into `config::APPENDFSYNC`).
 const FSYNC_ALWAYS: usize = 0;
 const FSYNC_EVERYSEC: usize = 1;
@@ -109,6 +112,12 @@ pub(crate) struct Aof {
     last_fsync_ms: u64,
     pub(crate) delayed_fsync: u64,
     pub(crate) write_failed: bool,
+    /// Why the last write or fsync failed (MISCONF quotes it).
+    last_error: String,
+    /// The manifest before the rewrite in progress: still what the disk holds if it fails.
+    old_manifest: Option<Manifest>,
+    /// A failed rewrite is tried again then (appends wait in memory meanwhile).
+    retry_at_ms: Option<u64>,
     pub(crate) rewrites: u64,
     pub(crate) rewrite_failed: bool,
     pub(crate) base_size: u64,
@@ -158,7 +167,7 @@ impl Server {
     /// Writes a new base (the dataset now) and a new incr file, then the manifest naming them;
     /// `enable` turns the AOF on (CONFIG SET appendonly yes, start-up with no AOF yet).
     pub(crate) fn start_aof_rewrite(&mut self, enable: bool) -> bool {
-        if self.persist.aof.rewriting {
+        if self.persist.aof.rewriting && self.persist.aof.retry_at_ms.is_none() {
             return false;
         }
         let seq = self.persist.aof.manifest.next_seq();
@@ -217,6 +226,8 @@ impl Server {
         // What was appended but not written yet is in the new base already.
         aof.buf.clear();
         aof.rewrite_covers = aof.appended;
+        aof.old_manifest = Some(old);
+        aof.retry_at_ms = None;
         aof.manifest = manifest;
         aof.rewriting = true;
         aof.rewrite_ops = ops;
@@ -248,17 +259,32 @@ impl Server {
         match result {
             Ok(_) => self.aof_rewrite_next(),
             Err(e) => {
-                let aof = &mut self.persist.aof;
-                aof.rewriting = false;
-                aof.rewrite_ops.clear();
-                aof.rewrite_failed = true;
-                self.log(
-                    LogLevel::Warning,
-                    format!("Background AOF rewrite failed: {}", e.message),
-                );
+                self.aof_rewrite_failed(&e.message);
                 self.shutdown_if_waiting();
             }
         }
+    }
+
+    /// The new files never became the AOF: the old manifest still names what the disk holds.
+    /// With the AOF on, appends went nowhere but into the new files, so the rewrite is tried
+    /// again until it succeeds; appends wait in memory, `always` replies stay held and writes
+    /// are refused meanwhile.
+    fn aof_rewrite_failed(&mut self, why: &str) {
+        let retry_at = self.clock.unix_ms() + REWRITE_RETRY_DELAY_MS;
+        let aof = &mut self.persist.aof;
+        aof.rewrite_ops.clear();
+        aof.rewrite_failed = true;
+        if let Some(old) = aof.old_manifest.take() {
+            aof.manifest = old;
+        }
+        if aof.on {
+            aof.retry_at_ms = Some(retry_at);
+            aof.write_failed = true;
+            aof.last_error = why.to_string();
+        } else {
+            aof.rewriting = false;
+        }
+        self.log(LogLevel::Warning, format!("Background AOF rewrite failed: {why}"));
     }
 
     fn aof_rewrite_done(&mut self) {
@@ -266,6 +292,8 @@ impl Server {
         aof.rewriting = false;
         aof.rewrites += 1;
         aof.rewrite_failed = false;
+        aof.write_failed = false;
+        aof.old_manifest = None;
         aof.written = aof.written.max(aof.rewrite_covers);
         aof.synced = aof.synced.max(aof.rewrite_covers);
         let stale = std::mem::take(&mut aof.stale);
@@ -382,6 +410,10 @@ impl Server {
     /// The cron under `everysec`: an fsync once a second if anything was written since.
     pub(crate) fn aof_cron(&mut self) {
         let now = self.clock.unix_ms();
+        if self.persist.aof.retry_at_ms.is_some_and(|t| now >= t) {
+            self.start_aof_rewrite(false);
+            return;
+        }
         let aof = &self.persist.aof;
         let due = aof.on
             && self.cfg.appendfsync == FSYNC_EVERYSEC
@@ -397,18 +429,7 @@ impl Server {
 
     pub(super) fn aof_progress(&mut self, result: DiskResult) {
         if let Err(e) = result {
-            if !self.persist.aof.write_failed {
-                self.log(
-                    LogLevel::Warning,
-                    format!("Error writing to the AOF file: {}", e.message),
-                );
-            }
-            self.persist.aof.write_failed = true;
-            // A failed write or fsync leaves the held replies waiting for a later success.
-            let aof = &mut self.persist.aof;
-            aof.write_in_flight = None;
-            aof.fsync_in_flight = None;
-            return;
+            return self.aof_io_failed(&e.message);
         }
         let aof = &mut self.persist.aof;
         aof.write_failed = false;
@@ -423,6 +444,35 @@ impl Server {
             self.aof_fsync();
         }
         self.aof_flush(false);
+    }
+
+    /// A write or fsync of the incr file failed. What it was writing (or, for an fsync, what
+    /// was written since the last good one: Linux drops dirty pages it failed to write back)
+    /// is no longer sure to be in the file, and a later fsync would not say otherwise. So the
+    /// AOF is made again from the dataset: a rewrite covers everything appended so far, and
+    /// the replies it holds go out once it is durable. Until then writes are refused
+    /// (Redis' MISCONF for AOF errors).
+    fn aof_io_failed(&mut self, why: &str) {
+        if !self.persist.aof.write_failed {
+            self.log(LogLevel::Warning, format!("Error writing to the AOF file: {why}"));
+        }
+        let aof = &mut self.persist.aof;
+        aof.write_failed = true;
+        aof.last_error = why.to_string();
+        aof.write_in_flight = None;
+        aof.fsync_in_flight = None;
+        // Later completions of the failed file's requests mean nothing any more.
+        self.persist.disown(Job::Aof);
+        if self.persist.aof.on && !self.persist.aof.rewriting {
+            self.start_aof_rewrite(false);
+        }
+    }
+
+    /// Redis' MISCONF for a failed AOF write: writes are refused until the AOF is sound again.
+    pub(crate) fn aof_misconf(&self) -> Option<Vec<u8>> {
+        let aof = &self.persist.aof;
+        (aof.on && aof.write_failed)
+            .then(|| format!("MISCONF Errors writing to the AOF file: {}", aof.last_error).into_bytes())
     }
 
     /// appendfsync always: instead of flushing `ids` now, hold them until what was appended
