@@ -169,6 +169,20 @@ impl Network {
         self.enqueue(now_us, conn, dir, Packet::Fin);
     }
 
+    /// `node`'s machine is gone: nothing more reaches it, and each client connected to it
+    /// (or connecting) sees its connection closed after what was already on the wire.
+    pub fn crash_node(&mut self, now_us: u64, node: NodeId) {
+        let open: Vec<ConnId> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| c.node == node && c.reading[Dir::ToServer.index()])
+            .map(|(&id, _)| id)
+            .collect();
+        for conn in open {
+            self.close(now_us, conn, Dir::ToClient);
+        }
+    }
+
     /// When the next packet is due.
     pub fn next_at(&self) -> Option<u64> {
         self.due.next_at()

@@ -2,20 +2,31 @@
 //! connection (a request parser). It turns packets into core events and the core's outputs
 //! into packets, exactly as `ferrous-io-real` turns socket reads and writes into them.
 //!
-//! Crashes and restarts (dropping the server, rebuilding it from a simulated disk) will live
-//! here; a node already has an identity separate from the `Server` it currently runs.
+//! A node outlives the servers it runs: a crash ([`Node::crash`]) drops the server and its
+//! connections and applies the crash to the node's disk; a restart ([`Node::restart`]) boots
+//! a fresh server from what the disk kept.
 
 use std::collections::BTreeMap;
 
-use ferrous_core::{ConnInfo, DiskReq, DiskResult, Event, MemDisk, Now, Output, RequestParser, Server, Signal};
+use ferrous_core::{
+    Config, ConnInfo, DiskReq, DiskResult, Event, Now, Output, RequestParser, Server, ServerEnv, Signal,
+};
 
+use crate::disk::SimDisk;
 use crate::net::{ConnId, Dir, Packet};
+use crate::rng::SimRng;
 use crate::sim::{Actors, Failure, World};
+use crate::trace::Trace;
 
 pub type NodeId = usize;
 
-/// How long a simulated disk request takes.
-const DISK_LATENCY_US: u64 = 200;
+/// What a node boots a server from: its configuration, its environment, and a generator of
+/// the seeds of the servers it runs.
+pub struct BootSpec {
+    pub cfg: Config,
+    pub env: ServerEnv,
+    pub seeds: SimRng,
+}
 
 pub struct Node {
     id: NodeId,
@@ -23,48 +34,109 @@ pub struct Node {
     /// Accepted connections that the server has not closed, with their parsers.
     conns: BTreeMap<ConnId, RequestParser>,
     exit_code: Option<i32>,
+    /// The machine is down (crashed, not restarted yet).
+    down: bool,
+    /// Counts the servers this node ran: completions meant for an earlier one are dropped.
+    incarnation: u64,
     /// How far this node's wall clock is off (0 for now; per-node skew is a planned fault).
     wall_skew_ms: i64,
-    /// The node's files (durable at once for now; crash faults are planned).
-    disk: MemDisk,
+    disk: SimDisk,
+    spec: BootSpec,
 }
 
 impl Node {
-    pub fn new(id: NodeId, server: Server) -> Node {
+    /// A node running a server seeded with `seed`.
+    pub fn new(id: NodeId, spec: BootSpec, disk: SimDisk, seed: u64, now: Now) -> Node {
+        let server = Server::new(spec.cfg.clone(), spec.env.clone(), seed, now);
         Node {
             id,
             server,
             conns: BTreeMap::new(),
             exit_code: None,
+            down: false,
+            incarnation: 0,
             wall_skew_ms: 0,
-            disk: MemDisk::default(),
+            disk,
+            spec,
         }
     }
 
-    /// Start-up before any client: the server loads its RDB file from the node's disk.
-    pub fn boot(&mut self, now: Now) {
+    /// Start-up before any client: the server loads its dataset from the node's disk. The
+    /// requests of the load complete at once, in order.
+    pub fn boot(&mut self, now: Now, trace: &mut Trace) {
         self.server.load_from_disk();
         while let Some(out) = self.server.poll_output() {
-            if let Output::Disk { req, op } = out {
-                let result = self.disk.apply(op);
-                self.server.handle(now, Event::Disk { req, result });
+            trace.output(now.mono_us, self.id, &out);
+            match out {
+                Output::Disk { req, op } => {
+                    let result = self.disk.apply(now.mono_us, op);
+                    let event = Event::Disk { req, result };
+                    trace.event(now.mono_us, self.id, &event);
+                    self.server.handle(now, event);
+                }
+                // A dataset that cannot be loaded stops the server.
+                Output::Exit { code } => self.exit_code = Some(code),
+                _ => {}
             }
         }
     }
 
-    pub fn disk(&self) -> &MemDisk {
+    pub fn disk(&self) -> &SimDisk {
         &self.disk
+    }
+
+    pub fn disk_mut(&mut self) -> &mut SimDisk {
+        &mut self.disk
+    }
+
+    /// The machine loses power: the server and its connections are gone at once (clients see
+    /// their connections closed after what was already on the wire), and the disk keeps only
+    /// what a crash keeps.
+    pub fn crash(&mut self, w: &mut World) {
+        w.net.crash_node(w.clock.mono_us(), self.id);
+        self.conns.clear();
+        self.disk.crash();
+        self.down = true;
+        self.incarnation += 1;
+        let at = w.clock.mono_us();
+        w.trace.crash(at, self.id);
+    }
+
+    /// A fresh server boots from the disk, as the node's operator would start it.
+    pub fn restart(&mut self, w: &mut World) {
+        let now = w.clock.now_skewed(self.wall_skew_ms);
+        self.server = Server::new(
+            self.spec.cfg.clone(),
+            self.spec.env.clone(),
+            self.spec.seeds.next_u64(),
+            now,
+        );
+        self.down = false;
+        self.exit_code = None;
+        self.incarnation += 1;
+        w.trace.restart(now.mono_us, self.id);
+        self.boot(now, &mut w.trace);
+    }
+
+    pub fn incarnation(&self) -> u64 {
+        self.incarnation
+    }
+
+    /// Whether a server runs (not crashed, not exited).
+    pub fn is_up(&self) -> bool {
+        !self.down && self.exit_code.is_none()
     }
 
     /// A disk request this node made completed.
     pub fn disk_done<A: Actors + ?Sized>(
         &mut self,
         w: &mut World,
+        incarnation: u64,
         req: DiskReq,
         result: DiskResult,
         actors: &mut A,
     ) -> Result<(), Failure> {
-        if self.exit_code.is_some() {
+        if !self.is_up() || incarnation != self.incarnation {
             return Ok(());
         }
         self.handle(w, Event::Disk { req, result }, actors)
@@ -95,7 +167,7 @@ impl Node {
 
     /// When the server wants its next `Tick`; `None` once it has exited.
     pub fn deadline_us(&self) -> Option<u64> {
-        self.exit_code.is_none().then(|| self.server.next_deadline_us())
+        self.is_up().then(|| self.server.next_deadline_us())
     }
 
     /// A packet from a client arrived.
@@ -106,7 +178,7 @@ impl Node {
         packet: Packet,
         actors: &mut A,
     ) -> Result<(), Failure> {
-        if self.exit_code.is_some() {
+        if !self.is_up() {
             // Nobody listens any more: a connection attempt is refused, anything else is lost.
             if packet == Packet::Open {
                 w.net.close(w.clock.mono_us(), conn, Dir::ToClient);
@@ -128,7 +200,7 @@ impl Node {
     }
 
     pub fn signal<A: Actors + ?Sized>(&mut self, w: &mut World, sig: Signal, actors: &mut A) -> Result<(), Failure> {
-        if self.exit_code.is_some() {
+        if !self.is_up() {
             return Ok(());
         }
         self.handle(w, Event::Signal(sig), actors)
@@ -222,8 +294,8 @@ impl Node {
             Output::Exit { code } => self.exit(w, code),
             // Carried out now, in order; the completion arrives a little later.
             Output::Disk { req, op } => {
-                let result = self.disk.apply(op);
-                w.complete_disk(now_us + DISK_LATENCY_US, self.id, req, result);
+                let (result, at_us) = self.disk.submit(now_us, op);
+                w.complete_disk(at_us, self.id, self.incarnation, req, result);
             }
             Output::ShrinkQueryBuffer { client, capacity } => {
                 if let Some(parser) = self.conns.get_mut(&client) {

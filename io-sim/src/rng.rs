@@ -12,6 +12,12 @@ pub mod streams {
     pub const SERVER: u64 = 2;
     pub const WORKLOAD: u64 = 3;
     pub const CLOCK: u64 = 4;
+    /// A node's disk: its faults, and what a crash keeps.
+    pub const DISK: u64 = 5;
+    /// The seeds of servers a node restarts.
+    pub const RESTART: u64 = 6;
+    /// Crash scenarios: when to crash, what the writers write.
+    pub const CRASH: u64 = 7;
 }
 
 #[derive(Clone, Debug)]

@@ -7,12 +7,13 @@
 
 use std::fmt;
 
-use ferrous_core::{Config, DiskReq, DiskResult, Event, Now, Server, ServerEnv, Signal};
+use ferrous_core::{Config, DiskReq, DiskResult, Event, Now, ServerEnv, Signal};
 
 use crate::agenda::Agenda;
 use crate::clock::SimClock;
+use crate::disk::{DiskFaults, SimDisk};
 use crate::net::{ConnId, Delivery, Dir, NetConfig, Network, Packet};
-use crate::node::{Node, NodeId};
+use crate::node::{BootSpec, Node, NodeId};
 use crate::rng::{streams, SimRng};
 use crate::trace::{Trace, TraceMode};
 
@@ -45,8 +46,10 @@ pub trait Actors {
 enum Timer {
     Actor(u64),
     Signal(NodeId, Signal),
-    /// A node's disk request completes.
-    Disk(NodeId, DiskReq, DiskResult),
+    /// A node's disk request completes (for the server of that incarnation).
+    Disk(NodeId, u64, DiskReq, DiskResult),
+    Crash(NodeId),
+    Restart(NodeId),
 }
 
 /// The shared state nodes and actors act on.
@@ -59,8 +62,15 @@ pub struct World {
 
 impl World {
     /// Reports a disk request's completion to `node` at `at_us`.
-    pub(crate) fn complete_disk(&mut self, at_us: u64, node: NodeId, req: DiskReq, result: DiskResult) {
-        self.timers.push(at_us, Timer::Disk(node, req, result));
+    pub(crate) fn complete_disk(
+        &mut self,
+        at_us: u64,
+        node: NodeId,
+        incarnation: u64,
+        req: DiskReq,
+        result: DiskResult,
+    ) {
+        self.timers.push(at_us, Timer::Disk(node, incarnation, req, result));
     }
 }
 
@@ -108,6 +118,18 @@ impl Ctx<'_> {
         self.world.timers.push(now, Timer::Signal(node, sig));
     }
 
+    /// Crashes `node` as soon as possible (power loss: see [`Node::crash`]).
+    pub fn crash(&mut self, node: NodeId) {
+        let now = self.now_us();
+        self.world.timers.push(now, Timer::Crash(node));
+    }
+
+    /// Boots a fresh server on the crashed `node` as soon as possible.
+    pub fn restart(&mut self, node: NodeId) {
+        let now = self.now_us();
+        self.world.timers.push(now, Timer::Restart(node));
+    }
+
     /// Steps every node's wall clock by `delta_ms`.
     pub fn step_wall_clock(&mut self, delta_ms: i64) {
         self.world.clock.step_wall_ms(delta_ms);
@@ -126,6 +148,8 @@ pub struct SimConfig {
     pub server: Config,
     pub net: NetConfig,
     pub trace: TraceMode,
+    /// What goes wrong with the nodes' disks.
+    pub disk_faults: DiskFaults,
 }
 
 impl SimConfig {
@@ -136,6 +160,7 @@ impl SimConfig {
             server: Config::default(),
             net: NetConfig::default(),
             trace: TraceMode::HashOnly,
+            disk_faults: DiskFaults::default(),
         }
     }
 }
@@ -171,18 +196,31 @@ impl Sim {
             arch_bits: 64,
             ..ServerEnv::default()
         };
+        let mut trace = Trace::new(cfg.trace, start_us);
         let nodes = (0..cfg.nodes)
             .map(|id| {
-                let server = Server::new(cfg.server.clone(), env.clone(), server_rng.next_u64(), clock.now());
-                let mut node = Node::new(id, server);
-                node.boot(clock.now());
+                // The first server's seed comes from the stream it always came from, so that
+                // runs without crashes replay as before; restarted servers and the disk draw
+                // from streams of their own.
+                let first = server_rng.next_u64();
+                let spec = BootSpec {
+                    cfg: cfg.server.clone(),
+                    env: env.clone(),
+                    seeds: SimRng::new(cfg.seed ^ id as u64, streams::RESTART),
+                };
+                let disk = SimDisk::new(
+                    SimRng::new(cfg.seed ^ id as u64, streams::DISK),
+                    cfg.disk_faults.clone(),
+                );
+                let mut node = Node::new(id, spec, disk, first, clock.now());
+                node.boot(clock.now(), &mut trace);
                 node
             })
             .collect();
         let world = World {
             clock,
             net: Network::new(cfg.net, SimRng::new(cfg.seed, streams::NETWORK)),
-            trace: Trace::new(cfg.trace, start_us),
+            trace,
             timers: Agenda::default(),
         };
         Sim {
@@ -286,7 +324,17 @@ impl Sim {
         match timer {
             Timer::Actor(token) => actors.on_timer(&mut Ctx { world: &mut self.world }, token),
             Timer::Signal(node, sig) => self.nodes[node].signal(&mut self.world, sig, actors),
-            Timer::Disk(node, req, result) => self.nodes[node].disk_done(&mut self.world, req, result, actors),
+            Timer::Disk(node, inc, req, result) => {
+                self.nodes[node].disk_done(&mut self.world, inc, req, result, actors)
+            }
+            Timer::Crash(node) => {
+                self.nodes[node].crash(&mut self.world);
+                Ok(())
+            }
+            Timer::Restart(node) => {
+                self.nodes[node].restart(&mut self.world);
+                Ok(())
+            }
         }
     }
 }

@@ -121,6 +121,18 @@ impl Trace {
         self.text(at_us, || format!("n{node} -> {}", describe_output(out)));
     }
 
+    /// `node`'s machine crashed.
+    pub fn crash(&mut self, at_us: u64, node: NodeId) {
+        self.begin(b'C', at_us, node);
+        self.text(at_us, || format!("n{node} CRASHES"));
+    }
+
+    /// `node` boots a fresh server from its disk.
+    pub fn restart(&mut self, at_us: u64, node: NodeId) {
+        self.begin(b'R', at_us, node);
+        self.text(at_us, || format!("n{node} restarts"));
+    }
+
     /// A line of context (what a client did, a packet dropped): shown, not hashed, because the
     /// hash is defined over what the servers saw and did.
     pub fn note(&mut self, at_us: u64, line: impl FnOnce() -> String) {

@@ -1,10 +1,11 @@
 //! The `ferrous-sim` command line: which seeds to run and how.
 
 pub const USAGE: &str = "\
-usage: ferrous-sim --seed N [--steps M] [--verbose]
+usage: ferrous-sim [--crash] --seed N [--steps M] [--verbose]
        ferrous-sim --seeds A..B [--steps M]     (seeds A to B-1)
        ferrous-sim --random N [--steps M]       (N fresh random seeds)
 
+  --crash       crash runs: the server persists, crashes and restarts from its disk
   --seed N      replay one run; prints a summary and, last, `trace-hash: <hex>`
   --steps M     steps of client activity per run (default 20000)
   --verbose     print every event, output and client action as it happens";
@@ -22,6 +23,8 @@ pub struct Cli {
     pub mode: Mode,
     pub steps: Option<u64>,
     pub verbose: bool,
+    /// Crash runs instead of the model runs.
+    pub crash: bool,
 }
 
 pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
@@ -31,6 +34,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
         mode: Mode::One(0),
         steps: None,
         verbose: false,
+        crash: false,
     };
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or(format!("{arg} needs a value"));
@@ -44,6 +48,10 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
             }
             "--verbose" | "-v" => {
                 cli.verbose = true;
+                None
+            }
+            "--crash" => {
+                cli.crash = true;
                 None
             }
             other => return Err(format!("unknown argument {other:?}")),
@@ -87,6 +95,8 @@ mod tests {
         assert!(c.verbose);
         assert_eq!(p("--seeds 3..7").unwrap().mode, Mode::Range(3, 7));
         assert_eq!(p("--random 5").unwrap().mode, Mode::Random(5));
+        assert!(p("--crash --seeds 1..3").unwrap().crash);
+        assert!(!p("--seed 1").unwrap().crash);
     }
 
     #[test]

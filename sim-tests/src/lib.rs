@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod client;
+pub mod crash;
 pub mod model;
 pub mod run;
 pub mod scenario;

@@ -1,6 +1,8 @@
 //! `ferrous-sim`: replays one seeded simulation run, or runs many and lists the failing seeds
 //! with the command that replays each.
 
+mod crash_main;
+
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
 use std::process::ExitCode;
@@ -48,6 +50,9 @@ fn options(cli: &Cli, seed: u64) -> RunOptions {
 }
 
 fn replay(cli: &Cli, seed: u64) -> ExitCode {
+    if cli.crash {
+        return crash_main::replay(cli, seed);
+    }
     let opts = options(cli, seed);
     match run(&opts) {
         Ok(report) => {
@@ -122,6 +127,9 @@ fn print_failure(opts: &RunOptions, f: &RunFailure) {
 }
 
 fn run_many(cli: &Cli, seeds: impl Iterator<Item = u64>) -> ExitCode {
+    if cli.crash {
+        return crash_main::run_many(cli, seeds);
+    }
     let (mut passed, mut failed) = (0u64, Vec::new());
     for seed in seeds {
         let opts = options(cli, seed);

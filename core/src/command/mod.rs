@@ -786,6 +786,12 @@ fn dispatch(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) -
     if srv.writes_denied_by_disk_error() && (is_write(srv, id, cmd) || cmd.name == "ping") {
         return reject(srv, id, out, crate::persist::MISCONF, Some(cmd));
     }
+    if let Some(msg) = srv
+        .aof_misconf()
+        .filter(|_| is_write(srv, id, cmd) || cmd.name == "ping")
+    {
+        return reject(srv, id, out, &msg, Some(cmd));
+    }
     if srv.persist.loading && denied_while_loading(srv, id, cmd) {
         return reject(srv, id, out, crate::persist::load::LOADING, Some(cmd));
     }

@@ -23,6 +23,9 @@ use crate::repl::encode_command;
 use crate::server::Server;
 use crate::LogLevel;
 
+/// A rewrite that failed is tried again this long after (unix ms).
+const REWRITE_RETRY_DELAY_MS: u64 = 1000;
+
 /// appendfsync's values (indexes into `config::APPENDFSYNC`).
 const FSYNC_ALWAYS: usize = 0;
 const FSYNC_EVERYSEC: usize = 1;
@@ -101,6 +104,15 @@ pub(crate) struct Aof {
     new_base: (String, u64),
     /// What the finished rewrite leaves behind to remove.
     stale: Vec<String>,
+    /// The stream position the new base covers: durable once the rewrite is.
+    rewrite_covers: u64,
+    /// The incr file before the rewrite, appended to again if opening the new one fails.
+    old_incr_path: String,
+    /// While a failed write is being repaired, fsyncs of the new incr file cannot vouch for
+    /// the bytes lost before it: how far they got, applied once the rewrite is durable.
+    synced_after_failure: u64,
+    /// A write or fsync failed while a rewrite ran (see `aof_io_failed`).
+    failed_in_rewrite: bool,
     buf: Vec<u8>,
     selected_db: Option<usize>,
     /// Stream positions: bytes appended to `buf` so far, written, fsynced.
@@ -117,6 +129,12 @@ pub(crate) struct Aof {
     last_fsync_ms: u64,
     pub(crate) delayed_fsync: u64,
     pub(crate) write_failed: bool,
+    /// Why the last write or fsync failed (MISCONF quotes it).
+    last_error: String,
+    /// The manifest before the rewrite in progress: still what the disk holds if it fails.
+    old_manifest: Option<Manifest>,
+    /// A failed rewrite is tried again then (appends wait in memory meanwhile).
+    retry_at_ms: Option<u64>,
     pub(crate) rewrites: u64,
     pub(crate) rewrite_failed: bool,
     /// Sizes for INFO and auto-aof-rewrite: the base, and what the current incr file holds.
@@ -173,11 +191,17 @@ impl Server {
     /// manifest names just it and the new incr file, and the old files are removed. Returns
     /// false if a rewrite is already running.
     pub(crate) fn start_aof_rewrite(&mut self, enable: bool) -> bool {
-        if self.persist.aof.rewriting {
+        if self.persist.aof.rewriting && self.persist.aof.retry_at_ms.is_none() {
             return false;
         }
-        // What was appended before now belongs to the old incr file (and is in the new base).
-        self.aof_flush(true);
+        // What was appended before now belongs to the old incr file; what cannot go there (the
+        // AOF is waiting for a retry) is dropped: the new base holds it, and it must not be
+        // replayed twice from the new incr file.
+        let repair = self.persist.aof.write_failed;
+        if !repair {
+            self.aof_flush(true);
+        }
+        self.persist.aof.buf.clear();
         let seq = self.persist.aof.manifest.next_seq();
         let name = self.cfg.appendfilename.clone();
         let incr_name = format!("{name}.{seq}.incr.aof");
@@ -192,7 +216,18 @@ impl Server {
                 truncate: true,
             },
         ]);
-        ops.extend(self.manifest_ops(&opening));
+        // Repairing a failed write, the old incr file may have lost its tail: no manifest may
+        // name anything after it, so the new files appear only with the final manifest (the
+        // base written at once, appends waiting in memory until then). Otherwise the old incr
+        // file is fsynced first, so that the manifest naming a file after it never follows a
+        // torn tail.
+        if !repair {
+            if !self.persist.aof.incr_path.is_empty() {
+                let path = self.persist.aof.incr_path.clone();
+                ops.push_front(DiskOp::Fsync { path });
+            }
+            ops.extend(self.manifest_ops(&opening));
+        }
         let incr_path = self.aof_file(&incr_name);
         let stale: Vec<String> = old
             .base
@@ -202,6 +237,11 @@ impl Server {
             .collect();
         let aof = &mut self.persist.aof;
         aof.manifest = opening;
+        aof.old_manifest = Some(old);
+        aof.old_incr_path = std::mem::take(&mut aof.incr_path);
+        aof.retry_at_ms = None;
+        // Everything appended so far is in the new base: durable once the rewrite is.
+        aof.rewrite_covers = aof.appended;
         aof.rewriting = true;
         aof.opening = true;
         aof.rewrite_ops = ops;
@@ -217,13 +257,24 @@ impl Server {
             self.repl.aof = true;
         }
         self.log(LogLevel::Notice, "Background append only file rewriting started");
-        self.start_aof_base(&name, seq);
+        // The opening steps go first: the directory the base's temp file lives in may be new.
         self.aof_rewrite_next();
+        self.start_aof_base(&name, seq, repair);
         true
     }
 
-    /// The new base as of now: a background snapshot, or commands written at once.
-    fn start_aof_base(&mut self, name: &str, seq: u64) {
+    /// A rewrite's temp base file, in the AOF directory where it is renamed.
+    pub(crate) fn aof_temp_path(&self, kind: &str) -> String {
+        self.aof_file(&format!("temp-rewriteaof-{kind}-{}.aof", self.env.pid))
+    }
+
+    /// The new base as of now: a background snapshot, or (`at_once`, or without the RDB
+    /// preamble) written at once.
+    fn start_aof_base(&mut self, name: &str, seq: u64, at_once: bool) {
+        if self.cfg.aof_use_rdb_preamble && at_once {
+            let base = self.rdb_file_image();
+            return self.write_aof_base_now(format!("{name}.{seq}.base.rdb"), base);
+        }
         if self.cfg.aof_use_rdb_preamble {
             let target = self.aof_file(&format!("{name}.{seq}.base.rdb"));
             if self.start_snapshot(super::bgsave::Target::AofBase(target)).is_ok() {
@@ -239,7 +290,7 @@ impl Server {
     }
 
     fn write_aof_base_now(&mut self, base_name: String, data: Vec<u8>) {
-        let temp = self.data_path(&format!("temp-rewriteaof-{}.aof", self.env.pid));
+        let temp = self.aof_temp_path("now");
         self.persist.aof.new_base_size = data.len() as u64;
         let base_path = self.aof_file(&base_name);
         let ops = [
@@ -340,15 +391,19 @@ impl Server {
         }
     }
 
-    /// A rewrite that cannot finish: the manifest still names the old files and the new incr
-    /// file, so nothing is lost; the base snapshot, if any, is stopped.
+    /// A rewrite that cannot finish. Failing while the new incr file was being opened, the old
+    /// manifest still names what the disk holds: appends wait in memory and the rewrite is
+    /// tried again. Failing later, the manifest on disk names the old files and the new incr
+    /// file, so nothing is lost; only a rewrite that repairs a failed AOF write is retried
+    /// (its held replies wait for it). The base snapshot, if any, is stopped.
     pub(crate) fn aof_rewrite_failed(&mut self, why: &str) {
-        if !self.persist.aof.rewriting {
+        if !self.persist.aof.rewriting || self.persist.aof.retry_at_ms.is_some() {
             return;
         }
         self.abort_aof_snapshot();
+        let retry_at = self.clock.unix_ms() + REWRITE_RETRY_DELAY_MS;
         let aof = &mut self.persist.aof;
-        aof.rewriting = false;
+        let opening = aof.opening;
         aof.opening = false;
         aof.finishing = false;
         aof.base_ready = false;
@@ -356,6 +411,21 @@ impl Server {
         aof.base_ops.clear();
         aof.stale.clear();
         aof.rewrite_failed = true;
+        if opening {
+            if let Some(old) = aof.old_manifest.take() {
+                aof.manifest = old;
+            }
+            aof.incr_path = std::mem::take(&mut aof.old_incr_path);
+        }
+        if aof.on && (opening || aof.write_failed) {
+            aof.retry_at_ms = Some(retry_at);
+            if opening {
+                aof.write_failed = true;
+                aof.last_error = why.to_string();
+            }
+        } else {
+            aof.rewriting = false;
+        }
         self.log(LogLevel::Warning, format!("Background AOF rewrite failed: {why}"));
         self.aof_flush(false);
         self.shutdown_if_waiting();
@@ -369,11 +439,25 @@ impl Server {
         aof.base_size = aof.new_base_size;
         aof.rewrites += 1;
         aof.rewrite_failed = false;
+        aof.old_manifest = None;
+        aof.written = aof.written.max(aof.rewrite_covers);
+        aof.synced = aof.synced.max(aof.rewrite_covers);
+        let failed_again = std::mem::take(&mut aof.failed_in_rewrite);
+        if !failed_again {
+            aof.write_failed = false;
+            aof.synced = aof.synced.max(aof.synced_after_failure);
+        }
+        aof.synced_after_failure = 0;
         let stale = std::mem::take(&mut aof.stale);
+        self.release_held_replies();
         for path in stale {
             self.submit(Job::Cleanup, DiskOp::Remove { path });
         }
         self.log(LogLevel::Notice, "Background AOF rewrite terminated with success");
+        if failed_again {
+            self.start_aof_rewrite(false);
+            return;
+        }
         self.aof_flush(false);
         self.shutdown_if_waiting();
     }
@@ -435,7 +519,8 @@ impl Server {
         let always = self.cfg.appendfsync == FSYNC_ALWAYS;
         let aof = &mut self.persist.aof;
         let busy = aof.write_in_flight.is_some() && !force;
-        if !aof.on || aof.opening || busy || aof.buf.is_empty() {
+        let waiting = aof.opening || aof.retry_at_ms.is_some();
+        if !aof.on || waiting || busy || aof.buf.is_empty() {
             return;
         }
         let data = std::mem::take(&mut aof.buf);
@@ -502,6 +587,10 @@ impl Server {
     /// The cron under `everysec`: an fsync once a second if anything was written since.
     pub(crate) fn aof_cron(&mut self) {
         let now = self.clock.unix_ms();
+        if self.persist.aof.retry_at_ms.is_some_and(|t| now >= t) {
+            self.start_aof_rewrite(false);
+            return;
+        }
         let aof = &self.persist.aof;
         let due = aof.on
             && self.cfg.appendfsync == FSYNC_EVERYSEC
@@ -517,32 +606,57 @@ impl Server {
 
     pub(super) fn aof_progress(&mut self, result: DiskResult) {
         if let Err(e) = result {
-            if !self.persist.aof.write_failed {
-                self.log(
-                    LogLevel::Warning,
-                    format!("Error writing to the AOF file: {}", e.message),
-                );
-            }
-            self.persist.aof.write_failed = true;
-            // A failed write or fsync leaves the held replies waiting for a later success.
-            let aof = &mut self.persist.aof;
-            aof.write_in_flight = None;
-            aof.fsync_in_flight = None;
-            return;
+            return self.aof_io_failed(&e.message);
         }
+        // Only a rewrite clears a failure: a later success says nothing of the bytes lost.
         let aof = &mut self.persist.aof;
-        aof.write_failed = false;
         if let Some(pos) = aof.write_in_flight.take() {
             aof.written = aof.written.max(pos);
         } else if let Some(pos) = aof.fsync_in_flight.take() {
-            aof.synced = aof.synced.max(pos);
-            self.release_held_replies();
+            if aof.write_failed {
+                aof.synced_after_failure = aof.synced_after_failure.max(pos);
+            } else {
+                aof.synced = aof.synced.max(pos);
+                self.release_held_replies();
+            }
         }
         let aof = &self.persist.aof;
         if self.cfg.appendfsync == FSYNC_ALWAYS && aof.written > aof.synced && aof.write_in_flight.is_none() {
             self.aof_fsync();
         }
         self.aof_flush(false);
+    }
+
+    /// A write or fsync of the incr file failed. What it was writing (or, for an fsync, what
+    /// was written since the last good one: Linux drops dirty pages it failed to write back)
+    /// is no longer sure to be in the file, and a later fsync would not say otherwise. So the
+    /// AOF is made again from the dataset: a rewrite covers everything appended so far, and
+    /// the replies it holds go out once it is durable. Until then writes are refused
+    /// (Redis' MISCONF for AOF errors).
+    fn aof_io_failed(&mut self, why: &str) {
+        if !self.persist.aof.write_failed {
+            self.log(LogLevel::Warning, format!("Error writing to the AOF file: {why}"));
+        }
+        let aof = &mut self.persist.aof;
+        aof.write_failed = true;
+        aof.last_error = why.to_string();
+        aof.write_in_flight = None;
+        aof.fsync_in_flight = None;
+        // A rewrite running now does not cover what its new incr file just lost: once it is
+        // done, another one repairs the AOF.
+        aof.failed_in_rewrite |= aof.rewriting;
+        // Later completions of the failed file's requests mean nothing any more.
+        self.persist.disown(Job::Aof);
+        if self.persist.aof.on && !self.persist.aof.rewriting {
+            self.start_aof_rewrite(false);
+        }
+    }
+
+    /// Redis' MISCONF for a failed AOF write: writes are refused until the AOF is sound again.
+    pub(crate) fn aof_misconf(&self) -> Option<Vec<u8>> {
+        let aof = &self.persist.aof;
+        (aof.on && aof.write_failed)
+            .then(|| format!("MISCONF Errors writing to the AOF file: {}", aof.last_error).into_bytes())
     }
 
     /// appendfsync always: instead of flushing `ids` now, hold them until what was appended

@@ -85,14 +85,16 @@ impl Server {
                 sections.push_back(i);
             }
         }
+        // A temp file lives in the directory it is renamed in: one directory fsync then makes
+        // the rename durable (a rename across directories needs both).
         let temp = match target {
-            Target::Rdb => format!("temp-bg-{}.rdb", self.env.pid),
-            Target::AofBase(_) => format!("temp-rewriteaof-bg-{}.aof", self.env.pid),
+            Target::Rdb => self.data_path(&format!("temp-bg-{}.rdb", self.env.pid)),
+            Target::AofBase(_) => self.aof_temp_path("bg"),
         };
         let rdb = target == Target::Rdb;
         self.persist.bgsave = Some(Bgsave {
             target,
-            temp: self.data_path(&temp),
+            temp,
             enc,
             crc: 0,
             written_any: false,

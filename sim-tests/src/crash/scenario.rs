@@ -1,0 +1,444 @@
+//! The actors of a crash run: writers pipelining id-carrying writes, a client now and then
+//! asking for BGSAVE or BGREWRITEAOF, and the crasher. At a random moment the node loses
+//! power and reboots; once every old connection has closed, a fresh client reads every key
+//! back and the [`History`] checks what the disk kept. Then writers start again, until the
+//! run's last crash has been checked.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use ferrous_core::{Event, Now};
+use ferrous_io_sim::request::multibulk;
+use ferrous_io_sim::{Actors, ConnId, Ctx, Failure, NodeId, ReplyParser, SimRng, Value};
+
+use super::history::{key_name, parse_key, Crash, Durability, History, Key, Kind, Observed, Recovery};
+use crate::scenario::SERVER;
+
+/// How the run is set up.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub durability: Durability,
+    pub crashes: u32,
+    pub writers: u32,
+    /// Slots per kind of key.
+    pub slots: u32,
+    /// Between crashes, virtual µs.
+    pub crash_after_us: (u64, u64),
+    /// Chance per control tick of BGSAVE and of BGREWRITEAOF.
+    pub bgsave: f64,
+    pub bgrewrite: f64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    Writing,
+    /// Crashed: waiting for the old connections to close.
+    Draining,
+    /// Reading the dataset back.
+    Reading,
+    Done,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    Writer,
+    Control,
+    Reader,
+}
+
+struct Client {
+    role: Role,
+    parser: ReplyParser,
+    /// What each reply owed answers: a write's id, or nothing to check.
+    owed: VecDeque<Option<u64>>,
+    closed: bool,
+}
+
+/// What the run did, for the report and for tests that it did something.
+#[derive(Clone, Debug, Default)]
+pub struct CrashStats {
+    pub crashes: u64,
+    pub writes: u64,
+    pub acked: u64,
+    pub refused: u64,
+    pub lost_acked: u64,
+    pub bgsaves: u64,
+    pub rewrites: u64,
+    /// Recovered datasets that held fewer writes than the server had run.
+    pub partial_recoveries: u64,
+}
+
+pub struct CrashScenario {
+    rng: SimRng,
+    plan: Plan,
+    history: History,
+    clients: BTreeMap<ConnId, Client>,
+    next_id: u64,
+    phase: Phase,
+    /// Timers of an earlier writing phase are ignored.
+    epoch: u64,
+    crashed_at_us: u64,
+    reads: Vec<Key>,
+    observed: Observed,
+    pub stats: CrashStats,
+    pub faults: Vec<(u64, u64)>,
+}
+
+/// Timer tokens: the kind in the low bits, the epoch above.
+const T_WRITER: u64 = 0;
+const T_CONTROL: u64 = 1;
+const T_CRASH: u64 = 2;
+const T_READ: u64 = 3;
+
+impl CrashScenario {
+    pub fn new(rng: SimRng, plan: Plan) -> CrashScenario {
+        CrashScenario {
+            rng,
+            plan,
+            history: History::default(),
+            clients: BTreeMap::new(),
+            next_id: 1,
+            phase: Phase::Writing,
+            epoch: 0,
+            crashed_at_us: 0,
+            reads: Vec::new(),
+            observed: Observed::new(),
+            stats: CrashStats::default(),
+            faults: Vec::new(),
+        }
+    }
+
+    pub fn done(&self) -> bool {
+        self.phase == Phase::Done
+    }
+
+    pub fn history(&self) -> &History {
+        &self.history
+    }
+
+    fn token(&self, kind: u64, conn: ConnId) -> u64 {
+        (conn << 24) | (self.epoch << 2) | kind
+    }
+
+    /// Writers, the control client and the next crash.
+    pub fn start(&mut self, ctx: &mut Ctx<'_>) {
+        self.phase = Phase::Writing;
+        self.epoch += 1;
+        for _ in 0..self.plan.writers {
+            let conn = self.connect(ctx, Role::Writer);
+            let at = ctx.now_us() + self.rng.below(1_000);
+            ctx.set_timer(at, self.token(T_WRITER, conn));
+        }
+        let conn = self.connect(ctx, Role::Control);
+        ctx.set_timer(ctx.now_us() + 100_000, self.token(T_CONTROL, conn));
+        let (lo, hi) = self.plan.crash_after_us;
+        let at = ctx.now_us() + self.rng.between(lo, hi);
+        ctx.set_timer(at, self.token(T_CRASH, 0));
+    }
+
+    fn connect(&mut self, ctx: &mut Ctx<'_>, role: Role) -> ConnId {
+        let conn = ctx.connect(SERVER);
+        let client = Client {
+            role,
+            parser: ReplyParser::new(),
+            owed: VecDeque::new(),
+            closed: false,
+        };
+        self.clients.insert(conn, client);
+        conn
+    }
+
+    /// A pipeline of writes, each with a fresh id.
+    fn write(&mut self, ctx: &mut Ctx<'_>, conn: ConnId) {
+        let n = self.rng.between(1, 4);
+        let mut wire = Vec::new();
+        for _ in 0..n {
+            let id = self.next_id;
+            self.next_id += 1;
+            let kind = *self.rng.pick(&Kind::ALL);
+            let key = (kind, self.rng.below(u64::from(self.plan.slots)) as u32);
+            wire.extend(multibulk(&self.write_command(key, id)));
+            self.clients.get_mut(&conn).expect("writer").owed.push_back(Some(id));
+        }
+        ctx.send(conn, wire);
+    }
+
+    fn write_command(&mut self, key: Key, id: u64) -> Vec<Vec<u8>> {
+        let name = key_name(key);
+        let id_b = id.to_string().into_bytes();
+        match key.0 {
+            Kind::List => vec![b"RPUSH".to_vec(), name, self.padded(id)],
+            Kind::Set => vec![b"SADD".to_vec(), name, id_b],
+            Kind::Hash => vec![b"HSET".to_vec(), name, id_b, self.padded(id)],
+            Kind::Zset => vec![b"ZADD".to_vec(), name, id_b.clone(), id_b],
+            Kind::Str => vec![b"SET".to_vec(), name, self.padded(id)],
+        }
+    }
+
+    /// The id, now and then padded so that AOF writes are big enough to tear anywhere.
+    fn padded(&mut self, id: u64) -> Vec<u8> {
+        let mut v = id.to_string().into_bytes();
+        if self.rng.chance(0.2) {
+            let len = self.rng.between(1, 3000) as usize;
+            v.push(b'-');
+            v.resize(v.len() + len, b'p');
+        }
+        v
+    }
+
+    fn on_writer_timer(&mut self, ctx: &mut Ctx<'_>, conn: ConnId) {
+        let Some(c) = self.clients.get(&conn).filter(|c| !c.closed) else {
+            return;
+        };
+        if c.owed.len() < 8 {
+            self.write(ctx, conn);
+        }
+        let at = ctx.now_us() + self.rng.between(100, 20_000);
+        ctx.set_timer(at, self.token(T_WRITER, conn));
+    }
+
+    fn on_control_timer(&mut self, ctx: &mut Ctx<'_>, conn: ConnId) {
+        let Some(c) = self.clients.get_mut(&conn).filter(|c| !c.closed) else {
+            return;
+        };
+        let mut cmd = None;
+        if self.rng.chance(self.plan.bgsave) {
+            cmd = Some(b"BGSAVE".to_vec());
+            self.stats.bgsaves += 1;
+        } else if self.rng.chance(self.plan.bgrewrite) {
+            cmd = Some(b"BGREWRITEAOF".to_vec());
+            self.stats.rewrites += 1;
+        }
+        if let Some(cmd) = cmd {
+            c.owed.push_back(None);
+            ctx.send(conn, multibulk(&[cmd]));
+        }
+        let at = ctx.now_us() + self.rng.between(20_000, 400_000);
+        ctx.set_timer(at, self.token(T_CONTROL, conn));
+    }
+
+    fn on_crash_timer(&mut self, ctx: &mut Ctx<'_>) {
+        ctx.note(|| "the crasher pulls the plug".into());
+        self.crashed_at_us = ctx.now_us();
+        self.stats.crashes += 1;
+        self.phase = Phase::Draining;
+        self.epoch += 1;
+        ctx.crash(SERVER);
+        ctx.restart(SERVER);
+        // The read-back starts once every old connection is closed (or right away, if none).
+        ctx.set_timer(ctx.now_us(), self.token(T_READ, 0));
+    }
+
+    fn maybe_read_back(&mut self, ctx: &mut Ctx<'_>) {
+        if self.phase != Phase::Draining || self.clients.values().any(|c| !c.closed) {
+            return;
+        }
+        self.phase = Phase::Reading;
+        self.clients.clear();
+        let conn = self.connect(ctx, Role::Reader);
+        self.reads.clear();
+        self.observed.clear();
+        let mut wire = Vec::new();
+        for kind in Kind::ALL {
+            for slot in 0..self.plan.slots {
+                let key = (kind, slot);
+                wire.extend(multibulk(&read_command(key)));
+                self.reads.push(key);
+            }
+        }
+        wire.extend(multibulk(&[b"DBSIZE".to_vec()]));
+        let c = self.clients.get_mut(&conn).expect("reader");
+        c.owed.extend((0..=self.reads.len()).map(|_| None));
+        ctx.note(|| format!("c{conn} reads back {} keys", self.reads.len()));
+        ctx.send(conn, wire);
+    }
+
+    /// One reply to the reader: the keys' contents in order, then DBSIZE.
+    fn on_read_reply(&mut self, ctx: &mut Ctx<'_>, value: Value) -> Result<(), Failure> {
+        let done = self.observed.len();
+        if done < self.reads.len() {
+            let key = self.reads[done];
+            let ids = ids_of(key, &value).map_err(|e| Failure(format!("reading back {key:?}: {e}")))?;
+            self.observed.insert(key, ids);
+            return Ok(());
+        }
+        let Value::Int(dbsize) = value else {
+            return Err(Failure(format!("DBSIZE answered {value:?}")));
+        };
+        let present = self.observed.values().filter(|ids| !ids.is_empty()).count() as i64;
+        if dbsize != present {
+            return Err(Failure(format!(
+                "the recovered dataset has {dbsize} keys, but only {present} of the writers' keys"
+            )));
+        }
+        self.check_recovery(ctx)
+    }
+
+    fn check_recovery(&mut self, ctx: &mut Ctx<'_>) -> Result<(), Failure> {
+        self.observed.retain(|_, ids| !ids.is_empty());
+        let crash = Crash {
+            at_us: self.crashed_at_us,
+            durability: self.plan.durability,
+            faults: &self.faults,
+        };
+        let ran = self.history.len();
+        let Recovery { prefix, lost_acked } = self
+            .history
+            .recover(&crash, &self.observed)
+            .map_err(|e| Failure(format!("after crash {}: {e}", self.stats.crashes)))?;
+        self.stats.lost_acked += lost_acked as u64;
+        if prefix < ran {
+            self.stats.partial_recoveries += 1;
+        }
+        ctx.note(|| format!("recovered the first {prefix} of {ran} writes ({lost_acked} acknowledged ones lost)"));
+        self.clients.clear();
+        if self.stats.crashes >= u64::from(self.plan.crashes) {
+            self.phase = Phase::Done;
+            return Ok(());
+        }
+        self.start(ctx);
+        Ok(())
+    }
+
+    fn on_reply(&mut self, ctx: &mut Ctx<'_>, conn: ConnId, value: Value) -> Result<(), Failure> {
+        let Some(c) = self.clients.get_mut(&conn) else {
+            return Ok(());
+        };
+        let Some(owed) = c.owed.pop_front() else {
+            return Err(Failure(format!("c{conn}: a reply nothing asked for: {value:?}")));
+        };
+        match (c.role, owed) {
+            (Role::Reader, _) => self.on_read_reply(ctx, value),
+            (_, Some(id)) => self.on_write_reply(ctx, id, value),
+            (_, None) => check_control_reply(&value),
+        }
+    }
+
+    fn on_write_reply(&mut self, ctx: &mut Ctx<'_>, id: u64, value: Value) -> Result<(), Failure> {
+        let ok = match &value {
+            Value::Int(_) | Value::Simple(_) => true,
+            Value::Error(e) if e.starts_with(b"MISCONF") => false,
+            other => return Err(Failure(format!("write {id} answered {other:?}"))),
+        };
+        if ok {
+            self.stats.acked += 1;
+        } else {
+            self.stats.refused += 1;
+        }
+        self.history.replied(id, ok, ctx.now_us()).map_err(Failure)
+    }
+}
+
+fn read_command(key: Key) -> Vec<Vec<u8>> {
+    let name = key_name(key);
+    let w = |s: &str| s.as_bytes().to_vec();
+    match key.0 {
+        Kind::List => vec![w("LRANGE"), name, w("0"), w("-1")],
+        Kind::Set => vec![w("SMEMBERS"), name],
+        Kind::Hash => vec![w("HKEYS"), name],
+        Kind::Zset => vec![w("ZRANGE"), name, w("0"), w("-1")],
+        Kind::Str => vec![w("GET"), name],
+    }
+}
+
+/// The ids a read-back reply shows (a value is the id, maybe followed by `-` and padding).
+fn ids_of(key: Key, value: &Value) -> Result<Vec<u64>, String> {
+    let id = |b: &[u8]| -> Result<u64, String> {
+        let digits = b.split(|&c| c == b'-').next().unwrap_or_default();
+        std::str::from_utf8(digits)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| format!("not a write's value: {:?}", String::from_utf8_lossy(b)))
+    };
+    let mut ids = match value {
+        Value::NullBulk | Value::Null => Vec::new(),
+        Value::Bulk(b) if key.0 == Kind::Str => vec![id(b)?],
+        Value::Array(items) | Value::Set(items) => items
+            .iter()
+            .map(|v| match v {
+                Value::Bulk(b) => id(b),
+                other => Err(format!("{other:?}")),
+            })
+            .collect::<Result<_, _>>()?,
+        other => return Err(format!("{other:?}")),
+    };
+    // Sets and hashes come in no particular order; lists' order is checked.
+    if matches!(key.0, Kind::Set | Kind::Hash) {
+        ids.sort_unstable();
+    }
+    Ok(ids)
+}
+
+fn check_control_reply(value: &Value) -> Result<(), Failure> {
+    match value {
+        Value::Simple(_) | Value::Error(_) => Ok(()),
+        other => Err(Failure(format!("BGSAVE/BGREWRITEAOF answered {other:?}"))),
+    }
+}
+
+impl Actors for CrashScenario {
+    fn on_timer(&mut self, ctx: &mut Ctx<'_>, token: u64) -> Result<(), Failure> {
+        let (kind, epoch, conn) = (token & 3, (token >> 2) & 0x3f_ffff, token >> 24);
+        if epoch != self.epoch & 0x3f_ffff {
+            return Ok(());
+        }
+        match kind {
+            T_WRITER if self.phase == Phase::Writing => self.on_writer_timer(ctx, conn),
+            T_CONTROL if self.phase == Phase::Writing => self.on_control_timer(ctx, conn),
+            T_CRASH if self.phase == Phase::Writing => self.on_crash_timer(ctx),
+            T_READ => self.maybe_read_back(ctx),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn on_data(&mut self, ctx: &mut Ctx<'_>, conn: ConnId, data: &[u8]) -> Result<(), Failure> {
+        let Some(c) = self.clients.get_mut(&conn) else {
+            return Ok(());
+        };
+        c.parser.feed(data);
+        loop {
+            let Some(c) = self.clients.get_mut(&conn) else {
+                return Ok(());
+            };
+            match c.parser.next_reply() {
+                Ok(Some(v)) => self.on_reply(ctx, conn, v)?,
+                Ok(None) => return Ok(()),
+                Err(e) => return Err(Failure(format!("c{conn}: {e}"))),
+            }
+        }
+    }
+
+    fn on_eof(&mut self, ctx: &mut Ctx<'_>, conn: ConnId) -> Result<(), Failure> {
+        let Some(c) = self.clients.get_mut(&conn) else {
+            return Ok(());
+        };
+        c.closed = true;
+        if self.phase == Phase::Writing || self.phase == Phase::Reading {
+            return Err(Failure(format!("c{conn}: the server closed the connection")));
+        }
+        self.maybe_read_back(ctx);
+        Ok(())
+    }
+
+    fn before_event(&mut self, _node: NodeId, _now: Now, event: &Event) -> Result<(), Failure> {
+        let Event::Commands { cmds, .. } = event else {
+            return Ok(());
+        };
+        for args in cmds {
+            let write = ["RPUSH", "SADD", "HSET", "ZADD", "SET"]
+                .iter()
+                .any(|n| args[0].eq_ignore_ascii_case(n.as_bytes()));
+            if !write {
+                continue;
+            }
+            let key = parse_key(&args[1]).ok_or_else(|| Failure("a write to an unknown key".into()))?;
+            let id = std::str::from_utf8(&args[2])
+                .ok()
+                .and_then(|s| s.split('-').next()?.parse().ok())
+                .ok_or_else(|| Failure("a write without an id".into()))?;
+            self.history.record(key, id);
+            self.stats.writes += 1;
+        }
+        Ok(())
+    }
+}
