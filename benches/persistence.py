@@ -72,9 +72,20 @@ def children(pid):
         return []
 
 
-def bgsave(name, port, proc):
+def bgsave_memory(port, proc):
+    """Peak PSS growth during a BGSAVE (reading smaps can itself slow the process: this pass
+    does not time anything)."""
     base = pss(proc.pid)
-    peak, stall, done = base, 0.0, threading.Event()
+    peak = base
+    cmd(port, "BGSAVE")
+    while b"rdb_bgsave_in_progress:1" in cmd(port, "INFO", "persistence") or children(proc.pid):
+        peak = max(peak, pss(proc.pid)); time.sleep(0.005)
+    return (peak - base) / 2**20
+
+
+def bgsave_stall(port, proc):
+    """The longest PING round trip while a BGSAVE runs (nothing else polls the server)."""
+    stall, done = 0.0, threading.Event()
 
     def probe():
         nonlocal stall
@@ -85,10 +96,17 @@ def bgsave(name, port, proc):
     th = threading.Thread(target=probe); th.start()
     time.sleep(0.05)
     cmd(port, "BGSAVE")
-    while b"rdb_bgsave_in_progress:1" in cmd(port, "INFO", "persistence") or children(proc.pid):
-        peak = max(peak, pss(proc.pid)); time.sleep(0.005)
+    while True:
+        time.sleep(0.2)
+        if b"rdb_bgsave_in_progress:0" in cmd(port, "INFO", "persistence") and not children(proc.pid):
+            break
     done.set(); th.join()
-    return (peak - base) / 2**20, stall * 1000
+    return stall * 1000
+
+
+def bgsave(name, port, proc):
+    growth = bgsave_memory(port, proc)
+    return growth, bgsave_stall(port, proc)
 
 
 def bench_set(port):

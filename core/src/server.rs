@@ -283,6 +283,13 @@ impl Server {
 
     /// Feeds one event at time `now`.
     pub fn handle(&mut self, now: Now, event: Event) {
+        self.handle_in_batch(now, event);
+        self.end_batch();
+    }
+
+    /// Feeds one event of several the driver gathered at once; [`Server::end_batch`] follows
+    /// the last (Redis' beforeSleep: what they appended to the AOF is written in one request).
+    pub fn handle_in_batch(&mut self, now: Now, event: Event) {
         self.clock.update(now);
         self.memory_seen = None;
         self.update_lru_clock();
@@ -408,13 +415,17 @@ impl Server {
         self.outputs.push_back(out);
     }
 
+    /// After a batch of events: the AOF bytes they appended go to the disk in one write.
+    pub fn end_batch(&mut self) {
+        self.aof_flush(false);
+    }
+
     fn flush_replies(&mut self) {
         if self.busy_until_us.is_some() {
             return; // a sleeping server writes nothing
         }
-        // The AOF is written before any reply leaves; under appendfsync always the replies
-        // wait for its fsync.
-        self.aof_flush(false);
+        // Under appendfsync always the replies wait for the fsync of the AOF bytes written
+        // before them (the write itself goes out at the end of the batch).
         let ids = std::mem::take(&mut self.unflushed);
         if self.aof_hold(&ids) {
             return;

@@ -12,12 +12,20 @@ use ferrous_core::{DiskError, DiskErrorKind, DiskOp, DiskReq, DiskResult};
 use crate::shared::{Shared, ToThread};
 use crate::shim::sync::Arc;
 
-/// Runs until every sender is gone (the server is exiting).
+/// Runs until every sender is gone (the server is exiting). Requests already queued are
+/// carried out together and reported in one message: a write and the fsync behind it
+/// (`appendfsync always`) wake the core once, not twice.
 pub fn run(shared: Arc<Shared>, requests: Receiver<(DiskReq, DiskOp)>) {
     let mut open: HashMap<String, File> = HashMap::new();
-    for (req, op) in requests {
-        let result = perform(&mut open, op);
-        shared.mailboxes[0].push(ToThread::Disk { req, result });
+    while let Ok(first) = requests.recv() {
+        let mut done = Vec::new();
+        let mut next = Some(first);
+        while let Some((req, op)) = next {
+            let result = perform(&mut open, op);
+            done.push(ToThread::Disk { req, result });
+            next = requests.try_recv().ok();
+        }
+        shared.mailboxes[0].push_all(done);
     }
 }
 

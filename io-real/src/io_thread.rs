@@ -313,11 +313,12 @@ impl IoThread {
                     }
                     _ => {}
                 }
-                core.server.handle(now, ev);
+                core.server.handle_in_batch(now, ev);
             }
             if tick {
-                core.server.handle(now, Event::Tick);
+                core.server.handle_in_batch(now, Event::Tick);
             }
+            core.server.end_batch();
             self.route_outputs(&mut core, &mut remote);
             for id in touched {
                 if let Some(c) = self.conns.get_mut(&id) {
