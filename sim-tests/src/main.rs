@@ -2,18 +2,17 @@
 //! with the command that replays each.
 
 mod crash_main;
+mod seed_runs;
 
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
 use std::process::ExitCode;
 
 use ferrous_io_sim::trace::fmt_time;
-use ferrous_io_sim::TraceMode;
 use ferrous_sim_tests::cli::{self, Cli, Mode, USAGE};
-use ferrous_sim_tests::{run, Report, RunFailure, RunOptions, DEFAULT_STEPS};
+use ferrous_sim_tests::{run, Report, RunOptions};
 
-/// Trace records shown before a failure.
-const TAIL: usize = 60;
+use seed_runs::Kind;
 
 fn main() -> ExitCode {
     let cli = match cli::parse(std::env::args().skip(1)) {
@@ -37,15 +36,11 @@ fn main() -> ExitCode {
     }
 }
 
-fn options(cli: &Cli, seed: u64) -> RunOptions {
-    RunOptions {
-        seed,
-        steps: cli.steps.unwrap_or(DEFAULT_STEPS),
-        trace: if cli.verbose {
-            TraceMode::Print
-        } else {
-            TraceMode::HashOnly
-        },
+fn kind() -> Kind<'static> {
+    Kind {
+        label: "seed",
+        run: &|opts: &RunOptions| run(opts).map(|_| ()),
+        replay: &|opts: &RunOptions| opts.replay_command(),
     }
 }
 
@@ -53,14 +48,14 @@ fn replay(cli: &Cli, seed: u64) -> ExitCode {
     if cli.crash {
         return crash_main::replay(cli, seed);
     }
-    let opts = options(cli, seed);
+    let opts = seed_runs::options(cli, seed);
     match run(&opts) {
         Ok(report) => {
             print_summary(&report);
             ExitCode::SUCCESS
         }
         Err(failure) => {
-            print_failure(&opts, &failure);
+            seed_runs::print_failure(&kind(), &opts, &failure);
             ExitCode::FAILURE
         }
     }
@@ -106,53 +101,11 @@ fn print_summary(r: &Report) {
     println!("trace-hash: {:016x}", r.trace_hash);
 }
 
-fn print_failure(opts: &RunOptions, f: &RunFailure) {
-    println!("seed {}: FAILED\n{}", f.seed, f.message);
-    if opts.trace == TraceMode::HashOnly {
-        // Runs are deterministic: replay with the trace kept to show what led to the failure.
-        let traced = RunOptions {
-            trace: TraceMode::Tail(TAIL),
-            ..opts.clone()
-        };
-        match run(&traced) {
-            Err(again) if again.message == f.message => {
-                println!("\nlast {} trace records:", again.trace_tail.len());
-                again.trace_tail.iter().for_each(|l| println!("  {l}"));
-            }
-            _ => println!("\nNOT DETERMINISTIC: replaying the seed did not fail the same way"),
-        }
-    }
-    println!("\nreplay: {}", opts.replay_command());
-    println!("trace-hash: {:016x}", f.trace_hash);
-}
-
 fn run_many(cli: &Cli, seeds: impl Iterator<Item = u64>) -> ExitCode {
     if cli.crash {
         return crash_main::run_many(cli, seeds);
     }
-    let (mut passed, mut failed) = (0u64, Vec::new());
-    for seed in seeds {
-        let opts = options(cli, seed);
-        match run(&opts) {
-            Ok(_) => passed += 1,
-            Err(f) => {
-                let first_line = f.message.lines().next().unwrap_or_default();
-                println!("seed {seed}: FAILED: {first_line}\n  replay: {}", opts.replay_command());
-                failed.push(seed);
-            }
-        }
-    }
-    println!(
-        "{} seeds: {passed} passed, {} failed {:?}",
-        passed + failed.len() as u64,
-        failed.len(),
-        failed
-    );
-    if failed.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    seed_runs::run_many(&kind(), cli, seeds)
 }
 
 /// A seed nobody chose: std's per-process random hash keys.
