@@ -274,6 +274,9 @@ impl Server {
         if let Some(b) = self.bgsave_deadline_us() {
             t = t.min(b);
         }
+        if let Some(b) = self.loading_deadline_us() {
+            t = t.min(b);
+        }
         t
     }
 
@@ -362,6 +365,7 @@ impl Server {
             Event::ProtocolError { client, error } => self.on_protocol_error(client, error),
             Event::Disconnected { client } => self.unlink_client(client),
             Event::Tick => {
+                self.load_step();
                 self.expire_blocked();
                 self.bgsave_pump();
                 self.cron();

@@ -57,28 +57,20 @@ impl Server {
         } else {
             std::mem::take(&mut self.dbs)
         };
-        let now = self.clock.unix_ms();
-        let lfu = self.lfu_policy();
+        let place = Placing {
+            now_ms: self.clock.unix_ms(),
+            lfu: self.lfu_policy(),
+            merge,
+        };
         let mut duplicate = None;
         let result = file::load(image, self.load_options(), dbs.len(), |k: LoadedKey| {
-            if k.expire_ms.is_some_and(|at| at < now) {
-                expired += 1;
-                return;
-            }
-            loaded += 1;
-            let db = &mut dbs[k.db];
-            if !merge && db.contains(&k.key) {
-                duplicate.get_or_insert(k.key);
-                return;
-            }
-            db.set(&k.key, k.value, false);
-            if let Some(at) = k.expire_ms {
-                db.set_expire(&k.key, at);
-            }
-            let freq = k.freq.map(i64::from);
-            let idle = k.idle_s.map(|i| i as i64);
-            if let Some(lru) = crate::lfu::access_field(lfu, now, db.lru_clock, idle, freq) {
-                db.set_lru(&k.key, lru);
+            match place.store(&mut dbs, k) {
+                Stored::Loaded => loaded += 1,
+                Stored::Expired => expired += 1,
+                Stored::Duplicate(key) => {
+                    loaded += 1;
+                    duplicate.get_or_insert(key);
+                }
             }
         });
         self.persist.keys_loaded = loaded;
@@ -100,5 +92,43 @@ impl Server {
         }
         self.dbs = dbs;
         Ok(())
+    }
+}
+
+/// Where a loaded key goes, as rdbLoad decides it.
+pub(crate) struct Placing {
+    pub(crate) now_ms: u64,
+    pub(crate) lfu: bool,
+    pub(crate) merge: bool,
+}
+
+pub(crate) enum Stored {
+    Loaded,
+    /// Already expired: skipped, as a master does.
+    Expired,
+    /// Already present and not merging: the load fails.
+    Duplicate(Vec<u8>),
+}
+
+impl Placing {
+    /// Stores `k` in `dbs` with its expiry and access field.
+    pub(crate) fn store(&self, dbs: &mut [Db], k: LoadedKey) -> Stored {
+        if k.expire_ms.is_some_and(|at| at < self.now_ms) {
+            return Stored::Expired;
+        }
+        let db = &mut dbs[k.db];
+        if !self.merge && db.contains(&k.key) {
+            return Stored::Duplicate(k.key);
+        }
+        db.set(&k.key, k.value, false);
+        if let Some(at) = k.expire_ms {
+            db.set_expire(&k.key, at);
+        }
+        let freq = k.freq.map(i64::from);
+        let idle = k.idle_s.map(|i| i as i64);
+        if let Some(lru) = crate::lfu::access_field(self.lfu, self.now_ms, db.lru_clock, idle, freq) {
+            db.set_lru(&k.key, lru);
+        }
+        Stored::Loaded
     }
 }

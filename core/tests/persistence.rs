@@ -219,3 +219,35 @@ fn shutdown_saves_when_save_points_are_set_unless_nosave() {
     );
     assert_eq!(h.cmd(C, &["GET", "a"]), "$1\r\n1\r\n");
 }
+
+#[test]
+fn a_large_file_loads_in_steps_while_clients_get_loading() {
+    let mut h = harness(&[]);
+    for chunk in 0..25 {
+        let mut mset = vec!["MSET".to_string()];
+        for i in chunk * 1000..(chunk + 1) * 1000 {
+            mset.push(format!("k{i}"));
+            mset.push(format!("v{i}"));
+        }
+        let words: Vec<&str> = mset.iter().map(String::as_str).collect();
+        h.cmd(C, &words);
+    }
+    let digest = h.cmd(C, &["DEBUG", "DIGEST"]);
+    assert_eq!(h.cmd(C, &["SAVE"]), "+OK\r\n");
+    let mut r = harness(&[]);
+    r.disk = h.disk.clone();
+    r.srv.load_from_disk();
+    assert_eq!(
+        r.cmd(C, &["GET", "k1"]),
+        "-LOADING Redis is loading the dataset in memory\r\n"
+    );
+    // The file is read now; its first keys are in, the rest come on the next ticks.
+    assert!(r.cmd(C, &["INFO", "persistence"]).contains("loading:1\r\n"));
+    assert!(r.cmd(C, &["PING"]).starts_with("-LOADING"));
+    for _ in 0..3 {
+        r.event(C, Event::Tick);
+    }
+    assert!(r.cmd(C, &["INFO", "persistence"]).contains("loading:0\r\n"));
+    assert_eq!(r.cmd(C, &["DBSIZE"]), ":25000\r\n");
+    assert_eq!(r.cmd(C, &["DEBUG", "DIGEST"]), digest);
+}

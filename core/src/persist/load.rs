@@ -1,12 +1,26 @@
 //! Loading the RDB file at start-up (Redis' loadDataFromDisk). Until the file has been read
-//! and loaded, commands without the `loading` flag are answered `-LOADING`. A file that is not
-//! there is an empty dataset; a file that cannot be loaded stops the server, with the offset
-//! and the reason in the log.
+//! and loaded, commands without the `loading` flag are answered `-LOADING`. The keys go in
+//! a step at a time on the server's ticks, so a large file keeps clients answered meanwhile
+//! (Redis serves events while loading). A file that is not there is an empty dataset; a file
+//! that cannot be loaded stops the server, with the offset and the reason in the log.
 
 use super::Job;
 use crate::disk::{DiskErrorKind, DiskOp, DiskResult};
+use crate::rdb::file::Loader;
 use crate::server::{Output, Server};
+use crate::snapshot::{Placing, Stored};
 use crate::LogLevel;
+
+/// Keys loaded per step (each step is one tick; the next is due at once).
+const KEYS_PER_STEP: usize = 10_000;
+
+/// A start-up load in progress.
+pub(crate) struct StartupLoad {
+    image: Vec<u8>,
+    loader: Loader,
+    loaded: u64,
+    expired: u64,
+}
 
 /// Redis' reply to a command refused while the dataset loads.
 pub(crate) const LOADING: &[u8] = b"LOADING Redis is loading the dataset in memory";
@@ -26,20 +40,70 @@ impl Server {
             Err(e) if e.kind == DiskErrorKind::NotFound => return,
             Err(e) => return self.fatal_load_error(&e.message),
         };
-        match self.load_image(&image, true, false) {
-            Ok(()) => {
-                let (loaded, expired) = (self.persist.keys_loaded, self.persist.keys_expired_on_load);
-                self.log(
-                    LogLevel::Notice,
-                    format!("Done loading RDB, keys loaded: {loaded}, keys expired: {expired}."),
-                );
-                self.log(LogLevel::Notice, "DB loaded from disk");
+        match Loader::new(&image, self.dbs.len()) {
+            Ok(loader) => {
+                self.persist.loading = true;
+                self.persist.startup = Some(StartupLoad {
+                    image,
+                    loader,
+                    loaded: 0,
+                    expired: 0,
+                });
+                self.load_step();
             }
-            Err(why) => self.fatal_load_error(&why),
+            Err(e) => self.fatal_load_error(&e.to_string()),
         }
     }
 
+    /// Loads the next keys of the start-up file; the last step ends the loading.
+    pub(crate) fn load_step(&mut self) {
+        let Some(mut job) = self.persist.startup.take() else {
+            return;
+        };
+        let opts = self.load_options();
+        let place = Placing {
+            now_ms: self.clock.unix_ms(),
+            lfu: self.lfu_policy(),
+            merge: false,
+        };
+        for _ in 0..KEYS_PER_STEP {
+            let key = match job.loader.next_key(&job.image, opts) {
+                Ok(Some(key)) => key,
+                Ok(None) => return self.startup_loaded(&job),
+                Err(e) => return self.fatal_load_error(&e.to_string()),
+            };
+            match place.store(&mut self.dbs, key) {
+                Stored::Loaded => job.loaded += 1,
+                Stored::Expired => job.expired += 1,
+                Stored::Duplicate(key) => {
+                    let why = format!("duplicate key '{}' found in RDB file", String::from_utf8_lossy(&key));
+                    return self.fatal_load_error(&why);
+                }
+            }
+        }
+        self.persist.startup = Some(job);
+    }
+
+    fn startup_loaded(&mut self, job: &StartupLoad) {
+        self.persist.loading = false;
+        self.persist.keys_loaded = job.loaded;
+        self.persist.keys_expired_on_load = job.expired;
+        let (loaded, expired) = (job.loaded, job.expired);
+        self.log(
+            LogLevel::Notice,
+            format!("Done loading RDB, keys loaded: {loaded}, keys expired: {expired}."),
+        );
+        self.log(LogLevel::Notice, "DB loaded from disk");
+    }
+
+    /// While the start-up file loads, the next step is due at once.
+    pub(crate) fn loading_deadline_us(&self) -> Option<u64> {
+        self.persist.startup.as_ref().map(|_| self.clock.mono_us())
+    }
+
     fn fatal_load_error(&mut self, why: &str) {
+        self.persist.startup = None;
+        self.persist.loading = false;
         self.log(
             LogLevel::Warning,
             format!("Fatal error loading the DB: {why}. Exiting."),

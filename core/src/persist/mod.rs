@@ -53,6 +53,8 @@ pub(crate) struct Persistence {
     pub(crate) keys_expired_on_load: u64,
     pub(crate) aof: aof::Aof,
     pub(crate) aof_load: Option<aof_load::AofLoad>,
+    /// The start-up RDB load, when it takes more than one step.
+    pub(crate) startup: Option<load::StartupLoad>,
     /// A SHUTDOWN (its client, whether it saves) waiting for an AOF rewrite to end.
     pub(crate) shutdown_after_rewrite: Option<(Option<crate::client::ClientId>, bool)>,
 }
@@ -73,6 +75,7 @@ impl Default for Persistence {
             aof: Default::default(),
             aof_load: None,
             shutdown_after_rewrite: None,
+            startup: None,
         }
     }
 }

@@ -148,77 +148,141 @@ pub fn load(
     databases: usize,
     mut sink: impl FnMut(LoadedKey),
 ) -> Result<AuxFields, RdbError> {
-    let version = read_header(buf)?;
-    let mut d = Decoder::with_options(&buf[9..], opts);
-    let err = |d: &Decoder, kind| RdbError {
-        offset: d.position() + 9,
-        kind,
-    };
-    let mut aux = Vec::new();
-    let (mut db, mut expire_ms, mut idle_s, mut freq) = (0usize, None, None, None);
-    loop {
-        let at = d.position();
-        let op = d.read_u8()?;
-        match op {
-            opcode::EOF => break,
-            opcode::AUX => {
-                let k = d.read_string_bytes()?;
-                let v = d.read_string_bytes()?;
-                aux.push((k, v));
-            }
-            opcode::SELECTDB => {
-                let n = d.read_len()?;
-                if n >= databases as u64 {
-                    return Err(err(&d, ErrorKind::BadDb { db: n }));
+    let mut loader = Loader::new(buf, databases)?;
+    while let Some(key) = loader.next_key(buf, opts)? {
+        sink(key);
+    }
+    Ok(loader.aux)
+}
+
+/// An RDB file read a key at a time, so that a large file can be loaded in steps while the
+/// server answers -LOADING (Redis' rdbLoad with processEventsWhileBlocked).
+pub struct Loader {
+    version: u32,
+    /// Where the next opcode is, counted from the start of the file.
+    pos: usize,
+    databases: usize,
+    db: usize,
+    pub aux: AuxFields,
+    done: bool,
+}
+
+impl Loader {
+    /// Checks the header of `buf`.
+    pub fn new(buf: &[u8], databases: usize) -> Result<Loader, RdbError> {
+        let version = read_header(buf)?;
+        Ok(Loader {
+            version,
+            pos: 9,
+            databases,
+            db: 0,
+            aux: Vec::new(),
+            done: false,
+        })
+    }
+
+    /// Bytes read so far (for progress).
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// The next key of `buf` (the same bytes each call), or `None` once the EOF opcode and
+    /// the checksum have been read.
+    pub fn next_key(&mut self, buf: &[u8], opts: LoadOptions) -> Result<Option<LoadedKey>, RdbError> {
+        if self.done {
+            return Ok(None);
+        }
+        let base = self.pos;
+        // The decoder counts from `base`: errors get the file offset.
+        self.read_next(buf, base, opts).map_err(|mut e| {
+            e.offset += base;
+            e
+        })
+    }
+
+    fn read_next(&mut self, buf: &[u8], base: usize, opts: LoadOptions) -> Result<Option<LoadedKey>, RdbError> {
+        let mut d = Decoder::with_options(&buf[base..], opts);
+        let err = |d: &Decoder, kind| RdbError {
+            offset: d.position(),
+            kind,
+        };
+        let (mut expire_ms, mut idle_s, mut freq) = (None, None, None);
+        loop {
+            let at = d.position();
+            let op = d.read_u8()?;
+            match op {
+                opcode::EOF => {
+                    self.finish(buf, base, &mut d)?;
+                    return Ok(None);
                 }
-                db = n as usize;
-            }
-            opcode::RESIZEDB => {
-                d.read_len()?;
-                d.read_len()?;
-            }
-            opcode::EXPIRETIME_MS => expire_ms = Some(u64::from_le_bytes(read8(&mut d)?)),
-            opcode::EXPIRETIME => {
-                let s = u32::from_le_bytes(d.read_bytes(4)?.try_into().unwrap_or_default());
-                expire_ms = Some(u64::from(s) * 1000);
-            }
-            opcode::IDLE => idle_s = Some(d.read_len()?),
-            opcode::FREQ => freq = Some(d.read_u8()?),
-            opcode::MODULE_AUX | opcode::FUNCTION | opcode::FUNCTION2 => {
-                return Err(RdbError {
-                    offset: at + 9,
-                    kind: ErrorKind::UnsupportedOpcode { byte: op },
-                });
-            }
-            t => {
-                if !types::is_object_type(t) {
+                opcode::AUX => {
+                    let k = d.read_string_bytes()?;
+                    let v = d.read_string_bytes()?;
+                    self.aux.push((k, v));
+                }
+                opcode::SELECTDB => {
+                    let n = d.read_len()?;
+                    if n >= self.databases as u64 {
+                        return Err(err(&d, ErrorKind::BadDb { db: n }));
+                    }
+                    self.db = n as usize;
+                }
+                opcode::RESIZEDB => {
+                    d.read_len()?;
+                    d.read_len()?;
+                }
+                opcode::EXPIRETIME_MS => expire_ms = Some(u64::from_le_bytes(read8(&mut d)?)),
+                opcode::EXPIRETIME => {
+                    let s = u32::from_le_bytes(d.read_bytes(4)?.try_into().unwrap_or_default());
+                    expire_ms = Some(u64::from(s) * 1000);
+                }
+                opcode::IDLE => idle_s = Some(d.read_len()?),
+                opcode::FREQ => freq = Some(d.read_u8()?),
+                opcode::MODULE_AUX | opcode::FUNCTION | opcode::FUNCTION2 => {
                     return Err(RdbError {
-                        offset: at + 9,
-                        kind: ErrorKind::NotAnObjectType { byte: t },
+                        offset: at,
+                        kind: ErrorKind::UnsupportedOpcode { byte: op },
                     });
                 }
-                let key = d.read_string_bytes()?;
-                let value = d.read_object(t)?;
-                sink(LoadedKey {
-                    db,
-                    key,
-                    value,
-                    expire_ms: expire_ms.take(),
-                    idle_s: idle_s.take(),
-                    freq: freq.take(),
-                });
+                t => {
+                    if !types::is_object_type(t) {
+                        return Err(RdbError {
+                            offset: at,
+                            kind: ErrorKind::NotAnObjectType { byte: t },
+                        });
+                    }
+                    let key = d.read_string_bytes()?;
+                    let value = d.read_object(t)?;
+                    self.pos = base + d.position();
+                    return Ok(Some(LoadedKey {
+                        db: self.db,
+                        key,
+                        value,
+                        expire_ms,
+                        idle_s,
+                        freq,
+                    }));
+                }
             }
         }
     }
-    if version >= 5 {
-        let body_len = 9 + d.position();
-        let stored = u64::from_le_bytes(read8(&mut d)?);
-        let computed = crc64(0, &buf[..body_len]);
-        if stored != 0 && stored != computed {
-            return Err(err(&d, ErrorKind::Checksum { stored, computed }));
+
+    /// After EOF: the checksum (version 5 on) over everything before it.
+    fn finish(&mut self, buf: &[u8], base: usize, d: &mut Decoder) -> Result<(), RdbError> {
+        self.done = true;
+        if self.version >= 5 {
+            let body_len = base + d.position();
+            let stored = u64::from_le_bytes(read8(d)?);
+            let computed = crc64(0, &buf[..body_len]);
+            if stored != 0 && stored != computed {
+                return Err(RdbError {
+                    offset: d.position(),
+                    kind: ErrorKind::Checksum { stored, computed },
+                });
+            }
         }
+        Ok(())
     }
-    Ok(aux)
 }
 
 fn read8(d: &mut Decoder) -> Result<[u8; 8], RdbError> {
