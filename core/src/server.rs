@@ -662,6 +662,7 @@ impl Server {
         self.ping_replicas();
         self.active_expire_cycle();
         self.databases_cron();
+        self.run_scheduled_saves();
         self.check_save_points();
         self.aof_cron();
         self.aof_auto_rewrite();

@@ -233,3 +233,50 @@ fn the_aof_is_rewritten_automatically_once_it_doubles_past_the_minimum_size() {
     h.event(C, Event::Tick);
     assert!(file(&h, "appendonly.aof.manifest").starts_with("file appendonly.aof.2.base.rdb"));
 }
+
+fn tick_until(h: &mut Harness, field: &str) {
+    for _ in 0..20_000 {
+        if h.cmd(C, &["INFO", "persistence"]).contains(field) {
+            return;
+        }
+        h.now.mono_us += 1000;
+        h.now.unix_ms += 1;
+        h.event(C, Event::Tick);
+    }
+    panic!("never saw {field}");
+}
+
+#[test]
+fn a_rewrite_asked_during_a_bgsave_and_a_bgsave_asked_during_a_rewrite_are_scheduled() {
+    let mut h = harness(&[("appendonly", "yes"), ("rdb-key-save-delay", "100")]);
+    h.srv.load_from_disk();
+    h.event(C, Event::Tick);
+    for i in 0..100 {
+        h.cmd(C, &["SET", &format!("k{i}"), "v"]);
+    }
+    assert_eq!(h.cmd(C, &["BGSAVE"]), "+Background saving started\r\n");
+    assert_eq!(
+        h.cmd(C, &["BGREWRITEAOF"]),
+        "+Background append only file rewriting scheduled\r\n"
+    );
+    assert!(h
+        .cmd(C, &["INFO", "persistence"])
+        .contains("aof_rewrite_scheduled:1\r\n"));
+    assert_eq!(h.cmd(C, &["BGSAVE"]), "-ERR Background save already in progress\r\n");
+    tick_until(&mut h, "aof_rewrite_in_progress:1");
+    assert!(h
+        .cmd(C, &["INFO", "persistence"])
+        .contains("aof_rewrite_scheduled:0\r\n"));
+    assert!(h
+        .cmd(C, &["BGSAVE"])
+        .starts_with("-ERR Another child process is active (AOF?)"));
+    assert_eq!(h.cmd(C, &["BGSAVE", "SCHEDULE"]), "+Background saving scheduled\r\n");
+    tick_until(&mut h, "aof_rewrite_in_progress:0");
+    tick_until(&mut h, "rdb_bgsave_in_progress:1");
+    tick_until(&mut h, "rdb_bgsave_in_progress:0");
+    assert!(file(&h, "appendonly.aof.manifest").starts_with("file appendonly.aof.2.base.rdb"));
+    // Inside EXEC a BGSAVE is scheduled too, as Redis forks nothing in a transaction.
+    h.cmd(C, &["MULTI"]);
+    h.cmd(C, &["BGSAVE"]);
+    assert_eq!(h.cmd(C, &["EXEC"]), "*1\r\n+Background saving scheduled\r\n");
+}

@@ -25,12 +25,31 @@ fn save(ctx: &mut Ctx) {
 
 /// BGSAVE [SCHEDULE]: SCHEDULE matters only while an AOF rewrite runs, which never happens yet.
 fn bgsave(ctx: &mut Ctx) {
-    match ctx.args.get(1) {
-        None => {}
-        Some(a) if ctx.args.len() == 2 && a.eq_ignore_ascii_case(b"schedule") => {}
+    let schedule = match ctx.args.get(1) {
+        None => false,
+        Some(a) if ctx.args.len() == 2 && a.eq_ignore_ascii_case(b"schedule") => true,
         Some(_) => return ctx.syntax_error(),
+    };
+    let in_exec = ctx.client().deny_blocking;
+    let srv = &mut *ctx.srv;
+    let rdb_running = srv
+        .persist
+        .bgsave
+        .as_ref()
+        .is_some_and(|j| j.target == crate::persist::bgsave::Target::Rdb);
+    if rdb_running {
+        return ctx.out.err("Background save already in progress");
     }
-    match ctx.srv.start_bgsave() {
+    if srv.snapshot_busy() || in_exec {
+        // Redis forks no child inside EXEC or while another one runs: SCHEDULE (or EXEC)
+        // leaves the save to the cron.
+        if schedule || in_exec {
+            srv.persist.bgsave_scheduled = true;
+            return ctx.out.simple("Background saving scheduled");
+        }
+        return ctx.out.err("Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.");
+    }
+    match srv.start_bgsave() {
         Ok(()) => ctx.out.simple("Background saving started"),
         Err(msg) => ctx.out.err(msg),
     }
@@ -41,11 +60,17 @@ fn lastsave(ctx: &mut Ctx) {
     ctx.out.int(t);
 }
 
-/// BGREWRITEAOF: a new base and incr file (the AOF need not be on, as in Redis).
+/// BGREWRITEAOF: a new base and incr file (the AOF need not be on, as in Redis); while a
+/// BGSAVE runs, or inside EXEC, the cron starts it later.
 fn bgrewriteaof(ctx: &mut Ctx) {
-    if ctx.srv.start_aof_rewrite(false) {
-        ctx.out.simple("Background append only file rewriting started");
-    } else {
-        ctx.out.err("Background append only file rewriting already in progress");
+    let in_exec = ctx.client().deny_blocking;
+    if ctx.srv.persist.aof.rewriting {
+        return ctx.out.err("Background append only file rewriting already in progress");
     }
+    if ctx.srv.snapshot_busy() || in_exec {
+        ctx.srv.persist.aof.rewrite_scheduled = true;
+        return ctx.out.simple("Background append only file rewriting scheduled");
+    }
+    ctx.srv.start_aof_rewrite(false);
+    ctx.out.simple("Background append only file rewriting started");
 }

@@ -182,7 +182,7 @@ fn info_persistence(s: &Server, out: &mut String) {
          rdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\n\
          rdb_current_bgsave_time_sec:{}\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\n\
          rdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\naof_enabled:{}\r\n\
-         aof_rewrite_in_progress:{}\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\n\
+         aof_rewrite_in_progress:{}\r\naof_rewrite_scheduled:{}\r\naof_last_rewrite_time_sec:-1\r\n\
          aof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:{}\r\naof_rewrites:{}\r\n\
          aof_rewrites_consecutive_failures:0\r\naof_last_write_status:{}\r\naof_last_cow_size:0\r\n\
          module_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
@@ -202,6 +202,7 @@ fn info_persistence(s: &Server, out: &mut String) {
         p.keys_loaded,
         u8::from(p.aof.on),
         u8::from(p.aof.rewriting),
+        u8::from(p.aof.rewrite_scheduled),
         if p.aof.rewrite_failed { "err" } else { "ok" },
         p.aof.rewrites,
         if p.aof.write_failed { "err" } else { "ok" },

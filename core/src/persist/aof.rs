@@ -85,12 +85,21 @@ impl Manifest {
     }
 }
 
+/// What an append request in flight covers.
+#[derive(Clone, Copy, Debug)]
+enum InFlight {
+    Write(u64),
+    Fsync(u64),
+}
+
 #[derive(Default)]
 pub(crate) struct Aof {
     /// Writes go to the AOF (Redis' aof_state ON).
     pub(crate) on: bool,
     /// A rewrite is running (BGREWRITEAOF, or the AOF being turned on).
     pub(crate) rewriting: bool,
+    /// BGREWRITEAOF while a BGSAVE ran (or inside EXEC): the cron starts it later.
+    pub(crate) rewrite_scheduled: bool,
     rewrite_ops: VecDeque<DiskOp>,
     /// Opening the new incr file (appends wait in `buf` meanwhile).
     pub(crate) opening: bool,
@@ -119,8 +128,12 @@ pub(crate) struct Aof {
     appended: u64,
     written: u64,
     synced: u64,
+    /// The latest write and fsync in flight, by the stream position they cover.
     write_in_flight: Option<u64>,
     fsync_in_flight: Option<u64>,
+    /// Every append request in flight, in order: a completion is matched by its id, not by
+    /// guessing which kind was outstanding (a forced flush can put two writes in flight).
+    requests: VecDeque<(crate::disk::DiskReq, InFlight)>,
     /// appendfsync always: replies held until the stream is fsynced up to a position.
     held: VecDeque<(u64, Vec<ClientId>)>,
     pub(crate) manifest: Manifest,
@@ -525,9 +538,10 @@ impl Server {
         }
         let data = std::mem::take(&mut aof.buf);
         aof.incr_size += data.len() as u64;
-        aof.write_in_flight = Some(aof.appended);
+        let pos = aof.appended;
+        aof.write_in_flight = Some(pos);
         let path = aof.incr_path.clone();
-        self.submit(
+        let req = self.submit(
             Job::Aof,
             DiskOp::Write {
                 path: path.clone(),
@@ -535,6 +549,7 @@ impl Server {
                 truncate: false,
             },
         );
+        self.persist.aof.requests.push_back((req, InFlight::Write(pos)));
         if always || force {
             self.aof_fsync();
         }
@@ -546,10 +561,12 @@ impl Server {
             // The completion of the one in flight asks for the next.
             return;
         }
-        aof.fsync_in_flight = Some(aof.write_in_flight.unwrap_or(aof.written));
+        let pos = aof.write_in_flight.unwrap_or(aof.written);
+        aof.fsync_in_flight = Some(pos);
         aof.last_fsync_ms = self.clock.unix_ms();
         let path = aof.incr_path.clone();
-        self.submit(Job::Aof, DiskOp::Fsync { path });
+        let req = self.submit(Job::Aof, DiskOp::Fsync { path });
+        self.persist.aof.requests.push_back((req, InFlight::Fsync(pos)));
     }
 
     /// SHUTDOWN with the AOF on: what is buffered is written and fsynced; returns a last fsync
@@ -604,21 +621,35 @@ impl Server {
         }
     }
 
-    pub(super) fn aof_progress(&mut self, result: DiskResult) {
+    pub(super) fn aof_progress(&mut self, req: crate::disk::DiskReq, result: DiskResult) {
         if let Err(e) = result {
             return self.aof_io_failed(&e.message);
         }
-        // Only a rewrite clears a failure: a later success says nothing of the bytes lost.
         let aof = &mut self.persist.aof;
-        if let Some(pos) = aof.write_in_flight.take() {
-            aof.written = aof.written.max(pos);
-        } else if let Some(pos) = aof.fsync_in_flight.take() {
-            if aof.write_failed {
+        let Some(i) = aof.requests.iter().position(|(r, _)| *r == req) else {
+            return;
+        };
+        let done = aof.requests.remove(i).map(|(_, d)| d);
+        let last = |want_write: bool| {
+            aof.requests.iter().rev().find_map(|(_, d)| match (d, want_write) {
+                (InFlight::Write(p), true) | (InFlight::Fsync(p), false) => Some(*p),
+                _ => None,
+            })
+        };
+        let (writes_left, fsyncs_left) = (last(true), last(false));
+        aof.write_in_flight = writes_left;
+        aof.fsync_in_flight = fsyncs_left;
+        match done {
+            Some(InFlight::Write(pos)) => aof.written = aof.written.max(pos),
+            // Only a rewrite clears a failure: a later success says nothing of the bytes lost.
+            Some(InFlight::Fsync(pos)) if aof.write_failed => {
                 aof.synced_after_failure = aof.synced_after_failure.max(pos);
-            } else {
+            }
+            Some(InFlight::Fsync(pos)) => {
                 aof.synced = aof.synced.max(pos);
                 self.release_held_replies();
             }
+            None => {}
         }
         let aof = &self.persist.aof;
         if self.cfg.appendfsync == FSYNC_ALWAYS && aof.written > aof.synced && aof.write_in_flight.is_none() {
@@ -642,6 +673,7 @@ impl Server {
         aof.last_error = why.to_string();
         aof.write_in_flight = None;
         aof.fsync_in_flight = None;
+        aof.requests.clear();
         // A rewrite running now does not cover what its new incr file just lost: once it is
         // done, another one repairs the AOF.
         aof.failed_in_rewrite |= aof.rewriting;

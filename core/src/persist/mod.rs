@@ -53,6 +53,8 @@ pub(crate) struct Persistence {
     pub(crate) keys_expired_on_load: u64,
     pub(crate) aof: aof::Aof,
     pub(crate) aof_load: Option<aof_load::AofLoad>,
+    /// BGSAVE SCHEDULE (or BGSAVE inside EXEC): the cron starts it when nothing else runs.
+    pub(crate) bgsave_scheduled: bool,
     /// The start-up RDB load, when it takes more than one step.
     pub(crate) startup: Option<load::StartupLoad>,
     /// A SHUTDOWN (its client, whether it saves) waiting for an AOF rewrite to end.
@@ -76,6 +78,7 @@ impl Default for Persistence {
             aof_load: None,
             shutdown_after_rewrite: None,
             startup: None,
+            bgsave_scheduled: false,
         }
     }
 }
@@ -133,7 +136,7 @@ impl Server {
             Some(Job::Save) => self.save_progress(result),
             Some(Job::Bgsave) => self.bgsave_progress(result),
             Some(Job::Load) => self.load_read(result),
-            Some(Job::Aof) => self.aof_progress(result),
+            Some(Job::Aof) => self.aof_progress(req, result),
             Some(Job::AofRewrite) => self.aof_rewrite_progress(result),
             Some(Job::AofLoad) => self.aof_load_progress(result),
             Some(Job::Cleanup) | None => {}
@@ -149,6 +152,30 @@ impl Server {
     /// `stop-writes-on-bgsave-error`, a failed background save stops writes (and PING).
     pub(crate) fn writes_denied_by_disk_error(&self) -> bool {
         self.cfg.stop_writes_on_bgsave_error && !self.cfg.save_points.is_empty() && !self.persist.last_bgsave_ok
+    }
+
+    /// Whether a background snapshot (BGSAVE or an AOF rewrite's) is being written: Redis'
+    /// hasActiveChildProcess.
+    pub(crate) fn snapshot_busy(&self) -> bool {
+        self.persist.bgsave.is_some() || self.persist.aof.rewriting
+    }
+
+    /// The cron starts what was scheduled once nothing else runs (Redis' serverCron): an AOF
+    /// rewrite first, then a BGSAVE (after the retry delay if the last one failed).
+    pub(crate) fn run_scheduled_saves(&mut self) {
+        if self.snapshot_busy() || self.persist.save.is_some() || self.persist.loading {
+            return;
+        }
+        if std::mem::take(&mut self.persist.aof.rewrite_scheduled) {
+            self.start_aof_rewrite(false);
+            return;
+        }
+        let now_ms = self.clock.unix_ms();
+        let may_retry = self.persist.last_bgsave_ok
+            || now_ms.saturating_sub(self.persist.last_bgsave_try_ms) > BGSAVE_RETRY_DELAY_MS;
+        if self.persist.bgsave_scheduled && may_retry && self.start_bgsave().is_ok() {
+            self.persist.bgsave_scheduled = false;
+        }
     }
 
     /// The cron's save points: a background save once some point's changes happened and its
