@@ -692,9 +692,7 @@ fn reject(
 fn may_grow_memory(srv: &Server, id: ClientId, cmd: &CommandSpec) -> bool {
     let Some(c) = srv.clients.get(&id) else { return false };
     match &c.multi {
-        Some(queued) if cmd.name == "exec" => queued
-            .iter()
-            .any(|args| matches!(lookup(&srv.commands, args), Lookup::Found(q) if q.flags & flags::DENYOOM != 0)),
+        Some(_) if cmd.name == "exec" => queued_flags(srv, id, cmd).iter().any(|f| f & flags::DENYOOM != 0),
         Some(_) => !crate::cmd::transactions::runs_inside_multi(cmd.name),
         None => cmd.flags & flags::DENYOOM != 0,
     }
@@ -783,11 +781,8 @@ fn dispatch(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) -
             Some(cmd),
         );
     }
-    if srv.writes_denied_by_disk_error() && (is_write(srv, id, cmd) || cmd.name == "ping") {
-        return reject(srv, id, out, crate::persist::MISCONF, Some(cmd));
-    }
     if let Some(msg) = srv
-        .aof_misconf()
+        .disk_error_message()
         .filter(|_| is_write(srv, id, cmd) || cmd.name == "ping")
     {
         return reject(srv, id, out, &msg, Some(cmd));

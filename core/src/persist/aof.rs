@@ -128,9 +128,6 @@ pub(crate) struct Aof {
     appended: u64,
     written: u64,
     synced: u64,
-    /// The latest write and fsync in flight, by the stream position they cover.
-    write_in_flight: Option<u64>,
-    fsync_in_flight: Option<u64>,
     /// Every append request in flight, in order: a completion is matched by its id, not by
     /// guessing which kind was outstanding (a forced flush can put two writes in flight).
     requests: VecDeque<(crate::disk::DiskReq, InFlight)>,
@@ -158,6 +155,22 @@ pub(crate) struct Aof {
 }
 
 impl Aof {
+    /// The stream position the latest write in flight ends at.
+    fn write_in_flight(&self) -> Option<u64> {
+        self.requests.iter().rev().find_map(|(_, d)| match d {
+            InFlight::Write(p) => Some(*p),
+            InFlight::Fsync(_) => None,
+        })
+    }
+
+    /// The stream position the latest fsync in flight covers.
+    fn fsync_in_flight(&self) -> Option<u64> {
+        self.requests.iter().rev().find_map(|(_, d)| match d {
+            InFlight::Fsync(p) => Some(*p),
+            InFlight::Write(_) => None,
+        })
+    }
+
     /// Appends go to `path` from now on (the last incr file of a loaded AOF).
     pub(crate) fn set_incr(&mut self, path: String) {
         self.incr_path = path;
@@ -531,7 +544,7 @@ impl Server {
     pub(crate) fn aof_flush(&mut self, force: bool) {
         let always = self.cfg.appendfsync == FSYNC_ALWAYS;
         let aof = &mut self.persist.aof;
-        let busy = aof.write_in_flight.is_some() && !force;
+        let busy = aof.write_in_flight().is_some() && !force;
         let waiting = aof.opening || aof.retry_at_ms.is_some();
         if !aof.on || waiting || busy || aof.buf.is_empty() {
             return;
@@ -539,7 +552,6 @@ impl Server {
         let data = std::mem::take(&mut aof.buf);
         aof.incr_size += data.len() as u64;
         let pos = aof.appended;
-        aof.write_in_flight = Some(pos);
         let path = aof.incr_path.clone();
         let req = self.submit(
             Job::Aof,
@@ -557,12 +569,11 @@ impl Server {
 
     fn aof_fsync(&mut self) {
         let aof = &mut self.persist.aof;
-        if aof.fsync_in_flight.is_some() {
+        if aof.fsync_in_flight().is_some() {
             // The completion of the one in flight asks for the next.
             return;
         }
-        let pos = aof.write_in_flight.unwrap_or(aof.written);
-        aof.fsync_in_flight = Some(pos);
+        let pos = aof.write_in_flight().unwrap_or(aof.written);
         aof.last_fsync_ms = self.clock.unix_ms();
         let path = aof.incr_path.clone();
         let req = self.submit(Job::Aof, DiskOp::Fsync { path });
@@ -613,7 +624,7 @@ impl Server {
             && self.cfg.appendfsync == FSYNC_EVERYSEC
             && aof.written > aof.synced
             && now.saturating_sub(aof.last_fsync_ms) >= 1000;
-        if due && aof.fsync_in_flight.is_some() {
+        if due && aof.fsync_in_flight().is_some() {
             // The last second's fsync is still running: this one is postponed.
             self.persist.aof.delayed_fsync += 1;
         } else if due {
@@ -630,15 +641,6 @@ impl Server {
             return;
         };
         let done = aof.requests.remove(i).map(|(_, d)| d);
-        let last = |want_write: bool| {
-            aof.requests.iter().rev().find_map(|(_, d)| match (d, want_write) {
-                (InFlight::Write(p), true) | (InFlight::Fsync(p), false) => Some(*p),
-                _ => None,
-            })
-        };
-        let (writes_left, fsyncs_left) = (last(true), last(false));
-        aof.write_in_flight = writes_left;
-        aof.fsync_in_flight = fsyncs_left;
         match done {
             Some(InFlight::Write(pos)) => aof.written = aof.written.max(pos),
             // Only a rewrite clears a failure: a later success says nothing of the bytes lost.
@@ -652,7 +654,7 @@ impl Server {
             None => {}
         }
         let aof = &self.persist.aof;
-        if self.cfg.appendfsync == FSYNC_ALWAYS && aof.written > aof.synced && aof.write_in_flight.is_none() {
+        if self.cfg.appendfsync == FSYNC_ALWAYS && aof.written > aof.synced && aof.write_in_flight().is_none() {
             self.aof_fsync();
         }
         self.aof_flush(false);
@@ -671,8 +673,6 @@ impl Server {
         let aof = &mut self.persist.aof;
         aof.write_failed = true;
         aof.last_error = why.to_string();
-        aof.write_in_flight = None;
-        aof.fsync_in_flight = None;
         aof.requests.clear();
         // A rewrite running now does not cover what its new incr file just lost: once it is
         // done, another one repairs the AOF.
@@ -726,7 +726,7 @@ impl Server {
             aof.base_size + aof.incr_size,
             aof.base_size,
             aof.buf.len(),
-            u8::from(aof.fsync_in_flight.is_some()),
+            u8::from(aof.fsync_in_flight().is_some()),
             aof.delayed_fsync
         )
     }

@@ -148,10 +148,23 @@ impl Server {
         self.persist.save.is_some() || self.persist.aof_load.as_ref().is_some_and(|l| l.client.is_some())
     }
 
-    /// Redis' writeCommandsDeniedByDiskError for RDB: with save points configured and
-    /// `stop-writes-on-bgsave-error`, a failed background save stops writes (and PING).
-    pub(crate) fn writes_denied_by_disk_error(&self) -> bool {
-        self.cfg.stop_writes_on_bgsave_error && !self.cfg.save_points.is_empty() && !self.persist.last_bgsave_ok
+    /// Redis' writeCommandsDeniedByDiskError with its message: writes (and PING) are refused
+    /// after a failed background save (with save points and `stop-writes-on-bgsave-error`)
+    /// or while a failed AOF write is being repaired.
+    pub(crate) fn disk_error_message(&self) -> Option<Vec<u8>> {
+        let rdb =
+            self.cfg.stop_writes_on_bgsave_error && !self.cfg.save_points.is_empty() && !self.persist.last_bgsave_ok;
+        if rdb {
+            return Some(MISCONF.to_vec());
+        }
+        self.aof_misconf()
+    }
+
+    /// Whether a background save may start: the last one succeeded, or failed long enough
+    /// ago (Redis' CONFIG_BGSAVE_RETRY_DELAY).
+    fn bgsave_may_retry(&self) -> bool {
+        self.persist.last_bgsave_ok
+            || self.clock.unix_ms().saturating_sub(self.persist.last_bgsave_try_ms) > BGSAVE_RETRY_DELAY_MS
     }
 
     /// Whether a background snapshot (BGSAVE or an AOF rewrite's) is being written: Redis'
@@ -170,10 +183,7 @@ impl Server {
             self.start_aof_rewrite(false);
             return;
         }
-        let now_ms = self.clock.unix_ms();
-        let may_retry = self.persist.last_bgsave_ok
-            || now_ms.saturating_sub(self.persist.last_bgsave_try_ms) > BGSAVE_RETRY_DELAY_MS;
-        if self.persist.bgsave_scheduled && may_retry && self.start_bgsave().is_ok() {
+        if self.persist.bgsave_scheduled && self.bgsave_may_retry() && self.start_bgsave().is_ok() {
             self.persist.bgsave_scheduled = false;
         }
     }
@@ -184,10 +194,8 @@ impl Server {
         if self.persist.bgsave.is_some() || self.persist.save.is_some() || self.persist.loading {
             return;
         }
-        let now_ms = self.clock.unix_ms();
-        let since_save_s = (now_ms / 1000).saturating_sub(self.stats.lastsave_s) as i64;
-        let may_retry = self.persist.last_bgsave_ok
-            || now_ms.saturating_sub(self.persist.last_bgsave_try_ms) > BGSAVE_RETRY_DELAY_MS;
+        let since_save_s = (self.clock.unix_ms() / 1000).saturating_sub(self.stats.lastsave_s) as i64;
+        let may_retry = self.bgsave_may_retry();
         let due = self
             .cfg
             .save_points
