@@ -19,17 +19,7 @@ fn kind() -> Kind<'static> {
 }
 
 pub fn replay(cli: &Cli, seed: u64) -> ExitCode {
-    let opts = seed_runs::options(cli, seed);
-    match run_crash(&opts) {
-        Ok(report) => {
-            print_summary(&report);
-            ExitCode::SUCCESS
-        }
-        Err(failure) => {
-            seed_runs::print_failure(&kind(), &opts, &failure);
-            ExitCode::FAILURE
-        }
-    }
+    seed_runs::replay(&kind(), cli, seed, run_crash, print_summary)
 }
 
 pub fn run_many(cli: &Cli, seeds: impl Iterator<Item = u64>) -> ExitCode {

@@ -48,17 +48,7 @@ fn replay(cli: &Cli, seed: u64) -> ExitCode {
     if cli.crash {
         return crash_main::replay(cli, seed);
     }
-    let opts = seed_runs::options(cli, seed);
-    match run(&opts) {
-        Ok(report) => {
-            print_summary(&report);
-            ExitCode::SUCCESS
-        }
-        Err(failure) => {
-            seed_runs::print_failure(&kind(), &opts, &failure);
-            ExitCode::FAILURE
-        }
-    }
+    seed_runs::replay(&kind(), cli, seed, run, print_summary)
 }
 
 fn print_summary(r: &Report) {

@@ -21,7 +21,7 @@ pub struct Kind<'a> {
     pub replay: &'a dyn Fn(&RunOptions) -> String,
 }
 
-pub fn options(cli: &Cli, seed: u64) -> RunOptions {
+fn options(cli: &Cli, seed: u64) -> RunOptions {
     RunOptions {
         seed,
         steps: cli.steps.unwrap_or(DEFAULT_STEPS),
@@ -33,7 +33,28 @@ pub fn options(cli: &Cli, seed: u64) -> RunOptions {
     }
 }
 
-pub fn print_failure(kind: &Kind, opts: &RunOptions, f: &RunFailure) {
+/// Replays one seed: its summary, or its failure.
+pub fn replay<R>(
+    kind: &Kind,
+    cli: &Cli,
+    seed: u64,
+    run: impl Fn(&RunOptions) -> Result<R, RunFailure>,
+    summary: impl Fn(&R),
+) -> ExitCode {
+    let opts = options(cli, seed);
+    match run(&opts) {
+        Ok(report) => {
+            summary(&report);
+            ExitCode::SUCCESS
+        }
+        Err(failure) => {
+            print_failure(kind, &opts, &failure);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_failure(kind: &Kind, opts: &RunOptions, f: &RunFailure) {
     println!("{} {}: FAILED\n{}", kind.label, f.seed, f.message);
     if opts.trace == TraceMode::HashOnly {
         // Runs are deterministic: replay with the trace kept to show what led to the failure.
