@@ -21,6 +21,7 @@ pub mod hash;
 mod keyspace;
 pub mod ldouble;
 mod lfu;
+pub mod listpack;
 mod multi;
 pub mod notify;
 mod obuf;
