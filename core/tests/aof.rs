@@ -280,3 +280,26 @@ fn a_rewrite_asked_during_a_bgsave_and_a_bgsave_asked_during_a_rewrite_are_sched
     h.cmd(C, &["BGSAVE"]);
     assert_eq!(h.cmd(C, &["EXEC"]), "*1\r\n+Background saving scheduled\r\n");
 }
+
+#[test]
+fn aof_timestamp_enabled_annotates_each_new_second_and_loading_skips_the_annotations() {
+    let mut h = harness(&[("aof-timestamp-enabled", "yes"), ("aof-use-rdb-preamble", "no")]);
+    h.cmd(C, &["SET", "a", "1"]);
+    h.cmd(C, &["CONFIG", "SET", "appendonly", "yes"]);
+    assert!(file(&h, "appendonly.aof.1.base.aof").starts_with("#TS:1700000000\r\n*2\r\n$6\r\nSELECT"));
+    h.cmd(C, &["SET", "b", "2"]);
+    h.cmd(C, &["SET", "c", "3"]);
+    h.now.unix_ms += 1500;
+    h.cmd(C, &["SET", "d", "4"]);
+    let incr = file(&h, "appendonly.aof.1.incr.aof");
+    assert!(incr.starts_with("#TS:1700000000\r\n*2\r\n$6\r\nSELECT\r\n"), "{incr}");
+    assert_eq!(incr.matches("#TS:").count(), 2, "{incr}");
+    assert!(
+        incr.contains("#TS:1700000001\r\n*3\r\n$3\r\nSET\r\n$1\r\nd\r\n"),
+        "{incr}"
+    );
+    let digest = h.cmd(C, &["DEBUG", "DIGEST"]);
+    let mut r = restart(&h, &[("appendonly", "yes")]);
+    assert_eq!(r.cmd(C, &["DEBUG", "DIGEST"]), digest);
+    assert_eq!(r.cmd(C, &["DBSIZE"]), ":4\r\n");
+}

@@ -124,6 +124,8 @@ pub(crate) struct Aof {
     failed_in_rewrite: bool,
     buf: Vec<u8>,
     selected_db: Option<usize>,
+    /// aof-timestamp-enabled: the second of the last `#TS:` annotation appended.
+    cur_timestamp: u64,
     /// Stream positions: bytes appended to `buf` so far, written, fsynced.
     appended: u64,
     written: u64,
@@ -499,6 +501,10 @@ impl Server {
     /// The dataset as commands (aof-use-rdb-preamble no): one command per key and its TTL.
     fn aof_commands_image(&self) -> Vec<u8> {
         let mut out = Vec::new();
+        // Redis' rewriteAppendOnlyFileRio records the rewrite's second first.
+        if self.cfg.aof_timestamp_enabled {
+            out.extend_from_slice(format!("#TS:{}\r\n", self.clock.unix_ms() / 1000).as_bytes());
+        }
         for (i, db) in self.dbs.iter().enumerate() {
             if db.is_empty() {
                 continue;
@@ -527,6 +533,13 @@ impl Server {
             return;
         }
         let before = aof.buf.len();
+        // Redis' genAofTimestampAnnotationIfNeeded: a "#TS:<unix seconds>" line before the
+        // first command of each new second, which loading skips as an annotation.
+        let secs = self.clock.unix_ms() / 1000;
+        if self.cfg.aof_timestamp_enabled && aof.cur_timestamp < secs {
+            aof.cur_timestamp = secs;
+            aof.buf.extend_from_slice(format!("#TS:{secs}\r\n").as_bytes());
+        }
         if let Some(db) = db {
             if aof.selected_db != Some(db) {
                 aof.buf
