@@ -303,3 +303,47 @@ fn aof_timestamp_enabled_annotates_each_new_second_and_loading_skips_the_annotat
     assert_eq!(r.cmd(C, &["DEBUG", "DIGEST"]), digest);
     assert_eq!(r.cmd(C, &["DBSIZE"]), ":4\r\n");
 }
+
+#[test]
+fn appendonly_turned_on_during_a_bgsave_waits_for_it_and_writes_the_base_afterwards() {
+    let mut h = harness(&[("rdb-key-save-delay", "100")]);
+    h.srv.load_from_disk();
+    h.event(C, Event::Tick);
+    for i in 0..100 {
+        h.cmd(C, &["SET", &format!("k{i}"), "v"]);
+    }
+    assert_eq!(h.cmd(C, &["BGSAVE"]), "+Background saving started\r\n");
+    assert_eq!(h.cmd(C, &["CONFIG", "SET", "appendonly", "yes"]), "+OK\r\n");
+    let info = h.cmd(C, &["INFO", "persistence"]);
+    assert!(
+        info.contains("aof_enabled:1\r\n") && info.contains("aof_rewrite_scheduled:1\r\n"),
+        "{info}"
+    );
+    assert!(
+        !h.disk.files.contains_key("/d/appendonlydir/appendonly.aof.manifest"),
+        "no base before the BGSAVE ends"
+    );
+    // Written while waiting: the base the scheduled rewrite takes holds it.
+    h.cmd(C, &["SET", "during", "1"]);
+    tick_until(&mut h, "rdb_bgsave_in_progress:0");
+    tick_until(&mut h, "aof_rewrite_in_progress:1");
+    tick_until(&mut h, "aof_rewrite_in_progress:0");
+    h.cmd(C, &["SET", "after", "2"]);
+    assert!(file(&h, "appendonly.aof.manifest").starts_with("file appendonly.aof.1.base.rdb"));
+    let digest = h.cmd(C, &["DEBUG", "DIGEST"]);
+    let mut r = restart(&h, &[("appendonly", "yes")]);
+    assert_eq!(r.cmd(C, &["DEBUG", "DIGEST"]), digest);
+    assert_eq!(r.cmd(C, &["GET", "during"]), "$1\r\n1\r\n");
+
+    // Turned off again before the rewrite could start, nothing is scheduled any more.
+    let mut h = harness(&[("rdb-key-save-delay", "100")]);
+    h.cmd(C, &["SET", "a", "1"]);
+    h.cmd(C, &["BGSAVE"]);
+    h.cmd(C, &["CONFIG", "SET", "appendonly", "yes"]);
+    h.cmd(C, &["CONFIG", "SET", "appendonly", "no"]);
+    let info = h.cmd(C, &["INFO", "persistence"]);
+    assert!(
+        info.contains("aof_enabled:0\r\n") && info.contains("aof_rewrite_scheduled:0\r\n"),
+        "{info}"
+    );
+}

@@ -33,7 +33,8 @@ pub(crate) fn set(ctx: &mut Ctx) {
     // A new maxmemory-policy changes how the next value's access field starts.
     ctx.srv.update_lru_clock();
     if changed.contains(&"appendonly") {
-        ctx.srv.apply_appendonly();
+        let in_exec = ctx.client().deny_blocking;
+        ctx.srv.apply_appendonly(in_exec);
     }
     ctx.out.ok();
     if changed.contains(&"maxmemory") && ctx.srv.cfg.maxmemory > 0 {

@@ -200,7 +200,7 @@ fn info_persistence(s: &Server, out: &mut String) {
         s.stats.rdb_saves,
         p.keys_expired_on_load,
         p.keys_loaded,
-        u8::from(p.aof.on),
+        u8::from(p.aof.on || p.aof.waiting),
         u8::from(p.aof.rewriting),
         u8::from(p.aof.rewrite_scheduled),
         if p.aof.rewrite_failed { "err" } else { "ok" },

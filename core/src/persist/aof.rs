@@ -100,6 +100,8 @@ pub(crate) struct Aof {
     pub(crate) rewriting: bool,
     /// BGREWRITEAOF while a BGSAVE ran (or inside EXEC): the cron starts it later.
     pub(crate) rewrite_scheduled: bool,
+    /// Turned on, waiting for the scheduled first rewrite (Redis' AOF_WAIT_REWRITE).
+    pub(crate) waiting: bool,
     rewrite_ops: VecDeque<DiskOp>,
     /// Opening the new incr file (appends wait in `buf` meanwhile).
     pub(crate) opening: bool,
@@ -193,11 +195,30 @@ impl Server {
         self.aof_file(&format!("{}.manifest", self.cfg.appendfilename))
     }
 
-    /// CONFIG SET appendonly: starts or stops the AOF to match the setting.
-    pub(crate) fn apply_appendonly(&mut self) {
-        if self.cfg.appendonly && !self.persist.aof.on {
-            self.start_aof_rewrite(true);
-        } else if !self.cfg.appendonly && self.persist.aof.on {
+    /// CONFIG SET appendonly: starts or stops the AOF to match the setting. Like Redis'
+    /// startAppendOnly, turning it on while a BGSAVE runs or inside EXEC only schedules the
+    /// first rewrite (AOF_WAIT_REWRITE): the cron starts it, and until then nothing is appended
+    /// (the base it writes will hold those writes).
+    pub(crate) fn apply_appendonly(&mut self, in_exec: bool) {
+        let aof = &self.persist.aof;
+        if self.cfg.appendonly && !aof.on && !aof.waiting {
+            // (A rewrite already running without the AOF on took no appends: a new one follows.)
+            if self.snapshot_busy() || in_exec {
+                self.persist.aof.waiting = true;
+                self.persist.aof.rewrite_scheduled = true;
+                let why = if in_exec {
+                    "AOF was enabled during a transaction"
+                } else {
+                    "AOF was enabled but there is already another background operation"
+                };
+                self.log(
+                    LogLevel::Warning,
+                    format!("{why}. An AOF background was scheduled to start when possible."),
+                );
+            } else {
+                self.start_aof_rewrite(true);
+            }
+        } else if !self.cfg.appendonly && (aof.on || aof.waiting) {
             self.stop_aof();
         }
     }
@@ -207,6 +228,8 @@ impl Server {
         self.aof_flush(true);
         let aof = &mut self.persist.aof;
         aof.on = false;
+        aof.waiting = false;
+        aof.rewrite_scheduled = false;
         aof.selected_db = None;
         self.repl.aof = false;
         self.log(LogLevel::Notice, "Background append only file rewriting terminated");

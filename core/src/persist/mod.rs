@@ -180,7 +180,8 @@ impl Server {
             return;
         }
         if std::mem::take(&mut self.persist.aof.rewrite_scheduled) {
-            self.start_aof_rewrite(false);
+            let enable = std::mem::take(&mut self.persist.aof.waiting);
+            self.start_aof_rewrite(enable);
             return;
         }
         if self.persist.bgsave_scheduled && self.bgsave_may_retry() && self.start_bgsave().is_ok() {
