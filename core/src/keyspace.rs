@@ -14,6 +14,9 @@ impl Server {
 
     /// Deletes `key` from database `db` if it has expired, counting it.
     pub(crate) fn expire_if_needed(&mut self, db: usize, key: &[u8]) -> bool {
+        if self.persist.replaying {
+            return false;
+        }
         let now = self.now_ms();
         let expired = self.dbs[db].expire_if_needed(key, now);
         if expired {

@@ -366,6 +366,7 @@ impl Server {
             Event::Disconnected { client } => self.unlink_client(client),
             Event::Tick => {
                 self.load_step();
+                self.aof_replay_step();
                 self.expire_blocked();
                 self.bgsave_pump();
                 self.cron();
@@ -660,7 +661,10 @@ impl Server {
             self.stats.memory_peak = self.stats.memory_peak.max(probe().allocated);
         }
         self.ping_replicas();
-        self.active_expire_cycle();
+        // Redis runs no time events while loading: nothing expires until the data is in.
+        if !self.persist.loading {
+            self.active_expire_cycle();
+        }
         self.databases_cron();
         self.run_scheduled_saves();
         self.check_save_points();

@@ -2,8 +2,10 @@
 //! commands), then each incr file, whose commands run through a client of their own that
 //! propagates nothing. A torn tail of the last file is cut off when `aof-load-truncated` is on
 //! (and the file truncated to its last whole command); otherwise the start-up is refused.
-//! Also DEBUG LOADAOF, which empties the dataset and loads the files again while the server
-//! waits.
+//! Also DEBUG LOADAOF, which empties the dataset and loads the files again while its client
+//! waits. Like the start-up RDB, a file goes in a step at a time on the server's ticks (keys of
+//! an RDB base, commands of the others), with other clients answered `-LOADING` meanwhile; as
+//! in Redis, no key expires while loading.
 
 use std::collections::VecDeque;
 
@@ -17,6 +19,21 @@ use crate::LogLevel;
 /// The id of the client AOF commands run as (Redis' CLIENT_ID_AOF).
 const AOF_CLIENT: ClientId = u64::MAX;
 
+/// Commands replayed per step (each step is one tick; the next is due at once). A step never
+/// ends inside MULTI, so the AOF client lives only for a step.
+const COMMANDS_PER_STEP: usize = 10_000;
+
+/// A command file being replayed: where the next command starts and where the open
+/// transaction began (a file torn inside MULTI loses the whole of it).
+struct Replay {
+    data: Vec<u8>,
+    pos: usize,
+    multi_at: Option<usize>,
+    path: String,
+    name: String,
+    last: bool,
+}
+
 pub(crate) struct AofLoad {
     manifest: Option<Manifest>,
     /// Files still to read: path, name, whether it is the base.
@@ -26,6 +43,7 @@ pub(crate) struct AofLoad {
     /// Sizes of the base and of the last incr file read (for auto-aof-rewrite).
     base_bytes: u64,
     incr_bytes: u64,
+    replay: Option<Replay>,
 }
 
 /// How a command stream ended badly: at byte `valid` (the end of the last whole command).
@@ -37,13 +55,14 @@ struct Torn {
 impl Server {
     /// Start-up with `appendonly yes`, or DEBUG LOADAOF for `client`.
     pub(crate) fn begin_aof_load(&mut self, client: Option<ClientId>) {
-        self.persist.loading = client.is_none();
+        self.persist.loading = true;
         self.persist.aof_load = Some(AofLoad {
             manifest: None,
             files: VecDeque::new(),
             client,
             base_bytes: 0,
             incr_bytes: 0,
+            replay: None,
         });
         let path = self.aof_manifest_path();
         self.submit(Job::AofLoad, DiskOp::Read { path });
@@ -86,15 +105,36 @@ impl Server {
             load.manifest = Some(manifest);
         } else if let Some((path, name, is_base)) = load.files.pop_front() {
             let last = load.files.is_empty();
-            if let Err(why) = self.load_aof_file(&data, &path, &name, is_base, last) {
-                return self.aof_load_failed(load, &why);
-            }
             if is_base {
                 load.base_bytes = data.len() as u64;
             } else {
                 load.incr_bytes = data.len() as u64;
             }
+            if is_base && data.starts_with(b"REDIS") {
+                self.persist.aof_load = Some(load);
+                self.abort_bgsave("load");
+                return self.begin_rdb_steps(data, true);
+            }
+            load.replay = Some(Replay {
+                data,
+                pos: 0,
+                multi_at: None,
+                path,
+                name,
+                last,
+            });
+            self.persist.aof_load = Some(load);
+            return self.aof_replay_step();
         }
+        self.persist.aof_load = Some(load);
+        self.aof_read_next();
+    }
+
+    /// The next file is asked for, or (none left) the load ends.
+    pub(super) fn aof_read_next(&mut self) {
+        let Some(mut load) = self.persist.aof_load.take() else {
+            return;
+        };
         match load.files.front() {
             Some((path, _, _)) => {
                 let path = path.clone();
@@ -108,48 +148,84 @@ impl Server {
         }
     }
 
+    /// Whether a command file is being replayed (its next step is due).
+    pub(super) fn aof_replaying(&self) -> bool {
+        self.persist.aof_load.as_ref().is_some_and(|l| l.replay.is_some())
+    }
+
+    /// The load cannot go on: the start-up stops (DEBUG LOADAOF is refused).
+    pub(super) fn fail_aof_load(&mut self, why: &str) {
+        if let Some(load) = self.persist.aof_load.take() {
+            self.aof_load_failed(load, why);
+        }
+    }
+
     fn aof_path_of(&self, name: &str) -> String {
         crate::disk::join(&self.data_path(&self.cfg.appenddirname), name)
     }
 
-    /// One file of the AOF into the dataset.
-    fn load_aof_file(&mut self, data: &[u8], path: &str, name: &str, is_base: bool, last: bool) -> Result<(), String> {
-        if is_base && data.starts_with(b"REDIS") {
-            return self.load_image(data, false, true);
-        }
-        match self.replay_commands(data) {
-            Ok(()) => Ok(()),
-            Err(torn) if torn.truncated && last && self.cfg.aof_load_truncated => {
-                self.log(
-                    LogLevel::Warning,
-                    format!("!!! Warning: short read while loading the AOF file {name}!!!"),
-                );
-                self.log(
-                    LogLevel::Warning,
-                    format!("AOF {name} loaded anyway because aof-load-truncated is enabled"),
-                );
-                let len = torn.valid as u64;
-                self.submit(
-                    Job::Cleanup,
-                    DiskOp::Truncate {
-                        path: path.to_string(),
-                        len,
-                    },
-                );
-                Ok(())
+    /// The next commands of the file being replayed; its end goes on to the next file.
+    pub(crate) fn aof_replay_step(&mut self) {
+        let Some(mut load) = self.persist.aof_load.take() else {
+            return;
+        };
+        let Some(mut r) = load.replay.take() else {
+            self.persist.aof_load = Some(load);
+            return;
+        };
+        let result = self.replay_commands(&mut r);
+        self.persist.aof_load = Some(load);
+        match result {
+            Ok(false) => {
+                if let Some(load) = self.persist.aof_load.as_mut() {
+                    load.replay = Some(r);
+                }
             }
-            Err(torn) if torn.truncated => Err(format!(
-                "Unexpected end of file reading the append only file {name}. You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server."
-            )),
-            Err(torn) => Err(format!(
-                "Bad file format reading the append only file {name} at offset {}: make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>",
-                torn.valid
-            )),
+            Ok(true) => self.aof_read_next(),
+            Err(torn) => match self.aof_torn(torn, &r) {
+                Ok(()) => self.aof_read_next(),
+                Err(why) => self.fail_aof_load(&why),
+            },
         }
     }
 
-    /// Runs every whole command of `data` as the AOF client, propagating nothing.
-    fn replay_commands(&mut self, data: &[u8]) -> Result<(), Torn> {
+    /// A file that ends badly: a torn tail of the last file is cut off if `aof-load-truncated`
+    /// allows; anything else fails the load.
+    fn aof_torn(&mut self, torn: Torn, r: &Replay) -> Result<(), String> {
+        let name = &r.name;
+        if torn.truncated && r.last && self.cfg.aof_load_truncated {
+            self.log(
+                LogLevel::Warning,
+                format!("!!! Warning: short read while loading the AOF file {name}!!!"),
+            );
+            self.log(
+                LogLevel::Warning,
+                format!("AOF {name} loaded anyway because aof-load-truncated is enabled"),
+            );
+            let len = torn.valid as u64;
+            self.submit(
+                Job::Cleanup,
+                DiskOp::Truncate {
+                    path: r.path.clone(),
+                    len,
+                },
+            );
+            return Ok(());
+        }
+        if torn.truncated {
+            return Err(format!(
+                "Unexpected end of file reading the append only file {name}. You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server."
+            ));
+        }
+        Err(format!(
+            "Bad file format reading the append only file {name} at offset {}: make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>",
+            torn.valid
+        ))
+    }
+
+    /// Runs the next step of whole commands of the file as the AOF client, propagating
+    /// nothing; whether the file is done.
+    fn replay_commands(&mut self, r: &mut Replay) -> Result<bool, Torn> {
         let conn = ConnInfo {
             addr: String::new(),
             laddr: String::new(),
@@ -159,58 +235,62 @@ impl Server {
         let now = self.clock.mono_us();
         self.clients
             .insert(AOF_CLIENT, Client::new(AOF_CLIENT, conn, now, true));
-        let (aof_on, backlog, loading) = (self.persist.aof.on, self.repl.backlog, self.persist.loading);
-        // The AOF's own commands run although the server is loading.
+        let (aof_on, backlog) = (self.persist.aof.on, self.repl.backlog);
+        // The AOF's own commands run although the server is loading; keys do not expire.
         self.persist.loading = false;
+        self.persist.replaying = true;
         self.persist.aof.on = false;
         self.repl.aof = false;
         self.repl.backlog = false;
-        let result = self.run_aof_commands(data);
+        let result = self.run_aof_commands(r);
         self.persist.aof.on = aof_on;
         self.repl.aof = aof_on;
         self.repl.backlog = backlog;
-        self.persist.loading = loading;
+        self.persist.replaying = false;
+        self.persist.loading = true;
         self.forget_client_state(AOF_CLIENT);
         self.clients.remove(&AOF_CLIENT);
         result
     }
 
-    fn run_aof_commands(&mut self, data: &[u8]) -> Result<(), Torn> {
-        let mut pos = 0;
-        // Where the open transaction began: a file torn inside MULTI loses the whole of it.
-        let mut multi_at = None;
-        while pos < data.len() {
-            let (args, next) = match parse_command(data, pos) {
+    fn run_aof_commands(&mut self, r: &mut Replay) -> Result<bool, Torn> {
+        let mut ran = 0;
+        while r.pos < r.data.len() {
+            if ran >= COMMANDS_PER_STEP && r.multi_at.is_none() {
+                return Ok(false);
+            }
+            let (args, next) = match parse_command(&r.data, r.pos) {
                 Parsed::Command(args, next) => (args, next),
                 Parsed::Comment(next) => {
-                    pos = next;
+                    r.pos = next;
                     continue;
                 }
                 Parsed::Incomplete => {
                     return Err(Torn {
-                        valid: multi_at.unwrap_or(pos),
+                        valid: r.multi_at.unwrap_or(r.pos),
                         truncated: true,
                     })
                 }
                 Parsed::Bad => {
                     return Err(Torn {
-                        valid: pos,
+                        valid: r.pos,
                         truncated: false,
                     })
                 }
             };
             if args[0].eq_ignore_ascii_case(b"multi") {
-                multi_at = Some(pos);
+                r.multi_at = Some(r.pos);
             } else if args[0].eq_ignore_ascii_case(b"exec") {
-                multi_at = None;
+                r.multi_at = None;
             }
             crate::command::execute(self, AOF_CLIENT, &args);
             if let Some(c) = self.clients.get_mut(&AOF_CLIENT) {
                 c.reply.buf.clear();
             }
-            pos = next;
+            r.pos = next;
+            ran += 1;
         }
-        if let Some(at) = multi_at {
+        if let Some(at) = r.multi_at {
             self.log(
                 LogLevel::Warning,
                 "Revert incomplete MULTI/EXEC transaction in AOF file",
@@ -220,7 +300,7 @@ impl Server {
                 truncated: true,
             });
         }
-        Ok(())
+        Ok(true)
     }
 
     fn aof_load_finished(&mut self, load: AofLoad, manifest: Option<Manifest>) {

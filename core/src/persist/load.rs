@@ -1,8 +1,9 @@
-//! Loading the RDB file at start-up (Redis' loadDataFromDisk). Until the file has been read
-//! and loaded, commands without the `loading` flag are answered `-LOADING`. The keys go in
-//! a step at a time on the server's ticks, so a large file keeps clients answered meanwhile
-//! (Redis serves events while loading). A file that is not there is an empty dataset; a file
-//! that cannot be loaded stops the server, with the offset and the reason in the log.
+//! Loading the RDB file at start-up (Redis' loadDataFromDisk), and an AOF's RDB base. Until
+//! the file has been read and loaded, commands without the `loading` flag are answered
+//! `-LOADING`. The keys go in a step at a time on the server's ticks, so a large file keeps
+//! clients answered meanwhile (Redis serves events while loading). A file that is not there is
+//! an empty dataset; a file that cannot be loaded stops the server, with the offset and the
+//! reason in the log.
 
 use super::Job;
 use crate::disk::{DiskErrorKind, DiskOp, DiskResult};
@@ -20,6 +21,8 @@ pub(crate) struct StartupLoad {
     loader: Loader,
     loaded: u64,
     expired: u64,
+    /// The base of an AOF being loaded: its other files follow, and failures are the AOF's.
+    aof_base: bool,
 }
 
 /// Redis' reply to a command refused while the dataset loads.
@@ -40,18 +43,24 @@ impl Server {
             Err(e) if e.kind == DiskErrorKind::NotFound => return,
             Err(e) => return self.fatal_load_error(&e.message),
         };
+        self.persist.loading = true;
+        self.begin_rdb_steps(image, false);
+    }
+
+    /// Starts loading `image` a step at a time (the first step at once).
+    pub(super) fn begin_rdb_steps(&mut self, image: Vec<u8>, aof_base: bool) {
         match Loader::new(&image, self.dbs.len()) {
             Ok(loader) => {
-                self.persist.loading = true;
                 self.persist.startup = Some(StartupLoad {
                     image,
                     loader,
                     loaded: 0,
                     expired: 0,
+                    aof_base,
                 });
                 self.load_step();
             }
-            Err(e) => self.fatal_load_error(&e.to_string()),
+            Err(e) => self.rdb_steps_failed(aof_base, &e.to_string()),
         }
     }
 
@@ -64,20 +73,20 @@ impl Server {
         let place = Placing {
             now_ms: self.clock.unix_ms(),
             lfu: self.lfu_policy(),
-            merge: false,
+            merge: job.aof_base,
         };
         for _ in 0..KEYS_PER_STEP {
             let key = match job.loader.next_key(&job.image, opts) {
                 Ok(Some(key)) => key,
                 Ok(None) => return self.startup_loaded(&job),
-                Err(e) => return self.fatal_load_error(&e.to_string()),
+                Err(e) => return self.rdb_steps_failed(job.aof_base, &e.to_string()),
             };
             match place.store(&mut self.dbs, key) {
                 Stored::Loaded => job.loaded += 1,
                 Stored::Expired => job.expired += 1,
                 Stored::Duplicate(key) => {
                     let why = format!("duplicate key '{}' found in RDB file", String::from_utf8_lossy(&key));
-                    return self.fatal_load_error(&why);
+                    return self.rdb_steps_failed(job.aof_base, &why);
                 }
             }
         }
@@ -85,9 +94,12 @@ impl Server {
     }
 
     fn startup_loaded(&mut self, job: &StartupLoad) {
-        self.persist.loading = false;
         self.persist.keys_loaded = job.loaded;
         self.persist.keys_expired_on_load = job.expired;
+        if job.aof_base {
+            return self.aof_read_next();
+        }
+        self.persist.loading = false;
         let (loaded, expired) = (job.loaded, job.expired);
         self.log(
             LogLevel::Notice,
@@ -96,9 +108,18 @@ impl Server {
         self.log(LogLevel::Notice, "DB loaded from disk");
     }
 
-    /// While the start-up file loads, the next step is due at once.
+    /// While a file loads in steps, the next step is due at once.
     pub(crate) fn loading_deadline_us(&self) -> Option<u64> {
-        self.persist.startup.as_ref().map(|_| self.clock.mono_us())
+        let stepping = self.persist.startup.is_some() || self.aof_replaying();
+        stepping.then(|| self.clock.mono_us())
+    }
+
+    fn rdb_steps_failed(&mut self, aof_base: bool, why: &str) {
+        if aof_base {
+            self.persist.startup = None;
+            return self.fail_aof_load(why);
+        }
+        self.fatal_load_error(why);
     }
 
     fn fatal_load_error(&mut self, why: &str) {

@@ -45,6 +45,8 @@ pub(crate) struct Persistence {
     pub(crate) bgsave: Option<bgsave::Bgsave>,
     /// The RDB file is being read and loaded at start-up.
     pub(crate) loading: bool,
+    /// AOF commands are being replayed: keys do not expire (Redis' keyIsExpired while loading).
+    pub(crate) replaying: bool,
     pub(crate) last_bgsave_ok: bool,
     pub(crate) last_bgsave_time_s: i64,
     /// When the last background save was tried (unix ms), for the retry delay.
@@ -69,6 +71,7 @@ impl Default for Persistence {
             save: None,
             bgsave: None,
             loading: false,
+            replaying: false,
             last_bgsave_ok: true,
             last_bgsave_time_s: -1,
             last_bgsave_try_ms: 0,
