@@ -4,7 +4,8 @@
 - BGSAVE of N keys: peak growth of the server's memory (PSS of the server and, for Redis,
   its forked child, sampled every 5 ms) and the longest PING round trip a client saw while
   the save ran;
-- RDB load time of those N keys (start to first PONG);
+- RDB load time of those N keys (start to first PONG), and AOF load time of the same keys
+  as commands (aof-use-rdb-preamble no);
 - SET throughput (redis-benchmark -c 50) with appendfsync always and everysec.
 
     benches/persistence.py [N]      (env FERROUS_BIN, default target/release/ferrous)
@@ -109,6 +110,25 @@ def bgsave(name, port, proc):
     return growth, bgsave_stall(port, proc)
 
 
+def aof_load(name, port, p, d):
+    """Writes the dataset as an AOF of commands, restarts on it: seconds to the first PONG."""
+    cmd(port, "CONFIG", "SET", "aof-use-rdb-preamble", "no")
+    cmd(port, "CONFIG", "SET", "appendonly", "yes")
+    while True:
+        info = cmd(port, "INFO", "persistence")
+        if b"aof_rewrite_in_progress:0" in info and b"aof_rewrite_scheduled:0" in info:
+            break
+        time.sleep(0.05)
+    p.terminate(); p.wait()
+    for f in os.listdir(d):
+        if f.endswith(".rdb"):
+            os.remove(os.path.join(d, f))
+    p, load_s = start(name, port, d, ["--appendonly", "yes"])
+    assert cmd(port, "DBSIZE").strip() == b":%d" % N
+    p.terminate(); p.wait()
+    return load_s
+
+
 def bench_set(port):
     out = subprocess.run(["redis-benchmark", "-p", str(port), "-c", "50", "-n", "100000", "-t", "set", "-q", "--csv"],
                          capture_output=True, text=True).stdout.strip().splitlines()
@@ -125,7 +145,7 @@ for name in ["redis", "ferrous"]:
         p.terminate(); p.wait()
         p, load_s = start(name, port, d)
         keys = cmd(port, "DBSIZE").strip()
-        p.terminate(); p.wait()
+        aof_load_s = aof_load(name, port, p, d)
         sets = {}
         for policy in ["always", "everysec"]:
             os.makedirs(os.path.join(d, policy), exist_ok=True)
@@ -136,7 +156,7 @@ for name in ["redis", "ferrous"]:
             p, _ = start(name, port, os.path.join(d, policy), ["--appendonly", "yes", "--appendfsync", policy])
             sets[policy] = bench_set(port)
             p.terminate(); p.wait()
-        results[name] = dict(growth=growth, stall=stall, load=load_s, keys=keys, **sets)
+        results[name] = dict(growth=growth, stall=stall, load=load_s, aof_load=aof_load_s, keys=keys, **sets)
         print(name, results[name], flush=True)
 
 r, f = results["redis"], results["ferrous"]
@@ -144,5 +164,6 @@ print(f"\nN={N}                          redis      ferrous")
 print(f"BGSAVE memory growth (MiB)  {r['growth']:9.1f}  {f['growth']:9.1f}")
 print(f"longest PING during BGSAVE  {r['stall']:7.2f}ms  {f['stall']:7.2f}ms")
 print(f"RDB load to first PONG      {r['load']:8.2f}s  {f['load']:8.2f}s   ratio {f['load']/r['load']:.2f}")
+print(f"AOF load to first PONG      {r['aof_load']:8.2f}s  {f['aof_load']:8.2f}s   ratio {f['aof_load']/r['aof_load']:.2f}")
 print(f"SET appendfsync always      {r['always']:9.0f}  {f['always']:9.0f}   ratio {f['always']/r['always']:.2f}")
 print(f"SET appendfsync everysec    {r['everysec']:9.0f}  {f['everysec']:9.0f}   ratio {f['everysec']/r['everysec']:.2f}")
