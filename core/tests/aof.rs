@@ -413,3 +413,31 @@ fn keys_do_not_expire_while_the_aof_replays() {
     assert_eq!(h.cmd(C, &["GET", "k"]), "$-1\r\n");
     assert_eq!(h.cmd(C, &["GET", "live"]), "$1\r\nx\r\n");
 }
+
+#[test]
+fn debug_loadaof_of_a_large_aof_answers_once_everything_is_loaded() {
+    let mut h = harness(&[("appendonly", "yes"), ("aof-use-rdb-preamble", "no")]);
+    h.srv.load_from_disk();
+    h.event(C, Event::Tick);
+    let batch: Vec<String> = (0..30_000).map(|i| format!("k{i}")).collect();
+    let mut args = vec!["MSET"];
+    for k in &batch {
+        args.push(k);
+        args.push("v");
+    }
+    h.cmd(C, &args);
+    for i in 0..25_000 {
+        h.cmd(C, &["INCR", &format!("n{}", i % 7)]);
+    }
+    let digest = h.cmd(C, &["DEBUG", "DIGEST"]);
+    assert_eq!(h.cmd(C, &["DEBUG", "LOADAOF"]), "+OK\r\n");
+    assert_eq!(h.cmd(C, &["DEBUG", "DIGEST"]), digest);
+    assert_eq!(h.cmd(C, &["DBSIZE"]), ":30007\r\n");
+    // And from an RDB base of more keys than one step loads.
+    h.cmd(C, &["CONFIG", "SET", "aof-use-rdb-preamble", "yes"]);
+    h.cmd(C, &["BGREWRITEAOF"]);
+    tick_until(&mut h, "aof_rewrite_in_progress:0");
+    assert!(file(&h, "appendonly.aof.manifest").contains(".base.rdb"));
+    assert_eq!(h.cmd(C, &["DEBUG", "LOADAOF"]), "+OK\r\n");
+    assert_eq!(h.cmd(C, &["DEBUG", "DIGEST"]), digest);
+}

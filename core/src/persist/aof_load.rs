@@ -166,6 +166,7 @@ impl Server {
 
     /// The next commands of the file being replayed; its end goes on to the next file.
     pub(crate) fn aof_replay_step(&mut self) {
+        let step = self.load_step_size(COMMANDS_PER_STEP);
         let Some(mut load) = self.persist.aof_load.take() else {
             return;
         };
@@ -173,7 +174,7 @@ impl Server {
             self.persist.aof_load = Some(load);
             return;
         };
-        let result = self.replay_commands(&mut r);
+        let result = self.replay_commands(&mut r, step);
         self.persist.aof_load = Some(load);
         match result {
             Ok(false) => {
@@ -225,7 +226,7 @@ impl Server {
 
     /// Runs the next step of whole commands of the file as the AOF client, propagating
     /// nothing; whether the file is done.
-    fn replay_commands(&mut self, r: &mut Replay) -> Result<bool, Torn> {
+    fn replay_commands(&mut self, r: &mut Replay, step: usize) -> Result<bool, Torn> {
         let conn = ConnInfo {
             addr: String::new(),
             laddr: String::new(),
@@ -242,7 +243,7 @@ impl Server {
         self.persist.aof.on = false;
         self.repl.aof = false;
         self.repl.backlog = false;
-        let result = self.run_aof_commands(r);
+        let result = self.run_aof_commands(r, step);
         self.persist.aof.on = aof_on;
         self.repl.aof = aof_on;
         self.repl.backlog = backlog;
@@ -253,10 +254,10 @@ impl Server {
         result
     }
 
-    fn run_aof_commands(&mut self, r: &mut Replay) -> Result<bool, Torn> {
+    fn run_aof_commands(&mut self, r: &mut Replay, step: usize) -> Result<bool, Torn> {
         let mut ran = 0;
         while r.pos < r.data.len() {
-            if ran >= COMMANDS_PER_STEP && r.multi_at.is_none() {
+            if ran >= step && r.multi_at.is_none() {
                 return Ok(false);
             }
             let (args, next) = match parse_command(&r.data, r.pos) {

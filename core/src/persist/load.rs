@@ -75,7 +75,7 @@ impl Server {
             lfu: self.lfu_policy(),
             merge: job.aof_base,
         };
-        for _ in 0..KEYS_PER_STEP {
+        for _ in 0..self.load_step_size(KEYS_PER_STEP) {
             let key = match job.loader.next_key(&job.image, opts) {
                 Ok(Some(key)) => key,
                 Ok(None) => return self.startup_loaded(&job),
@@ -112,6 +112,16 @@ impl Server {
     pub(crate) fn loading_deadline_us(&self) -> Option<u64> {
         let stepping = self.persist.startup.is_some() || self.aof_replaying();
         stepping.then(|| self.clock.mono_us())
+    }
+
+    /// How much one step loads: everything at once while a client waits for the load with the
+    /// whole server (DEBUG LOADAOF: ticks do not run then).
+    pub(super) fn load_step_size(&self, step: usize) -> usize {
+        if self.waits_for_disk() {
+            usize::MAX
+        } else {
+            step
+        }
     }
 
     fn rdb_steps_failed(&mut self, aof_base: bool, why: &str) {
