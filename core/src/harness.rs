@@ -12,6 +12,8 @@ pub struct Harness {
     pub now: Now,
     /// Outputs other than replies to the client being driven (logs, closes, exits).
     pub other: Vec<Output>,
+    /// Binding new listeners fails with this (CONFIG SET port), when set.
+    pub listen_fails: Option<String>,
     /// Where disk requests are carried out, at once.
     pub disk: crate::disk::MemDisk,
 }
@@ -23,6 +25,7 @@ impl Harness {
             srv: Server::new(cfg, ServerEnv::default(), 42, now),
             now,
             other: Vec::new(),
+            listen_fails: None,
             disk: Default::default(),
         }
     }
@@ -49,6 +52,14 @@ impl Harness {
                     Output::Disk { req, op } => {
                         let result = self.disk.apply(op);
                         events.push_back(Event::Disk { req, result });
+                    }
+                    Output::Listen { bind, port } => {
+                        let result = match &self.listen_fails {
+                            Some(why) => Err(why.clone()),
+                            None => Ok(()),
+                        };
+                        events.push_back(Event::Listened { result });
+                        self.other.push(Output::Listen { bind, port });
                     }
                     other => self.other.push(other),
                 }

@@ -28,6 +28,7 @@ mod obuf;
 mod persist;
 pub mod pubsub;
 pub mod rdb;
+mod relisten;
 mod repl;
 pub mod resp;
 pub mod server;

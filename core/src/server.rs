@@ -42,6 +42,8 @@ pub enum Event {
     /// What `client`'s query buffer holds and costs, when that changed after a read (sent
     /// before the read's commands): for CLIENT LIST and for shrinking it.
     QueryBuffer { client: ClientId, usage: QueryBufferUsage },
+    /// How the driver's attempt at [`Output::Listen`] went (the error is for the log).
+    Listened { result: Result<(), String> },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -148,6 +150,8 @@ pub struct Server {
     /// DEBUG SLEEP: until this monotonic time the server runs nothing and sends nothing, as
     /// Redis does while its one thread sleeps; what arrives meanwhile waits in `stalled`.
     busy_until_us: Option<u64>,
+    /// CONFIG SET port/bind waiting for the driver's new listeners.
+    pub(crate) relisten: Option<crate::relisten::Relisten>,
     stalled: VecDeque<Event>,
     /// When the cross-protocol attack warning was last logged (unix ms).
     security_warning_ms: Option<u64>,
@@ -224,6 +228,7 @@ impl Server {
             active_expire_enabled: true,
             no_touch: false,
             busy_until_us: None,
+            relisten: None,
             stalled: VecDeque::new(),
             expire_db: 0,
             blocking: Default::default(),
@@ -296,6 +301,13 @@ impl Server {
         self.clock.update(now);
         self.memory_seen = None;
         self.update_lru_clock();
+        if let Event::Listened { result } = event {
+            // Like a disk completion, whatever the server waits for: it may be what it waits for.
+            self.on_listened(result);
+            self.flush_replies();
+            self.run_stalled();
+            return;
+        }
         if let Event::Disk { req, result } = event {
             // Completions arrive whatever the server waits for: they may be what it waits for.
             self.on_disk(req, result);
@@ -316,7 +328,7 @@ impl Server {
     /// Runs the events that arrived while the server slept, in order, once it is awake.
     fn run_stalled(&mut self) {
         loop {
-            if self.waits_for_disk() {
+            if self.waits_for_disk() || self.waits_for_listen() {
                 // Like Redis during SAVE: no cron, nothing served, until the file is written.
                 self.stalled.retain(|e| !matches!(e, Event::Tick));
                 return;
@@ -339,9 +351,9 @@ impl Server {
         }
     }
 
-    /// Whether events wait (DEBUG SLEEP, or a save the server blocks on).
+    /// Whether events wait (DEBUG SLEEP, a save the server blocks on, or CONFIG SET port).
     fn paused(&self) -> bool {
-        self.busy_until_us.is_some() || self.waits_for_disk()
+        self.busy_until_us.is_some() || self.waits_for_disk() || self.waits_for_listen()
     }
 
     /// Reads the RDB file (drivers call this once, at start-up).
@@ -374,6 +386,7 @@ impl Server {
             Event::Signal(sig) => self.on_signal(sig),
             Event::Backlog { client, bytes } => self.on_backlog(client, bytes),
             Event::Disk { req, result } => self.on_disk(req, result),
+            Event::Listened { result } => self.on_listened(result),
             Event::QueryBuffer { client, usage } => self.on_query_buffer(client, usage),
         }
         self.run_released();

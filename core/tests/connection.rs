@@ -312,6 +312,32 @@ fn idle_clients_are_closed_in_virtual_time() {
 }
 
 #[test]
+fn config_set_port_that_cannot_be_bound_is_refused_and_rolled_back() {
+    let mut h = harness();
+    h.connect(1, true);
+    h.connect(2, true);
+    h.listen_fails = Some("Could not create server TCP listening socket *:7000: bind: Address already in use".into());
+    assert_eq!(
+        h.cmd(1, &["CONFIG", "SET", "port", "7000"]),
+        "-ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs.\r\n"
+    );
+    assert_eq!(
+        h.cmd(1, &["CONFIG", "GET", "port"]),
+        "*2\r\n$4\r\nport\r\n$4\r\n6379\r\n"
+    );
+    assert_eq!(
+        h.cmd(1, &["CONFIG", "SET", "bind", "1.2.3.4"]),
+        "-ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses.\r\n"
+    );
+    assert_eq!(
+        h.cmd(1, &["CONFIG", "GET", "bind"]),
+        "*2\r\n$4\r\nbind\r\n$6\r\n* -::*\r\n"
+    );
+    // The server goes on serving everyone.
+    assert_eq!(h.cmd(2, &["PING"]), "+PONG\r\n");
+}
+
+#[test]
 fn config_set_port_asks_the_driver_to_listen() {
     let mut h = harness();
     h.connect(1, true);

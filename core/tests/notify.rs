@@ -662,6 +662,7 @@ fn evicted_keys_raise_evicted_when_redis_evicts_them() {
         now,
         other: Vec::new(),
         disk: Default::default(),
+        listen_fails: None,
     };
     h.connect(C, true);
     h.connect(LISTENER, true);

@@ -222,15 +222,12 @@ impl IoThread {
         }
     }
 
+    /// CONFIG SET port/bind: the new listeners replace the old only once all are bound; the
+    /// core hears how it went (and answers the command by it).
     fn relisten(&mut self, bind: &[String], port: u16) {
-        match net::bind_all(bind, port) {
-            Ok(ls) => {
-                if let Err(e) = self.set_listeners(ls) {
-                    self.logs.push((LogLevel::Warning, format!("Failed to listen: {e}")));
-                }
-            }
-            Err(e) => self.logs.push((LogLevel::Warning, e)),
-        }
+        let result = net::bind_all(bind, port)
+            .and_then(|ls| self.set_listeners(ls).map_err(|e| format!("Failed to listen: {e}")));
+        self.batch.push(Event::Listened { result });
     }
 
     /// Reads what the peer sent and parses it into whole commands (outside the core lock).

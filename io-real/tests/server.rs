@@ -306,6 +306,31 @@ fn redis_cli_talks_to_ferrous() {
 }
 
 #[test]
+fn config_set_port_to_a_busy_port_is_refused_and_the_old_port_keeps_listening() {
+    let srv = Ferrous::start(&[]);
+    let mut con = srv.client();
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy_port = busy.local_addr().unwrap().port();
+    let err = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("port")
+        .arg(busy_port)
+        .query::<()>(&mut con)
+        .unwrap_err();
+    assert_eq!(err.code(), Some("ERR"));
+    assert_eq!(
+        err.detail(),
+        Some("CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs.")
+    );
+    let port: Vec<String> = redis::cmd("CONFIG").arg("GET").arg("port").query(&mut con).unwrap();
+    assert_eq!(port, vec!["port".to_string(), srv.port.to_string()]);
+    // New connections still reach the old port.
+    let mut again = srv.client();
+    let pong: String = redis::cmd("PING").query(&mut again).unwrap();
+    assert_eq!(pong, "PONG");
+}
+
+#[test]
 fn config_set_port_moves_the_listener() {
     let srv = Ferrous::start(&[]);
     let mut con = srv.client();

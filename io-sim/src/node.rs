@@ -38,6 +38,8 @@ pub struct Node {
     down: bool,
     /// Counts the servers this node ran: completions meant for an earlier one are dropped.
     incarnation: u64,
+    /// Listen requests carried out, whose completions the core still has to hear.
+    listened: u32,
     /// How far this node's wall clock is off (0 for now; per-node skew is a planned fault).
     wall_skew_ms: i64,
     disk: SimDisk,
@@ -55,6 +57,7 @@ impl Node {
             exit_code: None,
             down: false,
             incarnation: 0,
+            listened: 0,
             wall_skew_ms: 0,
             disk,
             spec,
@@ -272,6 +275,10 @@ impl Node {
             w.trace.output(now.mono_us, self.id, &out);
             self.perform(w, out);
         }
+        if self.listened > 0 {
+            self.listened -= 1;
+            return self.handle(w, Event::Listened { result: Ok(()) }, actors);
+        }
         Ok(())
     }
 
@@ -289,8 +296,10 @@ impl Node {
                     w.net.close(now_us, client, Dir::ToClient);
                 }
             }
-            // Logs are in the trace already; the simulated node listens wherever it is told.
-            Output::Log { .. } | Output::Listen { .. } => {}
+            // Logs are in the trace already.
+            Output::Log { .. } => {}
+            // The simulated node listens wherever it is told, at once.
+            Output::Listen { .. } => self.listened += 1,
             Output::Exit { code } => self.exit(w, code),
             // Carried out now, in order; the completion arrives a little later.
             Output::Disk { req, op } => {

@@ -234,6 +234,10 @@ fn hash_event(h: &mut Fnv64, ev: &Event) {
             h.write_u64(*client);
             h.write_field(format!("{usage:?}").as_bytes());
         }
+        Event::Listened { result } => {
+            h.write(b"listened");
+            h.write_field(format!("{result:?}").as_bytes());
+        }
     }
 }
 
@@ -358,6 +362,7 @@ fn describe_event(ev: &Event) -> String {
         }
         Event::Disk { req, result: Err(e) } => format!("disk #{req} failed: {}", e.message),
         Event::QueryBuffer { client, usage } => format!("c{client} query buffer {usage:?}"),
+        Event::Listened { result } => format!("listened {result:?}"),
     }
 }
 

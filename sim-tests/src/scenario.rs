@@ -463,6 +463,8 @@ impl Actors for Scenario {
             Event::Disk { .. } => {}
             // Query buffer sizes only show in CLIENT LIST, which the model does not predict.
             Event::QueryBuffer { .. } => {}
+            // The workload sends no CONFIG SET port.
+            Event::Listened { .. } => {}
         }
         self.collect_owed()
     }

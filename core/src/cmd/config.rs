@@ -1,7 +1,6 @@
 //! CONFIG GET / SET / HELP.
 
 use crate::command::Ctx;
-use crate::server::Output;
 
 pub(crate) fn get(ctx: &mut Ctx) {
     let patterns: Vec<&[u8]> = ctx.args[2..].iter().map(|a| a.as_slice()).collect();
@@ -18,25 +17,27 @@ pub(crate) fn set(ctx: &mut Ctx) {
         return ctx.syntax_error();
     }
     let pairs: Vec<(String, String)> = ctx.args[2..].chunks(2).map(|p| (lossy(&p[0]), lossy(&p[1]))).collect();
+    let (old_port, old_bind) = (ctx.srv.cfg.port, ctx.srv.cfg.bind.clone());
     let changed = match ctx.srv.cfg.set_many(&pairs) {
         Ok(changed) => changed,
         Err(e) => return ctx.out.error(&e),
     };
-    if changed.iter().any(|n| *n == "port" || *n == "bind") {
-        let cfg = &ctx.srv.cfg;
-        let out = Output::Listen {
-            bind: cfg.bind.clone(),
-            port: cfg.port as u16,
-        };
-        ctx.srv.push_output(out);
+    let in_exec = ctx.client().deny_blocking;
+    let relisten = changed.iter().any(|n| *n == "port" || *n == "bind");
+    if relisten {
+        let arg = if changed.contains(&"bind") { "bind" } else { "port" };
+        let waiter = (!in_exec).then_some(ctx.id);
+        ctx.srv.relisten(waiter, old_port, old_bind, arg);
     }
     // A new maxmemory-policy changes how the next value's access field starts.
     ctx.srv.update_lru_clock();
     if changed.contains(&"appendonly") {
-        let in_exec = ctx.client().deny_blocking;
         ctx.srv.apply_appendonly(in_exec);
     }
-    ctx.out.ok();
+    // With new listeners the reply waits for the driver's bind (see `relisten`).
+    if !relisten || in_exec {
+        ctx.out.ok();
+    }
     if changed.contains(&"maxmemory") && ctx.srv.cfg.maxmemory > 0 {
         // Redis' updateMaxmemory starts its eviction time event: keys go right after the reply.
         ctx.raising_here(|srv| srv.perform_evictions());
