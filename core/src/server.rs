@@ -646,6 +646,13 @@ impl Server {
     pub(crate) fn shutdown(&mut self) {
         self.log(LogLevel::Warning, "User requested shutdown...");
         self.shutting_down = true;
+        // Replies still held for an fsync that never came (appendfsync always after a failed
+        // write) must not go out: their writes are not on disk.
+        for id in self.aof_unsynced_clients() {
+            if let Some(c) = self.clients.get_mut(&id) {
+                c.reply.buf.clear();
+            }
+        }
         let ids: Vec<ClientId> = self.clients.keys().copied().collect();
         for id in ids {
             self.close_client(id);

@@ -702,7 +702,7 @@ impl Server {
     /// AOF is made again from the dataset: a rewrite covers everything appended so far, and
     /// the replies it holds go out once it is durable. Until then writes are refused
     /// (Redis' MISCONF for AOF errors).
-    fn aof_io_failed(&mut self, why: &str) {
+    pub(crate) fn aof_io_failed(&mut self, why: &str) {
         if !self.persist.aof.write_failed {
             self.log(LogLevel::Warning, format!("Error writing to the AOF file: {why}"));
         }
@@ -740,6 +740,13 @@ impl Server {
             _ => aof.held.push_back((pos, ids.to_vec())),
         }
         true
+    }
+
+    /// Clients whose replies wait for an fsync that has not happened.
+    pub(crate) fn aof_unsynced_clients(&self) -> Vec<ClientId> {
+        let synced = self.persist.aof.synced;
+        let held = self.persist.aof.held.iter().filter(|(p, _)| *p > synced);
+        held.flat_map(|(_, ids)| ids.iter().copied()).collect()
     }
 
     fn release_held_replies(&mut self) {

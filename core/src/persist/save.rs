@@ -31,6 +31,9 @@ pub(crate) struct SyncSave {
     after: AfterSave,
     /// What a final Read gave (DEBUG RELOAD reads the file back).
     read_back: Option<Vec<u8>>,
+    /// The step in flight is the AOF's fsync at shutdown: if it fails, the AOF lost what it
+    /// had written since its last fsync, and must be repaired like after any failed fsync.
+    aof_fsync: bool,
 }
 
 impl Server {
@@ -47,18 +50,26 @@ impl Server {
     /// Saves now and makes the server wait for the file (Redis' rdbSave); `after` says what
     /// the outcome leads to.
     pub(crate) fn start_sync_save(&mut self, after: AfterSave) {
+        self.start_sync_save_after(None, after);
+    }
+
+    /// A blocking save that first carries out `first` (the AOF's fsync at shutdown).
+    fn start_sync_save_after(&mut self, first: Option<DiskOp>, after: AfterSave) {
         let image = self.rdb_file_image();
         let temp = self.data_path(&format!("temp-{}.rdb", self.env.pid));
-        let mut ops = VecDeque::from([DiskOp::Write {
+        let aof_fsync = first.is_some();
+        let mut ops: VecDeque<DiskOp> = first.into_iter().collect();
+        ops.push_back(DiskOp::Write {
             path: temp.clone(),
             data: image,
             truncate: true,
-        }]);
+        });
         ops.extend(self.commit_ops(&temp));
         if let AfterSave::Reload { .. } = after {
             ops.push_back(self.read_rdb_op());
         }
         self.start_blocking_job(ops, Some(temp), after);
+        self.flag_aof_fsync(aof_fsync);
     }
 
     /// DEBUG RELOAD NOSAVE: reads the RDB file and loads it, the server waiting meanwhile.
@@ -80,8 +91,15 @@ impl Server {
             temp,
             after,
             read_back: None,
+            aof_fsync: false,
         });
         self.submit(Job::Save, first);
+    }
+
+    fn flag_aof_fsync(&mut self, first: bool) {
+        if let Some(job) = self.persist.save.as_mut() {
+            job.aof_fsync = first;
+        }
     }
 
     pub(super) fn save_progress(&mut self, result: DiskResult) {
@@ -90,6 +108,7 @@ impl Server {
         };
         match result {
             Ok(data) => {
+                job.aof_fsync = false;
                 if data.is_some() {
                     job.read_back = data;
                 }
@@ -108,6 +127,9 @@ impl Server {
                 }
             }
             Err(e) => {
+                if job.aof_fsync {
+                    self.aof_io_failed(&e.message);
+                }
                 let saving = job.temp.is_some();
                 let renamed = !job.ops.iter().any(|op| matches!(op, DiskOp::Rename { .. }));
                 match job.temp {
@@ -195,11 +217,14 @@ impl Server {
         if save {
             self.log(LogLevel::Notice, "Saving the final RDB snapshot before exiting.");
             self.shutting_down = true;
-            self.start_sync_save(AfterSave::Shutdown(client));
+            // Redis fsyncs the AOF at exit before the final save: without it, writes of the
+            // last second (or all, under appendfsync no) would not be durable.
+            self.start_sync_save_after(aof_sync, AfterSave::Shutdown(client));
         } else if let Some(op) = aof_sync {
             // Exit once the AOF is on disk (the requests before this one are done by then).
             self.shutting_down = true;
             self.start_blocking_job(VecDeque::from([op]), None, AfterSave::Shutdown(client));
+            self.flag_aof_fsync(true);
         } else {
             self.shutdown();
         }
