@@ -34,8 +34,8 @@ fn print_summary(r: &CrashReport) {
         s.writes, s.acked, s.refused, s.lost_acked
     );
     println!(
-        "  crashes:      {} ({} recovered less than the server had run); {} BGSAVE, {} BGREWRITEAOF asked; {} disk faults",
-        s.crashes, s.partial_recoveries, s.bgsaves, s.rewrites, r.disk_faults
+        "  crashes:      {} ({} recovered less than the server had run); {} BGSAVE, {} BGREWRITEAOF, {} SAVE asked; {} disk faults",
+        s.crashes, s.partial_recoveries, s.bgsaves, s.rewrites, s.saves, r.disk_faults
     );
     println!(
         "  virtual time: {} s in {} steps",

@@ -50,7 +50,10 @@ pub fn run_crash(opts: &RunOptions) -> Result<CrashReport, RunFailure> {
     cfg.trace = opts.trace;
     cfg.disk_faults = disk_faults(&mut rng);
     let setup = format!("{setup}; disk faults: {:?}", cfg.disk_faults);
-    let plan = plan(&mut rng, durability);
+    let mut plan = plan(&mut rng, durability);
+    plan.aof = cfg.server.appendonly;
+    plan.save_points = !cfg.server.save_points.is_empty();
+    plan.faultless_disk = cfg.disk_faults.fsync_fail == 0.0 && cfg.disk_faults.full == 0.0;
     let mut sim = Sim::new(cfg);
     let mut scenario = CrashScenario::new(rng, plan);
     let outcome = catch_unwind(AssertUnwindSafe(|| drive(&mut sim, &mut scenario)));
@@ -87,7 +90,8 @@ fn drive(sim: &mut Sim, scenario: &mut CrashScenario) -> Result<(), Failure> {
         if sim.step(scenario)? == ferrous_io_sim::Progress::Quiet {
             return Err(Failure("the run went quiet before its last crash was checked".into()));
         }
-        if !sim.node(SERVER).is_up() && sim.node(SERVER).exit_code().is_some() {
+        let exit = sim.node(SERVER).exit_code();
+        if !sim.node(SERVER).is_up() && exit.is_some() && !(exit == Some(0) && scenario.shutting_down()) {
             return Err(Failure(format!(
                 "the server exited with status {:?} (it could not load what the crash left?)",
                 sim.node(SERVER).exit_code()
@@ -97,7 +101,7 @@ fn drive(sim: &mut Sim, scenario: &mut CrashScenario) -> Result<(), Failure> {
     Ok(())
 }
 
-/// AOF under always or everysec (with or without save points and the RDB preamble), or
+/// AOF under always, everysec or no (with or without save points and the RDB preamble), or
 /// snapshots only.
 fn server_config(rng: &mut SimRng) -> (Config, Durability, String) {
     let mut cfg = Config::default();
@@ -107,19 +111,24 @@ fn server_config(rng: &mut SimRng) -> (Config, Durability, String) {
     } else {
         Vec::new()
     };
-    let mode = rng.below(5);
+    let mode = rng.below(6);
     let durability = match mode {
-        0 => Durability::Snapshots,
+        // appendfsync no: the AOF reaches the disk when it happens to, so nothing is promised.
+        0 | 5 => Durability::Snapshots,
         1 | 2 => Durability::Every,
         _ => Durability::OlderThan {
             window_us: EVERYSEC_WINDOW_US,
         },
     };
-    if durability == Durability::Snapshots {
+    if mode == 0 {
         cfg.save_points = vec![(rng.between(0, 2) as i64, rng.between(1, 200) as i64)];
     } else {
         cfg.appendonly = true;
-        cfg.appendfsync = if durability == Durability::Every { 0 } else { 1 };
+        cfg.appendfsync = match durability {
+            Durability::Every => 0,
+            Durability::OlderThan { .. } => 1,
+            Durability::Snapshots => 2,
+        };
         cfg.aof_use_rdb_preamble = rng.chance(0.5);
     }
     let setup = format!(
@@ -156,5 +165,10 @@ fn plan(rng: &mut SimRng, durability: Durability) -> Plan {
         crash_after_us: (10_000, 3_000_000),
         bgsave: rng.between(0, 30) as f64 / 100.0,
         bgrewrite: rng.between(0, 30) as f64 / 100.0,
+        save: rng.between(0, 10) as f64 / 100.0,
+        shutdown: rng.between(0, 5) as f64 / 100.0,
+        aof: false,
+        save_points: false,
+        faultless_disk: false,
     }
 }

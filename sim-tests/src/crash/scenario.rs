@@ -1,5 +1,7 @@
 //! The actors of a crash run: writers pipelining id-carrying writes, a client now and then
-//! asking for BGSAVE or BGREWRITEAOF, and the crasher. At a random moment the node loses
+//! asking for BGSAVE, BGREWRITEAOF, a blocking SAVE or a SHUTDOWN, and the crasher. A SHUTDOWN
+//! that exits is followed by a restart and a read-back like a crash, with a stronger promise:
+//! a clean exit with the AOF on or an RDB saved keeps every acknowledged write. At a random moment the node loses
 //! power and reboots; once every old connection has closed, a fresh client reads every key
 //! back and the [`History`] checks what the disk kept. Then writers start again, until the
 //! run's last crash has been checked.
@@ -23,9 +25,16 @@ pub struct Plan {
     pub slots: u32,
     /// Between crashes, virtual µs.
     pub crash_after_us: (u64, u64),
-    /// Chance per control tick of BGSAVE and of BGREWRITEAOF.
+    /// Chance per control tick of BGSAVE, of BGREWRITEAOF and of SAVE.
     pub bgsave: f64,
     pub bgrewrite: f64,
+    pub save: f64,
+    pub shutdown: f64,
+    /// What the server persists, for what a clean SHUTDOWN promises.
+    pub aof: bool,
+    pub save_points: bool,
+    /// No disk faults in this run (a failing fsync at exit may lose writes, as in Redis).
+    pub faultless_disk: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,6 +72,8 @@ pub struct CrashStats {
     pub lost_acked: u64,
     pub bgsaves: u64,
     pub rewrites: u64,
+    pub saves: u64,
+    pub shutdowns: u64,
     /// Recovered datasets that held fewer writes than the server had run.
     pub partial_recoveries: u64,
 }
@@ -81,6 +92,11 @@ pub struct CrashScenario {
     observed: Observed,
     pub stats: CrashStats,
     pub faults: Vec<(u64, u64)>,
+    /// A SHUTDOWN was sent (with its argument) and has not been refused.
+    shutdown_asked: Option<&'static str>,
+    /// What the last stop promised: the plan's durability after a crash, or more after a
+    /// clean SHUTDOWN.
+    stop_durability: Durability,
 }
 
 /// Timer tokens: the kind in the low bits, the epoch above.
@@ -91,6 +107,7 @@ const T_READ: u64 = 3;
 
 impl CrashScenario {
     pub fn new(rng: SimRng, plan: Plan) -> CrashScenario {
+        let durability = plan.durability;
         CrashScenario {
             rng,
             plan,
@@ -104,11 +121,18 @@ impl CrashScenario {
             observed: Observed::new(),
             stats: CrashStats::default(),
             faults: Vec::new(),
+            shutdown_asked: None,
+            stop_durability: durability,
         }
     }
 
     pub fn done(&self) -> bool {
         self.phase == Phase::Done
+    }
+
+    /// A SHUTDOWN was asked: the server may exit (cleanly) now.
+    pub fn shutting_down(&self) -> bool {
+        self.shutdown_asked.is_some() || self.phase == Phase::Draining
     }
 
     pub fn history(&self) -> &History {
@@ -200,6 +224,9 @@ impl CrashScenario {
         let Some(c) = self.clients.get_mut(&conn).filter(|c| !c.closed) else {
             return;
         };
+        if self.shutdown_asked.is_some() {
+            return;
+        }
         let mut cmd = None;
         if self.rng.chance(self.plan.bgsave) {
             cmd = Some(b"BGSAVE".to_vec());
@@ -207,6 +234,21 @@ impl CrashScenario {
         } else if self.rng.chance(self.plan.bgrewrite) {
             cmd = Some(b"BGREWRITEAOF".to_vec());
             self.stats.rewrites += 1;
+        } else if self.rng.chance(self.plan.save) {
+            cmd = Some(b"SAVE".to_vec());
+            self.stats.saves += 1;
+        } else if self.rng.chance(self.plan.shutdown) {
+            let arg = ["", "SAVE", "NOSAVE"][self.rng.index(3)];
+            ctx.note(|| format!("c{conn} asks for SHUTDOWN {arg}"));
+            self.shutdown_asked = Some(arg);
+            self.stats.shutdowns += 1;
+            let mut argv = vec![b"SHUTDOWN".to_vec()];
+            if !arg.is_empty() {
+                argv.push(arg.as_bytes().to_vec());
+            }
+            c.owed.push_back(None);
+            ctx.send(conn, multibulk(&argv));
+            return;
         }
         if let Some(cmd) = cmd {
             c.owed.push_back(None);
@@ -222,9 +264,27 @@ impl CrashScenario {
         self.stats.crashes += 1;
         self.phase = Phase::Draining;
         self.epoch += 1;
+        self.stop_durability = self.plan.durability;
+        self.shutdown_asked = None;
         ctx.crash(SERVER);
         ctx.restart(SERVER);
         // The read-back starts once every old connection is closed (or right away, if none).
+        ctx.set_timer(ctx.now_us(), self.token(T_READ, 0));
+    }
+
+    /// The server exited after SHUTDOWN: it boots again and is read back as after a crash,
+    /// holding every acknowledged write if it persisted them on the way out.
+    fn on_shutdown(&mut self, ctx: &mut Ctx<'_>) {
+        let arg = self.shutdown_asked.take().unwrap_or_default();
+        let saved = arg == "SAVE" || (arg.is_empty() && self.plan.save_points);
+        let kept = self.plan.faultless_disk && (self.plan.aof || saved);
+        self.stop_durability = if kept { Durability::Every } else { self.plan.durability };
+        ctx.note(|| format!("the server shut down; every acknowledged write must be there: {kept}"));
+        self.crashed_at_us = ctx.now_us();
+        self.stats.crashes += 1;
+        self.phase = Phase::Draining;
+        self.epoch += 1;
+        ctx.restart(SERVER);
         ctx.set_timer(ctx.now_us(), self.token(T_READ, 0));
     }
 
@@ -277,7 +337,7 @@ impl CrashScenario {
         self.observed.retain(|_, ids| !ids.is_empty());
         let crash = Crash {
             at_us: self.crashed_at_us,
-            durability: self.plan.durability,
+            durability: self.stop_durability,
             faults: &self.faults,
         };
         let ran = self.history.len();
@@ -306,9 +366,18 @@ impl CrashScenario {
         let Some(owed) = c.owed.pop_front() else {
             return Err(Failure(format!("c{conn}: a reply nothing asked for: {value:?}")));
         };
+        let last_control = c.role == Role::Control && c.owed.is_empty();
         match (c.role, owed) {
             (Role::Reader, _) => self.on_read_reply(ctx, value),
             (_, Some(id)) => self.on_write_reply(ctx, id, value),
+            (_, None) if last_control && self.shutdown_asked.is_some() => {
+                // SHUTDOWN answers only when it refuses (a save failed).
+                if !matches!(value, Value::Error(_)) {
+                    return Err(Failure(format!("SHUTDOWN answered {value:?}")));
+                }
+                self.shutdown_asked = None;
+                Ok(())
+            }
             (_, None) => check_control_reply(&value),
         }
     }
@@ -371,7 +440,7 @@ fn ids_of(key: Key, value: &Value) -> Result<Vec<u64>, String> {
 fn check_control_reply(value: &Value) -> Result<(), Failure> {
     match value {
         Value::Simple(_) | Value::Error(_) => Ok(()),
-        other => Err(Failure(format!("BGSAVE/BGREWRITEAOF answered {other:?}"))),
+        other => Err(Failure(format!("BGSAVE/BGREWRITEAOF/SAVE answered {other:?}"))),
     }
 }
 
@@ -413,6 +482,9 @@ impl Actors for CrashScenario {
             return Ok(());
         };
         c.closed = true;
+        if self.phase == Phase::Writing && self.shutdown_asked.is_some() {
+            self.on_shutdown(ctx);
+        }
         if self.phase == Phase::Writing || self.phase == Phase::Reading {
             return Err(Failure(format!("c{conn}: the server closed the connection")));
         }
