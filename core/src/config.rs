@@ -54,6 +54,9 @@ pub struct Config {
     pub hash_max_listpack_entries: i64,
     pub hash_max_listpack_value: i64,
     pub set_max_intset_entries: i64,
+    /// Redis 7.2's listpack encoding of small sets (named by the collections issue).
+    pub set_max_listpack_entries: i64,
+    pub set_max_listpack_value: i64,
     pub zset_max_listpack_entries: i64,
     pub zset_max_listpack_value: i64,
     /// Seconds between the PINGs a master sends its replicas.
@@ -123,6 +126,8 @@ impl Default for Config {
             hash_max_listpack_entries: 128,
             hash_max_listpack_value: 64,
             set_max_intset_entries: 512,
+            set_max_listpack_entries: 128,
+            set_max_listpack_value: 64,
             zset_max_listpack_entries: 128,
             zset_max_listpack_value: 64,
             repl_ping_replica_period: 10,
@@ -582,6 +587,25 @@ static DIRECTIVES: &[Directive] = &[
             min: 0,
             max: i64::MAX,
             get: |c| &mut c.set_max_intset_entries,
+        },
+    },
+    // Redis 7.2's (config.c: size_t, 0 to LONG_MAX, modifiable, plain integers).
+    Directive {
+        name: "set-max-listpack-entries",
+        mutable: true,
+        field: Field::Int {
+            min: 0,
+            max: i64::MAX,
+            get: |c| &mut c.set_max_listpack_entries,
+        },
+    },
+    Directive {
+        name: "set-max-listpack-value",
+        mutable: true,
+        field: Field::Int {
+            min: 0,
+            max: i64::MAX,
+            get: |c| &mut c.set_max_listpack_value,
         },
     },
     Directive {

@@ -405,6 +405,12 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         true
     }
 
+    /// Sizes the table for `n` entries up front, as Redis' dictExpand does for a set about to
+    /// receive that many (nothing while rehashing or when it already holds more).
+    pub fn reserve(&mut self, n: usize) {
+        self.expand(n);
+    }
+
     fn expand_if_needed(&mut self) {
         if self.rehash_idx.is_some() {
             return;

@@ -769,6 +769,18 @@ impl Server {
         }
     }
 
+    /// The thresholds a set is encoded by now (CONFIG SET changes them), and the hasher for
+    /// its table.
+    pub(crate) fn set_limits(&self) -> crate::types::set::SetLimits {
+        let u = |v: i64| usize::try_from(v).unwrap_or(0);
+        crate::types::set::SetLimits {
+            max_intset_entries: u(self.cfg.set_max_intset_entries),
+            max_listpack_entries: u(self.cfg.set_max_listpack_entries),
+            max_listpack_value: u(self.cfg.set_max_listpack_value),
+            hasher: self.hasher,
+        }
+    }
+
     /// A fresh random u64 from the server's seeded generator.
     pub fn random_u64(&mut self) -> u64 {
         self.rng.next_u64()

@@ -30,6 +30,8 @@ impl Server {
         LoadOptions {
             hasher: self.hasher,
             set_max_intset_entries: u(c.set_max_intset_entries),
+            set_max_listpack_entries: u(c.set_max_listpack_entries),
+            set_max_listpack_value: u(c.set_max_listpack_value),
             hash_max_listpack_entries: u(c.hash_max_listpack_entries),
             hash_max_listpack_value: u(c.hash_max_listpack_value),
             zset_max_listpack_entries: u(c.zset_max_listpack_entries),

@@ -3,7 +3,8 @@
 //! while clients keep writing loads into Redis with the digest the dataset had when the save
 //! began; an AOF directory Redis wrote loads into ferrous, and the one ferrous then writes
 //! (after BGREWRITEAOF and more writes) loads into Redis. A restart of ferrous loads its own
-//! files back.
+//! files back. A Redis 7.2 file with listpack-encoded sets loads into ferrous, and what ferrous
+//! then saves loads into Redis 7.0.
 
 mod diff;
 
@@ -231,4 +232,86 @@ fn an_aof_directory_moves_between_redis_and_ferrous_both_ways() {
     );
     let pttl: i64 = call(redis.port, &["PTTL", "ttl2"])[1..].trim().parse().unwrap();
     assert!(pttl > 400_000, "PTTL {pttl}");
+}
+
+/// A Redis 7.2 RDB file (version 11) holding `SADD s a b 1` and a longer set in its listpack
+/// encoding (RDB_TYPE_SET_LISTPACK, 20), built from the format: magic, SELECTDB 0, each key as
+/// type 20, its name and its listpack as an RDB string, EOF and the CRC-64 of the rest.
+fn redis_72_file() -> Vec<u8> {
+    let lp = |members: &[&str]| ferrous_core::rdb::listpack::encode(members.iter().map(|m| m.as_bytes()));
+    let mut file = b"REDIS0011\xfe\x00".to_vec();
+    for (key, lp) in [("s", lp(&["a", "b", "1"])), ("four", lp(&["w", "x", "y", "z"]))] {
+        file.extend_from_slice(&[20, key.len() as u8]);
+        file.extend_from_slice(key.as_bytes());
+        file.push(lp.len() as u8);
+        file.extend_from_slice(&lp);
+    }
+    file.push(0xff);
+    let crc = ferrous_core::rdb::crc64::crc64(0, &file);
+    file.extend_from_slice(&crc.to_le_bytes());
+    file
+}
+
+/// Redis 7.2's listpack sets, from a file of its to redis-server 7.0: ferrous loads the set
+/// listpacks of a version-11 file (a hashtable past `set-max-listpack-entries`, given on the
+/// command line), keeps small sets in listpacks and saves them as plain sets in version 10,
+/// which redis-server 7.0 loads with the same content; a DUMP of one restores there too.
+#[test]
+fn redis_72_listpack_sets_load_into_ferrous_and_go_on_to_redis_70_as_plain_sets() {
+    if !diff::oracle_available() {
+        return;
+    }
+    let dir = common::TempDir::new("ferrous-72");
+    std::fs::write(dir.0.join("dump.rdb"), redis_72_file()).unwrap();
+    let dir_arg = dir.0.to_str().unwrap();
+    let args = ["--enable-debug-command", "yes", "--save", "", "--dir", dir_arg];
+    let f = common::Ferrous::start(&[&args[..], &["--set-max-listpack-entries", "3"]].concat());
+    wait_loaded(f.port);
+    assert_eq!(
+        call(f.port, &["OBJECT", "ENCODING", "s"]),
+        "$8\r\nlistpack\r\n",
+        "{}",
+        f.log_text()
+    );
+    assert_eq!(
+        call(f.port, &["SMEMBERS", "s"]),
+        "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\n1\r\n"
+    );
+    assert_eq!(call(f.port, &["OBJECT", "ENCODING", "four"]), "$9\r\nhashtable\r\n");
+    assert_eq!(
+        call(f.port, &["CONFIG", "GET", "set-max-listpack-entries"]),
+        "*2\r\n$24\r\nset-max-listpack-entries\r\n$1\r\n3\r\n"
+    );
+    // Small sets made here: a listpack up to the limit, then a hashtable.
+    assert_eq!(call(f.port, &["SADD", "t", "x", "y", "7"]), ":3\r\n");
+    assert_eq!(call(f.port, &["OBJECT", "ENCODING", "t"]), "$8\r\nlistpack\r\n");
+    assert_eq!(
+        call(f.port, &["CONFIG", "SET", "set-max-listpack-entries", "2"]),
+        "+OK\r\n"
+    );
+    assert_eq!(call(f.port, &["SADD", "u", "p", "q", "r"]), ":3\r\n");
+    assert_eq!(call(f.port, &["OBJECT", "ENCODING", "u"]), "$9\r\nhashtable\r\n");
+    let want = digest(f.port);
+    let payload = match Conn::connect(f.port).unwrap().call(&[b"DUMP".to_vec(), b"s".to_vec()]) {
+        Outcome::Reply(r) => {
+            let start = r.iter().position(|&b| b == b'\n').unwrap() + 1;
+            r[start..r.len() - 2].to_vec()
+        }
+        other => panic!("DUMP s: {other:?}"),
+    };
+    assert_eq!(payload[0], 2, "a plain set, RDB_TYPE_SET");
+    assert_eq!(call(f.port, &["SAVE"]), "+OK\r\n");
+    let saved = std::fs::read(dir.0.join("dump.rdb")).unwrap();
+    assert!(saved.starts_with(b"REDIS0010"));
+
+    let redis_dir = common::TempDir::new("redis-from-72");
+    std::fs::write(redis_dir.0.join("dump.rdb"), &saved).unwrap();
+    let redis = start_redis(&redis_dir.0);
+    assert_eq!(digest(redis.port), want);
+    assert_eq!(call(redis.port, &["OBJECT", "ENCODING", "t"]), "$9\r\nhashtable\r\n");
+    let mut c = Conn::connect(redis.port).unwrap();
+    let restore = [b"RESTORE".to_vec(), b"s2".to_vec(), b"0".to_vec(), payload];
+    assert_eq!(c.call(&restore), Outcome::Reply(b"+OK\r\n".to_vec()));
+    assert_eq!(call(redis.port, &["SCARD", "s2"]), ":3\r\n");
+    assert_eq!(call(redis.port, &["SISMEMBER", "s2", "1"]), ":1\r\n");
 }

@@ -1,5 +1,6 @@
-//! Set commands (Redis' t_set.c), on [`Set`] in Redis 7.0's encodings: intset replies come
-//! ascending, hashtable replies in the table's order.
+//! Set commands (Redis' t_set.c), on [`Set`] in Redis 7.2's encodings (the listpack is the
+//! named 7.2 addition; the replies are 7.0's): intset replies come ascending, listpack replies
+//! in insertion order, hashtable replies in the table's order.
 
 use crate::bytes::SmallBytes;
 use crate::command::acl::SET;
@@ -12,7 +13,7 @@ use crate::keyspace::WRONGTYPE;
 use crate::notify::class as ev;
 use crate::resp::{parse_i64, Reply};
 use crate::server::Server;
-use crate::types::set::{Member, Set};
+use crate::types::set::{pick_in_order, Member, Set};
 use crate::value::Value;
 
 const GROUP: &str = "set";
@@ -40,11 +41,6 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     cmd("sdiffstore", -3, WRITE | DENYOOM, SET, GROUP, "1.0.0", "Subtract multiple sets and store the resulting set in a key", "O(N) where N is the total number of elements in all given sets.", sdiffstore).keys(1, -1, 1, &["OW", "update"]),
     cmd("sscan", -3, READONLY, SET, GROUP, "2.8.0", "Incrementally iterate Set elements", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", sscan).keys(1, 1, 1, RO_ACCESS).tips(NONDET),
 ];
-
-/// `set-max-intset-entries`.
-fn max_intset(srv: &Server) -> usize {
-    usize::try_from(srv.cfg.set_max_intset_entries).unwrap_or(0)
-}
 
 fn reply_member(out: &mut Reply, m: Member) {
     match m {
@@ -80,13 +76,18 @@ fn stored<'a>(srv: &'a Server, db: usize, key: &[u8]) -> Option<&'a Set> {
 fn sadd(ctx: &mut Ctx) {
     let args = ctx.args;
     let db = ctx.db();
-    let (max, hasher) = (max_intset(ctx.srv), ctx.srv.hasher);
+    let lim = ctx.srv.set_limits();
+    // Redis 7.2 sizes the set for the members named (duplicates too) before adding them.
+    let hint = args.len() - 2;
     let added = match ctx.srv.lookup_write(db, &args[1]) {
-        Some(Value::Set(s)) => args[2..].iter().filter(|m| s.add(m, max)).count(),
+        Some(Value::Set(s)) => {
+            s.maybe_convert(hint, &lim);
+            args[2..].iter().filter(|m| s.add(m, &lim)).count()
+        }
         Some(_) => return ctx.out.error(WRONGTYPE),
         None => {
-            let mut s = Set::for_member(hasher, &args[2]);
-            let n = args[2..].iter().filter(|m| s.add(m, max)).count();
+            let mut s = Set::create(&args[2], hint, &lim);
+            let n = args[2..].iter().filter(|m| s.add(m, &lim)).count();
             ctx.srv.db_add(db, &args[1], Value::Set(Box::new(s)));
             n
         }
@@ -200,10 +201,9 @@ fn spop(ctx: &mut Ctx) {
     let Some(Value::Set(s)) = dbs[db].get_mut(&args[1]) else {
         return;
     };
-    let Some(m) = s.random(&mut || rand_core::RngCore::next_u64(rng)).map(Member::to_vec) else {
+    let Some(m) = s.pop_random(&mut || rand_core::RngCore::next_u64(rng)) else {
         return ctx.out.null();
     };
-    s.remove(&m);
     let empty = s.is_empty();
     ctx.notify(ev::SET, "spop", &args[1]);
     ctx.out.bulk(&m);
@@ -251,10 +251,11 @@ fn spop_count(ctx: &mut Ctx) {
 }
 
 /// Pops `count` (< `size`) random members of the set under the first argument, replying
-/// them; returns them in reply order.
+/// them; returns them in reply order. A listpack is walked once and answers in its own order
+/// (Redis 7.2's specialized cases).
 fn spop_some(ctx: &mut Ctx, db: usize, count: u64, size: u64) -> Vec<Vec<u8>> {
     let args = ctx.args;
-    let (max, hasher) = (max_intset(ctx.srv), ctx.srv.hasher);
+    let lim = ctx.srv.set_limits();
     let Server { dbs, rng, .. } = &mut *ctx.srv;
     let mut rand = || rand_core::RngCore::next_u64(rng);
     let Some(Value::Set(s)) = dbs[db].get_mut(&args[1]) else {
@@ -264,37 +265,60 @@ fn spop_some(ctx: &mut Ctx, db: usize, count: u64, size: u64) -> Vec<Vec<u8>> {
     ctx.out.set(count as usize);
     let mut popped = Vec::with_capacity(count as usize);
     if remaining * SPOP_MOVE_STRATEGY_MUL > count {
-        for _ in 0..count {
-            let Some(m) = s.random(&mut rand).map(Member::to_vec) else {
-                break;
-            };
-            ctx.out.bulk(&m);
-            s.remove(&m);
-            popped.push(m);
+        if s.is_listpack() {
+            let picks = pick_in_order(size as usize, count as usize, &mut rand);
+            for (m, _) in s.iter().zip(&picks).filter(|(_, p)| **p) {
+                reply_member(ctx.out, m);
+                popped.push(m.to_vec());
+            }
+            let keep: Vec<bool> = picks.iter().map(|p| !p).collect();
+            s.retain_flagged(&keep);
+        } else {
+            for _ in 0..count {
+                let Some(m) = s.pop_random(&mut rand) else {
+                    break;
+                };
+                ctx.out.bulk(&m);
+                popped.push(m);
+            }
         }
     } else {
-        // Move the few members that stay into a new set, reply what is left of the old one.
-        let mut kept: Option<Set> = None;
-        for _ in 0..remaining {
-            let Some(m) = s.random(&mut rand).map(Member::to_vec) else {
-                break;
-            };
-            kept.get_or_insert_with(|| Set::for_member(hasher, &m)).add(&m, max);
-            s.remove(&m);
+        // Move the few members that stay into a new set (a listpack, or an intset when they
+        // come from one), reply what is left of the old one.
+        let mut kept = if s.is_intset() {
+            Set::new_intset()
+        } else {
+            Set::new_listpack()
+        };
+        if s.is_listpack() {
+            let picks = pick_in_order(size as usize, remaining as usize, &mut rand);
+            for (m, _) in s.iter().zip(&picks).filter(|(_, p)| **p) {
+                m.with_bytes(|b| kept.add(b, &lim));
+            }
+            let keep: Vec<bool> = picks.iter().map(|p| !p).collect();
+            s.retain_flagged(&keep);
+        } else {
+            for _ in 0..remaining {
+                let Some(m) = s.random(&mut rand).map(Member::to_vec) else {
+                    break;
+                };
+                kept.add(&m, &lim);
+                s.remove(&m);
+            }
         }
         for m in s.iter() {
-            popped.push(m.with_bytes(<[u8]>::to_vec));
+            popped.push(m.to_vec());
             reply_member(ctx.out, m);
         }
-        if let Some(kept) = kept {
-            **s = kept;
-        }
+        **s = kept;
     }
     popped
 }
 
 /// Redis' SRANDMEMBER_SUB_STRATEGY_MUL: above count * 3 > size, copy and remove at random.
 const SRANDMEMBER_SUB_STRATEGY_MUL: u64 = 3;
+/// Redis 7.2's SRANDFIELD_RANDOM_SAMPLE_LIMIT: members drawn from a listpack per walk.
+const SRANDMEMBER_RANDOM_SAMPLE_LIMIT: u64 = 1000;
 
 /// SRANDMEMBER key [count]: a negative count may repeat members.
 fn srandmember(ctx: &mut Ctx) {
@@ -347,6 +371,18 @@ fn srandmember_count(ctx: &mut Ctx) {
     let size = s.len() as u64;
     if !uniq || count == 1 {
         ctx.out.array(count as usize);
+        if s.is_listpack() && count > 1 {
+            // Redis 7.2 draws from a listpack in batches, each in one walk.
+            let mut left = count;
+            while left > 0 {
+                let batch = left.min(SRANDMEMBER_RANDOM_SAMPLE_LIMIT);
+                left -= batch;
+                for m in s.random_members(batch as usize, &mut rand) {
+                    reply_member(ctx.out, m);
+                }
+            }
+            return;
+        }
         for _ in 0..count {
             match s.random(&mut rand) {
                 Some(m) => reply_member(ctx.out, m),
@@ -358,6 +394,15 @@ fn srandmember_count(ctx: &mut Ctx) {
     if count >= size {
         ctx.out.array(size as usize);
         for m in s.iter() {
+            reply_member(ctx.out, m);
+        }
+        return;
+    }
+    if s.is_listpack() {
+        // Distinct members in one walk, in the listpack's order (Redis 7.2's case 2.5).
+        ctx.out.array(count as usize);
+        let picks = pick_in_order(size as usize, count as usize, &mut rand);
+        for (m, _) in s.iter().zip(&picks).filter(|(_, p)| **p) {
             reply_member(ctx.out, m);
         }
         return;
@@ -401,7 +446,7 @@ fn smove(ctx: &mut Ctx) {
     if !src_is_set || dst_type == Some(false) {
         return ctx.out.error(WRONGTYPE);
     }
-    let (max, hasher) = (max_intset(ctx.srv), ctx.srv.hasher);
+    let lim = ctx.srv.set_limits();
     let store = ctx.srv.db_mut(db);
     let Some(Value::Set(s)) = store.get_mut(src) else {
         return;
@@ -420,10 +465,10 @@ fn smove(ctx: &mut Ctx) {
     // One change for the source, one more if the destination did not have the member.
     let store = ctx.srv.db_mut(db);
     let added = match store.get_mut(dst) {
-        Some(Value::Set(d)) => d.add(member, max),
+        Some(Value::Set(d)) => d.add(member, &lim),
         _ => {
-            let mut d = Set::for_member(hasher, member);
-            d.add(member, max);
+            let mut d = Set::create(member, 1, &lim);
+            d.add(member, &lim);
             ctx.srv.db_add(db, dst, Value::Set(Box::new(d)));
             true
         }
@@ -474,7 +519,7 @@ fn inter_generic(ctx: &mut Ctx, keys: &[Vec<u8>], dst: Option<&[u8]>, card_only:
         }
         return;
     }
-    let (max, hasher) = (max_intset(ctx.srv), ctx.srv.hasher);
+    let lim = ctx.srv.set_limits();
     let srv = &*ctx.srv;
     let mut sets: Vec<(&[u8], &Set)> = keys
         .iter()
@@ -513,14 +558,27 @@ fn inter_generic(ctx: &mut Ctx, keys: &[Vec<u8>], dst: Option<&[u8]>, card_only:
             }
         }
         Some(dst) => {
-            let mut result = Set::new_intset(hasher);
-            for m in out {
-                m.with_bytes(|b| result.add(b, max));
-            }
-            {
-                let n = result.len();
-                super::store_or_delete(ctx, db, dst, n, Value::Set(Box::new(result)), 1)
+            // Redis 7.2: an intset when the smallest set is one, else a listpack (converting
+            // as members come), and an intset in the end if every member is an integer
+            // (members of a hashtable that read as integers count as integers).
+            let mut result = if first.is_intset() {
+                Set::new_intset()
+            } else {
+                Set::new_listpack()
             };
+            let mut only_integers = true;
+            for m in out {
+                only_integers &= match m {
+                    Member::Int(_) => true,
+                    Member::Bytes(b) => first.is_hashtable() && parse_i64(b).is_some(),
+                };
+                m.with_bytes(|b| result.add(b, &lim));
+            }
+            if only_integers {
+                result.maybe_convert_to_intset(&lim);
+            }
+            let n = result.len();
+            super::store_or_delete(ctx, db, dst, n, Value::Set(Box::new(result)), 1)
         }
     }
 }
@@ -565,19 +623,20 @@ fn sintercard(ctx: &mut Ctx) {
 }
 
 /// SUNION, SDIFF and their STORE forms (Redis' sunionDiffGenericCommand): the result is built
-/// as a new set (an intset while it can be), then replied in its own order or stored.
+/// as a new set (an intset while it can be, then a listpack while it can be), then replied in
+/// its own order or stored.
 fn union_diff(ctx: &mut Ctx, keys: &[Vec<u8>], dst: Option<&[u8]>, diff: bool) {
     let db = ctx.db();
     let Ok(_) = lookup_all(ctx, db, keys) else { return };
-    let (max, hasher) = (max_intset(ctx.srv), ctx.srv.hasher);
+    let lim = ctx.srv.set_limits();
     let srv = &*ctx.srv;
     let sets: Vec<Option<&Set>> = keys.iter().map(|k| stored(srv, db, k)).collect();
     let same_set = sets[0].is_some() && keys[1..].iter().any(|k| *k == keys[0]);
-    let mut result = Set::new_intset(hasher);
+    let mut result = Set::new_intset();
     if !diff {
         for s in sets.iter().flatten() {
             for m in s.iter() {
-                m.with_bytes(|b| result.add(b, max));
+                m.with_bytes(|b| result.add(b, &lim));
             }
         }
     } else if let (Some(first), false) = (sets[0], same_set) {
@@ -589,12 +648,12 @@ fn union_diff(ctx: &mut Ctx, keys: &[Vec<u8>], dst: Option<&[u8]>, diff: bool) {
             for m in first.iter() {
                 let elsewhere = sets[1..].iter().flatten().any(|s| m.with_bytes(|b| s.contains(b)));
                 if !elsewhere {
-                    m.with_bytes(|b| result.add(b, max));
+                    m.with_bytes(|b| result.add(b, &lim));
                 }
             }
         } else {
             for m in first.iter() {
-                m.with_bytes(|b| result.add(b, max));
+                m.with_bytes(|b| result.add(b, &lim));
             }
             for s in sets[1..].iter().flatten() {
                 if result.is_empty() {
@@ -640,7 +699,8 @@ fn sdiffstore(ctx: &mut Ctx) {
     union_diff(ctx, &args[2..], Some(&args[1]), true);
 }
 
-/// SSCAN key cursor [MATCH pattern] [COUNT count]: an intset comes whole with cursor 0.
+/// SSCAN key cursor [MATCH pattern] [COUNT count]: an intset or a listpack comes whole with
+/// cursor 0.
 fn sscan(ctx: &mut Ctx) {
     let args = ctx.args;
     let Some(mut cursor) = super::keys::parse_scan_cursor(&args[2]) else {
@@ -661,7 +721,7 @@ fn sscan(ctx: &mut Ctx) {
         return;
     };
     let mut found: Vec<Vec<u8>> = Vec::new();
-    if s.is_intset() {
+    if !s.is_hashtable() {
         found.extend(s.iter().map(Member::to_vec));
         cursor = 0;
     } else {

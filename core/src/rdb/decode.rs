@@ -10,7 +10,7 @@ use super::{enc, len, types};
 use crate::hash::KeyedState;
 use crate::types::hash::{Hash, HashLimits};
 use crate::types::list::{End, List};
-use crate::types::set::Set;
+use crate::types::set::{Set, SetLimits, SetLoader};
 use crate::types::zset::ZSet;
 use crate::value::{RStr, Value};
 
@@ -128,6 +128,8 @@ pub enum Len {
 pub struct LoadOptions {
     pub hasher: KeyedState,
     pub set_max_intset_entries: usize,
+    pub set_max_listpack_entries: usize,
+    pub set_max_listpack_value: usize,
     pub hash_max_listpack_entries: usize,
     pub hash_max_listpack_value: usize,
     pub zset_max_listpack_entries: usize,
@@ -140,6 +142,8 @@ impl Default for LoadOptions {
         LoadOptions {
             hasher: KeyedState::new(0, 0),
             set_max_intset_entries: 512,
+            set_max_listpack_entries: 128,
+            set_max_listpack_value: 64,
             hash_max_listpack_entries: 128,
             hash_max_listpack_value: 64,
             zset_max_listpack_entries: 128,
@@ -149,6 +153,15 @@ impl Default for LoadOptions {
 }
 
 impl LoadOptions {
+    pub fn set_limits(&self) -> SetLimits {
+        SetLimits {
+            max_intset_entries: self.set_max_intset_entries,
+            max_listpack_entries: self.set_max_listpack_entries,
+            max_listpack_value: self.set_max_listpack_value,
+            hasher: self.hasher,
+        }
+    }
+
     pub fn hash_limits(&self) -> HashLimits {
         HashLimits {
             max_entries: self.hash_max_listpack_entries,
@@ -321,6 +334,7 @@ impl<'a> Decoder<'a> {
             types::SET => self.read_set(),
             types::HASH => self.read_hash(),
             types::SET_INTSET => self.read_intset(),
+            types::SET_LISTPACK => self.read_set_listpack(),
             types::HASH_LISTPACK => self.read_hash_listpack(),
             types::ZSET | types::ZSET_2 => self.read_zset(t),
             types::ZSET_LISTPACK => self.read_zset_listpack(),
@@ -330,30 +344,54 @@ impl<'a> Decoder<'a> {
         }
     }
 
-    /// RDB_TYPE_SET: a length, then the members. As Redis 7.0 loads it: a hashtable right
-    /// away when longer than `set-max-intset-entries`, else an intset that converts at the
-    /// first member that is not an integer; empty sets and duplicates are refused.
+    /// RDB_TYPE_SET: a length, then the members, encoded as Redis 7.2 loads them (see
+    /// [`SetLoader`]: an intset while the members are integers within `set-max-intset-entries`,
+    /// a listpack within the listpack limits, else a hashtable); empty sets and duplicates are
+    /// refused.
     fn read_set(&mut self) -> Result<Value, RdbError> {
         let at = self.pos;
         let n = self.read_len()?;
         if n == 0 {
             return self.err(at, ErrorKind::EmptyKey { byte: types::SET });
         }
-        let max = self.opts.set_max_intset_entries.min(1 << 30);
-        let mut set = if n > max as u64 {
-            Set::new_hashtable(self.opts.hasher)
-        } else {
-            Set::new_intset(self.opts.hasher)
-        };
+        let lim = self.opts.set_limits();
+        // Every member takes at least a byte: a hashtable is presized for no more than that.
+        let presize = usize::try_from(n).unwrap_or(usize::MAX).min(self.remaining());
+        let mut set = SetLoader::new(n, presize, &lim);
         for _ in 0..n {
             let member_at = self.pos;
             let m = self.read_string_bytes()?;
-            // Adding never converts an intset by size here: it holds at most `max` members.
-            if !set.add(&m, usize::MAX) {
+            if !set.add(&m, &lim) {
                 return self.err(member_at, ErrorKind::DuplicateMember);
             }
         }
-        Ok(Value::Set(Box::new(set)))
+        Ok(Value::Set(Box::new(set.finish())))
+    }
+
+    /// RDB_TYPE_SET_LISTPACK (Redis 7.2, in RDB 11 files and DUMP payloads): a listpack blob,
+    /// checked whole, no member twice (an integer entry and a string entry of the same text
+    /// are the same member); a hashtable when longer than `set-max-listpack-entries`, as Redis
+    /// 7.2 loads it.
+    fn read_set_listpack(&mut self) -> Result<Value, RdbError> {
+        let at = self.pos;
+        let blob = self.read_string_bytes()?;
+        let lp = crate::listpack::Listpack::from_bytes(blob)
+            .or_else(|reason| self.err(at, ErrorKind::BadBlob { reason }))?;
+        if lp.is_empty() {
+            return self.err(
+                at,
+                ErrorKind::EmptyKey {
+                    byte: types::SET_LISTPACK,
+                },
+            );
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for e in lp.iter() {
+            if !seen.insert(e.to_bytes()) {
+                return self.err(at, ErrorKind::DuplicateMember);
+            }
+        }
+        Ok(Value::Set(Box::new(Set::from_listpack(lp, &self.opts.set_limits()))))
     }
 
     /// RDB_TYPE_LIST_QUICKLIST_2: a node count, then per node its container (1 a plain element,
@@ -411,15 +449,7 @@ impl<'a> Decoder<'a> {
                 },
             );
         }
-        let max = self.opts.set_max_intset_entries.min(1 << 30);
-        let mut set = if ints.len() > max {
-            Set::new_hashtable(self.opts.hasher)
-        } else {
-            Set::new_intset(self.opts.hasher)
-        };
-        for n in ints {
-            set.add(n.to_string().as_bytes(), usize::MAX);
-        }
+        let set = Set::from_intset(ints, &self.opts.set_limits());
         Ok(Value::Set(Box::new(set)))
     }
 

@@ -59,6 +59,7 @@ fn object_type_with(v: &Value, packed_threshold: usize) -> u8 {
         Value::List(l) if list_layout(l, packed_threshold) == ListLayout::Generic => types::LIST,
         Value::List(_) => types::LIST_QUICKLIST_2,
         Value::Set(s) if s.is_intset() => types::SET_INTSET,
+        // A listpack set too: see write_object.
         Value::Set(_) => types::SET,
         Value::Hash(h) if h.is_listpack() => types::HASH_LISTPACK,
         Value::Hash(_) => types::HASH,
@@ -269,6 +270,11 @@ impl Encoder {
                 let blob = super::listpack::encode(h.iter().flat_map(|(f, v)| [f, v]));
                 self.write_string(&blob);
             }
+            // A listpack set is written as a plain RDB_TYPE_SET, members in listpack order:
+            // its own type (RDB_TYPE_SET_LISTPACK, 20) came with RDB version 11 in Redis 7.2,
+            // and ferrous writes version 10, which Redis 7.0 reads and would refuse type 20 in.
+            // Loading picks the encoding again (Redis 7.2's rules): a small set of strings is a
+            // listpack again; one of integers only becomes an intset.
             Value::Set(set) => {
                 self.write_len(set.len() as u64);
                 for m in set.iter() {

@@ -43,10 +43,13 @@ pub mod types {
     pub const ZSET_LISTPACK: u8 = 17;
     pub const LIST_QUICKLIST_2: u8 = 18;
     pub const STREAM_LISTPACKS_2: u8 = 19;
+    /// Redis 7.2's small sets (RDB version 11). Read, never written: ferrous writes version
+    /// 10, what Redis 7.0 reads, where a listpack set is an RDB_TYPE_SET.
+    pub const SET_LISTPACK: u8 = 20;
 
-    /// Redis' `rdbIsObjectType`: 0–7 and 9–19 (8 was never used).
+    /// Redis 7.2's `rdbIsObjectType`: 0–7 and 9–20 (8 was never used).
     pub fn is_object_type(t: u8) -> bool {
-        matches!(t, 0..=7 | 9..=19)
+        matches!(t, 0..=7 | 9..=20)
     }
 }
 

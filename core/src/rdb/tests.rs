@@ -244,7 +244,14 @@ fn bodies_like_redis() {
         (b"\x01\x02\x01a", ErrorKind::Truncated { wanted: 10 }), // the footer read as a string
         (b"\x02\x00", ErrorKind::EmptyKey { byte: 2 }),
         (b"\x08\x00", ErrorKind::NotAnObjectType { byte: 8 }),
-        (b"\x14\x00", ErrorKind::NotAnObjectType { byte: 20 }),
+        // Redis 7.2's set listpack (20) is read; an empty string is no listpack.
+        (
+            b"\x14\x00",
+            ErrorKind::BadBlob {
+                reason: "listpack shorter than its header",
+            },
+        ),
+        (b"\x15\x00", ErrorKind::NotAnObjectType { byte: 21 }),
         (b"\x00\x82", ErrorKind::BadLength { byte: 0x82 }),
         (b"\x00\xc4", ErrorKind::BadStringEncoding { encoding: 4 }),
         (b"\x00\xc3\x00\x01", ErrorKind::LzfLength { stated: 1, got: 0 }),

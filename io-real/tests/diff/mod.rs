@@ -60,14 +60,24 @@ pub enum Mask {
     /// A HELP reply: the same header and closing lines, and every line the subject prints is
     /// one the oracle prints, in the same order (ferrous lists only what it implements).
     HelpSubset,
-    /// A DUMP payload compares byte for byte, except that of a set or hash in hashtable
-    /// encoding (RDB types 2 and 4), which compares by type and length only, and that of a
-    /// list, which only has to be one: ferrous writes the generic RDB_TYPE_LIST (1), which
-    /// Redis 7.0 restores, where Redis writes its quicklist (18). Sorted sets compare byte for
-    /// byte in both encodings (a skiplist is written in score order, greatest first).
+    /// A DUMP payload compares byte for byte, except that of a plain set (RDB type 2: Redis'
+    /// hashtable, ferrous' hashtable or listpack), which compares by its members as a multiset
+    /// (both payloads read with ferrous' RDB decoder), that of a hash in hashtable encoding
+    /// (type 4), which compares by type and length only, and that of a list, which only has to
+    /// be one: ferrous writes the generic RDB_TYPE_LIST (1), which Redis 7.0 restores, where
+    /// Redis writes its quicklist (18). Sorted sets compare byte for byte in both encodings (a
+    /// skiplist is written in score order, greatest first).
     HashTableOrder,
     /// A SCAN-like reply `[cursor, [elements]]`: the elements compare as a multiset.
     ScanUnordered,
+    /// OBJECT ENCODING, byte for byte but for the one deliberate difference: ferrous keeps a
+    /// small set of strings in Redis 7.2's `listpack` encoding (named by the collections
+    /// issue) where Redis 7.0 has a `hashtable`. The subject's `listpack` against the oracle's
+    /// `hashtable` counts as equal only when the key is, on the subject, a set within the
+    /// default listpack limits ([`small_set_on`]: at most 128 members of at most 64 bytes);
+    /// inside EXEC, also when a later command of the transaction names the key (its state
+    /// when OBJECT ENCODING ran cannot be looked at any more).
+    SetListpack,
 }
 
 pub struct Exclusion {
@@ -177,7 +187,12 @@ pub static RANDOMNESS: &[Exclusion] = &[
     ex(
         "dump",
         Mask::HashTableOrder,
-        "a hashtable-encoded set or hash serializes in each server's hash table order; lists are written in the generic format until the quicklist encoding comes",
+        "a hashtable-encoded set or hash serializes in each server's hash table order (and a small set of strings is ferrous' listpack, also written as RDB type 2); lists are written in the generic format until the quicklist encoding comes",
+    ),
+    ex(
+        "object|encoding",
+        Mask::SetListpack,
+        "ferrous has Redis 7.2's listpack encoding of small sets, where Redis 7.0 answers hashtable",
     ),
     ex(
         "ttl",
@@ -364,13 +379,16 @@ struct Sent {
     oracle: Outcome,
 }
 
+/// A command queued inside MULTI, with the mask EXEC's reply applies to its element.
+type Queued = (Option<Mask>, Vec<Vec<u8>>);
+
 /// Where a connection stands, tracked from the oracle's replies: for reports, and inside MULTI
-/// the masks of the commands queued, which EXEC's reply applies element by element.
+/// the commands queued with their masks, which EXEC's reply applies element by element.
 #[derive(Clone, Default)]
 struct ConnState {
     resp3: bool,
     db: u64,
-    queued: Option<Vec<Option<Mask>>>,
+    queued: Option<Vec<Queued>>,
 }
 
 /// The first difference of one seed's stream.
@@ -752,14 +770,19 @@ impl Harness {
             let a = oracle[ci].read();
             let b = subject[ci].read();
             let mask = excl.map(|e| e.mask);
+            let (subject_port, db) = (self.subject.port, state[ci].db);
             let (agree, random, sorts) = match &state[ci].queued {
-                Some(masks) if args[0].eq_ignore_ascii_case(b"exec") => (
-                    same_exec(&a, &b, masks),
-                    masks.contains(&Some(Mask::Shape)),
-                    masks.contains(&Some(Mask::StaleErrno)),
-                ),
+                Some(queued) if args[0].eq_ignore_ascii_case(b"exec") => {
+                    let has = |m: Mask| queued.iter().any(|(q, _)| *q == Some(m));
+                    (
+                        same_exec(&a, &b, queued, subject_port, db),
+                        has(Mask::Shape),
+                        has(Mask::StaleErrno),
+                    )
+                }
                 _ => (
-                    same(&a, &b, mask),
+                    same(&a, &b, mask)
+                        || (mask == Some(Mask::SetListpack) && set_listpack(&a, &b, &args, subject_port, db)),
                     mask == Some(Mask::Shape),
                     mask == Some(Mask::StaleErrno),
                 ),
@@ -945,7 +968,7 @@ fn track(st: &mut ConnState, args: &[Vec<u8>], reply: &Outcome) {
     }
     if r.as_slice() == b"+QUEUED\r\n" {
         if let Some(q) = st.queued.as_mut() {
-            q.push(exclusion_for(args).map(|e| e.mask));
+            q.push((exclusion_for(args).map(|e| e.mask), args.to_vec()));
         }
         return;
     }
@@ -966,21 +989,84 @@ fn track(st: &mut ConnState, args: &[Vec<u8>], reply: &Outcome) {
     }
 }
 
-/// EXEC's reply: each element compared under the mask of the command it answers.
-fn same_exec(a: &Outcome, b: &Outcome, masks: &[Option<Mask>]) -> bool {
+/// EXEC's reply: each element compared under the mask of the command it answers (`db` and the
+/// subject's port for [`Mask::SetListpack`]'s look at a key).
+fn same_exec(a: &Outcome, b: &Outcome, queued: &[Queued], subject_port: u16, db: u64) -> bool {
     let (Outcome::Reply(x), Outcome::Reply(y)) = (a, b) else {
         return a == b;
     };
     match (Reply::parse(x), Reply::parse(y)) {
-        (Ok(Reply::Agg(b'*', Some(xs))), Ok(Reply::Agg(b'*', Some(ys)))) if xs.len() == masks.len() => {
+        (Ok(Reply::Agg(b'*', Some(xs))), Ok(Reply::Agg(b'*', Some(ys)))) if xs.len() == queued.len() => {
             xs.len() == ys.len()
-                && xs
-                    .iter()
-                    .zip(&ys)
-                    .zip(masks)
-                    .all(|((p, q), m)| same(&Outcome::Reply(p.encode()), &Outcome::Reply(q.encode()), *m))
+                && xs.iter().zip(&ys).enumerate().all(|(i, (p, q))| {
+                    let (p, q) = (Outcome::Reply(p.encode()), Outcome::Reply(q.encode()));
+                    let mask = &queued[i].0;
+                    same(&p, &q, *mask)
+                        || (*mask == Some(Mask::SetListpack)
+                            && set_listpack_in_exec(&p, &q, queued, i, subject_port, db))
+                })
         }
         _ => x == y,
+    }
+}
+
+/// [`Mask::SetListpack`] for the `i`th command of a transaction: as outside one (in the
+/// database the transaction's own SELECTs chose), or, since the key is looked at only after
+/// EXEC, when a later command of the transaction names the key or switches, swaps or flushes
+/// databases.
+fn set_listpack_in_exec(a: &Outcome, b: &Outcome, queued: &[Queued], i: usize, subject_port: u16, db: u64) -> bool {
+    let is = |args: &[Vec<u8>], names: &[&str]| names.iter().any(|n| args[0].eq_ignore_ascii_case(n.as_bytes()));
+    let db = queued[..i]
+        .iter()
+        .rev()
+        .find(|(_, args)| is(args, &["select"]))
+        .and_then(|(_, args)| std::str::from_utf8(args.get(1)?).ok()?.parse().ok())
+        .unwrap_or(db);
+    let args = &queued[i].1;
+    let Some(key) = args.get(2) else {
+        return false;
+    };
+    let changed_later = queued[i + 1..]
+        .iter()
+        .any(|(_, later)| later[1..].contains(key) || is(later, &["select", "swapdb", "flushdb", "flushall"]));
+    is_set_listpack_pair(a, b) && (changed_later || small_set_on(subject_port, db, key))
+}
+
+/// The oracle's `hashtable` against the subject's `listpack` (OBJECT ENCODING).
+fn is_set_listpack_pair(a: &Outcome, b: &Outcome) -> bool {
+    *a == Outcome::Reply(b"$9\r\nhashtable\r\n".to_vec()) && *b == Outcome::Reply(b"$8\r\nlistpack\r\n".to_vec())
+}
+
+/// [`Mask::SetListpack`]: `OBJECT ENCODING key` answered `hashtable` by the oracle and
+/// `listpack` by the subject, whose `key` in `db` is a set within the listpack limits.
+fn set_listpack(a: &Outcome, b: &Outcome, args: &[Vec<u8>], subject_port: u16, db: u64) -> bool {
+    is_set_listpack_pair(a, b) && args.get(2).is_some_and(|key| small_set_on(subject_port, db, key))
+}
+
+/// Whether `key` in `db` on the server at `port` is a set of at most 128 members (Redis 7.2's
+/// default `set-max-listpack-entries`) of at most 64 bytes (`set-max-listpack-value`). Looked
+/// at on a connection of its own under CLIENT NO-TOUCH (the key's LRU/LFU stay as they were;
+/// the subject has Redis 7.2's NO-TOUCH), with reads that neither notify nor propagate.
+fn small_set_on(port: u16, db: u64, key: &[u8]) -> bool {
+    let Ok(mut c) = Conn::connect(port) else {
+        return false;
+    };
+    let mut call = |args: &[&[u8]]| c.call(&args.iter().map(|a| a.to_vec()).collect::<Vec<_>>());
+    let ok = Outcome::Reply(b"+OK\r\n".to_vec());
+    if call(&[b"CLIENT", b"NO-TOUCH", b"ON"]) != ok || call(&[b"SELECT", db.to_string().as_bytes()]) != ok {
+        return false;
+    }
+    if call(&[b"TYPE", key]) != Outcome::Reply(b"+set\r\n".to_vec()) {
+        return false;
+    }
+    let Outcome::Reply(r) = call(&[b"SMEMBERS", key]) else {
+        return false;
+    };
+    match Reply::parse(&r) {
+        Ok(Reply::Agg(_, Some(items))) => {
+            items.len() <= 128 && items.iter().all(|m| m.bytes().is_some_and(|b| b.len() <= 64))
+        }
+        _ => false,
     }
 }
 
@@ -1073,9 +1159,16 @@ pub fn normalize(o: &Outcome, mask: Option<Mask>) -> Outcome {
         }
         (Mask::AnyInt, Reply::Line(b':', _)) => Reply::Line(b':', b"<int>".to_vec()),
         (Mask::Shape, r) => Reply::Line(b'+', format!("<shape {}>", r.shape()).into_bytes()),
-        // A hashtable set or hash (RDB types 2 and 4) lists its members in each server's hash
-        // order: only the type and the length compare. Intsets (11) and listpacks (16) are
-        // compared byte for byte.
+        // A plain set (RDB type 2) lists its members in each server's hash order, or ferrous'
+        // listpack order: its members compare as a multiset. Read with ferrous' decoder, the
+        // same for both payloads; one it refuses falls through to type and length.
+        (Mask::HashTableOrder, Reply::Blob(b'$', Some(p))) if p.first() == Some(&2) && set_members(&p).is_some() => {
+            let members = set_members(&p).unwrap_or_default();
+            Reply::Line(b'+', format!("<RDB set payload, members {members:?}>").into_bytes())
+        }
+        // A hashtable hash (RDB type 4) lists its fields in each server's hash order: only the
+        // type and the length compare. Intsets (11) and listpacks (16) are compared byte for
+        // byte.
         (Mask::HashTableOrder, Reply::Blob(b'$', Some(p))) if matches!(p.first(), Some(2 | 4)) => Reply::Line(
             b'+',
             format!("<RDB type {} payload, {} bytes>", p[0], p.len()).into_bytes(),
@@ -1099,6 +1192,22 @@ pub fn normalize(o: &Outcome, mask: Option<Mask>) -> Outcome {
         (_, r) => r,
     };
     Outcome::Reply(masked.encode())
+}
+
+/// The members of a DUMP payload of a set, sorted, if ferrous' decoder reads it (whatever the
+/// footer says: both payloads come from a server's DUMP).
+fn set_members(payload: &[u8]) -> Option<Vec<String>> {
+    match ferrous_core::rdb::dump::load(payload) {
+        Ok(ferrous_core::value::Value::Set(s)) => {
+            let mut v: Vec<String> = s
+                .iter()
+                .map(|m| String::from_utf8_lossy(&m.to_vec()).into_owned())
+                .collect();
+            v.sort();
+            Some(v)
+        }
+        _ => None,
+    }
 }
 
 /// The keyspace notifications the last command published on both servers: how many if they

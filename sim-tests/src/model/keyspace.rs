@@ -6,7 +6,7 @@
 //! makes to a key is signalled ([`Model::modified`], Redis' signalModifiedKey) where Redis
 //! signals it: WATCH reads those signals.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 
 use ferrous_io_sim::Value;
 
@@ -24,12 +24,8 @@ pub enum MVal {
         fields: Vec<(Vec<u8>, Vec<u8>)>,
         compact: bool,
     },
-    /// `intset` while Redis keeps that encoding (replies ascending by value); false once a
-    /// hashtable (any order).
-    Set {
-        members: BTreeSet<Vec<u8>>,
-        intset: bool,
-    },
+    /// With the encoding that decides its replies' order (see [`super::sets`]).
+    Set(super::sets::MSet),
     /// Ordered by score then bytes in either encoding.
     ZSet(super::zset::ZSet),
 }
@@ -65,10 +61,7 @@ impl Entry {
                 fields: fields.clone(),
                 compact: false,
             },
-            MVal::Set { members, .. } => MVal::Set {
-                members: members.clone(),
-                intset: false,
-            },
+            MVal::Set(s) => MVal::Set(s.canonical()),
             other => other.clone(),
         };
         (value, self.expire_at)
@@ -270,7 +263,7 @@ impl Model {
                     MVal::Str(_) => (b"GET", &[]),
                     MVal::List(_) => (b"LRANGE", &[b"0", b"-1"]),
                     MVal::Hash { .. } => (b"HGETALL", &[]),
-                    MVal::Set { .. } => (b"SMEMBERS", &[]),
+                    MVal::Set(_) => (b"SMEMBERS", &[]),
                     MVal::ZSet(_) => (b"ZRANGE", &[b"0", b"-1", b"WITHSCORES"]),
                 };
                 let mut args = vec![name.to_vec(), k.clone()];

@@ -54,7 +54,7 @@ fn sources(m: &mut Model, c: &Call, keys: &[Vec<u8>]) -> Result<Vec<Source>, Val
         let members = match m.lookup(c, k).map(|e| &e.value) {
             None => Vec::new(),
             Some(MVal::ZSet(z)) => z.sorted(),
-            Some(MVal::Set { members, .. }) => members.iter().map(|v| (v.clone(), 1.0)).collect(),
+            Some(MVal::Set(s)) => s.members.iter().map(|v| (v.clone(), 1.0)).collect(),
             Some(_) => return Err(wrongtype()),
         };
         out.push(Source { members, weight: 1.0 });
