@@ -379,6 +379,35 @@ impl Listpack {
         (self.buf[pos] != EOF).then_some(pos)
     }
 
+    /// Moves elements `index..` into a new listpack, which it returns; this one keeps
+    /// `..index`. Both are the bytes Redis' lpDeleteRange leaves on a copy of the whole.
+    pub fn split_off(&mut self, index: usize) -> Listpack {
+        let n = self.len();
+        let index = index.min(n);
+        let at = self.seek(index as i64).unwrap_or_else(|| self.end());
+        let end = self.end();
+        let moved = (n - index) as isize;
+        let mut rest = Listpack::new();
+        rest.splice_at(HEADER, 0, &self.buf[at..end], moved);
+        self.splice_at(at, end - at, &[], -moved);
+        rest
+    }
+
+    /// Redis' lpMerge: the elements of `first` then those of `second` in one listpack (the
+    /// smaller one's entries are copied into the larger one's allocation).
+    pub fn merge(mut first: Listpack, mut second: Listpack) -> Listpack {
+        if first.buf.len() >= second.buf.len() {
+            let end = first.end();
+            let n = second.len() as isize;
+            first.splice_at(end, 0, &second.buf[HEADER..second.end()], n);
+            first
+        } else {
+            let n = first.len() as isize;
+            second.splice_at(HEADER, 0, &first.buf[HEADER..first.end()], n);
+            second
+        }
+    }
+
     /// Replaces `remove` bytes at `pos` with `insert`, adjusting the header by `delta` elements
     /// and keeping the allocation close to the size, as Redis reallocs a listpack to size.
     fn splice_at(&mut self, pos: usize, remove: usize, insert: &[u8], delta: isize) {
@@ -490,13 +519,14 @@ mod tests {
 
     proptest! {
         /// Any sequence of writes leaves the bytes `encode` writes for the same elements, so the
-        /// in-memory listpack is Redis' own; a Vec is the model.
+        /// in-memory listpack is Redis' own; a Vec is the model. So do a split and a merge.
         #[test]
         fn writes_match_a_vec_and_redis_bytes(
             ops in proptest::collection::vec((0u8..5, any::<u16>(), prop_oneof![
                 any::<i64>().prop_map(|n| n.to_string().into_bytes()),
                 proptest::collection::vec(any::<u8>(), 0..300),
-            ]), 0..60)
+            ]), 0..60),
+            split in any::<usize>(),
         ) {
             let mut lp = Listpack::new();
             let mut model: Vec<Vec<u8>> = vec![];
@@ -530,6 +560,15 @@ mod tests {
             prop_assert_eq!(lp.as_bytes(), &want[..]);
             let built = Listpack::from_elements(model.iter().map(|e| &e[..]));
             prop_assert_eq!(built.as_bytes(), &want[..]);
+            // Split anywhere, each part is the listpack of its elements; merged, the whole.
+            let at = split % (model.len() + 1);
+            let mut head = lp.clone();
+            let tail = head.split_off(at);
+            let enc = |m: &[Vec<u8>]| crate::rdb::listpack::encode(m.iter().map(|e| &e[..]));
+            prop_assert_eq!(head.as_bytes(), &enc(&model[..at])[..]);
+            prop_assert_eq!(tail.as_bytes(), &enc(&model[at..])[..]);
+            let merged = Listpack::merge(head, tail);
+            prop_assert_eq!(merged.as_bytes(), &want[..]);
         }
     }
 }
