@@ -101,7 +101,7 @@ fn packed_threshold(ctx: &mut Ctx) {
         .ok()
         .and_then(crate::config::parse_memory);
     match size {
-        Some(0) => ctx.srv.list_packed_threshold = crate::rdb::DEFAULT_PACKED_THRESHOLD,
+        Some(0) => ctx.srv.list_packed_threshold = crate::types::list::DEFAULT_PACKED_THRESHOLD,
         Some(n) if n > 0 && n <= (1i64 << 32) - (1 << 20) => ctx.srv.list_packed_threshold = n as usize,
         _ => {
             return ctx
@@ -116,14 +116,13 @@ fn packed_threshold(ctx: &mut Ctx) {
 /// access time, in Redis' status line. Like Redis it looks at the dict directly: no lazy
 /// expiry, no access-time update.
 fn object(ctx: &mut Ctx) {
-    let threshold = ctx.srv.list_packed_threshold;
     let db = ctx.db();
     let store = ctx.srv.db_mut(db);
     let key = &ctx.args[2];
     let (Some(obj), Some(slot)) = (store.get_obj(key), store.slot_of(key)) else {
         return ctx.out.err("no such key");
     };
-    let mut enc = crate::rdb::Encoder::new(true).with_packed_threshold(threshold);
+    let mut enc = crate::rdb::Encoder::new(true);
     enc.write_object(&obj.value);
     let idle = crate::db::idle_seconds(store.lru_clock, obj.lru);
     // The "address" is the entry's slot: stable while the value lives, as a pointer is.
@@ -214,7 +213,7 @@ fn value_digest(digest: &mut [u8; 20], v: &Value, has_expire: bool) {
     match v {
         Value::Str(s) => s.with_bytes(|b| mix_digest(digest, b)),
         // Each element mixed in, head to tail.
-        Value::List(l) => l.iter().for_each(|e| mix_digest(digest, e)),
+        Value::List(l) => l.iter().for_each(|e| e.with_bytes(|b| mix_digest(digest, b))),
         // Members are xored in: the digest does not depend on their order.
         Value::Set(set) => {
             for m in set.iter() {
