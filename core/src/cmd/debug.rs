@@ -113,8 +113,8 @@ fn packed_threshold(ctx: &mut Ctx) {
 }
 
 /// DEBUG OBJECT key: the value's identity, refcount, encoding, RDB-serialized length and
-/// access time, in Redis' status line. Like Redis it looks at the dict directly: no lazy
-/// expiry, no access-time update.
+/// access time, in Redis' status line, and for a list its quicklist's nodes. Like Redis it
+/// looks at the dict directly: no lazy expiry, no access-time update.
 fn object(ctx: &mut Ctx) {
     let db = ctx.db();
     let store = ctx.srv.db_mut(db);
@@ -126,7 +126,7 @@ fn object(ctx: &mut Ctx) {
     enc.write_object(&obj.value);
     let idle = crate::db::idle_seconds(store.lru_clock, obj.lru);
     // The "address" is the entry's slot: stable while the value lives, as a pointer is.
-    let line = format!(
+    let mut line = format!(
         "Value at:{:#x} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
         0x7f00_0000_0000u64 + u64::from(slot) * 64,
         super::object::refcount_of(&obj.value),
@@ -135,6 +135,16 @@ fn object(ctx: &mut Ctx) {
         obj.lru,
         idle
     );
+    if let Value::List(l) = &obj.value {
+        // Nodes are never compressed here (see types::list), whatever list-compress-depth says.
+        let nodes = l.nodes().len();
+        let size: usize = l.nodes().map(|n| n.size()).sum();
+        line.push_str(&format!(
+            " ql_nodes:{nodes} ql_avg_node:{:.2} ql_listpack_max:{} ql_compressed:0 ql_uncompressed_size:{size}",
+            l.len() as f64 / nodes as f64,
+            l.fill()
+        ));
+    }
     ctx.out.simple(&line);
 }
 
