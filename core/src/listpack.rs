@@ -39,6 +39,7 @@ impl Entry<'_> {
     }
 
     /// Calls `f` with the element's string form, formatting an integer on the stack.
+    #[inline]
     pub fn with_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
         match self {
             Entry::Str(s) => f(s),
@@ -60,6 +61,7 @@ impl Entry<'_> {
 }
 
 /// `n` in decimal, written at the end of `buf`.
+#[inline]
 pub fn format_i64(n: i64, buf: &mut [u8; 20]) -> &[u8] {
     let mut at = buf.len();
     let mut v = n.unsigned_abs();
@@ -150,6 +152,7 @@ pub fn encode_backlen(lp: &mut Vec<u8>, l: u64) {
 }
 
 /// One entry's value and the length of its encoding+data, checked against the end of `b`.
+#[inline]
 pub fn decode_entry(b: &[u8]) -> Result<(Entry<'_>, usize), Error> {
     let need = |n: usize| {
         if b.len() >= n {
@@ -278,6 +281,7 @@ impl Listpack {
         (end > HEADER).then(|| self.prev_of(end))
     }
 
+    #[inline]
     pub fn next(&self, pos: usize) -> Option<usize> {
         let at = pos + self.entry_size(pos);
         (self.buf[at] != EOF).then_some(at)
@@ -288,8 +292,18 @@ impl Listpack {
     }
 
     /// The entry at `pos`.
+    #[inline]
     pub fn get(&self, pos: usize) -> Entry<'_> {
         self.decode_at(pos).0
+    }
+
+    /// The entry at `pos` and the position of the one after it, if any, from one decode (for
+    /// walking forwards).
+    #[inline]
+    pub fn get_and_next(&self, pos: usize) -> (Entry<'_>, Option<usize>) {
+        let (e, len) = self.decode_at(pos);
+        let at = pos + len + backlen_size(len as u64);
+        (e, (self.buf[at] != EOF).then_some(at))
     }
 
     /// Redis' lpSeek: the position of element `index` (negative counts from the tail).
@@ -434,12 +448,14 @@ impl Listpack {
         self.buf[4..6].copy_from_slice(&stored.to_le_bytes());
     }
 
+    #[inline]
     fn decode_at(&self, pos: usize) -> (Entry<'_>, usize) {
         // The bytes were checked when they came in and every write keeps them valid.
         decode_entry(&self.buf[pos..]).expect("listpack entry")
     }
 
     /// Encoding+data+backlen of the entry at `pos`.
+    #[inline]
     fn entry_size(&self, pos: usize) -> usize {
         let len = self.decode_at(pos).1;
         len + backlen_size(len as u64)

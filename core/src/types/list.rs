@@ -590,60 +590,55 @@ impl List {
         removed
     }
 
-    /// The (node, byte position) of the element after (`forward`) or before the one at `at`;
-    /// the caller knows there is one.
-    fn step(&self, (n, pos): (usize, usize), forward: bool) -> (usize, usize) {
-        let within = match &self.nodes[n] {
-            Node::Packed(lp) if forward => lp.next(pos),
-            Node::Packed(lp) => lp.prev(pos),
-            Node::Plain(_) => None,
+    /// The element at cursor `at`, and the cursor of the one after it (`forward`) or before
+    /// it, if `more` says there is one.
+    fn entry_and_step(&self, (n, pos): (usize, usize), forward: bool, more: bool) -> (Entry<'_>, (usize, usize)) {
+        let node = &self.nodes[n];
+        let (e, within) = match node {
+            Node::Packed(lp) if forward => lp.get_and_next(pos),
+            Node::Packed(lp) => (lp.get(pos), lp.prev(pos)),
+            Node::Plain(b) => (Entry::Str(b), None),
         };
-        match within {
+        let step = match within {
+            _ if !more => (n, pos),
             Some(p) => (n, p),
             None if forward => (n + 1, self.nodes[n + 1].first_pos()),
             None => (n - 1, self.nodes[n - 1].last_pos()),
-        }
+        };
+        (e, step)
     }
 
     /// Every element, head to tail (either way).
     pub fn iter(&self) -> Iter<'_> {
-        if self.len == 0 {
-            return Iter {
-                list: self,
-                front: (0, 0),
-                back: (0, 0),
-                remaining: 0,
-            };
-        }
-        let last = self.nodes.len() - 1;
         Iter {
             list: self,
-            front: (0, self.nodes[0].first_pos()),
-            back: (last, self.nodes[last].last_pos()),
+            first: 0,
             remaining: self.len,
+            front: None,
+            back: None,
         }
     }
 
     /// Elements `start..=end` (positions, already clamped by the caller).
     pub fn range(&self, start: usize, end: usize) -> Iter<'_> {
-        if start > end || end >= self.len {
-            return Iter {
-                list: self,
-                front: (0, 0),
-                back: (0, 0),
-                remaining: 0,
-            };
-        }
-        let cursor = |i: usize| {
-            let (n, off) = self.locate(i);
-            (n, self.nodes[n].pos_of(off))
+        let remaining = if start > end || end >= self.len {
+            0
+        } else {
+            end - start + 1
         };
         Iter {
             list: self,
-            front: cursor(start),
-            back: cursor(end),
-            remaining: end - start + 1,
+            first: start,
+            remaining,
+            front: None,
+            back: None,
         }
+    }
+
+    /// The (node, byte position) of position `i`.
+    fn cursor(&self, i: usize) -> (usize, usize) {
+        let (n, off) = self.locate(i);
+        (n, self.nodes[n].pos_of(off))
     }
 }
 
@@ -703,10 +698,13 @@ fn remove_in_listpack(lp: &mut Listpack, v: &[u8], v_int: Option<i64>, limit: us
 /// The elements of a list (or a range of it), from either end.
 pub struct Iter<'a> {
     list: &'a List,
-    /// (node, byte position) of the next element from the front, and from the back.
-    front: (usize, usize),
-    back: (usize, usize),
+    /// The position of the next element from the front, and how many are left.
+    first: usize,
     remaining: usize,
+    /// (node, byte position) of the next element from the front, and from the back: found
+    /// when first needed (a range read forwards never looks for its end).
+    front: Option<(usize, usize)>,
+    back: Option<(usize, usize)>,
 }
 
 impl<'a> Iter<'a> {
@@ -715,14 +713,19 @@ impl<'a> Iter<'a> {
         if self.remaining == 0 {
             return None;
         }
-        self.remaining -= 1;
         let list = self.list;
-        let at = if front { &mut self.front } else { &mut self.back };
-        let (n, pos) = *at;
-        if self.remaining > 0 {
-            *at = list.step(*at, front);
-        }
-        Some(list.nodes[n].entry(pos))
+        let at = if front {
+            let first = self.first;
+            self.first += 1;
+            self.front.get_or_insert_with(|| list.cursor(first))
+        } else {
+            let last = self.first + self.remaining - 1;
+            self.back.get_or_insert_with(|| list.cursor(last))
+        };
+        self.remaining -= 1;
+        let (e, next) = list.entry_and_step(*at, front, self.remaining > 0);
+        *at = next;
+        Some(e)
     }
 }
 
