@@ -44,7 +44,7 @@ for name in redis ferrous; do
   port=$(free_port)
   case $name in
     redis) redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no >/dev/null 2>&1 & ;;
-    ferrous) "$ferrous" --port "$port" --bind 127.0.0.1 >/dev/null 2>&1 & ;;
+    ferrous) "$ferrous" --port "$port" --bind 127.0.0.1 --save '' --appendonly no >/dev/null 2>&1 & ;;
   esac
   pid=$!; pids+=("$pid")
   for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done

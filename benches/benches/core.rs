@@ -1,5 +1,5 @@
-//! Microbenchmarks of the core, without sockets: the request parser on a pipelined buffer and
-//! GET/SET executed through the in-process harness. `cargo bench -p ferrous-benches` prints
+//! Microbenchmarks of the core, without sockets: the request parser on a pipelined buffer, and
+//! GET/SET and list pushes, pops and ranges executed through the in-process harness. `cargo bench -p ferrous-benches` prints
 //! ns per operation (medians of several runs); numbers are for comparing commits on one machine.
 
 use std::hint::black_box;
@@ -50,7 +50,28 @@ fn main() {
     let get_cmds: Vec<Vec<Vec<u8>>> = (0..n)
         .map(|i| vec![b"GET".to_vec(), format!("key:{i}").into_bytes()])
         .collect();
-    for (name, cmds) in [("execute SET", &set_cmds), ("execute GET", &get_cmds)] {
+    // After SET and GET: nine runs of pushes, then nine of as many pops, on one list; ranges of
+    // a 1000-element one.
+    let cmd = |words: &[&str]| words.iter().map(|w| w.as_bytes().to_vec()).collect::<Vec<_>>();
+    let lpush = vec![cmd(&["LPUSH", "list", "xyz"]); n];
+    let lpop = vec![cmd(&["LPOP", "list"]); n];
+    for i in 0..1000 {
+        h.event(
+            1,
+            Event::Commands {
+                client: 1,
+                cmds: vec![cmd(&["RPUSH", "range", &i.to_string()])],
+            },
+        );
+    }
+    let lrange = vec![cmd(&["LRANGE", "range", "0", "99"]); n];
+    for (name, cmds) in [
+        ("execute SET", &set_cmds),
+        ("execute GET", &get_cmds),
+        ("execute LPUSH", &lpush),
+        ("execute LPOP", &lpop),
+        ("execute LRANGE 0 99", &lrange),
+    ] {
         let ns = median_ns_per_op(9, n, || {
             black_box(h.event(
                 1,

@@ -39,6 +39,7 @@ impl Entry<'_> {
     }
 
     /// Calls `f` with the element's string form, formatting an integer on the stack.
+    #[inline]
     pub fn with_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
         match self {
             Entry::Str(s) => f(s),
@@ -60,6 +61,7 @@ impl Entry<'_> {
 }
 
 /// `n` in decimal, written at the end of `buf`.
+#[inline]
 pub fn format_i64(n: i64, buf: &mut [u8; 20]) -> &[u8] {
     let mut at = buf.len();
     let mut v = n.unsigned_abs();
@@ -150,6 +152,7 @@ pub fn encode_backlen(lp: &mut Vec<u8>, l: u64) {
 }
 
 /// One entry's value and the length of its encoding+data, checked against the end of `b`.
+#[inline]
 pub fn decode_entry(b: &[u8]) -> Result<(Entry<'_>, usize), Error> {
     let need = |n: usize| {
         if b.len() >= n {
@@ -278,6 +281,7 @@ impl Listpack {
         (end > HEADER).then(|| self.prev_of(end))
     }
 
+    #[inline]
     pub fn next(&self, pos: usize) -> Option<usize> {
         let at = pos + self.entry_size(pos);
         (self.buf[at] != EOF).then_some(at)
@@ -288,8 +292,18 @@ impl Listpack {
     }
 
     /// The entry at `pos`.
+    #[inline]
     pub fn get(&self, pos: usize) -> Entry<'_> {
         self.decode_at(pos).0
+    }
+
+    /// The entry at `pos` and the position of the one after it, if any, from one decode (for
+    /// walking forwards).
+    #[inline]
+    pub fn get_and_next(&self, pos: usize) -> (Entry<'_>, Option<usize>) {
+        let (e, len) = self.decode_at(pos);
+        let at = pos + len + backlen_size(len as u64);
+        (e, (self.buf[at] != EOF).then_some(at))
     }
 
     /// Redis' lpSeek: the position of element `index` (negative counts from the tail).
@@ -379,6 +393,35 @@ impl Listpack {
         (self.buf[pos] != EOF).then_some(pos)
     }
 
+    /// Moves elements `index..` into a new listpack, which it returns; this one keeps
+    /// `..index`. Both are the bytes Redis' lpDeleteRange leaves on a copy of the whole.
+    pub fn split_off(&mut self, index: usize) -> Listpack {
+        let n = self.len();
+        let index = index.min(n);
+        let at = self.seek(index as i64).unwrap_or_else(|| self.end());
+        let end = self.end();
+        let moved = (n - index) as isize;
+        let mut rest = Listpack::new();
+        rest.splice_at(HEADER, 0, &self.buf[at..end], moved);
+        self.splice_at(at, end - at, &[], -moved);
+        rest
+    }
+
+    /// Redis' lpMerge: the elements of `first` then those of `second` in one listpack (the
+    /// smaller one's entries are copied into the larger one's allocation).
+    pub fn merge(mut first: Listpack, mut second: Listpack) -> Listpack {
+        if first.buf.len() >= second.buf.len() {
+            let end = first.end();
+            let n = second.len() as isize;
+            first.splice_at(end, 0, &second.buf[HEADER..second.end()], n);
+            first
+        } else {
+            let n = first.len() as isize;
+            second.splice_at(HEADER, 0, &first.buf[HEADER..first.end()], n);
+            second
+        }
+    }
+
     /// Replaces `remove` bytes at `pos` with `insert`, adjusting the header by `delta` elements
     /// and keeping the allocation close to the size, as Redis reallocs a listpack to size.
     fn splice_at(&mut self, pos: usize, remove: usize, insert: &[u8], delta: isize) {
@@ -405,12 +448,14 @@ impl Listpack {
         self.buf[4..6].copy_from_slice(&stored.to_le_bytes());
     }
 
+    #[inline]
     fn decode_at(&self, pos: usize) -> (Entry<'_>, usize) {
         // The bytes were checked when they came in and every write keeps them valid.
         decode_entry(&self.buf[pos..]).expect("listpack entry")
     }
 
     /// Encoding+data+backlen of the entry at `pos`.
+    #[inline]
     fn entry_size(&self, pos: usize) -> usize {
         let len = self.decode_at(pos).1;
         len + backlen_size(len as u64)
@@ -490,13 +535,14 @@ mod tests {
 
     proptest! {
         /// Any sequence of writes leaves the bytes `encode` writes for the same elements, so the
-        /// in-memory listpack is Redis' own; a Vec is the model.
+        /// in-memory listpack is Redis' own; a Vec is the model. So do a split and a merge.
         #[test]
         fn writes_match_a_vec_and_redis_bytes(
             ops in proptest::collection::vec((0u8..5, any::<u16>(), prop_oneof![
                 any::<i64>().prop_map(|n| n.to_string().into_bytes()),
                 proptest::collection::vec(any::<u8>(), 0..300),
-            ]), 0..60)
+            ]), 0..60),
+            split in any::<usize>(),
         ) {
             let mut lp = Listpack::new();
             let mut model: Vec<Vec<u8>> = vec![];
@@ -530,6 +576,15 @@ mod tests {
             prop_assert_eq!(lp.as_bytes(), &want[..]);
             let built = Listpack::from_elements(model.iter().map(|e| &e[..]));
             prop_assert_eq!(built.as_bytes(), &want[..]);
+            // Split anywhere, each part is the listpack of its elements; merged, the whole.
+            let at = split % (model.len() + 1);
+            let mut head = lp.clone();
+            let tail = head.split_off(at);
+            let enc = |m: &[Vec<u8>]| crate::rdb::listpack::encode(m.iter().map(|e| &e[..]));
+            prop_assert_eq!(head.as_bytes(), &enc(&model[..at])[..]);
+            prop_assert_eq!(tail.as_bytes(), &enc(&model[at..])[..]);
+            let merged = Listpack::merge(head, tail);
+            prop_assert_eq!(merged.as_bytes(), &want[..]);
         }
     }
 }

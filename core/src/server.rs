@@ -242,7 +242,7 @@ impl Server {
             pubsub: Default::default(),
             monitors: Vec::new(),
             own_pushes: None,
-            list_packed_threshold: crate::rdb::DEFAULT_PACKED_THRESHOLD,
+            list_packed_threshold: crate::types::list::DEFAULT_PACKED_THRESHOLD,
         };
         srv.update_lru_clock();
         srv.stats.lastsave_s = now.unix_ms / 1000;

@@ -14,7 +14,6 @@ impl Server {
             ctime_s: self.clock.unix_ms() / 1000,
             used_mem: 0,
             access: self.access_to_save(),
-            packed_threshold: self.list_packed_threshold,
             repl: for_replica.then(|| {
                 let db = self.repl.stream_db.unwrap_or(0) as i64;
                 (self.repl.replid.clone(), self.repl.offset, db)
@@ -36,6 +35,8 @@ impl Server {
             hash_max_listpack_value: u(c.hash_max_listpack_value),
             zset_max_listpack_entries: u(c.zset_max_listpack_entries),
             zset_max_listpack_value: u(c.zset_max_listpack_value),
+            list_max_listpack_size: c.list_max_listpack_size,
+            list_packed_threshold: self.list_packed_threshold,
         }
     }
 

@@ -21,17 +21,27 @@ fn packed_threshold_makes_a_large_element_a_plain_node_as_redis_dumps_it() {
     let mut h = client();
     h.cmd(1, &["RPUSH", "l", "xxxxxxxxxx"]);
     assert_eq!(h.cmd(1, &["DEBUG", "QUICKLIST-PACKED-THRESHOLD", "1b"]), "+OK\r\n");
-    // Captured from redis-server 7.0.15 after the same two commands: one PLAIN node.
-    let redis = b"\x12\x01\x01\nxxxxxxxxxx\n\x00\xf3\xf1M\x06\xe1\xb8\x99)";
-    let mut want = format!("${}\r\n", redis.len()).into_bytes();
-    want.extend_from_slice(redis);
-    want.extend_from_slice(b"\r\n");
-    assert_eq!(send(&mut h, &[b"DUMP", b"l"]), want);
-    // The payload restores, and the list survives a save and reload.
-    let payload = redis.to_vec();
-    assert_eq!(send(&mut h, &[b"RESTORE", b"copy", b"0", &payload]), b"+OK\r\n");
+    h.cmd(1, &["RPUSH", "p", "xxxxxxxxxx"]);
+    let bulk = |payload: &[u8]| {
+        let mut want = format!("${}\r\n", payload.len()).into_bytes();
+        want.extend_from_slice(payload);
+        want.extend_from_slice(b"\r\n");
+        want
+    };
+    // Both captured from redis-server 7.0.15 after the same commands: the element pushed
+    // before the threshold changed stays in its listpack node, the one pushed after gets a
+    // PLAIN node.
+    let packed =
+        b"\x12\x01\x02\x13\x13\x00\x00\x00\x01\x00\x8axxxxxxxxxx\x0b\xff\n\x00\x1f\x82\xcc\xc2\xba\xe5\xc0\xe0";
+    let plain = b"\x12\x01\x01\nxxxxxxxxxx\n\x00\xf3\xf1M\x06\xe1\xb8\x99)";
+    assert_eq!(send(&mut h, &[b"DUMP", b"l"]), bulk(packed));
+    assert_eq!(send(&mut h, &[b"DUMP", b"p"]), bulk(plain));
+    // The payload restores, and the list survives a save and reload as it was.
+    assert_eq!(send(&mut h, &[b"RESTORE", b"copy", b"0", plain]), b"+OK\r\n");
     assert_eq!(h.cmd(1, &["DEBUG", "RELOAD"]), "+OK\r\n");
     assert_eq!(h.cmd(1, &["LRANGE", "copy", "0", "-1"]), "*1\r\n$10\r\nxxxxxxxxxx\r\n");
+    assert_eq!(send(&mut h, &[b"DUMP", b"copy"]), bulk(plain));
+    assert_eq!(send(&mut h, &[b"DUMP", b"l"]), bulk(packed));
     assert_eq!(h.cmd(1, &["DEBUG", "QUICKLIST-PACKED-THRESHOLD", "0"]), "+OK\r\n");
     for bad in ["-1", "5gb", "x"] {
         assert_eq!(

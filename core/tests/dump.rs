@@ -243,3 +243,75 @@ fn command_info_rows() {
     assert!(info.contains("+OW\r\n+update\r\n"), "{info}");
     assert!(info.contains("+RO\r\n+access\r\n"), "{info}");
 }
+
+/// Commands that build lists of several quicklist nodes, and the DUMP redis-server 7.0.15
+/// gave for each after the same commands on an empty server: the node split is Redis' own,
+/// listpack bytes and plain nodes included.
+#[test]
+fn multi_node_lists_dump_as_redis_does_and_restore_into_the_same_nodes() {
+    let x100 = "x".repeat(100);
+    let mut c_push = vec!["RPUSH", "c"];
+    c_push.extend(std::iter::repeat_n(x100.as_str(), 200));
+    let y25 = "y".repeat(25);
+    let z30 = "z".repeat(30);
+    let steps: &[&[&str]] = &[
+        &["CONFIG", "SET", "list-max-listpack-size", "4"],
+        &["RPUSH", "a", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10"],
+        &["RPUSH", "b", "a", "b", "c", "d", "e", "f", "g", "h"],
+        // Into the middle of a full node: it splits, and the parts merge where they fit.
+        &["LINSERT", "b", "AFTER", "b", "X"],
+        &["LINSERT", "b", "BEFORE", "g", "Y"],
+        &["CONFIG", "SET", "list-max-listpack-size", "-2"],
+        &c_push,
+        &[
+            "LPUSH", "d", "1", "111", "222", "333", "444", "555", "666", "777", "888", "999",
+        ],
+        &["DEBUG", "QUICKLIST-PACKED-THRESHOLD", "20b"],
+        // A large value over a listpack element: a plain node after its split node.
+        &["LSET", "d", "4", &y25],
+        &["RPUSH", "d", &z30],
+        &["DEBUG", "QUICKLIST-PACKED-THRESHOLD", "0"],
+        &["CONFIG", "SET", "list-max-listpack-size", "4"],
+        &["RPUSH", "e", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"],
+        &["LREM", "e", "1", "b"],
+        &["LTRIM", "e", "1", "-2"],
+    ];
+    let mut cfg = Config::default();
+    cfg.enable_debug_command = 1;
+    let mut h = Harness::new(cfg);
+    h.connect(1, true);
+    for s in steps {
+        let args: Vec<&[u8]> = s.iter().map(|w| w.as_bytes()).collect();
+        let r = call(&mut h, &args);
+        assert!(!r.starts_with(b"-"), "{s:?}: {}", String::from_utf8_lossy(&r));
+    }
+    // Two full nodes of 79 elements and one of 42, each LZF-compressed (runs of back
+    // references written here as repeats).
+    let c_node =
+        "c340ae5fd008d01f00004f00e06478e05a000066e0ff66e02300".to_string() + &"e1ff34e02400".repeat(25) + "0166ff";
+    let c = format!(
+        "120302{c_node}02{c_node}02c3406350ed08ed1000002a00e06478e05a000066e0ff66e02300{}e1c5340166ff0a00669a9c5518ac19d5",
+        "e1ff34e02400".repeat(12)
+    );
+    let redis: &[(&str, String)] = &[
+        ("a", "1203020f0f00000004000101020103010401ff020f0f00000004000501060107010801ff020b0b000000020009010a01ff0a004f98fc19d762604e".into()),
+        ("b", "1204020d0d0000000200816102816202ff0210100000000300815802816302816402ff0210100000000300816502816602815902ff020d0d0000000200816702816802ff0a00af624e85d46b90b1".into()),
+        ("c", c),
+        ("d", "12040213130000000400c3e702c37802c30902c29a02ff01c30919017979e00c000179790214140000000500c1bc02c14d02c0de026f010101ff01c3091e017a7ae01100017a7a0a00f25c5b2f97e2cb60".into()),
+        ("e", "1203020d0d0000000200816302816402ff0213130000000400816502816602816702816802ff0210100000000300816902816a02816b02ff0a00a24353a590b49a51".into()),
+    ];
+    for (key, hex) in redis {
+        let payload = unhex(hex);
+        let k = key.as_bytes();
+        assert_eq!(call(&mut h, &[b"DUMP", k]), bulk(&payload), "DUMP {key}");
+        // Restored (under another fill), the nodes are kept as they came.
+        let elements = call(&mut h, &[b"LRANGE", k, b"0", b"-1"]);
+        assert_eq!(call(&mut h, &[b"RESTORE", b"copy", b"0", &payload, b"REPLACE"]), OK);
+        assert_eq!(call(&mut h, &[b"LRANGE", b"copy", b"0", b"-1"]), elements);
+        assert_eq!(
+            call(&mut h, &[b"DUMP", b"copy"]),
+            bulk(&payload),
+            "DUMP of {key} restored"
+        );
+    }
+}

@@ -101,7 +101,7 @@ fn packed_threshold(ctx: &mut Ctx) {
         .ok()
         .and_then(crate::config::parse_memory);
     match size {
-        Some(0) => ctx.srv.list_packed_threshold = crate::rdb::DEFAULT_PACKED_THRESHOLD,
+        Some(0) => ctx.srv.list_packed_threshold = crate::types::list::DEFAULT_PACKED_THRESHOLD,
         Some(n) if n > 0 && n <= (1i64 << 32) - (1 << 20) => ctx.srv.list_packed_threshold = n as usize,
         _ => {
             return ctx
@@ -113,21 +113,20 @@ fn packed_threshold(ctx: &mut Ctx) {
 }
 
 /// DEBUG OBJECT key: the value's identity, refcount, encoding, RDB-serialized length and
-/// access time, in Redis' status line. Like Redis it looks at the dict directly: no lazy
-/// expiry, no access-time update.
+/// access time, in Redis' status line, and for a list its quicklist's nodes. Like Redis it
+/// looks at the dict directly: no lazy expiry, no access-time update.
 fn object(ctx: &mut Ctx) {
-    let threshold = ctx.srv.list_packed_threshold;
     let db = ctx.db();
     let store = ctx.srv.db_mut(db);
     let key = &ctx.args[2];
     let (Some(obj), Some(slot)) = (store.get_obj(key), store.slot_of(key)) else {
         return ctx.out.err("no such key");
     };
-    let mut enc = crate::rdb::Encoder::new(true).with_packed_threshold(threshold);
+    let mut enc = crate::rdb::Encoder::new(true);
     enc.write_object(&obj.value);
     let idle = crate::db::idle_seconds(store.lru_clock, obj.lru);
     // The "address" is the entry's slot: stable while the value lives, as a pointer is.
-    let line = format!(
+    let mut line = format!(
         "Value at:{:#x} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
         0x7f00_0000_0000u64 + u64::from(slot) * 64,
         super::object::refcount_of(&obj.value),
@@ -136,6 +135,16 @@ fn object(ctx: &mut Ctx) {
         obj.lru,
         idle
     );
+    if let Value::List(l) = &obj.value {
+        // Nodes are never compressed here (see types::list), whatever list-compress-depth says.
+        let nodes = l.nodes().len();
+        let size: usize = l.nodes().map(|n| n.size()).sum();
+        line.push_str(&format!(
+            " ql_nodes:{nodes} ql_avg_node:{:.2} ql_listpack_max:{} ql_compressed:0 ql_uncompressed_size:{size}",
+            l.len() as f64 / nodes as f64,
+            l.fill()
+        ));
+    }
     ctx.out.simple(&line);
 }
 
@@ -214,7 +223,7 @@ fn value_digest(digest: &mut [u8; 20], v: &Value, has_expire: bool) {
     match v {
         Value::Str(s) => s.with_bytes(|b| mix_digest(digest, b)),
         // Each element mixed in, head to tail.
-        Value::List(l) => l.iter().for_each(|e| mix_digest(digest, e)),
+        Value::List(l) => l.iter().for_each(|e| e.with_bytes(|b| mix_digest(digest, b))),
         // Members are xored in: the digest does not depend on their order.
         Value::Set(set) => {
             for m in set.iter() {

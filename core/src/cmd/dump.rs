@@ -46,11 +46,10 @@ const RDB_COMPRESSION: bool = true;
 fn dump(ctx: &mut Ctx) {
     let args = ctx.args;
     let db = ctx.db();
-    let threshold = ctx.srv.list_packed_threshold;
     let Some(value) = ctx.srv.lookup_read(db, &args[1]) else {
         return ctx.out.null();
     };
-    let payload = dump::dump_with(value, RDB_COMPRESSION, threshold);
+    let payload = dump::dump(value, RDB_COMPRESSION);
     ctx.out.bulk(&payload);
 }
 

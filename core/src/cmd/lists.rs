@@ -7,6 +7,7 @@ use crate::command::flags::{BLOCKING, DENYOOM, FAST, MOVABLE_KEYS, NOSCRIPT, REA
 use crate::command::table::cmd;
 use crate::command::{CommandSpec, Ctx};
 use crate::keyspace::WRONGTYPE;
+use crate::listpack::Entry;
 use crate::notify::class as ev;
 use crate::resp::parse_i64;
 use crate::types::list::{End, List};
@@ -105,17 +106,17 @@ fn delete_if_empty(ctx: &mut Ctx, key: &[u8]) {
 }
 
 /// Pushes `elements` at `end` of the list under `key`, creating it (Redis' listTypePush after
-/// dbAdd); the caller has checked the type. Returns the new length.
+/// dbAdd, the new list taking `list-max-listpack-size` as it is now); the caller has checked
+/// the type. Returns the new length.
 fn push_all(ctx: &mut Ctx, key: &[u8], end: End, elements: &[Vec<u8>]) -> usize {
     let db = ctx.db();
+    let packed_threshold = ctx.srv.list_packed_threshold;
     if let Ok(Some(l)) = write(ctx, key) {
-        elements.iter().for_each(|e| l.push(end, e.clone()));
+        elements.iter().for_each(|e| l.push(end, e, packed_threshold));
         return l.len();
     }
-    let list: List = match end {
-        End::Tail => elements.iter().cloned().collect(),
-        End::Head => elements.iter().rev().cloned().collect(),
-    };
+    let mut list = List::with_fill(ctx.srv.cfg.list_max_listpack_size);
+    elements.iter().for_each(|e| list.push(end, e, packed_threshold));
     let n = list.len();
     ctx.srv.db_add(db, key, Value::List(Box::new(list)));
     n
@@ -290,7 +291,7 @@ fn lrange(ctx: &mut Ctx) {
             None => ctx.out.array(0),
             Some((s, e)) => {
                 ctx.out.array(e - s + 1);
-                l.range(s, e).for_each(|v| ctx.out.bulk(v));
+                l.range(s, e).for_each(|v| v.with_bytes(|b| ctx.out.bulk(b)));
             }
         },
         Some(_) => ctx.out.error(WRONGTYPE),
@@ -306,7 +307,7 @@ fn lindex(ctx: &mut Ctx) {
         Some(Value::List(l)) => match index {
             None => ctx.out.err("value is not an integer or out of range"),
             Some(i) => match l.position(i).and_then(|p| l.get(p)) {
-                Some(v) => ctx.out.bulk(v),
+                Some(v) => v.with_bytes(|b| ctx.out.bulk(b)),
                 None => ctx.out.null(),
             },
         },
@@ -317,6 +318,7 @@ fn lindex(ctx: &mut Ctx) {
 fn lset(ctx: &mut Ctx) {
     let args = ctx.args;
     let index = parse_i64(&args[2]);
+    let packed_threshold = ctx.srv.list_packed_threshold;
     let list = match write(ctx, &args[1]) {
         Err(()) => return,
         Ok(None) => return ctx.out.err("no such key"),
@@ -327,7 +329,7 @@ fn lset(ctx: &mut Ctx) {
     };
     match list.position(i) {
         Some(p) => {
-            list.set(p, args[3].clone());
+            list.set(p, &args[3], packed_threshold);
             ctx.changed(&args[1], 1);
             ctx.out.ok();
             ctx.notify(ev::LIST, "lset", &args[1]);
@@ -345,21 +347,19 @@ fn linsert(ctx: &mut Ctx) {
     } else {
         return ctx.syntax_error();
     };
+    let packed_threshold = ctx.srv.list_packed_threshold;
     let list = match write(ctx, &args[1]) {
         Err(()) => return,
         Ok(None) => return ctx.out.int(0),
         Ok(Some(l)) => l,
     };
-    let pivot = list.iter().position(|e| e == &args[3][..]);
-    match pivot {
-        Some(p) => {
-            list.insert(if after { p + 1 } else { p }, args[4].clone());
-            let n = list.len() as i64;
-            ctx.changed(&args[1], 1);
-            ctx.notify(ev::LIST, "linsert", &args[1]);
-            ctx.out.int(n);
-        }
-        None => ctx.out.int(-1),
+    if list.insert_at_pivot(&args[3], after, &args[4], packed_threshold) {
+        let n = list.len() as i64;
+        ctx.changed(&args[1], 1);
+        ctx.notify(ev::LIST, "linsert", &args[1]);
+        ctx.out.int(n);
+    } else {
+        ctx.out.int(-1);
     }
 }
 
@@ -448,7 +448,7 @@ fn lpos(ctx: &mut Ctx) {
     };
     let len = l.len();
     let scan = if maxlen == 0 { len } else { len.min(maxlen as usize) };
-    let elements: Box<dyn Iterator<Item = &[u8]>> = if from_tail {
+    let elements: Box<dyn Iterator<Item = Entry>> = if from_tail {
         Box::new(l.iter().rev())
     } else {
         Box::new(l.iter())
@@ -456,8 +456,9 @@ fn lpos(ctx: &mut Ctx) {
     let mut found: Vec<i64> = Vec::new();
     let mut matches = 0u64;
     let want = count.map_or(1, |c| if c == 0 { u64::MAX } else { c as u64 });
+    let wanted_int = parse_i64(&args[2]);
     for (i, e) in elements.take(scan).enumerate() {
-        if e == &args[2][..] {
+        if e.matches(&args[2], wanted_int) {
             matches += 1;
             if matches >= rank {
                 found.push(if from_tail { (len - i - 1) as i64 } else { i as i64 });

@@ -93,7 +93,16 @@ fn value_heap(v: &Value, samples: usize) -> usize {
             }
         }
         Value::Str(RStr::Raw(b)) => b.capacity(),
-        Value::List(l) => estimate(l.len(), l.iter().map(<[u8]>::len), samples),
+        // As Redis estimates a quicklist: its nodes sampled (each one's data and slot), scaled
+        // to their number.
+        Value::List(l) => {
+            let slot = std::mem::size_of::<crate::types::list::Node>();
+            let (n, sum) = l
+                .nodes()
+                .take(samples)
+                .fold((0usize, 0usize), |(n, s), node| (n + 1, s + node.allocated() + slot));
+            sum.checked_div(n).map_or(0, |avg| avg * l.nodes().len())
+        }
         // A listpack is one allocation whose size is known exactly.
         Value::Set(s) => match s.listpack() {
             Some(lp) => lp.allocated(),

@@ -130,7 +130,7 @@ fn parse(ctx: &mut Ctx, readonly: bool) -> Option<Options> {
 fn elements(v: Option<&Value>) -> Result<(Vec<Vec<u8>>, bool), ()> {
     match v {
         None => Ok((Vec::new(), true)),
-        Some(Value::List(l)) => Ok((l.iter().map(<[u8]>::to_vec).collect(), true)),
+        Some(Value::List(l)) => Ok((l.iter().map(|e| e.to_bytes()).collect(), true)),
         Some(Value::Set(s)) => Ok((s.iter().map(|m| m.to_vec()).collect(), false)),
         // A sorted set's own order is by score, as a constant BY keeps it.
         Some(Value::ZSet(z)) => Ok((z.iter().map(|(m, _)| m.to_vec()).collect(), true)),
@@ -196,9 +196,12 @@ fn sort_generic(ctx: &mut Ctx, readonly: bool) {
         Some(dest) => {
             let output = output(ctx, db, picked, &o.gets);
             let n = output.len();
+            // Redis' SORT STORE creates its list with the default fill, whatever the
+            // configuration says (createQuicklistObject without quicklistSetOptions).
             let mut list = List::new();
+            let packed_threshold = ctx.srv.list_packed_threshold;
             for v in output {
-                list.push(End::Tail, v.unwrap_or_default());
+                list.push(End::Tail, &v.unwrap_or_default(), packed_threshold);
             }
             super::store_or_delete(ctx, db, &dest, n, Value::List(Box::new(list)), n as u64);
         }

@@ -71,7 +71,6 @@ impl Server {
         self.persist.last_bgsave_try_ms = now_ms;
         let format = EntryFormat {
             compression: self.cfg.rdbcompression,
-            packed_threshold: self.list_packed_threshold,
             access: self.access_to_save(),
         };
         let mut enc = format.encoder();
@@ -123,7 +122,6 @@ impl Server {
             ctime_s: self.clock.unix_ms() / 1000,
             used_mem: 0,
             access: self.access_to_save(),
-            packed_threshold: self.list_packed_threshold,
             repl: None,
         }
     }

@@ -13,7 +13,7 @@ type Argv = Vec<Vec<u8>>;
 pub(crate) fn commands_for(key: &[u8], value: &Value) -> Vec<Argv> {
     match value {
         Value::Str(s) => vec![vec![b"SET".to_vec(), key.to_vec(), s.to_bytes()]],
-        Value::List(l) => batched(b"RPUSH", key, l.iter().map(|e| vec![e.to_vec()])),
+        Value::List(l) => batched(b"RPUSH", key, l.iter().map(|e| vec![e.to_bytes()])),
         Value::Set(s) => batched(
             b"SADD",
             key,

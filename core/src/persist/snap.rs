@@ -44,13 +44,12 @@ type Frozen = (Dict<SmallBytes, Obj>, Dict<SmallBytes, u64>);
 #[derive(Clone, Copy)]
 pub(crate) struct EntryFormat {
     pub(crate) compression: bool,
-    pub(crate) packed_threshold: usize,
     pub(crate) access: Access,
 }
 
 impl EntryFormat {
     pub(crate) fn encoder(&self) -> Encoder {
-        Encoder::new(self.compression).with_packed_threshold(self.packed_threshold)
+        Encoder::new(self.compression)
     }
 }
 

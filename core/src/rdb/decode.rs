@@ -5,11 +5,13 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use super::encode::{QUICKLIST_NODE_PACKED, QUICKLIST_NODE_PLAIN};
 use super::lzf::{self, LzfError};
 use super::{enc, len, types};
 use crate::hash::KeyedState;
+use crate::listpack::Listpack;
 use crate::types::hash::{Hash, HashLimits};
-use crate::types::list::{End, List};
+use crate::types::list::{End, List, Node};
 use crate::types::set::{Set, SetLimits, SetLoader};
 use crate::types::zset::ZSet;
 use crate::value::{RStr, Value};
@@ -134,6 +136,12 @@ pub struct LoadOptions {
     pub hash_max_listpack_value: usize,
     pub zset_max_listpack_entries: usize,
     pub zset_max_listpack_value: usize,
+    /// `list-max-listpack-size`, the fill a loaded list keeps (and fills to, when its
+    /// elements come one by one).
+    pub list_max_listpack_size: i64,
+    /// DEBUG QUICKLIST-PACKED-THRESHOLD: loaded one by one, elements at least this long get a
+    /// plain node.
+    pub list_packed_threshold: usize,
 }
 
 impl Default for LoadOptions {
@@ -148,6 +156,8 @@ impl Default for LoadOptions {
             hash_max_listpack_value: 64,
             zset_max_listpack_entries: 128,
             zset_max_listpack_value: 64,
+            list_max_listpack_size: crate::types::list::DEFAULT_FILL,
+            list_packed_threshold: crate::types::list::DEFAULT_PACKED_THRESHOLD,
         }
     }
 }
@@ -323,10 +333,12 @@ impl<'a> Decoder<'a> {
                     return self.err(at, ErrorKind::EmptyKey { byte: types::LIST });
                 }
                 // Each element takes at least one byte: a length beyond what is left is a lie,
-                // found out without allocating for it.
-                let mut list = List::new();
+                // found out without allocating for it. Elements are pushed one by one, into
+                // nodes as the current configuration fills them (Redis' quicklistPushTail).
+                let mut list = List::with_fill(self.opts.list_max_listpack_size);
                 for _ in 0..n {
-                    list.push(End::Tail, self.read_string_bytes()?);
+                    let e = self.read_string_bytes()?;
+                    list.push(End::Tail, &e, self.opts.list_packed_threshold);
                 }
                 Ok(Value::List(Box::new(list)))
             }
@@ -395,33 +407,39 @@ impl<'a> Decoder<'a> {
     }
 
     /// RDB_TYPE_LIST_QUICKLIST_2: a node count, then per node its container (1 a plain element,
-    /// 2 a listpack, checked whole) and its data. Empty listpacks are skipped as Redis does; an
-    /// empty list is refused.
+    /// 2 a listpack, checked whole) and its data. Each node is kept as it comes, as Redis keeps
+    /// it; empty listpacks are skipped as Redis does; an empty node's data, or an empty list,
+    /// is refused.
     fn read_quicklist(&mut self) -> Result<Value, RdbError> {
         let at = self.pos;
         let nodes = self.read_len()?;
-        let mut list = List::new();
+        let mut list = List::with_fill(self.opts.list_max_listpack_size);
         for _ in 0..nodes {
             let node_at = self.pos;
             let container = self.read_len()?;
+            if container != QUICKLIST_NODE_PLAIN && container != QUICKLIST_NODE_PACKED {
+                return self.err(
+                    node_at,
+                    ErrorKind::BadBlob {
+                        reason: "unknown quicklist node container",
+                    },
+                );
+            }
             let data = self.read_string_bytes()?;
-            match container {
-                1 => list.push(End::Tail, data),
-                2 => {
-                    let entries = super::listpack::decode(&data)
-                        .or_else(|reason| self.err(node_at, ErrorKind::BadBlob { reason }))?;
-                    for e in entries {
-                        list.push(End::Tail, e.to_bytes());
-                    }
-                }
-                _ => {
-                    return self.err(
-                        node_at,
-                        ErrorKind::BadBlob {
-                            reason: "unknown quicklist node container",
-                        },
-                    );
-                }
+            if data.is_empty() {
+                return self.err(
+                    node_at,
+                    ErrorKind::BadBlob {
+                        reason: "empty quicklist node",
+                    },
+                );
+            }
+            if container == QUICKLIST_NODE_PLAIN {
+                list.append_node(Node::Plain(data.into_boxed_slice()));
+            } else {
+                let lp =
+                    Listpack::from_bytes(data).or_else(|reason| self.err(node_at, ErrorKind::BadBlob { reason }))?;
+                list.append_node(Node::Packed(lp));
             }
         }
         if list.is_empty() {

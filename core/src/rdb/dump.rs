@@ -20,12 +20,7 @@ pub const FOOTER_LEN: usize = 10;
 /// DUMP's payload for `v`, byte-identical to Redis 7.0's (`compression` is `rdbcompression`,
 /// on by default).
 pub fn dump(v: &Value, compression: bool) -> Vec<u8> {
-    dump_with(v, compression, super::encode::DEFAULT_PACKED_THRESHOLD)
-}
-
-/// DUMP's payload with lists laid out for quicklist packed threshold `packed_threshold`.
-pub fn dump_with(v: &Value, compression: bool, packed_threshold: usize) -> Vec<u8> {
-    let mut e = Encoder::new(compression).with_packed_threshold(packed_threshold);
+    let mut e = Encoder::new(compression);
     e.write_object_type(v);
     e.write_object(v);
     let mut out = e.into_bytes();

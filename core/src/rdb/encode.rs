@@ -3,6 +3,7 @@
 
 use super::lzf::Compressor;
 use super::{enc, len, types};
+use crate::types::list::Node;
 use crate::types::set::Member;
 use crate::value::{RStr, Value};
 
@@ -13,50 +14,12 @@ pub struct Encoder {
     compression: bool,
     /// Created on the first string worth compressing, then reused.
     lzf: Option<Box<Compressor>>,
-    /// List elements at least this long live in their own plain quicklist node (Redis'
-    /// packed_threshold, 1 GiB unless DEBUG QUICKLIST-PACKED-THRESHOLD changed it).
-    packed_threshold: usize,
 }
 
-/// Redis' default packed_threshold.
-pub const DEFAULT_PACKED_THRESHOLD: usize = 1 << 30;
-
-/// How a list is written.
-#[derive(PartialEq, Eq)]
-enum ListLayout {
-    /// One quicklist node holding one listpack, as Redis writes a list that fits in it.
-    OneNode,
-    /// One plain node: a single element too large for a listpack.
-    OnePlain,
-    /// The generic list format (a length, then the elements), which Redis 7.0 still loads:
-    /// Redis' own node split depends on the order the list was built in, not kept here.
-    Generic,
-}
-
-fn list_layout(l: &crate::types::list::List, packed_threshold: usize) -> ListLayout {
-    if l.iter().any(|e| e.len() >= packed_threshold) {
-        return if l.len() == 1 {
-            ListLayout::OnePlain
-        } else {
-            ListLayout::Generic
-        };
-    }
-    if fits_one_node(l) {
-        ListLayout::OneNode
-    } else {
-        ListLayout::Generic
-    }
-}
-
-/// The type byte Redis writes for `v` (`rdbSaveObjectType`) under the default threshold.
+/// The type byte Redis writes for `v` (`rdbSaveObjectType`).
 pub fn object_type(v: &Value) -> u8 {
-    object_type_with(v, DEFAULT_PACKED_THRESHOLD)
-}
-
-fn object_type_with(v: &Value, packed_threshold: usize) -> u8 {
     match v {
         Value::Str(_) => types::STRING,
-        Value::List(l) if list_layout(l, packed_threshold) == ListLayout::Generic => types::LIST,
         Value::List(_) => types::LIST_QUICKLIST_2,
         Value::Set(s) if s.is_intset() => types::SET_INTSET,
         // A listpack set too: see write_object.
@@ -70,33 +33,7 @@ fn object_type_with(v: &Value, packed_threshold: usize) -> u8 {
 
 /// A quicklist node's container kind in RDB: a listpack, or one plain element.
 pub(super) const QUICKLIST_NODE_PACKED: u64 = 2;
-const QUICKLIST_NODE_PLAIN: u64 = 1;
-
-/// Whether Redis keeps `l` in a single quicklist node: each element fits by its
-/// _quicklistNodeAllowInsert estimate under the default 8 KiB per node (`list-max-listpack-size
-/// -2`). Longer lists go out in the generic list format, which Redis loads too: their node
-/// split depends on the order they were built in, which ferrous does not keep.
-fn fits_one_node(l: &crate::types::list::List) -> bool {
-    const NODE_LIMIT: usize = 8192;
-    let mut node = 7; // a listpack's header and terminator
-    for (i, e) in l.iter().enumerate() {
-        let sz = e.len();
-        let overhead = if sz < 254 { 1 } else { 5 }
-            + if sz < 64 {
-                1
-            } else if sz < 16384 {
-                2
-            } else {
-                5
-            };
-        // The first element makes the node whatever its size.
-        if i > 0 && node + sz + overhead > NODE_LIMIT {
-            return false;
-        }
-        node += super::listpack::encode([e]).len() - 7;
-    }
-    !l.is_empty()
-}
+pub(super) const QUICKLIST_NODE_PLAIN: u64 = 1;
 
 /// Redis' `rdbEncodeInteger`: values that fit 8, 16 or 32 signed bits, little-endian.
 fn encode_int(v: i64) -> Option<([u8; 5], usize)> {
@@ -124,14 +61,7 @@ impl Encoder {
             buf: Vec::new(),
             compression,
             lzf: None,
-            packed_threshold: DEFAULT_PACKED_THRESHOLD,
         }
-    }
-
-    /// Writes lists as a quicklist with this packed_threshold would hold them.
-    pub fn with_packed_threshold(mut self, packed_threshold: usize) -> Encoder {
-        self.packed_threshold = packed_threshold;
-        self
     }
 
     pub fn bytes(&self) -> &[u8] {
@@ -228,33 +158,29 @@ impl Encoder {
 
     /// The object's type byte (`rdbSaveObjectType`).
     pub fn write_object_type(&mut self, v: &Value) {
-        self.buf.push(object_type_with(v, self.packed_threshold));
+        self.buf.push(object_type(v));
     }
 
     /// The object's body (`rdbSaveObject`), without the type byte.
     pub fn write_object(&mut self, v: &Value) {
         match v {
             Value::Str(s) => self.write_rstr(s),
-            Value::List(l) => match list_layout(l, self.packed_threshold) {
-                ListLayout::OneNode => {
-                    self.write_len(1);
-                    self.write_len(QUICKLIST_NODE_PACKED);
-                    self.write_string(&super::listpack::encode(l.iter()));
-                }
-                ListLayout::OnePlain => {
-                    self.write_len(1);
-                    self.write_len(QUICKLIST_NODE_PLAIN);
-                    for e in l.iter() {
-                        self.write_string(e);
+            // RDB_TYPE_LIST_QUICKLIST_2: the nodes as they are, a listpack's bytes as held.
+            Value::List(l) => {
+                self.write_len(l.nodes().len() as u64);
+                for node in l.nodes() {
+                    match node {
+                        Node::Packed(lp) => {
+                            self.write_len(QUICKLIST_NODE_PACKED);
+                            self.write_string(lp.as_bytes());
+                        }
+                        Node::Plain(b) => {
+                            self.write_len(QUICKLIST_NODE_PLAIN);
+                            self.write_string(b);
+                        }
                     }
                 }
-                ListLayout::Generic => {
-                    self.write_len(l.len() as u64);
-                    for e in l.iter() {
-                        self.write_string(e);
-                    }
-                }
-            },
+            }
             // Compact encodings go out as their blobs, exactly as Redis writes them.
             Value::Set(set) if set.is_intset() => {
                 let ints: Vec<i64> = set

@@ -25,8 +25,6 @@ pub struct SaveInfo {
     /// For a full sync: the replication id, offset and the db the stream has selected.
     pub repl: Option<(String, u64, i64)>,
     pub access: Access,
-    /// Redis' quicklist packed_threshold (how large list elements are laid out).
-    pub packed_threshold: usize,
 }
 
 /// What is saved of each key's access field, per the maxmemory policy.
@@ -47,7 +45,7 @@ pub enum Access {
 /// The RDB file of `dbs`, byte for byte as Redis 7.0 saves it with `rdbcompression`
 /// `compression` and no LRU/LFU maxmemory policy.
 pub fn save(dbs: &[Db], info: &SaveInfo, compression: bool) -> Vec<u8> {
-    let mut e = Encoder::new(compression).with_packed_threshold(info.packed_threshold);
+    let mut e = Encoder::new(compression);
     write_header(&mut e, info);
     for (i, db) in dbs.iter().enumerate() {
         if db.is_empty() {

@@ -16,7 +16,7 @@ pub mod listpack;
 pub mod lzf;
 
 pub use decode::{Decoder, ErrorKind, LoadOptions, RdbError, RdbString};
-pub use encode::{object_type, Encoder, DEFAULT_PACKED_THRESHOLD};
+pub use encode::{object_type, Encoder};
 
 /// The RDB version Redis 7.0 writes (and the newest it reads).
 pub const RDB_VERSION: u16 = 10;

@@ -215,7 +215,7 @@ fn bodies_like_redis() {
         dump::verify(&p).unwrap();
         dump::load(&p).map(|v| match v {
             Value::Str(s) => s.to_bytes(),
-            Value::List(l) => l.iter().flat_map(|e| [e, b","]).flatten().copied().collect(),
+            Value::List(l) => l.iter().flat_map(|e| [e.to_bytes(), b",".to_vec()]).flatten().collect(),
             other => panic!("not a string: {other:?}"),
         })
     };
@@ -405,7 +405,6 @@ mod files {
             used_mem: 0,
             repl: None,
             access: file::Access::None,
-            packed_threshold: 1 << 30,
         }
     }
 

@@ -1634,10 +1634,12 @@ fn restore(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
     v
 }
 
-/// Redis' own list payload: a quicklist of one listpack node.
+/// Redis' own list payloads: a quicklist of one listpack node, and of several.
 fn restore_collections(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
     let hex = *r.pick(&[
         "1201020f0f00000003008161028162020301ff0a00dca1e67d50055048", // RPUSH a b 3
+        // RPUSH 1 .. 10 under list-max-listpack-size 4: nodes of 4, 4, 2.
+        "1203020f0f00000004000101020103010401ff020f0f00000004000501060107010801ff020b0b000000020009010a01ff0a004f98fc19d762604e",
     ]);
     restore_hex(r, k, hex)
 }
