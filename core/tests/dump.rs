@@ -77,6 +77,27 @@ fn dump_of_a_missing_key_is_null_and_restore_keeps_encodings() {
     assert_eq!(call(&mut h, &[b"OBJECT", b"ENCODING", b"m"]), bulk(b"int"));
 }
 
+/// A hash listpack with a 100-byte value (`HSET h f <100 x> n 12` under
+/// hash-max-listpack-value 200, DUMPed by redis-server 7.0.15) restored under the default 64:
+/// Redis keeps the listpack as it is (it checks only the field count on load), DUMPs it back
+/// byte for byte, and converts only when a new long value is written.
+#[test]
+fn a_restored_hash_listpack_is_kept_as_it_is() {
+    let mut h = client();
+    let p = unhex("10c31840760b760000000400816602e06478e05a000666816e020c01ff0a004198fa69e8399118");
+    let long = vec![b'x'; 100];
+    assert_eq!(call(&mut h, &[b"RESTORE", b"h", b"0", &p]), OK);
+    assert_eq!(call(&mut h, &[b"OBJECT", b"ENCODING", b"h"]), bulk(b"listpack"));
+    assert_eq!(call(&mut h, &[b"HGET", b"h", b"f"]), bulk(&long));
+    assert_eq!(call(&mut h, &[b"HGET", b"h", b"n"]), bulk(b"12"));
+    assert_eq!(call(&mut h, &[b"DUMP", b"h"]), bulk(&p));
+    assert_eq!(call(&mut h, &[b"HSET", b"h", b"g", b"1"]), b":1\r\n");
+    assert_eq!(call(&mut h, &[b"OBJECT", b"ENCODING", b"h"]), bulk(b"listpack"));
+    assert_eq!(call(&mut h, &[b"HSET", b"h", b"g2", &[b'y'; 70]]), b":1\r\n");
+    assert_eq!(call(&mut h, &[b"OBJECT", b"ENCODING", b"h"]), bulk(b"hashtable"));
+    assert_eq!(call(&mut h, &[b"HGET", b"h", b"f"]), bulk(&long));
+}
+
 #[test]
 fn restore_checks_in_redis_order() {
     let mut h = client();

@@ -95,7 +95,15 @@ fn value_heap(v: &Value, samples: usize) -> usize {
         Value::Str(RStr::Raw(b)) => b.capacity(),
         Value::List(l) => estimate(l.len(), l.iter().map(<[u8]>::len), samples),
         Value::Set(s) => estimate(s.len(), s.iter().map(|m| m.to_vec().len()), samples),
-        Value::Hash(h) => estimate(h.len(), h.iter().map(|(f, v)| f.len() + v.len()), samples),
+        Value::Hash(h) => match h.as_listpack() {
+            Some(lp) => lp.allocated(),
+            None => estimate(
+                h.len(),
+                h.iter()
+                    .map(|(f, v)| f.with_bytes(<[u8]>::len) + v.with_bytes(<[u8]>::len)),
+                samples,
+            ),
+        },
         Value::ZSet(z) => estimate(z.len(), z.iter().map(|(m, _)| m.len() + 8), samples),
     }
 }

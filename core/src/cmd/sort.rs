@@ -303,7 +303,7 @@ fn lookup_by_pattern(ctx: &mut Ctx, db: usize, pattern: &[u8], subst: &[u8], in_
         ctx.srv.lookup_read(db, &key)
     };
     match (found?, field) {
-        (Value::Hash(h), Some(f)) => h.get(f).map(<[u8]>::to_vec),
+        (Value::Hash(h), Some(f)) => h.get(f).map(|v| v.to_bytes()),
         (Value::Str(s), None) => Some(s.to_bytes()),
         _ => None,
     }

@@ -22,7 +22,7 @@ pub(crate) fn commands_for(key: &[u8], value: &Value) -> Vec<Argv> {
                 Member::Bytes(b) => vec![b.to_vec()],
             }),
         ),
-        Value::Hash(h) => batched(b"HMSET", key, h.iter().map(|(f, v)| vec![f.to_vec(), v.to_vec()])),
+        Value::Hash(h) => batched(b"HMSET", key, h.iter().map(|(f, v)| vec![f.to_bytes(), v.to_bytes()])),
         Value::ZSet(z) => batched(
             b"ZADD",
             key,

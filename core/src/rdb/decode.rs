@@ -8,7 +8,8 @@ use std::fmt;
 use super::lzf::{self, LzfError};
 use super::{enc, len, types};
 use crate::hash::KeyedState;
-use crate::types::hash::{Hash, HashLimits};
+use crate::listpack::Listpack;
+use crate::types::hash::{Hash, HashLimits, LoadError};
 use crate::types::list::{End, List};
 use crate::types::set::Set;
 use crate::types::zset::ZSet;
@@ -423,36 +424,30 @@ impl<'a> Decoder<'a> {
         Ok(Value::Set(Box::new(set)))
     }
 
-    /// RDB_TYPE_HASH_LISTPACK: a listpack blob of field, value, ... checked whole (an even
-    /// count, no repeated field); a hashtable when past the listpack limits, as Redis loads it.
+    /// RDB_TYPE_HASH_LISTPACK: a listpack blob of field, value, ... checked whole (not empty,
+    /// an even count, no repeated field) and kept as it is; a hashtable when it has more
+    /// fields than `hash-max-listpack-entries`, as Redis loads it.
     fn read_hash_listpack(&mut self) -> Result<Value, RdbError> {
         let at = self.pos;
-        let blob = self.read_string_bytes()?;
-        let entries = super::listpack::decode(&blob).or_else(|reason| self.err(at, ErrorKind::BadBlob { reason }))?;
-        if entries.is_empty() {
-            return self.err(
+        let mut blob = self.read_string_bytes()?;
+        blob.shrink_to_fit();
+        let lp = Listpack::from_bytes(blob).or_else(|reason| self.err(at, ErrorKind::BadBlob { reason }))?;
+        match Hash::from_listpack(lp, &self.opts.hash_limits()) {
+            Ok(h) => Ok(Value::Hash(Box::new(h))),
+            Err(LoadError::Empty) => self.err(
                 at,
                 ErrorKind::EmptyKey {
                     byte: types::HASH_LISTPACK,
                 },
-            );
-        }
-        if entries.len() % 2 != 0 {
-            return self.err(
+            ),
+            Err(LoadError::OddCount) => self.err(
                 at,
                 ErrorKind::BadBlob {
                     reason: "hash listpack with an odd count",
                 },
-            );
+            ),
+            Err(LoadError::DuplicateField) => self.err(at, ErrorKind::DuplicateField),
         }
-        let lim = self.opts.hash_limits();
-        let mut h = Hash::start_loading((entries.len() / 2) as u64, &lim);
-        for pair in entries.chunks(2) {
-            if !h.load_pair(pair[0].to_bytes(), pair[1].to_bytes(), &lim) {
-                return self.err(at, ErrorKind::DuplicateField);
-            }
-        }
-        Ok(Value::Hash(Box::new(h)))
     }
 
     /// RDB_TYPE_HASH: a length, then field and value strings, encoded as Redis' rdbLoadObject

@@ -266,8 +266,7 @@ impl Encoder {
                 self.write_string(&super::intset::encode(&ints));
             }
             Value::Hash(h) if h.is_listpack() => {
-                let blob = super::listpack::encode(h.iter().flat_map(|(f, v)| [f, v]));
-                self.write_string(&blob);
+                self.write_string(h.as_listpack().map_or(&[][..], |lp| lp.as_bytes()));
             }
             Value::Set(set) => {
                 self.write_len(set.len() as u64);
@@ -295,8 +294,8 @@ impl Encoder {
             Value::Hash(h) => {
                 self.write_len(h.len() as u64);
                 for (f, v) in h.iter() {
-                    self.write_string(f);
-                    self.write_string(v);
+                    f.with_bytes(|b| self.write_string(b));
+                    v.with_bytes(|b| self.write_string(b));
                 }
             }
         }
