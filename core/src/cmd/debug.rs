@@ -234,7 +234,7 @@ fn value_digest(digest: &mut [u8; 20], v: &Value, has_expire: bool) {
         Value::ZSet(z) => {
             for (m, s) in z.iter() {
                 let mut elem = [0u8; 20];
-                mix_digest(&mut elem, m);
+                m.with_bytes(|b| mix_digest(&mut elem, b));
                 mix_digest(&mut elem, crate::resp::format_double(s).as_bytes());
                 xor_digest(digest, &elem);
             }

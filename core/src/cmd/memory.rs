@@ -104,6 +104,9 @@ fn value_heap(v: &Value, samples: usize) -> usize {
                 samples,
             ),
         },
-        Value::ZSet(z) => estimate(z.len(), z.iter().map(|(m, _)| m.len() + 8), samples),
+        Value::ZSet(z) => match z.as_listpack() {
+            Some(lp) => lp.allocated(),
+            None => estimate(z.len(), z.iter().map(|(m, _)| m.with_bytes(<[u8]>::len) + 8), samples),
+        },
     }
 }

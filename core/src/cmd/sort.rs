@@ -133,7 +133,7 @@ fn elements(v: Option<&Value>) -> Result<(Vec<Vec<u8>>, bool), ()> {
         Some(Value::List(l)) => Ok((l.iter().map(<[u8]>::to_vec).collect(), true)),
         Some(Value::Set(s)) => Ok((s.iter().map(|m| m.to_vec()).collect(), false)),
         // A sorted set's own order is by score, as a constant BY keeps it.
-        Some(Value::ZSet(z)) => Ok((z.iter().map(|(m, _)| m.to_vec()).collect(), true)),
+        Some(Value::ZSet(z)) => Ok((z.iter().map(|(m, _)| m.to_bytes()).collect(), true)),
         Some(_) => Err(()),
     }
 }

@@ -27,7 +27,7 @@ pub(crate) fn commands_for(key: &[u8], value: &Value) -> Vec<Argv> {
             b"ZADD",
             key,
             z.iter()
-                .map(|(m, s)| vec![crate::resp::format_double(s).into_bytes(), m.to_vec()]),
+                .map(|(m, s)| vec![crate::resp::format_double(s).into_bytes(), m.to_bytes()]),
         ),
     }
 }

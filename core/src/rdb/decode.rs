@@ -12,7 +12,7 @@ use crate::listpack::Listpack;
 use crate::types::hash::{Hash, HashLimits, LoadError};
 use crate::types::list::{End, List};
 use crate::types::set::Set;
-use crate::types::zset::ZSet;
+use crate::types::zset::{LoadError as ZLoadError, ZLimits, ZSet};
 use crate::value::{RStr, Value};
 
 /// Why reading stopped, and where (the offset into the decoder's buffer of the item at fault).
@@ -524,44 +524,35 @@ impl<'a> Decoder<'a> {
         }
     }
 
-    /// RDB_TYPE_ZSET_LISTPACK: a listpack blob of member, score, ... checked whole (an even
-    /// count, valid scores, no repeated member); a skiplist when longer than
-    /// `zset-max-listpack-entries`, as Redis loads it.
+    /// RDB_TYPE_ZSET_LISTPACK: a listpack blob of member, score, ... checked whole (not empty,
+    /// an even count, valid scores, no repeated member) and kept as it is; a skiplist when it
+    /// has more members than `zset-max-listpack-entries`, as Redis loads it.
     fn read_zset_listpack(&mut self) -> Result<Value, RdbError> {
         let at = self.pos;
-        let blob = self.read_string_bytes()?;
-        let entries = super::listpack::decode(&blob).or_else(|reason| self.err(at, ErrorKind::BadBlob { reason }))?;
-        if entries.is_empty() {
-            return self.err(
+        let mut blob = self.read_string_bytes()?;
+        blob.shrink_to_fit();
+        let lp = Listpack::from_bytes(blob).or_else(|reason| self.err(at, ErrorKind::BadBlob { reason }))?;
+        let lim = ZLimits {
+            max_entries: self.opts.zset_max_listpack_entries,
+            max_value: self.opts.zset_max_listpack_value,
+            hasher: self.opts.hasher,
+        };
+        match ZSet::from_listpack(lp, &lim) {
+            Ok(z) => Ok(Value::ZSet(Box::new(z))),
+            Err(ZLoadError::Empty) => self.err(
                 at,
                 ErrorKind::EmptyKey {
                     byte: types::ZSET_LISTPACK,
                 },
-            );
-        }
-        if entries.len() % 2 != 0 {
-            return self.err(
+            ),
+            Err(ZLoadError::OddCount) => self.err(
                 at,
                 ErrorKind::BadBlob {
                     reason: "zset listpack with an odd count",
                 },
-            );
-        }
-        let mut pairs = Vec::with_capacity(entries.len() / 2);
-        for pair in entries.chunks(2) {
-            let score = match &pair[1] {
-                super::listpack::Entry::Int(n) => *n as f64,
-                super::listpack::Entry::Str(s) => match crate::cmd::zsets::parse_score(s) {
-                    Some(v) => v,
-                    None => return self.err(at, ErrorKind::BadScore),
-                },
-            };
-            pairs.push((pair[0].to_bytes(), score));
-        }
-        let skiplist = pairs.len() > self.opts.zset_max_listpack_entries;
-        match ZSet::from_pairs(pairs, skiplist, self.opts.hasher) {
-            Some(z) => Ok(Value::ZSet(Box::new(z))),
-            None => self.err(at, ErrorKind::DuplicateZsetMember),
+            ),
+            Err(ZLoadError::BadScore) => self.err(at, ErrorKind::BadScore),
+            Err(ZLoadError::DuplicateMember) => self.err(at, ErrorKind::DuplicateZsetMember),
         }
     }
 }
