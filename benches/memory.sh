@@ -3,8 +3,8 @@
 # ferrous with redis-cli --pipe, and prints each one's RSS growth per item (and redis' own
 # used_memory). SHAPE picks what is loaded:
 #   strings     N keys `SET key:<i> xxx`                     (default)
-#   small-lists N/10 lists of 10 short elements  (likewise small-hashes, small-sets)
-#   big-list    1 list of N short elements       (likewise big-hash, big-set)
+#   small-lists N/10 lists of 10 short elements  (likewise small-hashes, small-sets, small-zsets)
+#   big-list    1 list of N short elements       (likewise big-hash, big-set, big-zset)
 #
 #   benches/memory.sh [N] [SHAPE]  (default 1000000 strings; env FERROUS_BIN)
 set -euo pipefail
@@ -29,13 +29,18 @@ if shape == "strings":
         cmd(b"SET", b"key:%d" % i, b"xxx")
 else:
     size, kind = shape.split("-")
-    op = {"lists": b"RPUSH", "list": b"RPUSH", "sets": b"SADD", "set": b"SADD", "hashes": b"HSET", "hash": b"HSET"}[kind]
+    op = {"lists": b"RPUSH", "list": b"RPUSH", "sets": b"SADD", "set": b"SADD", "hashes": b"HSET", "hash": b"HSET", "zsets": b"ZADD", "zset": b"ZADD"}[kind]
     per = 10 if size == "small" else n
     for k in range(n // per):
         for i in range(0, per, 100):
             items = []
             for j in range(i, min(i + 100, per)):
-                items += [b"f%d" % j, b"v%d" % j] if op == b"HSET" else [b"e%d" % j]
+                if op == b"HSET":
+                    items += [b"f%d" % j, b"v%d" % j]
+                elif op == b"ZADD":
+                    items += [b"%d" % j, b"m%d" % j]
+                else:
+                    items += [b"e%d" % j]
             cmd(op, b"key:%d" % k, *items)
 PY
 rss() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }

@@ -331,6 +331,11 @@ impl Listpack {
         }
     }
 
+    /// The elements two at a time, head to tail.
+    pub fn pairs(&self) -> Pairs<'_> {
+        Pairs(self.iter())
+    }
+
     /// Redis' lpFind: from `pos`, the first element equal to `s`, comparing one element and
     /// then skipping `skip` (1 compares only a hash's fields or a zset's members).
     pub fn find(&self, mut pos: usize, s: &[u8], skip: usize) -> Option<usize> {
@@ -476,6 +481,20 @@ impl Listpack {
             i -= 1;
         }
         i - len as usize
+    }
+}
+
+/// The elements of a listpack two at a time (a hash's field and value, a sorted set's member
+/// and score), head to tail.
+pub struct Pairs<'a>(Iter<'a>);
+
+impl<'a> Iterator for Pairs<'a> {
+    type Item = (Entry<'a>, Entry<'a>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let a = self.0.next()?;
+        let b = self.0.next()?;
+        Some((a, b))
     }
 }
 

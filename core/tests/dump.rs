@@ -77,6 +77,73 @@ fn dump_of_a_missing_key_is_null_and_restore_keeps_encodings() {
     assert_eq!(call(&mut h, &[b"OBJECT", b"ENCODING", b"m"]), bulk(b"int"));
 }
 
+/// RESTOREs `payload` (a DUMP from redis-server 7.0.15) at `key`; it must come back listpack
+/// and DUMP back byte for byte.
+fn restore_kept_listpack(h: &mut Harness, key: &[u8], payload: &[u8]) {
+    assert_eq!(call(h, &[b"RESTORE", key, b"0", payload]), OK);
+    assert_eq!(call(h, &[b"OBJECT", b"ENCODING", key]), bulk(b"listpack"));
+    assert_eq!(call(h, &[b"DUMP", key]), bulk(payload));
+}
+
+/// A hash listpack with a 100-byte value (`HSET h f <100 x> n 12` under
+/// hash-max-listpack-value 200, DUMPed by redis-server 7.0.15) restored under the default 64:
+/// Redis keeps the listpack as it is (it checks only the field count on load), DUMPs it back
+/// byte for byte, and converts only when a new long value is written.
+#[test]
+fn a_restored_hash_listpack_is_kept_as_it_is() {
+    let mut h = client();
+    let p = unhex("10c31840760b760000000400816602e06478e05a000666816e020c01ff0a004198fa69e8399118");
+    let long = vec![b'x'; 100];
+    restore_kept_listpack(&mut h, b"h", &p);
+    assert_eq!(call(&mut h, &[b"HGET", b"h", b"f"]), bulk(&long));
+    assert_eq!(call(&mut h, &[b"HGET", b"h", b"n"]), bulk(b"12"));
+    assert_eq!(call(&mut h, &[b"HSET", b"h", b"g", b"1"]), b":1\r\n");
+    assert_eq!(call(&mut h, &[b"OBJECT", b"ENCODING", b"h"]), bulk(b"listpack"));
+    assert_eq!(call(&mut h, &[b"HSET", b"h", b"g2", &[b'y'; 70]]), b":1\r\n");
+    assert_eq!(call(&mut h, &[b"OBJECT", b"ENCODING", b"h"]), bulk(b"hashtable"));
+    assert_eq!(call(&mut h, &[b"HGET", b"h", b"f"]), bulk(&long));
+}
+
+/// A sorted-set listpack with a 70-byte member (`ZADD z 1.5 a 2 b 1e20 c -0 12 inf d 0.1 <70 x>`
+/// under zset-max-listpack-value 200, DUMPed by redis-server 7.0.15) restored under the
+/// default 64: kept as it is (DUMP gives the same bytes, ZSCAN the stored score texts),
+/// converted only when a new long member is added.
+#[test]
+fn a_restored_zset_listpack_is_kept_as_it_is() {
+    let mut h = client();
+    let p = unhex("11c33f40880c880000000c000c010001e04678e03c00054893302e3130e005001f311481610283312e350481620202018163028531652b32300681640283696e660104ff0a0036662ec8828d4875");
+    let long = vec![b'x'; 70];
+    restore_kept_listpack(&mut h, b"z", &p);
+    let mut scan = b"*2\r\n$1\r\n0\r\n*12\r\n".to_vec();
+    for e in [
+        &b"12"[..],
+        b"0",
+        &long,
+        b"0.10000000000000001",
+        b"a",
+        b"1.5",
+        b"b",
+        b"2",
+        b"c",
+        b"1e+20",
+        b"d",
+        b"inf",
+    ] {
+        scan.extend(bulk(e));
+    }
+    assert_eq!(call(&mut h, &[b"ZSCAN", b"z", b"0"]), scan);
+    assert_eq!(call(&mut h, &[b"ZRANK", b"z", b"12"]), b":0\r\n");
+    assert_eq!(call(&mut h, &[b"ZSCORE", b"z", b"c"]), bulk(b"1e+20"));
+    assert_eq!(call(&mut h, &[b"ZADD", b"z", b"3", b"e"]), b":1\r\n");
+    assert_eq!(call(&mut h, &[b"OBJECT", b"ENCODING", b"z"]), bulk(b"listpack"));
+    assert_eq!(call(&mut h, &[b"ZADD", b"z", b"4", &[b'y'; 70]]), b":1\r\n");
+    assert_eq!(call(&mut h, &[b"OBJECT", b"ENCODING", b"z"]), bulk(b"skiplist"));
+    assert_eq!(
+        call(&mut h, &[b"ZRANGE", b"z", b"1", b"1"]),
+        b"*1\r\n".iter().copied().chain(bulk(&long)).collect::<Vec<u8>>()
+    );
+}
+
 #[test]
 fn restore_checks_in_redis_order() {
     let mut h = client();

@@ -234,8 +234,8 @@ fn value_digest(digest: &mut [u8; 20], v: &Value, has_expire: bool) {
         Value::Hash(h) => {
             for (f, v) in h.iter() {
                 let mut pair = [0u8; 20];
-                mix_digest(&mut pair, f);
-                mix_digest(&mut pair, v);
+                f.with_bytes(|b| mix_digest(&mut pair, b));
+                v.with_bytes(|b| mix_digest(&mut pair, b));
                 xor_digest(digest, &pair);
             }
         }
@@ -243,7 +243,7 @@ fn value_digest(digest: &mut [u8; 20], v: &Value, has_expire: bool) {
         Value::ZSet(z) => {
             for (m, s) in z.iter() {
                 let mut elem = [0u8; 20];
-                mix_digest(&mut elem, m);
+                m.with_bytes(|b| mix_digest(&mut elem, b));
                 mix_digest(&mut elem, crate::resp::format_double(s).as_bytes());
                 xor_digest(digest, &elem);
             }

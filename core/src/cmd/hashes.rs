@@ -12,7 +12,7 @@ use crate::ldouble::LDouble;
 use crate::notify::class::HASH as HASH_EVENTS;
 use crate::resp::{parse_i64, Reply};
 use crate::server::Server;
-use crate::types::hash::Hash;
+use crate::types::hash::{Entry, Hash};
 use crate::value::Value;
 
 const GROUP: &str = "hash";
@@ -40,6 +40,11 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     cmd("hrandfield", -2, READONLY, HASH, GROUP, "6.2.0", "Get one or multiple random fields from a hash", "O(N) where N is the number of fields returned", hrandfield).keys(1, 1, 1, RO_ACCESS).tips(NONDET),
     cmd("hscan", -3, READONLY, HASH, GROUP, "2.8.0", "Incrementally iterate hash fields and associated values", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", hscan).keys(1, 1, 1, RO_ACCESS).tips(NONDET),
 ];
+
+/// A field or value as a bulk string (a listpack's integers in decimal).
+fn bulk(out: &mut Reply, e: Entry) {
+    e.with_bytes(|b| out.bulk(b));
+}
 
 /// A read lookup of a hash: `Ok(None)` when missing, `Err(())` after replying WRONGTYPE.
 fn read<'s>(srv: &'s mut Server, out: &mut Reply, db: usize, key: &[u8]) -> Result<Option<&'s Hash>, ()> {
@@ -86,7 +91,7 @@ fn hset(ctx: &mut Ctx) {
     h.try_conversion(args[2..].iter().map(Vec::as_slice), &lim);
     let mut created = 0;
     for pair in args[2..].chunks(2) {
-        if !h.set(&pair[0], pair[1].clone(), &lim) {
+        if !h.set(&pair[0], &pair[1], &lim) {
             created += 1;
         }
     }
@@ -112,7 +117,7 @@ fn hsetnx(ctx: &mut Ctx) {
         return ctx.out.int(0);
     }
     h.try_conversion(args[2..4].iter().map(Vec::as_slice), &lim);
-    h.set(&args[2], args[3].clone(), &lim);
+    h.set(&args[2], &args[3], &lim);
     ctx.changed(&args[1], 1);
     ctx.out.int(1);
     ctx.notify(HASH_EVENTS, "hset", &args[1]);
@@ -123,7 +128,7 @@ fn hget(ctx: &mut Ctx) {
     let db = ctx.db();
     match read(ctx.srv, ctx.out, db, &args[1]) {
         Ok(Some(h)) => match h.get(&args[2]) {
-            Some(v) => ctx.out.bulk(v),
+            Some(v) => bulk(ctx.out, v),
             None => ctx.out.null(),
         },
         Ok(None) => ctx.out.null(),
@@ -141,7 +146,7 @@ fn hmget(ctx: &mut Ctx) {
     ctx.out.array(args.len() - 2);
     for f in &args[2..] {
         match h.and_then(|h| h.get(f)) {
-            Some(v) => ctx.out.bulk(v),
+            Some(v) => bulk(ctx.out, v),
             None => ctx.out.null(),
         }
     }
@@ -165,10 +170,10 @@ fn getall(ctx: &mut Ctx, fields: bool, values: bool) {
     }
     for (f, v) in h.iter() {
         if fields {
-            ctx.out.bulk(f);
+            bulk(ctx.out, f);
         }
         if values {
-            ctx.out.bulk(v);
+            bulk(ctx.out, v);
         }
     }
 }
@@ -231,7 +236,7 @@ fn hlen(ctx: &mut Ctx) {
 }
 
 fn hstrlen(ctx: &mut Ctx) {
-    int_query(ctx, |h, a| h.get(&a[2]).map_or(0, |v| v.len() as i64));
+    int_query(ctx, |h, a| h.get(&a[2]).map_or(0, |v| v.with_bytes(|b| b.len() as i64)));
 }
 
 fn hexists(ctx: &mut Ctx) {
@@ -249,7 +254,8 @@ fn hincrby(ctx: &mut Ctx) {
     };
     let old = match h.get(&args[2]) {
         None => 0,
-        Some(v) => match parse_i64(v) {
+        Some(Entry::Int(n)) => n,
+        Some(Entry::Str(v)) => match parse_i64(v) {
             Some(n) => n,
             None => return ctx.out.err("hash value is not an integer"),
         },
@@ -257,7 +263,7 @@ fn hincrby(ctx: &mut Ctx) {
     let Some(new) = old.checked_add(incr) else {
         return ctx.out.err("increment or decrement would overflow");
     };
-    h.set(&args[2], new.to_string().into_bytes(), &lim);
+    h.set(&args[2], new.to_string().as_bytes(), &lim);
     ctx.changed(&args[1], 1);
     ctx.out.int(new);
     ctx.notify(HASH_EVENTS, "hincrby", &args[1]);
@@ -280,7 +286,7 @@ fn hincrbyfloat(ctx: &mut Ctx) {
     };
     let old = match h.get(&args[2]) {
         None => LDouble::ZERO,
-        Some(v) => match LDouble::parse(v) {
+        Some(v) => match v.with_bytes(LDouble::parse) {
             Some(x) => x,
             None => return ctx.out.err("hash value is not a float"),
         },
@@ -290,7 +296,7 @@ fn hincrbyfloat(ctx: &mut Ctx) {
         return ctx.out.err("increment would produce NaN or Infinity");
     }
     let text = new.to_human_string().into_bytes();
-    h.set(&args[2], text.clone(), &lim);
+    h.set(&args[2], &text, &lim);
     ctx.out.bulk(&text);
     ctx.changed(&args[1], 1);
     ctx.notify(HASH_EVENTS, "hincrbyfloat", &args[1]);
@@ -319,7 +325,7 @@ fn hrandfield(ctx: &mut Ctx) {
     };
     let rng = &mut srv.rng;
     if let Some((f, _)) = h.random_pair(&mut || rng.next_u64()) {
-        ctx.out.bulk(f);
+        bulk(ctx.out, f);
     }
 }
 
@@ -346,13 +352,13 @@ fn hrandfield_count(ctx: &mut Ctx, l: i64, withvalues: bool) {
         return out.array(0);
     }
     let resp3 = out.resp3;
-    let emit = |out: &mut Reply, f: &[u8], v: &[u8]| {
+    let emit = |out: &mut Reply, f: Entry, v: Entry| {
         if withvalues && resp3 {
             out.array(2);
         }
-        out.bulk(f);
+        bulk(out, f);
         if withvalues {
-            out.bulk(v);
+            bulk(out, v);
         }
     };
     let header = |out: &mut Reply, n: u64| {
@@ -361,6 +367,15 @@ fn hrandfield_count(ctx: &mut Ctx, l: i64, withvalues: bool) {
     // CASE 1: repetitions allowed (or a single field).
     if !uniq || count == 1 {
         header(out, count);
+        if h.is_listpack() {
+            // One walk instead of a seek per pick (Redis' lpRandomPairs also walks once).
+            let all: Vec<(Entry, Entry)> = h.iter().collect();
+            for _ in 0..count {
+                let (f, v) = all[(next() % all.len() as u64) as usize];
+                emit(out, f, v);
+            }
+            return;
+        }
         for _ in 0..count {
             if let Some((f, v)) = h.random_pair(&mut next) {
                 emit(out, f, v);
@@ -376,7 +391,7 @@ fn hrandfield_count(ctx: &mut Ctx, l: i64, withvalues: bool) {
         }
         return;
     }
-    let all: Vec<(&[u8], &[u8])> = h.iter().collect();
+    let all: Vec<(Entry, Entry)> = h.iter().collect();
     if count * 3 > size {
         // CASE 3: drop random pairs until `count` are left.
         let mut left = all;
@@ -390,7 +405,7 @@ fn hrandfield_count(ctx: &mut Ctx, l: i64, withvalues: bool) {
     } else if h.is_listpack() {
         // CASE 4, listpack: distinct pairs in the listpack's order (selection sampling).
         let mut need = count;
-        for (i, (f, v)) in all.iter().enumerate() {
+        for (i, &(f, v)) in all.iter().enumerate() {
             let remaining = all.len() as u64 - i as u64;
             if next() % remaining < need {
                 emit(out, f, v);
@@ -439,7 +454,7 @@ fn hscan(ctx: &mut Ctx) {
     let mut items: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
     match h.as_ref() {
         Hash::Listpack(_) => {
-            items.extend(h.iter().map(|(f, v)| (f.to_vec(), v.to_vec())));
+            items.extend(h.iter().map(|(f, v)| (f.to_bytes(), v.to_bytes())));
             cursor = 0;
         }
         Hash::Table(d) => {

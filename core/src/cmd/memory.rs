@@ -108,7 +108,18 @@ fn value_heap(v: &Value, samples: usize) -> usize {
             Some(lp) => lp.allocated(),
             None => estimate(s.len(), s.iter().map(|m| m.to_vec().len()), samples),
         },
-        Value::Hash(h) => estimate(h.len(), h.iter().map(|(f, v)| f.len() + v.len()), samples),
-        Value::ZSet(z) => estimate(z.len(), z.iter().map(|(m, _)| m.len() + 8), samples),
+        Value::Hash(h) => match h.as_listpack() {
+            Some(lp) => lp.allocated(),
+            None => estimate(
+                h.len(),
+                h.iter()
+                    .map(|(f, v)| f.with_bytes(<[u8]>::len) + v.with_bytes(<[u8]>::len)),
+                samples,
+            ),
+        },
+        Value::ZSet(z) => match z.as_listpack() {
+            Some(lp) => lp.allocated(),
+            None => estimate(z.len(), z.iter().map(|(m, _)| m.with_bytes(<[u8]>::len) + 8), samples),
+        },
     }
 }

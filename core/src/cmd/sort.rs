@@ -133,7 +133,7 @@ fn elements(v: Option<&Value>) -> Result<(Vec<Vec<u8>>, bool), ()> {
         Some(Value::List(l)) => Ok((l.iter().map(|e| e.to_bytes()).collect(), true)),
         Some(Value::Set(s)) => Ok((s.iter().map(|m| m.to_vec()).collect(), false)),
         // A sorted set's own order is by score, as a constant BY keeps it.
-        Some(Value::ZSet(z)) => Ok((z.iter().map(|(m, _)| m.to_vec()).collect(), true)),
+        Some(Value::ZSet(z)) => Ok((z.iter().map(|(m, _)| m.to_bytes()).collect(), true)),
         Some(_) => Err(()),
     }
 }
@@ -306,7 +306,7 @@ fn lookup_by_pattern(ctx: &mut Ctx, db: usize, pattern: &[u8], subst: &[u8], in_
         ctx.srv.lookup_read(db, &key)
     };
     match (found?, field) {
-        (Value::Hash(h), Some(f)) => h.get(f).map(<[u8]>::to_vec),
+        (Value::Hash(h), Some(f)) => h.get(f).map(|v| v.to_bytes()),
         (Value::Str(s), None) => Some(s.to_bytes()),
         _ => None,
     }

@@ -13,7 +13,7 @@ use crate::notify::class as ev;
 use crate::resp::format_double;
 use crate::resp::{parse_i64, Reply};
 use crate::server::Server;
-use crate::types::zset::{LexBound, LexRange, ScoreRange, ZLimits, ZSet};
+use crate::types::zset::{Entry, LexBound, LexRange, ScoreRange, ZLimits, ZSet};
 use crate::value::Value;
 
 const GROUP: &str = "sorted-set";
@@ -296,11 +296,11 @@ fn delete_if_empty(srv: &mut Server, db: usize, key: &[u8]) {
 }
 
 /// A member with its score: RESP3 nests the pair when `nested`.
-fn reply_pair(out: &mut Reply, m: &[u8], s: f64, withscores: bool) {
+fn reply_pair(out: &mut Reply, m: Entry, s: f64, withscores: bool) {
     if withscores && out.resp3 {
         out.array(2);
     }
-    out.bulk(m);
+    m.with_bytes(|b| out.bulk(b));
     if withscores {
         out.double(s);
     }
@@ -600,17 +600,19 @@ fn rank_span(len: usize, start: i64, end: i64) -> Option<(usize, usize)> {
     Some((start as usize, end as usize))
 }
 
-/// Applies LIMIT offset count to an ordered list of ranks (negative offset: nothing,
-/// negative count: all).
-fn apply_limit(ranks: Vec<usize>, offset: i64, limit: i64) -> Vec<usize> {
-    if offset < 0 {
-        return Vec::new();
-    }
-    let it = ranks.into_iter().skip(usize::try_from(offset).unwrap_or(usize::MAX));
-    if limit < 0 {
-        it.collect()
+/// Applies LIMIT offset count to the ranks `a..b` walked forwards or (`rev`) backwards: the
+/// ranks left, still ascending (negative offset: nothing, negative count: all).
+fn apply_limit(a: usize, b: usize, rev: bool, offset: i64, limit: i64) -> (usize, usize) {
+    let Ok(offset) = usize::try_from(offset) else {
+        return (0, 0);
+    };
+    let n = (b - a).saturating_sub(offset);
+    let n = usize::try_from(limit).map_or(n, |l| n.min(l));
+    if rev {
+        (b - offset.min(b - a) - n, b - offset.min(b - a))
     } else {
-        it.take(usize::try_from(limit).unwrap_or(usize::MAX)).collect()
+        let lo = a + offset.min(b - a);
+        (lo, lo + n)
     }
 }
 
@@ -695,45 +697,31 @@ fn zrange_generic(ctx: &mut Ctx, start_at: usize, dst: Option<&[u8]>, mut rt: Ra
         Ok(Some(z)) => z,
     };
     let len = z.len();
-    // The ranks to emit, in emission order, and the size hint ZRANGESTORE starts with.
-    let (ranks, hint): (Vec<usize>, Option<usize>) = match spec {
+    // The ascending ranks to emit (backwards when `rev`), and the size hint ZRANGESTORE
+    // starts with.
+    let ((lo, hi), hint): ((usize, usize), Option<usize>) = match spec {
         Spec::Rank(a, b) => match rank_span(len, a, b) {
-            None => (Vec::new(), Some(0)),
-            Some((s, e)) => {
-                let r: Vec<usize> = if rev {
-                    (len - 1 - e..=len - 1 - s).rev().collect()
-                } else {
-                    (s..=e).collect()
-                };
-                let n = r.len();
-                (r, Some(n))
-            }
+            None => ((0, 0), Some(0)),
+            Some((s, e)) if rev => ((len - 1 - e, len - s), Some(e - s + 1)),
+            Some((s, e)) => ((s, e + 1), Some(e - s + 1)),
         },
+        Spec::Score(_) | Spec::Lex(_) if offset > 0 && offset as u64 >= len as u64 => ((0, 0), None),
         Spec::Score(r) => {
-            if offset > 0 && offset as u64 >= len as u64 {
-                (Vec::new(), None)
-            } else {
-                let (a, b) = z.score_span(&r);
-                let all: Vec<usize> = if rev { (a..b).rev().collect() } else { (a..b).collect() };
-                (apply_limit(all, offset, limit), None)
-            }
+            let (a, b) = z.score_span(&r);
+            (apply_limit(a, b, rev, offset, limit), None)
         }
         Spec::Lex(r) => {
-            if offset > 0 && offset as u64 >= len as u64 {
-                (Vec::new(), None)
-            } else {
-                let (a, b) = z.lex_span(&r);
-                let all: Vec<usize> = if rev { (a..b).rev().collect() } else { (a..b).collect() };
-                (apply_limit(all, offset, limit), None)
-            }
+            let (a, b) = z.lex_span(&r);
+            (apply_limit(a, b, rev, offset, limit), None)
         }
     };
-    let items: Vec<(Vec<u8>, f64)> = ranks
-        .iter()
-        .filter_map(|&i| z.get(i).map(|(m, s)| (m.to_vec(), s)))
-        .collect();
+    let mut items = z.range(lo, hi);
+    if rev {
+        items.reverse();
+    }
     match dst {
         Some(dst) => {
+            let items: Vec<(Vec<u8>, f64)> = items.into_iter().map(|(m, s)| (m.to_bytes(), s)).collect();
             let lim = limits(ctx.srv);
             let mut out = match hint {
                 Some(n) if n > lim.max_entries => ZSet::new_skiplist(lim.hasher),
@@ -752,7 +740,7 @@ fn zrange_generic(ctx: &mut Ctx, start_at: usize, dst: Option<&[u8]>, mut rt: Ra
         None => {
             pairs_header(ctx.out, items.len(), withscores);
             for (m, s) in items {
-                reply_pair(ctx.out, &m, s, withscores);
+                reply_pair(ctx.out, m, s, withscores);
             }
         }
     }
@@ -1117,7 +1105,7 @@ fn zrandmember(ctx: &mut Ctx) {
     };
     let rng = &mut srv.rng;
     if let Some((m, _)) = z.random_elem(&mut || rng.next_u64()) {
-        ctx.out.bulk(m);
+        m.with_bytes(|b| ctx.out.bulk(b));
     }
 }
 
@@ -1145,6 +1133,15 @@ fn zrandmember_count(ctx: &mut Ctx, l: i64, withscores: bool) {
     // CASE 1: repetitions allowed (or a single element).
     if !uniq || count == 1 {
         pairs_header(out, count as usize, withscores);
+        if z.is_listpack() {
+            // One walk instead of a seek per pick (Redis' lpRandomPairs also walks once).
+            let all: Vec<(Entry, f64)> = z.iter().collect();
+            for _ in 0..count {
+                let (m, s) = all[(next() % all.len() as u64) as usize];
+                reply_pair(out, m, s, withscores);
+            }
+            return;
+        }
         for _ in 0..count {
             if let Some((m, s)) = z.random_elem(&mut next) {
                 reply_pair(out, m, s, withscores);
@@ -1155,12 +1152,12 @@ fn zrandmember_count(ctx: &mut Ctx, l: i64, withscores: bool) {
     pairs_header(out, count.min(size) as usize, withscores);
     // CASE 2: the whole sorted set, greatest first (Redis' zset iterator walks from the tail).
     if count >= size {
-        for (m, s) in z.iter().rev() {
+        for (m, s) in z.iter_rev() {
             reply_pair(out, m, s, withscores);
         }
         return;
     }
-    let all: Vec<(&[u8], f64)> = z.iter().collect();
+    let all: Vec<(Entry, f64)> = z.iter().collect();
     if count * 3 > size {
         // CASE 3: drop random elements until `count` are left.
         let mut left = all;
@@ -1253,7 +1250,7 @@ fn zset_op(ctx: &mut Ctx, dst: Option<&[u8]>, numkeys_at: usize, op: SetOp, card
         let first_idx = keys.iter().position(|x| x == k).unwrap_or(i);
         let elems: Vec<(Vec<u8>, f64)> = match ctx.srv.lookup_read(db, k) {
             None => Vec::new(),
-            Some(Value::ZSet(z)) => z.iter().map(|(m, s)| (m.to_vec(), s)).collect(),
+            Some(Value::ZSet(z)) => z.iter().map(|(m, s)| (m.to_bytes(), s)).collect(),
             Some(Value::Set(s)) => s.iter().map(|m| (m.with_bytes(<[u8]>::to_vec), 1.0)).collect(),
             Some(_) => return ctx.wrong_type(),
         };
@@ -1432,16 +1429,6 @@ fn zintercard(ctx: &mut Ctx) {
 // ---------------------------------------------------------------------------------------------
 // ZSCAN.
 
-/// The text a listpack holds for a score (Redis' zzlInsertAt): an integer when the score is
-/// one within ±2^62, else `%.17g`.
-pub(crate) fn listpack_score(s: f64) -> String {
-    let half = (i64::MAX / 2) as f64;
-    if s.is_finite() && s >= -half && s <= half && s == s.trunc() {
-        return (s as i64).to_string();
-    }
-    format_double(s)
-}
-
 /// ZSCAN key cursor [MATCH pattern] [COUNT count]: a listpack answers whole with cursor 0 and
 /// its stored score text; a skiplist walks its dict like SCAN.
 fn zscan(ctx: &mut Ctx) {
@@ -1463,17 +1450,18 @@ fn zscan(ctx: &mut Ctx) {
     let Some(Value::ZSet(z)) = ctx.srv.dbs[db].get(&args[1]) else {
         return;
     };
-    let mut items: Vec<(Vec<u8>, String)> = Vec::new();
-    match z.dict() {
-        None => {
-            items.extend(z.iter().map(|(m, s)| (m.to_vec(), listpack_score(s))));
+    let mut items: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    match (z.as_listpack(), z.dict()) {
+        (Some(lp), _) => {
+            items.extend(lp.pairs().map(|(m, s)| (m.to_bytes(), s.to_bytes())));
             cursor = 0;
         }
-        Some(d) => {
+        (None, None) => {}
+        (None, Some(d)) => {
             let count = count.saturating_mul(2);
             let mut max_iterations = count.saturating_mul(10);
             loop {
-                cursor = d.scan(cursor, |m, s| items.push((m.clone(), format_double(*s))));
+                cursor = d.scan(cursor, |m, s| items.push((m.clone(), format_double(*s).into_bytes())));
                 if cursor == 0 || max_iterations == 0 || items.len() >= count {
                     break;
                 }
@@ -1490,7 +1478,7 @@ fn zscan(ctx: &mut Ctx) {
     out.array(items.len() * 2);
     for (m, s) in items {
         out.bulk(&m);
-        out.bulk(s.as_bytes());
+        out.bulk(&s);
     }
 }
 
@@ -1518,6 +1506,7 @@ mod tests {
         assert_eq!(parse_bound(b""), Some((0.0, false)));
         assert_eq!(parse_bound(b" 2"), Some((2.0, false)));
         assert_eq!(parse_bound(b"1e400"), Some((f64::INFINITY, false)));
+        use crate::types::zset::listpack_score;
         assert_eq!(listpack_score(1e17), "100000000000000000");
         assert_eq!(listpack_score(1.5), "1.5");
     }

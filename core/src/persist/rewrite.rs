@@ -22,12 +22,12 @@ pub(crate) fn commands_for(key: &[u8], value: &Value) -> Vec<Argv> {
                 Member::Bytes(b) => vec![b.to_vec()],
             }),
         ),
-        Value::Hash(h) => batched(b"HMSET", key, h.iter().map(|(f, v)| vec![f.to_vec(), v.to_vec()])),
+        Value::Hash(h) => batched(b"HMSET", key, h.iter().map(|(f, v)| vec![f.to_bytes(), v.to_bytes()])),
         Value::ZSet(z) => batched(
             b"ZADD",
             key,
             z.iter()
-                .map(|(m, s)| vec![crate::resp::format_double(s).into_bytes(), m.to_vec()]),
+                .map(|(m, s)| vec![crate::resp::format_double(s).into_bytes(), m.to_bytes()]),
         ),
     }
 }

@@ -10,10 +10,10 @@ use super::lzf::{self, LzfError};
 use super::{enc, len, types};
 use crate::hash::KeyedState;
 use crate::listpack::Listpack;
-use crate::types::hash::{Hash, HashLimits};
+use crate::types::hash::{Hash, HashLimits, LoadError};
 use crate::types::list::{End, List, Node};
 use crate::types::set::{Set, SetLimits, SetLoader};
-use crate::types::zset::ZSet;
+use crate::types::zset::{LoadError as ZLoadError, ZLimits, ZSet};
 use crate::value::{RStr, Value};
 
 /// Why reading stopped, and where (the offset into the decoder's buffer of the item at fault).
@@ -471,36 +471,30 @@ impl<'a> Decoder<'a> {
         Ok(Value::Set(Box::new(set)))
     }
 
-    /// RDB_TYPE_HASH_LISTPACK: a listpack blob of field, value, ... checked whole (an even
-    /// count, no repeated field); a hashtable when past the listpack limits, as Redis loads it.
+    /// RDB_TYPE_HASH_LISTPACK: a listpack blob of field, value, ... checked whole (not empty,
+    /// an even count, no repeated field) and kept as it is; a hashtable when it has more
+    /// fields than `hash-max-listpack-entries`, as Redis loads it.
     fn read_hash_listpack(&mut self) -> Result<Value, RdbError> {
         let at = self.pos;
-        let blob = self.read_string_bytes()?;
-        let entries = super::listpack::decode(&blob).or_else(|reason| self.err(at, ErrorKind::BadBlob { reason }))?;
-        if entries.is_empty() {
-            return self.err(
+        let mut blob = self.read_string_bytes()?;
+        blob.shrink_to_fit();
+        let lp = Listpack::from_bytes(blob).or_else(|reason| self.err(at, ErrorKind::BadBlob { reason }))?;
+        match Hash::from_listpack(lp, &self.opts.hash_limits()) {
+            Ok(h) => Ok(Value::Hash(Box::new(h))),
+            Err(LoadError::Empty) => self.err(
                 at,
                 ErrorKind::EmptyKey {
                     byte: types::HASH_LISTPACK,
                 },
-            );
-        }
-        if entries.len() % 2 != 0 {
-            return self.err(
+            ),
+            Err(LoadError::OddCount) => self.err(
                 at,
                 ErrorKind::BadBlob {
                     reason: "hash listpack with an odd count",
                 },
-            );
+            ),
+            Err(LoadError::DuplicateField) => self.err(at, ErrorKind::DuplicateField),
         }
-        let lim = self.opts.hash_limits();
-        let mut h = Hash::start_loading((entries.len() / 2) as u64, &lim);
-        for pair in entries.chunks(2) {
-            if !h.load_pair(pair[0].to_bytes(), pair[1].to_bytes(), &lim) {
-                return self.err(at, ErrorKind::DuplicateField);
-            }
-        }
-        Ok(Value::Hash(Box::new(h)))
     }
 
     /// RDB_TYPE_HASH: a length, then field and value strings, encoded as Redis' rdbLoadObject
@@ -577,44 +571,35 @@ impl<'a> Decoder<'a> {
         }
     }
 
-    /// RDB_TYPE_ZSET_LISTPACK: a listpack blob of member, score, ... checked whole (an even
-    /// count, valid scores, no repeated member); a skiplist when longer than
-    /// `zset-max-listpack-entries`, as Redis loads it.
+    /// RDB_TYPE_ZSET_LISTPACK: a listpack blob of member, score, ... checked whole (not empty,
+    /// an even count, valid scores, no repeated member) and kept as it is; a skiplist when it
+    /// has more members than `zset-max-listpack-entries`, as Redis loads it.
     fn read_zset_listpack(&mut self) -> Result<Value, RdbError> {
         let at = self.pos;
-        let blob = self.read_string_bytes()?;
-        let entries = super::listpack::decode(&blob).or_else(|reason| self.err(at, ErrorKind::BadBlob { reason }))?;
-        if entries.is_empty() {
-            return self.err(
+        let mut blob = self.read_string_bytes()?;
+        blob.shrink_to_fit();
+        let lp = Listpack::from_bytes(blob).or_else(|reason| self.err(at, ErrorKind::BadBlob { reason }))?;
+        let lim = ZLimits {
+            max_entries: self.opts.zset_max_listpack_entries,
+            max_value: self.opts.zset_max_listpack_value,
+            hasher: self.opts.hasher,
+        };
+        match ZSet::from_listpack(lp, &lim) {
+            Ok(z) => Ok(Value::ZSet(Box::new(z))),
+            Err(ZLoadError::Empty) => self.err(
                 at,
                 ErrorKind::EmptyKey {
                     byte: types::ZSET_LISTPACK,
                 },
-            );
-        }
-        if entries.len() % 2 != 0 {
-            return self.err(
+            ),
+            Err(ZLoadError::OddCount) => self.err(
                 at,
                 ErrorKind::BadBlob {
                     reason: "zset listpack with an odd count",
                 },
-            );
-        }
-        let mut pairs = Vec::with_capacity(entries.len() / 2);
-        for pair in entries.chunks(2) {
-            let score = match &pair[1] {
-                super::listpack::Entry::Int(n) => *n as f64,
-                super::listpack::Entry::Str(s) => match crate::cmd::zsets::parse_score(s) {
-                    Some(v) => v,
-                    None => return self.err(at, ErrorKind::BadScore),
-                },
-            };
-            pairs.push((pair[0].to_bytes(), score));
-        }
-        let skiplist = pairs.len() > self.opts.zset_max_listpack_entries;
-        match ZSet::from_pairs(pairs, skiplist, self.opts.hasher) {
-            Some(z) => Ok(Value::ZSet(Box::new(z))),
-            None => self.err(at, ErrorKind::DuplicateZsetMember),
+            ),
+            Err(ZLoadError::BadScore) => self.err(at, ErrorKind::BadScore),
+            Err(ZLoadError::DuplicateMember) => self.err(at, ErrorKind::DuplicateZsetMember),
         }
     }
 }

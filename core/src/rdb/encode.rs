@@ -193,8 +193,7 @@ impl Encoder {
                 self.write_string(&super::intset::encode(&ints));
             }
             Value::Hash(h) if h.is_listpack() => {
-                let blob = super::listpack::encode(h.iter().flat_map(|(f, v)| [f, v]));
-                self.write_string(&blob);
+                self.write_string(h.as_listpack().map_or(&[][..], |lp| lp.as_bytes()));
             }
             // A listpack set is written as a plain RDB_TYPE_SET, members in listpack order:
             // its own type (RDB_TYPE_SET_LISTPACK, 20) came with RDB version 11 in Redis 7.2,
@@ -210,25 +209,23 @@ impl Encoder {
                     }
                 }
             }
-            // Member, score, ... in score order, scores as the listpack holds them.
+            // Member, score, ... in score order: the listpack as it is.
             Value::ZSet(z) if z.is_listpack() => {
-                let scores: Vec<String> = z.iter().map(|(_, s)| crate::cmd::zsets::listpack_score(s)).collect();
-                let blob = super::listpack::encode(z.iter().zip(&scores).flat_map(|((m, _), s)| [m, s.as_bytes()]));
-                self.write_string(&blob);
+                self.write_string(z.as_listpack().map_or(&[][..], |lp| lp.as_bytes()));
             }
             // RDB_TYPE_ZSET_2: greatest to smallest, as Redis walks its skiplist backwards.
             Value::ZSet(z) => {
                 self.write_len(z.len() as u64);
-                for (m, s) in z.iter().rev() {
-                    self.write_string(m);
+                for (m, s) in z.iter_rev() {
+                    m.with_bytes(|b| self.write_string(b));
                     self.write_raw(&s.to_le_bytes());
                 }
             }
             Value::Hash(h) => {
                 self.write_len(h.len() as u64);
                 for (f, v) in h.iter() {
-                    self.write_string(f);
-                    self.write_string(v);
+                    f.with_bytes(|b| self.write_string(b));
+                    v.with_bytes(|b| self.write_string(b));
                 }
             }
         }

@@ -369,9 +369,9 @@ fn generic_hash_round_trip() {
     use crate::types::hash::Hash;
     let mut h = Hash::new();
     let lim = crate::rdb::LoadOptions::default().hash_limits();
-    h.set(b"f", b"1".to_vec(), &lim);
-    h.set(b"long", vec![b'x'; 100], &lim);
-    h.set(b"n", b"-70000".to_vec(), &lim);
+    h.set(b"f", b"1", &lim);
+    h.set(b"long", &[b'x'; 100], &lim);
+    h.set(b"n", b"-70000", &lim);
     let v = Value::Hash(Box::new(h));
     let p = dump::dump(&v, true);
     assert_eq!(p[0], 4);
