@@ -301,27 +301,24 @@ impl Server {
         self.clock.update(now);
         self.memory_seen = None;
         self.update_lru_clock();
-        if let Event::Listened { result } = event {
-            // Like a disk completion, whatever the server waits for: it may be what it waits for.
-            self.on_listened(result);
-            self.flush_replies();
-            self.run_stalled();
-            return;
+        match event {
+            // Completions (of disk requests, of a bind) arrive whatever the server waits for:
+            // they may be what it waits for.
+            Event::Disk { req, result } => self.on_disk(req, result),
+            Event::Listened { result } => self.on_listened(result),
+            event if !self.paused() && self.stalled.is_empty() => {
+                self.dispatch_event(event);
+                self.flush_replies();
+                return;
+            }
+            event => {
+                self.stalled.push_back(event);
+                self.run_stalled();
+                return;
+            }
         }
-        if let Event::Disk { req, result } = event {
-            // Completions arrive whatever the server waits for: they may be what it waits for.
-            self.on_disk(req, result);
-            self.run_released();
-            self.flush_replies();
-            self.run_stalled();
-            return;
-        }
-        if !self.paused() && self.stalled.is_empty() {
-            self.dispatch_event(event);
-            self.flush_replies();
-            return;
-        }
-        self.stalled.push_back(event);
+        self.run_released();
+        self.flush_replies();
         self.run_stalled();
     }
 

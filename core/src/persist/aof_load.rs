@@ -175,14 +175,15 @@ impl Server {
             return;
         };
         let result = self.replay_commands(&mut r, step);
+        if let Ok(false) = result {
+            // More next step.
+            load.replay = Some(r);
+            self.persist.aof_load = Some(load);
+            return;
+        }
         self.persist.aof_load = Some(load);
         match result {
-            Ok(false) => {
-                if let Some(load) = self.persist.aof_load.as_mut() {
-                    load.replay = Some(r);
-                }
-            }
-            Ok(true) => self.aof_read_next(),
+            Ok(_) => self.aof_read_next(),
             Err(torn) => match self.aof_torn(torn, &r) {
                 Ok(()) => self.aof_read_next(),
                 Err(why) => self.fail_aof_load(&why),

@@ -68,14 +68,13 @@ impl Server {
         if let AfterSave::Reload { .. } = after {
             ops.push_back(self.read_rdb_op());
         }
-        self.start_blocking_job(ops, Some(temp), after);
-        self.flag_aof_fsync(aof_fsync);
+        self.start_blocking_job(ops, Some(temp), after, aof_fsync);
     }
 
     /// DEBUG RELOAD NOSAVE: reads the RDB file and loads it, the server waiting meanwhile.
     pub(crate) fn start_reload_nosave(&mut self, after: AfterSave) {
         let ops = VecDeque::from([self.read_rdb_op()]);
-        self.start_blocking_job(ops, None, after);
+        self.start_blocking_job(ops, None, after, false);
     }
 
     fn read_rdb_op(&self) -> DiskOp {
@@ -84,22 +83,24 @@ impl Server {
         }
     }
 
-    pub(crate) fn start_blocking_job(&mut self, mut ops: VecDeque<DiskOp>, temp: Option<String>, after: AfterSave) {
+    /// Runs `ops` in order while the server waits; `aof_fsync` says the first is the AOF's
+    /// fsync at shutdown.
+    fn start_blocking_job(
+        &mut self,
+        mut ops: VecDeque<DiskOp>,
+        temp: Option<String>,
+        after: AfterSave,
+        aof_fsync: bool,
+    ) {
         let first = ops.pop_front().expect("a blocking job has steps");
         self.persist.save = Some(SyncSave {
             ops,
             temp,
             after,
             read_back: None,
-            aof_fsync: false,
+            aof_fsync,
         });
         self.submit(Job::Save, first);
-    }
-
-    fn flag_aof_fsync(&mut self, first: bool) {
-        if let Some(job) = self.persist.save.as_mut() {
-            job.aof_fsync = first;
-        }
     }
 
     pub(super) fn save_progress(&mut self, result: DiskResult) {
@@ -223,8 +224,7 @@ impl Server {
         } else if let Some(op) = aof_sync {
             // Exit once the AOF is on disk (the requests before this one are done by then).
             self.shutting_down = true;
-            self.start_blocking_job(VecDeque::from([op]), None, AfterSave::Shutdown(client));
-            self.flag_aof_fsync(true);
+            self.start_blocking_job(VecDeque::from([op]), None, AfterSave::Shutdown(client), true);
         } else {
             self.shutdown();
         }
