@@ -260,31 +260,32 @@ impl CrashScenario {
 
     fn on_crash_timer(&mut self, ctx: &mut Ctx<'_>) {
         ctx.note(|| "the crasher pulls the plug".into());
-        self.crashed_at_us = ctx.now_us();
-        self.stats.crashes += 1;
-        self.phase = Phase::Draining;
-        self.epoch += 1;
-        self.stop_durability = self.plan.durability;
-        self.shutdown_asked = None;
         ctx.crash(SERVER);
-        ctx.restart(SERVER);
-        // The read-back starts once every old connection is closed (or right away, if none).
-        ctx.set_timer(ctx.now_us(), self.token(T_READ, 0));
+        self.restart_after_stop(ctx, self.plan.durability);
     }
 
     /// The server exited after SHUTDOWN: it boots again and is read back as after a crash,
     /// holding every acknowledged write if it persisted them on the way out.
     fn on_shutdown(&mut self, ctx: &mut Ctx<'_>) {
-        let arg = self.shutdown_asked.take().unwrap_or_default();
+        let arg = self.shutdown_asked.unwrap_or_default();
         let saved = arg == "SAVE" || (arg.is_empty() && self.plan.save_points);
         let kept = self.plan.faultless_disk && (self.plan.aof || saved);
-        self.stop_durability = if kept { Durability::Every } else { self.plan.durability };
         ctx.note(|| format!("the server shut down; every acknowledged write must be there: {kept}"));
+        let durability = if kept { Durability::Every } else { self.plan.durability };
+        self.restart_after_stop(ctx, durability);
+    }
+
+    /// After a crash or a SHUTDOWN: the server boots again, and what it holds is checked
+    /// against what the stop promised.
+    fn restart_after_stop(&mut self, ctx: &mut Ctx<'_>, durability: Durability) {
         self.crashed_at_us = ctx.now_us();
         self.stats.crashes += 1;
         self.phase = Phase::Draining;
         self.epoch += 1;
+        self.stop_durability = durability;
+        self.shutdown_asked = None;
         ctx.restart(SERVER);
+        // The read-back starts once every old connection is closed (or right away, if none).
         ctx.set_timer(ctx.now_us(), self.token(T_READ, 0));
     }
 
