@@ -11,7 +11,7 @@ mod diff;
 #[path = "common/mod.rs"]
 mod common;
 
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use diff::resp::call_port as call;
@@ -20,6 +20,8 @@ use diff::{Conn, Outcome};
 struct Redis {
     child: Child,
     port: u16,
+    log: std::path::PathBuf,
+    _scratch: common::TempDir,
 }
 
 impl Drop for Redis {
@@ -35,17 +37,27 @@ fn start_redis(dir: &std::path::Path) -> Redis {
 }
 
 fn start_redis_with(dir: &std::path::Path, appendonly: &str) -> Redis {
-    let port = common::free_port();
-    let child = Command::new(diff::server::redis_server_bin())
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""])
-        .args(["--appendonly", appendonly, "--enable-debug-command", "yes"])
-        .args(["--dir", dir.to_str().unwrap()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start redis-server");
-    let r = Redis { child, port };
-    wait_loaded(port);
+    let s = common::spawn_server(
+        &diff::server::redis_server_bin(),
+        &[
+            "--save",
+            "",
+            "--appendonly",
+            appendonly,
+            "--enable-debug-command",
+            "yes",
+        ]
+        .into_iter()
+        .chain(["--dir", dir.to_str().unwrap()])
+        .collect::<Vec<_>>(),
+    );
+    let r = Redis {
+        child: s.child,
+        port: s.port,
+        log: s.log,
+        _scratch: s.dir,
+    };
+    wait_loaded(r.port);
     r
 }
 
@@ -223,7 +235,7 @@ fn an_aof_directory_moves_between_redis_and_ferrous_both_ways() {
     let back = common::TempDir::new("redis-aof-back");
     copy_dir(&dir.0.join("appendonlydir"), &back.0.join("appendonlydir"));
     let redis = start_redis_with(&back.0, "yes");
-    let log = std::fs::read_to_string(back.0.join("../redis-aof-back.log")).unwrap_or_default();
+    let log = std::fs::read_to_string(&redis.log).unwrap_or_default();
     assert_eq!(
         digest(redis.port),
         after,

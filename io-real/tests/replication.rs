@@ -4,7 +4,7 @@
 
 mod diff;
 
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use diff::resp::call_port as call;
@@ -27,26 +27,19 @@ impl Drop for Replica {
 }
 
 fn start_replica_of(master_port: u16) -> Replica {
-    let dir = common::TempDir::new("replica");
-    let port = common::free_port();
-    let child = Command::new(diff::server::redis_server_bin())
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ])
-        .args(["--enable-debug-command", "yes", "--dir", dir.0.to_str().unwrap()])
-        .args(["--replicaof", "127.0.0.1", &master_port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start redis-server");
-    Replica { child, port, _dir: dir }
+    let master = master_port.to_string();
+    let s = common::spawn_server(
+        &diff::server::redis_server_bin(),
+        &["--save", "", "--appendonly", "no", "--enable-debug-command", "yes"]
+            .into_iter()
+            .chain(["--replicaof", "127.0.0.1", &master])
+            .collect::<Vec<_>>(),
+    );
+    Replica {
+        child: s.child,
+        port: s.port,
+        _dir: s.dir,
+    }
 }
 
 /// Waits until both digests agree (the replica applies the stream asynchronously).

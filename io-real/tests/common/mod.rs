@@ -39,57 +39,79 @@ pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// Whether a server's log file says it is listening (ferrous and redis-server print the same
+/// line once their ports are bound).
+pub fn logged_ready(log: &std::path::Path) -> bool {
+    std::fs::read_to_string(log).is_ok_and(|t| t.contains("Ready to accept connections"))
+}
+
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_ferrous")
 }
 
-impl Ferrous {
-    /// Starts ferrous with extra `--directive value` arguments and waits until it accepts.
-    pub fn start(args: &[&str]) -> Ferrous {
-        for _ in 0..5 {
-            let port = free_port();
-            let dir = TempDir::new("srv");
-            let log = dir.0.join("ferrous.log");
-            let mut cmd = Command::new(bin());
-            cmd.args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--logfile",
-                log.to_str().unwrap(),
-            ])
-            .args(["--dir", dir.0.to_str().unwrap()])
+/// A server process started on a free port by [`spawn_server`].
+pub struct Spawned {
+    pub child: Child,
+    pub port: u16,
+    pub log: std::path::PathBuf,
+    pub dir: TempDir,
+}
+
+/// Starts `program` (ferrous or redis-server) on a free port of 127.0.0.1 with its log and
+/// `--dir` in a scratch directory, then `args` (a later `--dir` wins), and waits until it
+/// listens. A port probed free can be taken by another test's server before ours binds it:
+/// then ours exits and the start is retried on another port.
+pub fn spawn_server(program: &str, args: &[&str]) -> Spawned {
+    for _ in 0..5 {
+        let port = free_port();
+        let dir = TempDir::new("srv");
+        let log = dir.0.join("server.log");
+        let child = Command::new(program)
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--logfile", log.to_str().unwrap(), "--dir", dir.0.to_str().unwrap()])
             .args(args)
             .stdout(Stdio::null())
-            .stderr(Stdio::null());
-            let child = cmd.spawn().expect("spawn ferrous");
-            let mut f = Ferrous {
-                port,
-                child,
-                log,
-                _dir: dir,
-            };
-            if f.wait_ready() {
-                return f;
-            }
-            let _ = f.child.kill();
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {program}: {e}"));
+        let mut s = Spawned { child, port, log, dir };
+        if s.wait_ready() {
+            return s;
         }
-        panic!("ferrous did not start");
+        let _ = s.child.kill();
+        let _ = s.child.wait();
     }
+    panic!("{program} did not start");
+}
 
+impl Spawned {
+    /// Ready once our own process logged that it listens and the port accepts. The log line
+    /// matters: if another test's server holds the port, a bare connect would reach that one.
     fn wait_ready(&mut self) -> bool {
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
                 return false;
             }
-            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+            if logged_ready(&self.log) && TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
                 return true;
             }
             std::thread::sleep(Duration::from_millis(20));
         }
         false
+    }
+}
+
+impl Ferrous {
+    /// Starts ferrous with extra `--directive value` arguments and waits until it accepts.
+    pub fn start(args: &[&str]) -> Ferrous {
+        let s = spawn_server(bin(), args);
+        Ferrous {
+            port: s.port,
+            child: s.child,
+            log: s.log,
+            _dir: s.dir,
+        }
     }
 
     pub fn connect(&self) -> TcpStream {

@@ -149,12 +149,29 @@ impl Server {
             if let Ok(Some(_)) = self.child.try_wait() {
                 return false;
             }
-            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+            // Our own log must say it listens: a port probed free can be taken by another
+            // test's server first, and a bare connect would then reach that one.
+            if self.logged_ready() && TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
                 return true;
             }
             std::thread::sleep(Duration::from_millis(10));
         }
         false
+    }
+
+    fn logged_ready(&self) -> bool {
+        self.log_text().contains("Ready to accept connections")
+    }
+
+    /// The server's log file (the one `*.log` in its directory).
+    fn log_text(&self) -> String {
+        std::fs::read_dir(&self.dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .find(|e| e.path().extension().is_some_and(|x| x == "log"))
+            .and_then(|e| std::fs::read_to_string(e.path()).ok())
+            .unwrap_or_default()
     }
 
     /// True while the process runs.
@@ -164,13 +181,7 @@ impl Server {
 
     /// The last lines of the server's log, for reports.
     pub fn log_tail(&self, lines: usize) -> String {
-        let log = std::fs::read_dir(&self.dir)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .find(|e| e.path().extension().is_some_and(|x| x == "log"))
-            .and_then(|e| std::fs::read_to_string(e.path()).ok())
-            .unwrap_or_default();
+        let log = self.log_text();
         let all: Vec<&str> = log.lines().collect();
         all[all.len().saturating_sub(lines)..].join("\n")
     }
