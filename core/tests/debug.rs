@@ -74,3 +74,32 @@ fn debug_reload_keeps_values_and_expiry_and_resets_the_dirty_counter() {
         "-ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.\r\n"
     );
 }
+
+#[test]
+fn populate_adds_missing_keys_with_redis_names_and_sizes_and_does_not_count_as_dirty() {
+    let mut h = client();
+    h.cmd(1, &["SET", "key:1", "mine"]);
+    let dirty = |h: &mut Harness| {
+        let info = h.cmd(1, &["INFO", "persistence"]);
+        let line = info
+            .lines()
+            .find(|l| l.starts_with("rdb_changes_since_last_save:"))
+            .unwrap();
+        line.split(':').nth(1).unwrap().to_string()
+    };
+    let before = dirty(&mut h);
+    assert_eq!(h.cmd(1, &["DEBUG", "POPULATE", "3"]), "+OK\r\n");
+    assert_eq!(h.cmd(1, &["DBSIZE"]), ":3\r\n");
+    assert_eq!(h.cmd(1, &["GET", "key:0"]), "$7\r\nvalue:0\r\n");
+    // An existing key keeps its value.
+    assert_eq!(h.cmd(1, &["GET", "key:1"]), "$4\r\nmine\r\n");
+    assert_eq!(dirty(&mut h), before);
+    // A prefix and a size: cut short, or padded with zero bytes.
+    assert_eq!(h.cmd(1, &["DEBUG", "POPULATE", "2", "p", "3"]), "+OK\r\n");
+    assert_eq!(h.cmd(1, &["GET", "p:1"]), "$3\r\nval\r\n");
+    assert_eq!(h.cmd(1, &["DEBUG", "POPULATE", "1", "z", "9"]), "+OK\r\n");
+    assert_eq!(h.cmd(1, &["GET", "z:0"]), "$9\r\nvalue:0\0\0\r\n");
+    for bad in [["DEBUG", "POPULATE", "-1"], ["DEBUG", "POPULATE", "x"]] {
+        assert_eq!(h.cmd(1, &bad), "-ERR value is out of range, must be positive\r\n");
+    }
+}

@@ -39,6 +39,7 @@ fn debug(ctx: &mut Ctx) {
             let id = ctx.id;
             ctx.srv.debug_loadaof(id);
         }
+        ("populate", 3..=5) => populate(ctx),
         ("quicklist-packed-threshold", 3) => packed_threshold(ctx),
         ("sleep", 3) => {
             // strtod seconds, then whole microseconds; nothing to wait for unless positive.
@@ -96,6 +97,48 @@ fn reload(ctx: &mut Ctx) {
 
 /// DEBUG QUICKLIST-PACKED-THRESHOLD size: list elements at least this large (a memory amount,
 /// 0 = the 1 GiB default) are kept as plain quicklist nodes, which shows in DUMP and saves.
+/// DEBUG POPULATE count [prefix] [size]: keys `prefix:N` (default `key`) holding `value:N`,
+/// cut or zero-padded to `size` bytes when one is given. Keys that exist are left alone. As in
+/// Redis the keys are added, not written: nothing counts as dirty, so nothing propagates.
+fn populate(ctx: &mut Ctx) {
+    let Some(count) = non_negative(ctx, 2) else { return };
+    let size = match ctx.args.len() {
+        5 => match non_negative(ctx, 4) {
+            Some(n) => Some(n as usize),
+            None => return,
+        },
+        _ => None,
+    };
+    let args = ctx.args;
+    let prefix: &[u8] = args.get(3).map_or(b"key", |p| &p[..]);
+    let db = ctx.db();
+    for j in 0..count {
+        let mut key = prefix.to_vec();
+        key.extend_from_slice(format!(":{j}").as_bytes());
+        if ctx.srv.lookup_write(db, &key).is_some() {
+            continue;
+        }
+        let mut value = format!("value:{j}").into_bytes();
+        if let Some(size) = size.filter(|&n| n > 0) {
+            value.resize(size, 0);
+        }
+        ctx.set_value(&key, Value::string(value), false);
+        ctx.modified(&key);
+    }
+    ctx.out.ok();
+}
+
+/// Redis' getPositiveLongFromObjectOrReply: one error for a negative and a non-number.
+fn non_negative(ctx: &mut Ctx, i: usize) -> Option<u64> {
+    match crate::resp::parse_i64(&ctx.args[i]) {
+        Some(n) if n >= 0 => Some(n as u64),
+        _ => {
+            ctx.out.err("value is out of range, must be positive");
+            None
+        }
+    }
+}
+
 fn packed_threshold(ctx: &mut Ctx) {
     let size = std::str::from_utf8(&ctx.args[2])
         .ok()
@@ -355,6 +398,11 @@ fn help(ctx: &mut Ctx) {
             "    Output a hex signature of the values of all the specified keys.",
             "OBJECT <key>",
             "    Show low level info about `key` and associated value.",
+            "POPULATE <count> [<prefix>] [<size>]",
+            "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+            "    it is used instead of the 'key' prefix. These are not propagated to",
+            "    replicas. Cluster slots are not respected so keys not belonging to the",
+            "    current node can be created in cluster mode.",
             "PROTOCOL <type>",
             "    Reply with a test value of the specified type. <type> can be: string,",
             "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
