@@ -98,6 +98,7 @@ pub struct Config {
     pub auto_aof_rewrite_min_size: i64,
     pub no_appendfsync_on_rewrite: bool,
     pub aof_rewrite_incremental_fsync: bool,
+    pub rdb_save_incremental_fsync: bool,
     /// Which keyspace notifications are published (`crate::notify::class` flags).
     pub notify_keyspace_events: u32,
 }
@@ -156,6 +157,7 @@ impl Default for Config {
             auto_aof_rewrite_min_size: 64 * 1024 * 1024,
             no_appendfsync_on_rewrite: false,
             aof_rewrite_incremental_fsync: true,
+            rdb_save_incremental_fsync: true,
             obuf_limits: crate::obuf::defaults(),
             obuf_words: crate::obuf::render(&crate::obuf::defaults()),
             notify_keyspace_events: 0,
@@ -346,6 +348,11 @@ static DIRECTIVES: &[Directive] = &[
         name: "rdbcompression",
         mutable: true,
         field: Field::Bool(|c| &mut c.rdbcompression),
+    },
+    Directive {
+        name: "rdb-save-incremental-fsync",
+        mutable: true,
+        field: Field::Bool(|c| &mut c.rdb_save_incremental_fsync),
     },
     Directive {
         name: "rdbchecksum",

@@ -84,6 +84,9 @@ pub struct MemDisk {
     pub files: std::collections::BTreeMap<String, Vec<u8>>,
     /// Writes fail with ENOSPC while set.
     pub full: bool,
+    /// Each file fsynced, with the size it had then, in order (for tests of when data is
+    /// made durable).
+    pub fsynced: Vec<(String, usize)>,
 }
 
 impl MemDisk {
@@ -101,7 +104,11 @@ impl MemDisk {
                 f.extend_from_slice(&data);
             }
             DiskOp::Fsync { path } if !self.files.contains_key(&path) => return Err(missing()),
-            DiskOp::Fsync { .. } | DiskOp::FsyncDir { .. } => {}
+            DiskOp::Fsync { path } => {
+                let len = self.files[&path].len();
+                self.fsynced.push((path, len));
+            }
+            DiskOp::FsyncDir { .. } => {}
             DiskOp::Rename { from, to } => {
                 let data = self.files.remove(&from).ok_or_else(missing)?;
                 self.files.insert(to, data);

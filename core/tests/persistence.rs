@@ -47,6 +47,10 @@ fn restart(h: &Harness) -> Harness {
     fresh.disk = h.disk.clone();
     fresh.srv.load_from_disk();
     fresh.event(C, Event::Tick);
+    // A large file loads over several ticks.
+    while info_field(&mut fresh, "loading") == "1" {
+        fresh.event(C, Event::Tick);
+    }
     fresh
 }
 
@@ -250,4 +254,41 @@ fn a_large_file_loads_in_steps_while_clients_get_loading() {
     assert!(r.cmd(C, &["INFO", "persistence"]).contains("loading:0\r\n"));
     assert_eq!(r.cmd(C, &["DBSIZE"]), ":25000\r\n");
     assert_eq!(r.cmd(C, &["DEBUG", "DIGEST"]), digest);
+}
+
+/// A BGSAVE of a dataset some MB large, with `rdb-save-incremental-fsync` as given; returns
+/// the sizes at which the temp file was fsynced.
+fn bgsave_fsync_sizes(incremental: &str) -> Vec<usize> {
+    let mut h = harness(&[("rdb-save-incremental-fsync", incremental), ("rdbcompression", "no")]);
+    let value = "v".repeat(100);
+    for i in 0..100_000 {
+        h.cmd(C, &["SET", &format!("key:{i}"), &value]);
+    }
+    let digest = h.cmd(C, &["DEBUG", "DIGEST"]);
+    assert_eq!(h.cmd(C, &["BGSAVE"]), "+Background saving started\r\n");
+    finish_bgsave(&mut h);
+    let mut r = restart(&h);
+    assert_eq!(r.cmd(C, &["DEBUG", "DIGEST"]), digest);
+    h.disk
+        .fsynced
+        .iter()
+        .filter(|(p, _)| p.contains("temp-bg"))
+        .map(|&(_, n)| n)
+        .collect()
+}
+
+#[test]
+fn bgsave_fsyncs_every_4mb_as_it_writes_unless_told_not_to() {
+    // ~11 MB of file: fsyncs after each 4 MB written, then the final one of the whole file.
+    let sizes = bgsave_fsync_sizes("yes");
+    assert!(sizes.len() >= 3, "{sizes:?}");
+    let mut last = 0;
+    for &n in &sizes[..sizes.len() - 1] {
+        assert!((4 << 20..(4 << 20) + (128 << 10)).contains(&(n - last)), "{sizes:?}");
+        last = n;
+    }
+    assert!(*sizes.last().unwrap() > 10 << 20, "{sizes:?}");
+    // Without it, one fsync of the whole file before the rename.
+    let sizes = bgsave_fsync_sizes("no");
+    assert_eq!(sizes.len(), 1, "{sizes:?}");
 }

@@ -19,6 +19,12 @@ use crate::LogLevel;
 const PIECE_BYTES: usize = 64 * 1024;
 const PIECE_KEYS: usize = 1024;
 
+/// With `rdb-save-incremental-fsync` (or `aof-rewrite-incremental-fsync` for a rewrite's base)
+/// the file is fsynced each time this much more was written, as Redis' REDIS_AUTOSYNC_BYTES:
+/// the kernel then writes back a few MB at a time instead of the whole file at the end, which
+/// stalls the machine far less.
+const AUTOSYNC_BYTES: u64 = 4 * 1024 * 1024;
+
 /// What a background snapshot becomes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Target {
@@ -38,7 +44,8 @@ pub(crate) struct Bgsave {
     /// Sections still to write, in order, and whether the first has been opened.
     sections: VecDeque<usize>,
     section_open: bool,
-    /// After the last piece: fsync, rename, directory fsync.
+    /// Disk operations due before anything more is produced: an incremental fsync, or after
+    /// the last piece the fsync, rename and directory fsync.
     tail: VecDeque<DiskOp>,
     producing: bool,
     in_flight: bool,
@@ -48,8 +55,9 @@ pub(crate) struct Bgsave {
     started_ms: u64,
     pub(crate) keys_total: u64,
     pub(crate) keys_done: u64,
-    /// Bytes written so far.
+    /// Bytes written so far, and when the last incremental fsync was queued.
     bytes: u64,
+    synced_at: u64,
 }
 
 impl Server {
@@ -108,6 +116,7 @@ impl Server {
             keys_total,
             keys_done: 0,
             bytes: 0,
+            synced_at: 0,
         });
         if rdb {
             self.log(LogLevel::Notice, "Background saving started");
@@ -163,6 +172,10 @@ impl Server {
             ],
         });
         let checksum = self.cfg.rdbchecksum;
+        let autosync = match job.target {
+            Target::Rdb => self.cfg.rdb_save_incremental_fsync,
+            Target::AofBase(_) => self.cfg.aof_rewrite_incremental_fsync,
+        };
         let Some(job) = self.persist.bgsave.as_mut() else {
             return;
         };
@@ -182,6 +195,11 @@ impl Server {
             job.crc = crc64(job.crc, &data);
         }
         job.bytes += data.len() as u64;
+        if autosync && job.tail.is_empty() && job.bytes - job.synced_at >= AUTOSYNC_BYTES {
+            // Queued behind this piece; production resumes once it completes.
+            job.synced_at = job.bytes;
+            job.tail.push_back(DiskOp::Fsync { path: job.temp.clone() });
+        }
         let op = DiskOp::Write {
             path: job.temp.clone(),
             data,
