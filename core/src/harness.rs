@@ -49,7 +49,7 @@ impl Harness {
             while let Some(o) = self.srv.poll_output() {
                 match o {
                     Output::Send { client, data } if client == id => bytes.extend(data),
-                    Output::Disk { req, op } => {
+                    Output::Disk { req, op, .. } => {
                         let result = self.disk.apply(op);
                         events.push_back(Event::Disk { req, result });
                     }

@@ -72,6 +72,11 @@ pub enum Output {
     Disk {
         req: crate::disk::DiskReq,
         op: crate::disk::DiskOp,
+        /// Redis does this in its event loop (an AOF append; its fsync under `appendfsync
+        /// always`): short, and replies wait on it. A driver may carry it out in place, before
+        /// serving on, when no earlier request is still outstanding; the rest belongs off
+        /// the serving thread (a snapshot's fsync can take long).
+        inline: bool,
     },
     /// Give back the client's query buffer space beyond `capacity` bytes (never below what it
     /// holds).

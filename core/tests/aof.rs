@@ -75,7 +75,7 @@ fn appendfsync_always_holds_the_reply_until_the_fsync_completes() {
     let mut pending = Vec::new();
     while let Some(o) = h.srv.poll_output() {
         assert!(!matches!(o, Output::Send { .. }), "a reply left before the fsync");
-        if let Output::Disk { req, op } = o {
+        if let Output::Disk { req, op, .. } = o {
             pending.push((req, op));
         }
     }

@@ -10,18 +10,17 @@ use std::sync::mpsc::Receiver;
 use ferrous_core::{DiskError, DiskErrorKind, DiskOp, DiskReq, DiskResult};
 
 use crate::shared::{Shared, ToThread};
-use crate::shim::sync::Arc;
+use crate::shim::sync::{lock, Arc};
 
 /// Runs until every sender is gone (the server is exiting). Requests already queued are
 /// carried out together and reported in one message: a write and the fsync behind it
 /// (`appendfsync always`) wake the core once, not twice.
 pub fn run(shared: Arc<Shared>, requests: Receiver<(DiskReq, DiskOp)>) {
-    let mut open: HashMap<String, File> = HashMap::new();
     while let Ok(first) = requests.recv() {
         let mut done = Vec::new();
         let mut next = Some(first);
         while let Some((req, op)) = next {
-            let result = perform(&mut open, op);
+            let result = perform(&mut lock(&shared.disk_files), op);
             done.push(ToThread::Disk { req, result });
             next = requests.try_recv().ok();
         }
@@ -34,15 +33,15 @@ pub fn run(shared: Arc<Shared>, requests: Receiver<(DiskReq, DiskOp)>) {
 /// status if the core gave up (a file it cannot load).
 pub fn boot(
     server: &mut ferrous_core::Server,
+    open: &mut OpenFiles,
     clock: &crate::clock::RealClock,
     logger: &crate::log::Logger,
 ) -> Option<i32> {
     use ferrous_core::{Event, Output};
-    let mut open = HashMap::new();
     while let Some(out) = server.poll_output() {
         match out {
-            Output::Disk { req, op } => {
-                let result = perform(&mut open, op);
+            Output::Disk { req, op, .. } => {
+                let result = perform(open, op);
                 server.handle(clock.now(), Event::Disk { req, result });
             }
             Output::Log { level, text } => logger.log(level, &text),
@@ -53,7 +52,10 @@ pub fn boot(
     None
 }
 
-fn perform(open: &mut HashMap<String, File>, op: DiskOp) -> DiskResult {
+/// Files kept open for appending, by path.
+pub type OpenFiles = HashMap<String, File>;
+
+pub fn perform(open: &mut OpenFiles, op: DiskOp) -> DiskResult {
     match op {
         DiskOp::Write { path, data, truncate } => {
             if truncate {

@@ -15,6 +15,9 @@ use crate::shim::epoll::{Epoll, READ, WRITE};
 use crate::shim::signals::SignalFd;
 use crate::shim::sync::{lock, Arc, Ordering};
 
+/// A disk request carried out, and how it went.
+type DiskDone = (ferrous_core::DiskReq, ferrous_core::DiskResult);
+
 const WAKE_TOKEN: u64 = u64::MAX;
 const SIGNAL_TOKEN: u64 = u64::MAX - 1;
 /// Listener i has token LISTENER_BASE - i.
@@ -308,6 +311,7 @@ impl IoThread {
                     Event::Disconnected { client } => {
                         core.owner.remove(client);
                     }
+                    Event::Disk { .. } => core.disk_pending = core.disk_pending.saturating_sub(1),
                     _ => {}
                 }
                 core.server.handle_in_batch(now, ev);
@@ -316,7 +320,16 @@ impl IoThread {
                 core.server.handle_in_batch(now, Event::Tick);
             }
             core.server.end_batch();
-            self.route_outputs(&mut core, &mut remote);
+            let mut done_here = self.route_outputs(&mut core, &mut remote);
+            // Disk requests carried out in place: their completions may release replies
+            // and ask for more, all before this batch's replies go out.
+            while !done_here.is_empty() {
+                for (req, result) in done_here {
+                    core.server.handle_in_batch(now, Event::Disk { req, result });
+                }
+                core.server.end_batch();
+                done_here = self.route_outputs(&mut core, &mut remote);
+            }
             for id in touched {
                 if let Some(c) = self.conns.get_mut(&id) {
                     c.limits = core.server.parse_limits(id);
@@ -339,7 +352,10 @@ impl IoThread {
         }
     }
 
-    fn route_outputs(&mut self, core: &mut CoreState, remote: &mut [Vec<ToThread>]) {
+    /// Hands the core's outputs to whoever carries them out; returns the disk requests done
+    /// right here (see [`Output::Disk`]'s `inline`), with their results.
+    fn route_outputs(&mut self, core: &mut CoreState, remote: &mut [Vec<ToThread>]) -> Vec<DiskDone> {
+        let mut done_here = Vec::new();
         while let Some(out) = core.server.poll_output() {
             match out {
                 Output::Send { client, data } => match core.owner.get(&client) {
@@ -364,7 +380,14 @@ impl IoThread {
                 },
                 Output::Log { level, text } => self.logs.push((level, text)),
                 Output::Listen { bind, port } => remote[0].push(ToThread::Listen { bind, port }),
-                Output::Disk { req, op } => {
+                // In place only while the disk thread has nothing of ours: requests stay in
+                // the order asked, and the disk thread is idle, not mid-way through a file.
+                Output::Disk { req, op, inline: true } if core.disk_pending == 0 => {
+                    let result = crate::disk::perform(&mut lock(&self.shared.disk_files), op);
+                    done_here.push((req, result));
+                }
+                Output::Disk { req, op, .. } => {
+                    core.disk_pending += 1;
                     // The disk thread outlives every I/O thread: a failed send means exiting.
                     let _ = self.shared.disk.send((req, op));
                 }
@@ -377,6 +400,7 @@ impl IoThread {
                 }
             }
         }
+        done_here
     }
 
     fn queue_send(&mut self, id: ClientId, data: Vec<u8>) {

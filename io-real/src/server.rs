@@ -114,7 +114,8 @@ fn serve(mut cfg: Config, config_file: String, logger: Arc<Logger>, signals: Sig
     let clock = RealClock::new();
     let mut server = Server::new(cfg.clone(), server_env(config_file), os_seed(), clock.now());
     server.load_from_disk();
-    if let Some(code) = crate::disk::boot(&mut server, &clock, &logger) {
+    let mut disk_files = crate::disk::OpenFiles::new();
+    if let Some(code) = crate::disk::boot(&mut server, &mut disk_files, &clock, &logger) {
         return Ok(code);
     }
     let (disk_tx, disk_rx) = std::sync::mpsc::channel();
@@ -127,6 +128,7 @@ fn serve(mut cfg: Config, config_file: String, logger: Arc<Logger>, signals: Sig
         core: Mutex::new(CoreState {
             server,
             owner: HashMap::new(),
+            disk_pending: 0,
         }),
         mailboxes,
         next_id: AtomicU64::new(1),
@@ -136,6 +138,7 @@ fn serve(mut cfg: Config, config_file: String, logger: Arc<Logger>, signals: Sig
         clock,
         tcp_keepalive: AtomicU64::new(cfg.tcp_keepalive as u64),
         disk: disk_tx,
+        disk_files: Mutex::new(disk_files),
     });
     let disk_shared = Arc::clone(&shared);
     std::thread::Builder::new()

@@ -43,6 +43,8 @@ pub enum ToThread {
 pub struct CoreState {
     pub server: Server,
     pub owner: HashMap<ClientId, usize>,
+    /// Disk requests sent to the disk thread whose completion the core has not had yet.
+    pub disk_pending: usize,
 }
 
 pub struct Shared {
@@ -59,4 +61,7 @@ pub struct Shared {
     pub deadline_us: AtomicU64,
     /// Where the core's disk requests go (the disk thread).
     pub disk: std::sync::mpsc::Sender<(ferrous_core::DiskReq, ferrous_core::DiskOp)>,
+    /// Files kept open for appending, by path: the disk thread's, and an I/O thread's for a
+    /// request it carries out in place while the disk thread is idle.
+    pub disk_files: Mutex<crate::disk::OpenFiles>,
 }

@@ -71,7 +71,7 @@ impl Node {
         while let Some(out) = self.server.poll_output() {
             trace.output(now.mono_us, self.id, &out);
             match out {
-                Output::Disk { req, op } => {
+                Output::Disk { req, op, .. } => {
                     let result = self.disk.apply(now.mono_us, op);
                     let event = Event::Disk { req, result };
                     trace.event(now.mono_us, self.id, &event);
@@ -302,7 +302,7 @@ impl Node {
             Output::Listen { .. } => self.listened += 1,
             Output::Exit { code } => self.exit(w, code),
             // Carried out now, in order; the completion arrives a little later.
-            Output::Disk { req, op } => {
+            Output::Disk { req, op, .. } => {
                 let (result, at_us) = self.disk.submit(now_us, op);
                 w.complete_disk(at_us, self.id, self.incarnation, req, result);
             }

@@ -128,8 +128,14 @@ impl Server {
     fn submit(&mut self, job: Job, op: DiskOp) -> DiskReq {
         let req = self.persist.next_req;
         self.persist.next_req += 1;
+        let inline = job == Job::Aof
+            && match op {
+                DiskOp::Write { .. } => true,
+                DiskOp::Fsync { .. } => self.cfg.appendfsync == aof::FSYNC_ALWAYS,
+                _ => false,
+            };
         self.persist.inflight.insert(req, job);
-        self.push_output(Output::Disk { req, op });
+        self.push_output(Output::Disk { req, op, inline });
         req
     }
 
