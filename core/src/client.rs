@@ -55,6 +55,14 @@ pub struct Client {
     pub blocked: bool,
     /// Attached with SYNC/PSYNC: fed the replication stream, sent no replies.
     pub replica: bool,
+    /// Said `REPLCONF capa eof`: takes a snapshot streamed with an end mark, its length
+    /// unknown up front.
+    pub repl_capa_eof: bool,
+    /// While its snapshot streams: the replication stream that goes after it.
+    pub repl_pending: Option<Vec<u8>>,
+    /// Its snapshot is out: the held stream goes once it acknowledges (a replica finds the
+    /// end mark only as the last bytes it read, so nothing may follow until it answers).
+    pub repl_online_on_ack: bool,
     /// Inside MULTI: the commands queued for EXEC.
     pub multi: Option<Vec<crate::resp::Args>>,
     /// A command was refused while queueing: EXEC will abort (Redis' CLIENT_DIRTY_EXEC).
@@ -109,6 +117,9 @@ impl Client {
             deny_blocking: false,
             subs: Default::default(),
             monitor: false,
+            repl_capa_eof: false,
+            repl_pending: None,
+            repl_online_on_ack: false,
             unsent: 0,
             obuf_soft_since: None,
             qbuf: Default::default(),

@@ -25,6 +25,10 @@ pub(crate) struct Propagation {
     force: bool,
     /// Clients attached with SYNC/PSYNC, in attach order.
     pub replicas: Vec<ClientId>,
+    /// Replicas waiting for a snapshot to start (and whether they asked with PSYNC).
+    pub waiting_sync: Vec<(ClientId, bool)>,
+    /// The end mark of the snapshot streaming to replicas.
+    pub sync_mark: Vec<u8>,
     /// The database the stream last selected (Redis' `slaveseldb`); `None` forces a SELECT.
     pub stream_db: Option<usize>,
     /// Redis creates its backlog on the first replica; from then on the offset counts every
@@ -150,9 +154,14 @@ impl Server {
         self.repl.offset += bytes.len() as u64;
         for id in self.repl.replicas.clone() {
             if let Some(c) = self.clients.get_mut(&id) {
-                c.reply.buf.extend_from_slice(&bytes);
                 self.stats.net_repl_output_bytes += bytes.len() as u64;
-                self.mark_dirty(id);
+                match c.repl_pending.as_mut() {
+                    Some(held) => held.extend_from_slice(&bytes),
+                    None => {
+                        c.reply.buf.extend_from_slice(&bytes);
+                        self.mark_dirty(id);
+                    }
+                }
             }
         }
     }
@@ -171,6 +180,7 @@ impl Server {
 
     pub(crate) fn forget_replica(&mut self, id: ClientId) {
         self.repl.replicas.retain(|&r| r != id);
+        self.repl.waiting_sync.retain(|&(r, _)| r != id);
     }
 
     /// Deletes of keys that expired (active expiry) or were evicted: each raises its keyspace

@@ -32,11 +32,7 @@ fn bgsave(ctx: &mut Ctx) {
     };
     let in_exec = ctx.client().deny_blocking;
     let srv = &mut *ctx.srv;
-    let rdb_running = srv
-        .persist
-        .bgsave
-        .as_ref()
-        .is_some_and(|j| j.target == crate::persist::bgsave::Target::Rdb);
+    let rdb_running = srv.persist.bgsave.as_ref().is_some_and(|j| j.target.is_rdb_child());
     if rdb_running {
         return ctx.out.err("Background save already in progress");
     }

@@ -18,8 +18,10 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
 ];
 
 /// SYNC, or PSYNC replid offset: a full resynchronization. PSYNC first gets
-/// `+FULLRESYNC <replid> <offset>`; both then get the snapshot as `$<len>\r\n<rdb>` (no
-/// trailing CRLF) and from then on the replication stream.
+/// `+FULLRESYNC <replid> <offset>`; both then get the snapshot and from then on the
+/// replication stream. A replica that said `REPLCONF capa eof` gets it streamed without fork
+/// (`$EOF:<mark>`, see `persist::repl_sync`); any other gets it made at once, as
+/// `$<len>\r\n<rdb>` (no trailing CRLF).
 fn sync(ctx: &mut Ctx) {
     if ctx.client().replica {
         return;
@@ -35,6 +37,11 @@ fn sync(ctx: &mut Ctx) {
     if psync && ctx.args[1].as_slice() != b"?" {
         // Without a backlog no partial resynchronization can be served.
         ctx.srv.stats.sync_partial_err += 1;
+    }
+    if ctx.client().repl_capa_eof {
+        // Streamed as it is made (see persist::repl_sync); +FULLRESYNC comes with its start.
+        let id = ctx.id;
+        return ctx.srv.request_full_sync(id, psync);
     }
     if psync {
         let line = format!("FULLRESYNC {} {}", ctx.srv.repl.replid, ctx.srv.repl.offset);
@@ -67,8 +74,17 @@ fn replconf(ctx: &mut Ctx) {
                     return ctx.out.err("value is not an integer or out of range");
                 }
             }
-            "ip-address" | "capa" => {}
-            "ack" | "getack" => return,
+            "capa" => {
+                if pair[1].eq_ignore_ascii_case(b"eof") {
+                    ctx.client().repl_capa_eof = true;
+                }
+            }
+            "ip-address" => {}
+            "ack" => {
+                let id = ctx.id;
+                return ctx.srv.replica_acked(id);
+            }
+            "getack" => return,
             _ => {
                 let mut msg = b"ERR Unrecognized REPLCONF option: ".to_vec();
                 msg.extend_from_slice(&pair[0]);

@@ -188,11 +188,7 @@ fn info_persistence(s: &Server, out: &mut String) {
          module_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
         u8::from(p.loading),
         s.repl.dirty,
-        u8::from(
-            p.bgsave
-                .as_ref()
-                .is_some_and(|j| j.target == crate::persist::bgsave::Target::Rdb)
-        ),
+        u8::from(p.bgsave.as_ref().is_some_and(|j| j.target.is_rdb_child())),
         s.stats.lastsave_s,
         if p.last_bgsave_ok { "ok" } else { "err" },
         p.last_bgsave_time_s,

@@ -12,12 +12,12 @@ use crate::rdb::crc64::crc64;
 use crate::rdb::file::{write_db_start, write_header, SaveInfo};
 use crate::rdb::Encoder;
 use crate::server::Server;
-use crate::LogLevel;
+use crate::{ClientId, LogLevel};
 
 /// A piece is written once it holds this many bytes or keys: small enough that encoding one
 /// stalls clients well under a millisecond.
 const PIECE_BYTES: usize = 64 * 1024;
-const PIECE_KEYS: usize = 1024;
+pub(super) const PIECE_KEYS: usize = 1024;
 
 /// With `rdb-save-incremental-fsync` (or `aof-rewrite-incremental-fsync` for a rewrite's base)
 /// the file is fsynced each time this much more was written, as Redis' REDIS_AUTOSYNC_BYTES:
@@ -32,6 +32,16 @@ pub(crate) enum Target {
     Rdb,
     /// An AOF rewrite's new base file, at this path.
     AofBase(String),
+    /// A full synchronization: streamed to these replicas' connections (see `repl_sync`).
+    Replicas(Vec<ClientId>),
+}
+
+impl Target {
+    /// Redis runs this in an RDB child (CHILD_TYPE_RDB): BGSAVE then says one is in progress,
+    /// and INFO's rdb_bgsave_in_progress is 1.
+    pub(crate) fn is_rdb_child(&self) -> bool {
+        !matches!(self, Target::AofBase(_))
+    }
 }
 
 pub(crate) struct Bgsave {
@@ -60,12 +70,36 @@ pub(crate) struct Bgsave {
     synced_at: u64,
 }
 
+impl Bgsave {
+    /// The bytes encoded since the last piece, as the next piece of the file; after the last
+    /// keys also the EOF opcode and the checksum of the whole file (zero without `checksum`).
+    pub(super) fn seal_piece(&mut self, checksum: bool) -> Vec<u8> {
+        let mut data = self.enc.take_bytes();
+        let last = !self.producing;
+        if last {
+            data.push(crate::rdb::opcode::EOF);
+        }
+        self.crc = crc64(self.crc, &data);
+        if last {
+            let crc = if checksum { self.crc } else { 0 };
+            data.extend_from_slice(&crc.to_le_bytes());
+        }
+        self.bytes += data.len() as u64;
+        data
+    }
+
+    /// Whether every key has been encoded (the next sealed piece is the last).
+    pub(super) fn produced_all(&self) -> bool {
+        !self.producing
+    }
+}
+
 impl Server {
     /// BGSAVE (and the save points): starts a background save; the error is Redis' reply.
     pub(crate) fn start_bgsave(&mut self) -> Result<(), &'static str> {
         match self.persist.bgsave.as_ref().map(|j| &j.target) {
-            Some(Target::Rdb) => Err("Background save already in progress"),
-            Some(Target::AofBase(_)) => Err("Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible."),
+            Some(t) if t.is_rdb_child() => Err("Background save already in progress"),
+            Some(_) => Err("Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible."),
             None => self.start_snapshot(Target::Rdb),
         }
     }
@@ -82,7 +116,11 @@ impl Server {
             access: self.access_to_save(),
         };
         let mut enc = format.encoder();
-        write_header(&mut enc, &self.save_info());
+        let info = match target {
+            Target::Replicas(_) => self.save_info_for_replicas(),
+            _ => self.save_info(),
+        };
+        write_header(&mut enc, &info);
         let mut sections = VecDeque::new();
         let mut keys_total = 0;
         for (i, db) in self.dbs.iter_mut().enumerate() {
@@ -97,6 +135,7 @@ impl Server {
         let temp = match target {
             Target::Rdb => self.data_path(&format!("temp-bg-{}.rdb", self.env.pid)),
             Target::AofBase(_) => self.aof_temp_path("bg"),
+            Target::Replicas(_) => String::new(),
         };
         let rdb = target == Target::Rdb;
         self.persist.bgsave = Some(Bgsave {
@@ -142,6 +181,9 @@ impl Server {
         let Some(job) = self.persist.bgsave.as_mut() else {
             return;
         };
+        if let Target::Replicas(_) = job.target {
+            return self.replica_sync_pump();
+        }
         if job.in_flight || job.resume_at_us.is_some_and(|t| now < t) {
             return;
         }
@@ -162,7 +204,7 @@ impl Server {
             return;
         };
         let tail = (!job.producing).then(|| match &job.target {
-            Target::Rdb => self.commit_ops(&job.temp).to_vec(),
+            Target::Rdb | Target::Replicas(_) => self.commit_ops(&job.temp).to_vec(),
             Target::AofBase(path) => vec![
                 DiskOp::Fsync { path: job.temp.clone() },
                 DiskOp::Rename {
@@ -173,8 +215,8 @@ impl Server {
         });
         let checksum = self.cfg.rdbchecksum;
         let autosync = match job.target {
-            Target::Rdb => self.cfg.rdb_save_incremental_fsync,
             Target::AofBase(_) => self.cfg.aof_rewrite_incremental_fsync,
+            _ => self.cfg.rdb_save_incremental_fsync,
         };
         let Some(job) = self.persist.bgsave.as_mut() else {
             return;
@@ -183,18 +225,10 @@ impl Server {
         if delay > 0 && keys > 0 {
             job.resume_at_us = Some(now + delay * keys as u64);
         }
-        let mut data = job.enc.take_bytes();
+        let data = job.seal_piece(checksum);
         if let Some(tail) = tail {
-            // The last piece: EOF and the checksum of the whole file.
-            data.push(crate::rdb::opcode::EOF);
-            job.crc = crc64(job.crc, &data);
-            let crc = if checksum { job.crc } else { 0 };
-            data.extend_from_slice(&crc.to_le_bytes());
             job.tail = tail.into();
-        } else {
-            job.crc = crc64(job.crc, &data);
         }
-        job.bytes += data.len() as u64;
         if autosync && job.tail.is_empty() && job.bytes - job.synced_at >= AUTOSYNC_BYTES {
             // Queued behind this piece; production resumes once it completes.
             job.synced_at = job.bytes;
@@ -212,7 +246,7 @@ impl Server {
 
     /// Encodes up to `max_keys` keys (or a piece's worth of bytes) into the job's encoder;
     /// `None` if a section's database is gone (the dataset was replaced).
-    fn produce_piece(&mut self, max_keys: usize) -> Option<usize> {
+    pub(super) fn produce_piece(&mut self, max_keys: usize) -> Option<usize> {
         let job = self.persist.bgsave.as_mut()?;
         let mut keys = 0;
         while keys < max_keys && job.enc.len() < PIECE_BYTES {
@@ -267,8 +301,10 @@ impl Server {
     }
 
     fn bgsave_failed(&mut self, why: &str) {
-        if self.persist.bgsave.as_ref().is_some_and(|j| j.target != Target::Rdb) {
-            return self.aof_rewrite_failed(why);
+        match self.persist.bgsave.as_ref().map(|j| &j.target) {
+            Some(Target::AofBase(_)) => return self.aof_rewrite_failed(why),
+            Some(Target::Replicas(_)) => return self.replica_sync_failed(why),
+            _ => {}
         }
         self.log(LogLevel::Warning, format!("Write error saving DB on disk: {why}"));
         if self.abort_bgsave("error") {
@@ -289,12 +325,17 @@ impl Server {
 
     /// Stops the snapshot of an AOF rewrite.
     pub(crate) fn abort_aof_snapshot(&mut self) {
-        if self.persist.bgsave.as_ref().is_some_and(|j| j.target != Target::Rdb) {
+        if self
+            .persist
+            .bgsave
+            .as_ref()
+            .is_some_and(|j| matches!(j.target, Target::AofBase(_)))
+        {
             self.drop_snapshot();
         }
     }
 
-    fn drop_snapshot(&mut self) -> bool {
+    pub(super) fn drop_snapshot(&mut self) -> bool {
         let Some(job) = self.persist.bgsave.take() else {
             return false;
         };
@@ -302,13 +343,18 @@ impl Server {
             db.end_snapshot();
         }
         self.persist.disown(Job::Bgsave);
-        self.submit(Job::Cleanup, DiskOp::Remove { path: job.temp });
+        if !job.temp.is_empty() {
+            self.submit(Job::Cleanup, DiskOp::Remove { path: job.temp });
+        }
         true
     }
 
     /// When the paced background save wants to go on (for the driver's deadline).
     pub(crate) fn bgsave_deadline_us(&self) -> Option<u64> {
         let job = self.persist.bgsave.as_ref()?;
+        if let Target::Replicas(ids) = &job.target {
+            return self.replica_window_open(ids).then(|| self.clock.mono_us());
+        }
         (!job.in_flight).then_some(job.resume_at_us).flatten()
     }
 

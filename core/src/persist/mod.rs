@@ -7,6 +7,7 @@ pub(crate) mod aof;
 pub(crate) mod aof_load;
 pub(crate) mod bgsave;
 pub(crate) mod load;
+pub(crate) mod repl_sync;
 pub(crate) mod rewrite;
 pub(crate) mod save;
 pub(crate) mod snap;
@@ -185,6 +186,8 @@ impl Server {
     /// The cron starts what was scheduled once nothing else runs (Redis' serverCron): an AOF
     /// rewrite first, then a BGSAVE (after the retry delay if the last one failed).
     pub(crate) fn run_scheduled_saves(&mut self) {
+        // Replicas waiting for a snapshot go first, as Redis' replicationCron starts theirs.
+        self.start_waiting_syncs();
         if self.snapshot_busy() || self.persist.save.is_some() || self.persist.loading {
             return;
         }
