@@ -203,8 +203,8 @@ impl Server {
         let Some(job) = self.persist.bgsave.as_ref() else {
             return;
         };
+        // Only files get here: a replicas' snapshot went to replica_sync_pump above.
         let tail = (!job.producing).then(|| match &job.target {
-            Target::Rdb | Target::Replicas(_) => self.commit_ops(&job.temp).to_vec(),
             Target::AofBase(path) => vec![
                 DiskOp::Fsync { path: job.temp.clone() },
                 DiskOp::Rename {
@@ -212,6 +212,7 @@ impl Server {
                     to: path.clone(),
                 },
             ],
+            _ => self.commit_ops(&job.temp).to_vec(),
         });
         let checksum = self.cfg.rdbchecksum;
         let autosync = match job.target {
