@@ -7,7 +7,7 @@ use std::fmt;
 
 use super::encode::{QUICKLIST_NODE_PACKED, QUICKLIST_NODE_PLAIN};
 use super::lzf::{self, LzfError};
-use super::{enc, len, types};
+use super::{enc, len, types, ziplist, zipmap};
 use crate::hash::KeyedState;
 use crate::listpack::Listpack;
 use crate::types::hash::{Hash, HashLimits, LoadError};
@@ -350,8 +350,18 @@ impl<'a> Decoder<'a> {
             types::HASH_LISTPACK => self.read_hash_listpack(),
             types::ZSET | types::ZSET_2 => self.read_zset(t),
             types::ZSET_LISTPACK => self.read_zset_listpack(),
-            // Sorted sets, streams, module values and the compact list encodings slot in
-            // here as the keyspace learns to hold them.
+            types::HASH_ZIPMAP => self.read_hash_zipmap(),
+            types::LIST_ZIPLIST => self.read_list_ziplist(),
+            types::LIST_QUICKLIST => self.read_quicklist_1(),
+            types::ZSET_ZIPLIST => {
+                let (at, lp) = self.read_ziplist_as_listpack()?;
+                self.zset_from_listpack(at, lp, t)
+            }
+            types::HASH_ZIPLIST => {
+                let (at, lp) = self.read_ziplist_as_listpack()?;
+                self.hash_from_listpack(at, lp, t)
+            }
+            // Streams and module values slot in here as the keyspace learns to hold them.
             _ => self.err(self.pos, ErrorKind::UnsupportedType { byte: t }),
         }
     }
@@ -479,14 +489,14 @@ impl<'a> Decoder<'a> {
         let mut blob = self.read_string_bytes()?;
         blob.shrink_to_fit();
         let lp = Listpack::from_bytes(blob).or_else(|reason| self.err(at, ErrorKind::BadBlob { reason }))?;
+        self.hash_from_listpack(at, lp, types::HASH_LISTPACK)
+    }
+
+    /// The hash of the listpack `lp` (read at `at` as an object of type `t`), checked.
+    fn hash_from_listpack(&self, at: usize, lp: Listpack, t: u8) -> Result<Value, RdbError> {
         match Hash::from_listpack(lp, &self.opts.hash_limits()) {
             Ok(h) => Ok(Value::Hash(Box::new(h))),
-            Err(LoadError::Empty) => self.err(
-                at,
-                ErrorKind::EmptyKey {
-                    byte: types::HASH_LISTPACK,
-                },
-            ),
+            Err(LoadError::Empty) => self.err(at, ErrorKind::EmptyKey { byte: t }),
             Err(LoadError::OddCount) => self.err(
                 at,
                 ErrorKind::BadBlob {
@@ -579,6 +589,11 @@ impl<'a> Decoder<'a> {
         let mut blob = self.read_string_bytes()?;
         blob.shrink_to_fit();
         let lp = Listpack::from_bytes(blob).or_else(|reason| self.err(at, ErrorKind::BadBlob { reason }))?;
+        self.zset_from_listpack(at, lp, types::ZSET_LISTPACK)
+    }
+
+    /// The sorted set of the listpack `lp` (read at `at` as an object of type `t`), checked.
+    fn zset_from_listpack(&self, at: usize, lp: Listpack, t: u8) -> Result<Value, RdbError> {
         let lim = ZLimits {
             max_entries: self.opts.zset_max_listpack_entries,
             max_value: self.opts.zset_max_listpack_value,
@@ -586,12 +601,7 @@ impl<'a> Decoder<'a> {
         };
         match ZSet::from_listpack(lp, &lim) {
             Ok(z) => Ok(Value::ZSet(Box::new(z))),
-            Err(ZLoadError::Empty) => self.err(
-                at,
-                ErrorKind::EmptyKey {
-                    byte: types::ZSET_LISTPACK,
-                },
-            ),
+            Err(ZLoadError::Empty) => self.err(at, ErrorKind::EmptyKey { byte: t }),
             Err(ZLoadError::OddCount) => self.err(
                 at,
                 ErrorKind::BadBlob {
@@ -601,5 +611,79 @@ impl<'a> Decoder<'a> {
             Err(ZLoadError::BadScore) => self.err(at, ErrorKind::BadScore),
             Err(ZLoadError::DuplicateMember) => self.err(at, ErrorKind::DuplicateZsetMember),
         }
+    }
+
+    /// A ziplist blob (RDB types 10, 12, 13, 14's nodes), checked whole: where it starts and
+    /// its entries, as text.
+    fn read_ziplist(&mut self) -> Result<(usize, Vec<Vec<u8>>), RdbError> {
+        let at = self.pos;
+        let blob = self.read_string_bytes()?;
+        let entries = ziplist::decode(&blob).or_else(|reason| self.err(at, ErrorKind::BadBlob { reason }))?;
+        Ok((at, entries.into_iter().map(ziplist::Entry::to_bytes).collect()))
+    }
+
+    /// A ziplist converted to a listpack, as Redis 7 converts ziplists on load.
+    fn read_ziplist_as_listpack(&mut self) -> Result<(usize, Listpack), RdbError> {
+        let (at, entries) = self.read_ziplist()?;
+        Ok((at, Listpack::from_elements(entries.iter().map(|e| &e[..]))))
+    }
+
+    /// RDB_TYPE_LIST_ZIPLIST (Redis ≤ 3.0): one ziplist whose elements are pushed one by one,
+    /// as Redis does; an empty one is refused.
+    fn read_list_ziplist(&mut self) -> Result<Value, RdbError> {
+        let (at, entries) = self.read_ziplist()?;
+        if entries.is_empty() {
+            return self.err(
+                at,
+                ErrorKind::EmptyKey {
+                    byte: types::LIST_ZIPLIST,
+                },
+            );
+        }
+        let mut list = List::with_fill(self.opts.list_max_listpack_size);
+        for e in &entries {
+            list.push(End::Tail, e, self.opts.list_packed_threshold);
+        }
+        Ok(Value::List(Box::new(list)))
+    }
+
+    /// RDB_TYPE_LIST_QUICKLIST (Redis 3.2–6.2): a node count, then one ziplist per node, each
+    /// kept as a listpack node as Redis 7 does; empty ziplists are skipped, an empty string
+    /// or an empty list refused.
+    fn read_quicklist_1(&mut self) -> Result<Value, RdbError> {
+        let at = self.pos;
+        let nodes = self.read_len()?;
+        let mut list = List::with_fill(self.opts.list_max_listpack_size);
+        for _ in 0..nodes {
+            let (_, lp) = self.read_ziplist_as_listpack()?;
+            if !lp.is_empty() {
+                list.append_node(Node::Packed(lp));
+            }
+        }
+        if list.is_empty() {
+            return self.err(
+                at,
+                ErrorKind::EmptyKey {
+                    byte: types::LIST_QUICKLIST,
+                },
+            );
+        }
+        Ok(Value::List(Box::new(list)))
+    }
+
+    /// RDB_TYPE_HASH_ZIPMAP (Redis ≤ 2.4): pairs loaded as an RDB_TYPE_HASH's are, so the
+    /// encoding follows both hash limits as Redis' conversion does; a repeated field is refused.
+    fn read_hash_zipmap(&mut self) -> Result<Value, RdbError> {
+        let at = self.pos;
+        let blob = self.read_string_bytes()?;
+        let pairs = zipmap::decode(&blob).or_else(|reason| self.err(at, ErrorKind::BadBlob { reason }))?;
+        let lim = self.opts.hash_limits();
+        let mut h = Hash::start_loading(pairs.len() as u64, &lim);
+        for (field, value) in pairs {
+            if !h.load_pair(field.to_vec(), value.to_vec(), &lim) {
+                return self.err(at, ErrorKind::DuplicateField);
+            }
+        }
+        Ok(Value::Hash(Box::new(h)))
     }
 }

@@ -14,6 +14,8 @@ pub mod file;
 pub mod intset;
 pub mod listpack;
 pub mod lzf;
+pub mod ziplist;
+pub mod zipmap;
 
 pub use decode::{Decoder, ErrorKind, LoadOptions, RdbError, RdbString};
 pub use encode::{object_type, Encoder};

@@ -239,7 +239,13 @@ fn bodies_like_redis() {
     // The generic list format: a length, then strings in any encoding.
     assert_eq!(ok(b"\x01\x03\x01a\xc0\x07\x00").unwrap(), b"a,7,,");
     for (body, kind) in [
-        (&b""[..], ErrorKind::UnsupportedType { byte: 10 }), // the footer's first byte: a ziplist
+        // The footer's first byte read as a type: a ziplist list, whose blob is empty.
+        (
+            &b""[..],
+            ErrorKind::BadBlob {
+                reason: "ziplist shorter than its header",
+            },
+        ),
         (b"\x01\x00", ErrorKind::EmptyKey { byte: 1 }),
         (b"\x01\x02\x01a", ErrorKind::Truncated { wanted: 10 }), // the footer read as a string
         (b"\x02\x00", ErrorKind::EmptyKey { byte: 2 }),
@@ -458,5 +464,160 @@ mod files {
             buf.extend_from_slice(&data);
             let _ = load_all(&buf);
         }
+    }
+
+    /// Whole files older Redis versions wrote (from Redis' test assets), with the ziplist and
+    /// zipmap encodings Redis 7 converts on load; each key must equal the same value loaded
+    /// from today's generic encoding of it, in the same compact encoding.
+    #[rustfmt::skip]
+    static OLD_FILES: &[(&str, &[u8], &[u8])] = &[
+        // Redis 2.x, RDB 3: a zipmap hash (type 9), f1 v1 f2 v2.
+        ("524544495330303033fe0009046861736810020266310200763102663202007632ffff",
+         b"hash", b"\x04\x02\x02f1\x02v1\x02f2\x02v2"),
+        // RDB 10 with a ziplist sorted set (type 12), one 1 two 2.
+        ("524544495330303130fa0972656469732d7665720b3235352e3235352e323535fa0a72656469732d62697473c040fa056374696d65c262b71361fa08757365642d6d656dc250f40c00fa0c616f662d707265616d626c65c000fe00fb01000c047a736574191900000016000000040000036f6e6505f2020374776f05f3ffff1fb2fdf0997f9e19",
+         b"zset", b"\x03\x02\x03one\x011\x03two\x012"),
+        // RDB 9 with a ziplist hash (type 13), f1 v1 f2 v2.
+        ("524544495330303039fa0972656469732d7665720b3235352e3235352e323535fa0a72656469732d62697473c040fa056374696d65c2c85c9660fa08757365642d6d656dc290ad0c00fa0c616f662d707265616d626c65c000fe00fb01000d04686173681b1b00000016000000040000026631040276310402663204027632ffff4f9cd1fd16699883",
+         b"hash", b"\x04\x02\x02f1\x02v1\x02f2\x02v2"),
+        // Redis 4.0.9, RDB 8: a quicklist (type 14) of one ziplist node holding 7.
+        ("524544495330303038fa0972656469732d76657205342e302e39fa0a72656469732d62697473c040fa056374696d65c29f062661fa08757365642d6d656dc280920700fa0c616f662d707265616d626c65c000fe00fb02000e046c697374010d0d0000000a000000010000f8ff000178c007ff3572f8541ac4d740",
+         b"list", b"\x01\x01\xc0\x07"),
+    ];
+
+    fn generic(body: &[u8]) -> Value {
+        let mut p = body.to_vec();
+        dump::seal(&mut p, 10);
+        dump::load(&p).unwrap()
+    }
+
+    #[test]
+    fn files_older_redis_versions_wrote_load_converted() {
+        for (hex, key, body) in OLD_FILES {
+            let keys = load_all(&unhex(hex)).unwrap();
+            let k = keys.iter().find(|k| k.1 == *key).unwrap();
+            let want = generic(body);
+            assert_eq!(
+                (k.2.encoding(), &k.2),
+                (want.encoding(), &want),
+                "{}",
+                String::from_utf8_lossy(key)
+            );
+        }
+    }
+
+    #[test]
+    fn a_ziplist_list_of_redis_2_loads_element_by_element() {
+        // From Redis' encodings.rdb (RDB 4): RDB_TYPE_LIST_ZIPLIST 1 2 3 a b c 100000 6000000000.
+        let zl = unhex(
+            "30000000250000000800\
+            00c0010004c0020004c0030004016103016203016303d0a086010006e000bca06501000000ff",
+        );
+        let mut body = vec![types::LIST_ZIPLIST, zl.len() as u8];
+        body.extend_from_slice(&zl);
+        let want = generic(b"\x01\x08\xc0\x01\xc0\x02\xc0\x03\x01a\x01b\x01c\xc2\xa0\x86\x01\x00\x0a6000000000");
+        assert_eq!(generic(&body), want);
+        assert_eq!(want.encoding(), "quicklist"); // Redis 7.0's name for every list
+    }
+
+    #[test]
+    fn legacy_encodings_refuse_what_redis_refuses() {
+        let load = |t: u8, blob: &[u8]| {
+            let mut p = vec![t, blob.len() as u8];
+            p.extend_from_slice(blob);
+            dump::seal(&mut p, 10);
+            dump::load(&p).map_err(|e| e.kind)
+        };
+        let zl = |e: &[&[u8]]| ziplist::encode(e);
+        assert_eq!(
+            load(types::LIST_ZIPLIST, &zl(&[])),
+            Err(ErrorKind::EmptyKey { byte: 10 })
+        );
+        assert_eq!(
+            load(types::HASH_ZIPLIST, &zl(&[])),
+            Err(ErrorKind::EmptyKey { byte: 13 })
+        );
+        assert_eq!(
+            load(types::ZSET_ZIPLIST, &zl(&[])),
+            Err(ErrorKind::EmptyKey { byte: 12 })
+        );
+        assert_eq!(
+            load(types::HASH_ZIPLIST, &zl(&[b"f", b"1", b"f", b"2"])),
+            Err(ErrorKind::DuplicateField)
+        );
+        assert_eq!(
+            load(types::ZSET_ZIPLIST, &zl(&[b"m", b"1", b"m", b"2"])),
+            Err(ErrorKind::DuplicateZsetMember)
+        );
+        assert!(matches!(
+            load(types::HASH_ZIPLIST, &zl(&[b"f"])),
+            Err(ErrorKind::BadBlob { .. })
+        ));
+        assert!(matches!(
+            load(types::LIST_ZIPLIST, b"junk"),
+            Err(ErrorKind::BadBlob { .. })
+        ));
+        let zm = zipmap::encode(&[(b"f", b"1"), (b"f", b"2")], 0);
+        assert_eq!(load(types::HASH_ZIPMAP, &zm), Err(ErrorKind::DuplicateField));
+        // A quicklist of empty ziplists is an empty list; an empty node is refused.
+        let mut ql = vec![types::LIST_QUICKLIST, 2];
+        for _ in 0..2 {
+            ql.push(11);
+            ql.extend_from_slice(&zl(&[]));
+        }
+        dump::seal(&mut ql, 10);
+        assert_eq!(dump::load(&ql).unwrap_err().kind, ErrorKind::EmptyKey { byte: 14 });
+        assert!(matches!(
+            load(types::LIST_QUICKLIST, b"\x01\x00"),
+            Err(ErrorKind::BadBlob { .. })
+        ));
+    }
+
+    #[test]
+    fn legacy_encodings_follow_the_limits_as_redis_converts() {
+        let big: Vec<Vec<u8>> = (0..300).map(|i| format!("m{i}").into_bytes()).collect();
+        let mut pairs: Vec<&[u8]> = Vec::new();
+        for m in &big {
+            pairs.extend_from_slice(&[m, b"1"]);
+        }
+        let load = |t: u8, blob: &[u8]| {
+            let mut p = vec![t, 0x80];
+            p.extend_from_slice(&(blob.len() as u32).to_be_bytes());
+            p.extend_from_slice(blob);
+            dump::seal(&mut p, 10);
+            dump::load(&p).unwrap().encoding()
+        };
+        let zl = ziplist::encode(&pairs);
+        assert_eq!(load(types::HASH_ZIPLIST, &zl), "hashtable");
+        assert_eq!(load(types::ZSET_ZIPLIST, &zl), "skiplist");
+        // A zipmap also converts when a value is longer than hash-max-listpack-value.
+        let long = [b'v'; 65];
+        assert_eq!(
+            load(types::HASH_ZIPMAP, &zipmap::encode(&[(b"f", &long)], 0)),
+            "hashtable"
+        );
+        assert_eq!(
+            load(types::HASH_ZIPMAP, &zipmap::encode(&[(b"f", &long[..64])], 0)),
+            "listpack"
+        );
+    }
+
+    #[test]
+    fn empty_collections_in_a_file_are_skipped_as_redis_skips_them() {
+        let mut body = b"REDIS0010\xfe\x00".to_vec();
+        body.extend_from_slice(b"\xfc\x00\x10\x00\x00\x00\x00\x00\x00\x02\x01e\x00"); // an expiring empty set
+        body.extend_from_slice(b"\x00\x01k\x01v");
+        body.push(types::LIST_ZIPLIST);
+        body.extend_from_slice(b"\x01z\x0b");
+        body.extend_from_slice(&ziplist::encode(&[]));
+        body.extend_from_slice(b"\x00\x01l\x01w");
+        let bytes = file::finish(body, true);
+        let keys = load_all(&bytes).unwrap();
+        let names: Vec<(&[u8], Option<u64>)> = keys.iter().map(|k| (&k.1[..], k.3)).collect();
+        assert_eq!(names, [(&b"k"[..], None), (b"l", None)]);
+        let mut loader = file::Loader::new(&bytes, 16).unwrap();
+        while loader.next_key(&bytes, LoadOptions::default()).unwrap().is_some() {}
+        assert_eq!(loader.empty_keys_skipped, 2);
+        assert_eq!(loader.take_skipped(), [b"e".to_vec(), b"z".to_vec()]);
     }
 }
