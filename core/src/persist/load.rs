@@ -76,7 +76,12 @@ impl Server {
             merge: job.aof_base,
         };
         for _ in 0..self.load_step_size(KEYS_PER_STEP) {
-            let key = match job.loader.next_key(&job.image, opts) {
+            let next = job.loader.next_key(&job.image, opts);
+            for name in job.loader.take_skipped() {
+                let name = String::from_utf8_lossy(&name);
+                self.log(LogLevel::Warning, format!("rdbLoadObject skipping empty key: {name}"));
+            }
+            let key = match next {
                 Ok(Some(key)) => key,
                 Ok(None) => return self.startup_loaded(&job),
                 Err(e) => return self.rdb_steps_failed(job.aof_base, &e.to_string()),
@@ -100,11 +105,20 @@ impl Server {
             return self.aof_read_next();
         }
         self.persist.loading = false;
-        let (loaded, expired) = (job.loaded, job.expired);
-        self.log(
-            LogLevel::Notice,
-            format!("Done loading RDB, keys loaded: {loaded}, keys expired: {expired}."),
-        );
+        let (loaded, expired, empty) = (job.loaded, job.expired, job.loader.empty_keys_skipped);
+        if empty > 0 {
+            self.log(
+                LogLevel::Warning,
+                format!(
+                    "Done loading RDB, keys loaded: {loaded}, keys expired: {expired}, empty keys skipped: {empty}."
+                ),
+            );
+        } else {
+            self.log(
+                LogLevel::Notice,
+                format!("Done loading RDB, keys loaded: {loaded}, keys expired: {expired}."),
+            );
+        }
         self.log(LogLevel::Notice, "DB loaded from disk");
     }
 

@@ -163,6 +163,10 @@ pub struct Loader {
     db: usize,
     pub aux: AuxFields,
     done: bool,
+    /// Keys skipped because their collection was empty, as Redis skips them on load.
+    pub empty_keys_skipped: u64,
+    /// The names of the first ten of them, until taken with [`Loader::take_skipped`].
+    skipped_names: Vec<Vec<u8>>,
 }
 
 impl Loader {
@@ -176,6 +180,8 @@ impl Loader {
             db: 0,
             aux: Vec::new(),
             done: false,
+            empty_keys_skipped: 0,
+            skipped_names: Vec::new(),
         })
     }
 
@@ -250,7 +256,19 @@ impl Loader {
                         });
                     }
                     let key = d.read_string_bytes()?;
-                    let value = d.read_object(t)?;
+                    let value = match d.read_object(t) {
+                        Ok(value) => value,
+                        // The whole object has been read: loading goes on after it.
+                        Err(RdbError {
+                            kind: ErrorKind::EmptyKey { .. },
+                            ..
+                        }) => {
+                            self.skip_empty(key);
+                            (expire_ms, idle_s, freq) = (None, None, None);
+                            continue;
+                        }
+                        Err(e) => return Err(e),
+                    };
                     self.pos = base + d.position();
                     return Ok(Some(LoadedKey {
                         db: self.db,
@@ -263,6 +281,19 @@ impl Loader {
                 }
             }
         }
+    }
+
+    fn skip_empty(&mut self, key: Vec<u8>) {
+        if self.empty_keys_skipped < 10 {
+            self.skipped_names.push(key);
+        }
+        self.empty_keys_skipped += 1;
+    }
+
+    /// The names of keys skipped as empty since the last call (at most ten in all), for the
+    /// log lines Redis writes about them.
+    pub fn take_skipped(&mut self) -> Vec<Vec<u8>> {
+        std::mem::take(&mut self.skipped_names)
     }
 
     /// After EOF: the checksum (version 5 on) over everything before it.
