@@ -102,6 +102,11 @@ impl Harness {
     /// Takes the bytes sent so far to `id` while driving other clients (a blocked client's
     /// reply comes in another client's turn).
     pub fn take_sent(&mut self, id: ClientId) -> String {
+        String::from_utf8_lossy(&self.take_sent_bytes(id)).into_owned()
+    }
+
+    /// [`Harness::take_sent`], the bytes as they are (binary streams such as a snapshot).
+    pub fn take_sent_bytes(&mut self, id: ClientId) -> Vec<u8> {
         let mut bytes = Vec::new();
         self.other.retain(|o| match o {
             Output::Send { client, data } if *client == id => {
@@ -110,7 +115,7 @@ impl Harness {
             }
             _ => true,
         });
-        String::from_utf8_lossy(&bytes).into_owned()
+        bytes
     }
 
     /// Was `id` told to close?
