@@ -42,6 +42,13 @@ pub struct Config {
     pub io_threads: i64,
     loglevel: usize,
     pub logfile: String,
+    /// Show the start-up logo even when stdout is not a terminal (the logo carries the PID
+    /// Redis' own test harness looks for).
+    pub always_show_logo: bool,
+    /// Detach from the terminal at start-up.
+    pub daemonize: bool,
+    /// Where the process id is written at start-up ("" none; a daemon gets Redis' default).
+    pub pidfile: String,
     pub dir: String,
     pub proto_max_bulk_len: i64,
     pub client_query_buffer_limit: i64,
@@ -117,6 +124,9 @@ impl Default for Config {
             io_threads: 1,
             loglevel: LogLevel::Notice as usize,
             logfile: String::new(),
+            always_show_logo: false,
+            daemonize: false,
+            pidfile: String::new(),
             dir: String::new(),
             proto_max_bulk_len: 512 * 1024 * 1024,
             client_query_buffer_limit: 1024 * 1024 * 1024,
@@ -442,6 +452,21 @@ static DIRECTIVES: &[Directive] = &[
         name: "logfile",
         mutable: false,
         field: Field::Str(|c| &mut c.logfile),
+    },
+    Directive {
+        name: "always-show-logo",
+        mutable: false,
+        field: Field::Bool(|c| &mut c.always_show_logo),
+    },
+    Directive {
+        name: "daemonize",
+        mutable: false,
+        field: Field::Bool(|c| &mut c.daemonize),
+    },
+    Directive {
+        name: "pidfile",
+        mutable: false,
+        field: Field::Str(|c| &mut c.pidfile),
     },
     Directive {
         name: "dir",

@@ -27,6 +27,11 @@ impl Logger {
         })
     }
 
+    /// Text as it is, without the line prefix (the start-up logo, as Redis' LL_RAW).
+    pub fn raw(&self, text: &str) {
+        self.write(text);
+    }
+
     pub fn log(&self, level: LogLevel, text: &str) {
         let mark = match level {
             LogLevel::Debug => '.',
@@ -34,7 +39,10 @@ impl Logger {
             LogLevel::Notice => '*',
             LogLevel::Warning => '#',
         };
-        let line = format!("{}:M {} {} {}\n", self.pid, timestamp(), mark, text);
+        self.write(&format!("{}:M {} {} {}\n", self.pid, timestamp(), mark, text));
+    }
+
+    fn write(&self, line: &str) {
         let mut f = lock(&self.file);
         match f.as_mut() {
             Some(file) => {

@@ -63,6 +63,12 @@ fn apply_dir(cfg: &mut Config) -> Result<(), String> {
 
 /// Runs the server until it shuts down; returns the process exit status.
 pub fn run(cfg: Config, config_file: String) -> i32 {
+    if cfg.daemonize {
+        if let Err(e) = crate::shim::daemon::daemonize() {
+            eprintln!("Can't daemonize: {e}");
+            return 1;
+        }
+    }
     let signals = match block_shutdown_signals() {
         Ok(s) => s,
         Err(e) => {
@@ -78,7 +84,8 @@ pub fn run(cfg: Config, config_file: String) -> i32 {
         }
     };
     log_banner(&logger, &config_file);
-    match serve(cfg, config_file, Arc::clone(&logger), signals) {
+    let pidfile = pidfile_path(&cfg);
+    let code = match serve(cfg, config_file, Arc::clone(&logger), signals) {
         Ok(code) => code,
         Err(e) => {
             for line in e.lines() {
@@ -86,7 +93,54 @@ pub fn run(cfg: Config, config_file: String) -> i32 {
             }
             1
         }
+    };
+    if let Some(path) = pidfile {
+        logger.log(LogLevel::Notice, "Removing the pid file.");
+        let _ = std::fs::remove_file(path);
     }
+    code
+}
+
+/// Where the pid file goes: `pidfile`, or Redis' default path for a daemon; none otherwise.
+fn pidfile_path(cfg: &Config) -> Option<String> {
+    match (cfg.pidfile.as_str(), cfg.daemonize) {
+        ("", false) => None,
+        ("", true) => Some("/var/run/redis.pid".into()),
+        (path, _) => Some(path.into()),
+    }
+}
+
+/// Redis' createPidFile: a failure is logged, not fatal.
+fn write_pidfile(cfg: &Config, logger: &Logger) {
+    if let Some(path) = pidfile_path(cfg) {
+        if let Err(e) = std::fs::write(&path, format!("{}\n", std::process::id())) {
+            logger.log(LogLevel::Warning, &format!("Failed to write PID file: {e}"));
+        }
+    }
+}
+
+/// The start-up logo when `always-show-logo` is set or stdout is a terminal (and the log goes
+/// there); else the one line Redis logs instead.
+fn log_logo(cfg: &Config, logger: &Logger, port: u16) {
+    use std::io::IsTerminal;
+    let on_terminal = cfg.logfile.is_empty() && std::io::stdout().is_terminal();
+    if !(cfg.always_show_logo || on_terminal) {
+        return logger.log(LogLevel::Notice, &format!("Running mode=standalone, port={port}."));
+    }
+    let version = env!("CARGO_PKG_VERSION");
+    let pid = std::process::id();
+    let art = [
+        String::new(),
+        format!("      ferrous {version} (Redis {REDIS_VERSION} compatible) 64 bit"),
+        "      ___".into(),
+        "     / _/__ ____ ____ ___  __ _____".into(),
+        "    / _/ -_) __/ __/ _ \\/ // (_-<      Running in standalone mode".into(),
+        format!("   /_/ \\__/_/ /_/  \\___/\\_,_/___/      Port: {port}"),
+        format!("                                       PID: {pid}"),
+        String::new(),
+        String::new(),
+    ];
+    logger.raw(&art.join("\n"));
 }
 
 fn log_banner(logger: &Logger, config_file: &str) {
@@ -145,9 +199,8 @@ fn serve(mut cfg: Config, config_file: String, logger: Arc<Logger>, signals: Sig
         .name("disk".into())
         .spawn(move || crate::disk::run(disk_shared, disk_rx))
         .map_err(|e| format!("Failed to spawn the disk thread: {e}"))?;
-    shared
-        .logger
-        .log(LogLevel::Notice, &format!("Running mode=standalone, port={port}."));
+    write_pidfile(&cfg, &shared.logger);
+    log_logo(&cfg, &shared.logger, port);
     shared.logger.log(LogLevel::Notice, "Server initialized");
     if threads > 1 {
         shared

@@ -71,3 +71,67 @@ fn a_port_in_use_stops_startup_with_redis_message() {
         "{log}"
     );
 }
+
+#[test]
+fn always_show_logo_prints_the_pid_and_pidfile_lives_as_long_as_the_server() {
+    let dir = TempDir::new("pid");
+    let pidfile = dir.0.join("ferrous.pid");
+    let mut s = common::Ferrous::start(&["--always-show-logo", "yes", "--pidfile", pidfile.to_str().unwrap()]);
+    let pid = s.child.id();
+    // Redis' test harness finds a started server by " PID: <pid>" in its logo.
+    assert!(s.log_text().contains(&format!(" PID: {pid}\n")), "{}", s.log_text());
+    assert!(!s.log_text().contains("Running mode="));
+    assert_eq!(std::fs::read_to_string(&pidfile).unwrap(), format!("{pid}\n"));
+    let mut c = s.connect();
+    std::io::Write::write_all(&mut c, b"SHUTDOWN NOSAVE\r\n").unwrap();
+    assert_eq!(s.wait_exit(std::time::Duration::from_secs(10)), Some(0));
+    assert!(!pidfile.exists(), "the pid file outlived the server");
+}
+
+#[test]
+fn without_the_logo_one_line_says_mode_and_port() {
+    let s = common::Ferrous::start(&[]);
+    assert!(s
+        .log_text()
+        .contains(&format!("Running mode=standalone, port={}.", s.port)));
+}
+
+#[test]
+fn daemonize_detaches_and_the_daemon_serves() {
+    let dir = TempDir::new("daemon");
+    let pidfile = dir.0.join("d.pid");
+    let log = dir.0.join("d.log");
+    let port = common::free_port();
+    let status = Command::new(bin())
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--daemonize", "yes"])
+        .args([
+            "--pidfile",
+            pidfile.to_str().unwrap(),
+            "--logfile",
+            log.to_str().unwrap(),
+        ])
+        .args(["--dir", dir.0.to_str().unwrap(), "--save", ""])
+        .status()
+        .unwrap();
+    assert!(status.success(), "the parent exits at once, successfully");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    // Ready once its log says so (the socket is bound a little earlier).
+    let mut conn = loop {
+        let ready = std::fs::read_to_string(&log).is_ok_and(|l| l.contains("Ready to accept connections"));
+        if let (true, Ok(c)) = (ready, std::net::TcpStream::connect(("127.0.0.1", port))) {
+            break c;
+        }
+        assert!(std::time::Instant::now() < deadline, "the daemon never listened");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let pid = std::fs::read_to_string(&pidfile).unwrap();
+    assert!(std::fs::read_to_string(&log)
+        .unwrap()
+        .contains(&format!("pid={}", pid.trim())));
+    std::io::Write::write_all(&mut conn, b"SHUTDOWN NOSAVE\r\n").unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while pidfile.exists() {
+        assert!(std::time::Instant::now() < deadline, "the daemon did not shut down");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}

@@ -1,7 +1,10 @@
-//! The in-house runtime shim: thin wrappers over std and `libc` (epoll, eventfd, signalfd), and
+//! The in-house runtime shim: thin wrappers over std and `libc` (epoll, eventfd, signalfd, fork for
+//! `daemonize`), and
 //! the synchronisation primitives, re-exported from `loom` under `cfg(loom)` so that the
 //! cross-thread handoff can be model-checked.
 
+#[cfg(not(loom))]
+pub mod daemon;
 #[cfg(not(loom))]
 pub mod epoll;
 #[cfg(not(loom))]
