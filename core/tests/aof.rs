@@ -441,3 +441,104 @@ fn debug_loadaof_of_a_large_aof_answers_once_everything_is_loaded() {
     assert_eq!(h.cmd(C, &["DEBUG", "LOADAOF"]), "+OK\r\n");
     assert_eq!(h.cmd(C, &["DEBUG", "DIGEST"]), digest);
 }
+
+/// Starts a server on a disk whose manifest is `manifest` (files it names hold `SET k v`);
+/// returns its warnings and whether it exited.
+fn start_with_manifest(manifest: &str, files: &[&str]) -> (Vec<String>, bool) {
+    let mut h = harness(&[("appendonly", "yes")]);
+    h.disk.files.insert(
+        "/d/appendonlydir/appendonly.aof.manifest".into(),
+        manifest.as_bytes().to_vec(),
+    );
+    for f in files {
+        let set = command(&["SET", "k", "v"]).into_bytes();
+        h.disk.files.insert(format!("/d/appendonlydir/{f}"), set);
+    }
+    h.srv.load_from_disk();
+    for _ in 0..10 {
+        h.event(C, Event::Tick);
+    }
+    let warnings = h
+        .other
+        .iter()
+        .filter_map(|o| match o {
+            Output::Log { text, .. } => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    (warnings, h.other.contains(&Output::Exit { code: 1 }))
+}
+
+#[test]
+fn a_manifest_redis_would_refuse_stops_the_start_with_its_reason_and_line() {
+    let i1 = "file appendonly.aof.1.incr.aof seq 1 type i\n";
+    let i2 = "file appendonly.aof.2.incr.aof seq 2 type i\n";
+    let b1 = "file appendonly.aof.1.base.aof seq 1 type b\n";
+    let cases: &[(String, &str, Option<usize>)] = &[
+        (String::new(), "Found an empty AOF manifest", None),
+        (format!("{i2}{i1}"), "Found a non-monotonic sequence number", Some(2)),
+        (format!("{b1}\n{i1}"), "Invalid AOF manifest file format", Some(2)),
+        (format!("{b1}{b1}"), "Found duplicate base file information", Some(2)),
+        (
+            "file appendonly.aof.1.incr.aof seq 1\n".into(),
+            "Invalid AOF manifest file format",
+            Some(1),
+        ),
+        (
+            "file appendonly.aof.1.incr.aof seq 1 type i x\n".into(),
+            "Invalid AOF manifest file format",
+            Some(1),
+        ),
+        (
+            "file appendonly.aof.1.incr.aof seq 1 type x\n".into(),
+            "Unknown AOF file type",
+            Some(1),
+        ),
+        (
+            "file d/f seq 1 type i\n".into(),
+            "File can't be a path, just a filename",
+            Some(1),
+        ),
+        (
+            "file f seq 1 type i".into(),
+            "The AOF manifest file contains too long line",
+            Some(1),
+        ),
+    ];
+    for (manifest, reason, line) in cases {
+        let (logs, exited) = start_with_manifest(
+            manifest,
+            &[
+                "appendonly.aof.1.incr.aof",
+                "appendonly.aof.2.incr.aof",
+                "appendonly.aof.1.base.aof",
+                "a",
+                "f",
+            ],
+        );
+        assert!(exited, "{manifest:?} loaded");
+        assert!(logs.contains(&format!("{reason}\n")), "{manifest:?}: {logs:?}");
+        if let Some(n) = line {
+            assert!(
+                logs.contains(&format!("Reading the manifest file, at line {n}\n")),
+                "{manifest:?}: {logs:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_file_the_manifest_names_must_exist() {
+    let manifest = "file appendonly.aof.1.base.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n";
+    let (logs, exited) = start_with_manifest(manifest, &["appendonly.aof.1.base.aof"]);
+    assert!(exited);
+    assert!(
+        logs.iter()
+            .any(|l| l.starts_with("Unable to obtain the AOF file appendonly.aof.1.incr.aof length. stat: ")),
+        "{logs:?}"
+    );
+    // Comments and quoted names with spaces are read as Redis reads them.
+    let manifest = "# a comment\nfile \"my file.1.incr.aof\" seq 1 type i\n";
+    let (logs, exited) = start_with_manifest(manifest, &["my file.1.incr.aof"]);
+    assert!(!exited, "{logs:?}");
+}

@@ -167,6 +167,11 @@ fn serve(mut cfg: Config, config_file: String, logger: Arc<Logger>, signals: Sig
     let threads = cfg.io_threads.max(1) as usize;
     let clock = RealClock::new();
     let mut server = Server::new(cfg.clone(), server_env(config_file), os_seed(), clock.now());
+    // As Redis: the pid file and the logo come before the data loads (a load that fails
+    // still leaves them in the log, where Redis' test harness looks).
+    write_pidfile(&cfg, &logger);
+    log_logo(&cfg, &logger, port);
+    logger.log(LogLevel::Notice, "Server initialized");
     server.load_from_disk();
     let mut disk_files = crate::disk::OpenFiles::new();
     if let Some(code) = crate::disk::boot(&mut server, &mut disk_files, &clock, &logger) {
@@ -199,9 +204,6 @@ fn serve(mut cfg: Config, config_file: String, logger: Arc<Logger>, signals: Sig
         .name("disk".into())
         .spawn(move || crate::disk::run(disk_shared, disk_rx))
         .map_err(|e| format!("Failed to spawn the disk thread: {e}"))?;
-    write_pidfile(&cfg, &shared.logger);
-    log_logo(&cfg, &shared.logger, port);
-    shared.logger.log(LogLevel::Notice, "Server initialized");
     if threads > 1 {
         shared
             .logger

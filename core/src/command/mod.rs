@@ -339,7 +339,13 @@ pub fn keynum_keys<const STORE: usize, const COUNT: usize, const FIRST: usize, c
 }
 
 /// C's atoi: leading spaces, a sign, then digits up to the first other byte; 0 if none.
+/// atoi returns an int: what does not fit wraps as it would on x86-64.
 pub(crate) fn c_atoi(b: &[u8]) -> i64 {
+    i64::from(c_atoll(b) as i32)
+}
+
+/// C's atoll, the same reading into 64 bits (wrapping where glibc's would be undefined).
+pub(crate) fn c_atoll(b: &[u8]) -> i64 {
     let t: &[u8] = {
         let start = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
         &b[start..]
@@ -353,9 +359,11 @@ pub(crate) fn c_atoi(b: &[u8]) -> i64 {
         .iter()
         .take_while(|c| c.is_ascii_digit())
         .fold(0i64, |n, c| n.wrapping_mul(10).wrapping_add(i64::from(c - b'0')));
-    // atoi returns an int: what does not fit wraps as it would on x86-64.
-    let n = if neg { n.wrapping_neg() } else { n };
-    i64::from(n as i32)
+    if neg {
+        n.wrapping_neg()
+    } else {
+        n
+    }
 }
 
 impl CommandSpec {

@@ -38,41 +38,111 @@ pub(crate) struct Manifest {
     pub(crate) incrs: Vec<(String, u64)>,
 }
 
+/// Redis' MANIFEST_MAX_LINE: a longer line is refused.
+const MANIFEST_MAX_LINE: usize = 1024;
+
+/// Why a manifest was refused, and the line at fault (number and text), as Redis logs them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ManifestError {
+    pub(crate) line: Option<(usize, String)>,
+    pub(crate) reason: &'static str,
+}
+
+impl ManifestError {
+    fn whole(reason: &'static str) -> ManifestError {
+        ManifestError { line: None, reason }
+    }
+
+    fn at(n: usize, raw: &[u8], reason: &'static str) -> ManifestError {
+        let text = String::from_utf8_lossy(raw.trim_ascii()).into_owned();
+        ManifestError {
+            line: Some((n, text)),
+            reason,
+        }
+    }
+}
+
+/// A file name as the manifest holds it: quoted and escaped when it has spaces, quotes or
+/// unprintable bytes (Redis' sdsneedsrepr / sdscatrepr).
+fn manifest_name(name: &str) -> String {
+    let plain = name.bytes().all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\');
+    if plain && !name.is_empty() {
+        return name.to_string();
+    }
+    let mut out = String::from("\"");
+    for b in name.bytes() {
+        match b {
+            b'\\' => out.push_str("\\\\"),
+            b'"' => out.push_str("\\\""),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            7 => out.push_str("\\a"),
+            8 => out.push_str("\\b"),
+            b if b.is_ascii_graphic() || b == b' ' => out.push(b as char),
+            b => out.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    out.push('"');
+    out
+}
+
 impl Manifest {
     pub(crate) fn render(&self) -> String {
         let mut out = String::new();
         if let Some((name, seq)) = &self.base {
-            out.push_str(&format!("file {name} seq {seq} type b\n"));
+            out.push_str(&format!("file {} seq {seq} type b\n", manifest_name(name)));
         }
         for (name, seq) in &self.incrs {
-            out.push_str(&format!("file {name} seq {seq} type i\n"));
+            out.push_str(&format!("file {} seq {seq} type i\n", manifest_name(name)));
         }
         out
     }
 
-    /// Redis' aofLoadManifestFromFile: `key value` pairs per line; `#` lines are comments.
-    pub(crate) fn parse(text: &str) -> Result<Manifest, String> {
+    /// Redis' aofLoadManifestFromFile: `key value` pairs per line (quoted as in redis.conf),
+    /// `#` lines are comments; refused as Redis refuses it, with its reason and the line.
+    pub(crate) fn parse(text: &[u8]) -> Result<Manifest, ManifestError> {
         let mut m = Manifest::default();
-        for line in text
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        {
-            let words: Vec<&str> = line.split_whitespace().collect();
-            if !words.len().is_multiple_of(2) {
-                return Err(format!("Invalid AOF manifest file format: {line}"));
+        let mut maxseq = 0;
+        if text.is_empty() {
+            return Err(ManifestError::whole("Found an empty AOF manifest"));
+        }
+        for (i, raw) in text.split_inclusive(|&b| b == b'\n').enumerate() {
+            let at = |err| ManifestError::at(i + 1, raw, err);
+            if raw.starts_with(b"#") {
+                continue;
             }
-            let get = |k: &str| words.chunks(2).find(|p| p[0] == k).map(|p| p[1]);
-            let (Some(name), Some(seq), Some(kind)) = (get("file"), get("seq"), get("type")) else {
-                return Err(format!("Invalid AOF manifest file format: {line}"));
+            if !raw.ends_with(b"\n") || raw.len() > MANIFEST_MAX_LINE {
+                return Err(at("The AOF manifest file contains too long line"));
+            }
+            let words = crate::resp::split_args(raw.trim_ascii()).unwrap_or_default();
+            if words.len() < 6 || words.len() % 2 == 1 {
+                return Err(at("Invalid AOF manifest file format"));
+            }
+            let (mut name, mut seq, mut kind) = (None, 0, None);
+            for pair in words.chunks(2) {
+                match pair[0].to_ascii_lowercase().as_slice() {
+                    b"file" if pair[1].contains(&b'/') => return Err(at("File can't be a path, just a filename")),
+                    b"file" => name = Some(String::from_utf8_lossy(&pair[1]).into_owned()),
+                    b"seq" => seq = crate::command::c_atoll(&pair[1]),
+                    b"type" => kind = pair[1].first().copied(),
+                    _ => {}
+                }
+            }
+            let (Some(name), Some(kind), true) = (name, kind, seq != 0) else {
+                return Err(at("Invalid AOF manifest file format"));
             };
-            let seq: u64 = seq.parse().map_err(|_| format!("Invalid AOF manifest seq: {line}"))?;
             match kind {
-                "b" => m.base = Some((name.to_string(), seq)),
-                "i" => m.incrs.push((name.to_string(), seq)),
+                b'b' if m.base.is_some() => return Err(at("Found duplicate base file information")),
+                b'b' => m.base = Some((name, seq as u64)),
+                b'i' if seq <= maxseq => return Err(at("Found a non-monotonic sequence number")),
+                b'i' => {
+                    m.incrs.push((name, seq as u64));
+                    maxseq = seq;
+                }
                 // History files are left from a rewrite and no longer part of the dataset.
-                "h" => {}
-                _ => return Err(format!("Unknown AOF file type: {kind}")),
+                b'h' => {}
+                _ => return Err(at("Unknown AOF file type")),
             }
         }
         Ok(m)

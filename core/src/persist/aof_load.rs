@@ -89,12 +89,31 @@ impl Server {
             Err(e) if e.kind == DiskErrorKind::NotFound && load.manifest.is_none() => {
                 return self.aof_load_finished(load, None);
             }
-            Err(e) => return self.aof_load_failed(load, &format!("Can't open the append-only file: {}", e.message)),
+            Err(e) => {
+                let name = load.files.front().map_or("", |f| f.1.as_str()).to_string();
+                let why = if e.kind == DiskErrorKind::NotFound {
+                    // As Redis: a file the manifest names must exist.
+                    format!("Unable to obtain the AOF file {name} length. stat: {}", e.message)
+                } else {
+                    format!(
+                        "Fatal error: can't open the append log file {name} for reading: {}",
+                        e.message
+                    )
+                };
+                return self.aof_load_failed(load, &why);
+            }
         };
         if load.manifest.is_none() {
-            let manifest = match Manifest::parse(&String::from_utf8_lossy(&data)) {
+            let manifest = match Manifest::parse(&data) {
                 Ok(m) => m,
-                Err(why) => return self.aof_load_failed(load, &why),
+                Err(e) => {
+                    self.log(LogLevel::Warning, "\n*** FATAL AOF MANIFEST FILE ERROR ***\n");
+                    if let Some((n, text)) = &e.line {
+                        self.log(LogLevel::Warning, format!("Reading the manifest file, at line {n}\n"));
+                        self.log(LogLevel::Warning, format!(">>> '{text}'\n"));
+                    }
+                    return self.aof_load_failed(load, &format!("{}\n", e.reason));
+                }
             };
             for (name, _) in manifest.base.iter() {
                 load.files.push_back((self.aof_path_of(name), name.clone(), true));
