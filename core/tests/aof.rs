@@ -412,6 +412,17 @@ fn keys_do_not_expire_while_the_aof_replays() {
     h.event(C, Event::Tick);
     assert_eq!(h.cmd(C, &["GET", "k"]), "$-1\r\n");
     assert_eq!(h.cmd(C, &["GET", "live"]), "$1\r\nx\r\n");
+
+    // Nor does an expiry in the past delete the key while loading (Redis' checkAlreadyExpired):
+    // the RPUSH after it extends the expired list, which is gone once loaded.
+    let mut incr = command(&["SELECT", "0"]);
+    incr.push_str(&command(&["RPUSH", "list", "foo"]));
+    incr.push_str(&command(&["PEXPIREAT", "list", "1000"]));
+    incr.push_str(&command(&["RPUSH", "list", "bar"]));
+    let mut h = with_incr_file(incr);
+    h.srv.load_from_disk();
+    h.event(C, Event::Tick);
+    assert_eq!(h.cmd(C, &["LLEN", "list"]), ":0\r\n");
 }
 
 #[test]

@@ -94,7 +94,8 @@ pub fn run(cfg: Config, config_file: String) -> i32 {
             1
         }
     };
-    if let Some(path) = pidfile {
+    // Redis removes it on a shutdown, not when start-up fails.
+    if let (Some(path), 0) = (pidfile, code) {
         logger.log(LogLevel::Notice, "Removing the pid file.");
         let _ = std::fs::remove_file(path);
     }

@@ -360,7 +360,7 @@ impl Server {
             // Redis exits here; refusing the command keeps the server up instead.
             return self.answer(id, |r| r.err("Error trying to load the AOF files, check server logs."));
         }
-        self.log(LogLevel::Warning, "Fatal error loading the DB from the AOF. Exiting.");
+        // Redis exits right after the reason, which stays the log's last line.
         self.shutting_down = true;
         self.push_output(Output::Exit { code: 1 });
     }
