@@ -553,3 +553,27 @@ fn a_file_the_manifest_names_must_exist() {
     let (logs, exited) = start_with_manifest(manifest, &["my file.1.incr.aof"]);
     assert!(!exited, "{logs:?}");
 }
+
+/// DEBUG AOF-FLUSH-SLEEP: each AOF write keeps the whole server busy that long, as Redis'
+/// sleep in flushAppendOnlyFile does; 0 turns it off.
+#[test]
+fn debug_aof_flush_sleep_stalls_the_server_on_each_aof_write() {
+    let mut h = harness(&[("appendonly", "yes")]);
+    h.srv.load_from_disk();
+    h.connect(2, true);
+    tick_until(&mut h, "aof_rewrite_in_progress:0");
+    assert_eq!(h.cmd(C, &["DEBUG", "AOF-FLUSH-SLEEP", "500000"]), "+OK\r\n");
+    assert_eq!(h.cmd(C, &["SET", "k", "v"]), "+OK\r\n");
+    // The write went out with the reply; the server is busy now.
+    h.event(C, Event::Tick);
+    assert_eq!(h.cmd(2, &["PING"]), "", "answered while the AOF flush sleeps");
+    h.now.mono_us += 500_000;
+    h.now.unix_ms += 500;
+    h.event(C, Event::Tick);
+    assert!(h.take_sent(2).contains("+PONG"));
+    assert!(file(&h, "appendonly.aof.1.incr.aof").contains("SET"));
+    assert_eq!(h.cmd(C, &["DEBUG", "AOF-FLUSH-SLEEP", "0"]), "+OK\r\n");
+    assert_eq!(h.cmd(C, &["SET", "k", "w"]), "+OK\r\n");
+    h.event(C, Event::Tick);
+    assert_eq!(h.cmd(2, &["PING"]), "+PONG\r\n");
+}

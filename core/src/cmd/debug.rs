@@ -40,6 +40,11 @@ fn debug(ctx: &mut Ctx) {
             ctx.srv.debug_loadaof(id);
         }
         ("populate", 3..=5) => populate(ctx),
+        ("aof-flush-sleep", 3) => {
+            // Redis' atoi: a negative or non-numeric value turns it off.
+            ctx.srv.persist.aof.flush_sleep_us = atoi(&ctx.args[2]).max(0) as u64;
+            ctx.out.ok();
+        }
         ("quicklist-packed-threshold", 3) => packed_threshold(ctx),
         ("sleep", 3) => {
             // strtod seconds, then whole microseconds; nothing to wait for unless positive.
@@ -392,6 +397,8 @@ fn help(ctx: &mut Ctx) {
         ctx,
         "DEBUG",
         &[
+            "AOF-FLUSH-SLEEP <microsec>",
+            "    Server will sleep before flushing the AOF, this is used for testing.",
             "DIGEST",
             "    Output a hex signature representing the current DB content.",
             "DIGEST-VALUE <key> [<key> ...]",

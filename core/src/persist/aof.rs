@@ -213,6 +213,9 @@ pub(crate) struct Aof {
     last_fsync_ms: u64,
     pub(crate) delayed_fsync: u64,
     pub(crate) write_failed: bool,
+    /// DEBUG AOF-FLUSH-SLEEP: microseconds the server is busy with each AOF write (a test
+    /// hook of Redis, which sleeps in flushAppendOnlyFile).
+    pub(crate) flush_sleep_us: u64,
     /// Why the last write or fsync failed (MISCONF quotes it).
     last_error: String,
     /// The manifest before the rewrite in progress: still what the disk holds if it fails.
@@ -671,6 +674,13 @@ impl Server {
         }
         let data = std::mem::take(&mut aof.buf);
         aof.incr_size += data.len() as u64;
+        if aof.flush_sleep_us > 0 {
+            // Redis sleeps before the write; the core cannot sleep, so the server is busy
+            // for as long from the write on: clients see the same stall.
+            let us = aof.flush_sleep_us;
+            self.sleep_for(us);
+        }
+        let aof = &mut self.persist.aof;
         let pos = aof.appended;
         let path = aof.incr_path.clone();
         let req = self.submit(
