@@ -577,3 +577,24 @@ fn debug_aof_flush_sleep_stalls_the_server_on_each_aof_write() {
     h.event(C, Event::Tick);
     assert_eq!(h.cmd(2, &["PING"]), "+PONG\r\n");
 }
+
+#[test]
+fn an_unknown_command_in_the_aof_stops_the_start_naming_it() {
+    let mut incr = command(&["SET", "foo", "hello"]);
+    incr.push_str(&command(&["BLA", "foo", "hello"]));
+    incr.push_str(&command(&["SET", "foo", "hello"]));
+    let mut h = with_incr_file(incr);
+    h.srv.load_from_disk();
+    for _ in 0..5 {
+        h.event(C, Event::Tick);
+    }
+    assert!(h.other.contains(&Output::Exit { code: 1 }));
+    let last = h.other.iter().rev().find_map(|o| match o {
+        Output::Log { text, .. } => Some(text.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        last.as_deref(),
+        Some("Unknown command 'BLA' reading the append only file appendonly.aof.1.incr.aof")
+    );
+}

@@ -50,6 +50,8 @@ pub(crate) struct AofLoad {
 struct Torn {
     valid: usize,
     truncated: bool,
+    /// The name of a command no table has: the load fails on it, as Redis' does.
+    unknown: Option<Vec<u8>>,
 }
 
 impl Server {
@@ -214,6 +216,10 @@ impl Server {
     /// allows; anything else fails the load.
     fn aof_torn(&mut self, torn: Torn, r: &Replay) -> Result<(), String> {
         let name = &r.name;
+        if let Some(cmd) = &torn.unknown {
+            let cmd = String::from_utf8_lossy(cmd);
+            return Err(format!("Unknown command '{cmd}' reading the append only file {name}"));
+        }
         if torn.truncated && r.last && self.cfg.aof_load_truncated {
             self.log(
                 LogLevel::Warning,
@@ -290,12 +296,14 @@ impl Server {
                     return Err(Torn {
                         valid: r.multi_at.unwrap_or(r.pos),
                         truncated: true,
+                        unknown: None,
                     })
                 }
                 Parsed::Bad => {
                     return Err(Torn {
                         valid: r.pos,
                         truncated: false,
+                        unknown: None,
                     })
                 }
             };
@@ -303,6 +311,13 @@ impl Server {
                 r.multi_at = Some(r.pos);
             } else if args[0].eq_ignore_ascii_case(b"exec") {
                 r.multi_at = None;
+            }
+            if let crate::command::Lookup::Unknown = crate::command::lookup(&self.commands, &args) {
+                return Err(Torn {
+                    valid: r.pos,
+                    truncated: false,
+                    unknown: Some(args[0].clone()),
+                });
             }
             crate::command::execute(self, AOF_CLIENT, &args);
             if let Some(c) = self.clients.get_mut(&AOF_CLIENT) {
@@ -319,6 +334,7 @@ impl Server {
             return Err(Torn {
                 valid: at,
                 truncated: true,
+                unknown: None,
             });
         }
         Ok(true)
