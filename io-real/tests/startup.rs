@@ -117,7 +117,7 @@ fn daemonize_detaches_and_the_daemon_serves() {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     // Ready once its log says so (the socket is bound a little earlier).
     let mut conn = loop {
-        let ready = std::fs::read_to_string(&log).is_ok_and(|l| l.contains("Ready to accept connections"));
+        let ready = common::logged_ready(&log);
         if let (true, Ok(c)) = (ready, std::net::TcpStream::connect(("127.0.0.1", port))) {
             break c;
         }
