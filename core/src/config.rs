@@ -99,6 +99,8 @@ pub struct Config {
     /// An index into APPENDFSYNC: always, everysec, no.
     pub appendfsync: usize,
     pub aof_use_rdb_preamble: bool,
+    /// Keep the files a rewrite replaced, as history entries of the manifest.
+    pub aof_disable_auto_gc: bool,
     pub aof_load_truncated: bool,
     pub aof_timestamp_enabled: bool,
     pub auto_aof_rewrite_percentage: i64,
@@ -161,6 +163,7 @@ impl Default for Config {
             appenddirname: "appendonlydir".into(),
             appendfsync: 1,
             aof_use_rdb_preamble: true,
+            aof_disable_auto_gc: false,
             aof_load_truncated: true,
             aof_timestamp_enabled: false,
             auto_aof_rewrite_percentage: 100,
@@ -315,6 +318,11 @@ static DIRECTIVES: &[Directive] = &[
         name: "aof-use-rdb-preamble",
         mutable: true,
         field: Field::Bool(|c| &mut c.aof_use_rdb_preamble),
+    },
+    Directive {
+        name: "aof-disable-auto-gc",
+        mutable: true,
+        field: Field::Bool(|c| &mut c.aof_disable_auto_gc),
     },
     Directive {
         name: "aof-load-truncated",

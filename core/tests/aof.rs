@@ -3,20 +3,13 @@
 //! reply until its fsync; a torn tail is cut (or refused); BGREWRITEAOF starts new files;
 //! DEBUG LOADAOF reloads.
 
+mod common;
+
+use common::harness;
 use ferrous_core::harness::Harness;
-use ferrous_core::{Config, DiskOp, Event, Output};
+use ferrous_core::{DiskOp, Event, Output};
 
 const C: u64 = 1;
-
-fn harness(directives: &[(&str, &str)]) -> Harness {
-    let mut text = String::from("enable-debug-command yes\ndir /d\nsave \"\"\n");
-    for (k, v) in directives {
-        text.push_str(&format!("{k} {v}\n"));
-    }
-    let mut h = Harness::new(Config::from_text(&text).unwrap());
-    h.connect(C, true);
-    h
-}
 
 fn restart(h: &Harness, directives: &[(&str, &str)]) -> Harness {
     let mut r = harness(directives);
@@ -597,4 +590,48 @@ fn an_unknown_command_in_the_aof_stops_the_start_naming_it() {
         last.as_deref(),
         Some("Unknown command 'BLA' reading the append only file appendonly.aof.1.incr.aof")
     );
+}
+
+/// While a rewrite opens its new incr file (its steps go to the disk one at a time), the
+/// every-second fsync must not ask for that file: it may not exist yet. It did, and on a real
+/// disk the fsync failed with ENOENT and put the AOF in its write-error state.
+#[test]
+fn the_everysec_fsync_waits_while_a_rewrite_opens_its_new_incr_file() {
+    let mut h = harness(&[("appendonly", "yes")]);
+    h.srv.load_from_disk();
+    h.event(C, Event::Tick);
+    h.cmd(C, &["SET", "k", "v"]);
+    let bgrewriteaof = vec![b"BGREWRITEAOF".to_vec()];
+    h.srv.handle(
+        h.now,
+        Event::Commands {
+            client: C,
+            cmds: vec![bgrewriteaof],
+        },
+    );
+    // The disk is slow: nothing completes, and more than a second passes.
+    let mut asked = Vec::new();
+    for _ in 0..3 {
+        h.now.mono_us += 600_000;
+        h.now.unix_ms += 600;
+        h.srv.handle(h.now, Event::Tick);
+        while let Some(o) = h.srv.poll_output() {
+            if let Output::Disk { op, .. } = o {
+                asked.push(op);
+            }
+        }
+    }
+    let created = |p: &str| {
+        asked
+            .iter()
+            .any(|op| matches!(op, DiskOp::Write { path, truncate: true, .. } if path == p))
+    };
+    for op in &asked {
+        if let DiskOp::Fsync { path } = op {
+            assert!(
+                path.ends_with(".1.incr.aof") || created(path),
+                "fsync of {path} before it was created: {asked:?}"
+            );
+        }
+    }
 }

@@ -34,8 +34,11 @@ pub(crate) fn set(ctx: &mut Ctx) {
     if changed.contains(&"appendonly") {
         ctx.srv.apply_appendonly(in_exec);
     }
+    // Turning auto-gc on removes the AOF's history; the reply waits for the manifest.
+    let gc_waits =
+        changed.contains(&"aof-disable-auto-gc") && ctx.srv.aof_gc_history((!in_exec && !relisten).then_some(ctx.id));
     // With new listeners the reply waits for the driver's bind (see `relisten`).
-    if !relisten || in_exec {
+    if (!relisten && !gc_waits) || in_exec {
         ctx.out.ok();
     }
     if changed.contains(&"maxmemory") && ctx.srv.cfg.maxmemory > 0 {

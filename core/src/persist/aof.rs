@@ -34,8 +34,14 @@ const FSYNC_EVERYSEC: usize = 1;
 pub(crate) struct Manifest {
     /// The base file's name and sequence number.
     pub(crate) base: Option<(String, u64)>,
+    /// Files a rewrite replaced, newest first, kept while `aof-disable-auto-gc` is on.
+    pub(crate) history: Vec<(String, u64)>,
     /// Incremental files, oldest first.
     pub(crate) incrs: Vec<(String, u64)>,
+    /// The last base and incr sequence numbers given out (Redis' curr_base_file_seq and
+    /// curr_incr_file_seq): each kind counts on its own.
+    pub(crate) base_seq: u64,
+    pub(crate) incr_seq: u64,
 }
 
 /// Redis' MANIFEST_MAX_LINE: a longer line is refused.
@@ -90,11 +96,12 @@ fn manifest_name(name: &str) -> String {
 impl Manifest {
     pub(crate) fn render(&self) -> String {
         let mut out = String::new();
-        if let Some((name, seq)) = &self.base {
-            out.push_str(&format!("file {} seq {seq} type b\n", manifest_name(name)));
-        }
-        for (name, seq) in &self.incrs {
-            out.push_str(&format!("file {} seq {seq} type i\n", manifest_name(name)));
+        // Redis' order: the base, the history, the incr files.
+        let base = self.base.iter().map(|f| (f, 'b'));
+        let history = self.history.iter().map(|f| (f, 'h'));
+        let incrs = self.incrs.iter().map(|f| (f, 'i'));
+        for ((name, seq), kind) in base.chain(history).chain(incrs) {
+            out.push_str(&format!("file {} seq {seq} type {kind}\n", manifest_name(name)));
         }
         out
     }
@@ -134,24 +141,48 @@ impl Manifest {
             };
             match kind {
                 b'b' if m.base.is_some() => return Err(at("Found duplicate base file information")),
-                b'b' => m.base = Some((name, seq as u64)),
+                b'b' => {
+                    m.base = Some((name, seq as u64));
+                    m.base_seq = seq as u64;
+                }
                 b'i' if seq <= maxseq => return Err(at("Found a non-monotonic sequence number")),
                 b'i' => {
                     m.incrs.push((name, seq as u64));
+                    m.incr_seq = seq as u64;
                     maxseq = seq;
                 }
                 // History files are left from a rewrite and no longer part of the dataset.
-                b'h' => {}
+                b'h' => m.history.push((name, seq as u64)),
                 _ => return Err(at("Unknown AOF file type")),
             }
         }
         Ok(m)
     }
 
-    fn next_seq(&self) -> u64 {
-        let base = self.base.as_ref().map_or(0, |b| b.1);
-        let incr = self.incrs.iter().map(|i| i.1).max().unwrap_or(0);
-        base.max(incr) + 1
+    /// A new incr file, named after `appendfilename`, added last (Redis' getNewIncrAofName).
+    pub(crate) fn add_incr(&mut self, appendfilename: &str) -> String {
+        self.incr_seq += 1;
+        let name = format!("{appendfilename}.{}.incr.aof", self.incr_seq);
+        self.incrs.push((name.clone(), self.incr_seq));
+        name
+    }
+
+    /// After a rewrite: `base` replaces the base, and the old base and the incr files before
+    /// `keep` (the one appended to, if the AOF is on) become history, as Redis'
+    /// getNewBaseFileNameAndMarkPreAsHistory and markRewrittenIncrAofAsHistory leave them.
+    pub(crate) fn rewritten(&self, base: (String, u64), keep_last_incr: bool) -> Manifest {
+        let mut incrs = self.incrs.clone();
+        let kept = if keep_last_incr { incrs.pop() } else { None };
+        let mut history = incrs;
+        history.extend(self.base.clone());
+        history.extend(self.history.iter().cloned());
+        Manifest {
+            base_seq: base.1,
+            base: Some(base),
+            history,
+            incrs: kept.into_iter().collect(),
+            incr_seq: self.incr_seq,
+        }
     }
 }
 
@@ -216,6 +247,8 @@ pub(crate) struct Aof {
     /// DEBUG AOF-FLUSH-SLEEP: microseconds the server is busy with each AOF write (a test
     /// hook of Redis, which sleeps in flushAppendOnlyFile).
     pub(crate) flush_sleep_us: u64,
+    /// Start-up steps in flight (see `aof_upgrade`), with what to log if each fails.
+    pub(super) start_steps: VecDeque<String>,
     /// Why the last write or fsync failed (MISCONF quotes it).
     last_error: String,
     /// The manifest before the rewrite in progress: still what the disk holds if it fails.
@@ -263,11 +296,11 @@ impl Aof {
 }
 
 impl Server {
-    fn aof_dir(&self) -> String {
+    pub(super) fn aof_dir(&self) -> String {
         self.data_path(&self.cfg.appenddirname)
     }
 
-    fn aof_file(&self, name: &str) -> String {
+    pub(super) fn aof_file(&self, name: &str) -> String {
         crate::disk::join(&self.aof_dir(), name)
     }
 
@@ -311,16 +344,21 @@ impl Server {
         aof.waiting = false;
         aof.rewrite_scheduled = false;
         aof.selected_db = None;
+        // No incr file is open any more (Redis closes aof_fd): a rewrite with the AOF off may
+        // make it history and remove it, and turning the AOF on opens a new one.
+        aof.incr_path.clear();
         self.repl.aof = false;
         self.log(LogLevel::Notice, "Background append only file rewriting terminated");
     }
 
     /// BGREWRITEAOF, and turning the AOF on: Redis 7's rewrite. At once a new incr file is
-    /// opened and added to the manifest (appends go there from now on), and a point-in-time
-    /// snapshot of the dataset starts to become the new base — the fork-free walk BGSAVE uses,
-    /// or, without the RDB preamble, commands written at once. When the base is on disk the
-    /// manifest names just it and the new incr file, and the old files are removed. Returns
-    /// false if a rewrite is already running.
+    /// opened and added to the manifest (appends go there from now on; with the AOF off there
+    /// is none), and a point-in-time snapshot of the dataset starts to become the new base —
+    /// the fork-free walk BGSAVE uses, or, without the RDB preamble, commands written at once.
+    /// When the base is on disk the manifest names it and the new incr file; the old base and
+    /// incr files become history, removed unless `aof-disable-auto-gc` keeps them. Base and
+    /// incr files are numbered each on their own, as Redis numbers them. Returns false if a
+    /// rewrite is already running.
     pub(crate) fn start_aof_rewrite(&mut self, enable: bool) -> bool {
         if self.persist.aof.rewriting && self.persist.aof.retry_at_ms.is_none() {
             return false;
@@ -333,54 +371,53 @@ impl Server {
             self.aof_flush(true);
         }
         self.persist.aof.buf.clear();
-        let seq = self.persist.aof.manifest.next_seq();
         let name = self.cfg.appendfilename.clone();
-        let incr_name = format!("{name}.{seq}.incr.aof");
         let old = self.persist.aof.manifest.clone();
+        let base_seq = old.base_seq + 1;
         let mut opening = old.clone();
-        opening.incrs.push((incr_name.clone(), seq));
-        let mut ops = VecDeque::from([
-            DiskOp::CreateDir { path: self.aof_dir() },
-            DiskOp::Write {
-                path: self.aof_file(&incr_name),
+        let mut ops = VecDeque::from([DiskOp::CreateDir { path: self.aof_dir() }]);
+        // With the AOF off (BGREWRITEAOF alone) only a base is written, as Redis'
+        // openNewIncrAofForAppend opens nothing then.
+        let new_incr = (enable || self.persist.aof.on).then(|| {
+            let incr_name = opening.add_incr(&name);
+            self.aof_file(&incr_name)
+        });
+        if let Some(path) = &new_incr {
+            ops.push_back(DiskOp::Write {
+                path: path.clone(),
                 data: Vec::new(),
                 truncate: true,
-            },
-        ]);
-        // Repairing a failed write, the old incr file may have lost its tail: no manifest may
-        // name anything after it, so the new files appear only with the final manifest (the
-        // base written at once, appends waiting in memory until then). Otherwise the old incr
-        // file is fsynced first, so that the manifest naming a file after it never follows a
-        // torn tail.
-        if !repair {
-            if !self.persist.aof.incr_path.is_empty() {
-                let path = self.persist.aof.incr_path.clone();
-                ops.push_front(DiskOp::Fsync { path });
+            });
+            // Repairing a failed write, the old incr file may have lost its tail: no manifest
+            // may name anything after it, so the new files appear only with the final manifest
+            // (the base written at once, appends waiting in memory until then). Otherwise the
+            // old incr file is fsynced first, so that the manifest naming a file after it never
+            // follows a torn tail.
+            if !repair {
+                if self.persist.aof.on && !self.persist.aof.incr_path.is_empty() {
+                    let path = self.persist.aof.incr_path.clone();
+                    ops.push_front(DiskOp::Fsync { path });
+                }
+                ops.extend(self.manifest_ops(&opening));
             }
-            ops.extend(self.manifest_ops(&opening));
         }
-        let incr_path = self.aof_file(&incr_name);
-        let stale: Vec<String> = old
-            .base
-            .iter()
-            .chain(old.incrs.iter())
-            .map(|(n, _)| self.aof_file(n))
-            .collect();
         let aof = &mut self.persist.aof;
         aof.manifest = opening;
         aof.old_manifest = Some(old);
-        aof.old_incr_path = std::mem::take(&mut aof.incr_path);
+        aof.old_incr_path = aof.incr_path.clone();
         aof.retry_at_ms = None;
         // Everything appended so far is in the new base: durable once the rewrite is.
         aof.rewrite_covers = aof.appended;
         aof.rewriting = true;
         aof.opening = true;
         aof.rewrite_ops = ops;
-        aof.stale = stale;
-        aof.incr_path = incr_path;
+        aof.stale.clear();
+        if let Some(path) = new_incr {
+            aof.incr_path = path;
+            aof.incr_size = 0;
+        }
         aof.selected_db = None;
-        aof.incr_size = 0;
-        aof.new_base = (format!("{name}.{seq}.base.rdb"), seq);
+        aof.new_base = (format!("{name}.{base_seq}.base.rdb"), base_seq);
         aof.base_at_once = false;
         aof.base_ready = false;
         if enable {
@@ -390,7 +427,7 @@ impl Server {
         self.log(LogLevel::Notice, "Background append only file rewriting started");
         // The opening steps go first: the directory the base's temp file lives in may be new.
         self.aof_rewrite_next();
-        self.start_aof_base(&name, seq, repair);
+        self.start_aof_base(&name, base_seq, repair);
         true
     }
 
@@ -441,7 +478,7 @@ impl Server {
     }
 
     /// Writing `m` as the manifest: temp file, fsync, rename over the manifest, directory fsync.
-    fn manifest_ops(&self, m: &Manifest) -> [DiskOp; 4] {
+    pub(super) fn manifest_ops(&self, m: &Manifest) -> [DiskOp; 4] {
         let temp = self.aof_file(&format!("temp-{}.manifest", self.cfg.appendfilename));
         [
             DiskOp::Write {
@@ -503,11 +540,11 @@ impl Server {
             return;
         }
         aof.finishing = true;
-        let last_incr = aof.manifest.incrs.last().cloned();
-        let done = Manifest {
-            base: Some(aof.new_base.clone()),
-            incrs: last_incr.into_iter().collect(),
-        };
+        // The incr file appended to stays; with the AOF off none is.
+        let mut done = aof.manifest.rewritten(aof.new_base.clone(), aof.on);
+        if !self.cfg.aof_disable_auto_gc {
+            self.persist.aof.stale = self.take_history(&mut done);
+        }
         let ops = self.manifest_ops(&done);
         let aof = &mut self.persist.aof;
         aof.manifest = done;
@@ -701,6 +738,11 @@ impl Server {
     /// flight that does not cover it; otherwise the completion of that one asks for the next.
     fn aof_fsync(&mut self, queue: bool) {
         let aof = &mut self.persist.aof;
+        if aof.opening {
+            // `incr_path` names the new incr file, which may not exist yet; everything written
+            // is in the old one, which the rewrite fsyncs before naming the new one.
+            return;
+        }
         let pos = aof.write_in_flight().unwrap_or(aof.written);
         match aof.fsync_in_flight() {
             Some(covered) if covered >= pos || !queue => return,

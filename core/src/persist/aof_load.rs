@@ -35,15 +35,22 @@ struct Replay {
 }
 
 pub(crate) struct AofLoad {
-    manifest: Option<Manifest>,
+    pub(super) manifest: Option<Manifest>,
     /// Files still to read: path, name, whether it is the base.
-    files: VecDeque<(String, String, bool)>,
+    pub(super) files: VecDeque<(String, String, bool)>,
     /// DEBUG LOADAOF's client, answered at the end (the server waits meanwhile).
     pub(crate) client: Option<ClientId>,
     /// Sizes of the base and of the last incr file read (for auto-aof-rewrite).
     base_bytes: u64,
     incr_bytes: u64,
     replay: Option<Replay>,
+    /// The base whose RDB part is loading (path, name, whether it is the last file): an
+    /// old-style AOF's commands follow that part.
+    rdb_base: Option<(String, String, bool)>,
+    /// Reading `appendfilename` in `dir`, an AOF of Redis 6.2 or older, to move it in.
+    pub(super) probing_old: bool,
+    /// Moving that file in: the load goes on once the steps are on disk.
+    pub(super) upgrading: bool,
 }
 
 /// How a command stream ended badly: at byte `valid` (the end of the last whole command).
@@ -65,6 +72,9 @@ impl Server {
             base_bytes: 0,
             incr_bytes: 0,
             replay: None,
+            rdb_base: None,
+            probing_old: false,
+            upgrading: false,
         });
         let path = self.aof_manifest_path();
         self.submit(Job::AofLoad, DiskOp::Read { path });
@@ -87,7 +97,11 @@ impl Server {
             return;
         };
         let data = match result {
+            Ok(_) if load.probing_old => return self.upgrade_old_aof(load),
             Ok(data) => data.unwrap_or_default(),
+            Err(e) if e.kind == DiskErrorKind::NotFound && self.may_be_old_aof(&load) => {
+                return self.probe_old_aof(load);
+            }
             Err(e) if e.kind == DiskErrorKind::NotFound && load.manifest.is_none() => {
                 return self.aof_load_finished(load, None);
             }
@@ -118,10 +132,10 @@ impl Server {
                 }
             };
             for (name, _) in manifest.base.iter() {
-                load.files.push_back((self.aof_path_of(name), name.clone(), true));
+                load.files.push_back((self.aof_file(name), name.clone(), true));
             }
             for (name, _) in &manifest.incrs {
-                load.files.push_back((self.aof_path_of(name), name.clone(), false));
+                load.files.push_back((self.aof_file(name), name.clone(), false));
             }
             load.manifest = Some(manifest);
         } else if let Some((path, name, is_base)) = load.files.pop_front() {
@@ -132,6 +146,15 @@ impl Server {
                 load.incr_bytes = data.len() as u64;
             }
             if is_base && data.starts_with(b"REDIS") {
+                let old_style = name == self.cfg.appendfilename;
+                self.log(
+                    LogLevel::Notice,
+                    match old_style {
+                        true => "Reading RDB preamble from AOF file...",
+                        false => "Reading RDB base file on AOF loading...",
+                    },
+                );
+                load.rdb_base = Some((path, name, last));
                 self.persist.aof_load = Some(load);
                 self.abort_bgsave("load");
                 return self.begin_rdb_steps(data, true);
@@ -149,6 +172,31 @@ impl Server {
         }
         self.persist.aof_load = Some(load);
         self.aof_read_next();
+    }
+
+    /// The RDB part of a base is loaded (it ends at `end`): commands after it, the tail of an
+    /// AOF Redis 6.2 or older wrote with the RDB preamble, are replayed as Redis does.
+    pub(super) fn aof_base_rdb_loaded(&mut self, image: Vec<u8>, end: usize) {
+        let Some(mut load) = self.persist.aof_load.take() else {
+            return;
+        };
+        let Some((path, name, last)) = load.rdb_base.take().filter(|_| end < image.len()) else {
+            self.persist.aof_load = Some(load);
+            return self.aof_read_next();
+        };
+        if name == self.cfg.appendfilename {
+            self.log(LogLevel::Notice, "Reading the remaining AOF tail...");
+        }
+        load.replay = Some(Replay {
+            data: image,
+            pos: end,
+            multi_at: None,
+            path,
+            name,
+            last,
+        });
+        self.persist.aof_load = Some(load);
+        self.aof_replay_step();
     }
 
     /// The next file is asked for, or (none left) the load ends.
@@ -179,10 +227,6 @@ impl Server {
         if let Some(load) = self.persist.aof_load.take() {
             self.aof_load_failed(load, why);
         }
-    }
-
-    fn aof_path_of(&self, name: &str) -> String {
-        crate::disk::join(&self.data_path(&self.cfg.appenddirname), name)
     }
 
     /// The next commands of the file being replayed; its end goes on to the next file.
@@ -343,18 +387,27 @@ impl Server {
     fn aof_load_finished(&mut self, load: AofLoad, manifest: Option<Manifest>) {
         self.persist.loading = false;
         match manifest {
-            Some(m) => {
-                let incr = m.incrs.last().map(|(n, _)| self.aof_path_of(n));
+            Some(mut m) => {
+                let startup = load.client.is_none();
+                if startup {
+                    self.open_incr_on_start(&mut m);
+                    self.persist.aof.on = true;
+                    self.repl.aof = true;
+                }
+                let incr = m.incrs.last().map(|(n, _)| self.aof_file(n));
                 let aof = &mut self.persist.aof;
-                aof.on = true;
-                self.repl.aof = true;
-                if let Some(path) = incr {
+                if let (Some(path), true) = (incr, aof.on) {
                     aof.set_incr(path);
                 }
                 aof.base_size = load.base_bytes;
                 aof.incr_size = load.incr_bytes;
-                aof.manifest = m;
+                // DEBUG LOADAOF takes the manifest from the disk, as Redis does, unless a
+                // rewrite (which ends with a manifest of its own) is running.
+                if startup || !aof.rewriting {
+                    aof.manifest = m;
+                }
                 self.log(LogLevel::Notice, "DB loaded from append only file");
+                self.aof_gc_history(None);
             }
             // No AOF yet: it starts from the dataset as it is (empty at start-up).
             None if load.client.is_none() => {

@@ -83,7 +83,7 @@ impl Server {
             }
             let key = match next {
                 Ok(Some(key)) => key,
-                Ok(None) => return self.startup_loaded(&job),
+                Ok(None) => return self.startup_loaded(job),
                 Err(e) => return self.rdb_steps_failed(job.aof_base, &e.to_string()),
             };
             match place.store(&mut self.dbs, key) {
@@ -98,11 +98,12 @@ impl Server {
         self.persist.startup = Some(job);
     }
 
-    fn startup_loaded(&mut self, job: &StartupLoad) {
+    fn startup_loaded(&mut self, job: StartupLoad) {
         self.persist.keys_loaded = job.loaded;
         self.persist.keys_expired_on_load = job.expired;
         if job.aof_base {
-            return self.aof_read_next();
+            let end = job.loader.position();
+            return self.aof_base_rdb_loaded(job.image, end);
         }
         self.persist.loading = false;
         let (loaded, expired, empty) = (job.loaded, job.expired, job.loader.empty_keys_skipped);

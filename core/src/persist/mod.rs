@@ -4,7 +4,9 @@
 //! carries out ([`crate::disk`]); what each completion means is decided here.
 
 pub(crate) mod aof;
+mod aof_gc;
 pub(crate) mod aof_load;
+mod aof_upgrade;
 pub(crate) mod bgsave;
 pub(crate) mod load;
 pub(crate) mod repl_sync;
@@ -33,6 +35,10 @@ enum Job {
     AofRewrite,
     /// Reading the AOF's manifest and files.
     AofLoad,
+    /// Moving an old AOF in, or opening the first incr file, at start-up.
+    AofStart,
+    /// The manifest without its history, which CONFIG SET waits for.
+    AofGc,
     /// Cleaning up after a failure: the outcome changes nothing.
     Cleanup,
 }
@@ -62,6 +68,8 @@ pub(crate) struct Persistence {
     pub(crate) startup: Option<load::StartupLoad>,
     /// A SHUTDOWN (its client, whether it saves) waiting for an AOF rewrite to end.
     pub(crate) shutdown_after_rewrite: Option<(Option<crate::client::ClientId>, bool)>,
+    /// CONFIG SET aof-disable-auto-gc no waits for the manifest, with the whole server.
+    pub(crate) gc_wait: Option<aof_gc::GcWait>,
 }
 
 impl Default for Persistence {
@@ -83,6 +91,7 @@ impl Default for Persistence {
             shutdown_after_rewrite: None,
             startup: None,
             bgsave_scheduled: false,
+            gc_wait: None,
         }
     }
 }
@@ -149,13 +158,17 @@ impl Server {
             Some(Job::Aof) => self.aof_progress(req, result),
             Some(Job::AofRewrite) => self.aof_rewrite_progress(result),
             Some(Job::AofLoad) => self.aof_load_progress(result),
+            Some(Job::AofStart) => self.aof_start_progress(result),
+            Some(Job::AofGc) => self.aof_gc_progress(result),
             Some(Job::Cleanup) | None => {}
         }
     }
 
     /// Whether the server runs nothing until a disk request completes (a blocking save).
     pub(crate) fn waits_for_disk(&self) -> bool {
-        self.persist.save.is_some() || self.persist.aof_load.as_ref().is_some_and(|l| l.client.is_some())
+        self.persist.save.is_some()
+            || self.persist.gc_wait.is_some()
+            || self.persist.aof_load.as_ref().is_some_and(|l| l.client.is_some())
     }
 
     /// Redis' writeCommandsDeniedByDiskError with its message: writes (and PING) are refused

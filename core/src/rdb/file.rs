@@ -185,7 +185,7 @@ impl Loader {
         })
     }
 
-    /// Bytes read so far (for progress).
+    /// Bytes read so far (for progress); once done, where the RDB ends.
     pub fn position(&self) -> usize {
         self.pos
     }
@@ -310,6 +310,8 @@ impl Loader {
                 });
             }
         }
+        // Where the RDB ends: an old-style AOF goes on with commands there.
+        self.pos = base + d.position();
         Ok(())
     }
 }
