@@ -4,14 +4,16 @@
 - BGSAVE of N keys: peak growth of the server's memory (PSS of the server and, for Redis,
   its forked child, sampled every 5 ms) and the PING round trips a client saw while the save
   ran (longest, 99.9th percentile, how many over 2 ms), beside the same probe on the idle
-  server for as long, which shows the machine's own hiccups;
+  server for as long, which shows the machine's own hiccups; for ferrous also its longest
+  event-loop iteration then, in wall and in CPU time (FERROUS_SLOW_LOOP_US), which tells its
+  own stalls from waiting for a CPU;
 - RDB load time of those N keys (start to first PONG), and AOF load time of the same keys
   as commands (aof-use-rdb-preamble no);
 - SET throughput (redis-benchmark -c 50) with appendfsync always and everysec.
 
     benches/persistence.py [N]      (env FERROUS_BIN, default target/release/ferrous)
 """
-import os, socket, subprocess, sys, tempfile, time, threading
+import os, socket, subprocess, sys, tempfile, time
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
 FERROUS = os.path.abspath(os.environ.get("FERROUS_BIN", "target/release/ferrous"))
@@ -37,9 +39,14 @@ def resp(args):
 def start(name, port, d, extra=()):
     binary = "redis-server" if name == "redis" else FERROUS
     args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", d, "--save", ""] + list(extra)
+    env = dict(os.environ)
     if name == "redis":
         args += ["--daemonize", "no"]
-    p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=d)
+    else:
+        # ferrous logs each event-loop iteration over 1 ms with its CPU time (see below).
+        env["FERROUS_SLOW_LOOP_US"] = "1000"
+        args += ["--logfile", os.path.join(d, "ferrous.log")]
+    p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=d, env=env)
     t0 = time.time()
     while True:
         try:
@@ -85,21 +92,44 @@ def bgsave_memory(port, proc):
     return (peak - base) / 2**20
 
 
-def ping_probe(port, until):
-    """PINGs back to back on one connection until `until()` says stop; the round trips (ms)."""
-    lat, done = [], threading.Event()
+PROBE = r"""
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+sys.stdout.write("ready\n"); sys.stdout.flush()
+lat = []
+import select
+while not select.select([sys.stdin], [], [], 0)[0]:
+    t = time.perf_counter(); s.sendall(b"PING\r\n"); s.recv(64)
+    lat.append((time.perf_counter() - t) * 1000)
+sys.stdout.write(" ".join("%.4f" % x for x in lat))
+"""
 
-    def probe():
-        s = socket.create_connection(("127.0.0.1", port))
-        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        while not done.is_set():
-            t = time.perf_counter(); s.sendall(b"PING\r\n"); s.recv(64)
-            lat.append((time.perf_counter() - t) * 1000)
-    th = threading.Thread(target=probe); th.start()
+
+def ping_probe(port, until):
+    """PINGs back to back on one connection until `until()` says stop; the round trips (ms).
+    The probe is a process of its own, so this process' threads (which poll INFO) never hold
+    it up on the interpreter lock."""
+    p = subprocess.Popen([sys.executable, "-c", PROBE, str(port)], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True)
+    p.stdout.readline()
     time.sleep(0.05)
     until()
-    done.set(); th.join()
-    return sorted(lat)
+    out, _ = p.communicate("stop\n")
+    return sorted(float(x) for x in out.split())
+
+
+def slow_iterations(d):
+    """ferrous' log lines for event-loop iterations over 1 ms: (wall us, CPU us) each."""
+    out = []
+    try:
+        for line in open(os.path.join(d, "ferrous.log")):
+            if "Slow event loop iteration: " in line:
+                words = line.split("Slow event loop iteration: ")[1].split()
+                out.append((int(words[0]), int(words[3])))
+    except OSError:
+        pass
+    return out
 
 
 def bgsave_stall(port, proc):
@@ -123,9 +153,14 @@ def summary(lat):
     return dict(max=lat[-1], p999=lat[int(len(lat) * 0.999)], over2=sum(1 for x in lat if x > 2.0))
 
 
-def bgsave(name, port, proc):
+def bgsave(name, port, proc, d):
     growth = bgsave_memory(port, proc)
-    return growth, bgsave_stall(port, proc)
+    seen = len(slow_iterations(d))
+    stall = bgsave_stall(port, proc)
+    # ferrous' own stalls: iterations over 1 ms of wall time while it saved (and idled as long);
+    # their CPU time is what the server itself spent, the rest it waited for a CPU.
+    slow = slow_iterations(d)[seen:]
+    return growth, stall, slow
 
 
 def aof_load(name, port, p, d):
@@ -159,8 +194,11 @@ for name in ["redis", "ferrous"]:
         port = free_port()
         p, _ = start(name, port, d)
         populate(port)
-        growth, (during, idle) = bgsave(name, port, p)
+        growth, (during, idle), slow = bgsave(name, port, p, d)
         stall, idle = summary(during), summary(idle)
+        if name == "ferrous":
+            stall["loop_max_cpu_ms"] = max((c for _, c in slow), default=0) / 1000
+            stall["loop_max_wall_ms"] = max((w for w, _ in slow), default=0) / 1000
         p.terminate(); p.wait()
         p, load_s = start(name, port, d)
         keys = cmd(port, "DBSIZE").strip()
@@ -185,6 +223,9 @@ for what, key in [("during BGSAVE", "stall"), ("server idle  ", "idle")]:
     for stat in ["max", "p999"]:
         print(f"PING {stat:>4} {what}     {r[key][stat]:7.2f}ms  {f[key][stat]:7.2f}ms")
     print(f"PINGs over 2 ms {what} {r[key]['over2']:7d}    {f[key]['over2']:7d}")
+print(f"ferrous' longest loop iteration during BGSAVE and the idle probe: "
+      f"{f['stall']['loop_max_wall_ms']:.2f} ms wall, longest CPU {f['stall']['loop_max_cpu_ms']:.2f} ms "
+      f"(iterations under 1 ms wall are not logged)")
 print(f"RDB load to first PONG      {r['load']:8.2f}s  {f['load']:8.2f}s   ratio {f['load']/r['load']:.2f}")
 print(f"AOF load to first PONG      {r['aof_load']:8.2f}s  {f['aof_load']:8.2f}s   ratio {f['aof_load']/r['aof_load']:.2f}")
 print(f"SET appendfsync always      {r['always']:9.0f}  {f['always']:9.0f}   ratio {f['always']/r['always']:.2f}")

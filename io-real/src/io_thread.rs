@@ -59,6 +59,8 @@ pub struct IoThread {
     dirty: Vec<ClientId>,
     next_thread: usize,
     logs: Vec<(LogLevel, String)>,
+    /// FERROUS_SLOW_LOOP_US: iterations slower than this are logged (see `slow_loop`).
+    slow_loop_us: Option<u64>,
 }
 
 impl IoThread {
@@ -85,6 +87,7 @@ impl IoThread {
             dirty: Vec::new(),
             next_thread: 0,
             logs: Vec::new(),
+            slow_loop_us: crate::slow_loop::threshold_from_env(),
         };
         t.set_listeners(listeners)?;
         Ok(t)
@@ -121,6 +124,7 @@ impl IoThread {
                     .log(LogLevel::Warning, &format!("epoll_wait failed: {e}"));
                 continue;
             }
+            let timing = self.slow_loop_us.map(|_| crate::slow_loop::Timing::start());
             for &(token, ev) in &events {
                 self.dispatch(token, ev);
             }
@@ -130,6 +134,11 @@ impl IoThread {
                 self.run_core(tick);
             }
             self.flush_all();
+            if let (Some(t), Some(us)) = (&timing, self.slow_loop_us) {
+                if let Some(line) = t.report(us, events.len()) {
+                    self.shared.logger.log(LogLevel::Notice, &line);
+                }
+            }
         }
     }
 

@@ -20,6 +20,8 @@ pub mod net;
 mod server;
 #[cfg(not(loom))]
 mod shared;
+#[cfg(not(loom))]
+mod slow_loop;
 
 #[cfg(not(loom))]
 pub use server::run;
