@@ -16,6 +16,13 @@ const LOGLEVELS: &[&str] = &["debug", "verbose", "notice", "warning"];
 const DEBUG_MODES: &[&str] = &["no", "yes", "local"];
 /// appendfsync's values, in Redis' order.
 pub const APPENDFSYNC: &[&str] = &["always", "everysec", "no"];
+/// sanitize-dump-payload's values. ferrous checks every payload in depth whatever the setting
+/// (its decoders build native structures and must never be fed a broken one), so `no` and
+/// `clients` are as safe as `yes`, only stricter than Redis there.
+pub const SANITIZE_DUMP_PAYLOAD: &[&str] = &["no", "yes", "clients"];
+
+/// Redis' HIDDEN_CONFIG directives: CONFIG GET lists them only when asked by exact name.
+const HIDDEN: &[&str] = &["use-exit-on-panic"];
 /// Redis' maxmemory policies, in its order.
 const MAXMEMORY_POLICIES: &[&str] = &[
     "volatile-lru",
@@ -101,6 +108,13 @@ pub struct Config {
     pub aof_use_rdb_preamble: bool,
     /// Keep the files a rewrite replaced, as history entries of the manifest.
     pub aof_disable_auto_gc: bool,
+    /// An index into SANITIZE_DUMP_PAYLOAD.
+    pub sanitize_dump_payload: usize,
+    /// On a crash (a panic): log the bug report; exit(1) instead of abort(); and Redis' fast
+    /// memory test, which ferrous does not have (the setting is kept for redis.conf files).
+    pub crash_log_enabled: bool,
+    pub use_exit_on_panic: bool,
+    pub crash_memcheck_enabled: bool,
     pub aof_load_truncated: bool,
     pub aof_timestamp_enabled: bool,
     pub auto_aof_rewrite_percentage: i64,
@@ -164,6 +178,10 @@ impl Default for Config {
             appendfsync: 1,
             aof_use_rdb_preamble: true,
             aof_disable_auto_gc: false,
+            sanitize_dump_payload: 0,
+            crash_log_enabled: true,
+            use_exit_on_panic: false,
+            crash_memcheck_enabled: true,
             aof_load_truncated: true,
             aof_timestamp_enabled: false,
             auto_aof_rewrite_percentage: 100,
@@ -323,6 +341,26 @@ static DIRECTIVES: &[Directive] = &[
         name: "aof-disable-auto-gc",
         mutable: true,
         field: Field::Bool(|c| &mut c.aof_disable_auto_gc),
+    },
+    Directive {
+        name: "sanitize-dump-payload",
+        mutable: true,
+        field: Field::Enum(SANITIZE_DUMP_PAYLOAD, |c| &mut c.sanitize_dump_payload),
+    },
+    Directive {
+        name: "crash-log-enabled",
+        mutable: true,
+        field: Field::Bool(|c| &mut c.crash_log_enabled),
+    },
+    Directive {
+        name: "use-exit-on-panic",
+        mutable: true,
+        field: Field::Bool(|c| &mut c.use_exit_on_panic),
+    },
+    Directive {
+        name: "crash-memcheck-enabled",
+        mutable: true,
+        field: Field::Bool(|c| &mut c.crash_memcheck_enabled),
     },
     Directive {
         name: "aof-load-truncated",
@@ -710,6 +748,22 @@ pub fn parse_memory(s: &str) -> Option<i64> {
 
 /// Redis' setConfigSaveOption: `seconds changes` pairs, seconds at least 1, changes at least 0;
 /// no words (`save ""`) means no automatic saves.
+/// A `save` line of a config file, as Redis reads them: the first one replaces the default
+/// points and later ones add theirs; `save ""` clears them.
+fn add_save_line(cfg: &mut Config, args: &[String], seen: &mut bool) -> Result<(), String> {
+    let words: Vec<String> = args.iter().filter(|a| !a.is_empty()).cloned().collect();
+    let points = parse_save_points(&words)?;
+    let clear = matches!(args, [only] if only.is_empty());
+    if !*seen || clear {
+        cfg.save_points.clear();
+        cfg.save.clear();
+        *seen = true;
+    }
+    cfg.save_points.extend(points);
+    cfg.save.extend(words);
+    Ok(())
+}
+
 fn parse_save_points(words: &[String]) -> Result<Vec<(i64, i64)>, String> {
     let bad = || "Invalid save parameters".to_string();
     if words.len() % 2 == 1 {
@@ -859,6 +913,7 @@ impl Config {
     /// defaults, stopping at the first bad line.
     pub fn from_text(text: &str) -> Result<Config, ConfigFileError> {
         let mut cfg = Config::default();
+        let mut save_lines = false;
         for (i, raw) in text.lines().enumerate() {
             let line = raw.trim();
             if line.is_empty() || line.starts_with('#') {
@@ -877,8 +932,14 @@ impl Config {
             let Some(d) = find(&words[0]) else {
                 return Err(fail("Bad directive or wrong number of arguments"));
             };
-            if words.len() < 2 {
+            // Redis' MULTI_ARG_CONFIG directives (save, bind, ...) may have no argument at
+            // all: `save` alone turns the save points off, as `save ""` does.
+            if words.len() < 2 && !matches!(d.field, Field::Words(_)) {
                 return Err(fail("wrong number of arguments"));
+            }
+            if d.name == "save" {
+                add_save_line(&mut cfg, &words[1..], &mut save_lines).map_err(|r| fail(&r))?;
+                continue;
             }
             d.set(&mut cfg, &words[1..]).map_err(|r| fail(&r))?;
         }
@@ -890,7 +951,12 @@ impl Config {
     pub fn get_matching(&mut self, patterns: &[&[u8]]) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
         for d in DIRECTIVES {
-            if patterns.iter().any(|p| glob_match(p, d.name.as_bytes(), true)) {
+            let hidden = HIDDEN.contains(&d.name);
+            let matches = |p: &&[u8]| {
+                let exact = p.eq_ignore_ascii_case(d.name.as_bytes());
+                exact || (!hidden && glob_match(p, d.name.as_bytes(), true))
+            };
+            if patterns.iter().any(matches) {
                 out.push((d.name, d.get(self)));
             }
         }
@@ -1001,6 +1067,15 @@ mod tests {
             "Unbalanced quotes in configuration line"
         );
         assert_eq!(Config::from_text("requirepass \"\"").unwrap().requirepass, "");
+        // `save` lines add up, as in Redis; the first replaces the defaults, `save ""` clears
+        // them, `save` alone (as Redis' test suite writes it) adds nothing.
+        let points = |text: &str| Config::from_text(text).unwrap().save_points;
+        assert_eq!(points("save 900 1\nsave 300 10\n"), vec![(900, 1), (300, 10)]);
+        assert_eq!(points("save 900 1\nsave \"\"\nsave 60 5\n"), vec![(60, 5)]);
+        assert_eq!(points("save\n"), vec![]);
+        assert_eq!(points("save 900 1\nsave\n"), vec![(900, 1)]);
+        let cfg = Config::from_text("save 900 1\nsave 300 10\n").unwrap();
+        assert_eq!(cfg.save, vec!["900", "1", "300", "10"]);
     }
 
     #[test]

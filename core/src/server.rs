@@ -150,6 +150,9 @@ pub struct Server {
     pub(crate) shutting_down: bool,
     /// DEBUG SET-ACTIVE-EXPIRE: whether the cron expires keys nobody touches.
     pub(crate) active_expire_enabled: bool,
+    /// DEBUG SET-SKIP-CHECKSUM-VALIDATION: RDB files and RESTORE payloads load whatever their
+    /// CRC-64 says.
+    pub(crate) skip_checksum_validation: bool,
     /// The running command must not update access times (its client set CLIENT NO-TOUCH).
     pub(crate) no_touch: bool,
     /// DEBUG SLEEP: until this monotonic time the server runs nothing and sends nothing, as
@@ -231,6 +234,7 @@ impl Server {
             shutting_down: false,
             security_warning_ms: None,
             active_expire_enabled: true,
+            skip_checksum_validation: false,
             no_touch: false,
             busy_until_us: None,
             relisten: None,

@@ -37,6 +37,7 @@ impl Server {
             zset_max_listpack_value: u(c.zset_max_listpack_value),
             list_max_listpack_size: c.list_max_listpack_size,
             list_packed_threshold: self.list_packed_threshold,
+            skip_checksum: self.skip_checksum_validation || !c.rdbchecksum,
         }
     }
 

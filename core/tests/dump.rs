@@ -382,3 +382,63 @@ fn multi_node_lists_dump_as_redis_does_and_restore_into_the_same_nodes() {
         );
     }
 }
+
+/// Redis' corrupt-dump test: a hash ziplist whose second entry's length runs past the blob.
+const BAD_HASH_ZIPLIST: &[u8] = b"\x0D\x1B\x1B\x00\x00\x00\x16\x00\x00\x00\x04\x00\x00\x02\x61\x00\x04\x02\x62\x00\x04\x14\x63\x00\x04\x02\x64\x00\xFF\x09\x00\xD9\x10\x54\x92\x15\xF5\x5F\x52";
+
+/// A refused payload is logged at verbose level with Redis' reason (its tests look for
+/// "integrity check failed"); a wrong CRC-64 is accepted while DEBUG
+/// SET-SKIP-CHECKSUM-VALIDATION is on, as Redis' corrupt-dump tests use it.
+#[test]
+fn a_refused_payload_is_logged_with_redis_reason_and_the_checksum_can_be_skipped() {
+    let text = "loglevel verbose\nenable-debug-command yes\n";
+    let mut h = Harness::new(Config::from_text(text).unwrap());
+    h.connect(1, true);
+    let reply = call(&mut h, &[b"RESTORE", b"key", b"0", BAD_HASH_ZIPLIST]);
+    assert_eq!(reply, b"-ERR Bad data format\r\n");
+    let logged = h.other.iter().any(|o| {
+        matches!(o, ferrous_core::Output::Log { text, .. }
+            if text.contains("Hash ziplist integrity check failed."))
+    });
+    assert!(logged, "{:?}", h.other);
+
+    let mut payload = unhex(HELLO);
+    let n = payload.len();
+    payload[n - 1] ^= 0xff;
+    let wrong = b"-ERR DUMP payload version or checksum are wrong\r\n";
+    assert_eq!(call(&mut h, &[b"RESTORE", b"k", b"0", &payload]), wrong);
+    assert_eq!(call(&mut h, &[b"DEBUG", b"SET-SKIP-CHECKSUM-VALIDATION", b"1"]), OK);
+    assert_eq!(call(&mut h, &[b"RESTORE", b"k", b"0", &payload]), OK);
+    assert_eq!(call(&mut h, &[b"GET", b"k"]), bulk(b"hello"));
+    // The version is still checked.
+    payload[n - 10] = 0xff;
+    assert_eq!(call(&mut h, &[b"RESTORE", b"k2", b"0", &payload]), wrong);
+    assert_eq!(call(&mut h, &[b"DEBUG", b"SET-SKIP-CHECKSUM-VALIDATION", b"0"]), OK);
+    payload[n - 10] = 10;
+    assert_eq!(call(&mut h, &[b"RESTORE", b"k3", b"0", &payload]), wrong);
+}
+
+/// sanitize-dump-payload takes Redis' values (ferrous checks deeply whatever it says);
+/// use-exit-on-panic is hidden from CONFIG GET patterns, as in Redis.
+#[test]
+fn crash_and_sanitize_settings_are_redis_configs() {
+    let mut h = client();
+    assert_eq!(
+        call(&mut h, &[b"CONFIG", b"SET", b"sanitize-dump-payload", b"clients"]),
+        OK
+    );
+    let got = call(&mut h, &[b"CONFIG", b"GET", b"sanitize-dump-payload"]);
+    assert_eq!(got, b"*2\r\n$21\r\nsanitize-dump-payload\r\n$7\r\nclients\r\n");
+    let bad = call(&mut h, &[b"CONFIG", b"SET", b"sanitize-dump-payload", b"maybe"]);
+    assert!(bad.starts_with(b"-ERR CONFIG SET failed (possibly related to argument 'sanitize-dump-payload')"));
+    assert_eq!(call(&mut h, &[b"CONFIG", b"SET", b"use-exit-on-panic", b"yes"]), OK);
+    let exact = call(&mut h, &[b"CONFIG", b"GET", b"use-exit-on-panic"]);
+    assert_eq!(exact, b"*2\r\n$17\r\nuse-exit-on-panic\r\n$3\r\nyes\r\n");
+    let pattern = call(&mut h, &[b"CONFIG", b"GET", b"use-exit-*"]);
+    assert_eq!(pattern, b"*0\r\n");
+    let crash = call(&mut h, &[b"CONFIG", b"GET", b"crash-*"]);
+    assert_eq!(
+        crash,
+        b"*4\r\n$17\r\ncrash-log-enabled\r\n$3\r\nyes\r\n$22\r\ncrash-memcheck-enabled\r\n$3\r\nyes\r\n"
+    );
+}

@@ -184,7 +184,7 @@ fn save_directive_is_validated_as_redis_does() {
 }
 
 #[test]
-fn a_corrupt_file_stops_the_start_up_with_the_offset_in_the_log() {
+fn a_corrupt_file_stops_the_start_up_with_the_offset_and_redis_lines_in_the_log() {
     let mut h = harness(&[]);
     h.cmd(C, &["SET", "a", "1"]);
     h.cmd(C, &["SAVE"]);
@@ -197,10 +197,24 @@ fn a_corrupt_file_stops_the_start_up_with_the_offset_in_the_log() {
     assert!(r.cmd(C, &["GET", "a"]).starts_with("-LOADING"));
     r.event(C, Event::Tick);
     assert!(r.other.contains(&Output::Exit { code: 1 }));
-    assert!(r
+    let logs: Vec<&String> = r
         .other
         .iter()
-        .any(|o| matches!(o, Output::Log { text, .. } if text.starts_with("Fatal error loading the DB: at offset"))));
+        .filter_map(|o| match o {
+            Output::Log { text, .. } => Some(text),
+            _ => None,
+        })
+        .collect();
+    let internal = "Internal error in RDB reading offset ";
+    let line = logs.iter().find(|l| l.starts_with(internal)).expect("the reason");
+    assert!(
+        line.contains(" -> Unexpected EOF reading RDB file (at offset "),
+        "{line}"
+    );
+    assert_eq!(
+        logs.last().unwrap().as_str(),
+        "Terminating server after rdb file reading failure."
+    );
 }
 
 #[test]

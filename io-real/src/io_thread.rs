@@ -350,6 +350,7 @@ impl IoThread {
             shared
                 .tcp_keepalive
                 .store(core.server.config().tcp_keepalive as u64, Ordering::Relaxed);
+            crate::crash::apply(core.server.config());
         }
         for (t, msgs) in remote.into_iter().enumerate() {
             if !msgs.is_empty() {

@@ -9,6 +9,8 @@ pub mod args;
 #[cfg(not(loom))]
 pub mod clock;
 #[cfg(not(loom))]
+mod crash;
+#[cfg(not(loom))]
 mod disk;
 #[cfg(not(loom))]
 mod io_thread;

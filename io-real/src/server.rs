@@ -83,6 +83,8 @@ pub fn run(cfg: Config, config_file: String) -> i32 {
             return 1;
         }
     };
+    crate::crash::apply(&cfg);
+    crate::crash::install(Arc::clone(&logger));
     log_banner(&logger, &config_file);
     let pidfile = pidfile_path(&cfg);
     let code = match serve(cfg, config_file, Arc::clone(&logger), signals) {

@@ -55,6 +55,16 @@ fn debug(ctx: &mut Ctx) {
             ctx.out.ok();
         }
         ("stringmatch-test", 2) => stringmatch_test(ctx),
+        ("panic", 2) => {
+            // A deliberate crash: the driver's panic handling logs Redis' bug report and ends
+            // the process (abort, or exit(1) under use-exit-on-panic).
+            let now_s = ctx.srv.now_ms() / 1000;
+            panic!("DEBUG PANIC called at Unix time {now_s}");
+        }
+        ("set-skip-checksum-validation", 3) => {
+            ctx.srv.skip_checksum_validation = atoi(&ctx.args[2]) != 0;
+            ctx.out.ok();
+        }
         ("set-active-expire", 3) => {
             // Like Redis' atoi: anything that does not start with a non-zero number is 0.
             ctx.srv.active_expire_enabled = atoi(&ctx.args[2]) != 0;
@@ -405,6 +415,8 @@ fn help(ctx: &mut Ctx) {
             "    Output a hex signature of the values of all the specified keys.",
             "OBJECT <key>",
             "    Show low level info about `key` and associated value.",
+            "PANIC",
+            "    Crash the server simulating a panic.",
             "POPULATE <count> [<prefix>] [<size>]",
             "    Create <count> string keys named key:<num>. If <prefix> is specified then",
             "    it is used instead of the 'key' prefix. These are not propagated to",
@@ -431,6 +443,8 @@ fn help(ctx: &mut Ctx) {
             "    Setting it to 0 disables expiring keys in background when they are not",
             "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
             "    default.",
+            "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
+            "    Enables or disables checksum checks for RDB files and RESTORE's payload.",
             "QUICKLIST-PACKED-THRESHOLD <size>",
             "    Sets the threshold for elements to be inserted as plain vs packed nodes",
             "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",

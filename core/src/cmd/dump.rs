@@ -119,7 +119,7 @@ fn restore(ctx: &mut Ctx) {
     if ttl < 0 {
         return ctx.out.err("Invalid TTL value, must be >= 0");
     }
-    if let Err(e) = dump::verify(&args[3]) {
+    if let Err(e) = dump::verify_footer(&args[3], ctx.srv.skip_checksum_validation) {
         ctx.srv
             .log(LogLevel::Verbose, format!("RESTORE refused a payload: {e}"));
         return ctx.out.err("DUMP payload version or checksum are wrong");
@@ -128,7 +128,10 @@ fn restore(ctx: &mut Ctx) {
     let value = match dump::load_with(&args[3], load_opts) {
         Ok(v) => v,
         Err(e) => {
-            ctx.srv.log(LogLevel::Verbose, format!("RESTORE: bad RDB data {e}"));
+            // Redis logs its reason at verbose level (rdbReportError in a RESTORE context).
+            let reason = crate::rdb::reason::redis_reason(&e, args[3][0]);
+            let line = format!("Internal error in RDB reading offset 0 -> {reason} ({e})");
+            ctx.srv.log(LogLevel::Verbose, line);
             return ctx.out.err("Bad data format");
         }
     };

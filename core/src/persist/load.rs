@@ -84,7 +84,8 @@ impl Server {
             let key = match next {
                 Ok(Some(key)) => key,
                 Ok(None) => return self.startup_loaded(job),
-                Err(e) => return self.rdb_steps_failed(job.aof_base, &e.to_string()),
+                Err(e) if !job.aof_base => return self.rdb_corrupt(&e, job.loader.object_type),
+                Err(e) => return self.rdb_steps_failed(true, &e.to_string()),
             };
             match place.store(&mut self.dbs, key) {
                 Stored::Loaded => job.loaded += 1,
@@ -145,6 +146,19 @@ impl Server {
             return self.fail_aof_load(why);
         }
         self.fatal_load_error(why);
+    }
+
+    /// A start-up file that cannot be read further, as Redis' rdbReportError reports it:
+    /// where and why (Redis' words for the reason, ours in brackets), then the last line.
+    fn rdb_corrupt(&mut self, e: &crate::rdb::RdbError, object_type: u8) {
+        let reason = crate::rdb::reason::redis_reason(e, object_type);
+        let line = format!("Internal error in RDB reading offset {} -> {reason} ({e})", e.offset);
+        self.log(LogLevel::Warning, line);
+        self.persist.startup = None;
+        self.persist.loading = false;
+        self.log(LogLevel::Warning, "Terminating server after rdb file reading failure.");
+        self.shutting_down = true;
+        self.push_output(Output::Exit { code: 1 });
     }
 
     fn fatal_load_error(&mut self, why: &str) {

@@ -142,6 +142,8 @@ pub struct LoadOptions {
     /// DEBUG QUICKLIST-PACKED-THRESHOLD: loaded one by one, elements at least this long get a
     /// plain node.
     pub list_packed_threshold: usize,
+    /// A file's CRC-64 is not checked (`rdbchecksum no`, DEBUG SET-SKIP-CHECKSUM-VALIDATION).
+    pub skip_checksum: bool,
 }
 
 impl Default for LoadOptions {
@@ -158,6 +160,7 @@ impl Default for LoadOptions {
             zset_max_listpack_value: 64,
             list_max_listpack_size: crate::types::list::DEFAULT_FILL,
             list_packed_threshold: crate::types::list::DEFAULT_PACKED_THRESHOLD,
+            skip_checksum: false,
         }
     }
 }

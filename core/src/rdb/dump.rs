@@ -67,6 +67,12 @@ impl fmt::Display for FooterError {
 /// Checks the footer as Redis' `verifyDumpPayload` does: any version up to ours, and the
 /// checksum. Returns the version.
 pub fn verify(payload: &[u8]) -> Result<u16, FooterError> {
+    verify_footer(payload, false)
+}
+
+/// [`verify`], with the CRC-64 left unchecked when `skip_checksum` (Redis'
+/// skip_checksum_validation); the version is checked either way.
+pub fn verify_footer(payload: &[u8], skip_checksum: bool) -> Result<u16, FooterError> {
     let Some(body_len) = payload.len().checked_sub(FOOTER_LEN) else {
         return Err(FooterError::TooShort { len: payload.len() });
     };
@@ -74,6 +80,9 @@ pub fn verify(payload: &[u8]) -> Result<u16, FooterError> {
     let version = u16::from_le_bytes([footer[0], footer[1]]);
     if version > RDB_VERSION {
         return Err(FooterError::Version { found: version });
+    }
+    if skip_checksum {
+        return Ok(version);
     }
     let mut stored = [0u8; 8];
     stored.copy_from_slice(&footer[2..]);

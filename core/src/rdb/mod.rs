@@ -14,6 +14,7 @@ pub mod file;
 pub mod intset;
 pub mod listpack;
 pub mod lzf;
+pub mod reason;
 pub mod ziplist;
 pub mod zipmap;
 
