@@ -16,6 +16,8 @@ pub struct ConnInfo {
     pub fd: i64,
     /// The peer is on the loopback interface (or a unix socket): protected mode lets it in.
     pub loopback: bool,
+    /// Connected through the `unixsocket` (CLIENT LIST's flag U).
+    pub unix: bool,
 }
 
 /// CLIENT REPLY modes.
@@ -155,6 +157,7 @@ impl Client {
             (self.tracking.as_ref().is_some_and(|t| t.bcast), 'B'),
             (self.dirty_cas, 'd'),
             (self.closing, 'A'),
+            (self.conn.unix, 'U'),
             (self.no_evict, 'e'),
             (self.no_touch, 'T'),
         ];

@@ -49,6 +49,9 @@ pub struct Config {
     pub io_threads: i64,
     loglevel: usize,
     pub logfile: String,
+    /// A Unix domain socket to listen on too (empty: none), and its mode (0: as created).
+    pub unixsocket: String,
+    pub unixsocketperm: i64,
     /// Show the start-up logo even when stdout is not a terminal (the logo carries the PID
     /// Redis' own test harness looks for).
     pub always_show_logo: bool,
@@ -178,6 +181,8 @@ impl Default for Config {
             appendfsync: 1,
             aof_use_rdb_preamble: true,
             aof_disable_auto_gc: false,
+            unixsocket: String::new(),
+            unixsocketperm: 0,
             sanitize_dump_payload: 0,
             crash_log_enabled: true,
             use_exit_on_panic: false,
@@ -279,6 +284,27 @@ static DIRECTIVES: &[Directive] = &[
         name: "save",
         mutable: true,
         field: Field::Words(|c| &mut c.save),
+    },
+    Directive {
+        name: "unixsocket",
+        mutable: false,
+        field: Field::Str(|c| &mut c.unixsocket),
+    },
+    Directive {
+        name: "unixsocketperm",
+        mutable: false,
+        // Redis' OCTAL_CONFIG: read and shown in octal, up to 0777.
+        field: Field::Special {
+            set: |c, v| {
+                let n = i64::from_str_radix(v, 8).map_err(|_| "argument couldn't be parsed into an integer")?;
+                if !(0..=0o777).contains(&n) {
+                    return Err("argument must be between 0 and 777 inclusive".into());
+                }
+                c.unixsocketperm = n;
+                Ok(())
+            },
+            get: |c| format!("{:o}", c.unixsocketperm),
+        },
     },
     Directive {
         name: "dbfilename",
@@ -937,11 +963,24 @@ impl Config {
             if words.len() < 2 && !matches!(d.field, Field::Words(_)) {
                 return Err(fail("wrong number of arguments"));
             }
+            let mut args = words[1..].to_vec();
+            // As Redis: one non-empty argument of a multi-argument directive is split at its
+            // spaces, so that `--save "900 1"` on the command line is `save 900 1`.
+            if let (Field::Words(_), [one]) = (&d.field, args.as_slice()) {
+                if !one.is_empty() {
+                    let split =
+                        split_args(one.as_bytes()).ok_or_else(|| fail("Unbalanced quotes in configuration line"))?;
+                    args = split
+                        .into_iter()
+                        .map(|w| String::from_utf8_lossy(&w).into_owned())
+                        .collect();
+                }
+            }
             if d.name == "save" {
-                add_save_line(&mut cfg, &words[1..], &mut save_lines).map_err(|r| fail(&r))?;
+                add_save_line(&mut cfg, &args, &mut save_lines).map_err(|r| fail(&r))?;
                 continue;
             }
-            d.set(&mut cfg, &words[1..]).map_err(|r| fail(&r))?;
+            d.set(&mut cfg, &args).map_err(|r| fail(&r))?;
         }
         cfg.clamp_hz();
         Ok(cfg)
@@ -1074,6 +1113,8 @@ mod tests {
         assert_eq!(points("save 900 1\nsave \"\"\nsave 60 5\n"), vec![(60, 5)]);
         assert_eq!(points("save\n"), vec![]);
         assert_eq!(points("save 900 1\nsave\n"), vec![(900, 1)]);
+        // The command line's --save "900 1" arrives as one quoted argument.
+        assert_eq!(points("save \"900 1 300 10\"\n"), vec![(900, 1), (300, 10)]);
         let cfg = Config::from_text("save 900 1\nsave 300 10\n").unwrap();
         assert_eq!(cfg.save, vec!["900", "1", "300", "10"]);
     }

@@ -36,6 +36,7 @@ impl Harness {
             laddr: "127.0.0.1:6379".into(),
             fd: id as i64 + 7,
             loopback,
+            unix: false,
         };
         self.event(id, Event::Connected { client: id, conn })
     }

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpListener;
 use std::os::fd::AsRawFd;
+use std::os::unix::net::UnixListener;
 
 use ferrous_core::{ClientId, ConnInfo, Event, LogLevel, Output, ParseLimits, RequestParser, Signal};
 
@@ -14,6 +15,7 @@ use crate::shared::{CoreState, Shared, ToThread};
 use crate::shim::epoll::{Epoll, READ, WRITE};
 use crate::shim::signals::SignalFd;
 use crate::shim::sync::{lock, Arc, Ordering};
+use crate::stream::Stream;
 
 /// A disk request carried out, and how it went.
 type DiskDone = (ferrous_core::DiskReq, ferrous_core::DiskResult);
@@ -22,6 +24,8 @@ const WAKE_TOKEN: u64 = u64::MAX;
 const SIGNAL_TOKEN: u64 = u64::MAX - 1;
 /// Listener i has token LISTENER_BASE - i.
 const LISTENER_BASE: u64 = u64::MAX - 2;
+/// The Unix socket's listener (below every TCP listener's token, above every client id).
+const UNIX_TOKEN: u64 = LISTENER_BASE - 1024;
 /// Bytes read from one connection per wake-up, so one client cannot starve the others.
 const READ_BUDGET: usize = 1 << 20;
 /// One read(2) at most (Redis reads 16 KiB at a time too).
@@ -30,7 +34,7 @@ const READ_CHUNK: usize = 16 * 1024;
 const BACKLOG_STEP: usize = 16 * 1024;
 
 struct Conn {
-    stream: std::net::TcpStream,
+    stream: Stream,
     parser: RequestParser,
     limits: ParseLimits,
     out: Vec<u8>,
@@ -50,6 +54,8 @@ pub struct IoThread {
     epoll: Epoll,
     conns: HashMap<ClientId, Conn>,
     listeners: Vec<TcpListener>,
+    /// `unixsocket` (thread 0 only).
+    unix: Option<UnixListener>,
     signals: Option<SignalFd>,
     /// Events for the core, gathered outside the lock.
     batch: Vec<Event>,
@@ -81,6 +87,7 @@ impl IoThread {
             epoll,
             conns: HashMap::new(),
             listeners: Vec::new(),
+            unix: None,
             signals,
             batch: Vec::new(),
             read_buf: vec![0u8; READ_CHUNK].into_boxed_slice(),
@@ -91,6 +98,13 @@ impl IoThread {
         };
         t.set_listeners(listeners)?;
         Ok(t)
+    }
+
+    /// Accepts on the `unixsocket` listener too.
+    pub fn listen_unix(&mut self, l: UnixListener) -> std::io::Result<()> {
+        self.epoll.add(l.as_raw_fd(), READ, UNIX_TOKEN)?;
+        self.unix = Some(l);
+        Ok(())
     }
 
     fn set_listeners(&mut self, listeners: Vec<TcpListener>) -> std::io::Result<()> {
@@ -146,6 +160,7 @@ impl IoThread {
         match token {
             WAKE_TOKEN => self.drain_mailbox(),
             SIGNAL_TOKEN => self.read_signals(),
+            UNIX_TOKEN => self.accept_unix(),
             t if t > LISTENER_BASE - self.listeners.len() as u64 => self.accept_all((LISTENER_BASE - t) as usize),
             id => {
                 if ev & (libc::EPOLLIN | libc::EPOLLHUP | libc::EPOLLERR) as u32 != 0 {
@@ -187,19 +202,48 @@ impl IoThread {
             let Ok(conn) = net::setup_accepted(&stream, peer, keepalive) else {
                 continue;
             };
-            let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
-            let target = self.next_thread % self.shared.mailboxes.len();
-            self.next_thread += 1;
             self.logs.push((LogLevel::Verbose, format!("Accepted {}", conn.addr)));
-            if target == self.index {
-                self.adopt(id, stream, conn);
-            } else {
-                self.shared.mailboxes[target].push(ToThread::Adopt { id, stream, conn });
-            }
+            self.place(Stream::Tcp(stream), conn);
         }
     }
 
-    fn adopt(&mut self, id: ClientId, stream: std::net::TcpStream, conn: ConnInfo) {
+    fn accept_unix(&mut self) {
+        loop {
+            let Some(l) = self.unix.as_ref() else {
+                return;
+            };
+            let stream = match l.accept() {
+                Ok((s, _)) => s,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return,
+                Err(e) => {
+                    self.logs
+                        .push((LogLevel::Warning, format!("Accepting client connection: {e}")));
+                    return;
+                }
+            };
+            let path = &self.shared.unixsocket;
+            let Ok(conn) = net::setup_unix_accepted(&stream, path) else {
+                continue;
+            };
+            self.logs
+                .push((LogLevel::Verbose, format!("Accepted connection to {path}")));
+            self.place(Stream::Unix(stream), conn);
+        }
+    }
+
+    /// A new connection goes to the next I/O thread in turn.
+    fn place(&mut self, stream: Stream, conn: ConnInfo) {
+        let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
+        let target = self.next_thread % self.shared.mailboxes.len();
+        self.next_thread += 1;
+        if target == self.index {
+            self.adopt(id, stream, conn);
+        } else {
+            self.shared.mailboxes[target].push(ToThread::Adopt { id, stream, conn });
+        }
+    }
+
+    fn adopt(&mut self, id: ClientId, stream: Stream, conn: ConnInfo) {
         if self.epoll.add(stream.as_raw_fd(), READ, id).is_err() {
             return;
         }

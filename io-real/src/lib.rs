@@ -24,6 +24,8 @@ mod server;
 mod shared;
 #[cfg(not(loom))]
 mod slow_loop;
+#[cfg(not(loom))]
+mod stream;
 
 #[cfg(not(loom))]
 pub use server::run;

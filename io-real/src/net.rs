@@ -2,6 +2,7 @@
 
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
+use std::os::unix::net::{UnixListener, UnixStream};
 
 use ferrous_core::ConnInfo;
 
@@ -9,6 +10,10 @@ use ferrous_core::ConnInfo;
 /// every IPv6 address; a leading `-` marks an address whose failure is not fatal.
 pub fn bind_all(bind: &[String], port: u16) -> Result<Vec<TcpListener>, String> {
     let mut listeners = Vec::new();
+    // As Redis: port 0 is no TCP at all (a Unix socket may be the only way in).
+    if port == 0 {
+        return Ok(listeners);
+    }
     for entry in bind {
         let (optional, addr) = match entry.strip_prefix('-') {
             Some(a) => (true, a),
@@ -41,6 +46,37 @@ pub fn bind_all(bind: &[String], port: u16) -> Result<Vec<TcpListener>, String> 
     Ok(listeners)
 }
 
+/// Redis' anetUnixServer: the `unixsocket` file is replaced by a listening socket, given the
+/// mode `perm` unless it is 0.
+pub fn bind_unix(path: &str, perm: u32) -> Result<UnixListener, String> {
+    // sockaddr_un's sun_path holds 108 bytes with the terminating NUL.
+    if path.len() > 107 {
+        return Err(format!("unix socket path too long ({}), must be under 108", path.len()));
+    }
+    let _ = std::fs::remove_file(path);
+    let l = UnixListener::bind(path).map_err(|e| e.to_string())?;
+    l.set_nonblocking(true).map_err(|e| e.to_string())?;
+    if perm != 0 {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::Permissions::from_mode(perm);
+        std::fs::set_permissions(path, mode).map_err(|e| format!("chmod: {e}"))?;
+    }
+    Ok(l)
+}
+
+/// An accepted client of the Unix socket at `path`, shown as Redis shows one (`path:0` for
+/// both ends); it is local, so protected mode lets it in.
+pub fn setup_unix_accepted(stream: &UnixStream, path: &str) -> std::io::Result<ConnInfo> {
+    stream.set_nonblocking(true)?;
+    Ok(ConnInfo {
+        addr: format!("{path}:0"),
+        laddr: format!("{path}:0"),
+        fd: i64::from(stream.as_raw_fd()),
+        loopback: true,
+        unix: true,
+    })
+}
+
 fn is_loopback(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => v4.is_loopback(),
@@ -61,6 +97,7 @@ pub fn setup_accepted(stream: &TcpStream, peer: SocketAddr, keepalive_secs: u64)
         laddr: laddr.to_string(),
         fd: i64::from(stream.as_raw_fd()),
         loopback: is_loopback(peer.ip()),
+        unix: false,
     })
 }
 

@@ -167,6 +167,16 @@ fn serve(mut cfg: Config, config_file: String, logger: Arc<Logger>, signals: Sig
     let port = cfg.port as u16;
     let listeners =
         net::bind_all(&cfg.bind, port).map_err(|e| format!("{e}\nFailed listening on port {port} (tcp), aborting."))?;
+    let unix = match cfg.unixsocket.as_str() {
+        "" => None,
+        path => Some(
+            net::bind_unix(path, cfg.unixsocketperm as u32).map_err(|e| format!("Failed opening Unix socket: {e}"))?,
+        ),
+    };
+    if listeners.is_empty() && unix.is_none() {
+        return Err("Configured to not listen anywhere, exiting.".into());
+    }
+    let tcp = !listeners.is_empty();
     let threads = cfg.io_threads.max(1) as usize;
     let clock = RealClock::new();
     let mut server = Server::new(cfg.clone(), server_env(config_file), os_seed(), clock.now());
@@ -199,6 +209,7 @@ fn serve(mut cfg: Config, config_file: String, logger: Arc<Logger>, signals: Sig
         logger,
         clock,
         tcp_keepalive: AtomicU64::new(cfg.tcp_keepalive as u64),
+        unixsocket: cfg.unixsocket.clone(),
         disk: disk_tx,
         disk_files: Mutex::new(disk_files),
     });
@@ -213,10 +224,23 @@ fn serve(mut cfg: Config, config_file: String, logger: Arc<Logger>, signals: Sig
             .log(LogLevel::Notice, &format!("IO threads: {threads} epoll loops"));
     }
     let handles = spawn_io_threads(&shared, threads)?;
-    let main_loop = IoThread::new(0, Arc::clone(&shared), listeners, Some(signals))
+    let mut main_loop = IoThread::new(0, Arc::clone(&shared), listeners, Some(signals))
         .map_err(|e| format!("Failed to start the main I/O loop: {e}"))?;
-    shared.logger.log(LogLevel::Notice, "Ready to accept connections tcp");
+    if tcp {
+        shared.logger.log(LogLevel::Notice, "Ready to accept connections tcp");
+    }
+    if let Some(l) = unix {
+        main_loop
+            .listen_unix(l)
+            .map_err(|e| format!("Failed to start the main I/O loop: {e}"))?;
+        let line = format!("The server is now ready to accept connections at {}", cfg.unixsocket);
+        shared.logger.log(LogLevel::Notice, &line);
+    }
     main_loop.run();
+    if !cfg.unixsocket.is_empty() {
+        shared.logger.log(LogLevel::Notice, "Removing the unix socket file.");
+        let _ = std::fs::remove_file(&cfg.unixsocket);
+    }
     for h in handles {
         let _ = h.join();
     }

@@ -2,7 +2,6 @@
 //! logger and the clock.
 
 use std::collections::HashMap;
-use std::net::TcpStream;
 
 use ferrous_core::{ClientId, ConnInfo, Server};
 
@@ -17,7 +16,7 @@ pub enum ToThread {
     /// Take over a freshly accepted connection.
     Adopt {
         id: ClientId,
-        stream: TcpStream,
+        stream: crate::stream::Stream,
         conn: ConnInfo,
     },
     /// Bytes the core produced for a connection this thread owns.
@@ -57,6 +56,8 @@ pub struct Shared {
     pub clock: RealClock,
     /// Cached from the config after each batch, for sockets accepted outside the lock.
     pub tcp_keepalive: AtomicU64,
+    /// The `unixsocket` path (empty: none), for log lines.
+    pub unixsocket: String,
     /// The core's next deadline (monotonic µs), for thread 0's epoll timeout.
     pub deadline_us: AtomicU64,
     /// Where the core's disk requests go (the disk thread).

@@ -216,6 +216,7 @@ impl Node {
             laddr: "127.0.0.1:6379".into(),
             fd: 8 + conn as i64,
             loopback: true,
+            unix: false,
         };
         self.handle(
             w,

@@ -302,6 +302,7 @@ impl Server {
             laddr: String::new(),
             fd: -1,
             loopback: true,
+            unix: false,
         };
         let now = self.clock.mono_us();
         self.clients
