@@ -635,3 +635,27 @@ fn the_everysec_fsync_waits_while_a_rewrite_opens_its_new_incr_file() {
         }
     }
 }
+
+/// The AOF turned off while a rewrite writes its base: the incr file the rewrite opened holds
+/// every write since the snapshot, so the final manifest keeps it (it was made history and
+/// removed, and acknowledged writes with it).
+#[test]
+fn turning_the_aof_off_during_a_rewrite_keeps_the_writes_made_since_its_snapshot() {
+    let mut h = harness(&[("appendonly", "yes"), ("rdb-key-save-delay", "100")]);
+    h.srv.load_from_disk();
+    h.event(C, Event::Tick);
+    for i in 0..200 {
+        h.cmd(C, &["SET", &format!("k{i}"), "v"]);
+    }
+    h.cmd(C, &["BGREWRITEAOF"]);
+    assert_eq!(h.cmd(C, &["SET", "late", "1"]), "+OK\r\n");
+    assert_eq!(h.cmd(C, &["CONFIG", "SET", "appendonly", "no"]), "+OK\r\n");
+    tick_until(&mut h, "aof_rewrite_in_progress:0");
+    assert_eq!(
+        file(&h, "appendonly.aof.manifest"),
+        "file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n"
+    );
+    let mut r = restart(&h, &[("appendonly", "yes")]);
+    assert_eq!(r.cmd(C, &["GET", "late"]), "$1\r\n1\r\n");
+    assert_eq!(r.cmd(C, &["DBSIZE"]), ":201\r\n");
+}

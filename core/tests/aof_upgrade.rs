@@ -207,3 +207,25 @@ fn a_manifest_with_a_base_alone_gets_an_incr_file_before_any_write() {
     let incr = file(&h, &format!("{DIR}/appendonly.aof.1.incr.aof")).unwrap();
     assert!(incr.ends_with("$2\r\nk2\r\n$2\r\nv2\r\n"), "{incr:?}");
 }
+
+/// A disk that fails while the upgrade writes the new manifest stops the start before the
+/// manifest or the old file is moved: nothing half-written is renamed into place.
+#[test]
+fn a_failed_manifest_write_stops_the_upgrade_before_anything_is_moved() {
+    let mut h = harness(&[("appendonly", "yes")]);
+    h.disk.files.insert("/d/appendonly.aof".into(), sets(&[("k1", "v1")]));
+    h.disk.full = true;
+    h.srv.load_from_disk();
+    for _ in 0..10 {
+        h.event(C, Event::Tick);
+    }
+    assert!(h.other.contains(&Output::Exit { code: 1 }));
+    assert!(file(&h, "/d/appendonly.aof").is_some(), "the old AOF was moved");
+    assert_eq!(file(&h, &format!("{DIR}/appendonly.aof.manifest")), None);
+    let logs = logs(&h);
+    assert!(
+        logs.iter()
+            .any(|l| l.starts_with("Can't persist the AOF manifest file: No space left")),
+        "{logs:?}"
+    );
+}

@@ -54,7 +54,16 @@ pub fn bind_unix(path: &str, perm: u32) -> Result<UnixListener, String> {
         return Err(format!("unix socket path too long ({}), must be under 108", path.len()));
     }
     let _ = std::fs::remove_file(path);
-    let l = UnixListener::bind(path).map_err(|e| e.to_string())?;
+    // The socket is created with `perm` already (through the umask), so no client connects in
+    // the moment before the chmod below; start-up runs this before any other thread exists.
+    // SAFETY: umask only swaps the process' file mode mask; it cannot fail.
+    let old_mask = (perm != 0).then(|| unsafe { libc::umask(!perm & 0o777) });
+    let bound = UnixListener::bind(path);
+    if let Some(mask) = old_mask {
+        // SAFETY: as above, restoring the mask it had.
+        unsafe { libc::umask(mask) };
+    }
+    let l = bound.map_err(|e| e.to_string())?;
     l.set_nonblocking(true).map_err(|e| e.to_string())?;
     if perm != 0 {
         use std::os::unix::fs::PermissionsExt;

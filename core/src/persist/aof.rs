@@ -148,11 +148,18 @@ impl Manifest {
                 b'i' if seq <= maxseq => return Err(at("Found a non-monotonic sequence number")),
                 b'i' => {
                     m.incrs.push((name, seq as u64));
-                    m.incr_seq = seq as u64;
+                    m.incr_seq = m.incr_seq.max(seq as u64);
                     maxseq = seq;
                 }
                 // History files are left from a rewrite and no longer part of the dataset.
-                b'h' => m.history.push((name, seq as u64)),
+                // An incr file among them still counts for numbering, so that a new incr file
+                // never reuses a history file's name (Redis restarts at 1 and may reopen one).
+                b'h' => {
+                    if name.ends_with(".incr.aof") {
+                        m.incr_seq = m.incr_seq.max(seq as u64);
+                    }
+                    m.history.push((name, seq as u64));
+                }
                 _ => return Err(at("Unknown AOF file type")),
             }
         }
@@ -214,6 +221,9 @@ pub(crate) struct Aof {
     base_at_once: bool,
     /// The new base's name and sequence number.
     new_base: (String, u64),
+    /// The rewrite opened a new incr file: the final manifest keeps it, even if the AOF was
+    /// turned off meanwhile (it holds the writes made since the snapshot).
+    opened_incr: bool,
     /// What the finished rewrite leaves behind to remove.
     stale: Vec<String>,
     /// The stream position the new base covers: durable once the rewrite is.
@@ -247,8 +257,12 @@ pub(crate) struct Aof {
     /// DEBUG AOF-FLUSH-SLEEP: microseconds the server is busy with each AOF write (a test
     /// hook of Redis, which sleeps in flushAppendOnlyFile).
     pub(crate) flush_sleep_us: u64,
-    /// Start-up steps in flight (see `aof_upgrade`), with what to log if each fails.
-    pub(super) start_steps: VecDeque<String>,
+    /// Start-up steps still to do (see `aof_upgrade`), with what to log if each fails; one is
+    /// in flight at a time, so a failure stops the ones after it.
+    pub(super) start_steps: VecDeque<(DiskOp, String)>,
+    pub(super) start_step: Option<String>,
+    /// History removal asked for while those steps ran (they write the manifest too).
+    pub(super) gc_after_start: bool,
     /// Why the last write or fsync failed (MISCONF quotes it).
     last_error: String,
     /// The manifest before the rewrite in progress: still what the disk holds if it fails.
@@ -339,6 +353,10 @@ impl Server {
     /// Redis' stopAppendOnly: what is buffered is written and fsynced, then nothing more.
     fn stop_aof(&mut self) {
         self.aof_flush(true);
+        // Redis fsyncs on stop even with nothing buffered: the last second's writes too.
+        if self.persist.aof.on && self.persist.aof.written > self.persist.aof.synced {
+            self.aof_fsync(true);
+        }
         let aof = &mut self.persist.aof;
         aof.on = false;
         aof.waiting = false;
@@ -412,12 +430,14 @@ impl Server {
         aof.opening = true;
         aof.rewrite_ops = ops;
         aof.stale.clear();
+        let new_incr_opened = new_incr.is_some();
         if let Some(path) = new_incr {
             aof.incr_path = path;
             aof.incr_size = 0;
         }
         aof.selected_db = None;
         aof.new_base = (format!("{name}.{base_seq}.base.rdb"), base_seq);
+        aof.opened_incr = new_incr_opened;
         aof.base_at_once = false;
         aof.base_ready = false;
         if enable {
@@ -541,7 +561,7 @@ impl Server {
         }
         aof.finishing = true;
         // The incr file appended to stays; with the AOF off none is.
-        let mut done = aof.manifest.rewritten(aof.new_base.clone(), aof.on);
+        let mut done = aof.manifest.rewritten(aof.new_base.clone(), aof.opened_incr);
         if !self.cfg.aof_disable_auto_gc {
             self.persist.aof.stale = self.take_history(&mut done);
         }
@@ -705,7 +725,8 @@ impl Server {
                 true => aof.fsyncs_in_flight() >= 2,
                 false => aof.write_in_flight().is_some(),
             };
-        let waiting = aof.opening || aof.retry_at_ms.is_some();
+        // Appends also wait while start-up steps write the manifest naming their incr file.
+        let waiting = aof.opening || aof.retry_at_ms.is_some() || aof.start_step.is_some();
         if !aof.on || waiting || busy || aof.buf.is_empty() {
             return;
         }

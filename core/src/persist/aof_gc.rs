@@ -4,6 +4,8 @@
 //! the manifest without them is on disk (the server waits meanwhile); removing the files
 //! themselves is background work whose outcome changes nothing.
 
+use std::collections::VecDeque;
+
 use super::aof::Manifest;
 use super::Job;
 use crate::client::ClientId;
@@ -11,10 +13,13 @@ use crate::disk::{DiskOp, DiskResult};
 use crate::server::Server;
 use crate::LogLevel;
 
-/// CONFIG SET aof-disable-auto-gc no, waiting for the manifest to be written.
-pub(crate) struct GcWait {
-    client: ClientId,
-    steps_left: usize,
+/// A history removal in progress: the manifest without the history is written one step at a
+/// time (a failed step stops the rest, so a broken temp file is never renamed in); the files
+/// are removed once it is on disk. CONFIG SET's client, if any, waits with the whole server.
+pub(crate) struct GcChain {
+    pub(super) client: Option<ClientId>,
+    steps: VecDeque<DiskOp>,
+    stale: Vec<String>,
 }
 
 impl Server {
@@ -37,43 +42,55 @@ impl Server {
     /// it). With `waiter`, returns whether that client's reply waits for the manifest.
     pub(crate) fn aof_gc_history(&mut self, waiter: Option<ClientId>) -> bool {
         let aof = &self.persist.aof;
-        if self.cfg.aof_disable_auto_gc || aof.rewriting || aof.manifest.history.is_empty() {
+        let busy = aof.rewriting || self.persist.gc.is_some();
+        if self.cfg.aof_disable_auto_gc || busy || aof.manifest.history.is_empty() {
+            return false;
+        }
+        if aof.start_step.is_some() {
+            // Start-up steps write the manifest now: this follows them.
+            self.persist.aof.gc_after_start = true;
             return false;
         }
         let mut m = self.persist.aof.manifest.clone();
         let stale = self.take_history(&mut m);
-        let ops = self.manifest_ops(&m);
+        let mut steps: VecDeque<DiskOp> = self.manifest_ops(&m).into_iter().collect();
         self.persist.aof.manifest = m;
-        let job = if waiter.is_some() { Job::AofGc } else { Job::Cleanup };
-        let steps_left = ops.len();
-        for op in ops {
-            self.submit(job, op);
-        }
-        for path in stale {
-            self.submit(Job::Cleanup, DiskOp::Remove { path });
-        }
-        if let Some(client) = waiter {
-            self.persist.gc_wait = Some(GcWait { client, steps_left });
+        let first = steps.pop_front();
+        self.persist.gc = Some(GcChain {
+            client: waiter,
+            steps,
+            stale,
+        });
+        if let Some(op) = first {
+            self.submit(Job::AofGc, op);
         }
         waiter.is_some()
     }
 
-    /// A step of the manifest write CONFIG SET waits for: after the last, it answers (a
-    /// failure only leaves the history files where they are, as in Redis).
+    /// A step of the manifest write completed: the next one, or (after the last) the files
+    /// go and the waiting client is answered. A failure leaves the files where they are, as
+    /// in Redis, and answers too.
     pub(super) fn aof_gc_progress(&mut self, result: DiskResult) {
-        if let Err(e) = result {
-            self.log(
-                LogLevel::Warning,
-                format!("Can't persist the AOF manifest file: {}", e.message),
-            );
-        }
-        let Some(wait) = self.persist.gc_wait.as_mut() else {
+        let Some(mut chain) = self.persist.gc.take() else {
             return;
         };
-        wait.steps_left -= 1;
-        if wait.steps_left == 0 {
-            let client = wait.client;
-            self.persist.gc_wait = None;
+        match result {
+            Err(e) => {
+                let line = format!("Can't persist the AOF manifest file: {}", e.message);
+                self.log(LogLevel::Warning, line);
+            }
+            Ok(_) => {
+                if let Some(op) = chain.steps.pop_front() {
+                    self.persist.gc = Some(chain);
+                    self.submit(Job::AofGc, op);
+                    return;
+                }
+                for path in std::mem::take(&mut chain.stale) {
+                    self.submit(Job::Cleanup, DiskOp::Remove { path });
+                }
+            }
+        }
+        if let Some(client) = chain.client {
             self.answer(client, |r| r.ok());
         }
     }

@@ -107,25 +107,43 @@ impl Server {
     }
 
     fn submit_start_steps(&mut self, steps: Vec<(DiskOp, String)>) {
-        for (op, why) in steps {
-            self.persist.aof.start_steps.push_back(why);
-            self.submit(Job::AofStart, op);
+        self.persist.aof.start_steps.extend(steps);
+        if self.persist.aof.start_step.is_none() {
+            self.next_start_step();
         }
     }
 
-    /// A start-up step completed (they complete in order): a failure stops the server; the
-    /// last step of an upgrade lets the moved file load.
+    /// Asks for the next step; whether there was one.
+    fn next_start_step(&mut self) -> bool {
+        let Some((op, why)) = self.persist.aof.start_steps.pop_front() else {
+            return false;
+        };
+        self.persist.aof.start_step = Some(why);
+        self.submit(Job::AofStart, op);
+        true
+    }
+
+    /// A start-up step completed: a failure stops the server before any later step runs (a
+    /// manifest is never renamed in after its temp file failed); after the last step, appends
+    /// go on, and an upgrade lets the moved file load.
     pub(super) fn aof_start_progress(&mut self, result: DiskResult) {
-        let why = self.persist.aof.start_steps.pop_front().unwrap_or_default();
+        let why = self.persist.aof.start_step.take().unwrap_or_default();
         if let Err(e) = result {
             self.log(LogLevel::Warning, format!("{why}: {}", e.message));
+            self.persist.aof.start_steps.clear();
             self.persist.aof_load = None;
             self.persist.loading = false;
             self.shutting_down = true;
             return self.push_output(Output::Exit { code: 1 });
         }
-        let upgraded =
-            self.persist.aof.start_steps.is_empty() && self.persist.aof_load.as_ref().is_some_and(|l| l.upgrading);
+        if self.next_start_step() {
+            return;
+        }
+        self.aof_flush(false);
+        if std::mem::take(&mut self.persist.aof.gc_after_start) {
+            self.aof_gc_history(None);
+        }
+        let upgraded = self.persist.aof_load.as_ref().is_some_and(|l| l.upgrading);
         if !upgraded {
             return;
         }

@@ -68,8 +68,9 @@ pub(crate) struct Persistence {
     pub(crate) startup: Option<load::StartupLoad>,
     /// A SHUTDOWN (its client, whether it saves) waiting for an AOF rewrite to end.
     pub(crate) shutdown_after_rewrite: Option<(Option<crate::client::ClientId>, bool)>,
-    /// CONFIG SET aof-disable-auto-gc no waits for the manifest, with the whole server.
-    pub(crate) gc_wait: Option<aof_gc::GcWait>,
+    /// History removal in progress (CONFIG SET aof-disable-auto-gc no waits for it, with the
+    /// whole server).
+    pub(crate) gc: Option<aof_gc::GcChain>,
 }
 
 impl Default for Persistence {
@@ -91,7 +92,7 @@ impl Default for Persistence {
             shutdown_after_rewrite: None,
             startup: None,
             bgsave_scheduled: false,
-            gc_wait: None,
+            gc: None,
         }
     }
 }
@@ -167,7 +168,7 @@ impl Server {
     /// Whether the server runs nothing until a disk request completes (a blocking save).
     pub(crate) fn waits_for_disk(&self) -> bool {
         self.persist.save.is_some()
-            || self.persist.gc_wait.is_some()
+            || self.persist.gc.as_ref().is_some_and(|g| g.client.is_some())
             || self.persist.aof_load.as_ref().is_some_and(|l| l.client.is_some())
     }
 
