@@ -2,7 +2,7 @@
 //! Pure: the backend reads the file and hands its text in.
 
 use crate::glob::glob_match;
-use crate::resp::{parse_i64, split_args};
+use crate::resp::{parse_i64, split_args_lossy};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum LogLevel {
@@ -772,8 +772,6 @@ pub fn parse_memory(s: &str) -> Option<i64> {
     parse_i64(num.as_bytes())?.checked_mul(mul)
 }
 
-/// Redis' setConfigSaveOption: `seconds changes` pairs, seconds at least 1, changes at least 0;
-/// no words (`save ""`) means no automatic saves.
 /// A `save` line of a config file, as Redis reads them: the first one replaces the default
 /// points and later ones add theirs; `save ""` clears them.
 fn add_save_line(cfg: &mut Config, args: &[String], seen: &mut bool) -> Result<(), String> {
@@ -790,6 +788,8 @@ fn add_save_line(cfg: &mut Config, args: &[String], seen: &mut bool) -> Result<(
     Ok(())
 }
 
+/// Redis' setConfigSaveOption: `seconds changes` pairs, seconds at least 1, changes at least 0;
+/// no words (`save ""`) means no automatic saves.
 fn parse_save_points(words: &[String]) -> Result<Vec<(i64, i64)>, String> {
     let bad = || "Invalid save parameters".to_string();
     if words.len() % 2 == 1 {
@@ -908,30 +908,11 @@ pub fn options_to_text(args: &[String]) -> String {
             text.push_str(name);
         } else {
             text.push(' ');
-            text.push_str(&quote(a));
+            // Quoted as Redis' sdscatrepr, so that the line splits back into the same words.
+            text.push_str(&crate::resp::repr(a.as_bytes()));
         }
     }
     text
-}
-
-/// Quotes a word as Redis' `sdscatrepr` does, so that `split_args` reads it back unchanged.
-fn quote(s: &str) -> String {
-    let mut q = String::from("\"");
-    for &b in s.as_bytes() {
-        match b {
-            b'\\' => q.push_str("\\\\"),
-            b'"' => q.push_str("\\\""),
-            b'\n' => q.push_str("\\n"),
-            b'\r' => q.push_str("\\r"),
-            b'\t' => q.push_str("\\t"),
-            0x07 => q.push_str("\\a"),
-            0x08 => q.push_str("\\b"),
-            b if b.is_ascii_graphic() || b == b' ' => q.push(char::from(b)),
-            b => q.push_str(&format!("\\x{b:02x}")),
-        }
-    }
-    q.push('"');
-    q
 }
 
 impl Config {
@@ -950,11 +931,10 @@ impl Config {
                 line: line.to_string(),
                 reason: reason.into(),
             };
-            let words = split_args(line.as_bytes()).ok_or_else(|| fail("Unbalanced quotes in configuration line"))?;
-            let words: Vec<String> = words
-                .into_iter()
-                .map(|w| String::from_utf8_lossy(&w).into_owned())
-                .collect();
+            let split = |text: &str| {
+                split_args_lossy(text.as_bytes()).ok_or_else(|| fail("Unbalanced quotes in configuration line"))
+            };
+            let words = split(line)?;
             let Some(d) = find(&words[0]) else {
                 return Err(fail("Bad directive or wrong number of arguments"));
             };
@@ -968,12 +948,7 @@ impl Config {
             // spaces, so that `--save "900 1"` on the command line is `save 900 1`.
             if let (Field::Words(_), [one]) = (&d.field, args.as_slice()) {
                 if !one.is_empty() {
-                    let split =
-                        split_args(one.as_bytes()).ok_or_else(|| fail("Unbalanced quotes in configuration line"))?;
-                    args = split
-                        .into_iter()
-                        .map(|w| String::from_utf8_lossy(&w).into_owned())
-                        .collect();
+                    args = split(one)?;
                 }
             }
             if d.name == "save" {

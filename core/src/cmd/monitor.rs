@@ -37,26 +37,6 @@ fn monitor(ctx: &mut Ctx) {
     ctx.out.ok();
 }
 
-/// C's sdscatrepr: the argument quoted, with escapes for quotes, backslashes, control
-/// characters and anything unprintable.
-fn repr(out: &mut Vec<u8>, arg: &[u8]) {
-    out.push(b'"');
-    for &b in arg {
-        match b {
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            7 => out.extend_from_slice(b"\\a"),
-            8 => out.extend_from_slice(b"\\b"),
-            0x20..=0x7e => out.push(b),
-            _ => out.extend_from_slice(format!("\\x{b:02x}").as_bytes()),
-        }
-    }
-    out.push(b'"');
-}
-
 impl Server {
     /// Shows a command `id` ran in database `db` to every monitor; the running client's own
     /// copy goes to `out` (its reply buffer is held by the command).
@@ -66,7 +46,7 @@ impl Server {
         let mut line = format!("{}.{:06} [{db} {addr}]", ms / 1000, (ms % 1000) * 1000).into_bytes();
         for a in args {
             line.push(b' ');
-            repr(&mut line, a);
+            crate::resp::push_repr(&mut line, a);
         }
         for m in self.monitors.clone() {
             if m == id {
@@ -76,15 +56,5 @@ impl Server {
                 self.mark_dirty(m);
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn arguments_are_quoted_like_sdscatrepr() {
-        let mut out = Vec::new();
-        super::repr(&mut out, b"a\"b\\c\n\x01\xff ok");
-        assert_eq!(out, b"\"a\\\"b\\\\c\\n\\x01\\xff ok\"");
     }
 }

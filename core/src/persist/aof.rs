@@ -75,22 +75,7 @@ fn manifest_name(name: &str) -> String {
     if plain && !name.is_empty() {
         return name.to_string();
     }
-    let mut out = String::from("\"");
-    for b in name.bytes() {
-        match b {
-            b'\\' => out.push_str("\\\\"),
-            b'"' => out.push_str("\\\""),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            7 => out.push_str("\\a"),
-            8 => out.push_str("\\b"),
-            b if b.is_ascii_graphic() || b == b' ' => out.push(b as char),
-            b => out.push_str(&format!("\\x{b:02x}")),
-        }
-    }
-    out.push('"');
-    out
+    crate::resp::repr(name.as_bytes())
 }
 
 impl Manifest {

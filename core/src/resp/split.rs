@@ -1,5 +1,6 @@
 //! Splitting an inline command line into arguments, with the quoting rules of Redis'
-//! `sdssplitargs` (also used for config file lines).
+//! `sdssplitargs` (also used for config file and AOF manifest lines), and the quoting that
+//! reads back through it, Redis' `sdscatrepr` (MONITOR lines, config text, manifest names).
 
 fn is_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
@@ -11,6 +12,43 @@ fn hex_val(c: u8) -> Option<u8> {
 
 fn hex_pair(line: &[u8], i: usize) -> Option<u8> {
     Some(hex_val(line[i])? * 16 + hex_val(line[i + 1])?)
+}
+
+/// [`split_args`] with each argument as text (bytes that are not UTF-8 replaced).
+pub fn split_args_lossy(line: &[u8]) -> Option<Vec<String>> {
+    let args = split_args(line)?;
+    Some(
+        args.into_iter()
+            .map(|a| String::from_utf8_lossy(&a).into_owned())
+            .collect(),
+    )
+}
+
+/// Redis' sdscatrepr: `arg` in double quotes, with escapes for quotes, backslashes, control
+/// characters and anything unprintable, appended to `out`.
+pub fn push_repr(out: &mut Vec<u8>, arg: &[u8]) {
+    out.push(b'"');
+    for &b in arg {
+        match b {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            7 => out.extend_from_slice(b"\\a"),
+            8 => out.extend_from_slice(b"\\b"),
+            0x20..=0x7e => out.push(b),
+            _ => out.extend_from_slice(format!("\\x{b:02x}").as_bytes()),
+        }
+    }
+    out.push(b'"');
+}
+
+/// [`push_repr`] as a string of its own (always ASCII).
+pub fn repr(arg: &[u8]) -> String {
+    let mut out = Vec::with_capacity(arg.len() + 2);
+    push_repr(&mut out, arg);
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Splits `line` into arguments. Returns `None` for unbalanced quotes, or a closing quote not
@@ -102,11 +140,14 @@ mod tests {
     use super::split_args;
 
     fn split(s: &str) -> Option<Vec<String>> {
-        split_args(s.as_bytes()).map(|v| {
-            v.into_iter()
-                .map(|a| String::from_utf8_lossy(&a).into_owned())
-                .collect()
-        })
+        super::split_args_lossy(s.as_bytes())
+    }
+
+    #[test]
+    fn arguments_are_quoted_like_sdscatrepr_and_read_back() {
+        let arg = b"a\"b\\c\n\x01\xff ok";
+        assert_eq!(super::repr(arg), "\"a\\\"b\\\\c\\n\\x01\\xff ok\"");
+        assert_eq!(split_args(super::repr(arg).as_bytes()), Some(vec![arg.to_vec()]));
     }
 
     #[test]
