@@ -138,7 +138,7 @@ impl IoThread {
                     .log(LogLevel::Warning, &format!("epoll_wait failed: {e}"));
                 continue;
             }
-            let timing = self.slow_loop_us.map(|_| crate::slow_loop::Timing::start());
+            let timing = self.slow_loop_us.map(crate::slow_loop::Timing::start);
             for &(token, ev) in &events {
                 self.dispatch(token, ev);
             }
@@ -148,10 +148,8 @@ impl IoThread {
                 self.run_core(tick);
             }
             self.flush_all();
-            if let (Some(t), Some(us)) = (&timing, self.slow_loop_us) {
-                if let Some(line) = t.report(us, events.len()) {
-                    self.shared.logger.log(LogLevel::Notice, &line);
-                }
+            if let Some(line) = timing.and_then(|t| t.report(events.len())) {
+                self.shared.logger.log(LogLevel::Notice, &line);
             }
         }
     }

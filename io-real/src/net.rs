@@ -46,16 +46,16 @@ pub fn bind_all(bind: &[String], port: u16) -> Result<Vec<TcpListener>, String> 
     Ok(listeners)
 }
 
-/// Redis' anetUnixServer: the `unixsocket` file is replaced by a listening socket, given the
-/// mode `perm` unless it is 0.
+/// Redis' anetUnixServer: the `unixsocket` file is replaced by a listening socket, created
+/// with the mode `perm` unless it is 0.
 pub fn bind_unix(path: &str, perm: u32) -> Result<UnixListener, String> {
     // sockaddr_un's sun_path holds 108 bytes with the terminating NUL.
     if path.len() > 107 {
         return Err(format!("unix socket path too long ({}), must be under 108", path.len()));
     }
     let _ = std::fs::remove_file(path);
-    // The socket is created with `perm` already (through the umask), so no client connects in
-    // the moment before the chmod below; start-up runs this before any other thread exists.
+    // The socket gets `perm` as it is created (through the umask), so no client can connect
+    // before it has its mode; start-up runs this before any other thread exists.
     // SAFETY: umask only swaps the process' file mode mask; it cannot fail.
     let old_mask = (perm != 0).then(|| unsafe { libc::umask(!perm & 0o777) });
     let bound = UnixListener::bind(path);
@@ -65,11 +65,6 @@ pub fn bind_unix(path: &str, perm: u32) -> Result<UnixListener, String> {
     }
     let l = bound.map_err(|e| e.to_string())?;
     l.set_nonblocking(true).map_err(|e| e.to_string())?;
-    if perm != 0 {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::Permissions::from_mode(perm);
-        std::fs::set_permissions(path, mode).map_err(|e| format!("chmod: {e}"))?;
-    }
     Ok(l)
 }
 

@@ -13,24 +13,26 @@ pub fn threshold_from_env() -> Option<u64> {
     std::env::var(VAR).ok()?.parse().ok()
 }
 
-/// One iteration being timed.
+/// One iteration being timed, reported if it takes longer than `threshold_us`.
 pub struct Timing {
+    threshold_us: u64,
     wall: Instant,
     cpu_ns: u64,
 }
 
 impl Timing {
-    pub fn start() -> Timing {
+    pub fn start(threshold_us: u64) -> Timing {
         Timing {
+            threshold_us,
             wall: Instant::now(),
             cpu_ns: thread_cpu_ns(),
         }
     }
 
-    /// The log line for this iteration if it took longer than `threshold_us`.
-    pub fn report(&self, threshold_us: u64, events: usize) -> Option<String> {
+    /// The log line for this iteration if it took longer than the threshold.
+    pub fn report(&self, events: usize) -> Option<String> {
         let wall_us = self.wall.elapsed().as_micros() as u64;
-        if wall_us <= threshold_us {
+        if wall_us <= self.threshold_us {
             return None;
         }
         let cpu_us = thread_cpu_ns().saturating_sub(self.cpu_ns) / 1000;
@@ -57,15 +59,15 @@ mod tests {
 
     #[test]
     fn a_busy_iteration_is_reported_with_its_cpu_time_and_a_quick_one_is_not() {
-        let t = Timing::start();
-        assert_eq!(t.report(1_000_000, 0), None);
+        let t = Timing::start(1000);
+        assert_eq!(Timing::start(1_000_000).report(0), None);
         let mut x = 0u64;
         let begun = std::time::Instant::now();
         while begun.elapsed().as_millis() < 5 {
             x = x.wrapping_mul(31).wrapping_add(1);
         }
         std::hint::black_box(x);
-        let line = t.report(1000, 3).expect("5 ms is over 1 ms");
+        let line = t.report(3).expect("5 ms is over 1 ms");
         assert!(line.starts_with("Slow event loop iteration: "), "{line}");
         assert!(line.ends_with(" events") && line.contains(", 3 events"), "{line}");
         // Spinning is CPU time: at least a few ms of it (the thread may be descheduled too).

@@ -415,14 +415,13 @@ impl Server {
         aof.opening = true;
         aof.rewrite_ops = ops;
         aof.stale.clear();
-        let new_incr_opened = new_incr.is_some();
+        aof.opened_incr = new_incr.is_some();
         if let Some(path) = new_incr {
             aof.incr_path = path;
             aof.incr_size = 0;
         }
         aof.selected_db = None;
         aof.new_base = (format!("{name}.{base_seq}.base.rdb"), base_seq);
-        aof.opened_incr = new_incr_opened;
         aof.base_at_once = false;
         aof.base_ready = false;
         if enable {
@@ -545,7 +544,7 @@ impl Server {
             return;
         }
         aof.finishing = true;
-        // The incr file appended to stays; with the AOF off none is.
+        // The incr file this rewrite opened stays (a rewrite with the AOF off opened none).
         let mut done = aof.manifest.rewritten(aof.new_base.clone(), aof.opened_incr);
         if !self.cfg.aof_disable_auto_gc {
             self.persist.aof.stale = self.take_history(&mut done);

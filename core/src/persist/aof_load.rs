@@ -13,7 +13,7 @@ use super::aof::Manifest;
 use super::Job;
 use crate::client::{Client, ClientId, ConnInfo};
 use crate::disk::{DiskErrorKind, DiskOp, DiskResult};
-use crate::server::{Output, Server};
+use crate::server::Server;
 use crate::LogLevel;
 
 /// The id of the client AOF commands run as (Redis' CLIENT_ID_AOF).
@@ -424,15 +424,13 @@ impl Server {
     }
 
     fn aof_load_failed(&mut self, load: AofLoad, why: &str) {
+        let Some(id) = load.client else {
+            return self.exit_loading(why);
+        };
         self.persist.loading = false;
         self.log(LogLevel::Warning, why.to_string());
-        if let Some(id) = load.client {
-            // Redis exits here; refusing the command keeps the server up instead.
-            return self.answer(id, |r| r.err("Error trying to load the AOF files, check server logs."));
-        }
-        // Redis exits right after the reason, which stays the log's last line.
-        self.shutting_down = true;
-        self.push_output(Output::Exit { code: 1 });
+        // Redis exits here; refusing the command keeps the server up instead.
+        self.answer(id, |r| r.err("Error trying to load the AOF files, check server logs."));
     }
 }
 

@@ -8,7 +8,7 @@ use super::aof::Manifest;
 use super::aof_load::AofLoad;
 use super::Job;
 use crate::disk::{DiskOp, DiskResult};
-use crate::server::{Output, Server};
+use crate::server::Server;
 use crate::LogLevel;
 
 impl Server {
@@ -42,28 +42,18 @@ impl Server {
     /// the move into the directory; it loads once all that is on disk.
     pub(super) fn upgrade_old_aof(&mut self, mut load: AofLoad) {
         let name = self.cfg.appendfilename.clone();
-        let (dir, dirname) = (self.aof_dir(), self.cfg.appenddirname.clone());
+        let dirname = self.cfg.appenddirname.clone();
         let manifest = Manifest {
             base: Some((name.clone(), 1)),
             base_seq: 1,
             ..Manifest::default()
         };
-        let mut steps = vec![(
-            DiskOp::CreateDir { path: dir.clone() },
-            format!("Can't open or create append-only dir {dir}"),
-        )];
-        for op in self.manifest_ops(&manifest) {
-            steps.push((op, "Can't persist the AOF manifest file".to_string()));
-        }
+        let mut steps = vec![self.aof_dir_step()];
+        steps.extend(self.manifest_steps(&manifest));
         let (from, to) = (self.data_path(&name), self.aof_file(&name));
-        steps.push((
-            DiskOp::Rename { from, to: to.clone() },
-            format!("Error trying to move the old AOF file {name} into dir {dirname}"),
-        ));
-        steps.push((
-            DiskOp::FsyncDir { path: self.data_dir() },
-            format!("Error trying to move the old AOF file {name} into dir {dirname}"),
-        ));
+        let moving = format!("Error trying to move the old AOF file {name} into dir {dirname}");
+        steps.push((DiskOp::Rename { from, to: to.clone() }, moving.clone()));
+        steps.push((DiskOp::FsyncDir { path: self.data_dir() }, moving));
         load.probing_old = false;
         load.upgrading = true;
         load.files.clear();
@@ -84,26 +74,30 @@ impl Server {
         let name = manifest.add_incr(&self.cfg.appendfilename);
         let line = format!("Creating AOF incr file {name} on server start");
         self.log(LogLevel::Notice, line);
-        let path = self.aof_file(&name);
-        let dir = self.aof_dir();
+        let create = DiskOp::Write {
+            path: self.aof_file(&name),
+            data: Vec::new(),
+            truncate: false,
+        };
         let mut steps = vec![
-            (
-                DiskOp::CreateDir { path: dir.clone() },
-                format!("Can't open or create append-only dir {dir}"),
-            ),
-            (
-                DiskOp::Write {
-                    path,
-                    data: Vec::new(),
-                    truncate: false,
-                },
-                format!("Can't open the append-only file {name}"),
-            ),
+            self.aof_dir_step(),
+            (create, format!("Can't open the append-only file {name}")),
         ];
-        for op in self.manifest_ops(manifest) {
-            steps.push((op, "Can't persist the AOF manifest file".to_string()));
-        }
+        steps.extend(self.manifest_steps(manifest));
         self.submit_start_steps(steps);
+    }
+
+    /// Creating the AOF directory, as a start-up step.
+    fn aof_dir_step(&self) -> (DiskOp, String) {
+        let path = self.aof_dir();
+        let why = format!("Can't open or create append-only dir {path}");
+        (DiskOp::CreateDir { path }, why)
+    }
+
+    /// Writing `m` as the manifest, as start-up steps.
+    fn manifest_steps(&self, m: &Manifest) -> impl Iterator<Item = (DiskOp, String)> {
+        let why = "Can't persist the AOF manifest file";
+        self.manifest_ops(m).into_iter().map(move |op| (op, why.to_string()))
     }
 
     fn submit_start_steps(&mut self, steps: Vec<(DiskOp, String)>) {
@@ -129,12 +123,8 @@ impl Server {
     pub(super) fn aof_start_progress(&mut self, result: DiskResult) {
         let why = self.persist.aof.start_step.take().unwrap_or_default();
         if let Err(e) = result {
-            self.log(LogLevel::Warning, format!("{why}: {}", e.message));
             self.persist.aof.start_steps.clear();
-            self.persist.aof_load = None;
-            self.persist.loading = false;
-            self.shutting_down = true;
-            return self.push_output(Output::Exit { code: 1 });
+            return self.exit_loading(&format!("{why}: {}", e.message));
         }
         if self.next_start_step() {
             return;
@@ -143,12 +133,9 @@ impl Server {
         if std::mem::take(&mut self.persist.aof.gc_after_start) {
             self.aof_gc_history(None);
         }
-        let upgraded = self.persist.aof_load.as_ref().is_some_and(|l| l.upgrading);
-        if !upgraded {
-            return;
-        }
-        if let Some(load) = self.persist.aof_load.as_mut() {
-            load.upgrading = false;
+        match self.persist.aof_load.as_mut() {
+            Some(load) if load.upgrading => load.upgrading = false,
+            _ => return,
         }
         let (name, dir) = (&self.cfg.appendfilename, &self.cfg.appenddirname);
         self.log(

@@ -154,20 +154,20 @@ impl Server {
         let reason = crate::rdb::reason::redis_reason(e, object_type);
         let line = format!("Internal error in RDB reading offset {} -> {reason} ({e})", e.offset);
         self.log(LogLevel::Warning, line);
-        self.persist.startup = None;
-        self.persist.loading = false;
-        self.log(LogLevel::Warning, "Terminating server after rdb file reading failure.");
-        self.shutting_down = true;
-        self.push_output(Output::Exit { code: 1 });
+        self.exit_loading("Terminating server after rdb file reading failure.");
     }
 
     fn fatal_load_error(&mut self, why: &str) {
+        self.exit_loading(&format!("Fatal error loading the DB: {why}. Exiting."));
+    }
+
+    /// A start-up load that cannot go on: `last` ends the log (Redis exits right after it,
+    /// and its test harness reads the last line), then the process exits with status 1.
+    pub(super) fn exit_loading(&mut self, last: &str) {
         self.persist.startup = None;
+        self.persist.aof_load = None;
         self.persist.loading = false;
-        self.log(
-            LogLevel::Warning,
-            format!("Fatal error loading the DB: {why}. Exiting."),
-        );
+        self.log(LogLevel::Warning, last.to_string());
         self.shutting_down = true;
         self.push_output(Output::Exit { code: 1 });
     }
