@@ -367,7 +367,7 @@ impl Server {
         if self.cfg.appendonly {
             self.begin_aof_load(None);
         } else {
-            self.begin_startup_load();
+            self.begin_manifest_read();
         }
     }
 
@@ -644,7 +644,12 @@ impl Server {
         self.log(LogLevel::Warning, format!("Received {name} scheduling shutdown..."));
         if !self.shutting_down {
             let save = !self.cfg.save_points.is_empty();
-            self.begin_shutdown(None, save);
+            let ask = crate::persist::ShutdownAsk {
+                client: None,
+                save,
+                force: false,
+            };
+            self.begin_shutdown(ask);
         }
     }
 

@@ -659,3 +659,175 @@ fn turning_the_aof_off_during_a_rewrite_keeps_the_writes_made_since_its_snapshot
     assert_eq!(r.cmd(C, &["GET", "late"]), "$1\r\n1\r\n");
     assert_eq!(r.cmd(C, &["DBSIZE"]), ":201\r\n");
 }
+
+#[test]
+fn turning_the_aof_on_again_names_no_new_file_until_its_base_exists() {
+    let mut h = harness(&[
+        ("appendonly", "yes"),
+        ("appendfsync", "always"),
+        ("rdb-key-save-delay", "100"),
+    ]);
+    h.srv.load_from_disk();
+    h.event(C, Event::Tick);
+    h.cmd(C, &["SET", "old", "1"]);
+    assert_eq!(h.cmd(C, &["CONFIG", "SET", "appendonly", "no"]), "+OK\r\n");
+    for i in 0..100 {
+        h.cmd(C, &["SET", &format!("k{i}"), "off"]);
+    }
+    let first = "file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n";
+    assert_eq!(file(&h, "appendonly.aof.manifest"), first);
+    assert_eq!(h.cmd(C, &["CONFIG", "SET", "appendonly", "yes"]), "+OK\r\n");
+    // While the base is written, writes go to a temp incr file the manifest does not name, and
+    // under `always` their replies wait for the rewrite: a restart now would load the old
+    // files, and replaying these writes on top of them would make a dataset that never was.
+    const D: u64 = 2;
+    h.connect(D, true);
+    assert_eq!(h.cmd(D, &["SET", "during", "1"]), "", "the reply waits for the rewrite");
+    assert_eq!(file(&h, "appendonly.aof.manifest"), first);
+    assert!(file(&h, "temp-appendonly.aof.incr").contains("during"));
+    let mut crashed = restart(&h, &[("appendonly", "yes")]);
+    assert_eq!(crashed.cmd(C, &["GET", "old"]), "$1\r\n1\r\n");
+    assert_eq!(crashed.cmd(C, &["EXISTS", "during", "k0"]), ":0\r\n");
+    tick_until(&mut h, "aof_rewrite_in_progress:0");
+    assert_eq!(h.take_sent(D), "+OK\r\n", "the held reply leaves with the new manifest");
+    assert_eq!(
+        file(&h, "appendonly.aof.manifest"),
+        "file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n"
+    );
+    assert!(!h.disk.files.contains_key("/d/appendonlydir/temp-appendonly.aof.incr"));
+    assert!(file(&h, "appendonly.aof.2.incr.aof").contains("during"));
+    h.cmd(C, &["SET", "after", "1"]);
+    assert!(file(&h, "appendonly.aof.2.incr.aof").contains("after"));
+    let digest = h.cmd(C, &["DEBUG", "DIGEST"]);
+    let mut r = restart(&h, &[("appendonly", "yes")]);
+    assert_eq!(r.cmd(C, &["DEBUG", "DIGEST"]), digest);
+}
+
+#[test]
+fn with_the_aof_off_the_manifest_is_still_read_at_start_up() {
+    // An AOF left from an earlier run with the AOF on, history kept by aof-disable-auto-gc.
+    let mut h = harness(&[("appendonly", "yes"), ("aof-disable-auto-gc", "yes")]);
+    h.srv.load_from_disk();
+    h.event(C, Event::Tick);
+    h.cmd(C, &["SET", "k", "1"]);
+    h.cmd(C, &["BGREWRITEAOF"]);
+    tick_until(&mut h, "aof_rewrite_in_progress:0");
+    let kept = "file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.1.incr.aof seq 1 type h\n\
+                file appendonly.aof.1.base.rdb seq 1 type h\nfile appendonly.aof.2.incr.aof seq 2 type i\n";
+    assert_eq!(file(&h, "appendonly.aof.manifest"), kept);
+    // Restarted with the AOF off: the history goes at once (Redis' aofDelHistoryFiles), and
+    // turning the AOF on numbers the new files after the old ones, which it replaces.
+    let mut r = restart(&h, &[("appendonly", "no")]);
+    assert_eq!(
+        file(&r, "appendonly.aof.manifest"),
+        "file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n"
+    );
+    assert!(!r.disk.files.contains_key("/d/appendonlydir/appendonly.aof.1.incr.aof"));
+    r.cmd(C, &["SET", "k", "2"]);
+    assert_eq!(r.cmd(C, &["CONFIG", "SET", "appendonly", "yes"]), "+OK\r\n");
+    tick_until(&mut r, "aof_rewrite_in_progress:0");
+    assert_eq!(
+        file(&r, "appendonly.aof.manifest"),
+        "file appendonly.aof.3.base.rdb seq 3 type b\nfile appendonly.aof.3.incr.aof seq 3 type i\n"
+    );
+    for old in ["appendonly.aof.2.base.rdb", "appendonly.aof.2.incr.aof"] {
+        assert!(
+            !r.disk.files.contains_key(&format!("/d/appendonlydir/{old}")),
+            "{old} left"
+        );
+    }
+    let mut again = restart(&r, &[("appendonly", "yes")]);
+    assert_eq!(again.cmd(C, &["GET", "k"]), "$1\r\n2\r\n");
+}
+
+#[test]
+fn with_the_aof_off_a_manifest_redis_would_refuse_still_stops_the_start() {
+    let mut h = harness(&[]);
+    h.disk
+        .files
+        .insert("/d/appendonlydir/appendonly.aof.manifest".into(), Vec::new());
+    h.srv.load_from_disk();
+    h.event(C, Event::Tick);
+    assert!(h.other.contains(&Output::Exit { code: 1 }));
+    assert!(h
+        .other
+        .iter()
+        .any(|o| matches!(o, Output::Log { text, .. } if text == "Found an empty AOF manifest\n")));
+}
+
+#[test]
+fn shutdown_while_the_aof_is_turned_on_is_refused_unless_forced() {
+    let mut h = harness(&[("rdb-key-save-delay", "1000")]);
+    for i in 0..100 {
+        h.cmd(C, &["SET", &format!("k{i}"), "v"]);
+    }
+    assert_eq!(h.cmd(C, &["CONFIG", "SET", "appendonly", "yes"]), "+OK\r\n");
+    // The old files (none here) would come back without these writes: Redis refuses to exit.
+    assert_eq!(
+        h.cmd(C, &["SHUTDOWN"]),
+        "-ERR Errors trying to SHUTDOWN. Check logs.\r\n"
+    );
+    let logged = |h: &Harness, line: &str| {
+        h.other
+            .iter()
+            .any(|o| matches!(o, Output::Log { text, .. } if text == line))
+    };
+    assert!(logged(&h, "Writing initial AOF, can't exit."));
+    assert!(!h.other.iter().any(|o| matches!(o, Output::Exit { .. })));
+    assert_eq!(h.cmd(C, &["GET", "k1"]), "$1\r\nv\r\n", "the server goes on");
+    h.cmd(C, &["SHUTDOWN", "NOSAVE", "FORCE"]);
+    assert!(logged(&h, "Writing initial AOF. Exit anyway."));
+    assert!(h.other.iter().any(|o| matches!(o, Output::Exit { code: 0 })));
+}
+
+/// Outputs of one event, fed by hand: disk requests are not carried out.
+fn outputs_of(h: &mut Harness, ev: Event) -> Vec<Output> {
+    h.srv.handle(h.now, ev);
+    std::iter::from_fn(|| h.srv.poll_output()).collect()
+}
+
+#[test]
+fn everysec_appends_wait_for_the_background_fsync_for_up_to_two_seconds() {
+    let mut h = harness(&[("appendonly", "yes"), ("appendfsync", "everysec")]);
+    h.srv.load_from_disk();
+    h.event(C, Event::Tick);
+    h.cmd(C, &["SET", "a", "1"]);
+    h.now.unix_ms += 1100;
+    h.now.mono_us += 1_100_000;
+    let out = outputs_of(&mut h, Event::Tick);
+    assert!(
+        out.iter().any(|o| matches!(
+            o,
+            Output::Disk {
+                op: DiskOp::Fsync { .. },
+                ..
+            }
+        )),
+        "the cron's fsync: {out:?}"
+    );
+    // That fsync never completes: a write made meanwhile is answered but not written.
+    let set = vec![vec![b"SET".to_vec(), b"b".to_vec(), b"2".to_vec()]];
+    let out = outputs_of(&mut h, Event::Commands { client: C, cmds: set });
+    assert!(out.contains(&Output::Send {
+        client: C,
+        data: b"+OK\r\n".to_vec()
+    }));
+    let is_write = |o: &Output| {
+        matches!(
+            o,
+            Output::Disk {
+                op: DiskOp::Write { .. },
+                ..
+            }
+        )
+    };
+    assert!(!out.iter().any(is_write), "written behind the fsync: {out:?}");
+    h.now.unix_ms += 1000;
+    h.now.mono_us += 1_000_000;
+    assert!(!outputs_of(&mut h, Event::Tick).iter().any(is_write));
+    // Past two seconds it is written anyway, and INFO counts it.
+    h.now.unix_ms += 1100;
+    h.now.mono_us += 1_100_000;
+    assert!(outputs_of(&mut h, Event::Tick).iter().any(is_write));
+    assert!(h.cmd(C, &["INFO", "persistence"]).contains("aof_delayed_fsync:1\r\n"));
+}

@@ -187,6 +187,27 @@ fn no_aof_anywhere_starts_an_empty_one() {
         file(&h, &format!("{DIR}/appendonly.aof.manifest")).as_deref(),
         Some("file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n")
     );
+    // As Redis' aofOpenIfNeededOnServerStart: the base is written at start-up, not by a
+    // rewrite, and nothing says an AOF was loaded.
+    let logs = logs(&h);
+    for line in [
+        "Creating AOF base file appendonly.aof.1.base.rdb on server start",
+        "Creating AOF incr file appendonly.aof.1.incr.aof on server start",
+    ] {
+        assert!(logs.contains(&line.to_string()), "{logs:?}");
+    }
+    assert!(
+        !logs.iter().any(|l| l.contains("rewriting") || l.contains("DB loaded")),
+        "{logs:?}"
+    );
+    assert!(file(&h, &format!("{DIR}/appendonly.aof.1.base.rdb"))
+        .unwrap()
+        .starts_with("REDIS0010"));
+    assert!(h.cmd(C, &["INFO", "persistence"]).contains("aof_rewrites:0\r\n"));
+    assert_eq!(h.cmd(C, &["SET", "k", "v"]), "+OK\r\n");
+    assert!(file(&h, &format!("{DIR}/appendonly.aof.1.incr.aof"))
+        .unwrap()
+        .ends_with("$1\r\nk\r\n$1\r\nv\r\n"));
 }
 
 #[test]

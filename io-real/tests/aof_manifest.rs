@@ -41,16 +41,19 @@ fn programs() -> Option<[String; 2]> {
 }
 
 fn start(program: &str, dir: &Path) -> Srv {
-    let args = [
+    start_with(program, dir, &["--appendonly", "yes"])
+}
+
+fn start_with(program: &str, dir: &Path, extra: &[&str]) -> Srv {
+    let mut args = vec![
         "--save",
         "",
-        "--appendonly",
-        "yes",
         "--enable-debug-command",
         "yes",
         "--dir",
         dir.to_str().unwrap(),
     ];
+    args.extend_from_slice(extra);
     let s = common::spawn_server(program, &args);
     let srv = Srv {
         child: s.child,
@@ -261,4 +264,49 @@ fn an_old_aof_with_an_rdb_preamble_is_upgraded_as_redis_upgrades_it() {
     old.extend(command(&["SET", "k3", "v3"]));
     old.extend(command(&["SADD", "s", "y"]));
     upgrade_matches(&old);
+}
+
+/// An AOF with history left by a run with `aof-disable-auto-gc yes`, then a start with the AOF
+/// off: the manifest is read all the same (its history goes), and turning the AOF on numbers
+/// the new files after the old ones and replaces them.
+#[test]
+fn a_start_with_the_aof_off_reads_the_manifest_as_redis_does() {
+    let Some(programs) = programs() else {
+        return;
+    };
+    let dirs = [
+        common::TempDir::new("aof-off-redis"),
+        common::TempDir::new("aof-off-ferrous"),
+    ];
+    let mut seen = Vec::new();
+    for (program, dir) in programs.iter().zip(&dirs) {
+        let first = start_with(
+            program,
+            &dir.0,
+            &["--appendonly", "yes", "--aof-disable-auto-gc", "yes"],
+        );
+        let mut r = cmds(&first, &[&["SET", "k1", "v1"]]);
+        r.extend(rewrite(&first));
+        r.extend(cmds(&first, &[&["SET", "k2", "v2"]]));
+        r.extend(cmds(&first, &[&["SHUTDOWN", "NOSAVE"]]));
+        drop(first);
+        let s = start_with(program, &dir.0, &["--appendonly", "no"]);
+        let at_start = (manifest(&s), files(&s));
+        r.extend(cmds(
+            &s,
+            &[&["SET", "k3", "v3"], &["CONFIG", "SET", "appendonly", "yes"]],
+        ));
+        wait_for(&s, rewrite_done);
+        r.push(rewrite_status(&s));
+        r.extend(cmds(
+            &s,
+            &[
+                &["SET", "k4", "v4"],
+                &["DEBUG", "LOADAOF"],
+                &["MGET", "k1", "k2", "k3", "k4"],
+            ],
+        ));
+        seen.push((r, at_start, manifest(&s), files(&s)));
+    }
+    assert_eq!(seen[1], seen[0], "ferrous (left) vs redis (right)");
 }

@@ -255,12 +255,13 @@ fn info_keyspace(s: &Server, out: &mut String) {
 }
 
 pub(crate) fn shutdown(ctx: &mut Ctx) {
-    let (mut save, mut nosave, mut abort) = (false, false, false);
+    let (mut save, mut nosave, mut abort, mut force) = (false, false, false, false);
     for a in &ctx.args[1..] {
         match String::from_utf8_lossy(a).to_ascii_lowercase().as_str() {
             "save" => save = true,
             "nosave" => nosave = true,
-            "now" | "force" => {}
+            "now" => {}
+            "force" => force = true,
             "abort" => abort = true,
             _ => return ctx.syntax_error(),
         }
@@ -273,6 +274,7 @@ pub(crate) fn shutdown(ctx: &mut Ctx) {
     }
     // With save points configured Redis saves unless told NOSAVE; SAVE saves regardless.
     let save = save || (!nosave && !ctx.srv.cfg.save_points.is_empty());
-    let id = ctx.id;
-    ctx.srv.begin_shutdown(Some(id), save);
+    let client = Some(ctx.id);
+    ctx.srv
+        .begin_shutdown(crate::persist::ShutdownAsk { client, save, force });
 }

@@ -10,9 +10,11 @@
 //! Every propagated write is appended to the current incr file (the stream replicas get, with
 //! its own SELECTs). `appendfsync always` holds every reply until the bytes written before it
 //! are fsynced — one fsync covers all the clients whose writes it holds (group commit);
-//! `everysec` fsyncs from the cron at most once a second; `no` leaves it to the OS.
-//! Enabling the AOF and BGREWRITEAOF write a new base and a new incr file, then the manifest
-//! (temp file, fsync, rename, directory fsync); appends wait in memory meanwhile.
+//! `everysec` fsyncs from the cron at most once a second (appends wait while it runs, as in
+//! Redis); `no` leaves it to the OS.
+//! BGREWRITEAOF names a new incr file in the manifest (temp file, fsync, rename, directory
+//! fsync), then writes a new base and a manifest naming it. Turning the AOF on appends to a temp
+//! incr file instead, renamed and named only with the first base (Redis' AOF_WAIT_REWRITE).
 
 use std::collections::VecDeque;
 
@@ -195,6 +197,11 @@ pub(crate) struct Aof {
     pub(crate) rewrite_scheduled: bool,
     /// Turned on, waiting for the scheduled first rewrite (Redis' AOF_WAIT_REWRITE).
     pub(crate) waiting: bool,
+    /// Turned on, its first rewrite not yet done (the rest of Redis' AOF_WAIT_REWRITE):
+    /// appends go to a temp incr file no manifest names, renamed and named with the new base.
+    /// Until then the old files on disk are what a restart loads, and no reply under `always`
+    /// is released (its fsync vouches for a file a restart would not read).
+    pub(crate) unnamed_incr: bool,
     rewrite_ops: VecDeque<DiskOp>,
     /// Opening the new incr file (appends wait in `buf` meanwhile).
     pub(crate) opening: bool,
@@ -238,6 +245,8 @@ pub(crate) struct Aof {
     incr_path: String,
     last_fsync_ms: u64,
     pub(crate) delayed_fsync: u64,
+    /// everysec: since when appends have waited for the background fsync (unix ms).
+    flush_postponed_since_ms: Option<u64>,
     pub(crate) write_failed: bool,
     /// DEBUG AOF-FLUSH-SLEEP: microseconds the server is busy with each AOF write (a test
     /// hook of Redis, which sleeps in flushAppendOnlyFile).
@@ -292,6 +301,19 @@ impl Aof {
         self.incr_path = path;
         self.selected_db = None;
     }
+}
+
+/// `data` written to `temp`, fsynced, and renamed to `to`: the file appears whole or not at all.
+pub(super) fn write_then_rename(temp: String, data: Vec<u8>, to: String) -> [DiskOp; 3] {
+    [
+        DiskOp::Write {
+            path: temp.clone(),
+            data,
+            truncate: true,
+        },
+        DiskOp::Fsync { path: temp.clone() },
+        DiskOp::Rename { from: temp, to },
+    ]
 }
 
 impl Server {
@@ -356,7 +378,8 @@ impl Server {
 
     /// BGREWRITEAOF, and turning the AOF on: Redis 7's rewrite. At once a new incr file is
     /// opened and added to the manifest (appends go there from now on; with the AOF off there
-    /// is none), and a point-in-time snapshot of the dataset starts to become the new base —
+    /// is none; turning it on, it is a temp file no manifest names until the base exists), and
+    /// a point-in-time snapshot of the dataset starts to become the new base —
     /// the fork-free walk BGSAVE uses, or, without the RDB preamble, commands written at once.
     /// When the base is on disk the manifest names it and the new incr file; the old base and
     /// incr files become history, removed unless `aof-disable-auto-gc` keeps them. Base and
@@ -379,13 +402,27 @@ impl Server {
         let base_seq = old.base_seq + 1;
         let mut opening = old.clone();
         let mut ops = VecDeque::from([DiskOp::CreateDir { path: self.aof_dir() }]);
+        let unnamed = (enable && !self.persist.aof.on) || self.persist.aof.unnamed_incr;
         // With the AOF off (BGREWRITEAOF alone) only a base is written, as Redis'
-        // openNewIncrAofForAppend opens nothing then.
-        let new_incr = (enable || self.persist.aof.on).then(|| {
-            let incr_name = opening.add_incr(&name);
-            self.aof_file(&incr_name)
-        });
-        if let Some(path) = &new_incr {
+        // openNewIncrAofForAppend opens nothing then; turning it on, the incr file is a temp
+        // one until the base exists (Redis' getTempIncrAofName).
+        let new_incr = if unnamed {
+            Some(self.aof_temp_incr_path())
+        } else {
+            self.persist.aof.on.then(|| {
+                let incr_name = opening.add_incr(&name);
+                self.aof_file(&incr_name)
+            })
+        };
+        if unnamed {
+            if let Some(path) = &new_incr {
+                ops.push_back(DiskOp::Write {
+                    path: path.clone(),
+                    data: Vec::new(),
+                    truncate: true,
+                });
+            }
+        } else if let Some(path) = &new_incr {
             ops.push_back(DiskOp::Write {
                 path: path.clone(),
                 data: Vec::new(),
@@ -416,6 +453,7 @@ impl Server {
         aof.rewrite_ops = ops;
         aof.stale.clear();
         aof.opened_incr = new_incr.is_some();
+        aof.unnamed_incr = unnamed;
         if let Some(path) = new_incr {
             aof.incr_path = path;
             aof.incr_size = 0;
@@ -438,6 +476,11 @@ impl Server {
     /// A rewrite's temp base file, in the AOF directory where it is renamed.
     pub(crate) fn aof_temp_path(&self, kind: &str) -> String {
         self.aof_file(&format!("temp-rewriteaof-{kind}-{}.aof", self.env.pid))
+    }
+
+    /// Where appends go while the AOF is being turned on (Redis' getTempIncrAofName).
+    fn aof_temp_incr_path(&self) -> String {
+        self.aof_file(&format!("temp-{}.incr", self.cfg.appendfilename))
     }
 
     /// The new base as of now: a background snapshot, or (`at_once`, or without the RDB
@@ -464,19 +507,7 @@ impl Server {
     fn write_aof_base_now(&mut self, base_name: String, data: Vec<u8>) {
         let temp = self.aof_temp_path("now");
         self.persist.aof.new_base_size = data.len() as u64;
-        let base_path = self.aof_file(&base_name);
-        let ops = [
-            DiskOp::Write {
-                path: temp.clone(),
-                data,
-                truncate: true,
-            },
-            DiskOp::Fsync { path: temp.clone() },
-            DiskOp::Rename {
-                from: temp,
-                to: base_path,
-            },
-        ];
+        let ops = write_then_rename(temp, data, self.aof_file(&base_name));
         self.persist.aof.base_ops.extend(ops);
         self.persist.aof.base_at_once = true;
     }
@@ -484,19 +515,8 @@ impl Server {
     /// Writing `m` as the manifest: temp file, fsync, rename over the manifest, directory fsync.
     pub(super) fn manifest_ops(&self, m: &Manifest) -> [DiskOp; 4] {
         let temp = self.aof_file(&format!("temp-{}.manifest", self.cfg.appendfilename));
-        [
-            DiskOp::Write {
-                path: temp.clone(),
-                data: m.render().into_bytes(),
-                truncate: true,
-            },
-            DiskOp::Fsync { path: temp.clone() },
-            DiskOp::Rename {
-                from: temp,
-                to: self.aof_manifest_path(),
-            },
-            DiskOp::FsyncDir { path: self.aof_dir() },
-        ]
+        let [write, fsync, rename] = write_then_rename(temp, m.render().into_bytes(), self.aof_manifest_path());
+        [write, fsync, rename, DiskOp::FsyncDir { path: self.aof_dir() }]
     }
 
     /// The rewrite's next step: the opening ops, then a base written at once, then (once the
@@ -506,6 +526,13 @@ impl Server {
         let op = aof.rewrite_ops.pop_front().or_else(|| aof.base_ops.pop_front());
         match op {
             Some(op) => {
+                // Appends asked for from now on reach the disk after the rename (requests are
+                // carried out in order): they follow the file to its new name.
+                if let DiskOp::Rename { from, to } = &op {
+                    if *from == aof.incr_path {
+                        aof.incr_path = to.clone();
+                    }
+                }
                 self.submit(Job::AofRewrite, op);
             }
             None if self.persist.aof.opening => {
@@ -544,8 +571,18 @@ impl Server {
             return;
         }
         aof.finishing = true;
-        // The incr file this rewrite opened stays (a rewrite with the AOF off opened none).
-        let mut done = aof.manifest.rewritten(aof.new_base.clone(), aof.opened_incr);
+        // The incr file this rewrite opened stays (a rewrite with the AOF off opened none);
+        // a temp one is renamed to the next incr name first, as Redis'
+        // backgroundRewriteDoneHandler does.
+        let unnamed = aof.unnamed_incr;
+        let mut done = aof
+            .manifest
+            .rewritten(aof.new_base.clone(), aof.opened_incr && !unnamed);
+        if unnamed {
+            let from = self.aof_temp_incr_path();
+            let to = self.aof_file(&done.add_incr(&self.cfg.appendfilename));
+            self.persist.aof.rewrite_ops.push_back(DiskOp::Rename { from, to });
+        }
         if !self.cfg.aof_disable_auto_gc {
             self.persist.aof.stale = self.take_history(&mut done);
         }
@@ -583,13 +620,14 @@ impl Server {
         aof.base_ops.clear();
         aof.stale.clear();
         aof.rewrite_failed = true;
-        if opening {
+        // A temp incr file was never named: the disk still holds the old manifest.
+        if opening || aof.unnamed_incr {
             if let Some(old) = aof.old_manifest.take() {
                 aof.manifest = old;
             }
             aof.incr_path = std::mem::take(&mut aof.old_incr_path);
         }
-        if aof.on && (opening || aof.write_failed) {
+        if aof.on && (opening || aof.write_failed || aof.unnamed_incr) {
             aof.retry_at_ms = Some(retry_at);
             if opening {
                 aof.write_failed = true;
@@ -611,6 +649,7 @@ impl Server {
         aof.base_size = aof.new_base_size;
         aof.rewrites += 1;
         aof.rewrite_failed = false;
+        aof.unnamed_incr = false;
         aof.old_manifest = None;
         aof.written = aof.written.max(aof.rewrite_covers);
         aof.synced = aof.synced.max(aof.rewrite_covers);
@@ -636,14 +675,14 @@ impl Server {
 
     /// A SHUTDOWN that waited for the rewrite goes on.
     fn shutdown_if_waiting(&mut self) {
-        if let Some((client, save)) = self.persist.shutdown_after_rewrite.take() {
+        if let Some(ask) = self.persist.shutdown_after_rewrite.take() {
             self.shutting_down = false;
-            self.begin_shutdown(client, save);
+            self.begin_shutdown(ask);
         }
     }
 
     /// The dataset as commands (aof-use-rdb-preamble no): one command per key and its TTL.
-    fn aof_commands_image(&self) -> Vec<u8> {
+    pub(super) fn aof_commands_image(&self) -> Vec<u8> {
         let mut out = Vec::new();
         // Redis' rewriteAppendOnlyFileRio records the rewrite's second first.
         if self.cfg.aof_timestamp_enabled {
@@ -711,9 +750,10 @@ impl Server {
             };
         // Appends also wait while start-up steps write the manifest naming their incr file.
         let waiting = aof.opening || aof.retry_at_ms.is_some() || aof.start_step.is_some();
-        if !aof.on || waiting || busy || aof.buf.is_empty() {
+        if !aof.on || waiting || busy || aof.buf.is_empty() || self.postpone_for_fsync(force) {
             return;
         }
+        let aof = &mut self.persist.aof;
         let data = std::mem::take(&mut aof.buf);
         aof.incr_size += data.len() as u64;
         if aof.flush_sleep_us > 0 {
@@ -737,6 +777,31 @@ impl Server {
         if always || force {
             self.aof_fsync(true);
         }
+    }
+
+    /// everysec: while the background fsync runs, appends wait (up to 2 s, then they are
+    /// written anyway and counted in `aof_delayed_fsync`), as Redis' flushAppendOnlyFile
+    /// postpones them. Besides not queueing behind a slow fsync, this means no write lands
+    /// behind an fsync that fails: Linux drops the pages it could not write back, and a later
+    /// write would leave a hole before it in the file.
+    fn postpone_for_fsync(&mut self, force: bool) -> bool {
+        if force || self.cfg.appendfsync != FSYNC_EVERYSEC || self.persist.aof.fsync_in_flight().is_none() {
+            self.persist.aof.flush_postponed_since_ms = None;
+            return false;
+        }
+        let now = self.clock.unix_ms();
+        let since = *self.persist.aof.flush_postponed_since_ms.get_or_insert(now);
+        if now.saturating_sub(since) < 2000 {
+            return true;
+        }
+        self.persist.aof.flush_postponed_since_ms = None;
+        self.persist.aof.delayed_fsync += 1;
+        self.log(
+            LogLevel::Notice,
+            "Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF buffer \
+             without waiting for fsync to complete, this may slow down Redis.",
+        );
+        false
     }
 
     /// Fsyncs what was written or is being written. With `queue` it goes behind an fsync in
@@ -803,10 +868,8 @@ impl Server {
             && self.cfg.appendfsync == FSYNC_EVERYSEC
             && aof.written > aof.synced
             && now.saturating_sub(aof.last_fsync_ms) >= 1000;
-        if due && aof.fsync_in_flight().is_some() {
-            // The last second's fsync is still running: this one is postponed.
-            self.persist.aof.delayed_fsync += 1;
-        } else if due {
+        // (While the last second's fsync still runs, this one waits for a later second.)
+        if due && aof.fsync_in_flight().is_none() {
             self.aof_fsync(false);
         }
     }
@@ -823,7 +886,7 @@ impl Server {
         match done {
             Some(InFlight::Write(pos)) => aof.written = aof.written.max(pos),
             // Only a rewrite clears a failure: a later success says nothing of the bytes lost.
-            Some(InFlight::Fsync(pos)) if aof.write_failed => {
+            Some(InFlight::Fsync(pos)) if aof.write_failed || aof.unnamed_incr => {
                 aof.synced_after_failure = aof.synced_after_failure.max(pos);
             }
             Some(InFlight::Fsync(pos)) => {
@@ -833,7 +896,9 @@ impl Server {
             None => {}
         }
         let aof = &self.persist.aof;
-        if self.cfg.appendfsync == FSYNC_ALWAYS && aof.written > aof.synced && aof.write_in_flight().is_none() {
+        // (Fsyncs that vouch for nothing yet still count: asking again would loop.)
+        let fsynced = aof.synced.max(aof.synced_after_failure);
+        if self.cfg.appendfsync == FSYNC_ALWAYS && aof.written > fsynced && aof.write_in_flight().is_none() {
             self.aof_fsync(false);
         }
         self.aof_flush(false);

@@ -80,6 +80,50 @@ impl Server {
         self.submit(Job::AofLoad, DiskOp::Read { path });
     }
 
+    /// Start-up with `appendonly no`: the manifest is still read, as Redis'
+    /// aofLoadManifestFromDisk reads it whatever the setting (a later rewrite numbers its files
+    /// after it, and its history goes); the RDB file loads after it.
+    pub(crate) fn begin_manifest_read(&mut self) {
+        self.persist.loading = true;
+        let path = self.aof_manifest_path();
+        self.submit(Job::AofManifest, DiskOp::Read { path });
+    }
+
+    pub(super) fn aof_manifest_read(&mut self, result: DiskResult) {
+        let manifest = match result {
+            Ok(data) => self.parse_manifest(&data.unwrap_or_default()),
+            Err(e) if e.kind == DiskErrorKind::NotFound => Ok(Manifest::default()),
+            Err(e) => {
+                let path = self.aof_manifest_path();
+                Err(format!(
+                    "Fatal error: can't open the AOF manifest {path} for reading: {}",
+                    e.message
+                ))
+            }
+        };
+        match manifest {
+            Ok(m) => {
+                self.persist.aof.manifest = m;
+                self.begin_startup_load();
+                self.aof_gc_history(None);
+            }
+            Err(last) => self.exit_loading(&last),
+        }
+    }
+
+    /// A manifest as Redis reads it; refused, the fatal error is logged but for its last line,
+    /// which is returned.
+    fn parse_manifest(&mut self, data: &[u8]) -> Result<Manifest, String> {
+        Manifest::parse(data).map_err(|e| {
+            self.log(LogLevel::Warning, "\n*** FATAL AOF MANIFEST FILE ERROR ***\n");
+            if let Some((n, text)) = &e.line {
+                self.log(LogLevel::Warning, format!("Reading the manifest file, at line {n}\n"));
+                self.log(LogLevel::Warning, format!(">>> '{text}'\n"));
+            }
+            format!("{}\n", e.reason)
+        })
+    }
+
     /// DEBUG LOADAOF: the AOF written and fsynced, the dataset emptied, the files loaded
     /// again; the reply waits for all of it.
     pub(crate) fn debug_loadaof(&mut self, client: ClientId) {
@@ -120,16 +164,9 @@ impl Server {
             }
         };
         if load.manifest.is_none() {
-            let manifest = match Manifest::parse(&data) {
+            let manifest = match self.parse_manifest(&data) {
                 Ok(m) => m,
-                Err(e) => {
-                    self.log(LogLevel::Warning, "\n*** FATAL AOF MANIFEST FILE ERROR ***\n");
-                    if let Some((n, text)) = &e.line {
-                        self.log(LogLevel::Warning, format!("Reading the manifest file, at line {n}\n"));
-                        self.log(LogLevel::Warning, format!(">>> '{text}'\n"));
-                    }
-                    return self.aof_load_failed(load, &format!("{}\n", e.reason));
-                }
+                Err(last) => return self.aof_load_failed(load, &last),
             };
             for (name, _) in manifest.base.iter() {
                 load.files.push_back((self.aof_file(name), name.clone(), true));
@@ -387,33 +424,14 @@ impl Server {
 
     fn aof_load_finished(&mut self, load: AofLoad, manifest: Option<Manifest>) {
         self.persist.loading = false;
+        let startup = load.client.is_none();
         match manifest {
-            Some(mut m) => {
-                let startup = load.client.is_none();
-                if startup {
-                    self.open_incr_on_start(&mut m);
-                    self.persist.aof.on = true;
-                    self.repl.aof = true;
-                }
-                let incr = m.incrs.last().map(|(n, _)| self.aof_file(n));
-                let aof = &mut self.persist.aof;
-                if let (Some(path), true) = (incr, aof.on) {
-                    aof.set_incr(path);
-                }
-                aof.base_size = load.base_bytes;
-                aof.incr_size = load.incr_bytes;
-                // DEBUG LOADAOF takes the manifest from the disk, as Redis does, unless a
-                // rewrite (which ends with a manifest of its own) is running.
-                if startup || !aof.rewriting {
-                    aof.manifest = m;
-                }
+            Some(m) => {
+                self.adopt_manifest(&load, m, startup);
                 self.log(LogLevel::Notice, "DB loaded from append only file");
-                self.aof_gc_history(None);
             }
-            // No AOF yet: it starts from the dataset as it is (empty at start-up).
-            None if load.client.is_none() => {
-                self.start_aof_rewrite(true);
-            }
+            // Starting with no AOF yet, one is made from the (empty) dataset.
+            None if startup => self.adopt_manifest(&load, Manifest::default(), true),
             None => {}
         }
         if let Some(id) = load.client {
@@ -421,6 +439,29 @@ impl Server {
             self.log(LogLevel::Warning, "Append Only File loaded by DEBUG LOADAOF");
             self.answer(id, crate::resp::Reply::ok);
         }
+    }
+
+    /// The manifest just loaded becomes the AOF's; at start-up appends go on in its last incr
+    /// file (one is made if it has none).
+    fn adopt_manifest(&mut self, load: &AofLoad, mut m: Manifest, startup: bool) {
+        self.persist.aof.base_size = load.base_bytes;
+        if startup {
+            self.open_incr_on_start(&mut m);
+            self.persist.aof.on = true;
+            self.repl.aof = true;
+        }
+        let incr = m.incrs.last().map(|(n, _)| self.aof_file(n));
+        let aof = &mut self.persist.aof;
+        if let (Some(path), true) = (incr, aof.on) {
+            aof.set_incr(path);
+        }
+        aof.incr_size = load.incr_bytes;
+        // DEBUG LOADAOF takes the manifest from the disk, as Redis does, unless a rewrite
+        // (which ends with a manifest of its own) is running.
+        if startup || !aof.rewriting {
+            aof.manifest = m;
+        }
+        self.aof_gc_history(None);
     }
 
     fn aof_load_failed(&mut self, load: AofLoad, why: &str) {

@@ -71,6 +71,10 @@ impl Server {
             let line = format!("Opening AOF incr file {name} on server start");
             return self.log(LogLevel::Notice, line);
         }
+        let mut steps = vec![self.aof_dir_step()];
+        if manifest.base.is_none() {
+            steps.extend(self.base_on_start(manifest));
+        }
         let name = manifest.add_incr(&self.cfg.appendfilename);
         let line = format!("Creating AOF incr file {name} on server start");
         self.log(LogLevel::Notice, line);
@@ -79,12 +83,29 @@ impl Server {
             data: Vec::new(),
             truncate: false,
         };
-        let mut steps = vec![
-            self.aof_dir_step(),
-            (create, format!("Can't open the append-only file {name}")),
-        ];
+        steps.push((create, format!("Can't open the append-only file {name}")));
         steps.extend(self.manifest_steps(manifest));
         self.submit_start_steps(steps);
+    }
+
+    /// Starting with no AOF at all, the dataset (empty: nothing else was loaded) becomes a
+    /// first base at once, as Redis' aofOpenIfNeededOnServerStart writes it: the steps that
+    /// write it through a temp file; `manifest` names it.
+    fn base_on_start(&mut self, manifest: &mut Manifest) -> Vec<(DiskOp, String)> {
+        let (kind, data) = match self.cfg.aof_use_rdb_preamble {
+            true => ("rdb", self.rdb_file_image()),
+            false => ("aof", self.aof_commands_image()),
+        };
+        manifest.base_seq += 1;
+        let name = format!("{}.{}.base.{kind}", self.cfg.appendfilename, manifest.base_seq);
+        self.persist.aof.base_size = data.len() as u64;
+        let temp = self.aof_temp_path("start");
+        let why = format!("Can't write the AOF base file {name}");
+        let steps = super::aof::write_then_rename(temp, data, self.aof_file(&name));
+        let line = format!("Creating AOF base file {name} on server start");
+        self.log(LogLevel::Notice, line);
+        manifest.base = Some((name, manifest.base_seq));
+        steps.into_iter().map(|op| (op, why.clone())).collect()
     }
 
     /// Creating the AOF directory, as a start-up step.

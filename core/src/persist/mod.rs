@@ -12,6 +12,7 @@ pub(crate) mod load;
 pub(crate) mod repl_sync;
 pub(crate) mod rewrite;
 pub(crate) mod save;
+pub(crate) use save::ShutdownAsk;
 pub(crate) mod snap;
 
 use std::collections::BTreeMap;
@@ -35,6 +36,8 @@ enum Job {
     AofRewrite,
     /// Reading the AOF's manifest and files.
     AofLoad,
+    /// Reading the manifest alone (start-up with the AOF off).
+    AofManifest,
     /// Moving an old AOF in, or opening the first incr file, at start-up.
     AofStart,
     /// The manifest without its history, which CONFIG SET waits for.
@@ -67,7 +70,7 @@ pub(crate) struct Persistence {
     /// The start-up RDB load, when it takes more than one step.
     pub(crate) startup: Option<load::StartupLoad>,
     /// A SHUTDOWN (its client, whether it saves) waiting for an AOF rewrite to end.
-    pub(crate) shutdown_after_rewrite: Option<(Option<crate::client::ClientId>, bool)>,
+    pub(crate) shutdown_after_rewrite: Option<save::ShutdownAsk>,
     /// History removal in progress (CONFIG SET aof-disable-auto-gc no waits for it, with the
     /// whole server).
     pub(crate) gc: Option<aof_gc::GcChain>,
@@ -159,6 +162,7 @@ impl Server {
             Some(Job::Aof) => self.aof_progress(req, result),
             Some(Job::AofRewrite) => self.aof_rewrite_progress(result),
             Some(Job::AofLoad) => self.aof_load_progress(result),
+            Some(Job::AofManifest) => self.aof_manifest_read(result),
             Some(Job::AofStart) => self.aof_start_progress(result),
             Some(Job::AofGc) => self.aof_gc_progress(result),
             Some(Job::Cleanup) | None => {}

@@ -17,7 +17,7 @@ pub(crate) enum AfterSave {
     /// SAVE: `+OK`, or `-ERR` if the save failed.
     Reply(ClientId),
     /// SHUTDOWN (from a client, or a signal): exit once saved.
-    Shutdown(Option<ClientId>),
+    Shutdown(ShutdownAsk),
     /// DEBUG RELOAD: load what was saved back.
     Reload { client: ClientId, flush: bool, merge: bool },
     /// FLUSHALL with save points: nobody waits for the outcome.
@@ -166,13 +166,11 @@ impl Server {
         match after {
             AfterSave::Reply(id) => self.answer(id, |r| if ok { r.ok() } else { r.error("ERR") }),
             AfterSave::Shutdown(_) if ok => self.shutdown(),
-            AfterSave::Shutdown(client) => {
-                self.shutting_down = false;
-                self.log(LogLevel::Warning, "Error trying to save the DB, can't exit.");
-                if let Some(id) = client {
-                    self.answer(id, |r| r.err("Errors trying to SHUTDOWN. Check logs."));
-                }
+            AfterSave::Shutdown(ask) if ask.force => {
+                self.log(LogLevel::Warning, "Error trying to save the DB. Exit anyway.");
+                self.shutdown();
             }
+            AfterSave::Shutdown(ask) => self.refuse_shutdown(ask.client, "Error trying to save the DB, can't exit."),
             AfterSave::Reload { client, flush, merge } => match outcome {
                 Ok(image) => self.reload(client, &image.unwrap_or_default(), flush, merge),
                 Err(true) => self.answer(client, |r| r.err("Error trying to save the DB")),
@@ -202,12 +200,21 @@ impl Server {
 
     /// SHUTDOWN and SIGTERM (Redis' prepareForShutdown): a running background save is
     /// abandoned; the final save, if any, comes before the exit.
-    pub(crate) fn begin_shutdown(&mut self, client: Option<ClientId>, save: bool) {
+    pub(crate) fn begin_shutdown(&mut self, ask: ShutdownAsk) {
+        let ShutdownAsk { client, save, force } = ask;
         if self.persist.aof.opening {
             // The new incr file is not there yet: the shutdown goes on once it is.
-            self.persist.shutdown_after_rewrite = Some((client, save));
+            self.persist.shutdown_after_rewrite = Some(ask);
             self.shutting_down = true;
             return;
+        }
+        // The AOF just turned on has no files of its own yet: exiting now would lose what was
+        // written since (Redis' AOF_WAIT_REWRITE check), unless FORCE says so.
+        if self.persist.aof.rewriting && self.persist.aof.on && self.persist.aof.unnamed_incr {
+            if !force {
+                return self.refuse_shutdown(client, "Writing initial AOF, can't exit.");
+            }
+            self.log(LogLevel::Warning, "Writing initial AOF. Exit anyway.");
         }
         // As Redis kills its children: the manifest names the files that hold everything.
         if self.persist.aof.rewriting {
@@ -220,13 +227,34 @@ impl Server {
             self.shutting_down = true;
             // Redis fsyncs the AOF at exit before the final save: without it, writes of the
             // last second (or all, under appendfsync no) would not be durable.
-            self.start_sync_save_after(aof_sync, AfterSave::Shutdown(client));
+            self.start_sync_save_after(aof_sync, AfterSave::Shutdown(ask));
         } else if let Some(op) = aof_sync {
             // Exit once the AOF is on disk (the requests before this one are done by then).
             self.shutting_down = true;
-            self.start_blocking_job(VecDeque::from([op]), None, AfterSave::Shutdown(client), true);
+            self.start_blocking_job(VecDeque::from([op]), None, AfterSave::Shutdown(ask), true);
         } else {
             self.shutdown();
         }
     }
+
+    /// A shutdown that cannot go on: why is logged, as Redis' finishShutdown logs it, and the
+    /// server keeps running.
+    fn refuse_shutdown(&mut self, client: Option<ClientId>, why: &str) {
+        self.shutting_down = false;
+        self.log(LogLevel::Warning, why);
+        let line = "Errors trying to shut down the server. Check the logs for more information.";
+        self.log(LogLevel::Warning, line);
+        if let Some(id) = client {
+            self.answer(id, |r| r.err("Errors trying to SHUTDOWN. Check logs."));
+        }
+    }
+}
+
+/// What a SHUTDOWN (or a signal) asked for.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ShutdownAsk {
+    pub(crate) client: Option<ClientId>,
+    pub(crate) save: bool,
+    /// SHUTDOWN FORCE: errors on the way do not stop the exit.
+    pub(crate) force: bool,
 }
