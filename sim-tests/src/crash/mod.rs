@@ -91,6 +91,22 @@ fn drive(sim: &mut Sim, scenario: &mut CrashScenario) -> Result<(), Failure> {
             return Err(Failure("the run went quiet before its last crash was checked".into()));
         }
         let exit = sim.node(SERVER).exit_code();
+        // (The restart asked for has happened once the crash and the boot have each begun an
+        // incarnation.)
+        if scenario
+            .restart_incarnation
+            .is_some_and(|i| sim.node(SERVER).incarnation() < i)
+        {
+            continue;
+        }
+        scenario.restart_incarnation = None;
+        if !sim.node(SERVER).is_up() && exit == Some(1) && start_hit_a_fault(sim, scenario.booted_at_us()) {
+            // As Redis does, a start-up that cannot write its AOF files exits; the operator's
+            // supervisor starts it again, and the disk is read back as after a crash.
+            scenario.restart_incarnation = Some(sim.node(SERVER).incarnation() + 2);
+            scenario.on_failed_start(&mut sim.ctx());
+            continue;
+        }
         if !sim.node(SERVER).is_up() && exit.is_some() && !(exit == Some(0) && scenario.shutting_down()) {
             return Err(Failure(format!(
                 "the server exited with status {:?} (it could not load what the crash left?)",
@@ -99,6 +115,13 @@ fn drive(sim: &mut Sim, scenario: &mut CrashScenario) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// Whether the server's disk failed a request since it last booted (it exits on nothing else
+/// it may exit on).
+fn start_hit_a_fault(sim: &Sim, booted_at_us: u64) -> bool {
+    let faults = sim.node(SERVER).disk().faults();
+    faults.last().is_some_and(|&(began, _)| began >= booted_at_us)
 }
 
 /// AOF under always, everysec or no (with or without save points and the RDB preamble), or

@@ -97,6 +97,8 @@ pub struct CrashScenario {
     /// What the last stop promised: the plan's durability after a crash, or more after a
     /// clean SHUTDOWN.
     stop_durability: Durability,
+    /// A start-up failed on a disk fault: the incarnation the server's restart begins.
+    pub restart_incarnation: Option<u64>,
 }
 
 /// Timer tokens: the kind in the low bits, the epoch above.
@@ -123,6 +125,7 @@ impl CrashScenario {
             faults: Vec::new(),
             shutdown_asked: None,
             stop_durability: durability,
+            restart_incarnation: None,
         }
     }
 
@@ -273,6 +276,20 @@ impl CrashScenario {
         ctx.note(|| format!("the server shut down; every acknowledged write must be there: {kept}"));
         let durability = if kept { Durability::Every } else { self.plan.durability };
         self.restart_after_stop(ctx, durability);
+    }
+
+    /// When the server last booted (virtual µs).
+    pub fn booted_at_us(&self) -> u64 {
+        self.crashed_at_us
+    }
+
+    /// The server exited while starting, on a disk fault: it is started again, and what it
+    /// holds must be what the last stop promised (nothing was acknowledged since).
+    pub fn on_failed_start(&mut self, ctx: &mut Ctx<'_>) {
+        ctx.note(|| "the start-up failed on a disk fault: the supervisor starts the server again".into());
+        ctx.crash(SERVER);
+        self.stats.crashes = self.stats.crashes.saturating_sub(1);
+        self.restart_after_stop(ctx, self.stop_durability);
     }
 
     /// After a crash or a SHUTDOWN: the server boots again, and what it holds is checked
