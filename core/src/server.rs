@@ -146,6 +146,8 @@ pub struct Server {
     outputs: VecDeque<Output>,
     /// Clients whose reply buffers hold bytes not yet turned into `Output::Send`.
     unflushed: Vec<ClientId>,
+    /// appendfsync always: clients whose held replies the last fsync released.
+    pub(crate) released: Vec<ClientId>,
     next_cron_us: u64,
     pub(crate) shutting_down: bool,
     /// DEBUG SET-ACTIVE-EXPIRE: whether the cron expires keys nobody touches.
@@ -230,6 +232,7 @@ impl Server {
             stats: Stats::default(),
             outputs: VecDeque::new(),
             unflushed: Vec::new(),
+            released: Vec::new(),
             next_cron_us: now.mono_us,
             shutting_down: false,
             security_warning_ms: None,
@@ -451,6 +454,13 @@ impl Server {
         // Under appendfsync always the replies wait for the fsync of the AOF bytes written
         // before them (the write itself goes out at the end of the batch).
         let ids = std::mem::take(&mut self.unflushed);
+        // A released client goes out at once, unless it has newer replies (which wait for
+        // the fsync of what their commands appended, like everyone's below).
+        for id in std::mem::take(&mut self.released) {
+            if !ids.contains(&id) {
+                self.flush_client(id);
+            }
+        }
         if self.aof_hold(&ids) {
             return;
         }

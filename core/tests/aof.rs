@@ -831,3 +831,65 @@ fn everysec_appends_wait_for_the_background_fsync_for_up_to_two_seconds() {
     assert!(outputs_of(&mut h, Event::Tick).iter().any(is_write));
     assert!(h.cmd(C, &["INFO", "persistence"]).contains("aof_delayed_fsync:1\r\n"));
 }
+
+#[test]
+fn under_always_a_write_waits_for_the_fsync_in_flight_and_each_reply_leaves_with_its_own_fsync() {
+    let mut h = harness(&[("appendonly", "yes"), ("appendfsync", "always")]);
+    h.srv.load_from_disk();
+    h.event(C, Event::Tick);
+    const D: u64 = 2;
+    h.connect(D, true);
+    let set = |k: &str| vec![vec![b"SET".to_vec(), k.as_bytes().to_vec(), b"1".to_vec()]];
+    let disk = |out: &[Output]| -> Vec<(u64, DiskOp)> {
+        out.iter()
+            .filter_map(|o| match o {
+                Output::Disk { req, op, .. } => Some((*req, op.clone())),
+                _ => None,
+            })
+            .collect()
+    };
+    let first = disk(&outputs_of(
+        &mut h,
+        Event::Commands {
+            client: C,
+            cmds: set("a"),
+        },
+    ));
+    assert!(matches!(
+        first.as_slice(),
+        [(_, DiskOp::Write { .. }), (_, DiskOp::Fsync { .. })]
+    ));
+    // The write completes; its fsync is still running when D writes: nothing goes to the disk
+    // behind it (were that fsync to fail, D's write would land after the bytes Linux dropped).
+    let (wreq, wop) = first[0].clone();
+    let result = h.disk.apply(wop);
+    outputs_of(&mut h, Event::Disk { req: wreq, result });
+    let behind = disk(&outputs_of(
+        &mut h,
+        Event::Commands {
+            client: D,
+            cmds: set("b"),
+        },
+    ));
+    assert!(behind.is_empty(), "queued behind the fsync: {behind:?}");
+    let (freq, fop) = first[1].clone();
+    let result = h.disk.apply(fop);
+    let out = outputs_of(&mut h, Event::Disk { req: freq, result });
+    // C's reply leaves with its own fsync; D's waits for the next one.
+    assert!(
+        out.contains(&Output::Send {
+            client: C,
+            data: b"+OK\r\n".to_vec()
+        }),
+        "{out:?}"
+    );
+    assert!(
+        !out.iter().any(|o| matches!(o, Output::Send { client: D, .. })),
+        "{out:?}"
+    );
+    let next = disk(&out);
+    assert!(
+        matches!(next.as_slice(), [(_, DiskOp::Write { data, .. }), (_, DiskOp::Fsync { .. })] if data.ends_with(b"$1\r\nb\r\n$1\r\n1\r\n")),
+        "{next:?}"
+    );
+}

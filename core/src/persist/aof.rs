@@ -740,12 +740,12 @@ impl Server {
     pub(crate) fn aof_flush(&mut self, force: bool) {
         let always = self.cfg.appendfsync == FSYNC_ALWAYS;
         let aof = &mut self.persist.aof;
-        // Under `always` a write and its fsync may queue behind the pair the disk is busy
-        // with, so the next group commit starts as soon as the last ends instead of a round
-        // trip later; otherwise appends gather while a write is in flight.
+        // Under `always` appends gather while an fsync is in flight (group commit): a write
+        // queued behind an fsync that fails would land after the pages Linux dropped, leaving
+        // a hole in the file. Otherwise they gather while a write is in flight.
         let busy = !force
             && match always {
-                true => aof.fsyncs_in_flight() >= 2,
+                true => aof.fsyncs_in_flight() >= 1,
                 false => aof.write_in_flight().is_some(),
             };
         // Appends also wait while start-up steps write the manifest naming their incr file.
@@ -960,11 +960,13 @@ impl Server {
     fn release_held_replies(&mut self) {
         let synced = self.persist.aof.synced;
         while self.persist.aof.held.front().is_some_and(|(p, _)| *p <= synced) {
-            if let Some((_, ids)) = self.persist.aof.held.pop_front() {
-                for id in ids {
-                    self.mark_dirty(id);
-                }
-            }
+            let Some((_, ids)) = self.persist.aof.held.pop_front() else {
+                break;
+            };
+            // Held again later (newer replies in its buffer): it waits for that fsync.
+            let later = |id: &ClientId| self.persist.aof.held.iter().any(|(_, l)| l.contains(id));
+            let free: Vec<ClientId> = ids.into_iter().filter(|id| !later(id)).collect();
+            self.released.extend(free);
         }
     }
 
