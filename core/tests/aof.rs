@@ -893,3 +893,86 @@ fn under_always_a_write_waits_for_the_fsync_in_flight_and_each_reply_leaves_with
         "{next:?}"
     );
 }
+
+#[test]
+fn a_failed_rewrite_turning_the_aof_on_removes_its_temp_incr_file_and_tries_again() {
+    let mut h = harness(&[("rdb-key-save-delay", "100")]);
+    for i in 0..100 {
+        h.cmd(C, &["SET", &format!("k{i}"), "v"]);
+    }
+    assert_eq!(h.cmd(C, &["CONFIG", "SET", "appendonly", "yes"]), "+OK\r\n");
+    h.cmd(C, &["SET", "during", "1"]);
+    assert!(h.disk.files.contains_key("/d/appendonlydir/temp-appendonly.aof.incr"));
+    h.disk.full = true;
+    tick_until(&mut h, "aof_last_bgrewrite_status:err");
+    h.disk.full = false;
+    let logged = |h: &Harness, line: &str| {
+        h.other
+            .iter()
+            .any(|o| matches!(o, Output::Log { text, .. } if text == line))
+    };
+    assert!(logged(
+        &h,
+        "Removing the temp incr aof file temp-appendonly.aof.incr in the background"
+    ));
+    assert!(!h.disk.files.contains_key("/d/appendonlydir/temp-appendonly.aof.incr"));
+    assert!(!h.disk.files.contains_key("/d/appendonlydir/appendonly.aof.manifest"));
+    tick_until(&mut h, "aof_last_bgrewrite_status:ok");
+    tick_until(&mut h, "aof_rewrite_in_progress:0");
+    assert_eq!(
+        file(&h, "appendonly.aof.manifest"),
+        "file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n"
+    );
+    h.cmd(C, &["SET", "after", "1"]);
+    let digest = h.cmd(C, &["DEBUG", "DIGEST"]);
+    let mut r = restart(&h, &[("appendonly", "yes")]);
+    assert_eq!(r.cmd(C, &["DEBUG", "DIGEST"]), digest);
+    assert_eq!(r.cmd(C, &["GET", "during"]), "$1\r\n1\r\n");
+}
+
+#[test]
+fn shutdown_save_force_while_the_aof_is_turned_on_still_saves_the_rdb() {
+    let mut h = harness(&[("rdb-key-save-delay", "1000"), ("save", "3600 1")]);
+    for i in 0..50 {
+        h.cmd(C, &["SET", &format!("k{i}"), "v"]);
+    }
+    h.cmd(C, &["CONFIG", "SET", "appendonly", "yes"]);
+    h.cmd(C, &["CONFIG", "SET", "rdb-key-save-delay", "0"]);
+    h.cmd(C, &["SHUTDOWN", "SAVE", "FORCE"]);
+    assert!(h.other.iter().any(|o| matches!(o, Output::Exit { code: 0 })));
+    let mut r = restart(&h, &[]);
+    assert_eq!(r.cmd(C, &["DBSIZE"]), ":50\r\n");
+}
+
+#[test]
+fn a_reply_held_by_the_rewrite_turning_the_aof_on_leaves_if_that_rewrite_fails_with_the_aof_off() {
+    let mut h = harness(&[("appendfsync", "always"), ("rdb-key-save-delay", "1000")]);
+    for i in 0..50 {
+        h.cmd(C, &["SET", &format!("k{i}"), "v"]);
+    }
+    h.cmd(C, &["CONFIG", "SET", "appendonly", "yes"]);
+    const D: u64 = 2;
+    h.connect(D, true);
+    assert_eq!(h.cmd(D, &["SET", "during", "1"]), "");
+    h.cmd(C, &["CONFIG", "SET", "appendonly", "no"]);
+    h.disk.full = true;
+    tick_until(&mut h, "aof_last_bgrewrite_status:err");
+    assert_eq!(h.take_sent(D), "+OK\r\n");
+}
+
+#[test]
+fn debug_loadaof_while_the_aof_is_turned_on_leaves_appends_in_the_file_the_rewrite_names() {
+    let mut h = harness(&[("appendonly", "yes"), ("rdb-key-save-delay", "100")]);
+    h.srv.load_from_disk();
+    h.event(C, Event::Tick);
+    for i in 0..50 {
+        h.cmd(C, &["SET", &format!("k{i}"), "v"]);
+    }
+    h.cmd(C, &["CONFIG", "SET", "appendonly", "no"]);
+    h.cmd(C, &["CONFIG", "SET", "appendonly", "yes"]);
+    assert_eq!(h.cmd(C, &["DEBUG", "LOADAOF"]), "+OK\r\n");
+    tick_until(&mut h, "aof_rewrite_in_progress:0");
+    h.cmd(C, &["SET", "after", "1"]);
+    let mut r = restart(&h, &[("appendonly", "yes")]);
+    assert_eq!(r.cmd(C, &["GET", "after"]), "$1\r\n1\r\n");
+}

@@ -296,6 +296,12 @@ impl Aof {
             .count()
     }
 
+    /// The rewrite that turns the AOF on is running (between a failed try and the next none
+    /// runs, as Redis has no child then).
+    pub(crate) fn initial_rewrite_running(&self) -> bool {
+        self.on && self.unnamed_incr && self.rewriting && self.retry_at_ms.is_none()
+    }
+
     /// Appends go to `path` from now on (the last incr file of a loaded AOF).
     pub(crate) fn set_incr(&mut self, path: String) {
         self.incr_path = path;
@@ -397,6 +403,7 @@ impl Server {
             self.aof_flush(true);
         }
         self.persist.aof.buf.clear();
+        self.persist.aof.flush_postponed_since_ms = None;
         let name = self.cfg.appendfilename.clone();
         let old = self.persist.aof.manifest.clone();
         let base_seq = old.base_seq + 1;
@@ -480,7 +487,11 @@ impl Server {
 
     /// Where appends go while the AOF is being turned on (Redis' getTempIncrAofName).
     fn aof_temp_incr_path(&self) -> String {
-        self.aof_file(&format!("temp-{}.incr", self.cfg.appendfilename))
+        self.aof_file(&self.aof_temp_incr_name())
+    }
+
+    fn aof_temp_incr_name(&self) -> String {
+        format!("temp-{}.incr", self.cfg.appendfilename)
     }
 
     /// The new base as of now: a background snapshot, or (`at_once`, or without the RDB
@@ -620,8 +631,9 @@ impl Server {
         aof.base_ops.clear();
         aof.stale.clear();
         aof.rewrite_failed = true;
+        let unnamed = aof.unnamed_incr;
         // A temp incr file was never named: the disk still holds the old manifest.
-        if opening || aof.unnamed_incr {
+        if opening || unnamed {
             if let Some(old) = aof.old_manifest.take() {
                 aof.manifest = old;
             }
@@ -635,8 +647,25 @@ impl Server {
             }
         } else {
             aof.rewriting = false;
+            aof.unnamed_incr = false;
+            // With the AOF off nothing is promised any more: replies that waited for this
+            // rewrite (their fsyncs vouched for a temp file) go out.
+            if !aof.on {
+                let held: Vec<ClientId> = aof.held.drain(..).flat_map(|(_, ids)| ids).collect();
+                self.released.extend(held);
+            }
         }
         self.log(LogLevel::Warning, format!("Background AOF rewrite failed: {why}"));
+        if unnamed {
+            // As Redis' aofDelTempIncrAofFile: the next try's base holds what it had.
+            let name = self.aof_temp_incr_name();
+            self.log(
+                LogLevel::Notice,
+                format!("Removing the temp incr aof file {name} in the background"),
+            );
+            let path = self.aof_temp_incr_path();
+            self.submit(Job::Cleanup, DiskOp::Remove { path });
+        }
         self.aof_flush(false);
         self.shutdown_if_waiting();
     }
@@ -808,9 +837,10 @@ impl Server {
     /// flight that does not cover it; otherwise the completion of that one asks for the next.
     fn aof_fsync(&mut self, queue: bool) {
         let aof = &mut self.persist.aof;
-        if aof.opening {
+        if aof.opening || aof.incr_path.is_empty() {
             // `incr_path` names the new incr file, which may not exist yet; everything written
-            // is in the old one, which the rewrite fsyncs before naming the new one.
+            // is in the old one, which the rewrite fsyncs before naming the new one. (No path:
+            // a failed rewrite that turned the AOF on left no file to fsync.)
             return;
         }
         let pos = aof.write_in_flight().unwrap_or(aof.written);
@@ -831,9 +861,10 @@ impl Server {
             return None;
         }
         self.aof_flush(true);
-        Some(DiskOp::Fsync {
-            path: self.persist.aof.incr_path.clone(),
-        })
+        // (No incr file: the AOF was turned on and its first rewrite failed; nothing went to
+        // the disk since, as Redis appends nothing in AOF_WAIT_REWRITE without a child.)
+        let path = self.persist.aof.incr_path.clone();
+        (!path.is_empty()).then_some(DiskOp::Fsync { path })
     }
 
     /// Redis' automatic rewrite: once the AOF is past auto-aof-rewrite-min-size and has grown

@@ -452,7 +452,8 @@ impl Server {
         }
         let incr = m.incrs.last().map(|(n, _)| self.aof_file(n));
         let aof = &mut self.persist.aof;
-        if let (Some(path), true) = (incr, aof.on) {
+        // (DEBUG LOADAOF during a rewrite: appends stay in the file the rewrite opened.)
+        if let (Some(path), true, false) = (incr, aof.on, aof.rewriting && !startup) {
             aof.set_incr(path);
         }
         aof.incr_size = load.incr_bytes;

@@ -210,7 +210,7 @@ impl Server {
         }
         // The AOF just turned on has no files of its own yet: exiting now would lose what was
         // written since (Redis' AOF_WAIT_REWRITE check), unless FORCE says so.
-        if self.persist.aof.rewriting && self.persist.aof.on && self.persist.aof.unnamed_incr {
+        if self.persist.aof.initial_rewrite_running() {
             if !force {
                 return self.refuse_shutdown(client, "Writing initial AOF, can't exit.");
             }
