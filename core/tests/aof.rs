@@ -976,3 +976,29 @@ fn debug_loadaof_while_the_aof_is_turned_on_leaves_appends_in_the_file_the_rewri
     let mut r = restart(&h, &[("appendonly", "yes")]);
     assert_eq!(r.cmd(C, &["GET", "after"]), "$1\r\n1\r\n");
 }
+
+#[test]
+fn waiting_to_retry_the_rewrite_turning_the_aof_on_refuses_no_write() {
+    // A base snapshot of about 3 s, so that everysec fsyncs happen while it runs.
+    let mut h = harness(&[("rdb-key-save-delay", "30000")]);
+    for i in 0..100 {
+        h.cmd(C, &["SET", &format!("k{i}"), "v"]);
+    }
+    h.cmd(C, &["CONFIG", "SET", "appendonly", "yes"]);
+    h.cmd(C, &["SET", "during", "1"]);
+    let advance = |h: &mut Harness, ms: u64| {
+        h.now.unix_ms += ms;
+        h.now.mono_us += ms * 1000;
+        h.event(C, Event::Tick);
+    };
+    advance(&mut h, 1100);
+    advance(&mut h, 600);
+    h.disk.full = true;
+    tick_until(&mut h, "aof_last_bgrewrite_status:err");
+    h.disk.full = false;
+    // Past the cron's next fsync, before the retry: there is no incr file to fsync (an
+    // fsync of an empty path used to fail and make writes MISCONF).
+    advance(&mut h, 500);
+    assert_eq!(h.cmd(C, &["SET", "k", "v"]), "+OK\r\n");
+    assert!(h.cmd(C, &["INFO", "persistence"]).contains("aof_last_write_status:ok"));
+}
