@@ -421,15 +421,7 @@ impl Server {
                 self.aof_file(&incr_name)
             })
         };
-        if unnamed {
-            if let Some(path) = &new_incr {
-                ops.push_back(DiskOp::Write {
-                    path: path.clone(),
-                    data: Vec::new(),
-                    truncate: true,
-                });
-            }
-        } else if let Some(path) = &new_incr {
+        if let Some(path) = &new_incr {
             ops.push_back(DiskOp::Write {
                 path: path.clone(),
                 data: Vec::new(),
@@ -439,8 +431,8 @@ impl Server {
             // may name anything after it, so the new files appear only with the final manifest
             // (the base written at once, appends waiting in memory until then). Otherwise the
             // old incr file is fsynced first, so that the manifest naming a file after it never
-            // follows a torn tail.
-            if !repair {
+            // follows a torn tail. (A temp incr file is named by no manifest until then.)
+            if !repair && !unnamed {
                 if self.persist.aof.on && !self.persist.aof.incr_path.is_empty() {
                     let path = self.persist.aof.incr_path.clone();
                     ops.push_front(DiskOp::Fsync { path });
@@ -639,7 +631,7 @@ impl Server {
             }
             aof.incr_path = std::mem::take(&mut aof.old_incr_path);
         }
-        if aof.on && (opening || aof.write_failed || aof.unnamed_incr) {
+        if aof.on && (opening || aof.write_failed || unnamed) {
             aof.retry_at_ms = Some(retry_at);
             if opening {
                 aof.write_failed = true;
