@@ -24,6 +24,30 @@ fn file(h: &Harness, name: &str) -> String {
     String::from_utf8_lossy(h.disk.files.get(&path).unwrap_or_else(|| panic!("no {path}"))).into_owned()
 }
 
+/// A second client, for replies that must (or must not) wait for another's.
+const D: u64 = 2;
+
+/// `n` keys `k0`.. set to `v`.
+fn set_keys(h: &mut Harness, n: usize) {
+    for i in 0..n {
+        h.cmd(C, &["SET", &format!("k{i}"), "v"]);
+    }
+}
+
+/// Whether the server logged exactly `line`.
+fn logged(h: &Harness, line: &str) -> bool {
+    h.other
+        .iter()
+        .any(|o| matches!(o, Output::Log { text, .. } if text == line))
+}
+
+/// The clocks move `ms` on, and the server ticks.
+fn advance(h: &mut Harness, ms: u64) {
+    h.now.unix_ms += ms;
+    h.now.mono_us += ms * 1000;
+    h.event(C, Event::Tick);
+}
+
 #[test]
 fn enabling_writes_the_files_and_a_restart_replays_the_writes() {
     let mut h = harness(&[]);
@@ -244,9 +268,7 @@ fn a_rewrite_asked_during_a_bgsave_and_a_bgsave_asked_during_a_rewrite_are_sched
     let mut h = harness(&[("appendonly", "yes"), ("rdb-key-save-delay", "100")]);
     h.srv.load_from_disk();
     h.event(C, Event::Tick);
-    for i in 0..100 {
-        h.cmd(C, &["SET", &format!("k{i}"), "v"]);
-    }
+    set_keys(&mut h, 100);
     assert_eq!(h.cmd(C, &["BGSAVE"]), "+Background saving started\r\n");
     assert_eq!(
         h.cmd(C, &["BGREWRITEAOF"]),
@@ -302,9 +324,7 @@ fn appendonly_turned_on_during_a_bgsave_waits_for_it_and_writes_the_base_afterwa
     let mut h = harness(&[("rdb-key-save-delay", "100")]);
     h.srv.load_from_disk();
     h.event(C, Event::Tick);
-    for i in 0..100 {
-        h.cmd(C, &["SET", &format!("k{i}"), "v"]);
-    }
+    set_keys(&mut h, 100);
     assert_eq!(h.cmd(C, &["BGSAVE"]), "+Background saving started\r\n");
     assert_eq!(h.cmd(C, &["CONFIG", "SET", "appendonly", "yes"]), "+OK\r\n");
     let info = h.cmd(C, &["INFO", "persistence"]);
@@ -644,9 +664,7 @@ fn turning_the_aof_off_during_a_rewrite_keeps_the_writes_made_since_its_snapshot
     let mut h = harness(&[("appendonly", "yes"), ("rdb-key-save-delay", "100")]);
     h.srv.load_from_disk();
     h.event(C, Event::Tick);
-    for i in 0..200 {
-        h.cmd(C, &["SET", &format!("k{i}"), "v"]);
-    }
+    set_keys(&mut h, 200);
     h.cmd(C, &["BGREWRITEAOF"]);
     assert_eq!(h.cmd(C, &["SET", "late", "1"]), "+OK\r\n");
     assert_eq!(h.cmd(C, &["CONFIG", "SET", "appendonly", "no"]), "+OK\r\n");
@@ -680,7 +698,6 @@ fn turning_the_aof_on_again_names_no_new_file_until_its_base_exists() {
     // While the base is written, writes go to a temp incr file the manifest does not name, and
     // under `always` their replies wait for the rewrite: a restart now would load the old
     // files, and replaying these writes on top of them would make a dataset that never was.
-    const D: u64 = 2;
     h.connect(D, true);
     assert_eq!(h.cmd(D, &["SET", "during", "1"]), "", "the reply waits for the rewrite");
     assert_eq!(file(&h, "appendonly.aof.manifest"), first);
@@ -758,20 +775,13 @@ fn with_the_aof_off_a_manifest_redis_would_refuse_still_stops_the_start() {
 #[test]
 fn shutdown_while_the_aof_is_turned_on_is_refused_unless_forced() {
     let mut h = harness(&[("rdb-key-save-delay", "1000")]);
-    for i in 0..100 {
-        h.cmd(C, &["SET", &format!("k{i}"), "v"]);
-    }
+    set_keys(&mut h, 100);
     assert_eq!(h.cmd(C, &["CONFIG", "SET", "appendonly", "yes"]), "+OK\r\n");
     // The old files (none here) would come back without these writes: Redis refuses to exit.
     assert_eq!(
         h.cmd(C, &["SHUTDOWN"]),
         "-ERR Errors trying to SHUTDOWN. Check logs.\r\n"
     );
-    let logged = |h: &Harness, line: &str| {
-        h.other
-            .iter()
-            .any(|o| matches!(o, Output::Log { text, .. } if text == line))
-    };
     assert!(logged(&h, "Writing initial AOF, can't exit."));
     assert!(!h.other.iter().any(|o| matches!(o, Output::Exit { .. })));
     assert_eq!(h.cmd(C, &["GET", "k1"]), "$1\r\nv\r\n", "the server goes on");
@@ -837,7 +847,6 @@ fn under_always_a_write_waits_for_the_fsync_in_flight_and_each_reply_leaves_with
     let mut h = harness(&[("appendonly", "yes"), ("appendfsync", "always")]);
     h.srv.load_from_disk();
     h.event(C, Event::Tick);
-    const D: u64 = 2;
     h.connect(D, true);
     let set = |k: &str| vec![vec![b"SET".to_vec(), k.as_bytes().to_vec(), b"1".to_vec()]];
     let disk = |out: &[Output]| -> Vec<(u64, DiskOp)> {
@@ -897,20 +906,13 @@ fn under_always_a_write_waits_for_the_fsync_in_flight_and_each_reply_leaves_with
 #[test]
 fn a_failed_rewrite_turning_the_aof_on_removes_its_temp_incr_file_and_tries_again() {
     let mut h = harness(&[("rdb-key-save-delay", "100")]);
-    for i in 0..100 {
-        h.cmd(C, &["SET", &format!("k{i}"), "v"]);
-    }
+    set_keys(&mut h, 100);
     assert_eq!(h.cmd(C, &["CONFIG", "SET", "appendonly", "yes"]), "+OK\r\n");
     h.cmd(C, &["SET", "during", "1"]);
     assert!(h.disk.files.contains_key("/d/appendonlydir/temp-appendonly.aof.incr"));
     h.disk.full = true;
     tick_until(&mut h, "aof_last_bgrewrite_status:err");
     h.disk.full = false;
-    let logged = |h: &Harness, line: &str| {
-        h.other
-            .iter()
-            .any(|o| matches!(o, Output::Log { text, .. } if text == line))
-    };
     assert!(logged(
         &h,
         "Removing the temp incr aof file temp-appendonly.aof.incr in the background"
@@ -933,9 +935,7 @@ fn a_failed_rewrite_turning_the_aof_on_removes_its_temp_incr_file_and_tries_agai
 #[test]
 fn shutdown_save_force_while_the_aof_is_turned_on_still_saves_the_rdb() {
     let mut h = harness(&[("rdb-key-save-delay", "1000"), ("save", "3600 1")]);
-    for i in 0..50 {
-        h.cmd(C, &["SET", &format!("k{i}"), "v"]);
-    }
+    set_keys(&mut h, 50);
     h.cmd(C, &["CONFIG", "SET", "appendonly", "yes"]);
     h.cmd(C, &["CONFIG", "SET", "rdb-key-save-delay", "0"]);
     h.cmd(C, &["SHUTDOWN", "SAVE", "FORCE"]);
@@ -947,11 +947,8 @@ fn shutdown_save_force_while_the_aof_is_turned_on_still_saves_the_rdb() {
 #[test]
 fn a_reply_held_by_the_rewrite_turning_the_aof_on_leaves_if_that_rewrite_fails_with_the_aof_off() {
     let mut h = harness(&[("appendfsync", "always"), ("rdb-key-save-delay", "1000")]);
-    for i in 0..50 {
-        h.cmd(C, &["SET", &format!("k{i}"), "v"]);
-    }
+    set_keys(&mut h, 50);
     h.cmd(C, &["CONFIG", "SET", "appendonly", "yes"]);
-    const D: u64 = 2;
     h.connect(D, true);
     assert_eq!(h.cmd(D, &["SET", "during", "1"]), "");
     h.cmd(C, &["CONFIG", "SET", "appendonly", "no"]);
@@ -965,9 +962,7 @@ fn debug_loadaof_while_the_aof_is_turned_on_leaves_appends_in_the_file_the_rewri
     let mut h = harness(&[("appendonly", "yes"), ("rdb-key-save-delay", "100")]);
     h.srv.load_from_disk();
     h.event(C, Event::Tick);
-    for i in 0..50 {
-        h.cmd(C, &["SET", &format!("k{i}"), "v"]);
-    }
+    set_keys(&mut h, 50);
     h.cmd(C, &["CONFIG", "SET", "appendonly", "no"]);
     h.cmd(C, &["CONFIG", "SET", "appendonly", "yes"]);
     assert_eq!(h.cmd(C, &["DEBUG", "LOADAOF"]), "+OK\r\n");
@@ -981,16 +976,9 @@ fn debug_loadaof_while_the_aof_is_turned_on_leaves_appends_in_the_file_the_rewri
 fn waiting_to_retry_the_rewrite_turning_the_aof_on_refuses_no_write() {
     // A base snapshot of about 3 s, so that everysec fsyncs happen while it runs.
     let mut h = harness(&[("rdb-key-save-delay", "30000")]);
-    for i in 0..100 {
-        h.cmd(C, &["SET", &format!("k{i}"), "v"]);
-    }
+    set_keys(&mut h, 100);
     h.cmd(C, &["CONFIG", "SET", "appendonly", "yes"]);
     h.cmd(C, &["SET", "during", "1"]);
-    let advance = |h: &mut Harness, ms: u64| {
-        h.now.unix_ms += ms;
-        h.now.mono_us += ms * 1000;
-        h.event(C, Event::Tick);
-    };
     advance(&mut h, 1100);
     advance(&mut h, 600);
     h.disk.full = true;

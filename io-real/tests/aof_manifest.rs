@@ -202,19 +202,25 @@ fn rewrites_reloads_and_history_leave_the_aof_directory_as_redis_leaves_it() {
     }
 }
 
-/// Starts both servers on a `dir` holding `old` as `appendonly.aof`, as Redis 6.2 left it.
-fn upgrade_matches(old: &[u8]) {
+/// `run` against redis-server and ferrous, each in a directory of its own (named after
+/// `what`): what each returns must be the same.
+fn same_as_redis<T: PartialEq + std::fmt::Debug>(what: &str, run: impl Fn(&str, &Path) -> T) {
     let Some(programs) = programs() else {
         return;
     };
     let dirs = [
-        common::TempDir::new("aof-up-redis"),
-        common::TempDir::new("aof-up-ferrous"),
+        common::TempDir::new(&format!("{what}-redis")),
+        common::TempDir::new(&format!("{what}-ferrous")),
     ];
-    let mut seen = Vec::new();
-    for (program, dir) in programs.iter().zip(&dirs) {
-        std::fs::write(dir.0.join("appendonly.aof"), old).unwrap();
-        let s = start(program, &dir.0);
+    let seen: Vec<T> = programs.iter().zip(&dirs).map(|(p, d)| run(p, &d.0)).collect();
+    assert_eq!(seen[1], seen[0], "ferrous (left) vs redis (right)");
+}
+
+/// Starts both servers on a `dir` holding `old` as `appendonly.aof`, as Redis 6.2 left it.
+fn upgrade_matches(old: &[u8]) {
+    same_as_redis("aof-up", |program, dir| {
+        std::fs::write(dir.join("appendonly.aof"), old).unwrap();
+        let s = start(program, dir);
         let mut state = cmds(&s, &[&["DBSIZE"], &["DEBUG", "DIGEST"]]);
         state.push(manifest(&s));
         state.push(format!("{:?}", files(&s)));
@@ -222,9 +228,8 @@ fn upgrade_matches(old: &[u8]) {
         state.extend(cmds(&s, &[&["DEBUG", "LOADAOF"], &["DEBUG", "DIGEST"]]));
         state.push(manifest(&s));
         state.push(format!("{:?}", files(&s)));
-        seen.push(state);
-    }
-    assert_eq!(seen[1], seen[0], "ferrous (left) vs redis (right)");
+        state
+    });
 }
 
 fn command(args: &[&str]) -> Vec<u8> {
@@ -271,26 +276,14 @@ fn an_old_aof_with_an_rdb_preamble_is_upgraded_as_redis_upgrades_it() {
 /// the new files after the old ones and replaces them.
 #[test]
 fn a_start_with_the_aof_off_reads_the_manifest_as_redis_does() {
-    let Some(programs) = programs() else {
-        return;
-    };
-    let dirs = [
-        common::TempDir::new("aof-off-redis"),
-        common::TempDir::new("aof-off-ferrous"),
-    ];
-    let mut seen = Vec::new();
-    for (program, dir) in programs.iter().zip(&dirs) {
-        let first = start_with(
-            program,
-            &dir.0,
-            &["--appendonly", "yes", "--aof-disable-auto-gc", "yes"],
-        );
+    same_as_redis("aof-off", |program, dir| {
+        let first = start_with(program, dir, &["--appendonly", "yes", "--aof-disable-auto-gc", "yes"]);
         let mut r = cmds(&first, &[&["SET", "k1", "v1"]]);
         r.extend(rewrite(&first));
         r.extend(cmds(&first, &[&["SET", "k2", "v2"]]));
         r.extend(cmds(&first, &[&["SHUTDOWN", "NOSAVE"]]));
         drop(first);
-        let s = start_with(program, &dir.0, &["--appendonly", "no"]);
+        let s = start_with(program, dir, &["--appendonly", "no"]);
         let at_start = (manifest(&s), files(&s));
         r.extend(cmds(
             &s,
@@ -298,15 +291,12 @@ fn a_start_with_the_aof_off_reads_the_manifest_as_redis_does() {
         ));
         wait_for(&s, rewrite_done);
         r.push(rewrite_status(&s));
-        r.extend(cmds(
-            &s,
-            &[
-                &["SET", "k4", "v4"],
-                &["DEBUG", "LOADAOF"],
-                &["MGET", "k1", "k2", "k3", "k4"],
-            ],
-        ));
-        seen.push((r, at_start, manifest(&s), files(&s)));
-    }
-    assert_eq!(seen[1], seen[0], "ferrous (left) vs redis (right)");
+        let last: &[&[&str]] = &[
+            &["SET", "k4", "v4"],
+            &["DEBUG", "LOADAOF"],
+            &["MGET", "k1", "k2", "k3", "k4"],
+        ];
+        r.extend(cmds(&s, last));
+        (r, at_start, manifest(&s), files(&s))
+    });
 }
