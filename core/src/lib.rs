@@ -31,6 +31,7 @@ pub mod rdb;
 mod relisten;
 mod repl;
 pub mod resp;
+mod scripting;
 pub mod server;
 mod snapshot;
 pub mod time;

@@ -152,6 +152,8 @@ pub struct Server {
     pub(crate) shutting_down: bool,
     /// DEBUG SET-ACTIVE-EXPIRE: whether the cron expires keys nobody touches.
     pub(crate) active_expire_enabled: bool,
+    /// DEBUG PAUSE-CRON: the cron does nothing (it stays scheduled).
+    pub(crate) cron_paused: bool,
     /// DEBUG SET-SKIP-CHECKSUM-VALIDATION: RDB files and RESTORE payloads load whatever their
     /// CRC-64 says.
     pub(crate) skip_checksum_validation: bool,
@@ -180,6 +182,8 @@ pub struct Server {
     /// Keyspace notifications for the client whose command runs, waiting for a place in its
     /// reply (see `crate::notify`).
     pub(crate) own_pushes: Option<crate::notify::OwnPushes>,
+    /// Lua scripting: the interpreter, the script cache, the running script.
+    pub(crate) scripting: crate::scripting::Scripting,
     /// Who WATCHes which keys.
     pub(crate) watched_keys: crate::multi::WatchedKeys,
     /// Client-side caching: tracked keys, BCAST prefixes, held-back invalidations.
@@ -237,6 +241,7 @@ impl Server {
             shutting_down: false,
             security_warning_ms: None,
             active_expire_enabled: true,
+            cron_paused: false,
             skip_checksum_validation: false,
             no_touch: false,
             busy_until_us: None,
@@ -250,6 +255,7 @@ impl Server {
             memory_seen: None,
             qbuf_cursor: 0,
             watched_keys: Default::default(),
+            scripting: Default::default(),
             tracking: Default::default(),
             pubsub: Default::default(),
             monitors: Vec::new(),
@@ -692,6 +698,9 @@ impl Server {
     fn cron(&mut self) {
         if self.clock.mono_us() < self.next_cron_us {
             return;
+        }
+        if self.cron_paused {
+            return self.schedule_cron();
         }
         self.close_idle_clients();
         self.resize_query_buffers();

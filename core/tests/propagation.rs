@@ -2,6 +2,8 @@
 //! to a replica attached with SYNC. Every expectation below was taken from redis-server 7.0.15
 //! running the same commands on an empty server.
 
+mod common;
+
 use ferrous_core::harness::Harness;
 use ferrous_core::Config;
 
@@ -34,18 +36,7 @@ impl Rig {
     /// The commands the replica received since the last call, words joined by spaces, without
     /// the SELECTs.
     fn stream(&mut self) -> Vec<String> {
-        let raw = self.h.take_sent(REPLICA);
-        let mut cmds = Vec::new();
-        let mut lines = raw.split("\r\n");
-        while let Some(head) = lines.next() {
-            let Some(n) = head.strip_prefix('*') else { continue };
-            let n: usize = n.parse().expect("an array length");
-            let words: Vec<&str> = (0..n).filter_map(|_| lines.nth(1)).collect();
-            if words[0] != "SELECT" {
-                cmds.push(words.join(" "));
-            }
-        }
-        cmds
+        common::stream_commands(&self.h.take_sent(REPLICA))
     }
 
     /// Runs `cmd` and checks the changes it counted and what it propagated (including what

@@ -65,6 +65,10 @@ fn debug(ctx: &mut Ctx) {
             ctx.srv.skip_checksum_validation = atoi(&ctx.args[2]) != 0;
             ctx.out.ok();
         }
+        ("pause-cron", 3) => {
+            ctx.srv.cron_paused = atoi(&ctx.args[2]) != 0;
+            ctx.out.ok();
+        }
         ("set-active-expire", 3) => {
             // Like Redis' atoi: anything that does not start with a non-zero number is 0.
             ctx.srv.active_expire_enabled = atoi(&ctx.args[2]) != 0;
@@ -452,6 +456,8 @@ fn help(ctx: &mut Ctx) {
             "    Stop the server for <seconds>. Decimals allowed.",
             "STRINGMATCH-TEST",
             "    Run a fuzz tester against the stringmatchlen() function.",
+            "PAUSE-CRON <0|1>",
+            "    Stop periodic cron job processing.",
         ],
     );
 }

@@ -19,6 +19,7 @@ pub(crate) mod object;
 pub(crate) mod persistence;
 pub(crate) mod pubsub;
 pub(crate) mod replication;
+pub(crate) mod scripting;
 pub(crate) mod server;
 pub(crate) mod sets;
 pub(crate) mod sort;

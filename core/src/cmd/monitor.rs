@@ -41,7 +41,13 @@ impl Server {
     /// Shows a command `id` ran in database `db` to every monitor; the running client's own
     /// copy goes to `out` (its reply buffer is held by the command).
     pub(crate) fn feed_monitors(&mut self, id: ClientId, db: usize, args: &[Vec<u8>], out: &mut Reply) {
-        let addr = self.clients.get(&id).map(|c| c.conn.addr.clone()).unwrap_or_default();
+        // A script's commands show as the script client's, "lua", as in Redis.
+        let in_script = self.scripting.run.is_some();
+        let addr = match self.clients.get(&id) {
+            _ if in_script => "lua".to_string(),
+            Some(c) => c.conn.addr.clone(),
+            None => String::new(),
+        };
         let ms = self.clock.unix_ms();
         let mut line = format!("{}.{:06} [{db} {addr}]", ms / 1000, (ms % 1000) * 1000).into_bytes();
         for a in args {
@@ -49,7 +55,7 @@ impl Server {
             crate::resp::push_repr(&mut line, a);
         }
         for m in self.monitors.clone() {
-            if m == id {
+            if m == id && !in_script {
                 out.simple_bytes(&line);
             } else if let Some(c) = self.clients.get_mut(&m) {
                 c.reply.simple_bytes(&line);

@@ -161,11 +161,12 @@ impl Ctx<'_> {
     /// Moves pushes that landed in the calling client's idle reply buffer (an invalidation
     /// redirected to it) into the reply being written, where Redis would have put them.
     pub fn take_stray_pushes(&mut self) {
-        let c = self.client();
-        if !c.reply.buf.is_empty() {
-            let stray = std::mem::take(&mut c.reply.buf);
-            self.out.pushing(|o| o.buf.extend_from_slice(&stray));
+        if self.srv.scripting.run.is_some() {
+            // A script's commands reply into a buffer the script reads: what lands for the
+            // caller waits in its own buffer until the script is done.
+            return;
         }
+        move_stray_pushes(self.srv, self.id, self.out);
     }
 
     /// Publishes the keyspace event `event` (of `class`, see `crate::notify::class`) on `key`
@@ -646,6 +647,41 @@ fn call(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) {
     if let Some(outer) = srv.own_pushes.as_mut() {
         outer.resume_at_end(out);
     }
+    after_call(srv, id, args, out, ran, dirty_before, true);
+}
+
+/// A command a script runs (`redis.call`): Redis' scriptCall → call() for the script
+/// client. The checks were the script's; what it raises for the caller waits in the caller's
+/// buffer (`out` is parsed for the script), and `propagate` false is `redis.set_repl(REPL_NONE)`.
+pub(crate) fn call_from_script(
+    srv: &mut Server,
+    id: ClientId,
+    cmd: &'static CommandSpec,
+    args: &[Vec<u8>],
+    out: &mut Reply,
+    propagate: bool,
+) {
+    let dirty_before = srv.repl.dirty;
+    srv.repl.begin_command();
+    let saved = srv.own_pushes.take();
+    run_handler(srv, id, cmd, args, out);
+    srv.own_pushes = saved;
+    if !propagate {
+        srv.repl.prevent();
+    }
+    after_call(srv, id, args, out, Some(cmd), dirty_before, false);
+}
+
+/// What call() does once the command ran: propagation, client-side caching, MONITOR.
+fn after_call(
+    srv: &mut Server,
+    id: ClientId,
+    args: &[Vec<u8>],
+    out: &mut Reply,
+    ran: Option<&'static CommandSpec>,
+    dirty_before: u64,
+    top: bool,
+) {
     let Some(db) = srv.clients.get(&id).map(|c| c.db) else {
         return;
     };
@@ -653,7 +689,16 @@ fn call(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) {
         srv.repl.end_command(db, args, dirty_before);
     }
     if let Some(cmd) = ran.filter(|c| c.flags & flags::READONLY != 0) {
-        remember_keys(srv, id, cmd, args);
+        // A script's reads cache the keys its EVAL declared (Redis' script_caller); the
+        // read-only EVAL forms themselves remember nothing.
+        match srv.scripting.run.as_ref() {
+            Some(run) if !top => {
+                let (eval, eval_args) = (run.cmd, run.args.clone());
+                remember_keys(srv, id, eval, &eval_args);
+            }
+            _ if crate::cmd::scripting::is_script_run(cmd) => {}
+            _ => remember_keys(srv, id, cmd, args),
+        }
     }
     // Monitors see what ran, as sent, except the commands too sensitive to show; a served
     // blocked client's command runs again, which they already saw.
@@ -780,7 +825,7 @@ fn dispatch(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) -
     }
     // Redis' processCommand evicts before every command (EXEC's own commands do not pass
     // there); only those that may grow memory are refused when that was not enough.
-    if srv.cfg.maxmemory > 0 && !in_exec && !srv.perform_evictions() && may_grow_memory(srv, id, cmd) {
+    if srv.cfg.maxmemory > 0 && !in_exec && !evict_before(srv, id, out) && may_grow_memory(srv, id, cmd) {
         return reject(
             srv,
             id,
@@ -807,6 +852,32 @@ fn dispatch(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) -
         out.simple("QUEUED");
         return None;
     }
+    run_handler(srv, id, cmd, args, out);
+    Some(cmd)
+}
+
+/// Redis' performEvictions ahead of a command: what it says to the calling client (the
+/// invalidation of a key it tracked) goes ahead of the reply, as Redis writes it at once.
+fn evict_before(srv: &mut Server, id: ClientId, out: &mut Reply) -> bool {
+    let ok = srv.perform_evictions();
+    move_stray_pushes(srv, id, out);
+    ok
+}
+
+/// Moves pushes that landed in `id`'s idle reply buffer while its command holds the reply
+/// (`out`) to the current end of `out`, where Redis would have written them.
+pub(crate) fn move_stray_pushes(srv: &mut Server, id: ClientId, out: &mut Reply) {
+    if let Some(c) = srv.clients.get_mut(&id) {
+        if !c.reply.buf.is_empty() {
+            let stray = std::mem::take(&mut c.reply.buf);
+            out.pushing(|o| o.buf.extend_from_slice(&stray));
+        }
+    }
+}
+
+/// Runs `cmd`'s handler for `id`, past every check.
+fn run_handler(srv: &mut Server, id: ClientId, cmd: &'static CommandSpec, args: &[Vec<u8>], out: &mut Reply) {
+    let Some(client) = srv.clients.get_mut(&id) else { return };
     client.last_cmd = cmd.name;
     // CLIENT NO-TOUCH spares access times, except for TOUCH itself (Redis 7.2).
     let no_touch = client.no_touch && cmd.name != "touch";
@@ -816,7 +887,6 @@ fn dispatch(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) -
     ctx.srv.tracking.in_call += 1;
     (cmd.handler)(&mut ctx);
     ctx.srv.tracking.in_call -= 1;
-    Some(cmd)
 }
 
 /// A read-only command's keys, for a tracking client (Redis' call() → trackingRememberKeys).

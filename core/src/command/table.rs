@@ -446,6 +446,7 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     crate::cmd::object::COMMANDS,
     crate::cmd::debug::COMMANDS,
     crate::cmd::function::COMMANDS,
+    crate::cmd::scripting::COMMANDS,
     crate::cmd::bitops::COMMANDS,
     crate::cmd::lcs::COMMANDS,
     crate::cmd::dump::COMMANDS,

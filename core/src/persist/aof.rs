@@ -258,7 +258,7 @@ pub(crate) struct Aof {
     /// History removal asked for while those steps ran (they write the manifest too).
     pub(super) gc_after_start: bool,
     /// Why the last write or fsync failed (MISCONF quotes it).
-    last_error: String,
+    pub(crate) last_error: String,
     /// The manifest before the rewrite in progress: still what the disk holds if it fails.
     old_manifest: Option<Manifest>,
     /// A failed rewrite is tried again then (appends wait in memory meanwhile).

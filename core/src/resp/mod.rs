@@ -8,7 +8,7 @@ mod split;
 
 pub use parse::{Args, ParseLimits, ProtocolError, RequestParser, PROTO_INLINE_MAX_SIZE};
 pub use query_buffer::QueryBufferUsage;
-pub use reply::{format_double, Reply};
+pub use reply::{format_double, format_g, Reply};
 pub use split::{push_repr, repr, split_args, split_args_lossy};
 
 /// Parses a decimal integer exactly as Redis' `string2ll` does: optional `-`, no `+`, no leading

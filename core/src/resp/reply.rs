@@ -189,6 +189,21 @@ impl Reply {
         }
     }
 
+    /// Verbatim text of any three-letter format (a script's `verbatim_string`); RESP2 sends
+    /// the text as a bulk string.
+    pub fn verbatim_as(&mut self, format: &[u8], text: &[u8]) {
+        if self.resp3 {
+            self.len_line(b'=', text.len() as i64 + 4);
+            self.buf.extend_from_slice(&format[..format.len().min(3)]);
+            self.buf.extend(std::iter::repeat_n(b' ', 3 - format.len().min(3)));
+            self.buf.push(b':');
+            self.buf.extend_from_slice(text);
+            self.buf.extend_from_slice(b"\r\n");
+        } else {
+            self.bulk(text);
+        }
+    }
+
     /// A big number (RESP3 `(`); RESP2 clients get a bulk string.
     pub fn big_number(&mut self, digits: &str) {
         if self.resp3 {
@@ -260,6 +275,11 @@ impl SmallStr {
 /// Formats a double as Redis' replies do: C's `%.17g` (17 significant digits, trailing
 /// zeros removed, exponent form below 1e-4 and from 1e17), with `inf`/`-inf`/`nan` spelled out.
 pub fn format_double(d: f64) -> String {
+    format_g(d, 17)
+}
+
+/// C's `%.<precision>g` (`precision` from 1 to 17).
+pub fn format_g(d: f64, precision: usize) -> String {
     if d.is_nan() {
         return "nan".into();
     }
@@ -270,7 +290,7 @@ pub fn format_double(d: f64) -> String {
         return if d.is_sign_negative() { "-0".into() } else { "0".into() };
     }
     // Rust's `{:e}` rounds exactly like glibc's printf; reshape it into %g's layout.
-    let sci = format!("{d:.16e}");
+    let sci = format!("{d:.*e}", precision - 1);
     let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
     let (sign, mantissa) = match mantissa.strip_prefix('-') {
@@ -278,7 +298,7 @@ pub fn format_double(d: f64) -> String {
         None => ("", mantissa),
     };
     let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
-    if !(-4..17).contains(&exp) {
+    if !(-4..precision as i32).contains(&exp) {
         let m = trim_fraction(&format!("{}.{}", &digits[..1], &digits[1..]));
         let esign = if exp < 0 { '-' } else { '+' };
         return format!("{sign}{m}e{esign}{:02}", exp.abs());

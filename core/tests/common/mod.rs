@@ -16,3 +16,19 @@ pub fn harness(directives: &[(&str, &str)]) -> Harness {
     h.connect(1, true);
     h
 }
+
+/// The commands in `raw` replication stream bytes, words joined by spaces, without the
+/// SELECTs.
+pub fn stream_commands(raw: &str) -> Vec<String> {
+    let mut cmds = Vec::new();
+    let mut lines = raw.split("\r\n");
+    while let Some(head) = lines.next() {
+        let Some(n) = head.strip_prefix('*') else { continue };
+        let n: usize = n.parse().expect("an array length");
+        let words: Vec<&str> = (0..n).filter_map(|_| lines.nth(1)).collect();
+        if words[0] != "SELECT" {
+            cmds.push(words.join(" "));
+        }
+    }
+    cmds
+}

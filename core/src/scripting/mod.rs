@@ -1,0 +1,430 @@
+//! Lua scripting (Redis' eval.c, script.c, script_lua.c): the interpreter, the script cache,
+//! and the run of one script, whose `redis.call`s execute commands as Redis' script client
+//! would. The script runs on behalf of its caller: its commands run with the caller's id, in
+//! the script's own database and protocol, and are propagated one by one as the script's
+//! effects (the script itself never is).
+
+mod convert;
+pub(crate) mod engine;
+mod lrand;
+mod shebang;
+
+use std::collections::BTreeMap;
+
+use mlua::{Function, Lua, MultiValue, Value};
+
+use crate::client::ClientId;
+use crate::command::{flags, CommandSpec, Lookup};
+use crate::resp::Reply;
+use crate::server::Server;
+use crate::LogLevel;
+use engine::Engine;
+pub(crate) use shebang::{parse_shebang, script_flags};
+
+/// Flags of one run (Redis' SCRIPT_* run-context flags).
+pub(crate) mod run_flags {
+    /// EVAL_RO / a `no-writes` script: write commands are refused.
+    pub const READ_ONLY: u32 = 1 << 0;
+    /// An `allow-oom` script: commands run even when over maxmemory.
+    pub const ALLOW_OOM: u32 = 1 << 1;
+    /// The script ran a write command: later ones are not refused for memory or disk errors.
+    pub const WRITE_DIRTY: u32 = 1 << 2;
+}
+
+/// A cached script: the flags its shebang declared and its size (the body lives on as its
+/// compiled function in the interpreter).
+pub(crate) struct Script {
+    pub flags: u32,
+    pub body_len: usize,
+}
+
+/// The script running now, and what its commands need.
+pub(crate) struct RunCtx {
+    pub caller: ClientId,
+    /// The database its commands run in (SELECT inside the script changes only this).
+    pub db: usize,
+    /// The protocol its commands reply in (`redis.setresp`).
+    pub resp3: bool,
+    pub flags: u32,
+    /// `redis.set_repl`: 0 propagates nothing.
+    pub repl: u8,
+    /// The caller was over maxmemory when the script started.
+    pub oom_at_start: bool,
+    /// The EVAL/FCALL that runs the script: a tracking caller that reads caches its keys.
+    pub cmd: &'static CommandSpec,
+    pub args: Vec<Vec<u8>>,
+}
+
+pub(crate) struct Scripting {
+    /// The interpreter; out of here while a script runs (the script reaches the server).
+    engine: Option<Engine>,
+    /// EVAL's script cache, by lowercase SHA1.
+    pub scripts: BTreeMap<String, Script>,
+    pub run: Option<RunCtx>,
+    /// Runs since the last incremental GC step (Redis steps every 50 calls).
+    gc_count: u32,
+}
+
+impl Default for Scripting {
+    fn default() -> Self {
+        Scripting {
+            engine: Some(Engine::new().expect("a fresh Lua state sets up")),
+            scripts: BTreeMap::new(),
+            run: None,
+            gc_count: 0,
+        }
+    }
+}
+
+/// SHA1 of `data` in lowercase hex, as Redis names scripts.
+pub(crate) fn sha1_hex(data: &[u8]) -> String {
+    sha1_smol::Sha1::from(data).digest().to_string()
+}
+
+impl Scripting {
+    pub fn engine(&self) -> &Engine {
+        self.engine
+            .as_ref()
+            .expect("the engine is only away while a script runs")
+    }
+
+    /// Bytes the interpreter holds (INFO's used_memory_lua).
+    pub fn vm_memory(&self) -> u64 {
+        self.engine.as_ref().map_or(0, |e| e.lua.used_memory() as u64)
+    }
+
+    /// Bytes of the script cache: bodies and their SHA1 names (used_memory_scripts_eval).
+    pub fn cache_memory(&self) -> u64 {
+        self.scripts.values().map(|s| (s.body_len + 40) as u64).sum()
+    }
+
+    /// SCRIPT FLUSH: a new interpreter and an empty cache; the random state carries over.
+    pub fn flush(&mut self) {
+        let rand = self.engine().state().rand.clone();
+        let fresh = Engine::new().expect("a fresh Lua state sets up");
+        fresh.state().rand = rand;
+        self.engine = Some(fresh);
+        self.scripts.clear();
+    }
+
+    /// The compiled function of cached script `sha`.
+    pub fn function(&self, sha: &str) -> Option<Function> {
+        self.engine().lua.named_registry_value(&format!("f_{sha}")).ok()
+    }
+
+    /// Compiles and caches `body` (with its shebang `flags` and the length of the shebang
+    /// line, which is left out but for its line break, keeping line numbers).
+    pub fn create(&mut self, body: &[u8], flags: u32, shebang_len: usize) -> Result<String, String> {
+        let sha = sha1_hex(body);
+        if self.scripts.contains_key(&sha) {
+            return Ok(sha);
+        }
+        let engine = self.engine();
+        let f = engine
+            .compile(&body[shebang_len..], engine::EVAL_CHUNK)
+            .map_err(|e| format!("Error compiling script (new function): {e}"))?;
+        engine
+            .lua
+            .set_named_registry_value(&format!("f_{sha}"), f)
+            .map_err(|e| e.to_string())?;
+        let body_len = body.len();
+        self.scripts.insert(sha.clone(), Script { flags, body_len });
+        Ok(sha)
+    }
+}
+
+/// What a run produced: the function's return value, or the error it raised.
+pub(crate) type Outcome = Result<Value, Value>;
+
+impl Server {
+    /// Runs `f` for `run.caller` with `keys` and `argv` as KEYS and ARGV, and writes its result
+    /// (or its error, naming script `name`) to `out`.
+    pub(crate) fn run_script(
+        &mut self,
+        run: RunCtx,
+        name: &str,
+        f: &Function,
+        keys: &[Vec<u8>],
+        argv: &[Vec<u8>],
+        out: &mut Reply,
+    ) {
+        let id = run.caller;
+        let engine = self.scripting.engine.take().expect("no script runs inside another");
+        set_array(&engine, "KEYS", keys);
+        set_array(&engine, "ARGV", argv);
+        engine.state().running = true;
+        let deny_before = self.clients.get(&id).is_some_and(|c| c.deny_blocking);
+        if let Some(c) = self.clients.get_mut(&id) {
+            c.deny_blocking = true;
+        }
+        self.scripting.run = Some(run);
+        let outcome = self.call_in_scope(&engine, f);
+        engine.state().running = false;
+        self.scripting.gc_count += 1;
+        if self.scripting.gc_count == 50 {
+            let _ = engine.lua.gc_step();
+            self.scripting.gc_count = 0;
+        }
+        self.scripting.engine = Some(engine);
+        let run = self.scripting.run.take().expect("set above");
+        if let Some(c) = self.clients.get_mut(&id) {
+            c.deny_blocking = deny_before;
+        }
+        // What its commands raised for the caller (keyspace events, invalidations) goes
+        // before the script's reply, where Redis writes it.
+        crate::command::move_stray_pushes(self, id, out);
+        match outcome {
+            Ok(v) => convert::lua_to_reply(&v, out, run.resp3),
+            Err(e) => write_script_error(&e, name, out),
+        }
+        // The script's commands went out as its effects; the script itself does not.
+        self.repl.prevent();
+    }
+
+    /// Calls `f` with the bridge to this server in place for its `redis.*` calls.
+    fn call_in_scope(&mut self, engine: &Engine, f: &Function) -> Outcome {
+        let result = engine.lua.scope(|scope| {
+            let bridge = scope.create_function_mut(|lua, args: MultiValue| Ok(self.bridge(lua, args)))?;
+            engine.bridge.raw_set("run", bridge)?;
+            let outcome = engine.call(f, MultiValue::new());
+            engine.bridge.raw_set("run", Value::Nil)?;
+            Ok(outcome)
+        });
+        result.unwrap_or_else(|e| {
+            Err(Value::String(
+                engine.lua.create_string(e.to_string()).expect("a string"),
+            ))
+        })
+    }
+
+    /// One `redis.*` call that needs the server: `(true, result)` or `(false, error)` for the
+    /// Lua wrapper to raise.
+    fn bridge(&mut self, lua: &Lua, args: MultiValue) -> (bool, Value) {
+        let mut args: Vec<Value> = args.into_iter().collect();
+        let op = match args.first() {
+            Some(Value::String(s)) => s.to_string_lossy(),
+            _ => String::new(),
+        };
+        args.remove(0);
+        let fail = |msg: &str| (false, err_value(lua, msg.as_bytes()));
+        match op.as_str() {
+            "call" => self.redis_call(lua, &args, true),
+            "pcall" => self.redis_call(lua, &args, false),
+            "setresp" => {
+                if args.len() != 1 {
+                    return fail("redis.setresp() requires one argument.");
+                }
+                match to_number(&args[0]) as i64 {
+                    v @ (2 | 3) => {
+                        if let Some(run) = self.scripting.run.as_mut() {
+                            run.resp3 = v == 3;
+                        }
+                        (true, Value::Nil)
+                    }
+                    _ => fail("RESP version must be 2 or 3."),
+                }
+            }
+            "set_repl" => {
+                if args.len() != 1 {
+                    return fail("redis.set_repl() requires two arguments.");
+                }
+                let flags = to_number(&args[0]) as i64;
+                if flags & !3 != 0 {
+                    return fail("Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.");
+                }
+                if let Some(run) = self.scripting.run.as_mut() {
+                    run.repl = flags as u8;
+                }
+                (true, Value::Nil)
+            }
+            "log" => self.redis_log(lua, &args),
+            "acl_check_cmd" => match lua_argv(&args) {
+                Err(msg) => fail(msg),
+                Ok(argv) => match crate::command::lookup(&self.commands, &argv) {
+                    // Every client is the default user, allowed everything.
+                    Lookup::Found(_) => (true, Value::Boolean(true)),
+                    _ => fail("Invalid command passed to redis.acl_check_cmd()"),
+                },
+            },
+            _ => fail("unknown redis API call"),
+        }
+    }
+
+    /// redis.call / redis.pcall: runs the command and converts its reply; an error reply is
+    /// raised by `call` (`raise`) and returned as a table by `pcall`.
+    fn redis_call(&mut self, lua: &Lua, args: &[Value], raise: bool) -> (bool, Value) {
+        let argv = match lua_argv(args) {
+            Ok(argv) => argv,
+            Err(msg) => return (!raise, err_value(lua, msg.as_bytes())),
+        };
+        match self.script_call(&argv) {
+            Err(msg) => (!raise, err_value(lua, &msg)),
+            Ok(reply) => {
+                let mut pos = 0;
+                let value = convert::reply_to_lua(lua, &reply, &mut pos).unwrap_or(Value::Nil);
+                (!(raise && reply.first() == Some(&b'-')), value)
+            }
+        }
+    }
+
+    /// Redis' scriptCall: checks the command as Redis does for scripts, then runs it as the
+    /// caller in the script's database and protocol. `Err` is an error the script gets without
+    /// the command running.
+    fn script_call(&mut self, argv: &[Vec<u8>]) -> Result<Vec<u8>, Vec<u8>> {
+        let cmd = match crate::command::lookup(&self.commands, argv) {
+            Lookup::Found(cmd) if cmd.arity_ok(argv.len()) => cmd,
+            Lookup::Found(_) => return Err(b"Wrong number of args calling Redis command from script".to_vec()),
+            _ => return Err(b"Unknown Redis command called from script".to_vec()),
+        };
+        if cmd.flags & flags::NOSCRIPT != 0 {
+            return Err(b"This Redis command is not allowed from script".to_vec());
+        }
+        self.script_may_run(cmd)?;
+        let run = self.scripting.run.as_mut().expect("called from a running script");
+        if cmd.flags & flags::WRITE != 0 {
+            run.flags |= run_flags::WRITE_DIRTY;
+        }
+        let (id, db, resp3, propagate) = (run.caller, run.db, run.resp3, run.repl != 0);
+        let Some(c) = self.clients.get_mut(&id) else {
+            return Err(b"the calling client is gone".to_vec());
+        };
+        let (caller_db, last_cmd) = (c.db, c.last_cmd);
+        c.db = db;
+        let mut out = Reply::new(resp3);
+        crate::command::call_from_script(self, id, cmd, argv, &mut out, propagate);
+        if let Some(c) = self.clients.get_mut(&id) {
+            let script_db = std::mem::replace(&mut c.db, caller_db);
+            c.last_cmd = last_cmd;
+            if let Some(run) = self.scripting.run.as_mut() {
+                run.db = script_db;
+            }
+        }
+        Ok(out.buf)
+    }
+
+    /// The checks of Redis' scriptVerifyWriteCommandAllow and scriptVerifyOOM.
+    fn script_may_run(&mut self, cmd: &CommandSpec) -> Result<(), Vec<u8>> {
+        let run = self.scripting.run.as_ref().expect("called from a running script");
+        let (flags, oom_at_start) = (run.flags, run.oom_at_start);
+        if flags & run_flags::READ_ONLY != 0 && cmd.flags & (flags::WRITE | flags::MAY_REPLICATE) != 0 {
+            return Err(b"Write commands are not allowed from read-only scripts.".to_vec());
+        }
+        let dirty = flags & run_flags::WRITE_DIRTY != 0;
+        if cmd.flags & flags::WRITE != 0 && !dirty {
+            if let Some(msg) = self.disk_error_message() {
+                let mut e = b"-".to_vec();
+                e.extend_from_slice(&msg);
+                return Err(e);
+            }
+        }
+        let oom = flags & run_flags::ALLOW_OOM == 0
+            && self.cfg.maxmemory > 0
+            && !dirty
+            && oom_at_start
+            && cmd.flags & flags::DENYOOM != 0;
+        if oom {
+            return Err(b"-OOM command not allowed when used memory > 'maxmemory'.".to_vec());
+        }
+        Ok(())
+    }
+
+    /// redis.log(level, ...): the arguments joined by spaces, at that level.
+    fn redis_log(&mut self, lua: &Lua, args: &[Value]) -> (bool, Value) {
+        if args.len() < 2 {
+            return (false, err_value(lua, b"redis.log() requires two arguments or more."));
+        }
+        let level = match &args[0] {
+            Value::Integer(_) | Value::Number(_) => to_number(&args[0]),
+            Value::String(s) => match s.to_str().ok().and_then(|s| s.trim().parse::<f64>().ok()) {
+                Some(n) => n,
+                None => return (false, err_value(lua, b"First argument must be a number (log level).")),
+            },
+            _ => return (false, err_value(lua, b"First argument must be a number (log level).")),
+        } as i64;
+        let level = match level {
+            0 => LogLevel::Debug,
+            1 => LogLevel::Verbose,
+            2 => LogLevel::Notice,
+            3 => LogLevel::Warning,
+            _ => return (false, err_value(lua, b"Invalid debug level.")),
+        };
+        let parts: Vec<String> = args[1..]
+            .iter()
+            .filter_map(lua_string_bytes)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .collect();
+        self.log(level, parts.join(" "));
+        (true, Value::Nil)
+    }
+}
+
+/// Redis' luaArgsToRedisArgv: strings as they are, numbers as `%.17g`; anything else refused.
+fn lua_argv(args: &[Value]) -> Result<Vec<Vec<u8>>, &'static str> {
+    if args.is_empty() {
+        return Err("Please specify at least one argument for this redis lib call");
+    }
+    args.iter()
+        .map(|v| match v {
+            Value::String(s) => Ok(s.as_bytes().to_vec()),
+            Value::Integer(i) => Ok(crate::resp::format_double(*i as f64).into_bytes()),
+            Value::Number(n) => Ok(crate::resp::format_double(*n).into_bytes()),
+            _ => Err("Lua redis lib command arguments must be strings or integers"),
+        })
+        .collect()
+}
+
+/// `lua_tolstring`: strings, and numbers as Lua prints them; nothing for other types.
+fn lua_string_bytes(v: &Value) -> Option<Vec<u8>> {
+    match v {
+        Value::String(s) => Some(s.as_bytes().to_vec()),
+        Value::Integer(i) => Some(i.to_string().into_bytes()),
+        Value::Number(n) => Some(engine::lua_number_text(*n).into_bytes()),
+        _ => None,
+    }
+}
+
+/// `lua_tonumber`: numbers, numeric strings, else 0.
+fn to_number(v: &Value) -> f64 {
+    match v {
+        Value::Integer(i) => *i as f64,
+        Value::Number(n) => *n,
+        Value::String(s) => s.to_str().ok().and_then(|s| s.trim().parse().ok()).unwrap_or(0.0),
+        _ => 0.0,
+    }
+}
+
+fn err_value(lua: &Lua, msg: &[u8]) -> Value {
+    engine::error_table(lua, msg).map(Value::Table).unwrap_or(Value::Nil)
+}
+
+/// Sets global `name` (in the table behind the locked globals) to a Lua array of `items`.
+fn set_array(engine: &Engine, name: &str, items: &[Vec<u8>]) {
+    let Ok(t) = engine.lua.create_table() else { return };
+    for (i, item) in items.iter().enumerate() {
+        if let Ok(s) = engine.lua.create_string(item) {
+            let _ = t.raw_set(i + 1, s);
+        }
+    }
+    let _ = engine.backing.raw_set(name, t);
+}
+
+/// The reply for a script that raised an error (Redis' luaCallFunction): the error table's
+/// message, and where it was raised; anything else raised is "Error running script".
+fn write_script_error(e: &Value, name: &str, out: &mut Reply) {
+    let Value::Table(t) = e else {
+        let msg = lua_string_bytes(e).unwrap_or_else(|| b"execution failure".to_vec());
+        let mut text = format!("ERR Error running script {name}, ").into_bytes();
+        text.extend_from_slice(&msg[..msg.len().min(100)]);
+        return out.error_format_bytes(&text);
+    };
+    let field = |k: &str| t.raw_get::<Value>(k).ok().as_ref().and_then(lua_string_bytes);
+    let mut msg = field("err").unwrap_or_default();
+    if let (Some(source), Some(line)) = (field("source"), field("line")) {
+        msg.extend_from_slice(format!(" script: {name}, on ").as_bytes());
+        msg.extend_from_slice(&source);
+        msg.push(b':');
+        msg.extend_from_slice(&line);
+        msg.push(b'.');
+    }
+    out.error_bytes(&msg);
+}
