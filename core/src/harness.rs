@@ -71,15 +71,20 @@ impl Harness {
 
     /// Sends one command given as words; returns the reply bytes as a lossy string.
     pub fn cmd(&mut self, id: ClientId, words: &[&str]) -> String {
-        let args: Args = words.iter().map(|w| w.as_bytes().to_vec()).collect();
-        let out = self.event(
+        let words: Vec<&[u8]> = words.iter().map(|w| w.as_bytes()).collect();
+        String::from_utf8_lossy(&self.cmd_bytes(id, &words)).into_owned()
+    }
+
+    /// Sends one command of binary arguments; returns the reply bytes.
+    pub fn cmd_bytes(&mut self, id: ClientId, words: &[&[u8]]) -> Vec<u8> {
+        let args: Args = words.iter().map(|w| w.to_vec()).collect();
+        self.event(
             id,
             Event::Commands {
                 client: id,
                 cmds: vec![args],
             },
-        );
-        String::from_utf8_lossy(&out).into_owned()
+        )
     }
 
     /// Sends raw protocol bytes through a parser, as a backend would (its query buffer's usage

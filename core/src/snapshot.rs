@@ -18,8 +18,22 @@ impl Server {
                 let db = self.repl.stream_db.unwrap_or(0) as i64;
                 (self.repl.replid.clone(), self.repl.offset, db)
             }),
+            functions: self.functions_rdb_image(true),
         };
         file::save(&self.dbs, &info, true)
+    }
+
+    /// Loads the libraries an RDB file held (replacing same-named ones if `merge`, Redis'
+    /// RDBFLAGS_ALLOW_DUP); the error is Redis' "Failed loading library, ..." reason.
+    pub(crate) fn load_rdb_functions(&mut self, codes: &[Vec<u8>], merge: bool) -> Result<(), String> {
+        for code in codes {
+            if let Err(e) = self.load_library(code, merge) {
+                let line = format!("Failed loading library, {e}");
+                self.log(crate::LogLevel::Warning, line.clone());
+                return Err(line);
+            }
+        }
+        Ok(())
     }
 
     /// The thresholds and hasher loaded values are built with.
@@ -67,7 +81,11 @@ impl Server {
             merge,
         };
         let mut duplicate = None;
-        let result = file::load(image, self.load_options(), dbs.len(), |k: LoadedKey| {
+        if flush {
+            // Redis' emptyData takes the functions with the keys.
+            self.scripting.functions.libraries.clear();
+        }
+        let result = file::load_all(image, self.load_options(), dbs.len(), |k: LoadedKey| {
             match place.store(&mut dbs, k) {
                 Stored::Loaded => loaded += 1,
                 Stored::Expired => expired += 1,
@@ -79,13 +97,15 @@ impl Server {
         });
         self.persist.keys_loaded = loaded;
         self.persist.keys_expired_on_load = expired;
+        let result = result.map(|(_, codes)| self.load_rdb_functions(&codes, merge));
         let failure = match (result, duplicate) {
             (Err(e), _) => Some(e.to_string()),
-            (Ok(_), Some(key)) => Some(format!(
+            (Ok(Err(why)), _) => Some(why),
+            (Ok(Ok(())), Some(key)) => Some(format!(
                 "duplicate key '{}' found in RDB file",
                 String::from_utf8_lossy(&key)
             )),
-            (Ok(_), None) => None,
+            (Ok(Ok(())), None) => None,
         };
         if let Some(why) = failure {
             if !flush {

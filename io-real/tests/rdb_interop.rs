@@ -4,7 +4,7 @@
 //! began; an AOF directory Redis wrote loads into ferrous, and the one ferrous then writes
 //! (after BGREWRITEAOF and more writes) loads into Redis. A restart of ferrous loads its own
 //! files back. A Redis 7.2 file with listpack-encoded sets loads into ferrous, and what ferrous
-//! then saves loads into Redis 7.0.
+//! then saves loads into Redis 7.0. Function libraries travel with the data each way.
 
 mod diff;
 
@@ -105,6 +105,7 @@ fn populate(port: u16, big: usize) {
         run(w(&format!("SADD bigset e{i}")));
         run(w(&format!("ZADD bigzset {i} e{i}")));
     }
+    run(vec!["FUNCTION".into(), "LOAD".into(), LIBRARY.into()]);
     for chunk in (0..big).collect::<Vec<_>>().chunks(1000) {
         let mut cmd = vec!["MSET".to_string()];
         for i in chunk {
@@ -115,10 +116,14 @@ fn populate(port: u16, big: usize) {
     }
 }
 
+/// A function library every populated dataset holds (saved with it, outside the digest).
+const LIBRARY: &str = "#!lua name=interop\nredis.register_function{function_name='echo', callback=function(k, a) return a[1] end, flags={'no-writes'}, description='echoes'}";
+
+/// The dataset's digest, and its libraries (which DEBUG DIGEST does not cover) with the code.
 fn digest(port: u16) -> String {
     let d = call(port, &["DEBUG", "DIGEST"]);
     assert!(d.starts_with('+'), "DEBUG DIGEST: {d}");
-    d
+    d + &call(port, &["FUNCTION", "LIST", "WITHCODE"])
 }
 
 #[test]

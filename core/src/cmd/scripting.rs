@@ -63,7 +63,7 @@ fn evalsha(ctx: &mut Ctx) {
 
 /// Redis feeds MONITOR with the EVAL itself before the script runs, so the script's
 /// commands show after it (EVAL is flagged skip_monitor for call()).
-fn feed_monitors_first(ctx: &mut Ctx) {
+pub(crate) fn feed_monitors_first(ctx: &mut Ctx) {
     if !ctx.srv.monitors.is_empty() && !crate::cmd::serving_blocked(ctx) {
         let db = ctx.db();
         ctx.srv.feed_monitors(ctx.id, db, ctx.args, ctx.out);
@@ -98,7 +98,7 @@ fn run(ctx: &mut Ctx, sha: &str, is_eval: bool) {
     };
     let keys_end = 3 + numkeys as usize;
     let (keys, argv) = (&ctx.args[3..keys_end], &ctx.args[keys_end..]);
-    ctx.srv.run_script(run, sha, &f, keys, argv, ctx.out);
+    ctx.srv.run_script(run, sha, &f, keys, argv, false, ctx.out);
 }
 
 /// Compiles and caches the script in argument `i`; the error is Redis' reply text.
@@ -112,7 +112,7 @@ fn create(ctx: &mut Ctx, i: usize) -> Result<String, String> {
 }
 
 /// Redis' scriptPrepareForRun: refuses a script its flags do not allow now, else the run.
-fn prepare(ctx: &mut Ctx, script: u32, read_only_cmd: bool) -> Option<RunCtx> {
+pub(crate) fn prepare(ctx: &mut Ctx, script: u32, read_only_cmd: bool) -> Option<RunCtx> {
     let compat = script & script_flags::EVAL_COMPAT_MODE != 0;
     let oom_at_start = ctx.srv.cfg.maxmemory > 0 && !ctx.srv.perform_evictions();
     if !compat {

@@ -709,6 +709,10 @@ impl Server {
         if self.cfg.aof_timestamp_enabled {
             out.extend_from_slice(format!("#TS:{}\r\n", self.clock.unix_ms() / 1000).as_bytes());
         }
+        // Then the function libraries, as rewriteFunctions writes them.
+        for lib in self.scripting.functions.libraries.values() {
+            out.extend(encode_command(&[&b"FUNCTION"[..], b"LOAD", &lib.code]));
+        }
         for (i, db) in self.dbs.iter().enumerate() {
             if db.is_empty() {
                 continue;

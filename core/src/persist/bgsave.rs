@@ -171,6 +171,7 @@ impl Server {
             used_mem: 0,
             access: self.access_to_save(),
             repl: None,
+            functions: self.functions_rdb_image(self.cfg.rdbcompression),
         }
     }
 

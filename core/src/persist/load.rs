@@ -77,6 +77,10 @@ impl Server {
         };
         for _ in 0..self.load_step_size(KEYS_PER_STEP) {
             let next = job.loader.next_key(&job.image, opts);
+            let codes = std::mem::take(&mut job.loader.functions);
+            if let Err(why) = self.load_rdb_functions(&codes, job.aof_base) {
+                return self.rdb_steps_failed(job.aof_base, &why);
+            }
             for name in job.loader.take_skipped() {
                 let name = String::from_utf8_lossy(&name);
                 self.log(LogLevel::Warning, format!("rdbLoadObject skipping empty key: {name}"));

@@ -25,6 +25,9 @@ pub struct SaveInfo {
     /// For a full sync: the replication id, offset and the db the stream has selected.
     pub repl: Option<(String, u64, i64)>,
     pub access: Access,
+    /// The function libraries, already encoded (FUNCTION2 and code, per library), written
+    /// after the AUX fields as Redis' rdbSaveFunctions does.
+    pub functions: Vec<u8>,
 }
 
 /// What is saved of each key's access field, per the maxmemory policy.
@@ -72,6 +75,7 @@ pub fn write_header(e: &mut Encoder, info: &SaveInfo) {
         write_aux_int(e, b"repl-offset", *offset as i64);
     }
     write_aux_int(e, b"aof-base", 0);
+    e.write_raw(&info.functions);
 }
 
 /// SELECTDB and RESIZEDB: what opens the section of database `db`.
@@ -144,13 +148,23 @@ pub fn load(
     buf: &[u8],
     opts: LoadOptions,
     databases: usize,
-    mut sink: impl FnMut(LoadedKey),
+    sink: impl FnMut(LoadedKey),
 ) -> Result<AuxFields, RdbError> {
+    load_all(buf, opts, databases, sink).map(|(aux, _)| aux)
+}
+
+/// [`load`], also returning the function libraries' code, in file order.
+pub fn load_all(
+    buf: &[u8],
+    opts: LoadOptions,
+    databases: usize,
+    mut sink: impl FnMut(LoadedKey),
+) -> Result<(AuxFields, Vec<Vec<u8>>), RdbError> {
     let mut loader = Loader::new(buf, databases)?;
     while let Some(key) = loader.next_key(buf, opts)? {
         sink(key);
     }
-    Ok(loader.aux)
+    Ok((loader.aux, loader.functions))
 }
 
 /// An RDB file read a key at a time, so that a large file can be loaded in steps while the
@@ -169,6 +183,8 @@ pub struct Loader {
     skipped_names: Vec<Vec<u8>>,
     /// The type of the value read last (the one an error was met in), for Redis' reasons.
     pub object_type: u8,
+    /// The code of the function libraries read so far (FUNCTION2 opcodes), to be loaded.
+    pub functions: Vec<Vec<u8>>,
 }
 
 impl Loader {
@@ -185,6 +201,7 @@ impl Loader {
             empty_keys_skipped: 0,
             skipped_names: Vec::new(),
             object_type: 0,
+            functions: Vec::new(),
         })
     }
 
@@ -245,7 +262,12 @@ impl Loader {
                 }
                 opcode::IDLE => idle_s = Some(d.read_len()?),
                 opcode::FREQ => freq = Some(d.read_u8()?),
-                opcode::MODULE_AUX | opcode::FUNCTION | opcode::FUNCTION2 => {
+                opcode::FUNCTION2 => {
+                    let code = d.read_string_bytes()?;
+                    self.functions.push(code);
+                    self.pos = base + d.position();
+                }
+                opcode::MODULE_AUX | opcode::FUNCTION => {
                     return Err(RdbError {
                         offset: at,
                         kind: ErrorKind::UnsupportedOpcode { byte: op },

@@ -411,6 +411,7 @@ mod files {
             used_mem: 0,
             repl: None,
             access: file::Access::None,
+            functions: Vec::new(),
         }
     }
 

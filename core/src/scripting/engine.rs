@@ -15,6 +15,8 @@ use super::lrand::Lrand48;
 
 /// The chunk name of EVAL scripts (errors read `user_script:1: ...`).
 pub(crate) const EVAL_CHUNK: &str = "@user_script";
+/// The chunk name of function libraries.
+pub(crate) const FUNCTION_CHUNK: &str = "@user_function";
 /// The chunk name of our own Lua code, which error positions skip.
 const INTERNAL_CHUNK: &str = "=ferrous";
 
@@ -34,6 +36,10 @@ pub(crate) struct Engine {
     pub backing: Table,
     /// Runs a function under the handler (`runner(f, handler, args...)`).
     runner: Function,
+    /// The metatable of the globals: its `__index` is `backing`, or `load_api` while a
+    /// library's code runs for FUNCTION LOAD.
+    globals_meta: Table,
+    load_api: Table,
     /// The error handler scripts run under (Redis' `__redis__err__handler`).
     handler: Function,
 }
@@ -183,13 +189,27 @@ backing.load = function(f, name)
   end
   return safe_loadstring(concat(parts), name)
 end
-setmetatable(backing, {__index = function(_, k)
-  error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
-end, __newindex = refuse, __metatable = false})
-setmetatable(G, {__index = backing, __newindex = refuse, __metatable = false})
+-- Missing names raise, as Redis' luaSetErrorMetatable makes them.
+local function strict(t)
+  return setmetatable(t, {__index = function(_, k)
+    error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+  end, __newindex = refuse, __metatable = false})
+end
+strict(backing)
+local gmeta = {__index = backing, __newindex = refuse, __metatable = false}
+setmetatable(G, gmeta)
 protected[G] = true
 protected[backing] = true
-return backing, runner
+
+-- What a library's code sees while FUNCTION LOAD runs it (Redis' library API).
+local load_redis = strict({
+  register_function = api('register', 'redis.register_function can only be called on FUNCTION LOAD command'),
+  log = backing.redis.log,
+  LOG_DEBUG = 0, LOG_VERBOSE = 1, LOG_NOTICE = 2, LOG_WARNING = 3,
+  REDIS_VERSION = '7.0.15', REDIS_VERSION_NUM = 458767,
+})
+local load_api = strict({redis = readonly(load_redis)})
+return backing, runner, gmeta, load_api
 "#;
 
 impl Engine {
@@ -220,20 +240,18 @@ impl Engine {
             }
             Ok(st.running)
         })?;
-        let (backing, runner): (Table, Function) = lua.load(SETUP).set_name(INTERNAL_CHUNK).call((
-            bridge.clone(),
-            err_table,
-            sha1hex,
-            next_unit,
-            seed,
-            raiser(&lua)?,
-        ))?;
+        let (backing, runner, globals_meta, load_api): (Table, Function, Table, Table) = lua
+            .load(SETUP)
+            .set_name(INTERNAL_CHUNK)
+            .call((bridge.clone(), err_table, sha1hex, next_unit, seed, raiser(&lua)?))?;
         let handler = lua.create_function(error_handler)?;
         Ok(Engine {
             lua,
             bridge,
             backing,
             runner,
+            globals_meta,
+            load_api,
             handler,
         })
     }
@@ -270,6 +288,12 @@ impl Engine {
         } else {
             Err(first)
         }
+    }
+
+    /// Shows a library's code the library API (`loading`) or the full one.
+    pub fn set_loading(&self, loading: bool) {
+        let api = if loading { &self.load_api } else { &self.backing };
+        let _ = self.globals_meta.raw_set("__index", api.clone());
     }
 
     /// An error that escaped xpcall itself (out of memory, an error in the handler).

@@ -6,6 +6,7 @@
 
 mod convert;
 pub(crate) mod engine;
+pub(crate) mod functions;
 mod lrand;
 mod shebang;
 
@@ -56,8 +57,10 @@ pub(crate) struct RunCtx {
 }
 
 pub(crate) struct Scripting {
-    /// The interpreter; out of here while a script runs (the script reaches the server).
+    /// EVAL's interpreter; out of here while a script runs (the script reaches the server).
     engine: Option<Engine>,
+    /// FUNCTION's libraries and their interpreter.
+    pub functions: functions::Functions,
     /// EVAL's script cache, by lowercase SHA1.
     pub scripts: BTreeMap<String, Script>,
     pub run: Option<RunCtx>,
@@ -69,6 +72,7 @@ impl Default for Scripting {
     fn default() -> Self {
         Scripting {
             engine: Some(Engine::new().expect("a fresh Lua state sets up")),
+            functions: Default::default(),
             scripts: BTreeMap::new(),
             run: None,
             gc_count: 0,
@@ -137,8 +141,10 @@ impl Scripting {
 pub(crate) type Outcome = Result<Value, Value>;
 
 impl Server {
-    /// Runs `f` for `run.caller` with `keys` and `argv` as KEYS and ARGV, and writes its result
-    /// (or its error, naming script `name`) to `out`.
+    /// Runs `f` for `run.caller` with `keys` and `argv` (as KEYS and ARGV for an EVAL script,
+    /// as its two arguments for a `function`), and writes its result (or its error, naming
+    /// script `name`) to `out`.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn run_script(
         &mut self,
         run: RunCtx,
@@ -146,26 +152,43 @@ impl Server {
         f: &Function,
         keys: &[Vec<u8>],
         argv: &[Vec<u8>],
+        function: bool,
         out: &mut Reply,
     ) {
         let id = run.caller;
-        let engine = self.scripting.engine.take().expect("no script runs inside another");
-        set_array(&engine, "KEYS", keys);
-        set_array(&engine, "ARGV", argv);
+        let slot = if function {
+            &mut self.scripting.functions.engine
+        } else {
+            &mut self.scripting.engine
+        };
+        let engine = slot.take().expect("no script runs inside another");
+        let mut args = MultiValue::new();
+        let (keys, argv) = (lua_array(&engine, keys), lua_array(&engine, argv));
+        if function {
+            args.push_back(keys);
+            args.push_back(argv);
+        } else {
+            let _ = engine.backing.raw_set("KEYS", keys);
+            let _ = engine.backing.raw_set("ARGV", argv);
+        }
         engine.state().running = true;
         let deny_before = self.clients.get(&id).is_some_and(|c| c.deny_blocking);
         if let Some(c) = self.clients.get_mut(&id) {
             c.deny_blocking = true;
         }
         self.scripting.run = Some(run);
-        let outcome = self.call_in_scope(&engine, f);
+        let outcome = self.call_in_scope(&engine, f, args);
         engine.state().running = false;
         self.scripting.gc_count += 1;
         if self.scripting.gc_count == 50 {
             let _ = engine.lua.gc_step();
             self.scripting.gc_count = 0;
         }
-        self.scripting.engine = Some(engine);
+        if function {
+            self.scripting.functions.engine = Some(engine);
+        } else {
+            self.scripting.engine = Some(engine);
+        }
         let run = self.scripting.run.take().expect("set above");
         if let Some(c) = self.clients.get_mut(&id) {
             c.deny_blocking = deny_before;
@@ -182,11 +205,11 @@ impl Server {
     }
 
     /// Calls `f` with the bridge to this server in place for its `redis.*` calls.
-    fn call_in_scope(&mut self, engine: &Engine, f: &Function) -> Outcome {
+    fn call_in_scope(&mut self, engine: &Engine, f: &Function, args: MultiValue) -> Outcome {
         let result = engine.lua.scope(|scope| {
             let bridge = scope.create_function_mut(|lua, args: MultiValue| Ok(self.bridge(lua, args)))?;
             engine.bridge.raw_set("run", bridge)?;
-            let outcome = engine.call(f, MultiValue::new());
+            let outcome = engine.call(f, args);
             engine.bridge.raw_set("run", Value::Nil)?;
             Ok(outcome)
         });
@@ -397,15 +420,17 @@ fn err_value(lua: &Lua, msg: &[u8]) -> Value {
     engine::error_table(lua, msg).map(Value::Table).unwrap_or(Value::Nil)
 }
 
-/// Sets global `name` (in the table behind the locked globals) to a Lua array of `items`.
-fn set_array(engine: &Engine, name: &str, items: &[Vec<u8>]) {
-    let Ok(t) = engine.lua.create_table() else { return };
+/// A Lua array of `items` (KEYS, ARGV, FCALL's arguments).
+fn lua_array(engine: &Engine, items: &[Vec<u8>]) -> Value {
+    let Ok(t) = engine.lua.create_table() else {
+        return Value::Nil;
+    };
     for (i, item) in items.iter().enumerate() {
         if let Ok(s) = engine.lua.create_string(item) {
             let _ = t.raw_set(i + 1, s);
         }
     }
-    let _ = engine.backing.raw_set(name, t);
+    Value::Table(t)
 }
 
 /// The reply for a script that raised an error (Redis' luaCallFunction): the error table's
