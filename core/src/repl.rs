@@ -10,13 +10,23 @@ use crate::server::Server;
 
 pub(crate) type Argv = Vec<Vec<u8>>;
 
+/// Where a propagated command goes (Redis' PROPAGATE_AOF and PROPAGATE_REPL).
+pub(crate) mod target {
+    pub const AOF: u8 = 1;
+    pub const REPLICAS: u8 = 2;
+    pub const ALL: u8 = AOF | REPLICAS;
+}
+
 #[derive(Default)]
 pub(crate) struct Propagation {
     /// Redis' `server.dirty`: changes to the dataset since the last save (INFO's
     /// rdb_changes_since_last_save).
     pub dirty: u64,
-    /// Effects of the running command to propagate (Redis' `server.also_propagate`).
-    pending: Vec<(usize, Argv)>,
+    /// Effects of the running command to propagate (Redis' `server.also_propagate`), with
+    /// their targets.
+    pending: Vec<(usize, Argv, u8)>,
+    /// Where the running command itself goes (a script's `redis.set_repl`).
+    targets: u8,
     /// What the running command propagates instead of its arguments, if it rewrote them.
     rewrite: Option<Argv>,
     /// The running command propagates nothing itself (its effects went out another way).
@@ -46,6 +56,7 @@ impl Propagation {
     pub fn new(replid: String) -> Propagation {
         Propagation {
             replid,
+            targets: target::ALL,
             ..Default::default()
         }
     }
@@ -60,6 +71,12 @@ impl Propagation {
         self.rewrite = None;
         self.prevent = false;
         self.force = false;
+        self.targets = target::ALL;
+    }
+
+    /// The running command goes only to `targets` (see [`target`]; none: nowhere).
+    pub fn limit_targets(&mut self, targets: u8) {
+        self.targets = targets;
     }
 
     /// The running command propagates `argv` instead of its arguments
@@ -81,15 +98,16 @@ impl Propagation {
     /// Records an effect to propagate after the running command (Redis' alsoPropagate).
     pub fn also(&mut self, db: usize, argv: Argv) {
         if self.active() {
-            self.pending.push((db, argv));
+            self.pending.push((db, argv, target::ALL));
         }
     }
 
     /// After a command: records the command itself if it changed the dataset.
     pub fn end_command(&mut self, db: usize, args: &[Vec<u8>], dirty_before: u64) {
-        if (self.dirty > dirty_before || self.force) && !self.prevent && self.active() {
+        let wanted = !self.prevent && self.targets != 0;
+        if (self.dirty > dirty_before || self.force) && wanted && self.active() {
             let argv = self.rewrite.take().unwrap_or_else(|| args.to_vec());
-            self.pending.push((db, argv));
+            self.pending.push((db, argv, self.targets));
         }
     }
 
@@ -125,8 +143,8 @@ impl Server {
             self.feed_replicas(Some(ops[0].0), &[b"MULTI".to_vec()]);
         }
         let last_db = ops[ops.len() - 1].0;
-        for (db, argv) in &ops {
-            self.feed_replicas(Some(*db), argv);
+        for (db, argv, targets) in &ops {
+            self.feed_targets(Some(*db), argv, *targets);
         }
         if transaction {
             self.feed_replicas(Some(last_db), &[b"EXEC".to_vec()]);
@@ -136,11 +154,16 @@ impl Server {
     /// Appends one command to the stream of every replica, selecting `db` first if the stream
     /// is elsewhere (`None`: a command of no database, such as the replication PING).
     pub(crate) fn feed_replicas(&mut self, db: Option<usize>, argv: &[Vec<u8>]) {
+        self.feed_targets(db, argv, target::ALL);
+    }
+
+    /// [`Server::feed_replicas`] for `targets` only (see [`target`]).
+    fn feed_targets(&mut self, db: Option<usize>, argv: &[Vec<u8>], targets: u8) {
         // The AOF takes the dataset's commands, not the replication PINGs (no database).
-        if db.is_some() {
+        if db.is_some() && targets & target::AOF != 0 {
             self.aof_feed(db, argv);
         }
-        if !self.repl.backlog {
+        if !self.repl.backlog || targets & target::REPLICAS == 0 {
             return;
         }
         let mut bytes = Vec::new();

@@ -154,6 +154,9 @@ pub struct Server {
     pub(crate) active_expire_enabled: bool,
     /// DEBUG PAUSE-CRON: the cron does nothing (it stays scheduled).
     pub(crate) cron_paused: bool,
+    /// Memory stayed over maxmemory after the evictions before the running command (Redis'
+    /// pre_command_oom_state; EXEC's commands share their EXEC's).
+    pub(crate) oom_before_command: bool,
     /// DEBUG SET-SKIP-CHECKSUM-VALIDATION: RDB files and RESTORE payloads load whatever their
     /// CRC-64 says.
     pub(crate) skip_checksum_validation: bool,
@@ -242,6 +245,7 @@ impl Server {
             security_warning_ms: None,
             active_expire_enabled: true,
             cron_paused: false,
+            oom_before_command: false,
             skip_checksum_validation: false,
             no_touch: false,
             busy_until_us: None,

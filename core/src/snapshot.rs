@@ -81,10 +81,12 @@ impl Server {
             merge,
         };
         let mut duplicate = None;
-        if flush {
-            // Redis' emptyData takes the functions with the keys.
-            self.scripting.functions.libraries.clear();
-        }
+        // Redis' emptyData takes the functions with the keys; a failed load keeps both.
+        let old_libraries = if flush {
+            std::mem::take(&mut self.scripting.functions.libraries)
+        } else {
+            Default::default()
+        };
         let result = file::load_all(image, self.load_options(), dbs.len(), |k: LoadedKey| {
             match place.store(&mut dbs, k) {
                 Stored::Loaded => loaded += 1,
@@ -108,7 +110,9 @@ impl Server {
             (Ok(Ok(())), None) => None,
         };
         if let Some(why) = failure {
-            if !flush {
+            if flush {
+                self.scripting.functions.libraries = old_libraries;
+            } else {
                 // The merge went into the live dataset: what loaded stays, as in Redis.
                 self.dbs = dbs;
             }

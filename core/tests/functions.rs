@@ -123,3 +123,30 @@ fn libraries_outlive_flushall_and_a_reload_and_reach_a_replica() {
     let snapshot = h.cmd(10, &["SYNC"]);
     assert!(snapshot.contains("#!lua name=lib5"), "{snapshot:?}");
 }
+
+#[test]
+fn a_library_that_never_ends_loading_is_stopped() {
+    let mut h = common::harness(&[]);
+    assert_eq!(
+        h.cmd(1, &["FUNCTION", "LOAD", "#!lua name=t\nwhile 1 do end"]),
+        "-ERR Error registering functions: ERR FUNCTION LOAD timeout\r\n"
+    );
+    // The interpreter is whole again: the next library loads and runs.
+    assert_eq!(h.cmd(1, &["FUNCTION", "LOAD", PLAIN_LIB]), "$4\r\nlib5\r\n");
+    assert_eq!(h.cmd(1, &["FCALL", "plain", "1", "k"]), "+OK\r\n");
+}
+
+#[test]
+fn function_names_ignore_case_and_info_counts_them() {
+    let mut h = common::harness(&[]);
+    h.cmd(1, &["FUNCTION", "LOAD", PLAIN_LIB]);
+    assert_eq!(h.cmd(1, &["FCALL", "PLAIN", "1", "k"]), "+OK\r\n");
+    let upper = "#!lua name=lib6\nredis.register_function('Plain', function() return 1 end)";
+    assert_eq!(
+        h.cmd(1, &["FUNCTION", "LOAD", upper]),
+        "-ERR Function Plain already exists\r\n"
+    );
+    let info = h.cmd(1, &["INFO", "memory"]);
+    assert!(info.contains("\r\nnumber_of_functions:1\r\n"), "{info}");
+    assert!(info.contains("\r\nnumber_of_libraries:1\r\n"), "{info}");
+}

@@ -370,3 +370,63 @@ fn a_tracking_caller_caches_the_declared_keys_once_the_script_reads() {
     h.cmd(2, &["SET", "k1", "2"]);
     assert_eq!(h.take_sent(1), ">2\r\n$10\r\ninvalidate\r\n*1\r\n$2\r\nk1\r\n");
 }
+
+#[test]
+fn the_sandbox_holds_against_metatable_tricks() {
+    let mut h = common::harness(&[]);
+    let cases = [
+        (
+            "getmetatable('').__index.upper=function() return 'x' end",
+            "-ERR user_script:1: Attempt to modify a readonly table script: d0a97d299afc20537adbd7c922353c3f75ea3ba7, on @user_script:1.\r\n",
+        ),
+        (
+            "setmetatable(_G, nil)",
+            "-ERR Attempt to modify a readonly table script: 22fdd3b51da2d4bc6703d71d651cd782d8e5a35f, on @user_script:1.\r\n",
+        ),
+        (
+            "local m = getmetatable(_G); m.__index = nil",
+            "-ERR user_script:1: Attempt to modify a readonly table script: 03df507ae7383b3bb3bc9b6da27c88c5a25eb6d1, on @user_script:1.\r\n",
+        ),
+        ("return type(getmetatable(_G))", "$5\r\ntable\r\n"),
+        ("return getmetatable('').__index == string", ":1\r\n"),
+        ("return string.upper('a')", "$1\r\nA\r\n"),
+        ("return redis.sha1hex(0.1)", "$40\r\n180505679cfe0cca79bae51fdda0296b7cd9c493\r\n"),
+    ];
+    for (script, reply) in cases {
+        assert_eq!(eval(&mut h, script), reply, "{script}");
+    }
+    h.cmd(1, &["SCRIPT", "LOAD", "return 1"]);
+    assert_eq!(
+        h.cmd(1, &["SCRIPT", "EXISTS", "E0E1F9FABFC9D4800C877A703B823AC0578FF8DB"]),
+        "*1\r\n:1\r\n"
+    );
+}
+
+#[test]
+fn set_repl_sends_a_script_command_to_the_aof_or_the_replicas_alone() {
+    let mut h = common::harness(&[("appendonly", "yes")]);
+    h.srv.load_from_disk();
+    h.event(1, ferrous_core::Event::Tick);
+    h.connect(REPLICA, true);
+    assert!(h.cmd(REPLICA, &["SYNC"]).starts_with('$'));
+    eval(&mut h, "redis.set_repl(redis.REPL_AOF); redis.call('set','to_aof','1')");
+    eval(
+        &mut h,
+        "redis.set_repl(redis.REPL_REPLICA); redis.call('set','to_replica','1')",
+    );
+    eval(
+        &mut h,
+        "redis.set_repl(redis.REPL_ALL); redis.call('set','to_both','1')",
+    );
+    let stream = common::stream_commands(&h.take_sent(REPLICA));
+    assert_eq!(stream, ["set to_replica 1", "set to_both 1"]);
+    let aof: String = h
+        .disk
+        .files
+        .iter()
+        .filter(|(path, _)| path.ends_with(".incr.aof"))
+        .map(|(_, data)| String::from_utf8_lossy(data).into_owned())
+        .collect();
+    let aof = common::stream_commands(&aof);
+    assert_eq!(aof, ["set to_aof 1", "set to_both 1"], "{aof:?}");
+}

@@ -40,11 +40,11 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
 /// FCALL / FCALL_RO function numkeys key... arg...
 fn fcall(ctx: &mut Ctx) {
     super::scripting::feed_monitors_first(ctx);
-    let name = String::from_utf8_lossy(&ctx.args[1]).into_owned();
-    let Some((_, f)) = ctx.srv.scripting.functions.find(&name) else {
+    let asked = String::from_utf8_lossy(&ctx.args[1]).into_owned();
+    let Some((name, f)) = ctx.srv.scripting.functions.find(&asked) else {
         return ctx.out.err("Function not found");
     };
-    let (callback, flags) = (f.callback.clone(), f.flags);
+    let (name, callback, flags) = (name.to_string(), f.callback.clone(), f.flags);
     let numkeys = match crate::resp::parse_i64(&ctx.args[2]) {
         Some(n) => n,
         None => return ctx.out.err("Bad number of keys provided"),
@@ -97,9 +97,7 @@ fn delete(ctx: &mut Ctx) {
 /// FUNCTION FLUSH [ASYNC|SYNC], with Redis' argument checks.
 fn flush(ctx: &mut Ctx) {
     if ctx.args.len() > 3 {
-        return ctx
-            .out
-            .err("unknown subcommand or wrong number of arguments for 'flush'. Try FUNCTION HELP.");
+        return subcommand_syntax_error(ctx);
     }
     if let Some(mode) = ctx.args.get(2) {
         if !mode.eq_ignore_ascii_case(b"sync") && !mode.eq_ignore_ascii_case(b"async") {
@@ -109,6 +107,14 @@ fn flush(ctx: &mut Ctx) {
     ctx.srv.scripting.functions.libraries.clear();
     ctx.dirty(1);
     ctx.out.ok();
+}
+
+/// Redis' addReplySubcommandSyntaxError: the subcommand as the client typed it.
+fn subcommand_syntax_error(ctx: &mut Ctx) {
+    let mut msg = b"ERR unknown subcommand or wrong number of arguments for '".to_vec();
+    msg.extend_from_slice(crate::command::c_str(&ctx.args[1], 128));
+    msg.extend_from_slice(b"'. Try FUNCTION HELP.");
+    ctx.out.error_bytes(&msg);
 }
 
 /// FUNCTION LIST [LIBRARYNAME pattern] [WITHCODE]
@@ -212,9 +218,7 @@ fn dump(ctx: &mut Ctx) {
 fn restore(ctx: &mut Ctx) {
     let args = ctx.args;
     if args.len() > 4 {
-        return ctx
-            .out
-            .err("unknown subcommand or wrong number of arguments for 'restore'. Try FUNCTION HELP.");
+        return subcommand_syntax_error(ctx);
     }
     let policy = match args.get(3).map(|p| p.to_ascii_lowercase()) {
         None => Policy::Append,
@@ -268,7 +272,7 @@ fn read_functions(body: &[u8]) -> Result<Vec<Vec<u8>>, &'static str> {
         }
         match d.read_string_bytes() {
             Ok(code) => codes.push(code),
-            Err(_) => return Err("failed loading the given functions payload"),
+            Err(_) => return Err("Failed loading library payload"),
         }
     }
     Ok(codes)
@@ -313,12 +317,8 @@ impl crate::server::Server {
         }
         for (name, lib) in &fresh {
             for f in lib.functions.keys() {
-                let clash = current.iter().any(|(l, other)| {
-                    !(policy == Policy::Replace && fresh.contains_key(l))
-                        && l != name
-                        && other.functions.contains_key(f)
-                });
-                if clash {
+                let replaced = |l: &str| l == name || (policy == Policy::Replace && fresh.contains_key(l));
+                if self.scripting.functions.taken(f, replaced) {
                     return Err(format!("Function {f} already exists"));
                 }
             }

@@ -3,11 +3,12 @@
 
 use crate::command::acl::{SCRIPTING, SLOW};
 use crate::command::flags::{
-    ALLOW_BUSY, LOADING, MOVABLE_KEYS, NOSCRIPT, NO_MANDATORY_KEYS, READONLY, SKIP_MONITOR, STALE,
+    ALLOW_BUSY, DENYOOM, LOADING, MOVABLE_KEYS, NOSCRIPT, NO_MANDATORY_KEYS, READONLY, SKIP_MONITOR, STALE, WRITE,
 };
 use crate::command::table::cmd;
 use crate::command::{CommandSpec, Ctx};
 use crate::scripting::{run_flags, script_flags, RunCtx};
+use crate::server::Server;
 
 const GROUP: &str = "scripting";
 const EVAL_FLAGS: u32 = NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS | MOVABLE_KEYS;
@@ -42,6 +43,45 @@ const NOSCRIPT_ERR: &str = "NOSCRIPT No matching script. Please use EVAL.";
 /// cache them, see `crate::command::after_call`).
 pub(crate) fn is_script_run(cmd: &CommandSpec) -> bool {
     matches!(cmd.name, "eval_ro" | "evalsha_ro" | "fcall_ro")
+}
+
+/// `cmd`'s flags for this call: a script that declared flags (a shebang, or a function's
+/// registration) replaces stale/denyoom/write with what they say (Redis' getCommandFlags with
+/// evalGetCommandFlags, fcallGetCommandFlags and scriptFlagsToCmdFlags).
+pub(crate) fn effective_flags(srv: &Server, cmd: &CommandSpec, args: &[Vec<u8>]) -> u32 {
+    let script = match cmd.name {
+        "eval" | "eval_ro" if args.len() > 1 => {
+            match srv.scripting.scripts.get(&crate::scripting::sha1_hex(&args[1])) {
+                Some(s) => Some(s.flags),
+                None => crate::scripting::parse_shebang(&args[1]).ok().map(|(f, _)| f),
+            }
+        }
+        "evalsha" | "evalsha_ro" if args.len() > 1 && args[1].len() == 40 => {
+            let sha = String::from_utf8_lossy(&args[1]).to_ascii_lowercase();
+            srv.scripting.scripts.get(&sha).map(|s| s.flags)
+        }
+        "fcall" | "fcall_ro" if args.len() > 1 => {
+            let name = String::from_utf8_lossy(&args[1]);
+            srv.scripting.functions.find(&name).map(|(_, f)| f.flags)
+        }
+        _ => None,
+    };
+    match script {
+        Some(f) if f & script_flags::EVAL_COMPAT_MODE == 0 => {
+            let mut flags = cmd.flags & !(STALE | DENYOOM | WRITE);
+            if f & (script_flags::ALLOW_OOM | script_flags::NO_WRITES) == 0 {
+                flags |= DENYOOM;
+            }
+            if f & script_flags::NO_WRITES == 0 {
+                flags |= WRITE;
+            }
+            if f & script_flags::ALLOW_STALE != 0 {
+                flags |= STALE;
+            }
+            flags
+        }
+        _ => cmd.flags,
+    }
 }
 
 /// EVAL / EVAL_RO script numkeys key... arg...
@@ -114,7 +154,7 @@ fn create(ctx: &mut Ctx, i: usize) -> Result<String, String> {
 /// Redis' scriptPrepareForRun: refuses a script its flags do not allow now, else the run.
 pub(crate) fn prepare(ctx: &mut Ctx, script: u32, read_only_cmd: bool) -> Option<RunCtx> {
     let compat = script & script_flags::EVAL_COMPAT_MODE != 0;
-    let oom_at_start = ctx.srv.cfg.maxmemory > 0 && !ctx.srv.perform_evictions();
+    let oom_at_start = ctx.srv.cfg.maxmemory > 0 && ctx.srv.oom_before_command;
     if !compat {
         if script & script_flags::NO_WRITES == 0 {
             if let Some(msg) = ctx.srv.disk_error_message() {
@@ -172,7 +212,9 @@ fn script_load(ctx: &mut Ctx) {
 fn script_exists(ctx: &mut Ctx) {
     ctx.out.array(ctx.args.len() - 2);
     for sha in &ctx.args[2..] {
-        let known = std::str::from_utf8(sha).is_ok_and(|s| ctx.srv.scripting.scripts.contains_key(s));
+        // The cache compares names without case (Redis' shaScriptObjectDictType).
+        let known =
+            std::str::from_utf8(sha).is_ok_and(|s| ctx.srv.scripting.scripts.contains_key(&s.to_ascii_lowercase()));
         ctx.out.int(i64::from(known));
     }
 }

@@ -137,15 +137,16 @@ fn info_memory(s: &Server, out: &mut String) {
     let policy = s.cfg.maxmemory_policy_name();
     // Eviction counts all memory (nothing is set aside as Redis does for replica buffers).
     let (lua, scripts) = (s.scripting.vm_memory(), s.scripting.cache_memory());
+    let (fvm, fcode) = (s.scripting.functions.vm_memory(), s.scripting.functions.code_memory());
     let _ = write!(
         out,
         "# Memory\r\nused_memory:{}\r\nused_memory_human:{}\r\nused_memory_rss:{}\r\n\
          used_memory_rss_human:{}\r\nused_memory_peak:{peak}\r\nused_memory_peak_human:{}\r\n\
          used_memory_lua:{lua}\r\nused_memory_vm_eval:{lua}\r\nused_memory_lua_human:{}\r\n\
          used_memory_scripts_eval:{scripts}\r\nnumber_of_cached_scripts:{}\r\n\
-         number_of_functions:0\r\nnumber_of_libraries:0\r\nused_memory_vm_functions:0\r\n\
-         used_memory_vm_total:{lua}\r\nused_memory_vm_total_human:{}\r\n\
-         used_memory_functions:0\r\nused_memory_scripts:{scripts}\r\nused_memory_scripts_human:{}\r\n\
+         number_of_functions:{}\r\nnumber_of_libraries:{}\r\nused_memory_vm_functions:{fvm}\r\n\
+         used_memory_vm_total:{}\r\nused_memory_vm_total_human:{}\r\n\
+         used_memory_functions:{fcode}\r\nused_memory_scripts:{}\r\nused_memory_scripts_human:{}\r\n\
          maxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{policy}\r\n\
          mem_fragmentation_ratio:{ratio:.2}\r\nmem_not_counted_for_evict:0\r\n\
          mem_allocator:{}\r\nactive_defrag_running:0\r\n\
@@ -157,8 +158,12 @@ fn info_memory(s: &Server, out: &mut String) {
         human_bytes(peak),
         human_bytes(lua),
         s.scripting.scripts.len(),
-        human_bytes(lua),
-        human_bytes(scripts),
+        s.scripting.functions.function_count(),
+        s.scripting.functions.libraries.len(),
+        lua + fvm,
+        human_bytes(lua + fvm),
+        scripts + fcode,
+        human_bytes(scripts + fcode),
         s.cfg.maxmemory,
         human_bytes(s.cfg.maxmemory as u64),
         if m.allocator.is_empty() { "none" } else { m.allocator },

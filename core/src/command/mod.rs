@@ -652,23 +652,21 @@ fn call(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) {
 
 /// A command a script runs (`redis.call`): Redis' scriptCall → call() for the script
 /// client. The checks were the script's; what it raises for the caller waits in the caller's
-/// buffer (`out` is parsed for the script), and `propagate` false is `redis.set_repl(REPL_NONE)`.
+/// buffer (`out` is parsed for the script), and `targets` is what `redis.set_repl` chose.
 pub(crate) fn call_from_script(
     srv: &mut Server,
     id: ClientId,
     cmd: &'static CommandSpec,
     args: &[Vec<u8>],
     out: &mut Reply,
-    propagate: bool,
+    targets: u8,
 ) {
     let dirty_before = srv.repl.dirty;
     srv.repl.begin_command();
     let saved = srv.own_pushes.take();
     run_handler(srv, id, cmd, args, out);
     srv.own_pushes = saved;
-    if !propagate {
-        srv.repl.prevent();
-    }
+    srv.repl.limit_targets(targets);
     after_call(srv, id, args, out, Some(cmd), dirty_before, false);
 }
 
@@ -742,19 +740,19 @@ fn reject(
 
 /// Whether Redis refuses `cmd` when memory stays above maxmemory: commands flagged denyoom,
 /// anything queued inside MULTI (queueing itself uses memory), and an EXEC with such a command.
-fn may_grow_memory(srv: &Server, id: ClientId, cmd: &CommandSpec) -> bool {
+fn may_grow_memory(srv: &Server, id: ClientId, cmd: &CommandSpec, cmd_flags: u32) -> bool {
     let Some(c) = srv.clients.get(&id) else { return false };
     match &c.multi {
         Some(_) if cmd.name == "exec" => queued_flags(srv, id, cmd).iter().any(|f| f & flags::DENYOOM != 0),
         Some(_) => !crate::cmd::transactions::runs_inside_multi(cmd.name),
-        None => cmd.flags & flags::DENYOOM != 0,
+        None => cmd_flags & flags::DENYOOM != 0,
     }
 }
 
 /// Whether `cmd` writes, counting EXEC of a transaction that queued a write (Redis'
 /// is_write_command).
-fn is_write(srv: &Server, id: ClientId, cmd: &CommandSpec) -> bool {
-    queued_flags(srv, id, cmd).iter().any(|f| f & flags::WRITE != 0) || cmd.flags & flags::WRITE != 0
+fn is_write(srv: &Server, id: ClientId, cmd: &CommandSpec, cmd_flags: u32) -> bool {
+    queued_flags(srv, id, cmd).iter().any(|f| f & flags::WRITE != 0) || cmd_flags & flags::WRITE != 0
 }
 
 /// Whether `cmd` must wait for the dataset to load: it lacks the `loading` flag, or it is an
@@ -774,7 +772,7 @@ fn queued_flags(srv: &Server, id: ClientId, cmd: &CommandSpec) -> Vec<u32> {
     queued
         .iter()
         .filter_map(|args| match lookup(&srv.commands, args) {
-            Lookup::Found(q) => Some(q.flags),
+            Lookup::Found(q) => Some(crate::cmd::scripting::effective_flags(srv, q, args)),
             _ => None,
         })
         .collect()
@@ -825,7 +823,9 @@ fn dispatch(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) -
     }
     // Redis' processCommand evicts before every command (EXEC's own commands do not pass
     // there); only those that may grow memory are refused when that was not enough.
-    if srv.cfg.maxmemory > 0 && !in_exec && !evict_before(srv, id, out) && may_grow_memory(srv, id, cmd) {
+    // A script's declared flags stand for the script command's own (Redis' getCommandFlags).
+    let cmd_flags = crate::cmd::scripting::effective_flags(srv, cmd, args);
+    if srv.cfg.maxmemory > 0 && !in_exec && !evict_before(srv, id, out) && may_grow_memory(srv, id, cmd, cmd_flags) {
         return reject(
             srv,
             id,
@@ -836,7 +836,7 @@ fn dispatch(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) -
     }
     if let Some(msg) = srv
         .disk_error_message()
-        .filter(|_| is_write(srv, id, cmd) || cmd.name == "ping")
+        .filter(|_| is_write(srv, id, cmd, cmd_flags) || cmd.name == "ping")
     {
         return reject(srv, id, out, &msg, Some(cmd));
     }
@@ -860,6 +860,8 @@ fn dispatch(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) -
 /// invalidation of a key it tracked) goes ahead of the reply, as Redis writes it at once.
 fn evict_before(srv: &mut Server, id: ClientId, out: &mut Reply) -> bool {
     let ok = srv.perform_evictions();
+    // Redis' pre_command_oom_state, which a script started by this command checks.
+    srv.oom_before_command = !ok;
     move_stray_pushes(srv, id, out);
     ok
 }

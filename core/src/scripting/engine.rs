@@ -17,6 +17,8 @@ use super::lrand::Lrand48;
 pub(crate) const EVAL_CHUNK: &str = "@user_script";
 /// The chunk name of function libraries.
 pub(crate) const FUNCTION_CHUNK: &str = "@user_function";
+/// Instructions between two calls of a counting hook (Redis' luaMaskCountHook period).
+const HOOK_EVERY: u32 = 100_000;
 /// The chunk name of our own Lua code, which error positions skip.
 const INTERNAL_CHUNK: &str = "=ferrous";
 
@@ -168,7 +170,7 @@ for k in next, backing do rawset(G, k, nil) end
 for _, name in next, {'string', 'math', 'table', 'coroutine', 'redis'} do
   backing[name] = readonly(backing[name])
 end
--- Not in Redis 7.0.15's Lua (removed for safety), nor in its sandbox.
+-- Debian's redis-server 7.0.15 (the reference) has none of these.
 backing.getfenv, backing.setfenv, backing.newproxy = nil, nil, nil
 backing.dofile, backing.loadfile, backing.print = nil, nil, nil
 backing.rawset = function(t, k, v)
@@ -196,8 +198,13 @@ local function strict(t)
   end, __newindex = refuse, __metatable = false})
 end
 strict(backing)
-local gmeta = {__index = backing, __newindex = refuse, __metatable = false}
+local gmeta = {__index = backing, __newindex = refuse}
+gmeta.__metatable = readonly(gmeta)
 setmetatable(G, gmeta)
+-- Strings index the string library through their metatable: the read-only view there too.
+local smeta = getmetatable('')
+smeta.__index = backing.string
+smeta.__metatable = readonly(smeta)
 protected[G] = true
 protected[backing] = true
 
@@ -223,7 +230,7 @@ impl Engine {
         let sha1hex = lua.create_function(|lua, s: Value| {
             let bytes = match &s {
                 Value::String(s) => s.as_bytes().to_vec(),
-                Value::Number(n) => crate::resp::format_double(*n).into_bytes(),
+                Value::Number(n) => lua_number_text(*n).into_bytes(),
                 Value::Integer(i) => i.to_string().into_bytes(),
                 _ => Vec::new(),
             };
@@ -290,6 +297,20 @@ impl Engine {
         }
     }
 
+    /// Stops what runs next with the error `msg` once it has run `budget` instructions (and
+    /// at every 100,000 after that, so it cannot go on by catching the error).
+    pub fn limit_instructions(&self, budget: u64, msg: &'static str) {
+        let used = std::sync::atomic::AtomicU64::new(0);
+        let triggers = mlua::HookTriggers::new().every_nth_instruction(HOOK_EVERY);
+        let _ = self.lua.set_hook(triggers, move |_, _| {
+            let n = used.fetch_add(u64::from(HOOK_EVERY), std::sync::atomic::Ordering::Relaxed);
+            if n >= budget {
+                return Err(mlua::Error::runtime(msg));
+            }
+            Ok(mlua::VmState::Continue)
+        });
+    }
+
     /// Shows a library's code the library API (`loading`) or the full one.
     pub fn set_loading(&self, loading: bool) {
         let api = if loading { &self.load_api } else { &self.backing };
@@ -344,6 +365,7 @@ fn error_handler(lua: &Lua, err: Value) -> mlua::Result<Table> {
         other => {
             let text = match &other {
                 Value::String(s) => s.as_bytes().to_vec(),
+                Value::Error(e) => root_message(e).into_bytes(),
                 Value::Nil => b"nil".to_vec(),
                 Value::Boolean(b) => b.to_string().into_bytes(),
                 Value::Number(n) => lua_number_text(*n).into_bytes(),
@@ -379,6 +401,15 @@ fn error_handler(lua: &Lua, err: Value) -> mlua::Result<Table> {
         break;
     }
     Ok(t)
+}
+
+/// The message of an error raised from Rust (a hook's), without mlua's wrapping.
+fn root_message(e: &mlua::Error) -> String {
+    match e {
+        mlua::Error::RuntimeError(m) => m.clone(),
+        mlua::Error::CallbackError { cause, .. } => root_message(cause),
+        other => other.to_string(),
+    }
 }
 
 /// How Lua 5.1's `tostring` writes a number (`%.14g`).

@@ -38,11 +38,32 @@ impl Default for Functions {
 }
 
 impl Functions {
-    /// The library holding function `name`, and the function.
+    /// Function `name` as it was registered, and the function. Function names are global
+    /// and compared without case (Redis' functionDictType); library names keep their case.
     pub fn find(&self, name: &str) -> Option<(&str, &FunctionInfo)> {
+        self.libraries.values().find_map(|l| {
+            l.functions
+                .iter()
+                .find(|(f, _)| f.eq_ignore_ascii_case(name))
+                .map(|(f, info)| (f.as_str(), info))
+        })
+    }
+
+    /// Whether a library other than `except` has a function named `name` (without case).
+    pub fn taken(&self, name: &str, except: impl Fn(&str) -> bool) -> bool {
         self.libraries
             .iter()
-            .find_map(|(lib, l)| l.functions.get(name).map(|f| (lib.as_str(), f)))
+            .any(|(l, lib)| !except(l) && lib.functions.keys().any(|f| f.eq_ignore_ascii_case(name)))
+    }
+
+    /// Bytes the libraries' interpreter holds (INFO's used_memory_vm_functions).
+    pub fn vm_memory(&self) -> u64 {
+        self.engine.as_ref().map_or(0, |e| e.lua.used_memory() as u64)
+    }
+
+    /// Bytes of the libraries' code (used_memory_functions).
+    pub fn code_memory(&self) -> u64 {
+        self.libraries.values().map(|l| l.code.len() as u64).sum()
     }
 
     pub fn function_count(&self) -> usize {
@@ -101,6 +122,11 @@ fn metadata(code: &[u8]) -> Result<LibMeta<'_>, String> {
     })
 }
 
+/// How many Lua instructions a library's code may run at load time. Redis allows 500 ms of
+/// wall time; the core has no clock inside a call, so a count stands for it (a few times what
+/// Lua runs in 500 ms here), which also keeps the outcome the same on every machine.
+const LOAD_INSTRUCTION_BUDGET: u64 = 200_000_000;
+
 /// What `redis.register_function` collected while a library's code ran.
 type Registered = BTreeMap<String, FunctionInfo>;
 
@@ -124,10 +150,8 @@ impl Server {
         if functions.is_empty() {
             return Err("No functions registered".into());
         }
-        let libs = &self.scripting.functions.libraries;
-        let clash = functions
-            .keys()
-            .find(|f| libs.iter().any(|(l, lib)| *l != name && lib.functions.contains_key(*f)));
+        let libs = &self.scripting.functions;
+        let clash = functions.keys().find(|f| libs.taken(f, |l| l == name));
         if let Some(f) = clash {
             return Err(format!("Function {f} already exists"));
         }
@@ -151,7 +175,9 @@ impl Server {
             Err(e) => Err(format!("Error compiling function: {e}")),
             Ok(f) => {
                 engine.set_loading(true);
+                engine.limit_instructions(LOAD_INSTRUCTION_BUDGET, "FUNCTION LOAD timeout");
                 let outcome = self.register_in_scope(&engine, &f);
+                engine.lua.remove_hook();
                 engine.set_loading(false);
                 outcome
             }
@@ -221,7 +247,7 @@ fn register(lua: &Lua, args: &[Value], registered: &mut Registered) -> Result<()
         [Value::Table(t)] => named_args(t)?,
         [_] => return Err("calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).".into()),
         [name, callback] => {
-            let name = lua_string(name).ok_or("first argument to redis.register_function must be a string")?;
+            let name = super::lua_string_bytes(name).ok_or("first argument to redis.register_function must be a string")?;
             let Value::Function(callback) = callback else {
                 return Err("second argument to redis.register_function must be a function".into());
             };
@@ -253,16 +279,19 @@ fn named_args(t: &Table) -> Result<NamedArgs, String> {
     let (mut name, mut callback, mut description, mut flags) = (None, None, None, 0);
     for pair in t.pairs::<Value, Value>() {
         let (k, v) = pair.map_err(|e| e.to_string())?;
-        let key = lua_string(&k).ok_or("named argument key given to redis.register_function is not a string")?;
+        let key =
+            super::lua_string_bytes(&k).ok_or("named argument key given to redis.register_function is not a string")?;
         match key.to_ascii_lowercase().as_slice() {
             b"function_name" => {
                 name = Some(
-                    lua_string(&v).ok_or("function_name argument given to redis.register_function must be a string")?,
+                    super::lua_string_bytes(&v)
+                        .ok_or("function_name argument given to redis.register_function must be a string")?,
                 )
             }
             b"description" => {
                 description = Some(
-                    lua_string(&v).ok_or("description argument given to redis.register_function must be a string")?,
+                    super::lua_string_bytes(&v)
+                        .ok_or("description argument given to redis.register_function must be a string")?,
                 )
             }
             b"callback" => match v {
@@ -293,21 +322,11 @@ fn read_flags(list: &Table) -> Option<u32> {
         if v.is_nil() {
             break;
         }
-        let name = lua_string(&v)?;
+        let name = super::lua_string_bytes(&v)?;
         let (f, _) = script_flags::NAMES
             .iter()
             .find(|(_, n)| n.as_bytes().eq_ignore_ascii_case(&name))?;
         flags |= f;
     }
     Some(flags)
-}
-
-/// `lua_isstring` values (strings and numbers) as bytes.
-fn lua_string(v: &Value) -> Option<Vec<u8>> {
-    match v {
-        Value::String(s) => Some(s.as_bytes().to_vec()),
-        Value::Integer(i) => Some(i.to_string().into_bytes()),
-        Value::Number(n) => Some(engine::lua_number_text(*n).into_bytes()),
-        _ => None,
-    }
 }

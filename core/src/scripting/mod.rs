@@ -47,7 +47,7 @@ pub(crate) struct RunCtx {
     /// The protocol its commands reply in (`redis.setresp`).
     pub resp3: bool,
     pub flags: u32,
-    /// `redis.set_repl`: 0 propagates nothing.
+    /// `redis.set_repl`: where its commands propagate (`crate::repl::target` bits).
     pub repl: u8,
     /// The caller was over maxmemory when the script started.
     pub oom_at_start: bool,
@@ -269,6 +269,7 @@ impl Server {
                     _ => fail("Invalid command passed to redis.acl_check_cmd()"),
                 },
             },
+            "register" => fail("redis.register_function can only be called on FUNCTION LOAD command"),
             _ => fail("unknown redis API call"),
         }
     }
@@ -307,14 +308,14 @@ impl Server {
         if cmd.flags & flags::WRITE != 0 {
             run.flags |= run_flags::WRITE_DIRTY;
         }
-        let (id, db, resp3, propagate) = (run.caller, run.db, run.resp3, run.repl != 0);
+        let (id, db, resp3, targets) = (run.caller, run.db, run.resp3, run.repl);
         let Some(c) = self.clients.get_mut(&id) else {
             return Err(b"the calling client is gone".to_vec());
         };
         let (caller_db, last_cmd) = (c.db, c.last_cmd);
         c.db = db;
         let mut out = Reply::new(resp3);
-        crate::command::call_from_script(self, id, cmd, argv, &mut out, propagate);
+        crate::command::call_from_script(self, id, cmd, argv, &mut out, targets);
         if let Some(c) = self.clients.get_mut(&id) {
             let script_db = std::mem::replace(&mut c.db, caller_db);
             c.last_cmd = last_cmd;

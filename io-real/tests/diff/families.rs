@@ -326,6 +326,26 @@ pub static FAMILIES: &[Family] = &[
     fam("hrandfield", &["hrandfield"], 3, hrandfield),
     fam("hscan", &["hscan"], 3, hscan),
     fam("wrongtype-zset", &["zadd"], 2, wrongtype_zset),
+    // Scripting.
+    fam(
+        "eval",
+        &[
+            "eval",
+            "evalsha",
+            "eval_ro",
+            "evalsha_ro",
+            "script|flush",
+            "script|exists",
+        ],
+        6,
+        eval,
+    ),
+    fam(
+        "fcall",
+        &["fcall", "fcall_ro", "function|load", "function|flush", "function|stats"],
+        3,
+        fcall,
+    ),
     // Sorted sets.
     fam("zadd", &["zadd"], 8, zadd),
     fam("zincrby", &["zincrby"], 3, zincrby),
@@ -2695,4 +2715,116 @@ fn wrongtype_zset_reads(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
         2 => c!["HGET", k.hot(r), "x"],
         _ => c!["SCARD", k.hot(r)],
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scripting: script bodies that exercise redis.call/pcall, reply conversion both ways, errors
+// with their positions, the read-only forms and the database a script selects. Each runs on
+// KEYS and ARGV drawn here, so the replies, the propagated effects and the keyspace events of
+// both servers must match.
+
+const SCRIPTS: &[&str] = &[
+    "return redis.call('set', KEYS[1], ARGV[1])",
+    "return redis.call('get', KEYS[1])",
+    "return redis.pcall('incr', KEYS[1])",
+    "return redis.call('incrbyfloat', KEYS[1], ARGV[1])",
+    "redis.call('rpush', KEYS[1], ARGV[1]); return redis.call('lrange', KEYS[1], 0, -1)",
+    "return redis.call('hset', KEYS[1], ARGV[1], 'v')",
+    "redis.setresp(3); return redis.call('hgetall', KEYS[1])",
+    "redis.setresp(3); return {true, false, redis.call('exists', KEYS[1])}",
+    "return {true, false, 1.9, -2.5, 'x', {nil, 2}, nil, 3}",
+    "return redis.call('type', KEYS[1])",
+    "return redis.error_reply(ARGV[1])",
+    "return redis.status_reply(ARGV[1])",
+    "return redis.call('nosuch')",
+    "return undefined_global",
+    "undefined_global = 1",
+    "return redis.call('get')",
+    "return redis.pcall('lpush', KEYS[1])",
+    "return pcall(redis.call, 'incr', KEYS[1])",
+    "return {double = tonumber(ARGV[1]) or 0}",
+    "redis.call('select', '2'); return redis.call('set', KEYS[1], 'db2')",
+    "redis.call('del', KEYS[1]); redis.call('sadd', KEYS[1], ARGV[1]); return redis.call('smembers', KEYS[1])",
+    "return #KEYS + #ARGV",
+    "\nerror('failed: ' .. tostring(ARGV[1]))",
+    "error({err = 'CUSTOM ' .. tostring(ARGV[1])})",
+    "return tostring(math.random(1000))",
+    "redis.set_repl(redis.REPL_NONE); return redis.call('set', KEYS[1], 'unpropagated')",
+    "return redis.call('expire', KEYS[1], ARGV[1])",
+    "return redis.call('blpop', KEYS[1], 0)",
+    "return redis.call('lpop', KEYS[1])",
+    "#!lua flags=no-writes\nreturn redis.call('get', KEYS[1])",
+    "#!lua flags=no-writes\nreturn redis.call('del', KEYS[1])",
+    "#!lua\nreturn redis.call('append', KEYS[1], ARGV[1])",
+    "#!lua flags=bogus\nreturn 1",
+    "return x +",
+];
+
+const SCRIPT_ARGS: &[&str] = &[
+    "1",
+    "x",
+    "-ERR custom",
+    "3.5",
+    "",
+    "OK",
+    "-7",
+    "1e3",
+    "WRONGTYPE is here",
+];
+
+fn eval(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    if r.chance(3) {
+        return c![r.pick_mixed(&["script"]), r.pick_mixed(&["flush"])];
+    }
+    let body = *r.pick(SCRIPTS);
+    if r.chance(5) {
+        let sha = script_sha1(body.as_bytes());
+        return c!["SCRIPT", "EXISTS", sha, "0000000000000000000000000000000000000000"];
+    }
+    let (name, script) = match r.below(4) {
+        0 => ("EVALSHA", script_sha1(body.as_bytes()).into_bytes()),
+        1 => ("EVAL_RO", body.as_bytes().to_vec()),
+        2 => ("EVALSHA_RO", script_sha1(body.as_bytes()).into_bytes()),
+        _ => ("EVAL", body.as_bytes().to_vec()),
+    };
+    let mut v = c![r.pick_mixed(&[name]), script];
+    match r.below(12) {
+        0 => v.push(r.pick(&["x", "-1", "9"]).as_bytes().to_vec()),
+        1 => v.push(b"0".to_vec()),
+        _ => {
+            v.push(b"1".to_vec());
+            v.push(k.hot(r));
+        }
+    }
+    v.push(r.pick(SCRIPT_ARGS).as_bytes().to_vec());
+    v
+}
+
+/// The SHA1 Redis names a script by (lowercase hex).
+fn script_sha1(body: &[u8]) -> String {
+    sha1_smol::Sha1::from(body).digest().to_string()
+}
+
+const LIBRARY: &str = "#!lua name=difflib\n\
+redis.register_function('dset', function(keys, args) return redis.call('set', keys[1], args[1]) end)\n\
+redis.register_function{function_name='dget', callback=function(keys, args) return redis.call('get', keys[1]) end, flags={'no-writes'}}\n\
+redis.register_function('dfail', function(keys, args) return redis.call('incr', keys[1]) end)";
+
+fn fcall(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    match r.below(20) {
+        0 => return c!["FUNCTION", "FLUSH"],
+        1..=3 => return c!["FUNCTION", "LOAD", "REPLACE", LIBRARY],
+        4 => return c!["FUNCTION", "LOAD", LIBRARY],
+        5 => return c!["FUNCTION", "STATS"],
+        _ => {}
+    }
+    let f = *r.pick(&["dset", "dget", "dfail", "nofunc"]);
+    let name = if r.chance(30) { "FCALL_RO" } else { "FCALL" };
+    c![
+        r.pick_mixed(&[name]),
+        f,
+        "1",
+        k.hot(r),
+        r.pick(SCRIPT_ARGS).as_bytes().to_vec()
+    ]
 }
