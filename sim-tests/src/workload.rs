@@ -4,6 +4,7 @@
 
 mod blocking;
 mod pubsub;
+pub mod scripts;
 mod transactions;
 mod zsets;
 
@@ -89,6 +90,7 @@ impl Workload {
             (1, Workload::reset),
             (3, Workload::unknown_command),
             (4, Workload::wrong_arity),
+            (4, Workload::eval),
         ];
         let weights: Vec<u32> = MIX.iter().map(|(w, _)| *w).collect();
         (MIX[rng.weighted(&weights)].1)(self, rng)
@@ -222,6 +224,19 @@ impl Workload {
 
     fn persist(&self, rng: &mut SimRng) -> Args {
         vec![cased(rng, "persist"), self.key(rng)]
+    }
+
+    /// EVAL of one of the model's script templates (see `scripts`) on random keys.
+    fn eval(&self, rng: &mut SimRng) -> Args {
+        let t = rng.pick(scripts::TEMPLATES);
+        let mut v = vec![cased(rng, "eval"), t.body(), t.keys.to_string().into_bytes()];
+        for _ in 0..t.keys {
+            v.push(self.key(rng));
+        }
+        for _ in 0..t.argv {
+            v.push(self.value_or_number(rng));
+        }
+        v
     }
 
     fn incr(&self, rng: &mut SimRng) -> Args {

@@ -16,6 +16,7 @@ mod lists;
 mod multi;
 mod pubsub;
 mod score;
+mod scripts;
 mod sets;
 mod strings;
 mod zrange;
@@ -445,6 +446,7 @@ const COMMANDS: &[Spec] = &[
     spec("bzpopmax", -3, Run::Block(bpop::bzpopmax)),
     spec("bzmpop", -5, Run::Block(bpop::bzmpop)),
     spec("flushdb", -1, Run::Reply(keyspace::flushdb)),
+    spec("eval", -3, Run::Expect(scripts::eval)),
     spec("multi", 1, Run::Reply(multi::multi)),
     spec("exec", 1, Run::Expect(multi::exec)),
     spec("discard", 1, Run::Reply(multi::discard)),

@@ -231,7 +231,7 @@ impl Model {
 
     /// Runs one command of EXEC's queue: no checks any more (they ran when it was queued),
     /// and blocking commands answer at once (CLIENT_DENY_BLOCKING).
-    fn run_queued(&mut self, c: &Call) -> Expect {
+    pub(super) fn run_queued(&mut self, c: &Call) -> Expect {
         let db = self.session(c.id).db;
         let watched = self.watch(db, c.now);
         let expect = self.run_checked(c);
