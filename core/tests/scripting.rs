@@ -430,3 +430,36 @@ fn set_repl_sends_a_script_command_to_the_aof_or_the_replicas_alone() {
     let aof = common::stream_commands(&aof);
     assert_eq!(aof, ["set to_aof 1", "set to_both 1"], "{aof:?}");
 }
+
+#[test]
+fn the_bit_library_computes_as_lua_bitop() {
+    let mut h = common::harness(&[]);
+    let cases = [
+        ("return bit.tobit(0xffffffff)", ":-1\r\n"),
+        ("return bit.tohex(-1, -4)", "$4\r\nFFFF\r\n"),
+        ("return bit.band(0x12345678, 0xff)", ":120\r\n"),
+        ("return bit.rshift(-1, 28)", ":15\r\n"),
+        ("return bit.arshift(-256, 4)", ":-16\r\n"),
+        ("return bit.rol(0x12345678, 8)", ":878082066\r\n"),
+        ("return bit.bswap(0x12345678)", ":2018915346\r\n"),
+        ("return bit.tobit(2.5)", ":2\r\n"),
+        ("return bit.band('0x10', 0xff)", ":16\r\n"),
+    ];
+    for (script, reply) in cases {
+        assert_eq!(eval(&mut h, script), reply, "{script}");
+    }
+    assert_eq!(
+        eval(&mut h, "return bit.band(1, 'x', 'y')"),
+        format!(
+            "-ERR user_script:1: bad argument #3 to 'band' (number expected, got string){}\r\n",
+            at(&sha1("return bit.band(1, 'x', 'y')"), 1)
+        )
+    );
+    assert_eq!(
+        eval(&mut h, "bit.x = 1"),
+        format!(
+            "-ERR user_script:1: Attempt to modify a readonly table{}\r\n",
+            at(&sha1("bit.x = 1"), 1)
+        )
+    );
+}

@@ -167,7 +167,7 @@ local function readonly(t)
 end
 for k, v in next, G do backing[k] = v end
 for k in next, backing do rawset(G, k, nil) end
-for _, name in next, {'string', 'math', 'table', 'coroutine', 'redis'} do
+for _, name in next, {'string', 'math', 'table', 'coroutine', 'redis', 'bit'} do
   backing[name] = readonly(backing[name])
 end
 -- Debian's redis-server 7.0.15 (the reference) has none of these.
@@ -247,10 +247,12 @@ impl Engine {
             }
             Ok(st.running)
         })?;
+        let raiser = raiser(&lua)?;
+        lua.globals().raw_set("bit", super::bitop::install(&lua, &raiser)?)?;
         let (backing, runner, globals_meta, load_api): (Table, Function, Table, Table) = lua
             .load(SETUP)
             .set_name(INTERNAL_CHUNK)
-            .call((bridge.clone(), err_table, sha1hex, next_unit, seed, raiser(&lua)?))?;
+            .call((bridge.clone(), err_table, sha1hex, next_unit, seed, raiser))?;
         let handler = lua.create_function(error_handler)?;
         Ok(Engine {
             lua,

@@ -4,6 +4,7 @@
 //! the script's own database and protocol, and are propagated one by one as the script's
 //! effects (the script itself never is).
 
+mod bitop;
 mod convert;
 pub(crate) mod engine;
 pub(crate) mod functions;
