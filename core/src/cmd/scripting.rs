@@ -50,7 +50,8 @@ pub(crate) fn is_script_run(cmd: &CommandSpec) -> bool {
 /// evalGetCommandFlags, fcallGetCommandFlags and scriptFlagsToCmdFlags).
 pub(crate) fn effective_flags(srv: &Server, cmd: &CommandSpec, args: &[Vec<u8>]) -> u32 {
     let script = match cmd.name {
-        "eval" | "eval_ro" if args.len() > 1 => {
+        // Without a shebang a script declares nothing (cached or not): no hashing needed.
+        "eval" | "eval_ro" if args.len() > 1 && args[1].starts_with(b"#!") => {
             match srv.scripting.scripts.get(&crate::scripting::sha1_hex(&args[1])) {
                 Some(s) => Some(s.flags),
                 None => crate::scripting::parse_shebang(&args[1]).ok().map(|(f, _)| f),

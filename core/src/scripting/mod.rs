@@ -83,7 +83,14 @@ impl Default for Scripting {
 
 /// SHA1 of `data` in lowercase hex, as Redis names scripts.
 pub(crate) fn sha1_hex(data: &[u8]) -> String {
-    sha1_smol::Sha1::from(data).digest().to_string()
+    // By hand: this runs for every EVAL, and fmt's Display is several times slower.
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(40);
+    for b in sha1_smol::Sha1::from(data).digest().bytes() {
+        s.push(char::from(HEX[usize::from(b >> 4)]));
+        s.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    s
 }
 
 impl Scripting {
