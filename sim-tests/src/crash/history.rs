@@ -69,6 +69,8 @@ pub struct Entry {
     pub key: Key,
     pub id: u64,
     pub status: Status,
+    /// Written by the same script as the entry before it: both are in a dataset or neither.
+    pub joined: bool,
 }
 
 impl Entry {
@@ -118,11 +120,21 @@ pub struct Recovery {
 
 impl History {
     pub fn record(&mut self, key: Key, id: u64) {
+        self.push(key, id, false);
+    }
+
+    /// A write the same script made right after the last one recorded.
+    pub fn record_joined(&mut self, key: Key, id: u64) {
+        self.push(key, id, true);
+    }
+
+    fn push(&mut self, key: Key, id: u64, joined: bool) {
         self.by_id.insert(id, self.entries.len());
         self.entries.push(Entry {
             key,
             id,
             status: Status::Pending,
+            joined,
         });
     }
 
@@ -168,6 +180,7 @@ impl History {
             }
         }
         let positions = self.positions(observed)?;
+        self.check_scripts(&positions)?;
         let prefix = positions.values().max().map_or(0, |&i| i + 1);
         self.check_prefix(observed, prefix)?;
         let lost_acked = self.check_durability(crash, prefix)?;
@@ -272,6 +285,29 @@ impl History {
 
     /// After the check: writes inside the prefix that show are kept; every other write that
     /// was not surely run is gone, as is everything after the prefix.
+    /// A script's writes (list and set ids, which later writes never hide) are recovered
+    /// together or not at all: scripts run atomically and persist as one MULTI/EXEC.
+    fn check_scripts(&self, positions: &BTreeMap<u64, usize>) -> Result<(), String> {
+        for pair in self.entries.windows(2).filter(|w| w[1].joined) {
+            let (a, b) = (&pair[0], &pair[1]);
+            if positions.contains_key(&a.id) != positions.contains_key(&b.id) {
+                return Err(format!(
+                    "a script's writes were recovered in part: write {} ({}) is {}, write {} ({}) is not",
+                    a.id,
+                    show_key(a.key),
+                    if positions.contains_key(&a.id) {
+                        "there"
+                    } else {
+                        "missing"
+                    },
+                    b.id,
+                    show_key(b.key),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     fn settle(&mut self, positions: &BTreeMap<u64, usize>, prefix: usize) {
         for (i, e) in self.entries.iter_mut().enumerate() {
             e.status = if i >= prefix {
@@ -441,5 +477,24 @@ mod tests {
             assert_eq!(parse_key(&key_name((k, 7))), Some((k, 7)));
         }
         assert_eq!(parse_key(b"other:1"), None);
+    }
+
+    #[test]
+    fn a_script_recovered_in_part_fails_even_when_unacknowledged() {
+        const SET: Key = (Kind::Set, 0);
+        let mut h = History::default();
+        h.record(L, 1);
+        h.record_joined(SET, 2);
+        // No reply came: each alone could have been lost, but not one without the other.
+        let err = h
+            .recover(&crash(Durability::Snapshots), &obs(&[(L, &[1])]))
+            .unwrap_err();
+        assert!(err.contains("recovered in part"), "{err}");
+        let mut h = History::default();
+        h.record(L, 1);
+        h.record_joined(SET, 2);
+        assert!(h
+            .recover(&crash(Durability::Snapshots), &obs(&[(L, &[1]), (SET, &[2])]))
+            .is_ok());
     }
 }

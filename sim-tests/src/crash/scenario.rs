@@ -84,6 +84,8 @@ pub struct CrashScenario {
     history: History,
     clients: BTreeMap<ConnId, Client>,
     next_id: u64,
+    /// Scripted writes: the id their reply answers, and the second id the script wrote.
+    script_partner: std::collections::BTreeMap<u64, u64>,
     phase: Phase,
     /// Timers of an earlier writing phase are ignored.
     epoch: u64,
@@ -116,6 +118,7 @@ impl CrashScenario {
             history: History::default(),
             clients: BTreeMap::new(),
             next_id: 1,
+            script_partner: Default::default(),
             phase: Phase::Writing,
             epoch: 0,
             crashed_at_us: 0,
@@ -181,6 +184,17 @@ impl CrashScenario {
         for _ in 0..n {
             let id = self.next_id;
             self.next_id += 1;
+            if self.rng.chance(0.15) {
+                // A script pushing one id to a list and the next to a set: one reply, both ids.
+                let partner = self.next_id;
+                self.next_id += 1;
+                let slot = |s: &mut Self| s.rng.below(u64::from(s.plan.slots)) as u32;
+                let (list, set) = ((Kind::List, slot(self)), (Kind::Set, slot(self)));
+                wire.extend(multibulk(&script_command(list, set, id, partner)));
+                self.script_partner.insert(id, partner);
+                self.clients.get_mut(&conn).expect("writer").owed.push_back(Some(id));
+                continue;
+            }
             let kind = *self.rng.pick(&Kind::ALL);
             let key = (kind, self.rng.below(u64::from(self.plan.slots)) as u32);
             wire.extend(multibulk(&self.write_command(key, id)));
@@ -411,8 +425,39 @@ impl CrashScenario {
         } else {
             self.stats.refused += 1;
         }
+        if let Some(partner) = self.script_partner.remove(&id) {
+            self.history.replied(partner, ok, ctx.now_us()).map_err(Failure)?;
+        }
         self.history.replied(id, ok, ctx.now_us()).map_err(Failure)
     }
+}
+
+/// The script every scripted write runs: RPUSH of ARGV[1] to KEYS[1], SADD of ARGV[2] to
+/// KEYS[2], atomically.
+const SCRIPT: &[u8] = b"redis.call('RPUSH', KEYS[1], ARGV[1])\nreturn redis.call('SADD', KEYS[2], ARGV[2])";
+
+fn script_command(list: Key, set: Key, id: u64, partner: u64) -> Vec<Vec<u8>> {
+    let n = |v: u64| v.to_string().into_bytes();
+    vec![
+        b"EVAL".to_vec(),
+        SCRIPT.to_vec(),
+        b"2".to_vec(),
+        key_name(list),
+        key_name(set),
+        n(id),
+        n(partner),
+    ]
+}
+
+/// The keys and ids of a scripted write, as [`script_command`] built it.
+fn parse_script(args: &[Vec<u8>]) -> Option<(Key, Key, u64, u64)> {
+    let id = |a: &[u8]| std::str::from_utf8(a).ok()?.parse().ok();
+    Some((
+        parse_key(args.get(3)?)?,
+        parse_key(args.get(4)?)?,
+        id(args.get(5)?)?,
+        id(args.get(6)?)?,
+    ))
 }
 
 fn read_command(key: Key) -> Vec<Vec<u8>> {
@@ -515,6 +560,14 @@ impl Actors for CrashScenario {
             return Ok(());
         };
         for args in cmds {
+            if args[0].eq_ignore_ascii_case(b"EVAL") {
+                let (list, set, id, partner) =
+                    parse_script(args).ok_or_else(|| Failure("a bad script write".into()))?;
+                self.history.record(list, id);
+                self.history.record_joined(set, partner);
+                self.stats.writes += 2;
+                continue;
+            }
             let write = ["RPUSH", "SADD", "HSET", "ZADD", "SET"]
                 .iter()
                 .any(|n| args[0].eq_ignore_ascii_case(n.as_bytes()));
