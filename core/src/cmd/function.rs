@@ -49,17 +49,12 @@ fn fcall(ctx: &mut Ctx) {
         Some(n) => n,
         None => return ctx.out.err("Bad number of keys provided"),
     };
-    if numkeys > ctx.args.len() as i64 - 3 {
-        return ctx.out.err("Number of keys can't be greater than number of args");
-    }
-    if numkeys < 0 {
-        return ctx.out.err("Number of keys can't be negative");
-    }
-    let read_only_cmd = ctx.args[0].eq_ignore_ascii_case(b"fcall_ro");
-    let Some(run) = super::scripting::prepare(ctx, flags, read_only_cmd) else {
+    let Some(keys_end) = super::scripting::keys_end(ctx, numkeys) else {
         return;
     };
-    let keys_end = 3 + numkeys as usize;
+    let Some(run) = super::scripting::prepare(ctx, flags) else {
+        return;
+    };
     let (keys, argv) = (&ctx.args[3..keys_end], &ctx.args[keys_end..]);
     ctx.srv.run_script(run, &name, &callback, keys, argv, true, ctx.out);
 }

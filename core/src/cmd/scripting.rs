@@ -39,9 +39,10 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
 
 const NOSCRIPT_ERR: &str = "NOSCRIPT No matching script. Please use EVAL.";
 
-/// Whether `cmd` runs a script (its own keys are not cached by tracking: the script's reads
-/// cache them, see `crate::command::after_call`).
-pub(crate) fn is_script_run(cmd: &CommandSpec) -> bool {
+/// Whether `cmd` is a read-only form (EVAL_RO, EVALSHA_RO, FCALL_RO): its script may not
+/// write, and its own keys are not cached by tracking (the script's reads cache them, see
+/// `crate::command::after_call`).
+pub(crate) fn is_read_only_form(cmd: &CommandSpec) -> bool {
     matches!(cmd.name, "eval_ro" | "evalsha_ro" | "fcall_ro")
 }
 
@@ -115,12 +116,7 @@ pub(crate) fn feed_monitors_first(ctx: &mut Ctx) {
 /// run, and runs it.
 fn run(ctx: &mut Ctx, sha: &str, is_eval: bool) {
     let Some(numkeys) = ctx.int_arg(2) else { return };
-    if numkeys > ctx.args.len() as i64 - 3 {
-        return ctx.out.err("Number of keys can't be greater than number of args");
-    }
-    if numkeys < 0 {
-        return ctx.out.err("Number of keys can't be negative");
-    }
+    let Some(keys_end) = keys_end(ctx, numkeys) else { return };
     if !ctx.srv.scripting.scripts.contains_key(sha) {
         if !is_eval {
             return ctx.out.error(NOSCRIPT_ERR);
@@ -133,13 +129,23 @@ fn run(ctx: &mut Ctx, sha: &str, is_eval: bool) {
         return ctx.out.error(NOSCRIPT_ERR);
     };
     let flags = ctx.srv.scripting.scripts[sha].flags;
-    let read_only_cmd = ctx.args[0].len() > 4 && ctx.args[0][ctx.args[0].len() - 3..].eq_ignore_ascii_case(b"_ro");
-    let Some(run) = prepare(ctx, flags, read_only_cmd) else {
-        return;
-    };
-    let keys_end = 3 + numkeys as usize;
+    let Some(run) = prepare(ctx, flags) else { return };
     let (keys, argv) = (&ctx.args[3..keys_end], &ctx.args[keys_end..]);
     ctx.srv.run_script(run, sha, &f, keys, argv, false, ctx.out);
+}
+
+/// Where the keys of `script numkeys key... arg...` end, once `numkeys` passed Redis' checks
+/// (shared by EVAL and FCALL).
+pub(crate) fn keys_end(ctx: &mut Ctx, numkeys: i64) -> Option<usize> {
+    if numkeys > ctx.args.len() as i64 - 3 {
+        ctx.out.err("Number of keys can't be greater than number of args");
+        return None;
+    }
+    if numkeys < 0 {
+        ctx.out.err("Number of keys can't be negative");
+        return None;
+    }
+    Some(3 + numkeys as usize)
 }
 
 /// Compiles and caches the script in argument `i`; the error is Redis' reply text.
@@ -153,7 +159,13 @@ fn create(ctx: &mut Ctx, i: usize) -> Result<String, String> {
 }
 
 /// Redis' scriptPrepareForRun: refuses a script its flags do not allow now, else the run.
-pub(crate) fn prepare(ctx: &mut Ctx, script: u32, read_only_cmd: bool) -> Option<RunCtx> {
+pub(crate) fn prepare(ctx: &mut Ctx, script: u32) -> Option<RunCtx> {
+    let cmd = ctx
+        .srv
+        .commands
+        .get(&ctx.args[0])
+        .expect("the running command is in the table");
+    let read_only_cmd = is_read_only_form(cmd);
     let compat = script & script_flags::EVAL_COMPAT_MODE != 0;
     let oom_at_start = ctx.srv.cfg.maxmemory > 0 && ctx.srv.oom_before_command;
     if !compat {
@@ -186,11 +198,6 @@ pub(crate) fn prepare(ctx: &mut Ctx, script: u32, read_only_cmd: bool) -> Option
     if !compat && script & script_flags::ALLOW_OOM != 0 {
         flags |= run_flags::ALLOW_OOM;
     }
-    let cmd = ctx
-        .srv
-        .commands
-        .get(&ctx.args[0])
-        .expect("the running command is in the table");
     Some(RunCtx {
         caller: ctx.id,
         db: ctx.db(),

@@ -694,7 +694,7 @@ fn after_call(
                 let (eval, eval_args) = (run.cmd, run.args.clone());
                 remember_keys(srv, id, eval, &eval_args);
             }
-            _ if crate::cmd::scripting::is_script_run(cmd) => {}
+            _ if crate::cmd::scripting::is_read_only_form(cmd) => {}
             _ => remember_keys(srv, id, cmd, args),
         }
     }

@@ -228,13 +228,7 @@ impl Engine {
         let bridge = lua.create_table()?;
         let err_table = lua.create_function(|lua, msg: mlua::LuaString| error_table(lua, &msg.as_bytes()))?;
         let sha1hex = lua.create_function(|lua, s: Value| {
-            let bytes = match &s {
-                Value::String(s) => s.as_bytes().to_vec(),
-                Value::Number(n) => lua_number_text(*n).into_bytes(),
-                Value::Integer(i) => i.to_string().into_bytes(),
-                _ => Vec::new(),
-            };
-            lua.create_string(super::sha1_hex(&bytes))
+            lua.create_string(super::sha1_hex(&lua_string_bytes(&s).unwrap_or_default()))
         })?;
         let next_unit = lua.create_function(|lua, ()| {
             let mut st = lua.app_data_mut::<LuaState>().expect("set at creation");
@@ -299,6 +293,32 @@ impl Engine {
         }
     }
 
+    /// [`Engine::call`] with `bridge.run` answering the API functions that need more than
+    /// Lua (see SETUP's `api`): `handler(lua, op, args)` gives `(true, result)` or
+    /// `(false, error)` for the C wrapper to raise. The bridge exists for this call only.
+    pub fn call_with_bridge(
+        &self,
+        f: &Function,
+        args: MultiValue,
+        mut handler: impl FnMut(&Lua, &str, &[Value]) -> (bool, Value),
+    ) -> Result<Value, Value> {
+        let result = self.lua.scope(|scope| {
+            let bridge = scope.create_function_mut(|lua, args: MultiValue| {
+                let mut args = args.into_iter();
+                let op = match args.next() {
+                    Some(Value::String(s)) => s.to_string_lossy(),
+                    _ => String::new(),
+                };
+                Ok(handler(lua, &op, &args.collect::<Vec<_>>()))
+            })?;
+            self.bridge.raw_set("run", bridge)?;
+            let outcome = self.call(f, args);
+            self.bridge.raw_set("run", Value::Nil)?;
+            Ok(outcome)
+        });
+        result.unwrap_or_else(|e| Err(self.lua_error_value(e)))
+    }
+
     /// Stops what runs next with the error `msg` once it has run `budget` instructions (and
     /// at every 100,000 after that, so it cannot go on by catching the error).
     pub fn limit_instructions(&self, budget: u64, msg: &'static str) {
@@ -340,6 +360,21 @@ pub(crate) fn error_table(lua: &Lua, raw: &[u8]) -> mlua::Result<Table> {
     Ok(t)
 }
 
+/// [`error_table`] as a value to return to Lua (nil if Lua is out of memory).
+pub(crate) fn error_value(lua: &Lua, raw: &[u8]) -> Value {
+    error_table(lua, raw).map(Value::Table).unwrap_or(Value::Nil)
+}
+
+/// `lua_tolstring`: strings, and numbers as Lua prints them; nothing for other types.
+pub(crate) fn lua_string_bytes(v: &Value) -> Option<Vec<u8>> {
+    match v {
+        Value::String(s) => Some(s.as_bytes().to_vec()),
+        Value::Integer(i) => Some(i.to_string().into_bytes()),
+        Value::Number(n) => Some(lua_number_text(*n).into_bytes()),
+        _ => None,
+    }
+}
+
 /// The `err` text of [`error_table`].
 pub(crate) fn error_text(raw: &[u8]) -> Vec<u8> {
     let (code, msg): (&[u8], &[u8]) = match raw.strip_prefix(b"-") {
@@ -365,14 +400,12 @@ fn error_handler(lua: &Lua, err: Value) -> mlua::Result<Table> {
     let t = match err {
         Value::Table(t) => t,
         other => {
-            let text = match &other {
-                Value::String(s) => s.as_bytes().to_vec(),
-                Value::Error(e) => root_message(e).into_bytes(),
-                Value::Nil => b"nil".to_vec(),
-                Value::Boolean(b) => b.to_string().into_bytes(),
-                Value::Number(n) => lua_number_text(*n).into_bytes(),
-                Value::Integer(i) => i.to_string().into_bytes(),
-                v => v.to_string()?.into_bytes(),
+            let text = match (&other, lua_string_bytes(&other)) {
+                (_, Some(text)) => text,
+                (Value::Error(e), None) => root_message(e).into_bytes(),
+                (Value::Nil, None) => b"nil".to_vec(),
+                (Value::Boolean(b), None) => b.to_string().into_bytes(),
+                (v, None) => v.to_string()?.into_bytes(),
             };
             let mut msg = b"ERR ".to_vec();
             msg.extend_from_slice(&text);

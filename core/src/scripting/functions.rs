@@ -188,43 +188,22 @@ impl Server {
 
     fn register_in_scope(&mut self, engine: &Engine, f: &Function) -> Result<Registered, String> {
         let mut registered = Registered::new();
-        let outcome = engine.lua.scope(|scope| {
-            let bridge = scope.create_function_mut(|lua, args: MultiValue| {
-                let mut args: Vec<Value> = args.into_iter().collect();
-                let op = args
-                    .first()
-                    .map(|v| v.to_string().unwrap_or_default())
-                    .unwrap_or_default();
-                args.remove(0);
-                Ok(match op.as_str() {
-                    "register" => match register(lua, &args, &mut registered) {
-                        Ok(()) => (true, Value::Nil),
-                        Err(msg) => (false, engine_error(lua, &msg)),
-                    },
-                    "log" => self.redis_log(lua, &args),
-                    _ => (
-                        false,
-                        engine_error(lua, "This Redis API is not available while loading a library"),
-                    ),
-                })
-            })?;
-            engine.bridge.raw_set("run", bridge)?;
-            let outcome = engine.call(f, MultiValue::new());
-            engine.bridge.raw_set("run", Value::Nil)?;
-            Ok(outcome)
+        let outcome = engine.call_with_bridge(f, MultiValue::new(), |lua, op, args| match op {
+            "register" => match register(lua, args, &mut registered) {
+                Ok(()) => (true, Value::Nil),
+                Err(msg) => (false, engine::error_value(lua, msg.as_bytes())),
+            },
+            "log" => self.redis_log(lua, args),
+            _ => {
+                let msg = b"This Redis API is not available while loading a library";
+                (false, engine::error_value(lua, msg))
+            }
         });
         match outcome {
-            Ok(Ok(_)) => Ok(registered),
-            Ok(Err(e)) => Err(format!("Error registering functions: {}", error_message(&e))),
-            Err(e) => Err(format!("Error registering functions: {e}")),
+            Ok(_) => Ok(registered),
+            Err(e) => Err(format!("Error registering functions: {}", error_message(&e))),
         }
     }
-}
-
-fn engine_error(lua: &Lua, msg: &str) -> Value {
-    engine::error_table(lua, msg.as_bytes())
-        .map(Value::Table)
-        .unwrap_or(Value::Nil)
 }
 
 /// The message of a raised error value (the `err` of an error table).
@@ -247,7 +226,7 @@ fn register(lua: &Lua, args: &[Value], registered: &mut Registered) -> Result<()
         [Value::Table(t)] => named_args(t)?,
         [_] => return Err("calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).".into()),
         [name, callback] => {
-            let name = super::lua_string_bytes(name).ok_or("first argument to redis.register_function must be a string")?;
+            let name = engine::lua_string_bytes(name).ok_or("first argument to redis.register_function must be a string")?;
             let Value::Function(callback) = callback else {
                 return Err("second argument to redis.register_function must be a function".into());
             };
@@ -279,18 +258,18 @@ fn named_args(t: &Table) -> Result<NamedArgs, String> {
     let (mut name, mut callback, mut description, mut flags) = (None, None, None, 0);
     for pair in t.pairs::<Value, Value>() {
         let (k, v) = pair.map_err(|e| e.to_string())?;
-        let key =
-            super::lua_string_bytes(&k).ok_or("named argument key given to redis.register_function is not a string")?;
+        let key = engine::lua_string_bytes(&k)
+            .ok_or("named argument key given to redis.register_function is not a string")?;
         match key.to_ascii_lowercase().as_slice() {
             b"function_name" => {
                 name = Some(
-                    super::lua_string_bytes(&v)
+                    engine::lua_string_bytes(&v)
                         .ok_or("function_name argument given to redis.register_function must be a string")?,
                 )
             }
             b"description" => {
                 description = Some(
-                    super::lua_string_bytes(&v)
+                    engine::lua_string_bytes(&v)
                         .ok_or("description argument given to redis.register_function must be a string")?,
                 )
             }
@@ -322,7 +301,7 @@ fn read_flags(list: &Table) -> Option<u32> {
         if v.is_nil() {
             break;
         }
-        let name = super::lua_string_bytes(&v)?;
+        let name = engine::lua_string_bytes(&v)?;
         let (f, _) = script_flags::NAMES
             .iter()
             .find(|(_, n)| n.as_bytes().eq_ignore_ascii_case(&name))?;

@@ -20,7 +20,7 @@ use crate::command::{flags, CommandSpec, Lookup};
 use crate::resp::Reply;
 use crate::server::Server;
 use crate::LogLevel;
-use engine::Engine;
+use engine::{error_value, lua_string_bytes, Engine};
 pub(crate) use shebang::{parse_shebang, script_flags};
 
 /// Flags of one run (Redis' SCRIPT_* run-context flags).
@@ -100,6 +100,15 @@ impl Scripting {
             .expect("the engine is only away while a script runs")
     }
 
+    /// Where the interpreter of EVAL scripts (or of `function` libraries) is kept.
+    fn engine_slot(&mut self, function: bool) -> &mut Option<Engine> {
+        if function {
+            &mut self.functions.engine
+        } else {
+            &mut self.engine
+        }
+    }
+
     /// Bytes the interpreter holds (INFO's used_memory_lua).
     pub fn vm_memory(&self) -> u64 {
         self.engine.as_ref().map_or(0, |e| e.lua.used_memory() as u64)
@@ -145,9 +154,6 @@ impl Scripting {
     }
 }
 
-/// What a run produced: the function's return value, or the error it raised.
-pub(crate) type Outcome = Result<Value, Value>;
-
 impl Server {
     /// Runs `f` for `run.caller` with `keys` and `argv` (as KEYS and ARGV for an EVAL script,
     /// as its two arguments for a `function`), and writes its result (or its error, naming
@@ -164,12 +170,11 @@ impl Server {
         out: &mut Reply,
     ) {
         let id = run.caller;
-        let slot = if function {
-            &mut self.scripting.functions.engine
-        } else {
-            &mut self.scripting.engine
-        };
-        let engine = slot.take().expect("no script runs inside another");
+        let engine = self
+            .scripting
+            .engine_slot(function)
+            .take()
+            .expect("no script runs inside another");
         let mut args = MultiValue::new();
         let (keys, argv) = (lua_array(&engine, keys), lua_array(&engine, argv));
         if function {
@@ -185,18 +190,14 @@ impl Server {
             c.deny_blocking = true;
         }
         self.scripting.run = Some(run);
-        let outcome = self.call_in_scope(&engine, f, args);
+        let outcome = engine.call_with_bridge(f, args, |lua, op, args| self.bridge(lua, op, args));
         engine.state().running = false;
         self.scripting.gc_count += 1;
         if self.scripting.gc_count == 50 {
             let _ = engine.lua.gc_step();
             self.scripting.gc_count = 0;
         }
-        if function {
-            self.scripting.functions.engine = Some(engine);
-        } else {
-            self.scripting.engine = Some(engine);
-        }
+        *self.scripting.engine_slot(function) = Some(engine);
         let run = self.scripting.run.take().expect("set above");
         if let Some(c) = self.clients.get_mut(&id) {
             c.deny_blocking = deny_before;
@@ -212,35 +213,13 @@ impl Server {
         self.repl.prevent();
     }
 
-    /// Calls `f` with the bridge to this server in place for its `redis.*` calls.
-    fn call_in_scope(&mut self, engine: &Engine, f: &Function, args: MultiValue) -> Outcome {
-        let result = engine.lua.scope(|scope| {
-            let bridge = scope.create_function_mut(|lua, args: MultiValue| Ok(self.bridge(lua, args)))?;
-            engine.bridge.raw_set("run", bridge)?;
-            let outcome = engine.call(f, args);
-            engine.bridge.raw_set("run", Value::Nil)?;
-            Ok(outcome)
-        });
-        result.unwrap_or_else(|e| {
-            Err(Value::String(
-                engine.lua.create_string(e.to_string()).expect("a string"),
-            ))
-        })
-    }
-
     /// One `redis.*` call that needs the server: `(true, result)` or `(false, error)` for the
     /// Lua wrapper to raise.
-    fn bridge(&mut self, lua: &Lua, args: MultiValue) -> (bool, Value) {
-        let mut args: Vec<Value> = args.into_iter().collect();
-        let op = match args.first() {
-            Some(Value::String(s)) => s.to_string_lossy(),
-            _ => String::new(),
-        };
-        args.remove(0);
-        let fail = |msg: &str| (false, err_value(lua, msg.as_bytes()));
-        match op.as_str() {
-            "call" => self.redis_call(lua, &args, true),
-            "pcall" => self.redis_call(lua, &args, false),
+    fn bridge(&mut self, lua: &Lua, op: &str, args: &[Value]) -> (bool, Value) {
+        let fail = |msg: &str| (false, error_value(lua, msg.as_bytes()));
+        match op {
+            "call" => self.redis_call(lua, args, true),
+            "pcall" => self.redis_call(lua, args, false),
             "setresp" => {
                 if args.len() != 1 {
                     return fail("redis.setresp() requires one argument.");
@@ -268,8 +247,8 @@ impl Server {
                 }
                 (true, Value::Nil)
             }
-            "log" => self.redis_log(lua, &args),
-            "acl_check_cmd" => match lua_argv(&args) {
+            "log" => self.redis_log(lua, args),
+            "acl_check_cmd" => match lua_argv(args) {
                 Err(msg) => fail(msg),
                 Ok(argv) => match crate::command::lookup(&self.commands, &argv) {
                     // Every client is the default user, allowed everything.
@@ -287,10 +266,10 @@ impl Server {
     fn redis_call(&mut self, lua: &Lua, args: &[Value], raise: bool) -> (bool, Value) {
         let argv = match lua_argv(args) {
             Ok(argv) => argv,
-            Err(msg) => return (!raise, err_value(lua, msg.as_bytes())),
+            Err(msg) => return (!raise, error_value(lua, msg.as_bytes())),
         };
         match self.script_call(&argv) {
-            Err(msg) => (!raise, err_value(lua, &msg)),
+            Err(msg) => (!raise, error_value(lua, &msg)),
             Ok(reply) => {
                 let mut pos = 0;
                 let value = convert::reply_to_lua(lua, &reply, &mut pos).unwrap_or(Value::Nil);
@@ -363,22 +342,22 @@ impl Server {
     /// redis.log(level, ...): the arguments joined by spaces, at that level.
     fn redis_log(&mut self, lua: &Lua, args: &[Value]) -> (bool, Value) {
         if args.len() < 2 {
-            return (false, err_value(lua, b"redis.log() requires two arguments or more."));
+            return (false, error_value(lua, b"redis.log() requires two arguments or more."));
         }
         let level = match &args[0] {
             Value::Integer(_) | Value::Number(_) => to_number(&args[0]),
             Value::String(s) => match s.to_str().ok().and_then(|s| s.trim().parse::<f64>().ok()) {
                 Some(n) => n,
-                None => return (false, err_value(lua, b"First argument must be a number (log level).")),
+                None => return (false, error_value(lua, b"First argument must be a number (log level).")),
             },
-            _ => return (false, err_value(lua, b"First argument must be a number (log level).")),
+            _ => return (false, error_value(lua, b"First argument must be a number (log level).")),
         } as i64;
         let level = match level {
             0 => LogLevel::Debug,
             1 => LogLevel::Verbose,
             2 => LogLevel::Notice,
             3 => LogLevel::Warning,
-            _ => return (false, err_value(lua, b"Invalid debug level.")),
+            _ => return (false, error_value(lua, b"Invalid debug level.")),
         };
         let parts: Vec<String> = args[1..]
             .iter()
@@ -405,16 +384,6 @@ fn lua_argv(args: &[Value]) -> Result<Vec<Vec<u8>>, &'static str> {
         .collect()
 }
 
-/// `lua_tolstring`: strings, and numbers as Lua prints them; nothing for other types.
-fn lua_string_bytes(v: &Value) -> Option<Vec<u8>> {
-    match v {
-        Value::String(s) => Some(s.as_bytes().to_vec()),
-        Value::Integer(i) => Some(i.to_string().into_bytes()),
-        Value::Number(n) => Some(engine::lua_number_text(*n).into_bytes()),
-        _ => None,
-    }
-}
-
 /// `lua_tonumber`: numbers, numeric strings, else 0.
 fn to_number(v: &Value) -> f64 {
     match v {
@@ -423,10 +392,6 @@ fn to_number(v: &Value) -> f64 {
         Value::String(s) => s.to_str().ok().and_then(|s| s.trim().parse().ok()).unwrap_or(0.0),
         _ => 0.0,
     }
-}
-
-fn err_value(lua: &Lua, msg: &[u8]) -> Value {
-    engine::error_table(lua, msg).map(Value::Table).unwrap_or(Value::Nil)
 }
 
 /// A Lua array of `items` (KEYS, ARGV, FCALL's arguments).
