@@ -216,6 +216,9 @@ fn a_script_selects_its_own_database_and_protocol() {
         eval(&mut h, "redis.setresp(3); return {true,false}"),
         "*2\r\n:1\r\n:0\r\n"
     );
+    // Numeric arguments are read as Lua reads numbers, hexadecimal included.
+    assert_eq!(eval(&mut h, "redis.setresp('0x3'); return {false}"), "*1\r\n:0\r\n");
+    assert_eq!(eval(&mut h, "return redis.log('0x3', 'hex level')"), "$-1\r\n");
     h.cmd(1, &["HELLO", "3"]);
     assert_eq!(
         eval(&mut h, "redis.setresp(3); return {true,false}"),

@@ -44,13 +44,7 @@ fn num(n: i32) -> Value {
 
 /// Argument `i` reduced to 32 bits, or Lua's "bad argument" message.
 fn arg(args: &[Value], i: usize, func: &str) -> Result<u32, String> {
-    let n = match args.get(i) {
-        Some(Value::Number(n)) => Some(*n),
-        Some(Value::Integer(n)) => Some(*n as f64),
-        Some(Value::String(s)) => s.to_str().ok().and_then(|s| lua_str2number(&s)),
-        _ => None,
-    };
-    let Some(n) = n else {
+    let Some(n) = args.get(i).and_then(super::engine::lua_tonumber) else {
         let got = args.get(i).map_or("no value", Value::type_name);
         return Err(format!(
             "bad argument #{} to '{func}' (number expected, got {got})",
@@ -58,20 +52,6 @@ fn arg(args: &[Value], i: usize, func: &str) -> Result<u32, String> {
         ));
     };
     Ok((n + 6_755_399_441_055_744.0).to_bits() as u32)
-}
-
-/// Lua 5.1's string to number: a decimal as strtod reads it, or a hexadecimal integer.
-fn lua_str2number(s: &str) -> Option<f64> {
-    let t = s.trim();
-    let (neg, body) = match t.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, t.strip_prefix('+').unwrap_or(t)),
-    };
-    if let Some(hex) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
-        let v = u64::from_str_radix(hex, 16).ok()? as f64;
-        return Some(if neg { -v } else { v });
-    }
-    t.parse::<f64>().ok()
 }
 
 /// band/bor/bxor: the first argument, then the others from the last down (BitOp's order).

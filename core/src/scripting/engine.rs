@@ -375,6 +375,30 @@ pub(crate) fn lua_string_bytes(v: &Value) -> Option<Vec<u8>> {
     }
 }
 
+/// `lua_tonumber`: numbers, and strings Lua reads as one; `None` for anything else.
+pub(crate) fn lua_tonumber(v: &Value) -> Option<f64> {
+    match v {
+        Value::Integer(i) => Some(*i as f64),
+        Value::Number(n) => Some(*n),
+        Value::String(s) => s.to_str().ok().and_then(|s| lua_str2number(&s)),
+        _ => None,
+    }
+}
+
+/// Lua 5.1's string to number: a decimal as strtod reads it, or a hexadecimal integer.
+fn lua_str2number(s: &str) -> Option<f64> {
+    let t = s.trim();
+    let (neg, body) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    if let Some(hex) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
+        let v = u64::from_str_radix(hex, 16).ok()? as f64;
+        return Some(if neg { -v } else { v });
+    }
+    t.parse::<f64>().ok()
+}
+
 /// The `err` text of [`error_table`].
 pub(crate) fn error_text(raw: &[u8]) -> Vec<u8> {
     let (code, msg): (&[u8], &[u8]) = match raw.strip_prefix(b"-") {

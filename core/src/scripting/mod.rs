@@ -20,7 +20,7 @@ use crate::command::{flags, CommandSpec, Lookup};
 use crate::resp::Reply;
 use crate::server::Server;
 use crate::LogLevel;
-use engine::{error_value, lua_string_bytes, Engine};
+use engine::{error_value, lua_string_bytes, lua_tonumber, Engine};
 pub(crate) use shebang::{parse_shebang, script_flags};
 
 /// Flags of one run (Redis' SCRIPT_* run-context flags).
@@ -224,7 +224,7 @@ impl Server {
                 if args.len() != 1 {
                     return fail("redis.setresp() requires one argument.");
                 }
-                match to_number(&args[0]) as i64 {
+                match lua_tonumber(&args[0]).unwrap_or(0.0) as i64 {
                     v @ (2 | 3) => {
                         if let Some(run) = self.scripting.run.as_mut() {
                             run.resp3 = v == 3;
@@ -238,7 +238,7 @@ impl Server {
                 if args.len() != 1 {
                     return fail("redis.set_repl() requires two arguments.");
                 }
-                let flags = to_number(&args[0]) as i64;
+                let flags = lua_tonumber(&args[0]).unwrap_or(0.0) as i64;
                 if flags & !3 != 0 {
                     return fail("Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.");
                 }
@@ -344,15 +344,10 @@ impl Server {
         if args.len() < 2 {
             return (false, error_value(lua, b"redis.log() requires two arguments or more."));
         }
-        let level = match &args[0] {
-            Value::Integer(_) | Value::Number(_) => to_number(&args[0]),
-            Value::String(s) => match s.to_str().ok().and_then(|s| s.trim().parse::<f64>().ok()) {
-                Some(n) => n,
-                None => return (false, error_value(lua, b"First argument must be a number (log level).")),
-            },
-            _ => return (false, error_value(lua, b"First argument must be a number (log level).")),
-        } as i64;
-        let level = match level {
+        let Some(level) = lua_tonumber(&args[0]) else {
+            return (false, error_value(lua, b"First argument must be a number (log level)."));
+        };
+        let level = match level as i64 {
             0 => LogLevel::Debug,
             1 => LogLevel::Verbose,
             2 => LogLevel::Notice,
@@ -382,16 +377,6 @@ fn lua_argv(args: &[Value]) -> Result<Vec<Vec<u8>>, &'static str> {
             _ => Err("Lua redis lib command arguments must be strings or integers"),
         })
         .collect()
-}
-
-/// `lua_tonumber`: numbers, numeric strings, else 0.
-fn to_number(v: &Value) -> f64 {
-    match v {
-        Value::Integer(i) => *i as f64,
-        Value::Number(n) => *n,
-        Value::String(s) => s.to_str().ok().and_then(|s| s.trim().parse().ok()).unwrap_or(0.0),
-        _ => 0.0,
-    }
 }
 
 /// A Lua array of `items` (KEYS, ARGV, FCALL's arguments).
