@@ -133,6 +133,8 @@ pub(crate) enum Release {
     Timeout,
     /// CLIENT UNBLOCK ... ERROR.
     Error,
+    /// The server changed role: this error.
+    Failed(&'static str),
 }
 
 impl Server {
@@ -319,12 +321,21 @@ impl Server {
                 match how {
                     Release::Timeout => c.reply.null_array(),
                     Release::Error => c.reply.error("UNBLOCKED client unblocked via CLIENT UNBLOCK"),
+                    Release::Failed(msg) => c.reply.error(msg),
                 }
             }
         }
         self.mark_dirty(id);
         self.release(id, w.pending);
         true
+    }
+
+    /// Lets every blocked client go with `msg` (Redis' disconnectAllBlockedClients).
+    pub(crate) fn release_all_blocked(&mut self, msg: &'static str) {
+        let ids: Vec<ClientId> = self.blocking.waiters.keys().copied().collect();
+        for id in ids {
+            self.release_blocked(id, Release::Failed(msg));
+        }
     }
 
     /// Times out the waiters whose deadline has passed, earliest first.

@@ -20,6 +20,13 @@ pub struct ConnInfo {
     pub unix: bool,
 }
 
+impl ConnInfo {
+    /// The peer's address without its port.
+    pub fn ip(&self) -> &str {
+        self.addr.rsplit_once(':').map_or(self.addr.as_str(), |(ip, _)| ip)
+    }
+}
+
 /// CLIENT REPLY modes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReplyMode {
@@ -57,6 +64,13 @@ pub struct Client {
     pub blocked: bool,
     /// Attached with SYNC/PSYNC: fed the replication stream, sent no replies.
     pub replica: bool,
+    /// A replica's REPLCONF listening-port, and the offset and time (monotonic µs) of its
+    /// last REPLCONF ACK.
+    pub repl_listening_port: u16,
+    pub repl_ack_offset: u64,
+    pub repl_ack_us: u64,
+    /// The master this replica applies the stream of: its commands obey and get no replies.
+    pub master: bool,
     /// Said `REPLCONF capa eof`: takes a snapshot streamed with an end mark, its length
     /// unknown up front.
     pub repl_capa_eof: bool,
@@ -112,6 +126,10 @@ impl Client {
             drop_replies: false,
             blocked: false,
             replica: false,
+            master: false,
+            repl_listening_port: 0,
+            repl_ack_offset: 0,
+            repl_ack_us: now_us,
             multi: None,
             multi_error: false,
             dirty_cas: false,
@@ -149,6 +167,7 @@ impl Client {
         let flags = [
             (self.monitor, 'O'),
             (self.replica, 'S'),
+            (self.master, 'M'),
             (self.subs.any(), 'P'),
             (self.multi.is_some(), 'x'),
             (self.blocked, 'b'),

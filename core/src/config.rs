@@ -78,6 +78,25 @@ pub struct Config {
     pub zset_max_listpack_value: i64,
     /// Seconds between the PINGs a master sends its replicas.
     pub repl_ping_replica_period: i64,
+    /// The master to replicate at start-up (`replicaof host port`), and as CONFIG GET shows it.
+    pub replicaof: Option<(String, u16)>,
+    replicaof_words: Vec<String>,
+    /// How a replica authenticates to its master ("": no AUTH).
+    pub masterauth: String,
+    pub masteruser: String,
+    /// A replica refuses writes from its clients.
+    pub replica_read_only: bool,
+    /// A replica whose master link is down still answers from its data.
+    pub replica_serve_stale_data: bool,
+    /// A replica leaves eviction to its master.
+    pub replica_ignore_maxmemory: bool,
+    /// Seconds of silence after which a replication link counts as dead.
+    pub repl_timeout: i64,
+    /// Shown by INFO and to Sentinel; kept for CONFIG.
+    pub replica_priority: i64,
+    pub replica_announced: bool,
+    pub replica_lazy_flush: bool,
+    pub replica_announce_ip: String,
     /// An index into MAXMEMORY_POLICIES: what is evicted above maxmemory, and what an
     /// object's access field tracks (recency, or LFU counters).
     maxmemory_policy: usize,
@@ -161,6 +180,18 @@ impl Default for Config {
             zset_max_listpack_entries: 128,
             zset_max_listpack_value: 64,
             repl_ping_replica_period: 10,
+            replicaof: None,
+            replicaof_words: Vec::new(),
+            masterauth: String::new(),
+            masteruser: String::new(),
+            replica_read_only: true,
+            replica_serve_stale_data: true,
+            replica_ignore_maxmemory: true,
+            repl_timeout: 60,
+            replica_priority: 100,
+            replica_announced: true,
+            replica_lazy_flush: false,
+            replica_announce_ip: String::new(),
             maxmemory_policy: 7,
             maxmemory: 0,
             maxmemory_samples: 5,
@@ -637,6 +668,69 @@ static DIRECTIVES: &[Directive] = &[
         },
     },
     Directive {
+        name: "replicaof",
+        mutable: false,
+        field: Field::Words(|c| &mut c.replicaof_words),
+    },
+    Directive {
+        name: "masterauth",
+        mutable: true,
+        field: Field::Str(|c| &mut c.masterauth),
+    },
+    Directive {
+        name: "masteruser",
+        mutable: true,
+        field: Field::Str(|c| &mut c.masteruser),
+    },
+    Directive {
+        name: "replica-read-only",
+        mutable: true,
+        field: Field::Bool(|c| &mut c.replica_read_only),
+    },
+    Directive {
+        name: "replica-serve-stale-data",
+        mutable: true,
+        field: Field::Bool(|c| &mut c.replica_serve_stale_data),
+    },
+    Directive {
+        name: "replica-ignore-maxmemory",
+        mutable: true,
+        field: Field::Bool(|c| &mut c.replica_ignore_maxmemory),
+    },
+    Directive {
+        name: "replica-announced",
+        mutable: true,
+        field: Field::Bool(|c| &mut c.replica_announced),
+    },
+    Directive {
+        name: "replica-lazy-flush",
+        mutable: true,
+        field: Field::Bool(|c| &mut c.replica_lazy_flush),
+    },
+    Directive {
+        name: "replica-announce-ip",
+        mutable: true,
+        field: Field::Str(|c| &mut c.replica_announce_ip),
+    },
+    Directive {
+        name: "repl-timeout",
+        mutable: true,
+        field: Field::Int {
+            min: 1,
+            max: INT_MAX,
+            get: |c| &mut c.repl_timeout,
+        },
+    },
+    Directive {
+        name: "replica-priority",
+        mutable: true,
+        field: Field::Int {
+            min: 0,
+            max: INT_MAX,
+            get: |c| &mut c.replica_priority,
+        },
+    },
+    Directive {
         name: "notify-keyspace-events",
         mutable: true,
         field: Field::Special {
@@ -741,6 +835,13 @@ const ALIASES: &[(&str, &str)] = &[
     ("zset-max-ziplist-entries", "zset-max-listpack-entries"),
     ("zset-max-ziplist-value", "zset-max-listpack-value"),
     ("repl-ping-slave-period", "repl-ping-replica-period"),
+    ("slaveof", "replicaof"),
+    ("slave-read-only", "replica-read-only"),
+    ("slave-serve-stale-data", "replica-serve-stale-data"),
+    ("slave-ignore-maxmemory", "replica-ignore-maxmemory"),
+    ("slave-lazy-flush", "replica-lazy-flush"),
+    ("slave-announce-ip", "replica-announce-ip"),
+    ("slave-priority", "replica-priority"),
 ];
 
 fn find(name: &str) -> Option<&'static Directive> {
@@ -788,6 +889,18 @@ fn add_save_line(cfg: &mut Config, args: &[String], seen: &mut bool) -> Result<(
     Ok(())
 }
 
+/// Redis' setConfigReplicaOfOption: `host port`, or `no one` for none.
+fn parse_replicaof(words: &[String]) -> Result<Option<(String, u16)>, String> {
+    let [host, port] = words else {
+        return Err("wrong number of arguments".into());
+    };
+    if host.eq_ignore_ascii_case("no") && port.eq_ignore_ascii_case("one") {
+        return Ok(None);
+    }
+    let port = port.parse::<u16>().map_err(|_| "Invalid master port".to_string())?;
+    Ok(Some((host.clone(), port)))
+}
+
 /// Redis' setConfigSaveOption: `seconds changes` pairs, seconds at least 1, changes at least 0;
 /// no words (`save ""`) means no automatic saves.
 fn parse_save_points(words: &[String]) -> Result<Vec<(i64, i64)>, String> {
@@ -815,6 +928,11 @@ impl Directive {
             if self.name == "client-output-buffer-limit" {
                 crate::obuf::parse(&words, &mut cfg.obuf_limits)?;
                 cfg.obuf_words = crate::obuf::render(&cfg.obuf_limits);
+                return Ok(());
+            }
+            if self.name == "replicaof" {
+                cfg.replicaof = parse_replicaof(&words)?;
+                cfg.replicaof_words = if cfg.replicaof.is_some() { words } else { Vec::new() };
                 return Ok(());
             }
             if self.name == "save" {

@@ -28,7 +28,8 @@ impl Server {
         let Some(probe) = self.env.memory_probe else {
             return true;
         };
-        if limit == 0 {
+        // replica-ignore-maxmemory: a replica's dataset is its master's to limit.
+        if limit == 0 || (self.is_replica() && self.cfg.replica_ignore_maxmemory) {
             return true;
         }
         let mut used = self.used_memory(probe);

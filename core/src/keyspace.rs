@@ -12,11 +12,21 @@ impl Server {
         self.clock.unix_ms()
     }
 
-    /// Deletes `key` from database `db` if it has expired, counting it.
+    /// Deletes `key` from database `db` if it has expired, counting it; returns whether it
+    /// expired. A replica deletes nothing (Redis' expireIfNeeded): its master's DELs do, and
+    /// until then the key is gone for its clients and still there for its master's commands.
     pub(crate) fn expire_if_needed(&mut self, db: usize, key: &[u8]) -> bool {
         if self.persist.replaying {
             return false;
         }
+        if self.is_replica() {
+            return !self.replica.applying && self.dbs[db].is_expired(key, self.now_ms());
+        }
+        self.delete_if_expired(db, key)
+    }
+
+    /// The deletion half of [`Server::expire_if_needed`]: counted, notified, propagated as DEL.
+    fn delete_if_expired(&mut self, db: usize, key: &[u8]) -> bool {
         let now = self.now_ms();
         let expired = self.dbs[db].expire_if_needed(key, now);
         if expired {
@@ -32,31 +42,34 @@ impl Server {
     /// A read lookup (Redis' lookupKeyRead): lazy expiry, the access time, then hit/miss
     /// accounting.
     pub(crate) fn lookup_read(&mut self, db: usize, key: &[u8]) -> Option<&Value> {
-        let stamp = self.expire_then_stamp(db, key);
-        self.lookup_counted(db, key, true, stamp)
+        let (stamp, hidden) = self.expire_then_stamp(db, key);
+        self.lookup_counted(db, key, true, stamp, hidden)
     }
 
     /// A read lookup that leaves the access time alone (LOOKUP_NOTOUCH: EXISTS, TYPE, TTL),
     /// still counted as a hit or miss; a miss is a "keymiss" event.
     pub(crate) fn lookup_read_notouch(&mut self, db: usize, key: &[u8]) -> Option<&Value> {
-        self.expire_if_needed(db, key);
-        self.lookup_counted(db, key, true, false)
+        let hidden = self.expire_if_needed(db, key);
+        self.lookup_counted(db, key, true, false, hidden)
     }
 
     /// OBJECT's lookup (LOOKUP_NOTOUCH | LOOKUP_NONOTIFY): counted, but a miss raises no event.
     pub(crate) fn lookup_read_nonotify(&mut self, db: usize, key: &[u8]) -> Option<&Value> {
-        self.expire_if_needed(db, key);
-        self.lookup_counted(db, key, false, false)
+        let hidden = self.expire_if_needed(db, key);
+        self.lookup_counted(db, key, false, false, hidden)
     }
 
     /// Hit/miss accounting and (if `notify`) the keymiss event, after lazy expiry; `stamp`
-    /// sets the access time in the same dict lookup.
-    fn lookup_counted(&mut self, db: usize, key: &[u8], notify: bool, stamp: bool) -> Option<&Value> {
+    /// sets the access time in the same dict lookup; `hidden`: the key expired on a replica
+    /// and counts as missing though it is stored.
+    fn lookup_counted(&mut self, db: usize, key: &[u8], notify: bool, stamp: bool, hidden: bool) -> Option<&Value> {
         // A miss worth an event is found apart: the common path stays one dict lookup.
         let miss_event = notify && self.cfg.notify_keyspace_events & crate::notify::class::KEY_MISS != 0;
-        if miss_event && !self.dbs[db].contains(key) {
+        if hidden || (miss_event && !self.dbs[db].contains(key)) {
             self.stats.keyspace_misses += 1;
-            self.notify(crate::notify::class::KEY_MISS, "keymiss", key, db);
+            if miss_event {
+                self.notify(crate::notify::class::KEY_MISS, "keymiss", key, db);
+            }
             return None;
         }
         match self.dbs[db].get_stamped(key, stamp) {
@@ -73,22 +86,29 @@ impl Server {
 
     /// A write lookup (Redis' lookupKeyWrite): lazy expiry, the access time, no accounting.
     pub(crate) fn lookup_write(&mut self, db: usize, key: &[u8]) -> Option<&mut Value> {
-        let stamp = self.expire_then_stamp(db, key);
+        // A writable replica's own writes delete what expired (EXPIRE_FORCE_DELETE_EXPIRED).
+        if self.is_replica() && !self.replica.applying && !self.persist.replaying {
+            self.delete_if_expired(db, key);
+        }
+        let (stamp, _) = self.expire_then_stamp(db, key);
         self.dbs[db].get_stamped_mut(key, stamp)
     }
 
     /// Lazy expiry, then whether the lookup should stamp the access time: not when the key
     /// just expired or the client asked for CLIENT NO-TOUCH; an LFU counter is bumped here
-    /// instead, since it draws on the server's RNG.
-    fn expire_then_stamp(&mut self, db: usize, key: &[u8]) -> bool {
-        if self.expire_if_needed(db, key) || self.no_touch {
-            return false;
+    /// instead, since it draws on the server's RNG. Also returns whether the key expired.
+    fn expire_then_stamp(&mut self, db: usize, key: &[u8]) -> (bool, bool) {
+        if self.expire_if_needed(db, key) {
+            return (false, true);
+        }
+        if self.no_touch {
+            return (false, false);
         }
         if self.lfu_policy() {
             self.lfu_touch(db, key);
-            return false;
+            return (false, false);
         }
-        true
+        (true, false)
     }
 
     /// Redis' dbAdd: stores `value` under `key`, which holds nothing now (or was just deleted,

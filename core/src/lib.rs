@@ -30,6 +30,7 @@ pub mod pubsub;
 pub mod rdb;
 mod relisten;
 mod repl;
+mod replica;
 pub mod resp;
 mod scripting;
 pub mod server;

@@ -46,8 +46,12 @@ pub(crate) struct Propagation {
     pub backlog: bool,
     /// Bytes of replication stream produced (INFO's master_repl_offset).
     pub offset: u64,
-    /// This master's replication id (40 hex digits, new at every start).
+    /// This master's replication id (40 hex digits, new at every start; a replica's is its
+    /// master's).
     pub replid: String,
+    /// The id this server's history had before (a promoted replica's old master's), and the
+    /// first offset that is not part of it (INFO's master_replid2, second_repl_offset).
+    pub replid2: Option<(String, u64)>,
     /// The AOF is on: it reads the stream too.
     pub aof: bool,
 }
@@ -59,6 +63,16 @@ impl Propagation {
             targets: target::ALL,
             ..Default::default()
         }
+    }
+
+    /// A new history starts: the current id becomes the second one (Redis' shiftReplicationId).
+    pub fn shift_replid(&mut self, new_id: String) {
+        let old = std::mem::replace(&mut self.replid, new_id);
+        self.replid2 = Some((old, self.offset + 1));
+    }
+
+    pub fn clear_replid2(&mut self) {
+        self.replid2 = None;
     }
 
     /// Whether anything consumes the stream, so effects are worth recording.
@@ -163,7 +177,8 @@ impl Server {
         if db.is_some() && targets & target::AOF != 0 {
             self.aof_feed(db, argv);
         }
-        if !self.repl.backlog || targets & target::REPLICAS == 0 {
+        // A replica's replicas take its master's stream as it came (see crate::replica).
+        if !self.repl.backlog || targets & target::REPLICAS == 0 || self.is_replica() {
             return;
         }
         let mut bytes = Vec::new();
@@ -175,13 +190,18 @@ impl Server {
         }
         bytes.extend_from_slice(&encode_command(argv));
         self.repl.offset += bytes.len() as u64;
+        self.feed_replica_bytes(&bytes);
+    }
+
+    /// Appends stream bytes to every replica's output (or to what waits behind its snapshot).
+    pub(crate) fn feed_replica_bytes(&mut self, bytes: &[u8]) {
         for id in self.repl.replicas.clone() {
             if let Some(c) = self.clients.get_mut(&id) {
                 self.stats.net_repl_output_bytes += bytes.len() as u64;
                 match c.repl_pending.as_mut() {
-                    Some(held) => held.extend_from_slice(&bytes),
+                    Some(held) => held.extend_from_slice(bytes),
                     None => {
-                        c.reply.buf.extend_from_slice(&bytes);
+                        c.reply.buf.extend_from_slice(bytes);
                         self.mark_dirty(id);
                     }
                 }

@@ -44,6 +44,14 @@ pub enum Event {
     QueryBuffer { client: ClientId, usage: QueryBufferUsage },
     /// How the driver's attempt at [`Output::Listen`] went (the error is for the log).
     Listened { result: Result<(), String> },
+    /// How the driver's attempt at [`Output::Connect`] went (the error is for the log).
+    Outbound {
+        client: ClientId,
+        result: Result<(), String>,
+    },
+    /// Bytes that arrived on a connection the core opened with [`Output::Connect`] (they are
+    /// not parsed as requests: the core reads its peer's replies itself).
+    Data { client: ClientId, bytes: Vec<u8> },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,6 +89,10 @@ pub enum Output {
     /// Give back the client's query buffer space beyond `capacity` bytes (never below what it
     /// holds).
     ShrinkQueryBuffer { client: ClientId, capacity: usize },
+    /// Open a TCP connection to `host:port` under the id `client` (the core chose it) and
+    /// report with [`Event::Outbound`]; then pass what arrives on it as [`Event::Data`], and
+    /// [`Event::Disconnected`] when it ends. `Send`, `Close` and `Abort` work on it as on any.
+    Connect { client: ClientId, host: String, port: u16 },
 }
 
 /// Facts about the process the core cannot find out itself; shown by INFO.
@@ -178,6 +190,8 @@ pub struct Server {
     pub(crate) repl: crate::repl::Propagation,
     /// DEBUG QUICKLIST-PACKED-THRESHOLD: list elements at least this long are plain nodes.
     pub(crate) list_packed_threshold: usize,
+    /// The replica side of replication: the master, the link, its state.
+    pub(crate) replica: crate::replica::Replica,
     /// Clients in MONITOR mode, in the order they asked.
     pub(crate) monitors: Vec<ClientId>,
     /// Pub/sub subscribers.
@@ -263,9 +277,12 @@ impl Server {
             tracking: Default::default(),
             pubsub: Default::default(),
             monitors: Vec::new(),
+            replica: Default::default(),
             own_pushes: None,
             list_packed_threshold: crate::types::list::DEFAULT_PACKED_THRESHOLD,
         };
+        // `replicaof` in the configuration: the replication cron connects.
+        srv.replica.master = srv.cfg.replicaof.clone();
         srv.update_lru_clock();
         srv.stats.lastsave_s = now.unix_ms / 1000;
         srv.schedule_cron();
@@ -394,7 +411,13 @@ impl Server {
             Event::Connected { client, conn } => self.on_connect(client, conn),
             Event::Commands { client, cmds } => self.on_commands(client, cmds),
             Event::ProtocolError { client, error } => self.on_protocol_error(client, error),
-            Event::Disconnected { client } => self.unlink_client(client),
+            Event::Disconnected { client } => {
+                if !self.on_link_closed(client) {
+                    self.unlink_client(client);
+                }
+            }
+            Event::Outbound { client, result } => self.on_outbound(client, result),
+            Event::Data { client, bytes } => self.on_link_data(client, bytes),
             Event::Tick => {
                 self.load_step();
                 self.aof_replay_step();
@@ -714,9 +737,10 @@ impl Server {
         if let Some(probe) = self.env.memory_probe {
             self.stats.memory_peak = self.stats.memory_peak.max(probe().allocated);
         }
-        self.ping_replicas();
-        // Redis runs no time events while loading: nothing expires until the data is in.
-        if !self.persist.loading {
+        self.replication_cron();
+        // Redis runs no time events while loading: nothing expires until the data is in. A
+        // replica's keys expire by its master's DELs.
+        if !self.persist.loading && !self.is_replica() {
             self.active_expire_cycle();
         }
         self.databases_cron();
@@ -756,14 +780,20 @@ impl Server {
         }
     }
 
-    /// Redis' replicationCron runs once a second and PINGs the replicas on every
-    /// repl-ping-replica-period-th run, so they can tell a quiet master from a dead link.
-    fn ping_replicas(&mut self) {
+    /// Redis' replicationCron runs once a second: a replica looks after its master link
+    /// (crate::replica); a master PINGs its replicas on every repl-ping-replica-period-th run,
+    /// so they can tell a quiet master from a dead link.
+    fn replication_cron(&mut self) {
         let second = self.clock.uptime_us() / 1_000_000;
         if self.repl_cron_second == Some(second) {
             return;
         }
         self.repl_cron_second = Some(second);
+        self.replica_cron();
+        if self.is_replica() {
+            // A replica's replicas get its master's PINGs with the rest of the stream.
+            return;
+        }
         let period = self.cfg.repl_ping_replica_period.max(1) as u64;
         if second.is_multiple_of(period) && !self.repl.replicas.is_empty() {
             self.feed_replicas(None, &[b"PING".to_vec()]);
@@ -779,7 +809,7 @@ impl Server {
         let idle: Vec<ClientId> = self
             .clients
             .values()
-            .filter(|c| !c.blocked && !c.replica && now.saturating_sub(c.last_interaction_us) > limit)
+            .filter(|c| !c.blocked && !c.replica && !c.master && now.saturating_sub(c.last_interaction_us) > limit)
             .map(|c| c.id)
             .collect();
         for id in idle {

@@ -79,6 +79,7 @@ impl Server {
             now_ms: self.clock.unix_ms(),
             lfu: self.lfu_policy(),
             merge,
+            keep_expired: self.is_replica(),
         };
         let mut duplicate = None;
         // Redis' emptyData takes the functions with the keys; a failed load keeps both.
@@ -128,6 +129,8 @@ pub(crate) struct Placing {
     pub(crate) now_ms: u64,
     pub(crate) lfu: bool,
     pub(crate) merge: bool,
+    /// A replica keeps keys that expired: its master's DELs remove them (rdbLoad's iAmMaster).
+    pub(crate) keep_expired: bool,
 }
 
 pub(crate) enum Stored {
@@ -141,7 +144,7 @@ pub(crate) enum Stored {
 impl Placing {
     /// Stores `k` in `dbs` with its expiry and access field.
     pub(crate) fn store(&self, dbs: &mut [Db], k: LoadedKey) -> Stored {
-        if k.expire_ms.is_some_and(|at| at < self.now_ms) {
+        if !self.keep_expired && k.expire_ms.is_some_and(|at| at < self.now_ms) {
             return Stored::Expired;
         }
         let db = &mut dbs[k.db];

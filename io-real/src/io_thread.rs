@@ -46,6 +46,8 @@ struct Conn {
     dirty: bool,
     /// The unwritten output last reported to the core (for its output-buffer limits).
     reported: usize,
+    /// Opened for the core (a replica's master link): what arrives goes to it unparsed.
+    raw: bool,
 }
 
 pub struct IoThread {
@@ -242,8 +244,25 @@ impl IoThread {
     }
 
     fn adopt(&mut self, id: ClientId, stream: Stream, conn: ConnInfo) {
+        if self.register(id, stream, false) {
+            self.batch.push(Event::Connected { client: id, conn });
+        }
+    }
+
+    /// The outcome of an outbound connection: registered here, and reported to the core.
+    fn adopt_outbound(&mut self, id: ClientId, result: Result<std::net::TcpStream, String>) {
+        let result = result.and_then(|s| {
+            self.register(id, Stream::Tcp(s), true)
+                .then_some(())
+                .ok_or_else(|| "epoll registration failed".to_string())
+        });
+        self.batch.push(Event::Outbound { client: id, result });
+    }
+
+    /// Watches a connection; false if epoll refused it.
+    fn register(&mut self, id: ClientId, stream: Stream, raw: bool) -> bool {
         if self.epoll.add(stream.as_raw_fd(), READ, id).is_err() {
-            return;
+            return false;
         }
         let c = Conn {
             stream,
@@ -254,9 +273,10 @@ impl IoThread {
             want_write: false,
             dirty: false,
             reported: 0,
+            raw,
         };
         self.conns.insert(id, c);
-        self.batch.push(Event::Connected { client: id, conn });
+        true
     }
 
     fn drain_mailbox(&mut self) {
@@ -271,6 +291,7 @@ impl IoThread {
                 ToThread::ShrinkQueryBuffer { id, capacity } => self.shrink_query_buffer(id, capacity),
                 ToThread::Listen { bind, port } => self.relisten(&bind, port),
                 ToThread::Disk { req, result } => self.batch.push(Event::Disk { req, result }),
+                ToThread::Connected { id, result } => self.adopt_outbound(id, result),
                 ToThread::Exit => {}
             }
         }
@@ -292,11 +313,16 @@ impl IoThread {
         let buf = &mut self.read_buf[..];
         let mut total = 0;
         let mut eof = false;
+        let mut raw_bytes = Vec::new();
         while total < READ_BUDGET {
             match c.stream.read(buf) {
                 Ok(0) => {
                     eof = true;
                     break;
+                }
+                Ok(n) if c.raw => {
+                    raw_bytes.extend_from_slice(&buf[..n]);
+                    total += n;
                 }
                 Ok(n) => {
                     c.parser.feed(&buf[..n]);
@@ -313,7 +339,12 @@ impl IoThread {
                 }
             }
         }
-        if total > 0 && !c.closing {
+        if !raw_bytes.is_empty() {
+            self.batch.push(Event::Data {
+                client: id,
+                bytes: raw_bytes,
+            });
+        } else if total > 0 && !c.closing {
             let mut cmds = Vec::new();
             let res = c.parser.parse_into(&c.limits, &mut cmds);
             if let Some(usage) = c.parser.usage_changed() {
@@ -359,6 +390,9 @@ impl IoThread {
                         touched.push(*client);
                     }
                     Event::Commands { client, .. } => touched.push(*client),
+                    Event::Outbound { client, result: Ok(()) } => {
+                        core.owner.insert(*client, self.index);
+                    }
                     Event::Disconnected { client } => {
                         core.owner.remove(client);
                     }
@@ -442,6 +476,20 @@ impl IoThread {
                     core.disk_pending += 1;
                     // The disk thread outlives every I/O thread: a failed send means exiting.
                     let _ = self.shared.disk.send((req, op));
+                }
+                Output::Connect { client, host, port } => {
+                    let mailbox = self.index;
+                    let shared = Arc::clone(&self.shared);
+                    // Resolving and connecting block: they run aside, and the result comes
+                    // back to this thread's mailbox.
+                    let spawned = std::thread::Builder::new().name("connect".into()).spawn(move || {
+                        let result = net::connect(&host, port);
+                        shared.mailboxes[mailbox].push(ToThread::Connected { id: client, result });
+                    });
+                    if let Err(e) = spawned {
+                        let result = Err(format!("can't start a connect thread: {e}"));
+                        remote[self.index].push(ToThread::Connected { id: client, result });
+                    }
                 }
                 Output::Exit { code } => {
                     self.shared.exit_code.store(code as u64, Ordering::Release);

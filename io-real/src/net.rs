@@ -146,3 +146,31 @@ fn set_keepalive(stream: &TcpStream, secs: u64) {
         );
     }
 }
+
+/// Opens an outbound connection (a replica's link to its master): resolves `host`, tries each
+/// address in turn, and returns a non-blocking stream. Runs on a thread of its own, as name
+/// resolution and connecting block. The error text is what Redis logs (no errno suffix).
+pub fn connect(host: &str, port: u16) -> Result<TcpStream, String> {
+    use std::net::ToSocketAddrs;
+    const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+    let describe = |e: std::io::Error| {
+        let text = e.to_string();
+        match text.find(" (os error") {
+            Some(i) => text[..i].to_string(),
+            None => text,
+        }
+    };
+    let addrs = (host, port).to_socket_addrs().map_err(describe)?;
+    let mut last = "Name or service not known".to_string();
+    for addr in addrs {
+        match TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT) {
+            Ok(s) => {
+                s.set_nonblocking(true).map_err(describe)?;
+                let _ = s.set_nodelay(true);
+                return Ok(s);
+            }
+            Err(e) => last = describe(e),
+        }
+    }
+    Err(last)
+}

@@ -34,6 +34,11 @@ pub enum ToThread {
         req: ferrous_core::DiskReq,
         result: ferrous_core::DiskResult,
     },
+    /// An outbound connection the core asked for was opened (or not).
+    Connected {
+        id: ClientId,
+        result: Result<std::net::TcpStream, String>,
+    },
     /// Stop the loop.
     Exit,
 }

@@ -1,6 +1,8 @@
 //! Interop: a real redis-server replicates from ferrous. It syncs with PSYNC, loads ferrous'
 //! RDB snapshot (every type, both encodings, expiries, several databases) and then follows the
-//! replication stream; DEBUG DIGEST must agree on both sides after each step.
+//! replication stream; DEBUG DIGEST must agree on both sides after each step. And the other
+//! way: ferrous replicates from a real redis-server, continues with a partial resync after
+//! its link is killed, and passes the stream on to a real redis-server replicating from it.
 
 mod diff;
 
@@ -27,9 +29,14 @@ impl Drop for Replica {
 }
 
 fn start_replica_of(master_port: u16) -> Replica {
+    start_program_replica_of(&diff::server::redis_server_bin(), master_port)
+}
+
+/// `program` (redis-server or ferrous) replicating from `master_port`.
+fn start_program_replica_of(program: &str, master_port: u16) -> Replica {
     let master = master_port.to_string();
     let s = common::spawn_server(
-        &diff::server::redis_server_bin(),
+        program,
         &["--save", "", "--appendonly", "no", "--enable-debug-command", "yes"]
             .into_iter()
             .chain(["--replicaof", "127.0.0.1", &master])
@@ -56,6 +63,21 @@ fn assert_digests_converge(master: u16, replica: u16, step: &str) {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+fn wait_link_up(port: u16, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !call(port, &["INFO", "replication"]).contains("master_link_status:up") {
+        assert!(Instant::now() < deadline, "{what} never synced");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn info_field(port: u16, field: &str) -> String {
+    let text = call(port, &["INFO", "all"]);
+    let prefix = format!("{field}:");
+    let line = text.split("\r\n").find(|l| l.starts_with(&prefix));
+    line.map(|l| l[prefix.len()..].to_string()).unwrap_or_default()
 }
 
 fn run(port: u16, script: &[&[&str]]) {
@@ -137,4 +159,77 @@ fn a_real_redis_replica_loads_our_snapshot_and_follows_our_writes() {
         ],
     );
     assert_digests_converge(m, replica.port, "after the writes");
+}
+
+#[test]
+fn ferrous_replicates_a_real_redis_and_passes_the_stream_on() {
+    if !diff::oracle_available() {
+        return;
+    }
+    let redis = common::spawn_server(
+        &diff::server::redis_server_bin(),
+        &[
+            "--save",
+            "",
+            "--enable-debug-command",
+            "yes",
+            "--repl-diskless-sync-delay",
+            "0",
+        ],
+    );
+    let mut redis = Replica {
+        child: redis.child,
+        port: redis.port,
+        _dir: redis.dir,
+    };
+    let m = redis.port;
+    run(
+        m,
+        &[
+            &["SET", "str", "hello"],
+            &["SET", "ttl", "v", "EX", "1000"],
+            &["RPUSH", "list", "a", "1", "b"],
+            &["HSET", "hash", "f", "v"],
+            &["SADD", "set", "x", "y", "3"],
+            &["ZADD", "zset", "1.5", "a", "-2", "b"],
+        ],
+    );
+    let ferrous = start_program_replica_of(common::bin(), m);
+    wait_link_up(ferrous.port, "ferrous");
+    assert_digests_converge(m, ferrous.port, "after ferrous' full sync");
+    // A real redis-server replicating from ferrous: a chain master → ferrous → redis.
+    let sub = start_replica_of(ferrous.port);
+    wait_link_up(sub.port, "the sub-replica");
+
+    run(
+        m,
+        &[
+            &["INCR", "counter"],
+            &["SET", "k", "v", "PX", "100000"],
+            &["EVAL", "redis.call('SET', KEYS[1], ARGV[1]); return 1", "1", "lua", "x"],
+            &["LPOP", "list"],
+            &["SWAPDB", "0", "3"],
+        ],
+    );
+    assert_digests_converge(m, ferrous.port, "after the writes");
+    assert_digests_converge(m, sub.port, "down the chain");
+    let refused = call(ferrous.port, &["SET", "x", "1"]);
+    assert!(refused.starts_with("-READONLY"), "{refused}");
+
+    // The master drops the link: ferrous reconnects and continues where it was.
+    run(m, &[&["CLIENT", "KILL", "TYPE", "replica"]]);
+    run(m, &[&["SET", "while", "away"]]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while info_field(m, "sync_partial_ok") != "1" {
+        assert!(
+            Instant::now() < deadline,
+            "no partial resync:\n{}",
+            call(m, &["INFO", "all"])
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    run(m, &[&["SET", "after", "reconnect"]]);
+    assert_digests_converge(m, ferrous.port, "after the partial resync");
+    assert_digests_converge(m, sub.port, "down the chain after the partial resync");
+    let _ = redis.child.kill();
 }

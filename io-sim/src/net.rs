@@ -86,6 +86,8 @@ struct Pipe {
 #[derive(Debug)]
 struct Conn {
     node: NodeId,
+    /// The node that opened it (a replica's master link); `None` for an actor's.
+    origin: Option<NodeId>,
     profile: LinkProfile,
     pipes: [Pipe; 2],
     /// Whether the receiving end of each direction still reads (indexed by `Dir`).
@@ -97,6 +99,7 @@ struct Conn {
 pub struct Delivery {
     pub conn: ConnId,
     pub node: NodeId,
+    pub origin: Option<NodeId>,
     pub dir: Dir,
     pub packet: Packet,
 }
@@ -124,12 +127,18 @@ impl Network {
 
     /// Opens a connection from a client to `node`; the request travels like any packet.
     pub fn connect(&mut self, now_us: u64, node: NodeId) -> ConnId {
+        self.connect_from(now_us, None, node)
+    }
+
+    /// Opens a connection to `node` from node `origin` (`None`: from an actor).
+    pub fn connect_from(&mut self, now_us: u64, origin: Option<NodeId>, node: NodeId) -> ConnId {
         let id = self.next_id;
         self.next_id += 1;
         let latency_us = self.rng.between(self.cfg.min_latency_us, self.cfg.max_latency_us);
         let jitter_us = self.rng.between(0, self.cfg.max_jitter_us);
         let conn = Conn {
             node,
+            origin,
             profile: LinkProfile { latency_us, jitter_us },
             pipes: [Pipe::default(), Pipe::default()],
             reading: [true, true],
@@ -181,6 +190,16 @@ impl Network {
         for conn in open {
             self.close(now_us, conn, Dir::ToClient);
         }
+        // The connections it opened end too, as its kernel would close them.
+        let opened: Vec<ConnId> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| c.origin == Some(node) && c.reading[Dir::ToClient.index()])
+            .map(|(&id, _)| id)
+            .collect();
+        for conn in opened {
+            self.close(now_us, conn, Dir::ToServer);
+        }
     }
 
     /// When the next packet is due.
@@ -222,12 +241,13 @@ impl Network {
                 }
             }
         }
-        let node = c.node;
+        let (node, origin) = (c.node, c.origin);
         let delivered = c.reading[dir.index()];
         self.forget_if_finished(conn);
         delivered.then_some(Delivery {
             conn,
             node,
+            origin,
             dir,
             packet,
         })

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use ferrous_core::{
-    Config, ConnInfo, DiskReq, DiskResult, Event, Now, Output, RequestParser, Server, ServerEnv, Signal,
+    ClientId, Config, ConnInfo, DiskReq, DiskResult, Event, Now, Output, RequestParser, Server, ServerEnv, Signal,
 };
 
 use crate::disk::SimDisk;
@@ -40,6 +40,12 @@ pub struct Node {
     incarnation: u64,
     /// Listen requests carried out, whose completions the core still has to hear.
     listened: u32,
+    /// Connections the server opened (a replica's master link): the core's id for each
+    /// network connection, and back.
+    links: BTreeMap<ConnId, ClientId>,
+    link_conns: BTreeMap<ClientId, ConnId>,
+    /// Completions of connect requests, for the core once its outputs are carried out.
+    outbound: Vec<Event>,
     /// How far this node's wall clock is off (0 for now; per-node skew is a planned fault).
     wall_skew_ms: i64,
     disk: SimDisk,
@@ -58,6 +64,9 @@ impl Node {
             down: false,
             incarnation: 0,
             listened: 0,
+            links: BTreeMap::new(),
+            link_conns: BTreeMap::new(),
+            outbound: Vec::new(),
             wall_skew_ms: 0,
             disk,
             spec,
@@ -98,6 +107,9 @@ impl Node {
     pub fn crash(&mut self, w: &mut World) {
         w.net.crash_node(w.clock.mono_us(), self.id);
         self.conns.clear();
+        self.links.clear();
+        self.link_conns.clear();
+        self.outbound.clear();
         self.disk.crash();
         self.down = true;
         self.incarnation += 1;
@@ -280,23 +292,83 @@ impl Node {
             self.listened -= 1;
             return self.handle(w, Event::Listened { result: Ok(()) }, actors);
         }
+        if !self.outbound.is_empty() {
+            let event = self.outbound.remove(0);
+            return self.handle(w, event, actors);
+        }
         Ok(())
+    }
+
+    /// A packet on a connection this node's server opened.
+    pub fn receive_link<A: Actors + ?Sized>(
+        &mut self,
+        w: &mut World,
+        conn: ConnId,
+        packet: Packet,
+        actors: &mut A,
+    ) -> Result<(), Failure> {
+        let Some(&client) = self.links.get(&conn) else {
+            return Ok(());
+        };
+        if !self.is_up() {
+            return Ok(());
+        }
+        match packet {
+            Packet::Data(bytes) => self.handle(w, Event::Data { client, bytes }, actors),
+            Packet::Fin => {
+                self.forget_link(w, client);
+                self.handle(w, Event::Disconnected { client }, actors)
+            }
+            Packet::Open => Ok(()),
+        }
+    }
+
+    /// Output::Connect: `node<i>` is node i (any port); the connection is reported open at
+    /// once, and a node that is down answers it with a close.
+    fn connect(&mut self, w: &mut World, client: ClientId, host: &str) {
+        let target = host
+            .strip_prefix("node")
+            .and_then(|n| n.parse::<usize>().ok())
+            .filter(|&n| n < w.node_count);
+        let result = match target {
+            Some(node) => {
+                let conn = w.net.connect_from(w.clock.mono_us(), Some(self.id), node);
+                self.links.insert(conn, client);
+                self.link_conns.insert(client, conn);
+                Ok(())
+            }
+            None => Err("Name or service not known".to_string()),
+        };
+        self.outbound.push(Event::Outbound { client, result });
+    }
+
+    /// Closes this end of a link the server opened (if it still is open).
+    fn forget_link(&mut self, w: &mut World, client: ClientId) {
+        if let Some(conn) = self.link_conns.remove(&client) {
+            self.links.remove(&conn);
+            w.net.close(w.clock.mono_us(), conn, Dir::ToServer);
+        }
     }
 
     fn perform(&mut self, w: &mut World, out: Output) {
         let now_us = w.clock.mono_us();
         match out {
             Output::Send { client, data } => {
-                if self.conns.contains_key(&client) {
+                if let Some(&conn) = self.link_conns.get(&client) {
+                    w.net.send(now_us, conn, Dir::ToServer, data);
+                } else if self.conns.contains_key(&client) {
                     w.net.send(now_us, client, Dir::ToClient, data);
                 }
             }
             // The simulated network has no reset yet: an abort closes like a close.
             Output::Close { client } | Output::Abort { client } => {
-                if self.conns.remove(&client).is_some() {
+                if self.link_conns.contains_key(&client) {
+                    self.forget_link(w, client);
+                } else if self.conns.remove(&client).is_some() {
                     w.net.close(now_us, client, Dir::ToClient);
                 }
             }
+            Output::Connect { client, host, .. } => self.connect(w, client, &host),
             // Logs are in the trace already.
             Output::Log { .. } => {}
             // The simulated node listens wherever it is told, at once.
@@ -318,6 +390,9 @@ impl Node {
     /// The process ends: the kernel closes every socket it still had.
     fn exit(&mut self, w: &mut World, code: i32) {
         self.exit_code = Some(code);
+        for client in self.link_conns.keys().copied().collect::<Vec<_>>() {
+            self.forget_link(w, client);
+        }
         let now_us = w.clock.mono_us();
         for conn in std::mem::take(&mut self.conns).into_keys() {
             w.net.close(now_us, conn, Dir::ToClient);

@@ -54,6 +54,8 @@ enum Timer {
 
 /// The shared state nodes and actors act on.
 pub struct World {
+    /// How many nodes there are (`node<i>` names node i on the simulated network).
+    pub node_count: usize,
     pub clock: SimClock,
     pub net: Network,
     pub trace: Trace,
@@ -218,6 +220,7 @@ impl Sim {
             })
             .collect();
         let world = World {
+            node_count: cfg.nodes,
             clock,
             net: Network::new(cfg.net, SimRng::new(cfg.seed, streams::NETWORK)),
             trace,
@@ -310,6 +313,9 @@ impl Sim {
     fn deliver<A: Actors + ?Sized>(&mut self, d: Delivery, actors: &mut A) -> Result<(), Failure> {
         if d.dir == Dir::ToServer {
             return self.nodes[d.node].receive(&mut self.world, d.conn, d.packet, actors);
+        }
+        if let Some(origin) = d.origin {
+            return self.nodes[origin].receive_link(&mut self.world, d.conn, d.packet, actors);
         }
         let mut ctx = Ctx { world: &mut self.world };
         match d.packet {

@@ -238,6 +238,16 @@ fn hash_event(h: &mut Fnv64, ev: &Event) {
             h.write(b"listened");
             h.write_field(format!("{result:?}").as_bytes());
         }
+        Event::Outbound { client, result } => {
+            h.write(b"outbound");
+            h.write_u64(*client);
+            h.write_field(format!("{result:?}").as_bytes());
+        }
+        Event::Data { client, bytes } => {
+            h.write(b"data");
+            h.write_u64(*client);
+            h.write_field(bytes);
+        }
     }
 }
 
@@ -277,6 +287,12 @@ fn hash_output(h: &mut Fnv64, out: &Output) {
             h.write(b"disk");
             h.write_u64(*req);
             hash_disk_op(h, op);
+        }
+        Output::Connect { client, host, port } => {
+            h.write(b"connect");
+            h.write_u64(*client);
+            h.write_field(host.as_bytes());
+            h.write_u64(u64::from(*port));
         }
         Output::ShrinkQueryBuffer { client, capacity } => {
             h.write(b"shrink query buffer");
@@ -363,6 +379,8 @@ fn describe_event(ev: &Event) -> String {
         Event::Disk { req, result: Err(e) } => format!("disk #{req} failed: {}", e.message),
         Event::QueryBuffer { client, usage } => format!("c{client} query buffer {usage:?}"),
         Event::Listened { result } => format!("listened {result:?}"),
+        Event::Outbound { client, result } => format!("c{client} outbound {result:?}"),
+        Event::Data { client, bytes } => format!("c{client} data {}", show_bytes(bytes)),
     }
 }
 
@@ -376,6 +394,7 @@ fn describe_output(out: &Output) -> String {
         Output::Exit { code } => format!("exit {code}"),
         Output::Disk { req, op, .. } => format!("disk #{req} {}", describe_disk_op(op)),
         Output::ShrinkQueryBuffer { client, capacity } => format!("c{client} shrink query buffer to {capacity}"),
+        Output::Connect { client, host, port } => format!("c{client} connect {host}:{port}"),
     }
 }
 

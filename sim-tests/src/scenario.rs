@@ -465,6 +465,8 @@ impl Actors for Scenario {
             Event::QueryBuffer { .. } => {}
             // The workload sends no CONFIG SET port.
             Event::Listened { .. } => {}
+            // This scenario runs one node: it opens no connections of its own.
+            Event::Outbound { .. } | Event::Data { .. } => {}
         }
         self.collect_owed()
     }

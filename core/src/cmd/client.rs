@@ -4,6 +4,7 @@ use crate::client::{Client, ClientId, ReplyMode};
 use crate::client_memory::{client_memory, ClientMemory, Running};
 use crate::command::Ctx;
 use crate::resp::parse_i64;
+use crate::server::Server;
 
 pub(crate) fn id(ctx: &mut Ctx) {
     ctx.out.int(ctx.id as i64);
@@ -552,4 +553,15 @@ pub(crate) fn trackinginfo(ctx: &mut Ctx) {
     out.bulk_str("prefixes");
     out.array(prefixes.len());
     prefixes.iter().for_each(|p| out.bulk(p));
+}
+
+impl Server {
+    /// `id`'s CLIENT LIST line, for log lines that name who asked (Redis' catClientInfoString).
+    pub(crate) fn client_info_line(&self, id: ClientId) -> String {
+        let now = self.clock.mono_us();
+        self.clients
+            .get(&id)
+            .map(|c| client_line(c, now, client_memory(c, None, self.blocked_args(id))))
+            .unwrap_or_default()
+    }
 }

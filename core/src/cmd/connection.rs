@@ -138,7 +138,8 @@ pub(crate) fn hello(ctx: &mut Ctx) {
     ctx.out.bulk_str("mode");
     ctx.out.bulk_str("standalone");
     ctx.out.bulk_str("role");
-    ctx.out.bulk_str("master");
+    ctx.out
+        .bulk_str(if ctx.srv.is_replica() { "replica" } else { "master" });
     ctx.out.bulk_str("modules");
     ctx.out.array(0);
 }

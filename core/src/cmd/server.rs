@@ -225,32 +225,84 @@ fn info_persistence(s: &Server, out: &mut String) {
     }
 }
 
-/// Replication, master side: no backlog is kept yet (every PSYNC is a full resync), so the
-/// backlog fields stay at their inactive values.
+/// Replication: a replica's master link, then the replicas of this server. No backlog is
+/// kept yet (every PSYNC a master answers is a full resync), so its fields show a backlog
+/// that holds nothing.
 fn info_replication(s: &Server, out: &mut String) {
     let r = &s.repl;
-    let _ = write!(
-        out,
-        "# Replication\r\nrole:master\r\nconnected_slaves:{}\r\n",
-        r.replicas.len()
-    );
+    let role = if s.is_replica() { "slave" } else { "master" };
+    let _ = write!(out, "# Replication\r\nrole:{role}\r\n");
+    info_master_link(s, out);
+    let _ = write!(out, "connected_slaves:{}\r\n", r.replicas.len());
+    let now = s.clock.mono_us();
     for (i, id) in r.replicas.iter().enumerate() {
         if let Some(c) = s.clients.get(id) {
-            let (ip, port) = c.conn.addr.rsplit_once(':').unwrap_or((&c.conn.addr, "0"));
+            let lag = now.saturating_sub(c.repl_ack_us) / 1_000_000;
             let _ = write!(
                 out,
-                "slave{i}:ip={ip},port={port},state=online,offset={},lag=0\r\n",
-                r.offset
+                "slave{i}:ip={},port={},state=online,offset={},lag={lag}\r\n",
+                c.conn.ip(),
+                c.repl_listening_port,
+                c.repl_ack_offset
             );
         }
     }
+    let (replid2, second) = match &r.replid2 {
+        Some((id, offset)) => (id.as_str(), *offset as i64),
+        None => ("0000000000000000000000000000000000000000", -1),
+    };
+    let first_byte = if r.backlog { r.offset + 1 } else { 0 };
     let _ = write!(
         out,
         "master_failover_state:no-failover\r\nmaster_replid:{}\r\n\
-         master_replid2:0000000000000000000000000000000000000000\r\nmaster_repl_offset:{}\r\n\
-         second_repl_offset:-1\r\nrepl_backlog_active:0\r\nrepl_backlog_size:1048576\r\n\
-         repl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n",
-        r.replid, r.offset,
+         master_replid2:{replid2}\r\nmaster_repl_offset:{}\r\n\
+         second_repl_offset:{second}\r\nrepl_backlog_active:{}\r\nrepl_backlog_size:1048576\r\n\
+         repl_backlog_first_byte_offset:{first_byte}\r\nrepl_backlog_histlen:0\r\n",
+        r.replid,
+        r.offset,
+        u8::from(r.backlog),
+    );
+}
+
+/// A replica's fields: its master, the link's state and the offsets it applied.
+fn info_master_link(s: &Server, out: &mut String) {
+    let Some((host, port)) = &s.replica.master else { return };
+    let link = &s.replica;
+    let up = link.state == crate::replica::LinkState::Connected;
+    let now = s.clock.mono_us();
+    let last_io = if up {
+        (now.saturating_sub(link.last_io_us) / 1_000_000) as i64
+    } else {
+        -1
+    };
+    // Without a link Redis shows its cached master's offsets, or 1.
+    let (read, applied) = if up {
+        (link.read_offset, s.repl.offset)
+    } else {
+        (s.repl.offset.max(1), s.repl.offset.max(1))
+    };
+    let _ = write!(
+        out,
+        "master_host:{host}\r\nmaster_port:{port}\r\nmaster_link_status:{}\r\n\
+         master_last_io_seconds_ago:{last_io}\r\nmaster_sync_in_progress:{}\r\n\
+         slave_read_repl_offset:{}\r\nslave_repl_offset:{}\r\n",
+        if up { "up" } else { "down" },
+        u8::from(link.state == crate::replica::LinkState::Transfer),
+        read,
+        applied,
+    );
+    if !up {
+        let down = link
+            .down_since_us
+            .map_or(-1, |t| (now.saturating_sub(t) / 1_000_000) as i64);
+        let _ = write!(out, "master_link_down_since_seconds:{down}\r\n");
+    }
+    let _ = write!(
+        out,
+        "slave_priority:{}\r\nslave_read_only:{}\r\nreplica_announced:{}\r\n",
+        s.cfg.replica_priority,
+        u8::from(s.cfg.replica_read_only),
+        u8::from(s.cfg.replica_announced),
     );
 }
 

@@ -561,7 +561,8 @@ pub(crate) fn execute(srv: &mut Server, id: ClientId, args: &[Vec<u8>]) {
         client.reply_mode = ReplyMode::Skipping;
     }
     let muted_before = matches!(client.reply_mode, ReplyMode::Off | ReplyMode::Skipping);
-    let replica_before = client.replica;
+    // A replica gets no replies, nor does the master whose stream this server applies.
+    let replica_before = client.replica || client.master;
     // Before the command, as Redis' processCommand: what this evicts reaches its own client
     // ahead of the reply.
     srv.tracking_limit_keys();
@@ -587,7 +588,6 @@ pub(crate) fn execute(srv: &mut Server, id: ClientId, args: &[Vec<u8>]) {
     };
     let stray = std::mem::take(&mut client.reply.buf);
     if replica_before {
-        // A replica gets no replies (Redis answers only REPLCONF GETACK, not supported yet).
         out.buf.truncate(mark);
     }
     if muted_before && client.reply_mode != ReplyMode::On {
@@ -814,6 +814,7 @@ fn dispatch(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) -
     // EXEC's commands are not checked again (Redis checks in processCommand, when queueing):
     // a RESP2 transaction that subscribes runs the commands queued after the SUBSCRIBE.
     let in_exec = client.deny_blocking;
+    let obey = client.master;
     if client.subs.any() && !out.resp3 && !in_exec && !crate::cmd::pubsub::allowed_when_subscribed(cmd.name) {
         let msg = format!("ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", cmd.name);
         return reject(srv, id, out, msg.as_bytes(), Some(cmd));
@@ -825,6 +826,10 @@ fn dispatch(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) -
     // there); only those that may grow memory are refused when that was not enough.
     // A script's declared flags stand for the script command's own (Redis' getCommandFlags).
     let cmd_flags = crate::cmd::scripting::effective_flags(srv, cmd, args);
+    // The master's stream is applied whatever this replica's own state (mustObeyClient).
+    if obey {
+        return run_queued_or_handler(srv, id, cmd, args, out);
+    }
     if srv.cfg.maxmemory > 0 && !in_exec && !evict_before(srv, id, out) && may_grow_memory(srv, id, cmd, cmd_flags) {
         return reject(
             srv,
@@ -840,9 +845,39 @@ fn dispatch(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) -
     {
         return reject(srv, id, out, &msg, Some(cmd));
     }
+    if let Some(msg) = replica_refusal(srv, id, cmd, cmd_flags).filter(|_| !in_exec) {
+        return reject(srv, id, out, msg, Some(cmd));
+    }
     if srv.persist.loading && denied_while_loading(srv, id, cmd) {
         return reject(srv, id, out, crate::persist::load::LOADING, Some(cmd));
     }
+    run_queued_or_handler(srv, id, cmd, args, out)
+}
+
+/// A replica's refusals: writes while it is read-only (READONLY), and commands that need
+/// fresh data while its master link is down and replica-serve-stale-data is no (MASTERDOWN).
+fn replica_refusal(srv: &Server, id: ClientId, cmd: &CommandSpec, cmd_flags: u32) -> Option<&'static [u8]> {
+    if !srv.is_replica() {
+        return None;
+    }
+    if srv.cfg.replica_read_only && is_write(srv, id, cmd, cmd_flags) {
+        return Some(b"READONLY You can't write against a read only replica.");
+    }
+    let stale_ok = cmd_flags & flags::STALE != 0 && queued_flags(srv, id, cmd).iter().all(|f| f & flags::STALE != 0);
+    if srv.replica.state != crate::replica::LinkState::Connected && !srv.cfg.replica_serve_stale_data && !stale_ok {
+        return Some(b"MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
+    }
+    None
+}
+
+/// Past every check: queues the command inside MULTI, else runs it.
+fn run_queued_or_handler(
+    srv: &mut Server,
+    id: ClientId,
+    cmd: &'static CommandSpec,
+    args: &[Vec<u8>],
+    out: &mut Reply,
+) -> Option<&'static CommandSpec> {
     let client = srv.clients.get_mut(&id)?;
     if client.multi.is_some() && !crate::cmd::transactions::runs_inside_multi(cmd.name) {
         // Once doomed, Redis stops keeping what is queued.

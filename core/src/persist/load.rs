@@ -74,6 +74,7 @@ impl Server {
             now_ms: self.clock.unix_ms(),
             lfu: self.lfu_policy(),
             merge: job.aof_base,
+            keep_expired: self.is_replica() && !job.aof_base,
         };
         for _ in 0..self.load_step_size(KEYS_PER_STEP) {
             let next = job.loader.next_key(&job.image, opts);

@@ -1,0 +1,273 @@
+//! The replica side of replication through the harness, with the test playing the master:
+//! the handshake a replica sends, a full resync from a snapshot another core made, the stream
+//! applied silently, REPLCONF GETACK, READONLY and MASTERDOWN, a lost link continued with
+//! PSYNC, expiry left to the master, the stream passed on to sub-replicas, and REPLICAOF NO ONE.
+
+mod common;
+
+use common::harness;
+use ferrous_core::harness::Harness;
+use ferrous_core::{Event, Output};
+
+const USER: u64 = 1;
+const MASTER_ID: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+
+/// A RESP command as a master sends it.
+fn resp(words: &[&str]) -> String {
+    let mut s = format!("*{}\r\n", words.len());
+    for w in words {
+        s += &format!("${}\r\n{w}\r\n", w.len());
+    }
+    s
+}
+
+/// A snapshot in SYNC's `$<len>` form, made by another core holding `writes`.
+fn snapshot(writes: &[&[&str]]) -> Vec<u8> {
+    let mut m = harness(&[]);
+    for w in writes {
+        m.cmd(USER, w);
+    }
+    m.connect(9, true);
+    let sync = m.cmd_bytes(9, &[b"SYNC"]);
+    assert!(sync.starts_with(b"$"), "SYNC answers the snapshot");
+    sync
+}
+
+/// The connection the replica asked for (the last Output::Connect), with its host and port.
+fn connect_request(h: &mut Harness) -> (u64, String, u16) {
+    let found = h.other.iter().rev().find_map(|o| match o {
+        Output::Connect { client, host, port } => Some((*client, host.clone(), *port)),
+        _ => None,
+    });
+    h.other.retain(|o| !matches!(o, Output::Connect { .. }));
+    found.expect("a connect request")
+}
+
+fn data(h: &mut Harness, link: u64, bytes: &[u8]) -> String {
+    let sent = h.event(
+        link,
+        Event::Data {
+            client: link,
+            bytes: bytes.to_vec(),
+        },
+    );
+    String::from_utf8_lossy(&sent).into_owned()
+}
+
+/// Runs the handshake up to the PSYNC the replica sends; returns the link and that PSYNC.
+fn handshake(h: &mut Harness) -> (u64, String) {
+    let (link, host, port) = connect_request(h);
+    assert_eq!((host.as_str(), port), ("master.example", 6380));
+    let sent = h.event(
+        link,
+        Event::Outbound {
+            client: link,
+            result: Ok(()),
+        },
+    );
+    assert_eq!(String::from_utf8_lossy(&sent), resp(&["PING"]));
+    let sent = data(h, link, b"+PONG\r\n");
+    let capa = resp(&["REPLCONF", "capa", "eof", "capa", "psync2"]);
+    assert_eq!(sent, resp(&["REPLCONF", "listening-port", "6379"]) + &capa);
+    let psync = data(h, link, b"+OK\r\n+OK\r\n");
+    (link, psync)
+}
+
+/// A replica of `master.example:6380` in sync with a master holding `writes`, at offset 1000.
+fn synced(directives: &[(&str, &str)], writes: &[&[&str]]) -> (Harness, u64) {
+    let mut h = harness(directives);
+    assert_eq!(h.cmd(USER, &["REPLICAOF", "master.example", "6380"]), "+OK\r\n");
+    let (link, _) = handshake(&mut h);
+    let mut bytes = format!("+FULLRESYNC {MASTER_ID} 1000\r\n").into_bytes();
+    bytes.extend(snapshot(writes));
+    // The bytes arrive a few at a time, as TCP may split them.
+    for chunk in bytes.chunks(7) {
+        assert_eq!(data(&mut h, link, chunk), "", "nothing goes back during the transfer");
+    }
+    (h, link)
+}
+
+fn info(h: &mut Harness, field: &str) -> String {
+    let text = h.cmd(USER, &["INFO", "replication"]);
+    let prefix = format!("{field}:");
+    let line = text.lines().find(|l| l.starts_with(&prefix));
+    line.unwrap_or_else(|| panic!("no {field} in {text}"))[prefix.len()..].to_string()
+}
+
+fn second(h: &mut Harness) {
+    h.now.mono_us += 1_000_000;
+    h.now.unix_ms += 1000;
+    h.event(USER, Event::Tick);
+}
+
+#[test]
+fn a_fresh_replica_asks_for_a_full_resync_and_serves_the_snapshot_and_stream() {
+    let (mut h, link) = synced(&[], &[&["SET", "k", "v"], &["RPUSH", "l", "a", "b"]]);
+    assert_eq!(h.cmd(USER, &["GET", "k"]), "$1\r\nv\r\n");
+    assert_eq!(h.cmd(USER, &["LRANGE", "l", "0", "-1"]), "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
+    assert_eq!(info(&mut h, "master_link_status"), "up");
+    assert_eq!(info(&mut h, "master_replid"), MASTER_ID);
+
+    let stream = resp(&["SELECT", "0"]) + &resp(&["SET", "x", "1"]) + &resp(&["INCR", "x"]);
+    for b in stream.as_bytes() {
+        assert_eq!(data(&mut h, link, &[*b]), "", "the master gets no replies");
+    }
+    assert_eq!(h.cmd(USER, &["GET", "x"]), "$1\r\n2\r\n");
+    let offset = 1000 + stream.len();
+    assert_eq!(info(&mut h, "master_repl_offset"), offset.to_string());
+    assert_eq!(info(&mut h, "slave_repl_offset"), offset.to_string());
+    let role = h.cmd(USER, &["ROLE"]);
+    let expected = format!("*5\r\n$5\r\nslave\r\n$14\r\nmaster.example\r\n:6380\r\n$9\r\nconnected\r\n:{offset}\r\n");
+    assert_eq!(role, expected);
+
+    // GETACK is answered with the offset of what came before it.
+    let ack = data(&mut h, link, resp(&["REPLCONF", "GETACK", "*"]).as_bytes());
+    assert_eq!(ack, resp(&["REPLCONF", "ACK", &offset.to_string()]));
+    // And every second unasked.
+    second(&mut h);
+    let ack = String::from_utf8_lossy(&h.take_sent_bytes(link)).into_owned();
+    assert!(ack.contains("ACK"), "{ack:?}");
+
+    assert_eq!(
+        h.cmd(USER, &["SET", "x", "3"]),
+        "-READONLY You can't write against a read only replica.\r\n"
+    );
+    assert_eq!(h.cmd(USER, &["CONFIG", "SET", "replica-read-only", "no"]), "+OK\r\n");
+    assert_eq!(h.cmd(USER, &["SET", "x", "3"]), "+OK\r\n");
+}
+
+#[test]
+fn a_lost_link_reconnects_and_continues_with_psync() {
+    let (mut h, link) = synced(&[("replica-serve-stale-data", "no")], &[&["SET", "k", "v"]]);
+    data(&mut h, link, resp(&["SET", "y", "1"]).as_bytes());
+    let offset = 1000 + resp(&["SET", "y", "1"]).len();
+    h.event(link, Event::Disconnected { client: link });
+    assert_eq!(info(&mut h, "master_link_status"), "down");
+    let masterdown = "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.\r\n";
+    assert_eq!(h.cmd(USER, &["GET", "k"]), masterdown);
+    assert_eq!(h.cmd(USER, &["PING"]), masterdown);
+    assert!(
+        h.cmd(USER, &["INFO", "replication"]).starts_with('$'),
+        "INFO serves stale"
+    );
+    // A transaction queued while the link was up is refused at EXEC once it is down.
+    let role = h.cmd(USER, &["ROLE"]);
+    assert!(role.contains("connect"), "{role}");
+
+    second(&mut h);
+    let (link2, psync) = handshake(&mut h);
+    assert_ne!(link, link2);
+    assert_eq!(psync, resp(&["PSYNC", MASTER_ID, &(offset + 1).to_string()]));
+    assert_eq!(data(&mut h, link2, b"+CONTINUE\r\n"), "");
+    assert_eq!(info(&mut h, "master_link_status"), "up");
+    assert_eq!(h.cmd(USER, &["MGET", "k", "y"]), "*2\r\n$1\r\nv\r\n$1\r\n1\r\n");
+    data(&mut h, link2, resp(&["SET", "z", "2"]).as_bytes());
+    assert_eq!(h.cmd(USER, &["GET", "z"]), "$1\r\n2\r\n");
+}
+
+#[test]
+fn exec_of_reads_queued_before_the_link_went_down_is_refused() {
+    let (mut h, link) = synced(&[("replica-serve-stale-data", "no")], &[&["SET", "k", "v"]]);
+    assert_eq!(h.cmd(USER, &["MULTI"]), "+OK\r\n");
+    assert_eq!(h.cmd(USER, &["GET", "k"]), "+QUEUED\r\n");
+    h.event(link, Event::Disconnected { client: link });
+    let reply = h.cmd(USER, &["EXEC"]);
+    assert_eq!(
+        reply,
+        "-EXECABORT Transaction discarded because of: MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.\r\n"
+    );
+}
+
+#[test]
+fn keys_expire_on_a_replica_only_when_the_master_deletes_them() {
+    let (mut h, link) = synced(&[], &[&["SET", "e", "v", "PX", "500"], &["SET", "k", "v"]]);
+    assert_eq!(h.cmd(USER, &["GET", "e"]), "$1\r\nv\r\n");
+    h.now.unix_ms += 1000;
+    // Gone for its clients, still stored for the master's commands.
+    assert_eq!(h.cmd(USER, &["GET", "e"]), "$-1\r\n");
+    assert_eq!(h.cmd(USER, &["EXISTS", "e"]), ":0\r\n");
+    assert_eq!(h.cmd(USER, &["DBSIZE"]), ":2\r\n");
+    second(&mut h);
+    assert_eq!(h.cmd(USER, &["DBSIZE"]), ":2\r\n", "no active expiry on a replica");
+    // The master's commands still see the key (here it made it persistent).
+    data(&mut h, link, resp(&["APPEND", "e", "w"]).as_bytes());
+    data(&mut h, link, resp(&["PERSIST", "e"]).as_bytes());
+    assert_eq!(h.cmd(USER, &["GET", "e"]), "$2\r\nvw\r\n");
+    data(&mut h, link, resp(&["DEL", "e"]).as_bytes());
+    assert_eq!(h.cmd(USER, &["DBSIZE"]), ":1\r\n");
+}
+
+#[test]
+fn sub_replicas_get_the_masters_stream_as_it_came() {
+    let (mut h, link) = synced(&[], &[&["SET", "k", "v"]]);
+    h.connect(5, true);
+    let sync = String::from_utf8_lossy(&h.cmd_bytes(5, &[b"PSYNC", b"?", b"-1"])).into_owned();
+    assert!(
+        sync.starts_with(&format!("+FULLRESYNC {MASTER_ID} 1000\r\n")),
+        "{sync:?}"
+    );
+    assert!(h.cmd(5, &["REPLCONF", "ACK", "1000"]).is_empty());
+    h.take_sent_bytes(5);
+    let stream = resp(&["SELECT", "3"]) + &resp(&["SET", "a", "b"]) + &resp(&["PING"]);
+    data(&mut h, link, stream.as_bytes());
+    assert_eq!(String::from_utf8_lossy(&h.take_sent_bytes(5)), stream);
+    let offset = (1000 + stream.len()).to_string();
+    assert_eq!(info(&mut h, "master_repl_offset"), offset);
+}
+
+#[test]
+fn replicaof_no_one_keeps_the_data_and_starts_a_new_history() {
+    let (mut h, _link) = synced(&[], &[&["SET", "k", "v"]]);
+    assert_eq!(h.cmd(USER, &["REPLICAOF", "NO", "ONE"]), "+OK\r\n");
+    h.connect(2, true);
+    assert_eq!(h.cmd(2, &["BLPOP", "list", "0"]), "");
+    assert_eq!(info(&mut h, "role"), "master");
+    assert_eq!(info(&mut h, "master_replid2"), MASTER_ID);
+    assert_eq!(info(&mut h, "second_repl_offset"), "1001");
+    assert_eq!(h.cmd(USER, &["SET", "k", "w"]), "+OK\r\n");
+    // REPLICAOF lets blocked clients go (here: becoming a replica again).
+    assert_eq!(h.cmd(USER, &["REPLICAOF", "master.example", "6380"]), "+OK\r\n");
+    assert_eq!(
+        h.take_sent(2),
+        "-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)\r\n"
+    );
+    assert_eq!(
+        h.cmd(USER, &["REPLICAOF", "master.example", "6380"]),
+        "+OK Already connected to specified master\r\n"
+    );
+    assert_eq!(
+        h.cmd(USER, &["REPLICAOF", "h", "70000"]),
+        "-ERR Invalid master port\r\n"
+    );
+}
+
+#[test]
+fn failed_connects_and_refused_auth_retry_every_second() {
+    let mut h = harness(&[("masterauth", "secret")]);
+    assert_eq!(h.cmd(USER, &["REPLICAOF", "master.example", "6380"]), "+OK\r\n");
+    let (link, _, _) = connect_request(&mut h);
+    h.event(
+        link,
+        Event::Outbound {
+            client: link,
+            result: Err("Connection refused".into()),
+        },
+    );
+    let role = h.cmd(USER, &["ROLE"]);
+    assert!(role.contains("$7\r\nconnect\r\n"), "{role}");
+    second(&mut h);
+    let (link, _, _) = connect_request(&mut h);
+    h.event(
+        link,
+        Event::Outbound {
+            client: link,
+            result: Ok(()),
+        },
+    );
+    let sent = data(&mut h, link, b"-NOAUTH Authentication required.\r\n");
+    assert!(sent.starts_with(&resp(&["AUTH", "secret"])), "{sent:?}");
+    data(&mut h, link, b"-ERR invalid password\r\n");
+    assert!(h.other.contains(&Output::Abort { client: link }), "the link is dropped");
+    second(&mut h);
+    connect_request(&mut h);
+}
