@@ -92,6 +92,9 @@ pub struct Config {
     pub replica_ignore_maxmemory: bool,
     /// Seconds of silence after which a replication link counts as dead.
     pub repl_timeout: i64,
+    /// Writes are refused unless this many replicas acknowledged within the lag (0: off).
+    pub min_replicas_to_write: i64,
+    pub min_replicas_max_lag: i64,
     /// Shown by INFO and to Sentinel; kept for CONFIG.
     pub replica_priority: i64,
     pub replica_announced: bool,
@@ -188,6 +191,8 @@ impl Default for Config {
             replica_serve_stale_data: true,
             replica_ignore_maxmemory: true,
             repl_timeout: 60,
+            min_replicas_to_write: 0,
+            min_replicas_max_lag: 10,
             replica_priority: 100,
             replica_announced: true,
             replica_lazy_flush: false,
@@ -722,6 +727,24 @@ static DIRECTIVES: &[Directive] = &[
         },
     },
     Directive {
+        name: "min-replicas-to-write",
+        mutable: true,
+        field: Field::Int {
+            min: 0,
+            max: INT_MAX,
+            get: |c| &mut c.min_replicas_to_write,
+        },
+    },
+    Directive {
+        name: "min-replicas-max-lag",
+        mutable: true,
+        field: Field::Int {
+            min: 0,
+            max: INT_MAX,
+            get: |c| &mut c.min_replicas_max_lag,
+        },
+    },
+    Directive {
         name: "replica-priority",
         mutable: true,
         field: Field::Int {
@@ -842,6 +865,8 @@ const ALIASES: &[(&str, &str)] = &[
     ("slave-lazy-flush", "replica-lazy-flush"),
     ("slave-announce-ip", "replica-announce-ip"),
     ("slave-priority", "replica-priority"),
+    ("min-slaves-to-write", "min-replicas-to-write"),
+    ("min-slaves-max-lag", "min-replicas-max-lag"),
 ];
 
 fn find(name: &str) -> Option<&'static Directive> {

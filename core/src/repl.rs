@@ -209,6 +209,26 @@ impl Server {
         }
     }
 
+    /// Replicas online whose last REPLCONF ACK is at most min-replicas-max-lag seconds old
+    /// (Redis' repl_good_slaves_count).
+    pub(crate) fn good_replicas(&self) -> usize {
+        let now = self.clock.mono_us();
+        let max_lag = self.cfg.min_replicas_max_lag.max(0) as u64;
+        self.repl
+            .replicas
+            .iter()
+            .filter_map(|id| self.clients.get(id))
+            .filter(|c| c.repl_pending.is_none() && !c.repl_online_on_ack)
+            .filter(|c| now.saturating_sub(c.repl_ack_us) / 1_000_000 <= max_lag)
+            .count()
+    }
+
+    /// Whether writes may run under min-replicas-to-write (Redis' checkGoodReplicasStatus).
+    pub(crate) fn enough_good_replicas(&self) -> bool {
+        let (need, lag) = (self.cfg.min_replicas_to_write, self.cfg.min_replicas_max_lag);
+        self.is_replica() || need == 0 || lag == 0 || self.good_replicas() >= need as usize
+    }
+
     /// Makes `id` a replica fed from now on (after its snapshot went out).
     pub(crate) fn attach_replica(&mut self, id: ClientId) {
         self.repl.backlog = true;

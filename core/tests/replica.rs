@@ -271,3 +271,58 @@ fn failed_connects_and_refused_auth_retry_every_second() {
     second(&mut h);
     connect_request(&mut h);
 }
+
+#[test]
+fn min_replicas_to_write_counts_replicas_that_acknowledged_recently() {
+    let mut h = harness(&[("min-replicas-to-write", "1"), ("min-replicas-max-lag", "10")]);
+    let refused = "-NOREPLICAS Not enough good replicas to write.\r\n";
+    assert_eq!(h.cmd(USER, &["SET", "k", "v"]), refused);
+    assert_eq!(h.cmd(USER, &["GET", "k"]), "$-1\r\n", "reads are not refused");
+    h.connect(5, true);
+    assert!(h.cmd_bytes(5, &[b"SYNC"]).starts_with(b"$"));
+    assert_eq!(h.cmd(USER, &["SET", "k", "v"]), "+OK\r\n");
+    assert_eq!(info(&mut h, "min_slaves_good_slaves"), "1");
+    // Queued while the replica was good, run once it no longer is.
+    assert_eq!(h.cmd(USER, &["MULTI"]), "+OK\r\n");
+    assert_eq!(h.cmd(USER, &["INCR", "n"]), "+QUEUED\r\n");
+    for _ in 0..11 {
+        second(&mut h);
+    }
+    h.connect(2, true);
+    let text = h.cmd(2, &["INFO", "replication"]);
+    assert!(text.contains("min_slaves_good_slaves:0\r\n"), "{text}");
+    assert_eq!(
+        h.cmd(USER, &["EXEC"]),
+        "-EXECABORT Transaction discarded because of: NOREPLICAS Not enough good replicas to write.\r\n"
+    );
+    assert!(h.cmd(5, &["REPLCONF", "ACK", "0"]).is_empty());
+    assert_eq!(h.cmd(USER, &["SET", "k", "v"]), "+OK\r\n");
+}
+
+#[test]
+fn client_kill_by_type_drops_the_master_link_or_the_replicas_and_the_link_comes_back() {
+    let (mut h, link) = synced(&[], &[&["SET", "k", "v"]]);
+    h.connect(5, true);
+    h.cmd_bytes(5, &[b"PSYNC", b"?", b"-1"]);
+    h.connect(6, true);
+    h.cmd(6, &["SUBSCRIBE", "ch"]);
+    for (kind, flags) in [("master", "flags=M "), ("replica", "flags=S "), ("pubsub", "flags=P ")] {
+        let list = h.cmd(USER, &["CLIENT", "LIST", "TYPE", kind]);
+        assert_eq!(list.matches("id=").count(), 1, "{kind}: {list}");
+        assert!(list.contains(flags), "{kind}: {list}");
+    }
+    let normal = h.cmd(USER, &["CLIENT", "LIST", "TYPE", "normal"]);
+    assert!(normal.contains(&format!("id={USER} ")) && normal.matches("id=").count() == 1, "{normal}");
+
+    assert_eq!(h.cmd(USER, &["CLIENT", "KILL", "TYPE", "replica"]), ":1\r\n");
+    assert!(h.closed(5));
+    assert_eq!(info(&mut h, "connected_slaves"), "0");
+    assert_eq!(h.cmd(USER, &["CLIENT", "KILL", "TYPE", "master"]), ":1\r\n");
+    assert!(h.other.contains(&Output::Abort { client: link }), "the link is dropped");
+    assert_eq!(info(&mut h, "master_link_status"), "down");
+    // Like a lost link: the next second reconnects and asks to continue where it was.
+    second(&mut h);
+    let (link2, psync) = handshake(&mut h);
+    assert_ne!(link, link2);
+    assert!(psync.starts_with(&resp(&["PSYNC", MASTER_ID, "1001"])), "{psync:?}");
+}

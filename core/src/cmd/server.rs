@@ -234,6 +234,9 @@ fn info_replication(s: &Server, out: &mut String) {
     let _ = write!(out, "# Replication\r\nrole:{role}\r\n");
     info_master_link(s, out);
     let _ = write!(out, "connected_slaves:{}\r\n", r.replicas.len());
+    if s.cfg.min_replicas_to_write > 0 && s.cfg.min_replicas_max_lag > 0 {
+        let _ = write!(out, "min_slaves_good_slaves:{}\r\n", s.good_replicas());
+    }
     let now = s.clock.mono_us();
     for (i, id) in r.replicas.iter().enumerate() {
         if let Some(c) = s.clients.get(id) {

@@ -845,6 +845,15 @@ fn dispatch(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) -
     {
         return reject(srv, id, out, &msg, Some(cmd));
     }
+    if is_write(srv, id, cmd, cmd_flags) && !srv.enough_good_replicas() {
+        return reject(
+            srv,
+            id,
+            out,
+            b"NOREPLICAS Not enough good replicas to write.",
+            Some(cmd),
+        );
+    }
     if let Some(msg) = replica_refusal(srv, id, cmd, cmd_flags).filter(|_| !in_exec) {
         return reject(srv, id, out, msg, Some(cmd));
     }
