@@ -312,7 +312,10 @@ fn client_kill_by_type_drops_the_master_link_or_the_replicas_and_the_link_comes_
         assert!(list.contains(flags), "{kind}: {list}");
     }
     let normal = h.cmd(USER, &["CLIENT", "LIST", "TYPE", "normal"]);
-    assert!(normal.contains(&format!("id={USER} ")) && normal.matches("id=").count() == 1, "{normal}");
+    assert!(
+        normal.contains(&format!("id={USER} ")) && normal.matches("id=").count() == 1,
+        "{normal}"
+    );
 
     assert_eq!(h.cmd(USER, &["CLIENT", "KILL", "TYPE", "replica"]), ":1\r\n");
     assert!(h.closed(5));

@@ -170,7 +170,7 @@ pub(crate) fn info(ctx: &mut Ctx) {
     ctx.out.verbatim(&line);
 }
 
-/// Client types known to CLIENT LIST/KILL TYPE. Only `normal` clients exist so far.
+/// Client types known to CLIENT LIST/KILL TYPE.
 fn parse_type(ctx: &mut Ctx, i: usize) -> Option<&'static str> {
     let t = ctx.arg_str(i).to_ascii_lowercase();
     match t.as_str() {
@@ -183,6 +183,19 @@ fn parse_type(ctx: &mut Ctx, i: usize) -> Option<&'static str> {
             ctx.out.err(&msg);
             None
         }
+    }
+}
+
+/// The type CLIENT LIST/KILL TYPE match (Redis' getClientType): a MONITOR is a normal client.
+fn client_type(c: &Client) -> &'static str {
+    if c.master {
+        "master"
+    } else if c.replica && !c.monitor {
+        "replica"
+    } else if c.subs.any() {
+        "pubsub"
+    } else {
+        "normal"
     }
 }
 
@@ -212,7 +225,7 @@ pub(crate) fn list(ctx: &mut Ctx) {
     let my_resp3 = ctx.out.resp3;
     let mut text = String::new();
     for c in ctx.srv.clients.values() {
-        if only_type.is_some_and(|t| t != "normal") {
+        if only_type.is_some_and(|t| t != client_type(c)) {
             continue;
         }
         if ids.as_ref().is_some_and(|ids| !ids.contains(&c.id)) {
@@ -245,7 +258,7 @@ impl KillFilter {
             && self.id.is_none_or(|id| c.id == id)
             && self.addr.as_ref().is_none_or(|a| &c.conn.addr == a)
             && self.laddr.as_ref().is_none_or(|a| &c.conn.laddr == a)
-            && self.ctype.is_none_or(|t| t == "normal")
+            && self.ctype.is_none_or(|t| t == client_type(c))
             && self.user.as_ref().is_none_or(|u| u == "default")
     }
 }
@@ -321,10 +334,13 @@ pub(crate) fn kill(ctx: &mut Ctx) {
     ctx.out.int(victims.len() as i64);
 }
 
-/// Closes `victim`; the calling client itself is closed after this reply.
+/// Closes `victim`; the calling client itself is closed after this reply. Killing the
+/// master link is losing the master: the replica reconnects (Redis' freeClient caches it).
 fn kill_client(ctx: &mut Ctx, victim: ClientId) {
     if victim == ctx.id {
         ctx.client().closing = true;
+    } else if ctx.srv.clients.get(&victim).is_some_and(|c| c.master) {
+        ctx.srv.on_link_closed(victim);
     } else {
         ctx.srv.close_client(victim);
     }
