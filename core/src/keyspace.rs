@@ -25,6 +25,14 @@ impl Server {
         self.delete_if_expired(db, key)
     }
 
+    /// Whether an expiry time `when_ms` set by a command deletes the key at once (Redis'
+    /// checkAlreadyExpired). Not while a file loads, nor on a replica: there the key keeps the
+    /// time (later commands may still use it) and waits for its master's DEL, since a master's
+    /// PEXPIREAT may arrive after its time.
+    pub(crate) fn already_expired(&self, when_ms: i64) -> bool {
+        when_ms <= self.now_ms() as i64 && !self.persist.replaying && !self.is_replica()
+    }
+
     /// The deletion half of [`Server::expire_if_needed`]: counted, notified, propagated as DEL.
     fn delete_if_expired(&mut self, db: usize, key: &[u8]) -> bool {
         let now = self.now_ms();

@@ -329,3 +329,22 @@ fn client_kill_by_type_drops_the_master_link_or_the_replicas_and_the_link_comes_
     assert_ne!(link, link2);
     assert!(psync.starts_with(&resp(&["PSYNC", MASTER_ID, "1001"])), "{psync:?}");
 }
+
+#[test]
+fn an_expiry_time_already_past_is_kept_on_a_replica_until_the_master_deletes_the_key() {
+    let (mut h, link) = synced(&[], &[&["SET", "k", "v"]]);
+    // A master's PEXPIREAT may be applied after its time (the stream held behind a snapshot,
+    // a slow link): the key stays for the commands that follow, as Redis' checkAlreadyExpired
+    // keeps it on replicas.
+    let past = (h.now.unix_ms - 1000).to_string();
+    let future = (h.now.unix_ms + 60_000).to_string();
+    data(&mut h, link, resp(&["SELECT", "0"]).as_bytes());
+    data(&mut h, link, resp(&["PEXPIREAT", "k", &past]).as_bytes());
+    assert_eq!(h.cmd(USER, &["DBSIZE"]), ":1\r\n");
+    assert_eq!(h.cmd(USER, &["GET", "k"]), "$-1\r\n", "expired for clients");
+    data(&mut h, link, resp(&["PEXPIREAT", "k", &future]).as_bytes());
+    assert_eq!(h.cmd(USER, &["GET", "k"]), "$1\r\nv\r\n");
+    data(&mut h, link, resp(&["PEXPIREAT", "k", &past]).as_bytes());
+    data(&mut h, link, resp(&["DEL", "k"]).as_bytes());
+    assert_eq!(h.cmd(USER, &["DBSIZE"]), ":0\r\n");
+}

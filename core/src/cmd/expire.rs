@@ -75,9 +75,7 @@ fn expire_generic(ctx: &mut Ctx, relative: bool, seconds: bool) {
     }
     ctx.dirty(1);
     ctx.modified(key);
-    // Redis' checkAlreadyExpired: while a file loads, a time in the past is kept as the
-    // key's expiry (later commands of the file may still use the key), not a delete.
-    if when <= now && !ctx.srv.persist.replaying {
+    if ctx.srv.already_expired(when) {
         ctx.srv.db_mut(db).remove(key);
         ctx.notify(GENERIC, "del", key);
         ctx.propagate_as(vec![b"DEL".to_vec(), key.clone()]);

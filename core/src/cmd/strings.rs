@@ -272,12 +272,14 @@ pub(crate) fn getex(ctx: &mut Ctx) {
         None => None,
     };
     ctx.out.bulk(&value);
-    let now = ctx.srv.now_ms();
+    // An absolute time already past deletes the key, as Redis does.
+    let past = expire.is_some_and(|(kind, at)| {
+        matches!(kind, ExpireKind::ExAt | ExpireKind::PxAt) && ctx.srv.already_expired(at as i64)
+    });
     let store = ctx.srv.db_mut(db);
     // GETEX itself never reaches a replica: its effect does, as DEL, PEXPIREAT or PERSIST.
     let (effect, event): (Vec<&[u8]>, _) = match expire {
-        // An absolute time already past deletes the key, as Redis does.
-        Some((ExpireKind::ExAt | ExpireKind::PxAt, at)) if at <= now => {
+        Some(_) if past => {
             store.remove(key);
             (vec![b"DEL", key], "del")
         }
