@@ -98,6 +98,9 @@ pub(crate) struct Replica {
     /// PSYNC may continue from this server's own replication id and offset: it was a
     /// master, or it lost a master it was in sync with (Redis' cached master).
     psync_ok: bool,
+    /// The database the master's stream has selected, kept when the link drops: a partial
+    /// resync continues in it (Redis' cached master keeps its db).
+    cached_db: usize,
     /// The master's stream is being applied: its commands obey, and go on to this server's
     /// replicas as they came.
     pub(crate) applying: bool,
@@ -118,6 +121,7 @@ impl Default for Replica {
             last_io_us: 0,
             down_since_us: None,
             psync_ok: false,
+            cached_db: 0,
             applying: false,
             read_offset: 0,
         }
@@ -181,6 +185,7 @@ impl Server {
         if self.replica.state == LinkState::Connected {
             // Redis caches the master it lost, to continue with PSYNC.
             self.replica.psync_ok = true;
+            self.replica.cached_db = self.clients.get(&link).map_or(0, |c| c.db);
             self.forget_client_state(link);
             self.clients.remove(&link);
         }
@@ -433,7 +438,7 @@ impl Server {
                 LogLevel::Notice,
                 "MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.",
             );
-            self.master_link_up();
+            self.master_link_up(self.replica.cached_db);
             return self.apply_stream();
         }
         if line.starts_with("-NOMASTERLINK") || line.starts_with("-LOADING") {
@@ -536,20 +541,32 @@ impl Server {
         }
         self.tracking_invalidate_on_flush();
         self.log(LogLevel::Notice, "MASTER <-> REPLICA sync: Loading DB in memory");
-        if let Err(why) = self.load_image(&t.data, true, false) {
-            self.log(
-                LogLevel::Warning,
-                format!("Failed trying to load the MASTER synchronization DB from socket: {why}"),
-            );
-            return Err(());
-        }
+        let aux = match self.load_image(&t.data, true, false) {
+            Ok(aux) => aux,
+            Err(why) => {
+                self.log(
+                    LogLevel::Warning,
+                    format!("Failed trying to load the MASTER synchronization DB from socket: {why}"),
+                );
+                return Err(());
+            }
+        };
         self.repl.replid = t.replid;
         self.repl.clear_replid2();
         self.repl.offset = t.offset;
         self.repl.backlog = true;
         self.repl.reset_stream_db();
         self.replica.read_offset = t.offset;
-        self.master_link_up();
+        // The stream goes on in the database it had selected where the snapshot was made (a
+        // master's stream SELECTs again; a replica's, passed on as it came, does not).
+        let db = aux
+            .iter()
+            .find(|(k, _)| k == b"repl-stream-db")
+            .and_then(|(_, v)| crate::resp::parse_i64(v))
+            .and_then(|db| usize::try_from(db).ok())
+            .filter(|&db| db < self.dbs.len())
+            .unwrap_or(0);
+        self.master_link_up(db);
         self.log(LogLevel::Notice, "MASTER <-> REPLICA sync: Finished with success");
         if self.persist.aof.on {
             // Redis restarts the AOF after a sync: a rewrite makes a base of the new data.
@@ -558,8 +575,9 @@ impl Server {
         Ok(())
     }
 
-    /// The link carries the stream now: the master becomes a client whose commands obey.
-    fn master_link_up(&mut self) {
+    /// The link carries the stream now: the master becomes a client whose commands obey,
+    /// starting in database `db`.
+    fn master_link_up(&mut self, db: usize) {
         let Some(link) = self.replica.link else { return };
         let (host, port) = self.replica.master.clone().unwrap_or_default();
         let conn = ConnInfo {
@@ -571,6 +589,7 @@ impl Server {
         };
         let mut client = Client::new(link, conn, self.clock.mono_us(), true);
         client.master = true;
+        client.db = db;
         self.clients.insert(link, client);
         self.replica.state = LinkState::Connected;
         self.replica.down_since_us = None;
@@ -612,6 +631,22 @@ impl Server {
         };
         self.replica.buf.drain(..pos);
         result
+    }
+
+    /// The database a replica's snapshot says the stream after it has selected (the aux field
+    /// repl-stream-db, Redis' rdbPopulateSaveInfo): a master SELECTs again after a snapshot
+    /// and says 0; a replica passes its master's stream on as it came, so it names the
+    /// database its master client is in.
+    pub(crate) fn stream_db_for_new_replica(&self) -> usize {
+        if !self.is_replica() {
+            return self.repl.stream_db.unwrap_or(0);
+        }
+        let master = self
+            .replica
+            .link
+            .and_then(|l| self.clients.get(&l))
+            .filter(|c| c.master);
+        master.map_or(self.replica.cached_db, |c| c.db)
     }
 
     /// REPLCONF GETACK from the master, and the replication cron: REPLCONF ACK <offset>.

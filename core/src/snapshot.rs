@@ -2,7 +2,7 @@
 //! goes through (persistence to disk will write and read the same bytes).
 
 use crate::db::Db;
-use crate::rdb::file::{self, LoadedKey, SaveInfo};
+use crate::rdb::file::{self, AuxFields, LoadedKey, SaveInfo};
 use crate::rdb::LoadOptions;
 use crate::server::Server;
 
@@ -15,7 +15,7 @@ impl Server {
             used_mem: 0,
             access: self.access_to_save(),
             repl: for_replica.then(|| {
-                let db = self.repl.stream_db.unwrap_or(0) as i64;
+                let db = self.stream_db_for_new_replica() as i64;
                 (self.repl.replid.clone(), self.repl.offset, db)
             }),
             functions: self.functions_rdb_image(true),
@@ -58,8 +58,8 @@ impl Server {
     /// Loads an RDB image into the dataset (Redis' rdbLoad; into emptied databases when
     /// `flush`). Keys already expired are skipped, as a master does; INFO counts both. A key
     /// already present is an error unless `merge`. A background save in progress is abandoned:
-    /// the dataset it was saving is gone.
-    pub(crate) fn load_image(&mut self, image: &[u8], flush: bool, merge: bool) -> Result<(), String> {
+    /// the dataset it was saving is gone. Returns the image's aux fields.
+    pub(crate) fn load_image(&mut self, image: &[u8], flush: bool, merge: bool) -> Result<AuxFields, String> {
         self.abort_bgsave("load");
         let (mut loaded, mut expired) = (0u64, 0u64);
         let mut dbs: Vec<Db> = if flush {
@@ -100,7 +100,10 @@ impl Server {
         });
         self.persist.keys_loaded = loaded;
         self.persist.keys_expired_on_load = expired;
-        let result = result.map(|(_, codes)| self.load_rdb_functions(&codes, merge));
+        let (aux, result) = match result {
+            Ok((aux, codes)) => (aux, Ok(self.load_rdb_functions(&codes, merge))),
+            Err(e) => (Vec::new(), Err(e)),
+        };
         let failure = match (result, duplicate) {
             (Err(e), _) => Some(e.to_string()),
             (Ok(Err(why)), _) => Some(why),
@@ -120,7 +123,7 @@ impl Server {
             return Err(why);
         }
         self.dbs = dbs;
-        Ok(())
+        Ok(aux)
     }
 }
 

@@ -348,3 +348,35 @@ fn an_expiry_time_already_past_is_kept_on_a_replica_until_the_master_deletes_the
     data(&mut h, link, resp(&["DEL", "k"]).as_bytes());
     assert_eq!(h.cmd(USER, &["DBSIZE"]), ":0\r\n");
 }
+
+#[test]
+fn a_sub_replica_goes_on_in_the_database_its_masters_stream_selected() {
+    let (mut h, link) = synced(&[], &[&["SET", "k", "v"]]);
+    data(
+        &mut h,
+        link,
+        (resp(&["SELECT", "3"]) + &resp(&["SET", "a", "1"])).as_bytes(),
+    );
+    // h serves a sub-replica: a snapshot, then the stream as it comes, with no SELECT of its
+    // own, so the snapshot must name database 3.
+    h.connect(5, true);
+    let sync = h.cmd_bytes(5, &[b"PSYNC", b"?", b"-1"]);
+    let mut sub = harness(&[]);
+    assert_eq!(sub.cmd(USER, &["REPLICAOF", "master.example", "6380"]), "+OK\r\n");
+    let (sub_link, _) = handshake(&mut sub);
+    data(&mut sub, sub_link, &sync);
+    data(&mut h, link, resp(&["SET", "b", "2"]).as_bytes());
+    let passed = h.take_sent_bytes(5);
+    data(&mut sub, sub_link, &passed);
+    assert_eq!(sub.cmd(USER, &["SELECT", "3"]), "+OK\r\n");
+    assert_eq!(sub.cmd(USER, &["MGET", "a", "b"]), "*2\r\n$1\r\n1\r\n$1\r\n2\r\n");
+
+    // A partial resync goes on in the database the lost link had selected.
+    h.event(link, Event::Disconnected { client: link });
+    second(&mut h);
+    let (link2, _) = handshake(&mut h);
+    assert_eq!(data(&mut h, link2, b"+CONTINUE\r\n"), "");
+    data(&mut h, link2, resp(&["SET", "c", "3"]).as_bytes());
+    assert_eq!(h.cmd(USER, &["SELECT", "3"]), "+OK\r\n");
+    assert_eq!(h.cmd(USER, &["GET", "c"]), "$1\r\n3\r\n");
+}

@@ -76,11 +76,11 @@ impl Server {
         }
     }
 
-    /// The aux fields of a snapshot for replicas: where the stream that follows it starts
-    /// (its database is announced by the SELECT the stream begins with).
+    /// The aux fields of a snapshot for replicas: where the stream that follows it starts,
+    /// and in which database.
     pub(crate) fn save_info_for_replicas(&self) -> SaveInfo {
         let mut info = self.save_info();
-        let db = self.repl.stream_db.unwrap_or(0) as i64;
+        let db = self.stream_db_for_new_replica() as i64;
         info.repl = Some((self.repl.replid.clone(), self.repl.offset, db));
         info
     }
