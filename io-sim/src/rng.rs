@@ -18,6 +18,8 @@ pub mod streams {
     pub const RESTART: u64 = 6;
     /// Crash scenarios: when to crash, what the writers write.
     pub const CRASH: u64 = 7;
+    /// Replication scenarios: the set-up, the writes, the faults.
+    pub const REPL: u64 = 8;
 }
 
 #[derive(Clone, Debug)]

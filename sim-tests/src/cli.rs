@@ -1,11 +1,13 @@
 //! The `ferrous-sim` command line: which seeds to run and how.
 
 pub const USAGE: &str = "\
-usage: ferrous-sim [--crash] --seed N [--steps M] [--verbose]
-       ferrous-sim --seeds A..B [--steps M]     (seeds A to B-1)
-       ferrous-sim --random N [--steps M]       (N fresh random seeds)
+usage: ferrous-sim [--crash | --repl] --seed N [--steps M] [--verbose]
+       ferrous-sim [--crash | --repl] --seeds A..B [--steps M]     (seeds A to B-1)
+       ferrous-sim [--crash | --repl] --random N [--steps M]       (N fresh random seeds)
 
   --crash       crash runs: the server persists, crashes and restarts from its disk
+  --repl        replication runs: a master and two replicas (maybe chained) under faults
+                must reach equal offsets and digests
   --seed N      replay one run; prints a summary and, last, `trace-hash: <hex>`
   --steps M     steps of client activity per run (default 20000)
   --verbose     print every event, output and client action as it happens";
@@ -25,6 +27,8 @@ pub struct Cli {
     pub verbose: bool,
     /// Crash runs instead of the model runs.
     pub crash: bool,
+    /// Replication runs instead of the model runs.
+    pub repl: bool,
 }
 
 pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
@@ -35,6 +39,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
         steps: None,
         verbose: false,
         crash: false,
+        repl: false,
     };
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or(format!("{arg} needs a value"));
@@ -54,6 +59,10 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
                 cli.crash = true;
                 None
             }
+            "--repl" => {
+                cli.repl = true;
+                None
+            }
             other => return Err(format!("unknown argument {other:?}")),
         };
         if let Some(m) = chosen {
@@ -63,6 +72,9 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, String> {
         }
     }
     cli.mode = mode.ok_or("give one of --seed, --seeds, --random")?;
+    if cli.crash && cli.repl {
+        return Err("give one of --crash, --repl".into());
+    }
     Ok(cli)
 }
 
@@ -97,6 +109,11 @@ mod tests {
         assert_eq!(p("--random 5").unwrap().mode, Mode::Random(5));
         assert!(p("--crash --seeds 1..3").unwrap().crash);
         assert!(!p("--seed 1").unwrap().crash);
+        let r = p("--repl --seed 9").unwrap();
+        assert!(r.repl && !r.crash);
+        assert_eq!(r.mode, Mode::One(9));
+        assert!(p("--seeds 0..500 --repl").unwrap().repl);
+        assert!(!p("--seed 1").unwrap().repl);
     }
 
     #[test]
@@ -110,6 +127,8 @@ mod tests {
             "--seed 1 --random 2",
             "--frob",
             "--seed 1 --known-bugs",
+            "--repl",
+            "--crash --repl --seed 1",
         ] {
             assert!(p(bad).is_err(), "{bad:?}");
         }

@@ -6,6 +6,8 @@ pub mod cli;
 pub mod client;
 pub mod crash;
 pub mod model;
+pub mod repl;
+pub mod replies;
 pub mod run;
 pub mod scenario;
 pub mod workload;

@@ -2,6 +2,7 @@
 //! with the command that replays each.
 
 mod crash_main;
+mod repl_main;
 mod seed_runs;
 
 use std::collections::hash_map::RandomState;
@@ -36,19 +37,21 @@ fn main() -> ExitCode {
     }
 }
 
-fn kind() -> Kind<'static> {
-    Kind {
-        label: "seed",
-        run: &|opts: &RunOptions| run(opts).map(|_| ()),
-        replay: &|opts: &RunOptions| opts.replay_command(),
-    }
-}
+const MODEL_RUNS: Kind<Report> = Kind {
+    label: "seed",
+    run,
+    replay: RunOptions::replay_command,
+    summary: print_summary,
+};
 
 fn replay(cli: &Cli, seed: u64) -> ExitCode {
     if cli.crash {
-        return crash_main::replay(cli, seed);
+        return seed_runs::replay(&crash_main::CRASH_RUNS, cli, seed);
     }
-    seed_runs::replay(&kind(), cli, seed, run, print_summary)
+    if cli.repl {
+        return seed_runs::replay(&repl_main::REPL_RUNS, cli, seed);
+    }
+    seed_runs::replay(&MODEL_RUNS, cli, seed)
 }
 
 fn print_summary(r: &Report) {
@@ -93,9 +96,12 @@ fn print_summary(r: &Report) {
 
 fn run_many(cli: &Cli, seeds: impl Iterator<Item = u64>) -> ExitCode {
     if cli.crash {
-        return crash_main::run_many(cli, seeds);
+        return seed_runs::run_many(&crash_main::CRASH_RUNS, cli, seeds);
     }
-    seed_runs::run_many(&kind(), cli, seeds)
+    if cli.repl {
+        return seed_runs::run_many(&repl_main::REPL_RUNS, cli, seeds);
+    }
+    seed_runs::run_many(&MODEL_RUNS, cli, seeds)
 }
 
 /// A seed nobody chose: std's per-process random hash keys.

@@ -78,6 +78,18 @@ pub struct RunFailure {
     pub trace_tail: Vec<String>,
 }
 
+impl RunFailure {
+    /// Run `seed` failed with `message`; the trace of `sim` up to the failure goes with it.
+    pub(crate) fn new(seed: u64, message: String, sim: &Sim) -> RunFailure {
+        RunFailure {
+            seed,
+            message,
+            trace_hash: sim.trace().hash(),
+            trace_tail: sim.trace().tail().collect(),
+        }
+    }
+}
+
 pub fn run(opts: &RunOptions) -> Result<Report, RunFailure> {
     let mut workload_rng = SimRng::new(opts.seed, streams::WORKLOAD);
     let mut cfg = SimConfig::new(opts.seed);
@@ -89,37 +101,30 @@ pub fn run(opts: &RunOptions) -> Result<Report, RunFailure> {
     let active_expiry = workload_rng.chance(0.5);
     sim.node_mut(SERVER).server_mut().set_active_expire(active_expiry);
     let mut scenario = Scenario::new(workload_rng, active_expiry);
-    // The sim is inspected after a panic only to read its trace.
     let mut counts = KeyCounts::default();
-    let outcome = catch_unwind(AssertUnwindSafe(|| {
-        drive(&mut sim, &mut scenario, opts.steps, &mut counts)
-    }));
-    let verdict = match outcome {
-        Ok(v) => v,
-        Err(panic) => Err(Failure(format!("panic: {}", panic_message(&*panic)))),
-    };
-    match verdict {
-        Ok(()) => Ok(Report {
-            seed: opts.seed,
-            steps: sim.steps(),
-            elapsed_us: sim.elapsed_us(),
-            trace_hash: sim.trace().hash(),
-            trace_records: sim.trace().records(),
-            keys: counts.model,
-            expired_on_access: scenario.model().expired_on_access,
-            server_keys: counts.server,
-            stats: scenario.stats.clone(),
-            blocking: scenario.model().block_stats().clone(),
-            transactions: scenario.model().tx_stats().clone(),
-            pubsub: scenario.model().pubsub_stats().clone(),
-        }),
-        Err(f) => Err(RunFailure {
-            seed: opts.seed,
-            message: f.0,
-            trace_hash: sim.trace().hash(),
-            trace_tail: sim.trace().tail().collect(),
-        }),
-    }
+    catching_panics(|| drive(&mut sim, &mut scenario, opts.steps, &mut counts))
+        .map_err(|f| RunFailure::new(opts.seed, f.0, &sim))?;
+    Ok(Report {
+        seed: opts.seed,
+        steps: sim.steps(),
+        elapsed_us: sim.elapsed_us(),
+        trace_hash: sim.trace().hash(),
+        trace_records: sim.trace().records(),
+        keys: counts.model,
+        expired_on_access: scenario.model().expired_on_access,
+        server_keys: counts.server,
+        stats: scenario.stats.clone(),
+        blocking: scenario.model().block_stats().clone(),
+        transactions: scenario.model().tx_stats().clone(),
+        pubsub: scenario.model().pubsub_stats().clone(),
+    })
+}
+
+/// Runs a scenario's `drive`, a panic (a server's or a checker's) becoming its failure. The
+/// sim is inspected after a panic only to read its trace.
+pub(crate) fn catching_panics(drive: impl FnOnce() -> Result<(), Failure>) -> Result<(), Failure> {
+    catch_unwind(AssertUnwindSafe(drive))
+        .unwrap_or_else(|panic| Err(Failure(format!("panic: {}", panic_message(&*panic)))))
 }
 
 /// Redis' defaults, with a random `hz` so that the server's timer fires at varied rates.
@@ -181,7 +186,7 @@ fn check_exit(sim: &Sim) -> Result<(), Failure> {
     }
 }
 
-pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_owned()
     } else if let Some(s) = payload.downcast_ref::<String>() {

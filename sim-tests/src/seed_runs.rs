@@ -1,4 +1,5 @@
-//! What `ferrous-sim` does with any kind of run (the ordinary ones, `--crash` ones): replay one
+//! What `ferrous-sim` does with any kind of run (the ordinary ones, `--crash` and `--repl`
+//! ones): replay one
 //! seed and show its failure with the trace that led to it, or run many and list the failing
 //! seeds with the command that replays each.
 
@@ -11,14 +12,16 @@ use ferrous_sim_tests::{RunFailure, RunOptions, DEFAULT_STEPS};
 /// Trace records shown before a failure.
 const TAIL: usize = 80;
 
-/// One kind of run, as the command line drives it.
-pub struct Kind<'a> {
+/// One kind of run, as the command line drives it, with its report `R`.
+pub struct Kind<R> {
     /// How a seed is named in the output ("seed", "crash seed").
-    pub label: &'a str,
-    /// Runs one seed; `Ok` carries nothing the list of many needs.
-    pub run: &'a dyn Fn(&RunOptions) -> Result<(), RunFailure>,
+    pub label: &'static str,
+    /// Runs one seed.
+    pub run: fn(&RunOptions) -> Result<R, RunFailure>,
     /// The command that replays a seed.
-    pub replay: &'a dyn Fn(&RunOptions) -> String,
+    pub replay: fn(&RunOptions) -> String,
+    /// Prints a passing run's report.
+    pub summary: fn(&R),
 }
 
 fn options(cli: &Cli, seed: u64) -> RunOptions {
@@ -34,17 +37,11 @@ fn options(cli: &Cli, seed: u64) -> RunOptions {
 }
 
 /// Replays one seed: its summary, or its failure.
-pub fn replay<R>(
-    kind: &Kind,
-    cli: &Cli,
-    seed: u64,
-    run: impl Fn(&RunOptions) -> Result<R, RunFailure>,
-    summary: impl Fn(&R),
-) -> ExitCode {
+pub fn replay<R>(kind: &Kind<R>, cli: &Cli, seed: u64) -> ExitCode {
     let opts = options(cli, seed);
-    match run(&opts) {
+    match (kind.run)(&opts) {
         Ok(report) => {
-            summary(&report);
+            (kind.summary)(&report);
             ExitCode::SUCCESS
         }
         Err(failure) => {
@@ -54,7 +51,7 @@ pub fn replay<R>(
     }
 }
 
-fn print_failure(kind: &Kind, opts: &RunOptions, f: &RunFailure) {
+fn print_failure<R>(kind: &Kind<R>, opts: &RunOptions, f: &RunFailure) {
     println!("{} {}: FAILED\n{}", kind.label, f.seed, f.message);
     if opts.trace == TraceMode::HashOnly {
         // Runs are deterministic: replay with the trace kept to show what led to the failure.
@@ -74,12 +71,12 @@ fn print_failure(kind: &Kind, opts: &RunOptions, f: &RunFailure) {
     println!("trace-hash: {:016x}", f.trace_hash);
 }
 
-pub fn run_many(kind: &Kind, cli: &Cli, seeds: impl Iterator<Item = u64>) -> ExitCode {
+pub fn run_many<R>(kind: &Kind<R>, cli: &Cli, seeds: impl Iterator<Item = u64>) -> ExitCode {
     let (mut passed, mut failed) = (0u64, Vec::new());
     for seed in seeds {
         let opts = options(cli, seed);
         match (kind.run)(&opts) {
-            Ok(()) => passed += 1,
+            Ok(_) => passed += 1,
             Err(f) => {
                 let first_line = f.message.lines().next().unwrap_or_default();
                 println!(

@@ -44,3 +44,20 @@ fn a_bad_command_line_is_refused_with_usage() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("usage: ferrous-sim"));
 }
+
+#[test]
+fn replication_runs_replay_with_a_summary_and_run_in_ranges() {
+    let one = ferrous_sim(&["--repl", "--seed", "3"]);
+    assert!(one.status.success(), "{}", stdout(&one));
+    assert!(stdout(&one).contains("repl seed 3: ok"), "{}", stdout(&one));
+    assert!(stdout(&one).contains("full syncs"), "{}", stdout(&one));
+    assert!(last_line(&one).starts_with("trace-hash: "));
+    assert_eq!(last_line(&one), last_line(&ferrous_sim(&["--repl", "--seed", "3"])));
+    let many = ferrous_sim(&["--repl", "--seeds", "0..3"]);
+    assert!(many.status.success(), "{}", stdout(&many));
+    assert!(
+        stdout(&many).contains("3 repl seeds: 3 passed, 0 failed"),
+        "{}",
+        stdout(&many)
+    );
+}

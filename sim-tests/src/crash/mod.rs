@@ -8,13 +8,11 @@
 pub mod history;
 pub mod scenario;
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
-
 use ferrous_core::Config;
 use ferrous_io_sim::rng::streams;
 use ferrous_io_sim::{DiskFaults, Failure, Sim, SimConfig, SimRng};
 
-use crate::run::panic_message;
+use crate::run::catching_panics;
 use crate::scenario::SERVER;
 use crate::{RunFailure, RunOptions};
 use history::Durability;
@@ -56,25 +54,17 @@ pub fn run_crash(opts: &RunOptions) -> Result<CrashReport, RunFailure> {
     plan.faultless_disk = cfg.disk_faults.fsync_fail == 0.0 && cfg.disk_faults.full == 0.0;
     let mut sim = Sim::new(cfg);
     let mut scenario = CrashScenario::new(rng, plan);
-    let outcome = catch_unwind(AssertUnwindSafe(|| drive(&mut sim, &mut scenario)));
-    let verdict = outcome.unwrap_or_else(|panic| Err(Failure(format!("panic: {}", panic_message(&*panic)))));
-    match verdict {
-        Ok(()) => Ok(CrashReport {
-            seed: opts.seed,
-            setup,
-            steps: sim.steps(),
-            elapsed_us: sim.elapsed_us(),
-            trace_hash: sim.trace().hash(),
-            disk_faults: sim.node(SERVER).disk().faults().len(),
-            stats: scenario.stats.clone(),
-        }),
-        Err(f) => Err(RunFailure {
-            seed: opts.seed,
-            message: format!("{}\n(set-up: {setup})", f.0),
-            trace_hash: sim.trace().hash(),
-            trace_tail: sim.trace().tail().collect(),
-        }),
-    }
+    catching_panics(|| drive(&mut sim, &mut scenario))
+        .map_err(|f| RunFailure::new(opts.seed, format!("{}\n(set-up: {setup})", f.0), &sim))?;
+    Ok(CrashReport {
+        seed: opts.seed,
+        setup,
+        steps: sim.steps(),
+        elapsed_us: sim.elapsed_us(),
+        trace_hash: sim.trace().hash(),
+        disk_faults: sim.node(SERVER).disk().faults().len(),
+        stats: scenario.stats.clone(),
+    })
 }
 
 fn drive(sim: &mut Sim, scenario: &mut CrashScenario) -> Result<(), Failure> {

@@ -13,6 +13,7 @@ use ferrous_io_sim::request::multibulk;
 use ferrous_io_sim::{Actors, ConnId, Ctx, Failure, NodeId, ReplyParser, SimRng, Value};
 
 use super::history::{key_name, parse_key, Crash, Durability, History, Key, Kind, Observed, Recovery};
+use crate::replies::{each_reply, ParserOf};
 use crate::scenario::SERVER;
 
 /// How the run is set up.
@@ -524,20 +525,8 @@ impl Actors for CrashScenario {
     }
 
     fn on_data(&mut self, ctx: &mut Ctx<'_>, conn: ConnId, data: &[u8]) -> Result<(), Failure> {
-        let Some(c) = self.clients.get_mut(&conn) else {
-            return Ok(());
-        };
-        c.parser.feed(data);
-        loop {
-            let Some(c) = self.clients.get_mut(&conn) else {
-                return Ok(());
-            };
-            match c.parser.next_reply() {
-                Ok(Some(v)) => self.on_reply(ctx, conn, v)?,
-                Ok(None) => return Ok(()),
-                Err(e) => return Err(Failure(format!("c{conn}: {e}"))),
-            }
-        }
+        let parser: ParserOf<Self> = |s, conn| s.clients.get_mut(&conn).map(|c| &mut c.parser);
+        each_reply(self, ctx, conn, data, parser, Self::on_reply)
     }
 
     fn on_eof(&mut self, ctx: &mut Ctx<'_>, conn: ConnId) -> Result<(), Failure> {
