@@ -92,6 +92,8 @@ pub struct Config {
     pub replica_ignore_maxmemory: bool,
     /// Seconds of silence after which a replication link counts as dead.
     pub repl_timeout: i64,
+    /// Milliseconds a script runs before other clients get -BUSY (0: never).
+    pub busy_reply_threshold: i64,
     /// Writes are refused unless this many replicas acknowledged within the lag (0: off).
     pub min_replicas_to_write: i64,
     pub min_replicas_max_lag: i64,
@@ -191,6 +193,7 @@ impl Default for Config {
             replica_serve_stale_data: true,
             replica_ignore_maxmemory: true,
             repl_timeout: 60,
+            busy_reply_threshold: 5000,
             min_replicas_to_write: 0,
             min_replicas_max_lag: 10,
             replica_priority: 100,
@@ -727,6 +730,15 @@ static DIRECTIVES: &[Directive] = &[
         },
     },
     Directive {
+        name: "busy-reply-threshold",
+        mutable: true,
+        field: Field::Int {
+            min: 0,
+            max: i64::MAX,
+            get: |c| &mut c.busy_reply_threshold,
+        },
+    },
+    Directive {
         name: "min-replicas-to-write",
         mutable: true,
         field: Field::Int {
@@ -866,6 +878,7 @@ const ALIASES: &[(&str, &str)] = &[
     ("slave-announce-ip", "replica-announce-ip"),
     ("slave-priority", "replica-priority"),
     ("min-slaves-to-write", "min-replicas-to-write"),
+    ("lua-time-limit", "busy-reply-threshold"),
     ("min-slaves-max-lag", "min-replicas-max-lag"),
 ];
 

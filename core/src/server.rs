@@ -179,7 +179,7 @@ pub struct Server {
     busy_until_us: Option<u64>,
     /// CONFIG SET port/bind waiting for the driver's new listeners.
     pub(crate) relisten: Option<crate::relisten::Relisten>,
-    stalled: VecDeque<Event>,
+    pub(crate) stalled: VecDeque<Event>,
     /// When the cross-protocol attack warning was last logged (unix ms).
     security_warning_ms: Option<u64>,
     /// The database the next active expiry cycle starts with.
@@ -321,6 +321,10 @@ impl Server {
         if let Some(b) = self.loading_deadline_us() {
             t = t.min(b);
         }
+        if self.script_suspended() {
+            // The script's next slice is due at once (after what the driver has to deliver).
+            t = t.min(self.clock.mono_us());
+        }
         t
     }
 
@@ -379,6 +383,13 @@ impl Server {
                 self.handle_ready_keys();
                 self.flush_replies();
             }
+            if self.script_suspended() {
+                let still = self.script_pending_step();
+                self.flush_replies();
+                if still {
+                    return;
+                }
+            }
             let Some(event) = self.stalled.pop_front() else {
                 return;
             };
@@ -387,9 +398,19 @@ impl Server {
         }
     }
 
-    /// Whether events wait (DEBUG SLEEP, a save the server blocks on, or CONFIG SET port).
+    /// Whether events wait (DEBUG SLEEP, a save the server blocks on, CONFIG SET port, or a
+    /// script between two slices, unless busy mode is serving them).
     fn paused(&self) -> bool {
-        self.busy_until_us.is_some() || self.waits_for_disk() || self.waits_for_listen()
+        self.busy_until_us.is_some()
+            || self.waits_for_disk()
+            || self.waits_for_listen()
+            || (self.script_suspended() && !self.scripting.serving_busy)
+    }
+
+    /// One event served while a script is busy (see `scripting::slices`).
+    pub(crate) fn dispatch_busy_event(&mut self, event: Event) {
+        self.dispatch_event(event);
+        self.flush_replies();
     }
 
     /// Reads the RDB file (drivers call this once, at start-up).

@@ -181,16 +181,37 @@ fn list(ctx: &mut Ctx) {
 
 /// No function ever runs while another client's command does.
 fn kill(ctx: &mut Ctx) {
-    ctx.out.error("NOTBUSY No scripts in execution right now.");
+    match ctx.srv.kill_script(false) {
+        Ok(()) => ctx.out.ok(),
+        Err(e) => ctx.out.error(e),
+    }
 }
 
 fn stats(ctx: &mut Ctx) {
+    if ctx.srv.script_suspended() && ctx.srv.running_function().is_none() {
+        return ctx.out.error(crate::scripting::slices::BUSY_EVAL);
+    }
+    let running = ctx.srv.running_function();
     let f = &ctx.srv.scripting.functions;
     let (libs, functions) = (f.libraries.len(), f.function_count());
     let out = &mut *ctx.out;
     out.map(2);
     out.bulk(b"running_script");
-    out.null();
+    match running {
+        None => out.null(),
+        Some((name, args, ms)) => {
+            out.map(3);
+            out.bulk(b"name");
+            out.bulk(name.as_bytes());
+            out.bulk(b"command");
+            out.array(args.len());
+            for a in &args {
+                out.bulk(a);
+            }
+            out.bulk(b"duration_ms");
+            out.int(ms as i64);
+        }
+    }
     out.bulk(b"engines");
     out.map(1);
     out.bulk(b"LUA");

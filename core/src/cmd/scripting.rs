@@ -239,10 +239,13 @@ fn script_flush(ctx: &mut Ctx) {
     ctx.out.ok();
 }
 
-/// No script ever runs while another client's command does: the server runs one command at a
-/// time and scripts are not interrupted yet.
+/// SCRIPT KILL: a script runs while other commands do only once it is busy (see
+/// scripting::slices).
 fn script_kill(ctx: &mut Ctx) {
-    ctx.out.error("NOTBUSY No scripts in execution right now.");
+    match ctx.srv.kill_script(true) {
+        Ok(()) => ctx.out.ok(),
+        Err(e) => ctx.out.error(e),
+    }
 }
 
 /// The Lua debugger is not offered.

@@ -341,6 +341,11 @@ pub(crate) fn shutdown(ctx: &mut Ctx) {
     if (save && nosave) || (abort && ctx.args.len() > 2) {
         return ctx.syntax_error();
     }
+    // A busy script leaves only SHUTDOWN NOSAVE (Redis' shutdownCommand).
+    if ctx.srv.script_timed_out() && !nosave {
+        let msg = ctx.srv.busy_error();
+        return ctx.out.error(msg);
+    }
     if abort {
         return ctx.out.err("No shutdown in progress.");
     }

@@ -580,9 +580,14 @@ pub(crate) fn execute(srv: &mut Server, id: ClientId, args: &[Vec<u8>]) {
     // SCAN and RANDOMKEY may expire arbitrary keys: their DELs go out unwrapped, as Redis
     // treats commands flagged CMD_TOUCHES_ARBITRARY_KEYS.
     let wrap = !(args[0].eq_ignore_ascii_case(b"scan") || args[0].eq_ignore_ascii_case(b"randomkey"));
+    // A script between two slices ends its command later (scripting::slices), and what
+    // runs meanwhile must not send its effects out half-way.
+    let script_away = srv.script_suspended();
     let Some(client) = srv.clients.get_mut(&id) else {
-        srv.propagate_pending(wrap);
-        srv.tracking_send_pending();
+        if !script_away {
+            srv.propagate_pending(wrap);
+            srv.tracking_send_pending();
+        }
         srv.tracking.current = outer;
         return;
     };
@@ -606,8 +611,10 @@ pub(crate) fn execute(srv: &mut Server, id: ClientId, args: &[Vec<u8>]) {
     end_caching(client, args);
     // The top-level command is done: what it (and, for EXEC, its commands) changed goes out,
     // then the invalidations held back for this client (Redis' afterCommand).
-    srv.propagate_pending(wrap);
-    srv.tracking_send_pending();
+    if !script_away {
+        srv.propagate_pending(wrap);
+        srv.tracking_send_pending();
+    }
     srv.tracking.current = outer;
 }
 
@@ -830,7 +837,14 @@ fn dispatch(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) -
     if obey {
         return run_queued_or_handler(srv, id, cmd, args, out);
     }
-    if srv.cfg.maxmemory > 0 && !in_exec && !evict_before(srv, id, out) && may_grow_memory(srv, id, cmd, cmd_flags) {
+    // Nothing is evicted while a script is busy (Redis' isInsideYieldingLongCommand).
+    let busy = srv.script_suspended();
+    if srv.cfg.maxmemory > 0
+        && !in_exec
+        && !busy
+        && !evict_before(srv, id, out)
+        && may_grow_memory(srv, id, cmd, cmd_flags)
+    {
         return reject(
             srv,
             id,
@@ -859,6 +873,10 @@ fn dispatch(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) -
     }
     if srv.persist.loading && denied_while_loading(srv, id, cmd) {
         return reject(srv, id, out, crate::persist::load::LOADING, Some(cmd));
+    }
+    if srv.script_timed_out() && cmd.flags & flags::ALLOW_BUSY == 0 {
+        let msg = srv.busy_error();
+        return reject(srv, id, out, msg.as_bytes(), Some(cmd));
     }
     run_queued_or_handler(srv, id, cmd, args, out)
 }

@@ -9,7 +9,7 @@
 
 use std::ffi::c_int;
 
-use mlua::{chunk::ChunkMode, ffi, Function, Lua, LuaOptions, MultiValue, StdLib, Table, Value};
+use mlua::{chunk::ChunkMode, ffi, Function, Lua, LuaOptions, MultiValue, StdLib, Table, Thread, Value};
 
 use super::lrand::Lrand48;
 
@@ -19,6 +19,9 @@ pub(crate) const EVAL_CHUNK: &str = "@user_script";
 pub(crate) const FUNCTION_CHUNK: &str = "@user_function";
 /// Instructions between two calls of a counting hook (Redis' luaMaskCountHook period).
 const HOOK_EVERY: u32 = 100_000;
+/// Instructions a script runs between two chances to yield to the server (a few ms of Lua).
+const SLICE: c_int = 1_000_000;
+
 /// The chunk name of our own Lua code, which error positions skip.
 const INTERNAL_CHUNK: &str = "=ferrous";
 
@@ -44,6 +47,16 @@ pub(crate) struct Engine {
     load_api: Table,
     /// The error handler scripts run under (Redis' `__redis__err__handler`).
     handler: Function,
+    /// Scripts can yield between slices (see [`Engine::start`]): checked once at creation.
+    slicing: bool,
+}
+
+/// What one resume of a script's coroutine did.
+pub(crate) enum Step {
+    /// It returned (`Ok(first result)`) or raised (`Err(error table)`).
+    Done(Result<Value, Value>),
+    /// It ran a slice and yields, to be resumed.
+    Yielded,
 }
 
 /// Redis' error-table helpers, the `pcall` it installs, the API wrappers and the protection
@@ -225,6 +238,8 @@ impl Engine {
         let libs = StdLib::TABLE | StdLib::STRING | StdLib::MATH;
         let lua = Lua::new_with(libs, LuaOptions::new())?;
         lua.set_app_data(LuaState::default());
+        // Before SETUP locks the globals (the probe needs the stock pcall).
+        let slicing = slicing_works(&lua);
         let bridge = lua.create_table()?;
         let err_table = lua.create_function(|lua, msg: mlua::LuaString| error_table(lua, &msg.as_bytes()))?;
         let sha1hex = lua.create_function(|lua, s: Value| {
@@ -256,7 +271,89 @@ impl Engine {
             globals_meta,
             load_api,
             handler,
+            slicing,
         })
+    }
+
+    /// A coroutine that runs `f`. It yields every SLICE instructions when it is at a point
+    /// where Lua 5.1 can yield (not inside pcall, a metamethod or a coroutine of the script's
+    /// own), so a long script hands the server back now and then (see `super::slices`).
+    pub fn start(&self, f: &Function) -> mlua::Result<Thread> {
+        let co = self.lua.create_thread(f.clone())?;
+        if self.slicing {
+            let l = co.state();
+            // SAFETY: `l` is the new thread's state; the registry write leaves its stack as
+            // it was, and the hook only reads it (see slice_hook).
+            unsafe {
+                ffi::lua_pushlightuserdata(l, l.cast());
+                ffi::lua_setfield(l, ffi::LUA_REGISTRYINDEX, SLICED_KEY.as_ptr());
+                ffi::lua_sethook(l, Some(slice_hook), ffi::LUA_MASKCOUNT, SLICE);
+            }
+        }
+        Ok(co)
+    }
+
+    /// Resumes `co` (with `args` on its first resume) until it yields or ends, with
+    /// `bridge.run` answering the API as in [`Engine::call_with_bridge`].
+    pub fn resume_with_bridge(
+        &self,
+        co: &Thread,
+        args: MultiValue,
+        handler: impl FnMut(&Lua, &str, &[Value]) -> (bool, Value),
+    ) -> Step {
+        self.with_bridge(handler, || self.resume(co, args))
+            .unwrap_or_else(|e| Step::Done(Err(self.lua_error_value(e))))
+    }
+
+    /// One raw `lua_resume` of `co`: mlua's own resume turns errors into text, and a script's
+    /// error is a table.
+    fn resume(&self, co: &Thread, args: MultiValue) -> Step {
+        let mut all = MultiValue::new();
+        all.push_back(Value::Thread(co.clone()));
+        all.extend(args);
+        // SAFETY: the closure moves the arguments to the coroutine, resumes it, and moves its
+        // results (or its error value) back, checking stack space first.
+        let out: mlua::Result<MultiValue> = unsafe {
+            self.lua.exec_raw(all, |state| {
+                let l = ffi::lua_tothread(state, 1);
+                let nargs = ffi::lua_gettop(state) - 1;
+                ffi::lua_xmove(state, l, nargs);
+                ffi::lua_settop(state, 0);
+                let status = ffi::lua_resume_(l, nargs);
+                let moved = match status {
+                    ffi::LUA_YIELD => 0,
+                    0 => ffi::lua_gettop(l),
+                    _ => 1,
+                };
+                if ffi::lua_checkstack(state, moved + 1) == 0 {
+                    ffi::lua_pushinteger(state, 3);
+                    return;
+                }
+                ffi::lua_pushinteger(state, ffi::lua_Integer::from(status.clamp(0, 2)));
+                ffi::lua_xmove(l, state, moved);
+            })
+        };
+        let mut values = match out {
+            Ok(v) => v.into_iter(),
+            Err(e) => return Step::Done(Err(self.lua_error_value(e))),
+        };
+        let tag = values.next();
+        let first = values.next().unwrap_or(Value::Nil);
+        match tag {
+            Some(Value::Integer(1)) => Step::Yielded,
+            Some(Value::Integer(0)) => Step::Done(Ok(first)),
+            Some(Value::Integer(2)) => {
+                let frame = script_frame(co.state());
+                Step::Done(Err(error_table_at(&self.lua, first, frame).unwrap_or(Value::Nil)))
+            }
+            _ => Step::Done(Err(self.lua_error_value(mlua::Error::runtime("out of stack space")))),
+        }
+    }
+
+    /// The error a killed script ends with: `msg`, at the line the script had reached.
+    pub fn error_where(&self, co: &Thread, msg: &[u8]) -> Value {
+        let text = self.lua.create_string(msg).map(Value::String).unwrap_or(Value::Nil);
+        error_table_at(&self.lua, text, script_frame(co.state())).unwrap_or(Value::Nil)
     }
 
     /// Compiles a script body (text only: Lua bytecode could crash the interpreter).
@@ -300,9 +397,20 @@ impl Engine {
         &self,
         f: &Function,
         args: MultiValue,
-        mut handler: impl FnMut(&Lua, &str, &[Value]) -> (bool, Value),
+        handler: impl FnMut(&Lua, &str, &[Value]) -> (bool, Value),
     ) -> Result<Value, Value> {
-        let result = self.lua.scope(|scope| {
+        self.with_bridge(handler, || self.call(f, args))
+            .unwrap_or_else(|e| Err(self.lua_error_value(e)))
+    }
+
+    /// Runs `body` with `bridge.run` calling `handler(lua, op, args)`; the bridge exists for
+    /// that long only.
+    fn with_bridge<R>(
+        &self,
+        mut handler: impl FnMut(&Lua, &str, &[Value]) -> (bool, Value),
+        body: impl FnOnce() -> R,
+    ) -> mlua::Result<R> {
+        self.lua.scope(|scope| {
             let bridge = scope.create_function_mut(|lua, args: MultiValue| {
                 let mut args = args.into_iter();
                 let op = match args.next() {
@@ -312,11 +420,10 @@ impl Engine {
                 Ok(handler(lua, &op, &args.collect::<Vec<_>>()))
             })?;
             self.bridge.raw_set("run", bridge)?;
-            let outcome = self.call(f, args);
+            let result = body();
             self.bridge.raw_set("run", Value::Nil)?;
-            Ok(outcome)
-        });
-        result.unwrap_or_else(|e| Err(self.lua_error_value(e)))
+            Ok(result)
+        })
     }
 
     /// Stops what runs next with the error `msg` once it has run `budget` instructions (and
@@ -421,6 +528,32 @@ pub(crate) fn error_text(raw: &[u8]) -> Vec<u8> {
 /// the position of the script's line that raised it (C functions and our own wrappers are
 /// skipped, as Redis skips the C function `redis.call`).
 fn error_handler(lua: &Lua, err: Value) -> mlua::Result<Table> {
+    let mut frame = None;
+    for level in 1..32 {
+        let found = lua.inspect_stack(level, |d| {
+            let src = d.source();
+            (
+                src.what.to_string(),
+                src.source.map(|s| s.as_bytes().to_vec()),
+                d.current_line(),
+            )
+        });
+        let Some((what, source, line)) = found else { break };
+        if what == "C" || what == "tail" || source.as_deref() == Some(INTERNAL_CHUNK.as_bytes()) {
+            continue;
+        }
+        frame = Some((source.unwrap_or_default(), line.map_or(-1, |l| l as i64)));
+        break;
+    }
+    match error_table_at(lua, err, frame)? {
+        Value::Table(t) => Ok(t),
+        _ => lua.create_table(),
+    }
+}
+
+/// The error table of `err` (a table as raised, anything else as `ERR <text>`), with the
+/// position of the script's line that raised it: `frame` is its source and line.
+fn error_table_at(lua: &Lua, err: Value, frame: Option<(Vec<u8>, i64)>) -> mlua::Result<Value> {
     let t = match err {
         Value::Table(t) => t,
         other => {
@@ -438,28 +571,86 @@ fn error_handler(lua: &Lua, err: Value) -> mlua::Result<Table> {
             t
         }
     };
-    for level in 1..32 {
-        let frame = lua.inspect_stack(level, |d| {
-            let src = d.source();
-            (
-                src.what.to_string(),
-                src.source.map(|s| s.to_string()),
-                d.current_line(),
-            )
-        });
-        let Some((what, source, line)) = frame else { break };
-        if what == "C" || what == "tail" || source.as_deref() == Some(INTERNAL_CHUNK) {
+    if let Some((source, line)) = frame {
+        t.raw_set("source", lua.create_string(source)?)?;
+        if line >= 0 {
+            t.raw_set("line", line)?;
+        }
+    }
+    Ok(Value::Table(t))
+}
+
+/// The registry key naming the coroutine a script runs in (the one slice_hook may yield).
+const SLICED_KEY: &std::ffi::CStr = c"ferrous.sliced";
+
+/// Yields the script's coroutine at the end of a slice, when Lua 5.1 can: only in that
+/// coroutine (not one the script made) and outside any C call boundary.
+unsafe extern "C-unwind" fn slice_hook(l: *mut ffi::lua_State, _ar: *mut ffi::lua_Debug) {
+    ffi::lua_getfield(l, ffi::LUA_REGISTRYINDEX, SLICED_KEY.as_ptr());
+    let sliced = ffi::lua_touserdata(l, -1);
+    ffi::lua_settop(l, -2);
+    if sliced == l.cast() && c_calls_above_resume(l) == 0 {
+        ffi::lua_yield(l, 0);
+    }
+}
+
+/// Where Lua 5.1.5's lua_State keeps nCcalls and, right after it, baseCcalls (both unsigned
+/// short): after the common header, status, eight pointers and two ints, on 64-bit targets.
+const NCCALLS_OFFSET: usize = 96;
+
+/// C calls (pcall, metamethods, sort comparators) between the coroutine's resume and the
+/// running code: Lua 5.1 can yield only when there are none. Read from lua_State, as the C
+/// API has no call for it; [`slicing_works`] checks the layout before any script relies on it.
+unsafe fn c_calls_above_resume(l: *mut ffi::lua_State) -> u16 {
+    let p = l.cast::<u8>().cast_const();
+    let n = p.add(NCCALLS_OFFSET).cast::<u16>().read_unaligned();
+    let base = p.add(NCCALLS_OFFSET + 2).cast::<u16>().read_unaligned();
+    n.wrapping_sub(base)
+}
+
+/// Whether [`c_calls_above_resume`] reads what it should here: none at a coroutine's top
+/// level, one inside a pcall. Otherwise scripts run without slices.
+fn slicing_works(lua: &Lua) -> bool {
+    unsafe extern "C-unwind" fn probe(l: *mut ffi::lua_State) -> c_int {
+        ffi::lua_pushinteger(l, ffi::lua_Integer::from(c_calls_above_resume(l)));
+        1
+    }
+    let check = || -> mlua::Result<bool> {
+        // SAFETY: `probe` only reads the state and pushes one integer.
+        let probe = unsafe { lua.create_c_function(probe) }?;
+        let body: Function = lua
+            .load("local probe, pcall = ... return function() local _, inner = pcall(probe) return probe(), inner end")
+            .set_name(INTERNAL_CHUNK)
+            .call((probe, lua.globals().raw_get::<Function>("pcall")?))?;
+        let co = lua.create_thread(body)?;
+        let (top, inner): (i64, i64) = co.resume(())?;
+        Ok(top == 0 && inner == 1 && cfg!(target_pointer_width = "64"))
+    };
+    check().unwrap_or(false)
+}
+
+/// The source and line of the script frame `l` stopped in (an error's, or a yield's): C
+/// functions, tail calls and our own Lua code are skipped, as the error handler skips them.
+fn script_frame(l: *mut ffi::lua_State) -> Option<(Vec<u8>, i64)> {
+    for level in 0..32 {
+        // SAFETY: lua_getstack/lua_getinfo only read `l`'s call info into `ar`.
+        let (what, source, line) = unsafe {
+            let mut ar = std::mem::zeroed::<ffi::lua_Debug>();
+            if ffi::lua_getstack(l, level, &mut ar) == 0 {
+                return None;
+            }
+            ffi::lua_getinfo(l, c"Sl".as_ptr(), &mut ar);
+            let text =
+                |p: *const std::ffi::c_char| (!p.is_null()).then(|| std::ffi::CStr::from_ptr(p).to_bytes().to_vec());
+            (text(ar.what), text(ar.source), ar.currentline)
+        };
+        let what = what.unwrap_or_default();
+        if what == b"C" || what == b"tail" || source.as_deref() == Some(INTERNAL_CHUNK.as_bytes()) {
             continue;
         }
-        if let Some(source) = source {
-            t.raw_set("source", source)?;
-        }
-        if let Some(line) = line {
-            t.raw_set("line", line as i64)?;
-        }
-        break;
+        return Some((source.unwrap_or_default(), i64::from(line)));
     }
-    Ok(t)
+    None
 }
 
 /// The message of an error raised from Rust (a hook's), without mlua's wrapping.
@@ -515,4 +706,15 @@ unsafe extern "C-unwind" fn raise_or_return(l: *mut ffi::lua_State) -> c_int {
     }
     ffi::lua_remove(l, 1);
     ffi::lua_gettop(l)
+}
+
+#[cfg(test)]
+mod slice_tests {
+    use super::*;
+
+    #[test]
+    fn the_call_depth_probe_reads_lua_5_1s_state() {
+        let lua = Lua::new_with(StdLib::TABLE, LuaOptions::new()).unwrap();
+        assert!(slicing_works(&lua));
+    }
 }

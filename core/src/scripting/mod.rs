@@ -10,6 +10,7 @@ pub(crate) mod engine;
 pub(crate) mod functions;
 mod lrand;
 mod shebang;
+pub(crate) mod slices;
 
 use std::collections::BTreeMap;
 
@@ -20,7 +21,7 @@ use crate::command::{flags, CommandSpec, Lookup};
 use crate::resp::Reply;
 use crate::server::Server;
 use crate::LogLevel;
-use engine::{error_value, lua_string_bytes, lua_tonumber, Engine};
+use engine::{error_value, lua_string_bytes, lua_tonumber, Engine, Step};
 pub(crate) use shebang::{parse_shebang, script_flags};
 
 /// Flags of one run (Redis' SCRIPT_* run-context flags).
@@ -65,6 +66,10 @@ pub(crate) struct Scripting {
     /// EVAL's script cache, by lowercase SHA1.
     pub scripts: BTreeMap<String, Script>,
     pub run: Option<RunCtx>,
+    /// The running script, between two of its slices (see `slices`).
+    pub suspended: Option<slices::Suspended>,
+    /// Events are being served while a script is busy (they are not held back).
+    pub serving_busy: bool,
     /// Runs since the last incremental GC step (Redis steps every 50 calls).
     gc_count: u32,
 }
@@ -76,6 +81,8 @@ impl Default for Scripting {
             functions: Default::default(),
             scripts: BTreeMap::new(),
             run: None,
+            suspended: None,
+            serving_busy: false,
             gc_count: 0,
         }
     }
@@ -186,11 +193,50 @@ impl Server {
         }
         engine.state().running = true;
         let deny_before = self.clients.get(&id).is_some_and(|c| c.deny_blocking);
+        let may_suspend = !deny_before && self.may_suspend_script(id);
         if let Some(c) = self.clients.get_mut(&id) {
             c.deny_blocking = true;
         }
         self.scripting.run = Some(run);
-        let outcome = engine.call_with_bridge(f, args, |lua, op, args| self.bridge(lua, op, args));
+        let co = match engine.start(f) {
+            Ok(co) => co,
+            Err(e) => {
+                let outcome = Err(error_value(&engine.lua, e.to_string().as_bytes()));
+                return self.end_script(engine, function, deny_before, outcome, name, out);
+            }
+        };
+        let mut step = engine.resume_with_bridge(&co, args, |lua, op, args| self.bridge(lua, op, args));
+        // Where the server cannot be handed back mid-command (inside EXEC, say), the slices
+        // just follow each other.
+        while matches!(step, Step::Yielded) && !may_suspend {
+            step = engine.resume_with_bridge(&co, MultiValue::new(), |lua, op, args| self.bridge(lua, op, args));
+        }
+        match step {
+            Step::Done(outcome) => self.end_script(engine, function, deny_before, outcome, name, out),
+            Step::Yielded => {
+                let parts = slices::Parts {
+                    engine,
+                    function,
+                    co,
+                    name: name.to_string(),
+                    deny_before,
+                };
+                self.suspend_script(parts);
+            }
+        }
+    }
+
+    /// A script ended (returned, raised, or was killed): the interpreter goes back, and the
+    /// result or the error is written to `out`.
+    fn end_script(
+        &mut self,
+        engine: Engine,
+        function: bool,
+        deny_before: bool,
+        outcome: Result<Value, Value>,
+        name: &str,
+        out: &mut Reply,
+    ) {
         engine.state().running = false;
         self.scripting.gc_count += 1;
         if self.scripting.gc_count == 50 {
@@ -198,7 +244,8 @@ impl Server {
             self.scripting.gc_count = 0;
         }
         *self.scripting.engine_slot(function) = Some(engine);
-        let run = self.scripting.run.take().expect("set above");
+        let run = self.scripting.run.take().expect("set when the script started");
+        let id = run.caller;
         if let Some(c) = self.clients.get_mut(&id) {
             c.deny_blocking = deny_before;
         }
