@@ -49,6 +49,8 @@ pub(crate) struct Engine {
     handler: Function,
     /// Scripts can yield between slices (see [`Engine::start`]): checked once at creation.
     slicing: bool,
+    /// A coroutine to run the next script in (see [`Engine::recycle`]).
+    spare: std::cell::RefCell<Option<Thread>>,
 }
 
 /// What one resume of a script's coroutine did.
@@ -272,14 +274,23 @@ impl Engine {
             load_api,
             handler,
             slicing,
+            spare: Default::default(),
         })
     }
 
     /// A coroutine that runs `f`. It yields every SLICE instructions when it is at a point
     /// where Lua 5.1 can yield (not inside pcall, a metamethod or a coroutine of the script's
     /// own), so a long script hands the server back now and then (see `super::slices`).
-    pub fn start(&self, f: &Function) -> mlua::Result<Thread> {
-        let co = self.lua.create_thread(f.clone())?;
+    pub fn start(&self) -> mlua::Result<Thread> {
+        if let Some(co) = self.spare.borrow_mut().take() {
+            return Ok(co);
+        }
+        // SAFETY: lua_newthread pushes the new thread, which is all the closure leaves.
+        let co: Thread = unsafe {
+            self.lua.exec_raw((), |state| {
+                ffi::lua_newthread(state);
+            })
+        }?;
         if self.slicing {
             let l = co.state();
             // SAFETY: `l` is the new thread's state; the registry write leaves its stack as
@@ -293,32 +304,50 @@ impl Engine {
         Ok(co)
     }
 
-    /// Resumes `co` (with `args` on its first resume) until it yields or ends, with
-    /// `bridge.run` answering the API as in [`Engine::call_with_bridge`].
+    /// Keeps `co`, which returned normally, for the next script: a Lua 5.1 coroutine that
+    /// ended without error can start another function (a new one costs an allocation and a
+    /// registry entry per EVAL).
+    pub fn recycle(&self, co: Thread) {
+        *self.spare.borrow_mut() = Some(co);
+    }
+
+    /// Starts `f` on `co` with `args` (`Some`), or resumes `co` where it yielded (`None`),
+    /// until it yields or ends, with `bridge.run` answering the API as in
+    /// [`Engine::call_with_bridge`].
     pub fn resume_with_bridge(
         &self,
         co: &Thread,
-        args: MultiValue,
+        first: Option<(&Function, MultiValue)>,
         handler: impl FnMut(&Lua, &str, &[Value]) -> (bool, Value),
     ) -> Step {
-        self.with_bridge(handler, || self.resume(co, args))
+        self.with_bridge(handler, || self.resume(co, first))
             .unwrap_or_else(|e| Step::Done(Err(self.lua_error_value(e))))
     }
 
     /// One raw `lua_resume` of `co`: mlua's own resume turns errors into text, and a script's
     /// error is a table.
-    fn resume(&self, co: &Thread, args: MultiValue) -> Step {
+    fn resume(&self, co: &Thread, first: Option<(&Function, MultiValue)>) -> Step {
         let mut all = MultiValue::new();
         all.push_back(Value::Thread(co.clone()));
-        all.extend(args);
-        // SAFETY: the closure moves the arguments to the coroutine, resumes it, and moves its
-        // results (or its error value) back, checking stack space first.
+        let starting = first.is_some();
+        if let Some((f, args)) = first {
+            all.push_back(Value::Function(f.clone()));
+            all.extend(args);
+        }
+        // SAFETY: the closure moves the function and arguments to the coroutine, resumes it,
+        // and moves its results (or its error value) back, checking stack space first.
         let out: mlua::Result<MultiValue> = unsafe {
             self.lua.exec_raw(all, |state| {
                 let l = ffi::lua_tothread(state, 1);
-                let nargs = ffi::lua_gettop(state) - 1;
-                ffi::lua_xmove(state, l, nargs);
+                let moved_in = ffi::lua_gettop(state) - 1;
+                if ffi::lua_checkstack(l, moved_in) == 0 {
+                    ffi::lua_settop(state, 0);
+                    ffi::lua_pushinteger(state, 3);
+                    return;
+                }
+                ffi::lua_xmove(state, l, moved_in);
                 ffi::lua_settop(state, 0);
+                let nargs = moved_in - c_int::from(starting);
                 let status = ffi::lua_resume_(l, nargs);
                 let moved = match status {
                     ffi::LUA_YIELD => 0,

@@ -198,21 +198,26 @@ impl Server {
             c.deny_blocking = true;
         }
         self.scripting.run = Some(run);
-        let co = match engine.start(f) {
+        let co = match engine.start() {
             Ok(co) => co,
             Err(e) => {
                 let outcome = Err(error_value(&engine.lua, e.to_string().as_bytes()));
                 return self.end_script(engine, function, deny_before, outcome, name, out);
             }
         };
-        let mut step = engine.resume_with_bridge(&co, args, |lua, op, args| self.bridge(lua, op, args));
+        let mut step = engine.resume_with_bridge(&co, Some((f, args)), |lua, op, args| self.bridge(lua, op, args));
         // Where the server cannot be handed back mid-command (inside EXEC, say), the slices
         // just follow each other.
         while matches!(step, Step::Yielded) && !may_suspend {
-            step = engine.resume_with_bridge(&co, MultiValue::new(), |lua, op, args| self.bridge(lua, op, args));
+            step = engine.resume_with_bridge(&co, None, |lua, op, args| self.bridge(lua, op, args));
         }
         match step {
-            Step::Done(outcome) => self.end_script(engine, function, deny_before, outcome, name, out),
+            Step::Done(outcome) => {
+                if outcome.is_ok() {
+                    engine.recycle(co);
+                }
+                self.end_script(engine, function, deny_before, outcome, name, out)
+            }
             Step::Yielded => {
                 let parts = slices::Parts {
                     engine,

@@ -10,7 +10,7 @@
 //! Scripts run as one piece where the server cannot be handed back in the middle of a
 //! command: inside EXEC, for a served blocked client, from the master's stream or the AOF.
 
-use mlua::{MultiValue, Thread};
+use mlua::Thread;
 
 use super::engine::{Engine, Step};
 use crate::client::{ClientId, ReplyMode};
@@ -157,16 +157,19 @@ impl Server {
             let step = s
                 .parts
                 .engine
-                .resume_with_bridge(&s.parts.co, MultiValue::new(), |lua, op, args| {
-                    self.bridge(lua, op, args)
-                });
+                .resume_with_bridge(&s.parts.co, None, |lua, op, args| self.bridge(lua, op, args));
             self.tracking.current = outer;
             match step {
                 Step::Yielded => {
                     self.scripting.suspended = Some(s);
                     return;
                 }
-                Step::Done(outcome) => outcome,
+                Step::Done(outcome) => {
+                    if outcome.is_ok() {
+                        s.parts.engine.recycle(s.parts.co.clone());
+                    }
+                    outcome
+                }
             }
         };
         let resp3 = self.clients.get(&s.caller).is_some_and(|c| c.reply.resp3);
