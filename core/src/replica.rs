@@ -106,6 +106,10 @@ pub(crate) struct Replica {
     pub(crate) applying: bool,
     /// Bytes of the stream read from the master (INFO's slave_read_repl_offset).
     pub(crate) read_offset: u64,
+    /// The bytes of a transaction of the master's whose EXEC has not come yet: they count in
+    /// the offset, and go on to sub-replicas, once it ran (Redis' commandProcessed), so that
+    /// no offset — nor a sub-replica's snapshot — falls inside a transaction.
+    open_transaction: Vec<u8>,
 }
 
 impl Default for Replica {
@@ -124,6 +128,7 @@ impl Default for Replica {
             cached_db: 0,
             applying: false,
             read_offset: 0,
+            open_transaction: Vec::new(),
         }
     }
 }
@@ -193,6 +198,7 @@ impl Server {
         self.replica.transfer = None;
         self.replica.awaiting.clear();
         self.replica.buf.clear();
+        self.replica.open_transaction.clear();
         if self.replica.state == LinkState::Connected {
             self.replica.down_since_us = Some(self.clock.mono_us());
         }
@@ -616,8 +622,12 @@ impl Server {
                     self.replica.applying = true;
                     crate::command::execute(self, link, &args);
                     self.replica.applying = false;
-                    self.repl.offset += raw.len() as u64;
-                    self.feed_replica_bytes(&raw);
+                    self.replica.open_transaction.extend_from_slice(&raw);
+                    if self.clients.get(&link).is_none_or(|c| c.multi.is_none()) {
+                        let applied = std::mem::take(&mut self.replica.open_transaction);
+                        self.repl.offset += applied.len() as u64;
+                        self.feed_replica_bytes(&applied);
+                    }
                     if self.replica.link != Some(link) {
                         // The command changed the master (or dropped the link).
                         return Ok(());

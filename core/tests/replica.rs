@@ -380,3 +380,35 @@ fn a_sub_replica_goes_on_in_the_database_its_masters_stream_selected() {
     assert_eq!(h.cmd(USER, &["SELECT", "3"]), "+OK\r\n");
     assert_eq!(h.cmd(USER, &["GET", "c"]), "$1\r\n3\r\n");
 }
+
+#[test]
+fn a_transaction_of_the_master_counts_and_goes_on_whole_once_its_exec_ran() {
+    let (mut h, link) = synced(&[], &[&["SET", "k", "v"]]);
+    h.connect(5, true);
+    h.cmd_bytes(5, &[b"PSYNC", b"?", b"-1"]);
+    let select = resp(&["SELECT", "0"]);
+    data(&mut h, link, select.as_bytes());
+    assert_eq!(String::from_utf8_lossy(&h.take_sent_bytes(5)), select);
+    let before = 1000 + select.len();
+
+    let open = resp(&["MULTI"]) + &resp(&["SET", "a", "1"]);
+    data(&mut h, link, open.as_bytes());
+    // Nothing of it is applied yet: the offset stays, sub-replicas get nothing, and a
+    // snapshot made now starts before it.
+    assert_eq!(info(&mut h, "master_repl_offset"), before.to_string());
+    assert!(h.take_sent_bytes(5).is_empty());
+    h.connect(6, true);
+    let sync = String::from_utf8_lossy(&h.cmd_bytes(6, &[b"PSYNC", b"?", b"-1"])).into_owned();
+    assert!(
+        sync.starts_with(&format!("+FULLRESYNC {MASTER_ID} {before}\r\n")),
+        "{sync:?}"
+    );
+
+    let exec = resp(&["EXEC"]);
+    data(&mut h, link, exec.as_bytes());
+    let whole = open + &exec;
+    assert_eq!(String::from_utf8_lossy(&h.take_sent_bytes(5)), whole);
+    assert_eq!(String::from_utf8_lossy(&h.take_sent_bytes(6)), whole);
+    assert_eq!(info(&mut h, "master_repl_offset"), (before + whole.len()).to_string());
+    assert_eq!(h.cmd(USER, &["GET", "a"]), "$1\r\n1\r\n");
+}
