@@ -574,6 +574,11 @@ impl Server {
             .unwrap_or(0);
         self.master_link_up(db);
         self.log(LogLevel::Notice, "MASTER <-> REPLICA sync: Finished with success");
+        if matches!(t.size, Size::Mark(_)) {
+            // The master holds the stream after a streamed snapshot until the first ACK (the
+            // end mark must be the last bytes read): Redis sends it now, not a second later.
+            self.send_ack();
+        }
         if self.persist.aof.on {
             // Redis restarts the AOF after a sync: a rewrite makes a base of the new data.
             self.start_aof_rewrite(false);

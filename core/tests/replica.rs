@@ -412,3 +412,43 @@ fn a_transaction_of_the_master_counts_and_goes_on_whole_once_its_exec_ran() {
     assert_eq!(info(&mut h, "master_repl_offset"), (before + whole.len()).to_string());
     assert_eq!(h.cmd(USER, &["GET", "a"]), "$1\r\n1\r\n");
 }
+
+/// A snapshot in the streamed `$EOF:<mark>` form, made by another core holding `writes`.
+fn streamed_snapshot(writes: &[&[&str]]) -> Vec<u8> {
+    let mut m = harness(&[]);
+    for w in writes {
+        m.cmd(USER, w);
+    }
+    m.connect(9, true);
+    assert_eq!(m.cmd(9, &["REPLCONF", "capa", "eof"]), "+OK\r\n");
+    let psync = vec![b"PSYNC".to_vec(), b"?".to_vec(), b"-1".to_vec()];
+    let mut sent = m.event(
+        9,
+        Event::Commands {
+            client: 9,
+            cmds: vec![psync],
+        },
+    );
+    let head = sent.iter().position(|&b| b == b'\n').expect("+FULLRESYNC") + 1;
+    let mut stream = sent.split_off(head);
+    let mark = stream[5..45].to_vec();
+    while !stream.ends_with(&mark) {
+        m.now.mono_us += 1000;
+        m.event(USER, Event::Tick);
+        stream.extend(m.take_sent_bytes(9));
+    }
+    stream
+}
+
+#[test]
+fn a_streamed_snapshot_is_acknowledged_as_soon_as_it_is_loaded() {
+    let mut h = harness(&[]);
+    assert_eq!(h.cmd(USER, &["REPLICAOF", "master.example", "6380"]), "+OK\r\n");
+    let (link, _) = handshake(&mut h);
+    let mut bytes = format!("+FULLRESYNC {MASTER_ID} 1000\r\n").into_bytes();
+    bytes.extend(streamed_snapshot(&[&["SET", "k", "v"]]));
+    // The master holds the stream behind it until this ACK: it must not wait for the cron.
+    let sent = data(&mut h, link, &bytes);
+    assert_eq!(sent, resp(&["REPLCONF", "ACK", "1000"]));
+    assert_eq!(h.cmd(USER, &["GET", "k"]), "$1\r\nv\r\n");
+}
