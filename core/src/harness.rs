@@ -124,6 +124,27 @@ impl Harness {
         bytes
     }
 
+    /// The last connection the server asked for ([`Output::Connect`]: id, host, port), taken
+    /// out of `other` with any earlier ones.
+    pub fn take_connect(&mut self) -> Option<(ClientId, String, u16)> {
+        let found = self.other.iter().rev().find_map(|o| match o {
+            Output::Connect { client, host, port } => Some((*client, host.clone(), *port)),
+            _ => None,
+        });
+        self.other.retain(|o| !matches!(o, Output::Connect { .. }));
+        found
+    }
+
+    /// Delivers `bytes` on connection `link` (one the server opened); returns what the server
+    /// sent on it in return.
+    pub fn link_data(&mut self, link: ClientId, bytes: &[u8]) -> Vec<u8> {
+        let data = Event::Data {
+            client: link,
+            bytes: bytes.to_vec(),
+        };
+        self.event(link, data)
+    }
+
     /// Was `id` told to close?
     pub fn closed(&self, id: ClientId) -> bool {
         self.other.contains(&Output::Close { client: id })

@@ -22,6 +22,7 @@ mod keyspace;
 pub mod ldouble;
 mod lfu;
 pub mod listpack;
+mod migrate;
 mod multi;
 pub mod notify;
 mod obuf;

@@ -216,14 +216,20 @@ impl Server {
         }
     }
 
+    /// A fresh id for a connection this server opens.
+    pub(crate) fn new_link_id(&mut self) -> ClientId {
+        let id = self.replica.next_link;
+        self.replica.next_link += 1;
+        id
+    }
+
     /// Redis' connectWithMaster: asks the driver for a connection.
     fn connect_master(&mut self) {
         let Some((host, port)) = self.replica.master.clone() else {
             return;
         };
         self.log(LogLevel::Notice, format!("Connecting to MASTER {host}:{port}"));
-        let link = self.replica.next_link;
-        self.replica.next_link += 1;
+        let link = self.new_link_id();
         self.replica.link = Some(link);
         self.replica.state = LinkState::Connecting;
         self.replica.last_io_us = self.clock.mono_us();

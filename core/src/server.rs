@@ -190,6 +190,8 @@ pub struct Server {
     pub(crate) repl: crate::repl::Propagation,
     /// DEBUG QUICKLIST-PACKED-THRESHOLD: list elements at least this long are plain nodes.
     pub(crate) list_packed_threshold: usize,
+    /// The MIGRATE waiting for its target (see `crate::migrate`).
+    pub(crate) migration: Option<crate::migrate::Migration>,
     /// The replica side of replication: the master, the link, its state.
     pub(crate) replica: crate::replica::Replica,
     /// Clients in MONITOR mode, in the order they asked.
@@ -278,6 +280,7 @@ impl Server {
             pubsub: Default::default(),
             monitors: Vec::new(),
             replica: Default::default(),
+            migration: None,
             own_pushes: None,
             list_packed_threshold: crate::types::list::DEFAULT_PACKED_THRESHOLD,
         };
@@ -321,6 +324,9 @@ impl Server {
         if let Some(b) = self.loading_deadline_us() {
             t = t.min(b);
         }
+        if let Some(b) = self.migration_deadline_us() {
+            t = t.min(b);
+        }
         if self.script_suspended() {
             // The script's next slice is due at once (after what the driver has to deliver).
             t = t.min(self.clock.mono_us());
@@ -349,6 +355,7 @@ impl Server {
             // they may be what it waits for.
             Event::Disk { req, result } => self.on_disk(req, result),
             Event::Listened { result } => self.on_listened(result),
+            event if self.is_migration_event(&event) => self.on_migration_event(event),
             event if !self.paused() && self.stalled.is_empty() => {
                 self.dispatch_event(event);
                 self.flush_replies();
@@ -368,8 +375,9 @@ impl Server {
     /// Runs the events that arrived while the server slept, in order, once it is awake.
     fn run_stalled(&mut self) {
         loop {
-            if self.waits_for_disk() || self.waits_for_listen() {
-                // Like Redis during SAVE: no cron, nothing served, until the file is written.
+            if self.waits_for_disk() || self.waits_for_listen() || self.migrating() {
+                // Like Redis during SAVE (or a MIGRATE): no cron, nothing served, until the
+                // file is written (or the target answered).
                 self.stalled.retain(|e| !matches!(e, Event::Tick));
                 return;
             }
@@ -405,6 +413,7 @@ impl Server {
             || self.waits_for_disk()
             || self.waits_for_listen()
             || (self.script_suspended() && !self.scripting.serving_busy)
+            || self.migrating()
     }
 
     /// One event served while a script is busy (see `scripting::slices`).

@@ -33,25 +33,12 @@ fn snapshot(writes: &[&[&str]]) -> Vec<u8> {
     sync
 }
 
-/// The connection the replica asked for (the last Output::Connect), with its host and port.
 fn connect_request(h: &mut Harness) -> (u64, String, u16) {
-    let found = h.other.iter().rev().find_map(|o| match o {
-        Output::Connect { client, host, port } => Some((*client, host.clone(), *port)),
-        _ => None,
-    });
-    h.other.retain(|o| !matches!(o, Output::Connect { .. }));
-    found.expect("a connect request")
+    h.take_connect().expect("a connect request")
 }
 
 fn data(h: &mut Harness, link: u64, bytes: &[u8]) -> String {
-    let sent = h.event(
-        link,
-        Event::Data {
-            client: link,
-            bytes: bytes.to_vec(),
-        },
-    );
-    String::from_utf8_lossy(&sent).into_owned()
+    String::from_utf8_lossy(&h.link_data(link, bytes)).into_owned()
 }
 
 /// Runs the handshake up to the PSYNC the replica sends; returns the link and that PSYNC.

@@ -14,6 +14,7 @@ pub(crate) mod keys;
 pub(crate) mod lcs;
 pub(crate) mod lists;
 pub(crate) mod memory;
+pub(crate) mod migrate;
 pub(crate) mod monitor;
 pub(crate) mod object;
 pub(crate) mod persistence;

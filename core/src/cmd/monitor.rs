@@ -50,9 +50,14 @@ impl Server {
         };
         let ms = self.clock.unix_ms();
         let mut line = format!("{}.{:06} [{db} {addr}]", ms / 1000, (ms % 1000) * 1000).into_bytes();
-        for a in args {
+        let hidden = redacted(args);
+        for (i, a) in args.iter().enumerate() {
             line.push(b' ');
-            crate::resp::push_repr(&mut line, a);
+            if hidden.contains(&i) {
+                line.extend_from_slice(b"\"(redacted)\"");
+            } else {
+                crate::resp::push_repr(&mut line, a);
+            }
         }
         for m in self.monitors.clone() {
             if m == id && !in_script {
@@ -63,4 +68,35 @@ impl Server {
             }
         }
     }
+}
+
+/// The arguments MONITOR shows as "(redacted)" (Redis' redactClientCommandArgument): AUTH's,
+/// HELLO's AUTH username and password, MIGRATE's AUTH and AUTH2 credentials.
+fn redacted(args: &[Vec<u8>]) -> Vec<usize> {
+    let is = |i: usize, word: &[u8]| args.get(i).is_some_and(|a| a.eq_ignore_ascii_case(word));
+    if is(0, b"auth") {
+        return (1..args.len()).collect();
+    }
+    let (from, options): (usize, &[(&[u8], usize)]) = if is(0, b"hello") {
+        (2, &[(b"auth", 2)])
+    } else if is(0, b"migrate") {
+        (6, &[(b"auth", 1), (b"auth2", 2)])
+    } else {
+        return Vec::new();
+    };
+    let mut hidden = Vec::new();
+    let mut i = from;
+    while i < args.len() {
+        if is(0, b"migrate") && is(i, b"keys") {
+            break;
+        }
+        match options.iter().find(|(word, _)| is(i, word)) {
+            Some(&(_, n)) => {
+                hidden.extend((i + 1..=i + n).filter(|&j| j < args.len()));
+                i += n + 1;
+            }
+            None => i += 1,
+        }
+    }
+    hidden
 }

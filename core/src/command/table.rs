@@ -450,6 +450,7 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     crate::cmd::bitops::COMMANDS,
     crate::cmd::lcs::COMMANDS,
     crate::cmd::dump::COMMANDS,
+    crate::cmd::migrate::COMMANDS,
     crate::cmd::zsets::COMMANDS,
     crate::cmd::sets::COMMANDS,
     crate::cmd::hashes::COMMANDS,
