@@ -92,6 +92,9 @@ pub struct Config {
     pub replica_ignore_maxmemory: bool,
     /// Seconds of silence after which a replication link counts as dead.
     pub repl_timeout: i64,
+    /// The replication backlog's size as configured (INFO repl_backlog_size). No backlog is
+    /// kept yet: every PSYNC a master answers is a full resynchronization.
+    pub repl_backlog_size: i64,
     /// Milliseconds a script runs before other clients get -BUSY (0: never).
     pub busy_reply_threshold: i64,
     /// Writes are refused unless this many replicas acknowledged within the lag (0: off).
@@ -194,6 +197,7 @@ impl Default for Config {
             replica_ignore_maxmemory: true,
             repl_timeout: 60,
             busy_reply_threshold: 5000,
+            repl_backlog_size: 1024 * 1024,
             min_replicas_to_write: 0,
             min_replicas_max_lag: 10,
             replica_priority: 100,
@@ -727,6 +731,15 @@ static DIRECTIVES: &[Directive] = &[
             min: 1,
             max: INT_MAX,
             get: |c| &mut c.repl_timeout,
+        },
+    },
+    Directive {
+        name: "repl-backlog-size",
+        mutable: true,
+        field: Field::Memory {
+            min: 1,
+            max: i64::MAX,
+            get: |c| &mut c.repl_backlog_size,
         },
     },
     Directive {

@@ -1,6 +1,6 @@
 //! CONFIG SET port / bind: the driver binds the new listeners while the server waits, as Redis
-//! binds inside the command. If that fails the old values come back (the driver keeps the old
-//! listeners) and the command gets Redis' error instead of +OK.
+//! binds inside the command. If that fails every value the CONFIG SET changed comes back (the
+//! driver keeps the old listeners) and the command gets Redis' error instead of +OK.
 
 use crate::client::ClientId;
 use crate::server::{Output, Server};
@@ -9,25 +9,18 @@ use crate::LogLevel;
 pub(crate) struct Relisten {
     /// Who waits for the reply; none inside EXEC, whose reply cannot wait (+OK went out).
     client: Option<ClientId>,
-    old_port: i64,
-    old_bind: Vec<String>,
+    /// The configuration before the CONFIG SET, all of which a failure restores.
+    before: Box<crate::config::Config>,
     /// The argument Redis' error names.
     arg: &'static str,
 }
 
 impl Server {
     /// Asks the driver to listen on the configuration's new port and addresses.
-    pub(crate) fn relisten(
-        &mut self,
-        client: Option<ClientId>,
-        old_port: i64,
-        old_bind: Vec<String>,
-        arg: &'static str,
-    ) {
+    pub(crate) fn relisten(&mut self, client: Option<ClientId>, before: crate::config::Config, arg: &'static str) {
         self.relisten = Some(Relisten {
             client,
-            old_port,
-            old_bind,
+            before: Box::new(before),
             arg,
         });
         let out = Output::Listen {
@@ -54,8 +47,7 @@ impl Server {
             }
             Err(why) => {
                 self.log(LogLevel::Warning, why);
-                self.cfg.port = r.old_port;
-                self.cfg.bind = r.old_bind;
+                self.cfg = *r.before;
                 let msg = match r.arg {
                     "bind" => "Failed to bind to specified addresses.",
                     _ => "Unable to listen on this port. Check server logs.",

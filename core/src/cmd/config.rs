@@ -17,17 +17,21 @@ pub(crate) fn set(ctx: &mut Ctx) {
         return ctx.syntax_error();
     }
     let pairs: Vec<(String, String)> = ctx.args[2..].chunks(2).map(|p| (lossy(&p[0]), lossy(&p[1]))).collect();
-    let (old_port, old_bind) = (ctx.srv.cfg.port, ctx.srv.cfg.bind.clone());
+    let before = ctx.srv.cfg.clone();
     let changed = match ctx.srv.cfg.set_many(&pairs) {
         Ok(changed) => changed,
         Err(e) => return ctx.out.error(&e),
     };
     let in_exec = ctx.client().deny_blocking;
-    let relisten = changed.iter().any(|n| *n == "port" || *n == "bind");
+    // As Redis, a value set to what it already was is not applied again (rebinding the
+    // same port would fail while the old listener holds it).
+    let new_port = changed.contains(&"port") && ctx.srv.cfg.port != before.port;
+    let new_bind = changed.contains(&"bind") && ctx.srv.cfg.bind != before.bind;
+    let relisten = new_port || new_bind;
     if relisten {
-        let arg = if changed.contains(&"bind") { "bind" } else { "port" };
+        let arg = if new_bind { "bind" } else { "port" };
         let waiter = (!in_exec).then_some(ctx.id);
-        ctx.srv.relisten(waiter, old_port, old_bind, arg);
+        ctx.srv.relisten(waiter, before, arg);
     }
     // A new maxmemory-policy changes how the next value's access field starts.
     ctx.srv.update_lru_clock();

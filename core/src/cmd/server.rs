@@ -259,11 +259,12 @@ fn info_replication(s: &Server, out: &mut String) {
         out,
         "master_failover_state:no-failover\r\nmaster_replid:{}\r\n\
          master_replid2:{replid2}\r\nmaster_repl_offset:{}\r\n\
-         second_repl_offset:{second}\r\nrepl_backlog_active:{}\r\nrepl_backlog_size:1048576\r\n\
+         second_repl_offset:{second}\r\nrepl_backlog_active:{}\r\nrepl_backlog_size:{}\r\n\
          repl_backlog_first_byte_offset:{first_byte}\r\nrepl_backlog_histlen:0\r\n",
         r.replid,
         r.offset,
         u8::from(r.backlog),
+        s.cfg.repl_backlog_size,
     );
 }
 
