@@ -1,8 +1,10 @@
 //! What the writers of a replication run send the master: random writes over a small key
 //! space, one type per key prefix (so no write fails on a wrong type), with short TTLs so that
 //! keys expire on the master while the run goes on and their DELs must reach the replicas.
-//! Random commands (SPOP) and relative TTLs are in on purpose: a replica only converges if
-//! the master propagates what they did, not what they were asked.
+//! Random commands (SPOP), relative TTLs and commands whose effect is propagated instead
+//! (GETEX, GETDEL) are in on purpose: a replica only converges if the master propagates what
+//! they did, not what they were asked. FLUSHDB and SWAPDB, now and then, move whole
+//! databases under the stream's SELECTs.
 
 use ferrous_io_sim::SimRng;
 
@@ -68,7 +70,7 @@ fn write(rng: &mut SimRng, space: KeySpace) -> Argv {
     let member = format!("m{}", rng.below(6));
     let secs = rng.between(1, 3).to_string();
     let ms = rng.between(50, 2_000).to_string();
-    match rng.below(22) {
+    match rng.below(28) {
         0 | 1 => argv(&["SET", &k(rng, "str"), &v]),
         2 => argv(&["SET", &k(rng, "str"), &v, "EX", &secs]),
         3 => argv(&["SET", &k(rng, "str"), &v, "PX", &ms]),
@@ -88,7 +90,21 @@ fn write(rng: &mut SimRng, space: KeySpace) -> Argv {
         18 => argv(&["ZPOPMIN", &k(rng, "zset")]),
         19 => argv(&["DEL", &any_key(rng, space)]),
         20 => argv(&["EXPIRE", &any_key(rng, space), &secs]),
-        _ => argv(&["PEXPIRE", &any_key(rng, space), &ms]),
+        21 => argv(&["PEXPIRE", &any_key(rng, space), &ms]),
+        22 => argv(&["GETEX", &k(rng, "str"), "PX", &ms]),
+        23 => argv(&["GETDEL", &k(rng, "str")]),
+        24 => argv(&["LMOVE", &k(rng, "list"), &k(rng, "list"), "LEFT", "RIGHT"]),
+        25 => argv(&["SMOVE", &k(rng, "set"), &k(rng, "set"), &member]),
+        26 => argv(&["SINTERSTORE", &k(rng, "set"), &k(rng, "set"), &k(rng, "set")]),
+        // Rarer, as they touch whole databases: a few times a run.
+        _ => match rng.below(20) {
+            0 => argv(&["FLUSHDB"]),
+            1..=3 => {
+                let db = |rng: &mut SimRng| rng.below(u64::from(space.dbs)).to_string();
+                argv(&["SWAPDB", &db(rng), &db(rng)])
+            }
+            _ => argv(&["ZREM", &k(rng, "zset"), &member]),
+        },
     }
 }
 
