@@ -22,7 +22,7 @@ pub const APPENDFSYNC: &[&str] = &["always", "everysec", "no"];
 pub const SANITIZE_DUMP_PAYLOAD: &[&str] = &["no", "yes", "clients"];
 
 /// Redis' HIDDEN_CONFIG directives: CONFIG GET lists them only when asked by exact name.
-const HIDDEN: &[&str] = &["use-exit-on-panic"];
+const HIDDEN: &[&str] = &["use-exit-on-panic", "rdb-key-save-delay", "key-load-delay"];
 /// Redis' maxmemory policies, in its order.
 const MAXMEMORY_POLICIES: &[&str] = &[
     "volatile-lru",
@@ -128,6 +128,8 @@ pub struct Config {
     pub stop_writes_on_bgsave_error: bool,
     /// Microseconds a background save waits per key (Redis' testing knob for a slow save).
     pub rdb_key_save_delay: i64,
+    /// Microseconds each key waits while the dataset loads (a testing aid, hidden).
+    pub key_load_delay: i64,
     pub rdb_del_sync_files: bool,
     /// The append-only file (Redis 7's multi-part AOF in `appenddirname`).
     pub appendonly: bool,
@@ -217,6 +219,7 @@ impl Default for Config {
             rdbchecksum: true,
             stop_writes_on_bgsave_error: true,
             rdb_key_save_delay: 0,
+            key_load_delay: 0,
             rdb_del_sync_files: false,
             appendonly: false,
             appendfilename: "appendonly.aof".into(),
@@ -501,6 +504,15 @@ static DIRECTIVES: &[Directive] = &[
             min: i32::MIN as i64,
             max: INT_MAX,
             get: |c| &mut c.rdb_key_save_delay,
+        },
+    },
+    Directive {
+        name: "key-load-delay",
+        mutable: true,
+        field: Field::Int {
+            min: i32::MIN as i64,
+            max: INT_MAX,
+            get: |c| &mut c.key_load_delay,
         },
     },
     Directive {

@@ -306,3 +306,26 @@ fn bgsave_fsyncs_every_4mb_as_it_writes_unless_told_not_to() {
     let sizes = bgsave_fsync_sizes("no");
     assert_eq!(sizes.len(), 1, "{sizes:?}");
 }
+
+#[test]
+fn key_load_delay_loads_one_key_per_delay_and_is_hidden_from_config_get_star() {
+    let mut h = harness(&[]);
+    h.cmd(C, &["MSET", "a", "1", "b", "2", "c", "3"]);
+    assert_eq!(h.cmd(C, &["SAVE"]), "+OK\r\n");
+    let mut r = harness(&[("key-load-delay", "10000")]);
+    assert!(!r.cmd(C, &["CONFIG", "GET", "*"]).contains("key-load-delay"));
+    assert_eq!(
+        r.cmd(C, &["CONFIG", "GET", "key-load-delay"]),
+        "*2\r\n$14\r\nkey-load-delay\r\n$5\r\n10000\r\n"
+    );
+    r.disk = h.disk.clone();
+    r.srv.load_from_disk();
+    // One key now, one more each 10 ms (then the end of the file); ticks in between load
+    // nothing.
+    for (ms, loading) in [(5, "1"), (10, "1"), (10, "1"), (10, "0")] {
+        r.now.mono_us += ms * 1000;
+        r.event(C, Event::Tick);
+        assert_eq!(info_field(&mut r, "loading"), loading, "after +{ms} ms");
+    }
+    assert_eq!(r.cmd(C, &["DBSIZE"]), ":3\r\n");
+}

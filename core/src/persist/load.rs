@@ -23,6 +23,8 @@ pub(crate) struct StartupLoad {
     expired: u64,
     /// The base of an AOF being loaded: its other files follow, and failures are the AOF's.
     aof_base: bool,
+    /// key-load-delay: the next key may load from this monotonic time on.
+    not_before_us: u64,
 }
 
 /// Redis' reply to a command refused while the dataset loads.
@@ -57,6 +59,7 @@ impl Server {
                     loaded: 0,
                     expired: 0,
                     aof_base,
+                    not_before_us: 0,
                 });
                 self.load_step();
             }
@@ -69,6 +72,16 @@ impl Server {
         let Some(mut job) = self.persist.startup.take() else {
             return;
         };
+        // key-load-delay (a testing aid, as in Redis): each key waits that many µs, so a load
+        // can be watched while it runs.
+        let delay_us = self.cfg.key_load_delay.max(0) as u64;
+        let slowed = delay_us > 0 && !self.waits_for_disk();
+        let now = self.clock.mono_us();
+        if slowed && now < job.not_before_us {
+            self.persist.startup = Some(job);
+            return;
+        }
+        job.not_before_us = now + delay_us;
         let opts = self.load_options();
         let place = Placing {
             now_ms: self.clock.unix_ms(),
@@ -76,7 +89,8 @@ impl Server {
             merge: job.aof_base,
             keep_expired: self.is_replica() && !job.aof_base,
         };
-        for _ in 0..self.load_step_size(KEYS_PER_STEP) {
+        let step = if slowed { 1 } else { KEYS_PER_STEP };
+        for _ in 0..self.load_step_size(step) {
             let next = job.loader.next_key(&job.image, opts);
             let codes = std::mem::take(&mut job.loader.functions);
             if let Err(why) = self.load_rdb_functions(&codes, job.aof_base) {
@@ -131,8 +145,11 @@ impl Server {
 
     /// While a file loads in steps, the next step is due at once.
     pub(crate) fn loading_deadline_us(&self) -> Option<u64> {
-        let stepping = self.persist.startup.is_some() || self.aof_replaying();
-        stepping.then(|| self.clock.mono_us())
+        let now = self.clock.mono_us();
+        if let Some(job) = &self.persist.startup {
+            return Some(job.not_before_us.max(now));
+        }
+        self.aof_replaying().then_some(now)
     }
 
     /// How much one step loads: everything at once while a client waits for the load with the
