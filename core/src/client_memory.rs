@@ -152,3 +152,59 @@ impl Server {
         }
     }
 }
+
+/// Redis' floor for maxmemory-clients: a smaller limit would leave no way in.
+const MIN_CLIENTS_LIMIT: u64 = 128 * 1024;
+
+impl Server {
+    /// Redis' getClientEvictionLimit: maxmemory-clients in bytes, a percentage of maxmemory
+    /// when negative; 0 when there is no limit.
+    fn client_eviction_limit(&self) -> u64 {
+        let (v, maxmemory) = (self.cfg.maxmemory_clients, self.cfg.maxmemory);
+        let limit = match v {
+            v if v < 0 && maxmemory > 0 => (maxmemory as f64 * -(v as f64) / 100.0) as u64,
+            v if v > 0 => v as u64,
+            _ => return 0,
+        };
+        limit.max(MIN_CLIENTS_LIMIT)
+    }
+
+    /// Redis' evictClients: while normal and pub/sub clients use at least maxmemory-clients
+    /// together, the largest that may be evicted (not CLIENT NO-EVICT) is closed at once.
+    pub(crate) fn evict_clients(&mut self) {
+        let limit = self.client_eviction_limit();
+        // Not in the middle of a command (a busy script's caller is protected, as in Redis).
+        if limit == 0 || self.script_suspended() || self.migrating() {
+            return;
+        }
+        let mut total = 0u64;
+        let mut evictable = Vec::new();
+        for c in self.clients.values().filter(|c| !c.master && (!c.replica || c.monitor)) {
+            let mem = client_memory(c, None, self.blocked_args(c.id)).tot_mem as u64;
+            total += mem;
+            if !c.no_evict {
+                evictable.push((mem, c.id));
+            }
+        }
+        if total < limit {
+            return;
+        }
+        evictable.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        for (mem, id) in evictable {
+            if total < limit {
+                return;
+            }
+            let info = self.client_info_line(id);
+            self.log(crate::LogLevel::Notice, format!("Evicting client: {info}"));
+            self.stats.evicted_clients += 1;
+            self.abort_client(id);
+            total -= mem;
+        }
+        if total >= limit {
+            self.log(
+                crate::LogLevel::Warning,
+                "Over client maxmemory after evicting all evictable clients",
+            );
+        }
+    }
+}

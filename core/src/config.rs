@@ -108,6 +108,9 @@ pub struct Config {
     /// An index into MAXMEMORY_POLICIES: what is evicted above maxmemory, and what an
     /// object's access field tracks (recency, or LFU counters).
     maxmemory_policy: usize,
+    /// maxmemory-clients: the most memory normal and pub/sub clients may use together before
+    /// the largest are evicted (0: no limit); a negative value is a percentage of maxmemory.
+    pub maxmemory_clients: i64,
     /// Bytes of memory the dataset may use (0: no limit), and keys sampled per eviction.
     pub maxmemory: i64,
     pub maxmemory_samples: i64,
@@ -208,6 +211,7 @@ impl Default for Config {
             replica_announce_ip: String::new(),
             maxmemory_policy: 7,
             maxmemory: 0,
+            maxmemory_clients: 0,
             maxmemory_samples: 5,
             tracking_table_max_keys: 1_000_000,
             lfu_log_factor: 10,
@@ -642,6 +646,20 @@ static DIRECTIVES: &[Directive] = &[
         },
     },
     Directive {
+        name: "maxmemory-clients",
+        mutable: true,
+        field: Field::Special {
+            set: |c, v| {
+                c.maxmemory_clients = parse_memory_or_percent(v)?;
+                Ok(())
+            },
+            get: |c| match c.maxmemory_clients {
+                p if p < 0 => format!("{}%", -p),
+                n => n.to_string(),
+            },
+        },
+    },
+    Directive {
         name: "maxmemory-samples",
         mutable: true,
         field: Field::Int {
@@ -950,6 +968,24 @@ fn add_save_line(cfg: &mut Config, args: &[String], seen: &mut bool) -> Result<(
     cfg.save_points.extend(points);
     cfg.save.extend(words);
     Ok(())
+}
+
+/// A MEMORY_CONFIG | PERCENT_CONFIG value (Redis' numericParseString): bytes with an
+/// optional unit, or `N%`, kept as -N; at most 100%.
+fn parse_memory_or_percent(v: &str) -> Result<i64, String> {
+    if let Some(n) = parse_memory(v).filter(|&n| n >= 0) {
+        return Ok(n);
+    }
+    let percent = v
+        .strip_suffix('%')
+        .filter(|d| !d.is_empty())
+        .and_then(|d| parse_i64(d.as_bytes()))
+        .filter(|&p| p >= 0);
+    match percent {
+        Some(p) if p > 100 => Err("percentage argument must be less or equal to 100".into()),
+        Some(p) => Ok(-p),
+        None => Err("argument must be a memory or percent value".into()),
+    }
 }
 
 /// Redis' setConfigReplicaOfOption: `host port`, or `no one` for none.

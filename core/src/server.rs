@@ -136,6 +136,8 @@ pub struct Stats {
     /// Full resynchronizations served, PSYNCs that asked for a partial one in vain, and the
     /// bytes of replication stream sent.
     pub evicted_keys: u64,
+    /// Clients closed for maxmemory-clients.
+    pub evicted_clients: u64,
     pub sync_full: u64,
     pub sync_partial_err: u64,
     pub net_repl_output_bytes: u64,
@@ -462,6 +464,8 @@ impl Server {
             Event::QueryBuffer { client, usage } => self.on_query_buffer(client, usage),
         }
         self.run_released();
+        // Redis' beforeSleep evicts clients over maxmemory-clients after each loop iteration.
+        self.evict_clients();
         // Redis sends BCAST invalidations in beforeSleep, once per event-loop iteration; one
         // event (one read from one client, one tick) is ours.
         self.tracking_broadcast();

@@ -100,7 +100,7 @@ fn info_stats(s: &Server, out: &mut String) {
         "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\n\
          total_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\ntotal_net_repl_output_bytes:{}\r\n\
          rejected_connections:{}\r\nsync_full:{}\r\nsync_partial_ok:0\r\nsync_partial_err:{}\r\n\
-         expired_keys:{}\r\nevicted_keys:{}\r\nevicted_clients:0\r\nkeyspace_hits:{}\r\n\
+         expired_keys:{}\r\nevicted_keys:{}\r\nevicted_clients:{}\r\nkeyspace_hits:{}\r\n\
          keyspace_misses:{}\r\npubsub_channels:0\r\npubsub_patterns:0\r\npubsubshard_channels:0\r\n\
          latest_fork_usec:0\r\ntotal_forks:0\r\nmigrate_cached_sockets:0\r\n\
          slave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\nactive_defrag_misses:0\r\n\
@@ -117,6 +117,7 @@ fn info_stats(s: &Server, out: &mut String) {
         st.sync_partial_err,
         st.expired_keys,
         st.evicted_keys,
+        st.evicted_clients,
         st.keyspace_hits,
         st.keyspace_misses,
         s.tracking.total_keys(),

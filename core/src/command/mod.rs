@@ -566,6 +566,8 @@ pub(crate) fn execute(srv: &mut Server, id: ClientId, args: &[Vec<u8>]) {
     // Before the command, as Redis' processCommand: what this evicts reaches its own client
     // ahead of the reply.
     srv.tracking_limit_keys();
+    // Clients over maxmemory-clients go before the command (it may be this one).
+    srv.evict_clients();
     let Some(client) = srv.clients.get_mut(&id) else {
         return;
     };
