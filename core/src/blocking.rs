@@ -316,9 +316,13 @@ impl Server {
     /// Returns whether it was blocked.
     pub(crate) fn release_blocked(&mut self, id: ClientId, how: Release) -> bool {
         let Some(w) = self.take_waiter(id) else { return false };
+        let woff = self.clients.get(&id).map_or(0, |c| c.woff);
+        let acked = self.replicas_acked(woff) as i64;
         if let Some(c) = self.clients.get_mut(&id) {
             if c.reply_mode == ReplyMode::On {
                 match how {
+                    // WAIT times out with the count of replicas that did acknowledge.
+                    Release::Timeout if w.wants == crate::cmd::wait::WAITING_ACKS => c.reply.int(acked),
                     Release::Timeout => c.reply.null_array(),
                     Release::Error => c.reply.error("UNBLOCKED client unblocked via CLIENT UNBLOCK"),
                     Release::Failed(msg) => c.reply.error(msg),
@@ -328,6 +332,31 @@ impl Server {
         self.mark_dirty(id);
         self.release(id, w.pending);
         true
+    }
+
+    /// The clients blocked waiting for `wants`, with their commands, in blocking order.
+    pub(crate) fn blocked_in(&self, wants: &str) -> Vec<(ClientId, Args)> {
+        let mut found: Vec<(u64, ClientId, Args)> = self
+            .blocking
+            .waiters
+            .iter()
+            .filter(|(_, w)| w.wants == wants)
+            .map(|(&id, w)| (w.seq, id, w.args.clone()))
+            .collect();
+        found.sort();
+        found.into_iter().map(|(_, id, args)| (id, args)).collect()
+    }
+
+    /// Releases `id` with the reply `answer` writes (a WAIT served).
+    pub(crate) fn release_with(&mut self, id: ClientId, answer: impl FnOnce(&mut crate::resp::Reply)) {
+        let Some(w) = self.take_waiter(id) else { return };
+        if let Some(c) = self.clients.get_mut(&id) {
+            if c.reply_mode == ReplyMode::On {
+                answer(&mut c.reply);
+            }
+        }
+        self.mark_dirty(id);
+        self.release(id, w.pending);
     }
 
     /// Lets every blocked client go with `msg` (Redis' disconnectAllBlockedClients).

@@ -69,6 +69,9 @@ pub struct Client {
     pub repl_listening_port: u16,
     pub repl_ack_offset: u64,
     pub repl_ack_us: u64,
+    /// The replication offset right after its last command that propagated something (WAIT
+    /// waits for replicas to acknowledge it).
+    pub woff: u64,
     /// The master this replica applies the stream of: its commands obey and get no replies.
     pub master: bool,
     /// Said `REPLCONF capa eof`: takes a snapshot streamed with an end mark, its length
@@ -127,6 +130,7 @@ impl Client {
             blocked: false,
             replica: false,
             master: false,
+            woff: 0,
             repl_listening_port: 0,
             repl_ack_offset: 0,
             repl_ack_us: now_us,

@@ -54,6 +54,8 @@ pub(crate) struct Propagation {
     pub replid2: Option<(String, u64)>,
     /// The AOF is on: it reads the stream too.
     pub aof: bool,
+    /// A client started WAITing: the replicas are asked for their offsets after this event.
+    pub ask_acks: bool,
 }
 
 impl Propagation {

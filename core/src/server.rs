@@ -464,8 +464,10 @@ impl Server {
             Event::QueryBuffer { client, usage } => self.on_query_buffer(client, usage),
         }
         self.run_released();
-        // Redis' beforeSleep evicts clients over maxmemory-clients after each loop iteration.
+        // Redis' beforeSleep evicts clients over maxmemory-clients after each loop iteration,
+        // and asks the replicas for their offsets if a client is WAITing.
         self.evict_clients();
+        self.request_acks();
         // Redis sends BCAST invalidations in beforeSleep, once per event-loop iteration; one
         // event (one read from one client, one tick) is ours.
         self.tracking_broadcast();

@@ -159,6 +159,23 @@ fn a_real_redis_replica_loads_our_snapshot_and_follows_our_writes() {
         ],
     );
     assert_digests_converge(m, replica.port, "after the writes");
+
+    // WAIT: a write on this connection, then the real replica's acknowledgement of it.
+    let mut conn = Conn::connect(m).expect("connect");
+    let ask = |conn: &mut Conn, words: &[&str]| {
+        let argv: Vec<Vec<u8>> = words.iter().map(|w| w.as_bytes().to_vec()).collect();
+        match conn.call(&argv) {
+            Outcome::Reply(r) => String::from_utf8_lossy(&r).into_owned(),
+            other => format!("{other:?}"),
+        }
+    };
+    assert_eq!(ask(&mut conn, &["SET", "waited", "1"]), "+OK\r\n");
+    assert_eq!(ask(&mut conn, &["WAIT", "1", "5000"]), ":1\r\n");
+    assert_eq!(
+        ask(&mut conn, &["WAIT", "2", "100"]),
+        ":1\r\n",
+        "times out with the one it has"
+    );
 }
 
 #[test]

@@ -26,6 +26,7 @@ pub(crate) mod sets;
 pub(crate) mod sort;
 pub(crate) mod strings;
 pub(crate) mod transactions;
+pub(crate) mod wait;
 pub(crate) mod zsets;
 
 use crate::command::Ctx;

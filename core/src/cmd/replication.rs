@@ -104,7 +104,8 @@ fn replconf(ctx: &mut Ctx) {
                 }
                 c.repl_ack_us = now;
                 let id = ctx.id;
-                return ctx.srv.replica_acked(id);
+                ctx.srv.replica_acked(id);
+                return ctx.srv.serve_waiting_acks();
             }
             "getack" => {
                 if ctx.client().master {

@@ -576,6 +576,7 @@ pub(crate) fn execute(srv: &mut Server, id: ClientId, args: &[Vec<u8>]) {
     let mut out = std::mem::replace(&mut client.reply, Reply::new(resp3));
     let mark = out.buf.len();
     let outer = srv.tracking.current.replace(id);
+    let offset_before = srv.repl.offset;
 
     call(srv, id, args, &mut out);
 
@@ -616,6 +617,12 @@ pub(crate) fn execute(srv: &mut Server, id: ClientId, args: &[Vec<u8>]) {
     if !script_away {
         srv.propagate_pending(wrap);
         srv.tracking_send_pending();
+    }
+    // Redis' call(): the offset of the client's last write, for WAIT.
+    if srv.repl.offset != offset_before {
+        if let Some(c) = srv.clients.get_mut(&id) {
+            c.woff = srv.repl.offset;
+        }
     }
     srv.tracking.current = outer;
 }

@@ -451,6 +451,7 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     crate::cmd::lcs::COMMANDS,
     crate::cmd::dump::COMMANDS,
     crate::cmd::migrate::COMMANDS,
+    crate::cmd::wait::COMMANDS,
     crate::cmd::zsets::COMMANDS,
     crate::cmd::sets::COMMANDS,
     crate::cmd::hashes::COMMANDS,
