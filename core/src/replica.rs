@@ -133,6 +133,27 @@ impl Default for Replica {
     }
 }
 
+/// A snapshot transfer's progress for INFO: its size as announced (-1 when streamed with an
+/// end mark, or not known yet, as Redis shows it) and the bytes read so far.
+pub(crate) struct TransferProgress {
+    pub total: i64,
+    pub read: i64,
+}
+
+impl Replica {
+    pub(crate) fn transfer_progress(&self) -> Option<TransferProgress> {
+        let t = self.transfer.as_ref()?;
+        let total = match t.size {
+            Size::Len(n) => n as i64,
+            Size::Unknown | Size::Mark(_) => -1,
+        };
+        Some(TransferProgress {
+            total,
+            read: t.data.len() as i64,
+        })
+    }
+}
+
 /// Why a link is dropped; what the log says is the caller's.
 type LinkResult = Result<(), ()>;
 

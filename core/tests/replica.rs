@@ -439,3 +439,23 @@ fn a_streamed_snapshot_is_acknowledged_as_soon_as_it_is_loaded() {
     assert_eq!(sent, resp(&["REPLCONF", "ACK", "1000"]));
     assert_eq!(h.cmd(USER, &["GET", "k"]), "$1\r\nv\r\n");
 }
+
+#[test]
+fn info_shows_the_progress_of_a_snapshot_transfer() {
+    let mut h = harness(&[]);
+    assert_eq!(h.cmd(USER, &["REPLICAOF", "master.example", "6380"]), "+OK\r\n");
+    let (link, _) = handshake(&mut h);
+    data(
+        &mut h,
+        link,
+        format!("+FULLRESYNC {MASTER_ID} 0\r\n$100\r\n").as_bytes(),
+    );
+    data(&mut h, link, &[0u8; 40]);
+    assert_eq!(info(&mut h, "master_sync_in_progress"), "1");
+    assert_eq!(info(&mut h, "master_sync_total_bytes"), "100");
+    assert_eq!(info(&mut h, "master_sync_read_bytes"), "40");
+    assert_eq!(info(&mut h, "master_sync_left_bytes"), "60");
+    assert_eq!(info(&mut h, "master_sync_perc"), "40.00");
+    let role = h.cmd(USER, &["ROLE"]);
+    assert!(role.contains("$4\r\nsync\r\n"), "{role}");
+}

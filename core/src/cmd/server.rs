@@ -296,6 +296,23 @@ fn info_master_link(s: &Server, out: &mut String) {
         read,
         applied,
     );
+    if let Some(p) = link.transfer_progress() {
+        // As Redis computes it, a negative percentage for a transfer of unknown size.
+        let perc = if p.total != 0 {
+            p.read as f64 / p.total as f64 * 100.0
+        } else {
+            0.0
+        };
+        let idle = now.saturating_sub(link.last_io_us) / 1_000_000;
+        let _ = write!(
+            out,
+            "master_sync_total_bytes:{}\r\nmaster_sync_read_bytes:{}\r\nmaster_sync_left_bytes:{}\r\n\
+             master_sync_perc:{perc:.2}\r\nmaster_sync_last_io_seconds_ago:{idle}\r\n",
+            p.total,
+            p.read,
+            p.total - p.read,
+        );
+    }
     if !up {
         let down = link
             .down_since_us
