@@ -64,7 +64,7 @@ impl Server {
     pub(crate) fn start_migration(&mut self, caller: ClientId, req: Request) {
         let (sent, payload, owed) = self.migration_payload(&req);
         let link = self.new_link_id();
-        let deadline_us = self.clock.mono_us() + req.timeout_us;
+        let deadline_us = self.clock.mono_us().saturating_add(req.timeout_us);
         self.push_output(Output::Connect {
             client: link,
             host: req.host.clone(),
@@ -156,13 +156,13 @@ impl Server {
             Event::Outbound { result: Err(_), .. } => self.end_migration(Some(IOERR_CONNECT)),
             Event::Outbound { result: Ok(()), .. } => {
                 m.connected = true;
-                m.deadline_us = now + m.req.timeout_us;
+                m.deadline_us = now.saturating_add(m.req.timeout_us);
                 let data = m.payload.clone();
                 let client = m.link;
                 self.push_output(Output::Send { client, data });
             }
             Event::Data { bytes, .. } => {
-                m.deadline_us = now + m.req.timeout_us;
+                m.deadline_us = now.saturating_add(m.req.timeout_us);
                 m.buf.extend_from_slice(&bytes);
                 self.read_migration_replies();
             }
@@ -226,7 +226,7 @@ impl Server {
             m.buf.clear();
             m.owed = m.all_owed.clone();
             m.auth_or_select_failed = false;
-            m.deadline_us = now + m.req.timeout_us;
+            m.deadline_us = now.saturating_add(m.req.timeout_us);
             let (old, host, port) = (m.link, m.req.host.clone(), m.req.port);
             let link = self.new_link_id();
             if let Some(m) = self.migration.as_mut() {
@@ -239,6 +239,10 @@ impl Server {
                 port,
             });
             return;
+        }
+        // An error the target already answered is the reply (Redis' error_from_target).
+        if let Some(e) = m.target_error.clone() {
+            return self.end_migration(Some(&format!("ERR Target instance replied with error: {e}")));
         }
         let msg = if m.connected { IOERR_READ } else { IOERR_CONNECT };
         self.end_migration(Some(msg));
@@ -254,6 +258,11 @@ impl Server {
             argv.extend(m.deleted.iter().cloned());
             self.repl.also(m.req.db, argv);
             self.propagate_pending(false);
+            // The caller's WAIT counts the DEL it caused.
+            let offset = self.repl.offset;
+            if let Some(c) = self.clients.get_mut(&m.caller) {
+                c.woff = offset;
+            }
         }
         if let Some(c) = self.clients.get_mut(&m.caller) {
             match error {

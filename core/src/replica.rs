@@ -110,6 +110,8 @@ pub(crate) struct Replica {
     /// the offset, and go on to sub-replicas, once it ran (Redis' commandProcessed), so that
     /// no offset — nor a sub-replica's snapshot — falls inside a transaction.
     open_transaction: Vec<u8>,
+    /// The command of the stream that is still arriving.
+    partial: Option<Partial>,
 }
 
 impl Default for Replica {
@@ -129,6 +131,7 @@ impl Default for Replica {
             applying: false,
             read_offset: 0,
             open_transaction: Vec::new(),
+            partial: None,
         }
     }
 }
@@ -163,8 +166,8 @@ impl Server {
         self.replica.master.is_some()
     }
 
-    /// REPLICAOF host port (Redis' replicationSetMaster): replicas and blocked clients of
-    /// this server are let go, and the connection to the new master starts at once.
+    /// REPLICAOF host port (Redis' replicationSetMaster): blocked clients are let go, and the
+    /// connection to the new master starts at once.
     pub(crate) fn set_master(&mut self, host: String, port: u16) {
         let was_master = !self.is_replica();
         self.drop_master_link();
@@ -176,7 +179,8 @@ impl Server {
             // A demoted master may continue its own history from the new master.
             self.replica.psync_ok = true;
         }
-        self.disconnect_replicas();
+        // Redis 7.0 keeps its replicas: they resync when this server's history changes
+        // (a full sync or a new id from the master).
         self.replica.state = LinkState::Connect;
         self.replica.down_since_us = None;
         self.connect_master();
@@ -194,9 +198,6 @@ impl Server {
         let new_id = self.random_hex40();
         self.repl.shift_replid(new_id);
         self.disconnect_replicas();
-        self.release_all_blocked(
-            "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)",
-        );
     }
 
     fn random_hex40(&mut self) -> String {
@@ -219,6 +220,7 @@ impl Server {
         self.replica.transfer = None;
         self.replica.awaiting.clear();
         self.replica.buf.clear();
+        self.replica.partial = None;
         self.replica.open_transaction.clear();
         if self.replica.state == LinkState::Connected {
             self.replica.down_since_us = Some(self.clock.mono_us());
@@ -351,6 +353,10 @@ impl Server {
     fn handshake_step(&mut self) -> LinkResult {
         while let Some(&step) = self.replica.awaiting.front() {
             let Some(line) = self.take_line() else { return Ok(()) };
+            if step == Step::Psync && line.is_empty() {
+                // The master sends newlines while it prepares: still waiting.
+                continue;
+            }
             self.replica.awaiting.pop_front();
             match step {
                 Step::Pong => {
@@ -435,11 +441,6 @@ impl Server {
 
     /// +FULLRESYNC, +CONTINUE, or an error (Redis' slaveTryPartialResynchronization).
     fn psync_replied(&mut self, line: &str) -> LinkResult {
-        if line.is_empty() {
-            // The master sends newlines while it prepares: still waiting.
-            self.replica.awaiting.push_front(Step::Psync);
-            return self.handshake_step();
-        }
         if let Some(rest) = line.strip_prefix("+FULLRESYNC") {
             let mut words = rest.split_whitespace();
             let replid = words.next().unwrap_or("").to_string();
@@ -493,18 +494,14 @@ impl Server {
         let Some(mut t) = self.replica.transfer.take() else {
             return Err(());
         };
-        if matches!(t.size, Size::Unknown) {
+        while matches!(t.size, Size::Unknown) {
             let Some(line) = self.take_line() else {
                 self.replica.transfer = Some(t);
                 return Ok(());
             };
-            match self.payload_size(&line)? {
-                Some(size) => t.size = size,
-                None => {
-                    // A newline the master sends to keep the link alive.
-                    self.replica.transfer = Some(t);
-                    return self.transfer_step();
-                }
+            // `None`: a newline the master sends to keep the link alive.
+            if let Some(size) = self.payload_size(&line)? {
+                t.size = size;
             }
         }
         let data = std::mem::take(&mut self.replica.buf);
@@ -643,7 +640,7 @@ impl Server {
         let Some(link) = self.replica.link else { return Ok(()) };
         let mut pos = 0;
         let result = loop {
-            match parse_command(&self.replica.buf[pos..]) {
+            match parse_command_from(&self.replica.buf[pos..], &mut self.replica.partial) {
                 Ok(None) => break Ok(()),
                 Ok(Some((args, used))) => {
                     let raw = self.replica.buf[pos..pos + used].to_vec();
@@ -654,6 +651,9 @@ impl Server {
                     self.replica.applying = true;
                     crate::command::execute(self, link, &args);
                     self.replica.applying = false;
+                    // As after any command: clients blocked on keys it filled (a writable
+                    // replica's BLPOP) are served.
+                    self.handle_ready_keys();
                     self.replica.open_transaction.extend_from_slice(&raw);
                     if self.clients.get(&link).is_none_or(|c| c.multi.is_none()) {
                         let applied = std::mem::take(&mut self.replica.open_transaction);
@@ -702,7 +702,9 @@ impl Server {
     /// The replica half of Redis' replicationCron (once a second): timeouts of each state,
     /// reconnection, and the acknowledgement of the offset.
     pub(crate) fn replica_cron(&mut self) {
-        if !self.is_replica() {
+        // Redis loads its files before replication starts: a sync landing mid-load would
+        // mix the master's dataset with the rest of the file.
+        if !self.is_replica() || self.persist.loading || self.aof_replaying() {
             return;
         }
         let now = self.clock.mono_us();
@@ -734,45 +736,74 @@ impl Server {
     }
 }
 
+/// How far the parse of an incomplete command of the stream got: the next read resumes there
+/// instead of parsing (and copying) its arguments again (a command of many arguments arrives
+/// in many reads).
+#[derive(Debug, Default)]
+pub(crate) struct Partial {
+    count: usize,
+    args: Args,
+    /// Where its next argument starts, from the command's first byte.
+    pos: usize,
+}
+
 /// One command of the master's stream: its arguments and the bytes it took; `None` until it
-/// is whole. A blank line (a newline the master sends) is a command of no arguments.
-fn parse_command(buf: &[u8]) -> Result<Option<(Args, usize)>, String> {
-    let Some(first) = buf.first() else { return Ok(None) };
+/// is whole. A blank line (a newline the master sends) is a command of no arguments. Resumes
+/// `partial` (the command `buf` starts with), and leaves it there while the command is still
+/// incomplete.
+fn parse_command_from(buf: &[u8], partial: &mut Option<Partial>) -> Result<Option<(Args, usize)>, String> {
     let line_end = |from: usize| buf[from..].iter().position(|&b| b == b'\n').map(|i| from + i);
-    if *first != b'*' {
-        let Some(end) = line_end(0) else { return Ok(None) };
-        let line = &buf[..end];
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let args = crate::resp::split_args(line).ok_or("unbalanced quotes in inline request")?;
-        return Ok(Some((args, end + 1)));
-    }
     let number = |line: &[u8]| -> Result<i64, String> {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         crate::resp::parse_i64(line).ok_or_else(|| "invalid length".to_string())
     };
-    let Some(end) = line_end(0) else { return Ok(None) };
-    let count = number(&buf[1..end])?;
-    let mut pos = end + 1;
-    let mut args = Vec::with_capacity(count.clamp(0, 1024) as usize);
-    for _ in 0..count.max(0) {
-        let Some(end) = line_end(pos) else { return Ok(None) };
+    let mut p = match partial.take() {
+        Some(p) => p,
+        None => {
+            let Some(&first) = buf.first() else { return Ok(None) };
+            let Some(end) = line_end(0) else { return Ok(None) };
+            if first != b'*' {
+                let line = &buf[..end];
+                let line = line.strip_suffix(b"\r").unwrap_or(line);
+                let args = crate::resp::split_args(line).ok_or("unbalanced quotes in inline request")?;
+                return Ok(Some((args, end + 1)));
+            }
+            let count = usize::try_from(number(&buf[1..end])?.max(0)).unwrap_or(0);
+            Partial {
+                count,
+                args: Vec::with_capacity(count.min(1024)),
+                pos: end + 1,
+            }
+        }
+    };
+    while p.args.len() < p.count {
+        let pos = p.pos;
+        let Some(end) = line_end(pos) else { break };
         if buf[pos] != b'$' {
             return Err(format!("expected '$', got '{}'", buf[pos] as char));
         }
         let len = usize::try_from(number(&buf[pos + 1..end])?).map_err(|_| "invalid bulk length")?;
         let start = end + 1;
-        if buf.len() < start + len + 2 {
-            return Ok(None);
+        if buf.len() < start.saturating_add(len).saturating_add(2) {
+            break;
         }
-        args.push(buf[start..start + len].to_vec());
-        pos = start + len + 2;
+        p.args.push(buf[start..start + len].to_vec());
+        p.pos = start + len + 2;
     }
-    Ok(Some((args, pos)))
+    if p.args.len() < p.count {
+        *partial = Some(p);
+        return Ok(None);
+    }
+    Ok(Some((p.args, p.pos)))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::parse_command;
+    use super::{parse_command_from, Args};
+
+    fn parse_command(buf: &[u8]) -> Result<Option<(Args, usize)>, String> {
+        parse_command_from(buf, &mut None)
+    }
 
     #[test]
     fn stream_commands_parse_with_their_byte_counts() {

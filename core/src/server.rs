@@ -673,8 +673,11 @@ impl Server {
                 self.stall_input(id, input);
                 break;
             }
-            // Redis' processCommand serves the keys the command signalled right after it.
-            self.handle_ready_keys();
+            // Redis' processCommand serves the keys the command signalled right after it; not
+            // while a script is busy (its writes are served when it ends).
+            if !self.script_suspended() {
+                self.handle_ready_keys();
+            }
         }
         if self.clients.get(&id).is_some_and(|c| c.closing) {
             self.close_client(id);

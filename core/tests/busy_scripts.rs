@@ -165,3 +165,26 @@ fn a_busy_function_shows_in_function_stats_and_yields_to_function_kill() {
         "{reply:?}"
     );
 }
+
+#[test]
+fn clients_blocked_on_a_key_a_busy_script_filled_are_served_when_it_ends() {
+    let mut h = busy_harness();
+    h.connect(3, true);
+    assert_eq!(h.cmd(3, &["BLPOP", "q", "0"]), "");
+    let body = "redis.call('LPUSH', 'q', 'x') for i = 1, 60000000 do if i == -1 then break end end return 1";
+    h.cmd(1, &["EVAL", body, "0"]);
+    later(&mut h, 150);
+    assert_eq!(h.cmd(2, &["PING"]), BUSY);
+    assert_eq!(
+        h.take_sent(3),
+        "",
+        "the waiter is not run again while the script is busy"
+    );
+    let mut waited = 0;
+    while h.take_sent(1).is_empty() {
+        later(&mut h, 1);
+        waited += 1;
+        assert!(waited < 10_000, "the script never ended");
+    }
+    assert_eq!(h.take_sent(3), "*2\r\n$1\r\nq\r\n$1\r\nx\r\n");
+}

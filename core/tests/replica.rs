@@ -459,3 +459,65 @@ fn info_shows_the_progress_of_a_snapshot_transfer() {
     let role = h.cmd(USER, &["ROLE"]);
     assert!(role.contains("$4\r\nsync\r\n"), "{role}");
 }
+
+#[test]
+fn randomkey_on_a_replica_whose_keys_all_expired_answers_instead_of_looping() {
+    let (mut h, _link) = synced(&[], &[&["SET", "a", "1", "PX", "100"], &["SET", "b", "2", "PX", "100"]]);
+    h.now.unix_ms += 1000;
+    let reply = h.cmd(USER, &["RANDOMKEY"]);
+    assert!(reply == "$1\r\na\r\n" || reply == "$1\r\nb\r\n", "{reply:?}");
+}
+
+#[test]
+fn a_replica_connects_only_once_its_own_files_are_loaded() {
+    let mut m = harness(&[]);
+    m.cmd(USER, &["MSET", "a", "1", "b", "2", "c", "3"]);
+    assert_eq!(m.cmd(USER, &["SAVE"]), "+OK\r\n");
+    let mut h = harness(&[("replicaof", "master.example 6380"), ("key-load-delay", "2000000")]);
+    h.disk = m.disk.clone();
+    h.srv.load_from_disk();
+    for _ in 0..3 {
+        second(&mut h);
+        assert!(h.take_connect().is_none(), "no sync while the file loads");
+    }
+    for _ in 0..4 {
+        second(&mut h);
+    }
+    assert_eq!(info(&mut h, "master_link_status"), "down");
+    assert!(h.take_connect().is_some(), "the replication cron connects once loaded");
+}
+
+#[test]
+fn scripts_cannot_write_on_a_read_only_replica() {
+    let (mut h, _link) = synced(&[], &[&["SET", "k", "v"]]);
+    let reply = h.cmd(USER, &["EVAL", "return redis.call('SET', 'k', 'w')", "0"]);
+    assert!(
+        reply.starts_with("-READONLY You can't write against a read only replica."),
+        "{reply}"
+    );
+    assert_eq!(
+        h.cmd(USER, &["EVAL", "return redis.call('GET', 'k')", "0"]),
+        "$1\r\nv\r\n"
+    );
+}
+
+#[test]
+fn a_command_of_many_arguments_arriving_in_pieces_and_many_keepalive_newlines() {
+    let mut h = harness(&[]);
+    assert_eq!(h.cmd(USER, &["REPLICAOF", "master.example", "6380"]), "+OK\r\n");
+    let (link, _) = handshake(&mut h);
+    // A master may send a newline per second for a long time before the snapshot.
+    data(&mut h, link, format!("+FULLRESYNC {MASTER_ID} 0\r\n").as_bytes());
+    data(&mut h, link, &vec![b'\n'; 200_000]);
+    data(&mut h, link, &snapshot(&[]));
+    assert_eq!(info(&mut h, "master_link_status"), "up");
+    let members: Vec<String> = (0..20_000).map(|i| format!("m{i}")).collect();
+    let mut words = vec!["SADD", "s"];
+    words.extend(members.iter().map(String::as_str));
+    let cmd = resp(&words);
+    for chunk in cmd.as_bytes().chunks(1000) {
+        data(&mut h, link, chunk);
+    }
+    assert_eq!(h.cmd(USER, &["SCARD", "s"]), ":20000\r\n");
+    assert_eq!(info(&mut h, "master_repl_offset"), cmd.len().to_string());
+}

@@ -262,9 +262,12 @@ pub(crate) fn keys(ctx: &mut Ctx) {
 }
 
 /// RANDOMKEY: a random key from the server RNG; like Redis' dbRandomKey, an expired key picked
-/// is deleted and another one is drawn.
+/// is deleted and another one is drawn. A replica deletes nothing, so when every key has a TTL
+/// it gives up after 100 draws and answers the last one, expired or not (as Redis does).
 pub(crate) fn randomkey(ctx: &mut Ctx) {
     let db = ctx.db();
+    let all_volatile = ctx.srv.dbs[db].len() == ctx.srv.dbs[db].expires_len();
+    let mut tries = 100;
     loop {
         let srv = &mut *ctx.srv;
         let rng = &mut srv.rng;
@@ -274,8 +277,14 @@ pub(crate) fn randomkey(ctx: &mut Ctx) {
         };
         let has_expire = store.expire_at(key).is_some();
         let key = key.to_vec();
-        if has_expire && ctx.srv.expire_if_needed(db, &key) {
-            continue;
+        if has_expire {
+            tries -= 1;
+            if all_volatile && ctx.srv.is_replica() && tries == 0 {
+                return ctx.out.bulk(&key);
+            }
+            if ctx.srv.expire_if_needed(db, &key) {
+                continue;
+            }
         }
         return ctx.out.bulk(&key);
     }

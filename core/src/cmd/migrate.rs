@@ -124,7 +124,7 @@ fn migrate(ctx: &mut Ctx) {
         copy: o.copy,
         replace: o.replace,
         auth: o.auth,
-        timeout_us: timeout_ms * 1000,
+        timeout_us: timeout_ms.saturating_mul(1000),
     };
     let id = ctx.id;
     ctx.srv.start_migration(id, request);

@@ -255,7 +255,7 @@ impl Server {
     }
 
     /// Whether a command file is being replayed (its next step is due).
-    pub(super) fn aof_replaying(&self) -> bool {
+    pub(crate) fn aof_replaying(&self) -> bool {
         self.persist.aof_load.as_ref().is_some_and(|l| l.replay.is_some())
     }
 

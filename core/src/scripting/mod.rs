@@ -373,11 +373,19 @@ impl Server {
             return Err(b"Write commands are not allowed from read-only scripts.".to_vec());
         }
         let dirty = flags & run_flags::WRITE_DIRTY != 0;
+        let caller = run.caller;
         if cmd.flags & flags::WRITE != 0 && !dirty {
+            let obeyed = self.clients.get(&caller).is_some_and(|c| c.master);
+            if self.is_replica() && self.cfg.replica_read_only && !obeyed {
+                return Err(b"-READONLY You can't write against a read only replica.".to_vec());
+            }
             if let Some(msg) = self.disk_error_message() {
                 let mut e = b"-".to_vec();
                 e.extend_from_slice(&msg);
                 return Err(e);
+            }
+            if !self.enough_good_replicas() {
+                return Err(b"-NOREPLICAS Not enough good replicas to write.".to_vec());
             }
         }
         let oom = flags & run_flags::ALLOW_OOM == 0

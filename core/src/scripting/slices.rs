@@ -120,7 +120,7 @@ impl Server {
 
     /// Enters busy mode once the script has run busy-reply-threshold ms (0: never).
     fn check_busy_threshold(&mut self) {
-        let threshold_us = self.cfg.busy_reply_threshold.max(0) as u64 * 1000;
+        let threshold_us = (self.cfg.busy_reply_threshold.max(0) as u64).saturating_mul(1000);
         let now = self.clock.mono_us();
         let Some(s) = self.scripting.suspended.as_mut() else {
             return;
@@ -188,9 +188,18 @@ impl Server {
             }
             self.mark_dirty(s.caller);
         }
-        // What the command's end did not do while the script was away (see command::execute).
+        // What the command's end did not do while the script was away (see command::execute):
+        // its effects go out, the caller's WAIT counts them, clients blocked on the keys it
+        // filled are served.
+        let offset_before = self.repl.offset;
         self.propagate_pending(true);
         self.tracking_send_pending();
+        if self.repl.offset != offset_before {
+            if let Some(c) = self.clients.get_mut(&s.caller) {
+                c.woff = self.repl.offset;
+            }
+        }
+        self.handle_ready_keys();
     }
 
     /// Serves what waits while the script is busy: commands (answered -BUSY unless they may
