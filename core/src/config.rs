@@ -1219,6 +1219,25 @@ impl Config {
         Ok(directives.iter().map(|d| d.name).collect())
     }
 
+    /// The directives `names` (known ones) as CONFIG GET shows them, to be set back with
+    /// [`Config::restore`] (Redis' backupConfig before a CONFIG SET).
+    pub fn backup(&mut self, names: &[&str]) -> Vec<(&'static str, String)> {
+        names
+            .iter()
+            .filter_map(|n| find(n))
+            .map(|d| (d.name, d.get(self)))
+            .collect()
+    }
+
+    /// Sets back what [`Config::backup`] saved (Redis' restoreBackupConfig).
+    pub fn restore(&mut self, saved: &[(&'static str, String)]) {
+        for (name, shown) in saved {
+            if let Some(d) = find(name) {
+                let _ = d.set(self, &d.words(shown));
+            }
+        }
+    }
+
     /// After a failed CONFIG SET, Redis sets back what it tried to set (the failing one
     /// included) from the values as CONFIG GET showed them before: the same values, except
     /// where that text loses something (notify-keyspace-events shows "A" without "n").

@@ -9,20 +9,21 @@ use crate::LogLevel;
 pub(crate) struct Relisten {
     /// Who waits for the reply; none inside EXEC, whose reply cannot wait (+OK went out).
     client: Option<ClientId>,
-    /// The configuration before the CONFIG SET, all of which a failure restores.
-    before: Box<crate::config::Config>,
+    /// What the CONFIG SET changed, as it was before: a failure sets it back.
+    before: Vec<(&'static str, String)>,
     /// The argument Redis' error names.
     arg: &'static str,
 }
 
 impl Server {
     /// Asks the driver to listen on the configuration's new port and addresses.
-    pub(crate) fn relisten(&mut self, client: Option<ClientId>, before: crate::config::Config, arg: &'static str) {
-        self.relisten = Some(Relisten {
-            client,
-            before: Box::new(before),
-            arg,
-        });
+    pub(crate) fn relisten(
+        &mut self,
+        client: Option<ClientId>,
+        before: Vec<(&'static str, String)>,
+        arg: &'static str,
+    ) {
+        self.relisten = Some(Relisten { client, before, arg });
         let out = Output::Listen {
             bind: self.cfg.bind.clone(),
             port: self.cfg.port as u16,
@@ -47,7 +48,12 @@ impl Server {
             }
             Err(why) => {
                 self.log(LogLevel::Warning, why);
-                self.cfg = *r.before;
+                // As Redis' restoreBackupConfig: the values go back and are applied again.
+                let appendonly = self.cfg.appendonly;
+                self.cfg.restore(&r.before);
+                if self.cfg.appendonly != appendonly {
+                    self.apply_appendonly(r.client.is_none());
+                }
                 let msg = match r.arg {
                     "bind" => "Failed to bind to specified addresses.",
                     _ => "Unable to listen on this port. Check server logs.",

@@ -333,6 +333,36 @@ fn config_set_port_that_cannot_be_bound_is_refused_and_rolled_back() {
         h.cmd(1, &["CONFIG", "GET", "bind"]),
         "*2\r\n$4\r\nbind\r\n$6\r\n* -::*\r\n"
     );
+    // Every value of the failed CONFIG SET goes back, and only those.
+    assert_eq!(h.cmd(2, &["CONFIG", "SET", "hz", "20"]), "+OK\r\n");
+    let reply = h.cmd(
+        1,
+        &[
+            "CONFIG",
+            "SET",
+            "maxmemory",
+            "10000001",
+            "port",
+            "7000",
+            "maxmemory-samples",
+            "7",
+        ],
+    );
+    assert!(
+        reply.starts_with("-ERR CONFIG SET failed (possibly related to argument 'port')"),
+        "{reply}"
+    );
+    assert_eq!(
+        h.cmd(1, &["CONFIG", "GET", "maxmemory"]),
+        "*2\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n"
+    );
+    assert_eq!(
+        h.cmd(1, &["CONFIG", "GET", "maxmemory-samples"]),
+        "*2\r\n$17\r\nmaxmemory-samples\r\n$1\r\n5\r\n"
+    );
+    assert_eq!(h.cmd(1, &["CONFIG", "GET", "hz"]), "*2\r\n$2\r\nhz\r\n$2\r\n20\r\n");
+    // The port it already has is not bound again (that would fail on its own listener).
+    assert_eq!(h.cmd(1, &["CONFIG", "SET", "port", "6379"]), "+OK\r\n");
     // The server goes on serving everyone.
     assert_eq!(h.cmd(2, &["PING"]), "+PONG\r\n");
 }

@@ -17,7 +17,9 @@ pub(crate) fn set(ctx: &mut Ctx) {
         return ctx.syntax_error();
     }
     let pairs: Vec<(String, String)> = ctx.args[2..].chunks(2).map(|p| (lossy(&p[0]), lossy(&p[1]))).collect();
-    let before = ctx.srv.cfg.clone();
+    let names: Vec<&str> = pairs.iter().map(|(n, _)| n.as_str()).collect();
+    let before = ctx.srv.cfg.backup(&names);
+    let (old_port, old_bind) = (ctx.srv.cfg.port, ctx.srv.cfg.bind.clone());
     let changed = match ctx.srv.cfg.set_many(&pairs) {
         Ok(changed) => changed,
         Err(e) => return ctx.out.error(&e),
@@ -25,8 +27,8 @@ pub(crate) fn set(ctx: &mut Ctx) {
     let in_exec = ctx.client().deny_blocking;
     // As Redis, a value set to what it already was is not applied again (rebinding the
     // same port would fail while the old listener holds it).
-    let new_port = changed.contains(&"port") && ctx.srv.cfg.port != before.port;
-    let new_bind = changed.contains(&"bind") && ctx.srv.cfg.bind != before.bind;
+    let new_port = changed.contains(&"port") && ctx.srv.cfg.port != old_port;
+    let new_bind = changed.contains(&"bind") && ctx.srv.cfg.bind != old_bind;
     let relisten = new_port || new_bind;
     if relisten {
         let arg = if new_bind { "bind" } else { "port" };
