@@ -67,6 +67,8 @@ pub struct Client {
     /// A replica's REPLCONF listening-port, and the offset and time (monotonic µs) of its
     /// last REPLCONF ACK.
     pub repl_listening_port: u16,
+    /// The address a replica announced (REPLCONF ip-address), shown instead of its peer's.
+    pub repl_announced_ip: Option<String>,
     pub repl_ack_offset: u64,
     pub repl_ack_us: u64,
     /// The replication offset right after its last command that propagated something (WAIT
@@ -132,6 +134,7 @@ impl Client {
             master: false,
             woff: 0,
             repl_listening_port: 0,
+            repl_announced_ip: None,
             repl_ack_offset: 0,
             repl_ack_us: now_us,
             multi: None,
@@ -150,6 +153,11 @@ impl Client {
             qbuf_peak: 0,
             tracking: None,
         }
+    }
+
+    /// The address INFO and ROLE show for a replica: the one it announced, else its peer's.
+    pub fn replica_ip(&self) -> &str {
+        self.repl_announced_ip.as_deref().unwrap_or_else(|| self.conn.ip())
     }
 
     /// CLIENT GETREDIR: the redirect target, 0 for none, -1 when not tracking.

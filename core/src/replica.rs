@@ -55,6 +55,7 @@ enum Step {
     Pong,
     Auth,
     Port,
+    Ip,
     Capa,
     Psync,
 }
@@ -368,18 +369,18 @@ impl Server {
                     return Err(());
                 }
                 Step::Auth => {}
-                Step::Port | Step::Capa if line.starts_with('-') => {
-                    let what = if step == Step::Port {
-                        "REPLCONF listening-port"
-                    } else {
-                        "REPLCONF capa"
+                Step::Port | Step::Ip | Step::Capa if line.starts_with('-') => {
+                    let what = match step {
+                        Step::Port => "REPLCONF listening-port",
+                        Step::Ip => "REPLCONF ip-address",
+                        _ => "REPLCONF capa",
                     };
                     self.log(
                         LogLevel::Notice,
                         format!("(Non critical) Master does not understand {what}: {line}"),
                     );
                 }
-                Step::Port => {}
+                Step::Port | Step::Ip => {}
                 Step::Capa => self.send_psync(),
                 Step::Psync => return self.psync_replied(&line),
             }
@@ -398,7 +399,8 @@ impl Server {
         Ok(())
     }
 
-    /// AUTH (with masterauth), REPLCONF listening-port and capa, sent together as Redis 7 does.
+    /// AUTH (with masterauth), REPLCONF listening-port, ip-address (with replica-announce-ip)
+    /// and capa, sent together as Redis 7 does.
     fn send_handshake(&mut self) {
         let mut steps = VecDeque::new();
         if !self.cfg.masterauth.is_empty() {
@@ -413,6 +415,11 @@ impl Server {
         let port = self.cfg.port.to_string().into_bytes();
         self.send_to_master(&[b"REPLCONF".to_vec(), b"listening-port".to_vec(), port]);
         steps.push_back(Step::Port);
+        if !self.cfg.replica_announce_ip.is_empty() {
+            let ip = self.cfg.replica_announce_ip.clone().into_bytes();
+            self.send_to_master(&[b"REPLCONF".to_vec(), b"ip-address".to_vec(), ip]);
+            steps.push_back(Step::Ip);
+        }
         let capa = [b"REPLCONF", b"capa".as_slice(), b"eof", b"capa", b"psync2"].map(<[u8]>::to_vec);
         self.send_to_master(&capa);
         steps.push_back(Step::Capa);

@@ -464,8 +464,13 @@ impl Server {
             Event::QueryBuffer { client, usage } => self.on_query_buffer(client, usage),
         }
         self.run_released();
-        // Redis' beforeSleep evicts clients over maxmemory-clients after each loop iteration,
-        // and asks the replicas for their offsets if a client is WAITing.
+        // Redis' beforeSleep does nothing while events are served from inside a busy script
+        // (ProcessingEventsWhileBlocked): the script's half-done writes must not show.
+        if self.scripting.serving_busy {
+            return;
+        }
+        // It evicts clients over maxmemory-clients after each loop iteration, and asks the
+        // replicas for their offsets if a client is WAITing.
         self.evict_clients();
         self.request_acks();
         // Redis sends BCAST invalidations in beforeSleep, once per event-loop iteration; one

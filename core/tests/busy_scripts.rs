@@ -188,3 +188,21 @@ fn clients_blocked_on_a_key_a_busy_script_filled_are_served_when_it_ends() {
     }
     assert_eq!(h.take_sent(3), "*2\r\n$1\r\nq\r\n$1\r\nx\r\n");
 }
+
+#[test]
+fn replica_acks_during_a_busy_script_serve_wait_only_when_it_ends() {
+    let mut h = busy_harness();
+    h.connect(5, true);
+    assert!(h.cmd_bytes(5, &[b"SYNC"]).starts_with(b"$"));
+    h.connect(3, true);
+    assert_eq!(h.cmd(3, &["SET", "k", "v"]), "+OK\r\n");
+    assert_eq!(h.cmd(3, &["WAIT", "1", "0"]), "");
+    h.cmd(1, &["EVAL", LOOP, "0"]);
+    later(&mut h, 150);
+    // REPLCONF may run while busy; the WAIT it satisfies is answered once the script ends.
+    assert_eq!(h.cmd(5, &["REPLCONF", "ACK", "1000000"]), "");
+    assert_eq!(h.take_sent(3), "");
+    assert_eq!(h.cmd(2, &["SCRIPT", "KILL"]), "+OK\r\n");
+    later(&mut h, 1);
+    assert_eq!(h.take_sent(3), ":1\r\n");
+}

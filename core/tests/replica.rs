@@ -521,3 +521,40 @@ fn a_command_of_many_arguments_arriving_in_pieces_and_many_keepalive_newlines() 
     assert_eq!(h.cmd(USER, &["SCARD", "s"]), ":20000\r\n");
     assert_eq!(info(&mut h, "master_repl_offset"), cmd.len().to_string());
 }
+
+#[test]
+fn replica_announce_ip_is_sent_and_shown_by_the_master() {
+    let mut h = harness(&[("replica-announce-ip", "10.1.2.3")]);
+    assert_eq!(h.cmd(USER, &["REPLICAOF", "master.example", "6380"]), "+OK\r\n");
+    let (link, _, _) = connect_request(&mut h);
+    h.event(
+        link,
+        Event::Outbound {
+            client: link,
+            result: Ok(()),
+        },
+    );
+    let sent = data(&mut h, link, b"+PONG\r\n");
+    let announce = resp(&["REPLCONF", "ip-address", "10.1.2.3"]);
+    assert!(sent.contains(&announce), "{sent:?}");
+    // A master that does not know the option is no obstacle.
+    let psync = data(
+        &mut h,
+        link,
+        b"+OK\r\n-ERR Unrecognized REPLCONF option: ip-address\r\n+OK\r\n",
+    );
+    assert!(psync.starts_with("*3\r\n$5\r\nPSYNC\r\n"), "{psync:?}");
+
+    // The master side shows the announced address.
+    let mut m = harness(&[]);
+    m.connect(5, true);
+    assert_eq!(
+        m.cmd(5, &["REPLCONF", "listening-port", "7000", "ip-address", "10.1.2.3"]),
+        "+OK\r\n"
+    );
+    assert!(m.cmd_bytes(5, &[b"SYNC"]).starts_with(b"$"));
+    let text = m.cmd(USER, &["INFO", "replication"]);
+    assert!(text.contains("slave0:ip=10.1.2.3,port=7000,state=online"), "{text}");
+    let role = m.cmd(USER, &["ROLE"]);
+    assert!(role.contains("$8\r\n10.1.2.3\r\n$4\r\n7000\r\n"), "{role}");
+}

@@ -95,7 +95,10 @@ fn replconf(ctx: &mut Ctx) {
                     ctx.client().repl_capa_eof = true;
                 }
             }
-            "ip-address" => {}
+            "ip-address" => {
+                let ip = String::from_utf8_lossy(&pair[1]).into_owned();
+                ctx.client().repl_announced_ip = Some(ip);
+            }
             "ack" => {
                 let now = ctx.srv.clock.mono_us();
                 let c = ctx.client();
@@ -105,7 +108,12 @@ fn replconf(ctx: &mut Ctx) {
                 c.repl_ack_us = now;
                 let id = ctx.id;
                 ctx.srv.replica_acked(id);
-                return ctx.srv.serve_waiting_acks();
+                // Not from inside a busy script (Redis serves WAIT in beforeSleep): its end
+                // serves them.
+                if !ctx.srv.script_suspended() {
+                    ctx.srv.serve_waiting_acks();
+                }
+                return;
             }
             "getack" => {
                 if ctx.client().master {
@@ -187,7 +195,7 @@ fn role(ctx: &mut Ctx) {
         .replicas
         .iter()
         .filter_map(|id| srv.clients.get(id))
-        .map(|c| (c.conn.ip().to_string(), c.repl_listening_port, c.repl_ack_offset))
+        .map(|c| (c.replica_ip().to_string(), c.repl_listening_port, c.repl_ack_offset))
         .collect();
     let offset = srv.repl.offset as i64;
     ctx.out.array(3);

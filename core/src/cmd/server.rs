@@ -245,7 +245,7 @@ fn info_replication(s: &Server, out: &mut String) {
             let _ = write!(
                 out,
                 "slave{i}:ip={},port={},state=online,offset={},lag={lag}\r\n",
-                c.conn.ip(),
+                c.replica_ip(),
                 c.repl_listening_port,
                 c.repl_ack_offset
             );

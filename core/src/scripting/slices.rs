@@ -200,6 +200,7 @@ impl Server {
             }
         }
         self.handle_ready_keys();
+        self.serve_waiting_acks();
     }
 
     /// Serves what waits while the script is busy: commands (answered -BUSY unless they may
