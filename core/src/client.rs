@@ -155,6 +155,11 @@ impl Client {
         }
     }
 
+    /// A replica whose snapshot is out and acknowledged: fed live (Redis' SLAVE_STATE_ONLINE).
+    pub fn replica_online(&self) -> bool {
+        self.repl_pending.is_none() && !self.repl_online_on_ack
+    }
+
     /// The address INFO and ROLE show for a replica: the one it announced, else its peer's.
     pub fn replica_ip(&self) -> &str {
         self.repl_announced_ip.as_deref().unwrap_or_else(|| self.conn.ip())

@@ -179,7 +179,9 @@ impl Server {
         }
         let mut total = 0u64;
         let mut evictable = Vec::new();
-        for c in self.clients.values().filter(|c| !c.master && (!c.replica || c.monitor)) {
+        // Redis counts normal and pub/sub clients (getClientType) and evicts among them.
+        let counted = |c: &&Client| matches!(crate::cmd::client::client_type(c), "normal" | "pubsub");
+        for c in self.clients.values().filter(counted) {
             let mem = client_memory(c, None, self.blocked_args(c.id)).tot_mem as u64;
             total += mem;
             if !c.no_evict {

@@ -257,12 +257,10 @@ impl Server {
             let mut argv = vec![b"DEL".to_vec()];
             argv.extend(m.deleted.iter().cloned());
             self.repl.also(m.req.db, argv);
-            self.propagate_pending(false);
             // The caller's WAIT counts the DEL it caused.
-            let offset = self.repl.offset;
-            if let Some(c) = self.clients.get_mut(&m.caller) {
-                c.woff = offset;
-            }
+            let before = self.repl.offset;
+            self.propagate_pending(false);
+            self.note_write_offset(m.caller, before);
         }
         if let Some(c) = self.clients.get_mut(&m.caller) {
             match error {

@@ -211,6 +211,17 @@ impl Server {
         }
     }
 
+    /// Redis' call(): client `id`'s last write offset (what WAIT waits for) moves on when the
+    /// stream grew since `before`, because of its command.
+    pub(crate) fn note_write_offset(&mut self, id: ClientId, before: u64) {
+        let offset = self.repl.offset;
+        if offset != before {
+            if let Some(c) = self.clients.get_mut(&id) {
+                c.woff = offset;
+            }
+        }
+    }
+
     /// Replicas online whose last REPLCONF ACK is at most min-replicas-max-lag seconds old
     /// (Redis' repl_good_slaves_count).
     pub(crate) fn good_replicas(&self) -> usize {
@@ -220,7 +231,7 @@ impl Server {
             .replicas
             .iter()
             .filter_map(|id| self.clients.get(id))
-            .filter(|c| c.repl_pending.is_none() && !c.repl_online_on_ack)
+            .filter(|c| c.replica_online())
             .filter(|c| now.saturating_sub(c.repl_ack_us) / 1_000_000 <= max_lag)
             .count()
     }

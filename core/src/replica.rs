@@ -196,15 +196,9 @@ impl Server {
         self.drop_master_link();
         self.replica.master = None;
         self.replica.psync_ok = false;
-        let new_id = self.random_hex40();
+        let new_id = crate::server::hex40(&mut self.rng);
         self.repl.shift_replid(new_id);
         self.disconnect_replicas();
-    }
-
-    fn random_hex40(&mut self) -> String {
-        (0..40)
-            .map(|_| char::from(b"0123456789abcdef"[(self.random_u64() % 16) as usize]))
-            .collect()
     }
 
     /// Closes the master link, whatever its state (the master client too, once there is one).

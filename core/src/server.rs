@@ -230,19 +230,21 @@ const CRON_REHASH_STEPS: usize = 1000;
 
 pub const REDIS_VERSION: &str = "7.0.15";
 
+/// 40 random hex digits from `rng`: a run id or a replication id.
+pub(crate) fn hex40(rng: &mut impl RngCore) -> String {
+    (0..40)
+        .map(|_| char::from(b"0123456789abcdef"[(rng.next_u32() % 16) as usize]))
+        .collect()
+}
+
 impl Server {
     /// A server with `cfg`, seeded with `seed` (OS randomness in production, the test seed in
     /// simulation), started at `now`.
     pub fn new(cfg: Config, env: ServerEnv, seed: u64, now: Now) -> Server {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let hasher = KeyedState::new(rng.next_u64(), rng.next_u64());
-        let mut hex40 = || -> String {
-            (0..40)
-                .map(|_| char::from(b"0123456789abcdef"[(rng.next_u32() % 16) as usize]))
-                .collect()
-        };
-        let run_id = hex40();
-        let replid = hex40();
+        let run_id = hex40(&mut rng);
+        let replid = hex40(&mut rng);
         let dbs = (0..cfg.databases).map(|_| Db::new(hasher)).collect();
         let mut srv = Server {
             cfg,

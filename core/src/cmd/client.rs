@@ -187,7 +187,7 @@ fn parse_type(ctx: &mut Ctx, i: usize) -> Option<&'static str> {
 }
 
 /// The type CLIENT LIST/KILL TYPE match (Redis' getClientType): a MONITOR is a normal client.
-fn client_type(c: &Client) -> &'static str {
+pub(crate) fn client_type(c: &Client) -> &'static str {
     if c.master {
         "master"
     } else if c.replica && !c.monitor {

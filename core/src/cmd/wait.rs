@@ -53,7 +53,7 @@ impl Server {
             .replicas
             .iter()
             .filter_map(|id| self.clients.get(id))
-            .filter(|c| c.repl_pending.is_none() && !c.repl_online_on_ack && c.repl_ack_offset >= offset)
+            .filter(|c| c.replica_online() && c.repl_ack_offset >= offset)
             .count()
     }
 

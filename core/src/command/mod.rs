@@ -618,12 +618,7 @@ pub(crate) fn execute(srv: &mut Server, id: ClientId, args: &[Vec<u8>]) {
         srv.propagate_pending(wrap);
         srv.tracking_send_pending();
     }
-    // Redis' call(): the offset of the client's last write, for WAIT.
-    if srv.repl.offset != offset_before {
-        if let Some(c) = srv.clients.get_mut(&id) {
-            c.woff = srv.repl.offset;
-        }
-    }
+    srv.note_write_offset(id, offset_before);
     srv.tracking.current = outer;
 }
 

@@ -194,11 +194,7 @@ impl Server {
         let offset_before = self.repl.offset;
         self.propagate_pending(true);
         self.tracking_send_pending();
-        if self.repl.offset != offset_before {
-            if let Some(c) = self.clients.get_mut(&s.caller) {
-                c.woff = self.repl.offset;
-            }
-        }
+        self.note_write_offset(s.caller, offset_before);
         self.handle_ready_keys();
         self.serve_waiting_acks();
     }
