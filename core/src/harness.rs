@@ -135,6 +135,12 @@ impl Harness {
         found
     }
 
+    /// Reports how opening connection `link` went ([`Event::Outbound`]); returns what the
+    /// server sent on it in return.
+    pub fn link_opened(&mut self, link: ClientId, result: Result<(), String>) -> Vec<u8> {
+        self.event(link, Event::Outbound { client: link, result })
+    }
+
     /// Delivers `bytes` on connection `link` (one the server opened); returns what the server
     /// sent on it in return.
     pub fn link_data(&mut self, link: ClientId, bytes: &[u8]) -> Vec<u8> {

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{harness, stream_commands};
+use common::{connect_request, harness, stream_commands};
 use ferrous_core::harness::Harness;
 use ferrous_core::{Event, Output};
 
@@ -20,21 +20,11 @@ fn resp(words: &[&[u8]]) -> Vec<u8> {
     s
 }
 
-fn connect_request(h: &mut Harness) -> (u64, String, u16) {
-    h.take_connect().expect("a connect request")
-}
-
 /// Opens the link and returns what MIGRATE sent on it.
 fn accept(h: &mut Harness) -> (u64, Vec<u8>) {
     let (link, host, port) = connect_request(h);
     assert_eq!((host.as_str(), port), ("target.example", 6390));
-    let sent = h.event(
-        link,
-        Event::Outbound {
-            client: link,
-            result: Ok(()),
-        },
-    );
+    let sent = h.link_opened(link, Ok(()));
     (link, sent)
 }
 
@@ -131,13 +121,7 @@ fn connection_failures_timeouts_and_one_retry() {
     h.cmd(1, &["SET", "k", "v"]);
     h.cmd(1, &["MIGRATE", "target.example", "6390", "k", "0", "100"]);
     let (link, _, _) = connect_request(&mut h);
-    h.event(
-        link,
-        Event::Outbound {
-            client: link,
-            result: Err("Connection refused".into()),
-        },
-    );
+    h.link_opened(link, Err("Connection refused".into()));
     assert_eq!(h.take_sent(1), "-IOERR error or timeout connecting to the client\r\n");
 
     // Silence past the timeout.

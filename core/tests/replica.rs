@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::harness;
+use common::{connect_request, harness};
 use ferrous_core::harness::Harness;
 use ferrous_core::{Event, Output};
 
@@ -33,10 +33,6 @@ fn snapshot(writes: &[&[&str]]) -> Vec<u8> {
     sync
 }
 
-fn connect_request(h: &mut Harness) -> (u64, String, u16) {
-    h.take_connect().expect("a connect request")
-}
-
 fn data(h: &mut Harness, link: u64, bytes: &[u8]) -> String {
     String::from_utf8_lossy(&h.link_data(link, bytes)).into_owned()
 }
@@ -45,13 +41,7 @@ fn data(h: &mut Harness, link: u64, bytes: &[u8]) -> String {
 fn handshake(h: &mut Harness) -> (u64, String) {
     let (link, host, port) = connect_request(h);
     assert_eq!((host.as_str(), port), ("master.example", 6380));
-    let sent = h.event(
-        link,
-        Event::Outbound {
-            client: link,
-            result: Ok(()),
-        },
-    );
+    let sent = h.link_opened(link, Ok(()));
     assert_eq!(String::from_utf8_lossy(&sent), resp(&["PING"]));
     let sent = data(h, link, b"+PONG\r\n");
     let capa = resp(&["REPLCONF", "capa", "eof", "capa", "psync2"]);
@@ -233,24 +223,12 @@ fn failed_connects_and_refused_auth_retry_every_second() {
     let mut h = harness(&[("masterauth", "secret")]);
     assert_eq!(h.cmd(USER, &["REPLICAOF", "master.example", "6380"]), "+OK\r\n");
     let (link, _, _) = connect_request(&mut h);
-    h.event(
-        link,
-        Event::Outbound {
-            client: link,
-            result: Err("Connection refused".into()),
-        },
-    );
+    h.link_opened(link, Err("Connection refused".into()));
     let role = h.cmd(USER, &["ROLE"]);
     assert!(role.contains("$7\r\nconnect\r\n"), "{role}");
     second(&mut h);
     let (link, _, _) = connect_request(&mut h);
-    h.event(
-        link,
-        Event::Outbound {
-            client: link,
-            result: Ok(()),
-        },
-    );
+    h.link_opened(link, Ok(()));
     let sent = data(&mut h, link, b"-NOAUTH Authentication required.\r\n");
     assert!(sent.starts_with(&resp(&["AUTH", "secret"])), "{sent:?}");
     data(&mut h, link, b"-ERR invalid password\r\n");
@@ -527,13 +505,7 @@ fn replica_announce_ip_is_sent_and_shown_by_the_master() {
     let mut h = harness(&[("replica-announce-ip", "10.1.2.3")]);
     assert_eq!(h.cmd(USER, &["REPLICAOF", "master.example", "6380"]), "+OK\r\n");
     let (link, _, _) = connect_request(&mut h);
-    h.event(
-        link,
-        Event::Outbound {
-            client: link,
-            result: Ok(()),
-        },
-    );
+    h.link_opened(link, Ok(()));
     let sent = data(&mut h, link, b"+PONG\r\n");
     let announce = resp(&["REPLCONF", "ip-address", "10.1.2.3"]);
     assert!(sent.contains(&announce), "{sent:?}");

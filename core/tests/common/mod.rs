@@ -32,3 +32,8 @@ pub fn stream_commands(raw: &str) -> Vec<String> {
     }
     cmds
 }
+
+/// The connection the server asked the driver to open last: (id, host, port).
+pub fn connect_request(h: &mut Harness) -> (u64, String, u16) {
+    h.take_connect().expect("a connect request")
+}
