@@ -21,6 +21,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::ops::Range;
 
 use crate::client::{ClientId, ReplyMode};
+use crate::cmd::stream_read::{StreamServe, StreamWait};
 use crate::resp::{Args, ProtocolError};
 use crate::server::Server;
 
@@ -51,6 +52,8 @@ struct Waiter {
     wants: &'static str,
     /// What it sent while blocked, run once released.
     pending: VecDeque<Input>,
+    /// XREAD / XREADGROUP: what it reads past.
+    stream: Option<StreamWait>,
 }
 
 impl Waiter {
@@ -92,6 +95,10 @@ pub(crate) struct Blocking {
     /// A waiter's command is running again to serve it (not a command a client just sent):
     /// Redis serves such clients outside call(), so they propagate and count differently.
     pub(crate) serving: bool,
+    /// The stream reader being served, for its command to read (see `cmd::stream_read`).
+    pub(crate) stream_serve: Option<StreamServe>,
+    /// Blocked XREADGROUP clients: their keys are checked after each command.
+    group_readers: usize,
 }
 
 impl Blocking {
@@ -169,6 +176,7 @@ impl Server {
             seq: b.seq,
             wants,
             pending: VecDeque::new(),
+            stream: None,
         };
         for k in waiter.keys() {
             let q = b.by_key.entry((db, k.clone())).or_default();
@@ -182,6 +190,24 @@ impl Server {
         b.waiters.insert(id, waiter);
         if let Some(c) = self.clients.get_mut(&id) {
             c.blocked = true;
+        }
+    }
+
+    /// [`Server::block`] for XREAD / XREADGROUP: `wait` says what serves it.
+    pub(crate) fn block_stream(
+        &mut self,
+        id: ClientId,
+        db: usize,
+        args: Args,
+        keys: Range<usize>,
+        timeout_ms: i64,
+        wait: StreamWait,
+    ) {
+        let group = wait.group.is_some();
+        self.block(id, db, args, keys, timeout_ms, "stream");
+        if let Some(w) = self.blocking.waiters.get_mut(&id) {
+            w.stream = Some(wait);
+            self.blocking.group_readers += usize::from(group);
         }
     }
 
@@ -205,6 +231,9 @@ impl Server {
     fn take_waiter(&mut self, id: ClientId) -> Option<Waiter> {
         let b = &mut self.blocking;
         let w = b.waiters.remove(&id)?;
+        if w.stream.as_ref().is_some_and(|s| s.group.is_some()) {
+            b.group_readers -= 1;
+        }
         for k in w.keys() {
             let slot = (w.db, k.clone());
             if let Some(q) = b.by_key.get_mut(&slot) {
@@ -233,7 +262,7 @@ impl Server {
     /// handled after the command if that type can wake anyone and someone waits on the key.
     pub(crate) fn signal_key_as_ready(&mut self, db: usize, key: &[u8], ty: &str) {
         let b = &mut self.blocking;
-        if !matches!(ty, "list" | "zset") || !b.anyone_wants(ty) {
+        if !matches!(ty, "list" | "zset" | "stream") || !b.anyone_wants(ty) {
             return;
         }
         let slot = (db, key.to_vec());
@@ -263,6 +292,9 @@ impl Server {
     /// What serving signals meanwhile (a served BLMOVE's new destination) queues up for the
     /// next round.
     pub(crate) fn handle_ready_keys(&mut self) {
+        if self.blocking.group_readers > 0 {
+            self.release_readers_of_deleted_streams();
+        }
         while !self.blocking.ready.is_empty() {
             let round = std::mem::take(&mut self.blocking.ready);
             for slot in round {
@@ -283,6 +315,9 @@ impl Server {
         let Some(ty) = self.dbs[db].get(key).map(|v| v.type_name()) else {
             return;
         };
+        if ty == "stream" {
+            return self.serve_stream_key(db, key);
+        }
         for id in self.blocking.waiting_for(db, key, ty) {
             self.serve(id, key);
             if !self.dbs[db].contains(key) {
@@ -299,6 +334,60 @@ impl Server {
         self.blocking.serving = false;
         self.mark_dirty(id);
         self.release(id, w.pending);
+    }
+
+    /// Serves the readers blocked on the stream under `key` whose ID it has passed, first
+    /// blocked first; a reader whose group is gone gets NOGROUP (Redis'
+    /// serveClientsBlockedOnStreamKey).
+    fn serve_stream_key(&mut self, db: usize, key: &[u8]) {
+        for id in self.blocking.waiting_for(db, key, "stream") {
+            let Some(w) = self.blocking.waiters.get(&id) else {
+                continue;
+            };
+            let Some(wait) = w.stream.clone() else { continue };
+            let index = w.keys().iter().position(|k| k == key).unwrap_or(0);
+            match self.stream_ready_for(db, key, &wait, index) {
+                Err(msg) => {
+                    self.release_blocked(id, Release::Failed(msg));
+                }
+                Ok(None) => {}
+                Ok(Some(gt)) => {
+                    let Some(w) = self.take_waiter(id) else { continue };
+                    self.blocking.stream_serve = Some(StreamServe {
+                        key: key.to_vec(),
+                        gt,
+                        wait,
+                    });
+                    self.blocking.serving = true;
+                    crate::command::execute(self, id, &w.args);
+                    self.blocking.serving = false;
+                    self.blocking.stream_serve = None;
+                    self.mark_dirty(id);
+                    self.release(id, w.pending);
+                }
+            }
+        }
+    }
+
+    /// Readers blocked in XREADGROUP on a key that no longer holds a stream (deleted,
+    /// overwritten, flushed) are let go with an error, as Redis'
+    /// unblockDeletedStreamReadgroupClients does when such a key is signalled.
+    fn release_readers_of_deleted_streams(&mut self) {
+        let gone: Vec<ClientId> = self
+            .blocking
+            .waiters
+            .iter()
+            .filter(|(_, w)| w.stream.as_ref().is_some_and(|s| s.group.is_some()))
+            .filter(|(_, w)| {
+                w.keys()
+                    .iter()
+                    .any(|k| !matches!(self.dbs[w.db].get(k), Some(crate::value::Value::Stream(_))))
+            })
+            .map(|(&id, _)| id)
+            .collect();
+        for id in gone {
+            self.release_blocked(id, Release::Failed("UNBLOCKED the stream key no longer exists"));
+        }
     }
 
     /// Queues a released client's deferred input, or keeps it if it blocked again.

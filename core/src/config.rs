@@ -75,6 +75,8 @@ pub struct Config {
     pub set_max_listpack_entries: i64,
     pub set_max_listpack_value: i64,
     pub zset_max_listpack_entries: i64,
+    pub stream_node_max_bytes: i64,
+    pub stream_node_max_entries: i64,
     pub zset_max_listpack_value: i64,
     /// Seconds between the PINGs a master sends its replicas.
     pub repl_ping_replica_period: i64,
@@ -191,6 +193,8 @@ impl Default for Config {
             set_max_listpack_entries: 128,
             set_max_listpack_value: 64,
             zset_max_listpack_entries: 128,
+            stream_node_max_bytes: 4096,
+            stream_node_max_entries: 100,
             zset_max_listpack_value: 64,
             repl_ping_replica_period: 10,
             replicaof: None,
@@ -891,6 +895,24 @@ static DIRECTIVES: &[Directive] = &[
             min: 0,
             max: i64::MAX,
             get: |c| &mut c.zset_max_listpack_entries,
+        },
+    },
+    Directive {
+        name: "stream-node-max-bytes",
+        mutable: true,
+        field: Field::Memory {
+            min: 0,
+            max: i64::MAX,
+            get: |c| &mut c.stream_node_max_bytes,
+        },
+    },
+    Directive {
+        name: "stream-node-max-entries",
+        mutable: true,
+        field: Field::Int {
+            min: 0,
+            max: i64::MAX,
+            get: |c| &mut c.stream_node_max_entries,
         },
     },
     Directive {

@@ -57,6 +57,18 @@ fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+/// CONFIG RESETSTAT: the counters INFO shows start again from zero (Redis'
+/// resetServerStats); what describes the dataset or the last save stays.
+pub(crate) fn resetstat(ctx: &mut Ctx) {
+    let st = &mut ctx.srv.stats;
+    *st = crate::server::Stats {
+        lastsave_s: st.lastsave_s,
+        rdb_saves: st.rdb_saves,
+        ..Default::default()
+    };
+    ctx.out.ok();
+}
+
 pub(crate) fn help(ctx: &mut Ctx) {
     super::help_reply(
         ctx,
@@ -66,6 +78,8 @@ pub(crate) fn help(ctx: &mut Ctx) {
             "    Return parameters matching the glob-like <pattern> and their values.",
             "SET <directive> <value>",
             "    Set the configuration <directive> to <value>.",
+            "RESETSTAT",
+            "    Reset statistics reported by the INFO command.",
         ],
     );
 }

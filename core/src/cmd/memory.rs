@@ -121,5 +121,6 @@ fn value_heap(v: &Value, samples: usize) -> usize {
             Some(lp) => lp.allocated(),
             None => estimate(z.len(), z.iter().map(|(m, _)| m.with_bytes(<[u8]>::len) + 8), samples),
         },
+        Value::Stream(s) => s.memory(),
     }
 }

@@ -362,6 +362,18 @@ static CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
         config::help,
     ),
     cmd(
+        "config|resetstat",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        0,
+        SERVER,
+        "2.0.0",
+        "Reset the stats returned by INFO",
+        "O(1)",
+        config::resetstat,
+    )
+    .tips(&["request_policy:all_nodes", "response_policy:all_succeeded"]),
+    cmd(
         "config|set",
         -4,
         ADMIN | NOSCRIPT | LOADING | STALE,
@@ -453,6 +465,7 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     crate::cmd::migrate::COMMANDS,
     crate::cmd::wait::COMMANDS,
     crate::cmd::zsets::COMMANDS,
+    crate::cmd::streams::COMMANDS,
     crate::cmd::sets::COMMANDS,
     crate::cmd::hashes::COMMANDS,
     crate::cmd::lists::COMMANDS,

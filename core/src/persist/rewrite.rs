@@ -3,6 +3,7 @@
 //! (AOF_REWRITE_ITEMS_PER_CMD).
 
 use crate::types::set::Member;
+use crate::types::stream::{Stream, StreamId};
 use crate::value::Value;
 
 const ITEMS_PER_CMD: usize = 64;
@@ -29,7 +30,75 @@ pub(crate) fn commands_for(key: &[u8], value: &Value) -> Vec<Argv> {
             z.iter()
                 .map(|(m, s)| vec![crate::resp::format_double(s).into_bytes(), m.to_bytes()]),
         ),
+        Value::Stream(s) => stream_commands(key, s),
     }
+}
+
+/// Redis' rewriteStreamObject: an XADD per entry (an empty stream is made by an XADD trimmed
+/// to nothing), XSETID with the counters, then each group, its pending entries as forced
+/// XCLAIMs and its consumers without any as XGROUP CREATECONSUMER.
+fn stream_commands(key: &[u8], s: &Stream) -> Vec<Argv> {
+    let b = |x: &[u8]| x.to_vec();
+    let mut out: Vec<Argv> = Vec::new();
+    if s.length > 0 {
+        for e in s.range(StreamId::MIN, StreamId::MAX, 0, false) {
+            let mut cmd = vec![b(b"XADD"), b(key), e.id.to_bytes()];
+            cmd.extend(e.fields);
+            out.push(cmd);
+        }
+    } else {
+        let id = StreamId::new(0, 1).to_bytes();
+        out.push(vec![b(b"XADD"), b(key), b(b"MAXLEN"), b(b"0"), id, b(b"x"), b(b"y")]);
+    }
+    out.push(vec![
+        b(b"XSETID"),
+        b(key),
+        s.last_id.to_bytes(),
+        b(b"ENTRIESADDED"),
+        s.entries_added.to_string().into_bytes(),
+        b(b"MAXDELETEDID"),
+        s.max_deleted_entry_id.to_bytes(),
+    ]);
+    for (name, g) in &s.groups {
+        out.push(vec![
+            b(b"XGROUP"),
+            b(b"CREATE"),
+            b(key),
+            name.clone(),
+            g.last_id.to_bytes(),
+            b(b"ENTRIESREAD"),
+            g.entries_read.to_string().into_bytes(),
+        ]);
+        for (cname, c) in &g.consumers {
+            if c.pel.is_empty() {
+                out.push(vec![
+                    b(b"XGROUP"),
+                    b(b"CREATECONSUMER"),
+                    b(key),
+                    name.clone(),
+                    cname.clone(),
+                ]);
+            }
+            for id in &c.pel {
+                let Some(nack) = g.pel.get(id) else { continue };
+                out.push(vec![
+                    b(b"XCLAIM"),
+                    b(key),
+                    name.clone(),
+                    cname.clone(),
+                    b(b"0"),
+                    id.to_bytes(),
+                    b(b"TIME"),
+                    nack.delivery_time.to_string().into_bytes(),
+                    b(b"RETRYCOUNT"),
+                    nack.delivery_count.to_string().into_bytes(),
+                    b(b"JUSTID"),
+                    b(b"FORCE"),
+                ]);
+            }
+        }
+    }
+    out
 }
 
 /// `name key item...` commands of at most 64 items each (an item is one or two arguments).

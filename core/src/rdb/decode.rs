@@ -364,7 +364,10 @@ impl<'a> Decoder<'a> {
                 let (at, lp) = self.read_ziplist_as_listpack()?;
                 self.hash_from_listpack(at, lp, t)
             }
-            // Streams and module values slot in here as the keyspace learns to hold them.
+            types::STREAM_LISTPACKS | types::STREAM_LISTPACKS_2 | super::stream::STREAM_LISTPACKS_3 => {
+                self.read_stream(t).map(|s| Value::Stream(Box::new(s)))
+            }
+            // Module values slot in here as the keyspace learns to hold them.
             _ => self.err(self.pos, ErrorKind::UnsupportedType { byte: t }),
         }
     }

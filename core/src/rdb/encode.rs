@@ -28,6 +28,7 @@ pub fn object_type(v: &Value) -> u8 {
         Value::Hash(_) => types::HASH,
         Value::ZSet(z) if z.is_listpack() => types::ZSET_LISTPACK,
         Value::ZSet(_) => types::ZSET_2,
+        Value::Stream(_) => types::STREAM_LISTPACKS_2,
     }
 }
 
@@ -221,6 +222,7 @@ impl Encoder {
                     self.write_raw(&s.to_le_bytes());
                 }
             }
+            Value::Stream(s) => self.write_stream(s),
             Value::Hash(h) => {
                 self.write_len(h.len() as u64);
                 for (f, v) in h.iter() {

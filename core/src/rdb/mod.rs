@@ -15,6 +15,7 @@ pub mod intset;
 pub mod listpack;
 pub mod lzf;
 pub mod reason;
+mod stream;
 pub mod ziplist;
 pub mod zipmap;
 
@@ -50,9 +51,9 @@ pub mod types {
     /// 10, what Redis 7.0 reads, where a listpack set is an RDB_TYPE_SET.
     pub const SET_LISTPACK: u8 = 20;
 
-    /// Redis 7.2's `rdbIsObjectType`: 0–7 and 9–20 (8 was never used).
+    /// Redis 7.2's `rdbIsObjectType`: 0–7 and 9–21 (8 was never used).
     pub fn is_object_type(t: u8) -> bool {
-        matches!(t, 0..=7 | 9..=20)
+        matches!(t, 0..=7 | 9..=21)
     }
 }
 
