@@ -292,15 +292,16 @@ impl Server {
     /// What serving signals meanwhile (a served BLMOVE's new destination) queues up for the
     /// next round.
     pub(crate) fn handle_ready_keys(&mut self) {
-        if self.blocking.group_readers > 0 {
-            self.release_readers_of_deleted_streams();
-        }
         while !self.blocking.ready.is_empty() {
             let round = std::mem::take(&mut self.blocking.ready);
             for slot in round {
                 self.blocking.ready_set.remove(&slot);
                 self.serve_key(slot.0, &slot.1);
             }
+        }
+        // After the ready keys: a group reader one of them can serve is served first.
+        if self.blocking.group_readers > 0 {
+            self.release_readers_of_deleted_streams();
         }
     }
 

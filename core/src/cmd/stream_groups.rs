@@ -21,8 +21,22 @@ fn subcommand_syntax_error(ctx: &mut Ctx) {
     ctx.out.error_bytes(&msg);
 }
 
+/// A NOGROUP error from literal parts and, between them, client arguments printed as C's
+/// `%s` prints them (cut at a NUL).
 fn nogroup(ctx: &mut Ctx, parts: &[&[u8]]) {
-    let msg: Vec<u8> = parts.concat();
+    let msg: Vec<u8> = parts
+        .iter()
+        .enumerate()
+        .flat_map(|(i, p)| {
+            if i % 2 == 1 {
+                crate::command::c_str(p, usize::MAX)
+            } else {
+                p
+            }
+            .iter()
+            .copied()
+        })
+        .collect();
     ctx.out.error_format_bytes(&msg);
 }
 
@@ -234,17 +248,23 @@ fn require_group(ctx: &mut Ctx) -> bool {
         Err(()) => false,
         Ok(true) => true,
         Ok(false) => {
-            let parts: [&[u8]; 5] = [
-                b"NOGROUP No such key '",
-                &args[1],
-                b"' or consumer group '",
-                &args[2],
-                b"'",
-            ];
-            nogroup(ctx, &parts);
+            no_key_or_group(ctx);
             false
         }
     }
+}
+
+/// NOGROUP for the key (argument 1) or its group (argument 2).
+fn no_key_or_group(ctx: &mut Ctx) {
+    let args = ctx.args;
+    let parts: [&[u8]; 5] = [
+        b"NOGROUP No such key '",
+        &args[1],
+        b"' or consumer group '",
+        &args[2],
+        b"'",
+    ];
+    nogroup(ctx, &parts);
 }
 
 /// XACK key group id [id ...]
@@ -318,13 +338,13 @@ pub(crate) fn xpending(ctx: &mut Ctx) {
             break;
         }
         let nack = &g.pel[&id];
-        if minidle != 0 && now - nack.delivery_time < minidle {
+        if minidle != 0 && now.wrapping_sub(nack.delivery_time) < minidle {
             continue;
         }
         rows.push((
             id,
             nack.consumer.clone(),
-            (now - nack.delivery_time).max(0),
+            now.wrapping_sub(nack.delivery_time).max(0),
             nack.delivery_count,
         ));
     }
@@ -406,7 +426,7 @@ fn claim_options(ctx: &mut Ctx, mut j: usize, now: i64) -> Option<ClaimOpts> {
             o.last_id = id_arg(ctx, j, 0, true)?;
         } else {
             let mut msg = b"ERR Unrecognized XCLAIM option '".to_vec();
-            msg.extend_from_slice(opt);
+            msg.extend_from_slice(crate::command::c_str(opt, usize::MAX));
             msg.push(b'\'');
             ctx.out.error_format_bytes(&msg);
             return None;
@@ -474,7 +494,7 @@ pub(crate) fn xclaim(ctx: &mut Ctx) {
         if fresh && !o.force {
             continue;
         }
-        if !fresh && minidle > 0 && now - g.pel[&id].delivery_time < minidle {
+        if !fresh && minidle > 0 && now.wrapping_sub(g.pel[&id].delivery_time) < minidle {
             continue;
         }
         created_consumer |= g.seen_consumer(name, now);
@@ -556,6 +576,13 @@ fn finish_claims(ctx: &mut Ctx, db: usize, effects: Vec<Vec<Vec<u8>>>, dirty: u6
 /// XAUTOCLAIM key group consumer min-idle-time start [COUNT count] [JUSTID]
 pub(crate) fn xautoclaim(ctx: &mut Ctx) {
     let args = ctx.args;
+    // Redis looks the key up before parsing (a hit or a miss, and its event, either way); its
+    // type and group are judged after.
+    let db = ctx.db();
+    let found = ctx.srv.lookup_read(db, &args[1]).map(|v| match v {
+        Value::Stream(s) => Some(s.groups.contains_key(&args[2])),
+        _ => None,
+    });
     let Some(minidle) = parse_i64(&args[4]) else {
         return ctx.out.err("Invalid min-idle-time argument for XAUTOCLAIM");
     };
@@ -579,10 +606,11 @@ pub(crate) fn xautoclaim(ctx: &mut Ctx) {
         }
         j += 1;
     }
-    if !require_group(ctx) {
-        return;
+    match found {
+        Some(None) => return ctx.out.error(crate::keyspace::WRONGTYPE),
+        Some(Some(true)) => {}
+        _ => return no_key_or_group(ctx),
     }
-    let db = ctx.db();
     let now = ctx.srv.now_ms() as i64;
     let (key, group, name) = (&args[1], &args[2], &args[3]);
     let s = stream_mut(ctx.srv, db, key).expect("the stream exists");
@@ -605,7 +633,7 @@ pub(crate) fn xautoclaim(ctx: &mut Ctx) {
             count -= 1;
             continue;
         }
-        if minidle > 0 && now - g.pel[&id].delivery_time < minidle {
+        if minidle > 0 && now.wrapping_sub(g.pel[&id].delivery_time) < minidle {
             continue;
         }
         created_consumer |= g.seen_consumer(name, now);
@@ -679,7 +707,7 @@ pub(crate) fn info_consumers(ctx: &mut Ctx) {
     let rows: Vec<(Vec<u8>, usize, i64)> = g
         .consumers
         .iter()
-        .map(|(n, c)| (n.clone(), c.pel.len(), (now - c.seen_time).max(0)))
+        .map(|(n, c)| (n.clone(), c.pel.len(), now.wrapping_sub(c.seen_time).max(0)))
         .collect();
     let out = &mut *ctx.out;
     out.array(rows.len());
@@ -740,6 +768,9 @@ fn int_or_null(out: &mut crate::resp::Reply, v: Option<i64>) {
 /// XINFO STREAM key [FULL [COUNT count]]
 pub(crate) fn info_stream(ctx: &mut Ctx) {
     let args = ctx.args;
+    if info_stream_of(ctx).is_none() {
+        return;
+    }
     let opts = &args[3..];
     let mut count: i64 = 10;
     let full = !opts.is_empty();
@@ -755,7 +786,10 @@ pub(crate) fn info_stream(ctx: &mut Ctx) {
             count = if n < 0 { 10 } else { n };
         }
     }
-    let Some(s) = info_stream_of(ctx) else { return };
+    let db = ctx.db();
+    let Some(Value::Stream(s)) = ctx.srv.dbs[db].get(&args[2]) else {
+        return;
+    };
     let s = s.clone();
     let out = &mut *ctx.out;
     out.map(if full { 9 } else { 10 });

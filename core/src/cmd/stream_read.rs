@@ -169,10 +169,11 @@ fn resolve_ids(ctx: &mut Ctx, r: &ReadArgs) -> Option<Vec<StreamId>> {
         let s = super::streams::read_stream(ctx.srv, ctx.out, db, key).ok()?;
         if let Some(g) = &r.group {
             if !s.is_some_and(|s| s.groups.contains_key(&g.group)) {
+                // Printed as C's %s prints them: cut at a NUL.
                 let mut msg = b"NOGROUP No such key '".to_vec();
-                msg.extend_from_slice(key);
+                msg.extend_from_slice(crate::command::c_str(key, usize::MAX));
                 msg.extend_from_slice(b"' or consumer group '");
-                msg.extend_from_slice(&g.group);
+                msg.extend_from_slice(crate::command::c_str(&g.group, usize::MAX));
                 msg.extend_from_slice(b"' in XREADGROUP with GROUP option");
                 ctx.out.error_format_bytes(&msg);
                 return None;
@@ -209,6 +210,8 @@ fn resolve_ids(ctx: &mut Ctx, r: &ReadArgs) -> Option<Vec<StreamId>> {
 /// XREAD [COUNT n] [BLOCK ms] STREAMS key... id... and
 /// XREADGROUP GROUP g c [COUNT n] [BLOCK ms] [NOACK] STREAMS key... id...
 pub(crate) fn xread(ctx: &mut Ctx) {
+    // Nothing XREAD(GROUP) does goes to replicas as itself: a group's reads go as XCLAIMs.
+    ctx.srv.repl.prevent();
     if let Some(sv) = ctx.srv.blocking.stream_serve.take() {
         return serve_blocked(ctx, sv);
     }
@@ -218,17 +221,18 @@ pub(crate) fn xread(ctx: &mut Ctx) {
         return;
     };
     let Some(ids) = resolve_ids(ctx, &r) else { return };
-    // Nothing a plain XREAD does goes to replicas; XREADGROUP's effects go as XCLAIMs.
-    ctx.srv.repl.prevent();
     let db = ctx.db();
-    let mut served: Vec<(usize, StreamId)> = Vec::new();
+    // Each key is looked up again and judged as it comes, as Redis does: a stream named twice
+    // is served once its group has moved past what the first read took.
+    let mark = ctx.out.buf.len();
+    let mut served = 0;
     for (k, gt) in ids.iter().enumerate() {
-        let key = &args[r.streams_at + k];
-        let Some(crate::value::Value::Stream(s)) = ctx.srv.dbs[db].get(key) else {
+        let key = args[r.streams_at + k].clone();
+        let Ok(Some(s)) = super::streams::read_stream(ctx.srv, ctx.out, db, &key) else {
             continue;
         };
-        // A group reading `>` reads past its own last ID.
-        let ready = match &r.group {
+        // A group reading `>` reads past its own last ID; its history is always served.
+        let after = match &r.group {
             Some(_) if *gt != StreamId::MAX => Some(*gt),
             Some(g) => {
                 let last = s.groups[&g.group].last_id;
@@ -236,29 +240,27 @@ pub(crate) fn xread(ctx: &mut Ctx) {
             }
             None => (s.length > 0 && s.last_valid_id() > *gt).then_some(*gt),
         };
-        if let Some(after) = ready {
-            served.push((k, after));
+        let Some(after) = after else { continue };
+        served += 1;
+        if !ctx.out.resp3 {
+            ctx.out.array(2);
+        }
+        ctx.out.bulk(&key);
+        let start = after.incr().unwrap_or(StreamId::MIN);
+        let history = r.group.is_some() && *gt != StreamId::MAX;
+        read_into_reply(ctx, db, &key, start, r.count, r.group.as_ref(), history);
+        if r.group.is_some() {
+            ctx.dirty(1);
         }
     }
-    if !served.is_empty() {
-        if ctx.out.resp3 {
-            ctx.out.map(served.len());
+    if served > 0 {
+        let mut head = Reply::new(ctx.out.resp3);
+        if head.resp3 {
+            head.map(served);
         } else {
-            ctx.out.array(served.len());
+            head.array(served);
         }
-        for (k, after) in served {
-            let key = args[r.streams_at + k].clone();
-            if !ctx.out.resp3 {
-                ctx.out.array(2);
-            }
-            ctx.out.bulk(&key);
-            let start = after.incr().unwrap_or(StreamId::MIN);
-            let history = r.group.is_some() && ids[k] != StreamId::MAX;
-            read_into_reply(ctx, db, &key, start, r.count, r.group.as_ref(), history);
-            if r.group.is_some() {
-                ctx.dirty(1);
-            }
-        }
+        ctx.out.buf.splice(mark..mark, head.buf);
         return;
     }
     let Some(timeout) = r.timeout_ms else {

@@ -371,8 +371,7 @@ static CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
         "Reset the stats returned by INFO",
         "O(1)",
         config::resetstat,
-    )
-    .tips(&["request_policy:all_nodes", "response_policy:all_succeeded"]),
+    ),
     cmd(
         "config|set",
         -4,

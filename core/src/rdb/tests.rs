@@ -257,7 +257,7 @@ fn bodies_like_redis() {
                 reason: "listpack shorter than its header",
             },
         ),
-        (b"\x15\x00", ErrorKind::NotAnObjectType { byte: 21 }),
+        (b"\x16\x00", ErrorKind::NotAnObjectType { byte: 22 }),
         (b"\x00\x82", ErrorKind::BadLength { byte: 0x82 }),
         (b"\x00\xc4", ErrorKind::BadStringEncoding { encoding: 4 }),
         (b"\x00\xc3\x00\x01", ErrorKind::LzfLength { stated: 1, got: 0 }),

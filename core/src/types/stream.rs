@@ -255,10 +255,12 @@ fn parse_node(master: StreamId, lp: &Listpack) -> Option<Node> {
     let count = next_int(&mut pos)?;
     let deleted = next_int(&mut pos)?;
     let nfields = next_int(&mut pos)?;
-    if count < 0 || deleted < 0 || !(0..=LISTPACK_MAX_SIZE as i64).contains(&nfields) {
+    // Counts come from the bytes: none may claim more elements than the listpack holds.
+    let bound = lp.len() as i64;
+    if count < 0 || deleted < 0 || !(0..=bound).contains(&nfields) {
         return None;
     }
-    let mut master_fields = Vec::with_capacity(nfields as usize);
+    let mut master_fields = Vec::new();
     for _ in 0..nfields {
         let (e, n) = lp.get_and_next(pos?);
         master_fields.push(e.to_bytes());
@@ -274,7 +276,7 @@ fn parse_node(master: StreamId, lp: &Listpack) -> Option<Node> {
         let seq_diff = next_int(&mut pos)?;
         let same = flags & FLAG_SAMEFIELDS != 0;
         let n = if same { nfields } else { next_int(&mut pos)? };
-        if !(0..=LISTPACK_MAX_SIZE as i64).contains(&n) {
+        if !(0..=bound).contains(&n) {
             return None;
         }
         let mut fields = Vec::with_capacity(2 * n as usize);
@@ -355,12 +357,14 @@ impl Stream {
             let Some(node) = parse_node(*master, lp) else {
                 return false;
             };
-            for e in &node.entries {
+            // Only live entries are ordered: XSETID may move the last ID below a tombstone,
+            // and entries added after it follow that tombstone in its node.
+            for e in node.entries.iter().filter(|e| !e.deleted) {
                 if prev.is_some_and(|p| e.id <= p) || e.id > self.last_id {
                     return false;
                 }
                 prev = Some(e.id);
-                live += u64::from(!e.deleted);
+                live += 1;
             }
         }
         live == self.length
@@ -462,11 +466,11 @@ impl Stream {
             let first = self.nodes.range(..=start).next_back().map_or(start, |(k, _)| *k);
             for (master, lp) in self.nodes.range(first..=end) {
                 let Some(node) = parse_node(*master, lp) else { continue };
-                for e in node.entries {
+                for e in node.entries.into_iter().filter(|e| !e.deleted) {
                     if e.id > end || full(&out) {
                         return out;
                     }
-                    if !e.deleted && e.id >= start {
+                    if e.id >= start {
                         out.push(StreamEntry {
                             id: e.id,
                             fields: e.fields,
@@ -477,11 +481,11 @@ impl Stream {
         } else {
             for (master, lp) in self.nodes.range(..=end).rev() {
                 let Some(node) = parse_node(*master, lp) else { continue };
-                for e in node.entries.into_iter().rev() {
+                for e in node.entries.into_iter().rev().filter(|e| !e.deleted) {
                     if e.id < start || full(&out) {
                         return out;
                     }
-                    if !e.deleted && e.id <= end {
+                    if e.id <= end {
                         out.push(StreamEntry {
                             id: e.id,
                             fields: e.fields,
@@ -620,10 +624,7 @@ impl Stream {
             if approx {
                 break;
             }
-            let mut marked = 0;
-            let lp = self.nodes.get_mut(&master).expect("the node exists");
-            // Marking changes no earlier position when the flag's encoding keeps its size;
-            // flags are 0..3, one byte each, so every later position stays valid.
+            let mut doomed = Vec::new();
             for e in &node.entries {
                 let stop = match how {
                     Trim::MaxLen(max) => self.length <= max,
@@ -633,14 +634,19 @@ impl Stream {
                     break;
                 }
                 if !e.deleted {
-                    let flags = int_of(lp.get(e.flags_pos)).unwrap_or(0) | FLAG_DELETED;
-                    lp.replace(e.flags_pos, flags.to_string().as_bytes());
-                    marked += 1;
+                    doomed.push(e.flags_pos);
                     self.length -= 1;
                 }
             }
-            Self::shift_counts(lp, marked);
-            deleted += marked as u64;
+            // Rewritten from the tail back, so a flag whose encoding changes size (a file may
+            // hold one as text) moves no position still to be used.
+            let lp = self.nodes.get_mut(&master).expect("the node exists");
+            for &pos in doomed.iter().rev() {
+                let flags = int_of(lp.get(pos)).unwrap_or(0) | FLAG_DELETED;
+                lp.replace(pos, flags.to_string().as_bytes());
+            }
+            Self::shift_counts(lp, doomed.len() as i64);
+            deleted += doomed.len() as u64;
             break;
         }
         if self.length == 0 {
@@ -677,10 +683,10 @@ impl Stream {
         }
         if self.max_deleted_entry_id.is_zero() || self.max_deleted_entry_id < self.first_id {
             if id < self.first_id {
-                return added - self.length as i64;
+                return added.wrapping_sub(self.length as i64);
             }
             if id == self.first_id {
-                return added - self.length as i64 + 1;
+                return added.wrapping_sub(self.length as i64).wrapping_add(1);
             }
         }
         INVALID_ENTRIES_READ
@@ -692,10 +698,10 @@ impl Stream {
             return Some(0);
         }
         if g.entries_read != INVALID_ENTRIES_READ && !self.range_has_tombstones(g.last_id, StreamId::MAX) {
-            return Some(self.entries_added as i64 - g.entries_read);
+            return Some((self.entries_added as i64).wrapping_sub(g.entries_read));
         }
         let read = self.estimate_distance(g.last_id);
-        (read != INVALID_ENTRIES_READ).then(|| self.entries_added as i64 - read)
+        (read != INVALID_ENTRIES_READ).then(|| (self.entries_added as i64).wrapping_sub(read))
     }
 
     /// A group's bookkeeping as it reads entry `id` past its last ID (streamReplyWithRange).
@@ -705,7 +711,7 @@ impl Stream {
         let added = self.entries_added;
         let Some(g) = self.groups.get_mut(group) else { return };
         if g.entries_read != INVALID_ENTRIES_READ && !tomb {
-            g.entries_read += 1;
+            g.entries_read = g.entries_read.wrapping_add(1);
         } else if added != 0 {
             g.entries_read = estimate;
         }

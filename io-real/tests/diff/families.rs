@@ -326,6 +326,35 @@ pub static FAMILIES: &[Family] = &[
     fam("hrandfield", &["hrandfield"], 3, hrandfield),
     fam("hscan", &["hscan"], 3, hscan),
     fam("wrongtype-zset", &["zadd"], 2, wrongtype_zset),
+    // Streams: explicit IDs only (`*` is the clock's), no idle times (XPENDING's extended form,
+    // XINFO CONSUMERS and STREAM FULL).
+    fam(
+        "streams",
+        &[
+            "xadd",
+            "xrange",
+            "xrevrange",
+            "xlen",
+            "xdel",
+            "xtrim",
+            "xsetid",
+            "xread",
+            "xreadgroup",
+            "xgroup|create",
+            "xgroup|setid",
+            "xgroup|destroy",
+            "xgroup|createconsumer",
+            "xgroup|delconsumer",
+            "xack",
+            "xpending",
+            "xclaim",
+            "xautoclaim",
+            "xinfo|groups",
+            "xinfo|stream",
+        ],
+        8,
+        streams,
+    ),
     // Scripting.
     fam(
         "eval",
@@ -2827,4 +2856,205 @@ fn fcall(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
         k.hot(r),
         r.pick(SCRIPT_ARGS).as_bytes().to_vec()
     ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Streams.
+
+/// A stream ID argument: mostly small explicit IDs (so entries collide and order matters),
+/// sometimes the special forms and malformed ones.
+fn stream_id(r: &mut Rng) -> String {
+    match r.below(20) {
+        0 => "-".into(),
+        1 => "+".into(),
+        2 => "$".into(),
+        3 => ">".into(),
+        4 => "0".into(),
+        5 => format!("{}-*", r.int(0, 9)),
+        6 => (*r.pick(&["bad", "1-x", "-1", "1-2-3", ""])).into(),
+        7 => format!("({}-{}", r.int(0, 9), r.int(0, 3)),
+        8 => "18446744073709551615-18446744073709551615".into(),
+        9 => format!("{}", r.int(0, 9)),
+        _ => format!("{}-{}", r.int(0, 9), r.int(0, 3)),
+    }
+}
+
+fn stream_fields(r: &mut Rng, v: &mut Vec<Vec<u8>>) {
+    for _ in 0..r.int(1, 3) {
+        v.push(r.pick(&["f", "g", "h", "12"]).as_bytes().to_vec());
+        v.push(if r.chance(30) {
+            value(r)
+        } else {
+            r.int(-5, 300).to_string().into_bytes()
+        });
+    }
+}
+
+/// `MAXLEN|MINID [=|~] threshold [LIMIT n]`, sometimes malformed.
+fn stream_trim(r: &mut Rng, v: &mut Vec<Vec<u8>>) {
+    let maxlen = r.chance(60);
+    v.push(if maxlen { b"MAXLEN".to_vec() } else { b"MINID".to_vec() });
+    let approx = r.chance(30);
+    if approx {
+        v.push(b"~".to_vec());
+    } else if r.chance(20) {
+        v.push(b"=".to_vec());
+    }
+    v.push(if maxlen {
+        r.int(-1, 6).to_string().into_bytes()
+    } else {
+        stream_id(r).into_bytes()
+    });
+    if r.chance(15) {
+        v.push(b"LIMIT".to_vec());
+        v.push(r.int(-1, 3).to_string().into_bytes());
+    }
+}
+
+fn stream_group(r: &mut Rng) -> &'static str {
+    ["g", "g", "h", "nog"][r.below(4)]
+}
+
+fn stream_consumer(r: &mut Rng) -> &'static str {
+    ["alice", "bob", "carol"][r.below(3)]
+}
+
+fn streams(r: &mut Rng, k: &Keys) -> Vec<Vec<u8>> {
+    let key = k.hot(r);
+    match r.below(22) {
+        0..=4 => {
+            let mut v = c!["XADD", key];
+            if r.chance(10) {
+                v.push(b"NOMKSTREAM".to_vec());
+            }
+            if r.chance(25) {
+                stream_trim(r, &mut v);
+            }
+            v.push(stream_id(r).into_bytes());
+            stream_fields(r, &mut v);
+            if r.chance(5) {
+                v.pop();
+            }
+            v
+        }
+        5 | 6 => {
+            let name = if r.chance(50) { "XRANGE" } else { "XREVRANGE" };
+            let mut v = c![name, key, stream_id(r), stream_id(r)];
+            if r.chance(40) {
+                v.push(b"COUNT".to_vec());
+                v.push(r.int(-1, 4).to_string().into_bytes());
+            }
+            v
+        }
+        7 => c!["XLEN", key],
+        8 => {
+            let mut v = c!["XDEL", key];
+            for _ in 0..r.int(1, 3) {
+                v.push(stream_id(r).into_bytes());
+            }
+            v
+        }
+        9 => {
+            let mut v = c!["XTRIM", key];
+            stream_trim(r, &mut v);
+            v
+        }
+        10 => {
+            let mut v = c!["XGROUP", "CREATE", key, stream_group(r), stream_id(r)];
+            if r.chance(40) {
+                v.push(b"MKSTREAM".to_vec());
+            }
+            if r.chance(20) {
+                v.push(b"ENTRIESREAD".to_vec());
+                v.push(r.int(-2, 5).to_string().into_bytes());
+            }
+            v
+        }
+        11 => match r.below(4) {
+            0 => c!["XGROUP", "SETID", key, stream_group(r), stream_id(r)],
+            1 => c!["XGROUP", "DESTROY", key, stream_group(r)],
+            2 => c!["XGROUP", "CREATECONSUMER", key, stream_group(r), stream_consumer(r)],
+            _ => c!["XGROUP", "DELCONSUMER", key, stream_group(r), stream_consumer(r)],
+        },
+        12..=14 => {
+            let mut v = c!["XREADGROUP", "GROUP", stream_group(r), stream_consumer(r)];
+            if r.chance(40) {
+                v.push(b"COUNT".to_vec());
+                v.push(r.int(0, 3).to_string().into_bytes());
+            }
+            if r.chance(20) {
+                v.push(b"NOACK".to_vec());
+            }
+            v.push(b"STREAMS".to_vec());
+            v.push(key);
+            v.push(if r.chance(70) {
+                b">".to_vec()
+            } else {
+                stream_id(r).into_bytes()
+            });
+            v
+        }
+        15 => {
+            let mut v = c!["XREAD"];
+            if r.chance(40) {
+                v.push(b"COUNT".to_vec());
+                v.push(r.int(0, 3).to_string().into_bytes());
+            }
+            v.push(b"STREAMS".to_vec());
+            v.push(key);
+            v.push(stream_id(r).into_bytes());
+            v
+        }
+        16 => {
+            let mut v = c!["XACK", key, stream_group(r)];
+            for _ in 0..r.int(1, 3) {
+                v.push(stream_id(r).into_bytes());
+            }
+            v
+        }
+        17 => c!["XPENDING", key, stream_group(r)],
+        18 => {
+            let mut v = c!["XCLAIM", key, stream_group(r), stream_consumer(r), "0"];
+            for _ in 0..r.int(1, 3) {
+                v.push(stream_id(r).into_bytes());
+            }
+            v.push(b"JUSTID".to_vec());
+            if r.chance(30) {
+                v.push(b"FORCE".to_vec());
+            }
+            if r.chance(20) {
+                v.push(b"LASTID".to_vec());
+                v.push(stream_id(r).into_bytes());
+            }
+            if r.chance(20) {
+                v.push(b"RETRYCOUNT".to_vec());
+                v.push(r.int(0, 5).to_string().into_bytes());
+            }
+            v
+        }
+        19 => {
+            let mut v = c![
+                "XAUTOCLAIM",
+                key,
+                stream_group(r),
+                stream_consumer(r),
+                "0",
+                stream_id(r)
+            ];
+            if r.chance(40) {
+                v.push(b"COUNT".to_vec());
+                v.push(r.int(0, 3).to_string().into_bytes());
+            }
+            if r.chance(70) {
+                v.push(b"JUSTID".to_vec());
+            }
+            v
+        }
+        20 => match r.below(3) {
+            0 => c!["XINFO", "GROUPS", key],
+            1 => c!["XINFO", "STREAM", key],
+            _ => c!["XSETID", key, stream_id(r)],
+        },
+        _ => c!["XADD", key, format!("{}-{}", r.int(10, 99), r.int(0, 3)), "f", "v"],
+    }
 }
