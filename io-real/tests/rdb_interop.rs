@@ -93,6 +93,13 @@ fn populate(port: u16, big: usize) {
         "SADD set x y",
         "ZADD zset 1.5 a -2 b",
         "PEXPIRE zset 99999999",
+        "XADD stream 1-1 a 1 b 2",
+        "XADD stream 2-0 a 3",
+        "XADD stream 3-0 c 4",
+        "XDEL stream 2-0",
+        "XGROUP CREATE stream g 0",
+        "XREADGROUP GROUP g alice COUNT 1 STREAMS stream >",
+        "XGROUP CREATECONSUMER stream g bob",
         "SELECT 3",
         "SET other db",
         "SELECT 7",
@@ -104,6 +111,7 @@ fn populate(port: u16, big: usize) {
         run(w(&format!("HSET bighash e{i} v{i}")));
         run(w(&format!("SADD bigset e{i}")));
         run(w(&format!("ZADD bigzset {i} e{i}")));
+        run(w(&format!("XADD bigstream {}-{i} f v{i}", 1 + i / 7)));
     }
     run(vec!["FUNCTION".into(), "LOAD".into(), LIBRARY.into()]);
     for chunk in (0..big).collect::<Vec<_>>().chunks(1000) {
@@ -119,11 +127,21 @@ fn populate(port: u16, big: usize) {
 /// A function library every populated dataset holds (saved with it, outside the digest).
 const LIBRARY: &str = "#!lua name=interop\nredis.register_function{function_name='echo', callback=function(k, a) return a[1] end, flags={'no-writes'}, description='echoes'}";
 
-/// The dataset's digest, and its libraries (which DEBUG DIGEST does not cover) with the code.
+/// The dataset's digest, its libraries (which DEBUG DIGEST does not cover) with the code, and
+/// the streams' groups, counters and nodes (which it does not cover either).
 fn digest(port: u16) -> String {
     let d = call(port, &["DEBUG", "DIGEST"]);
     assert!(d.starts_with('+'), "DEBUG DIGEST: {d}");
-    d + &call(port, &["FUNCTION", "LIST", "WITHCODE"])
+    // A consumer's seen time is when a command last named it: replaying an AOF names it anew.
+    let full = call(port, &["XINFO", "STREAM", "stream", "FULL"]);
+    let mut lines: Vec<&str> = full.split("\r\n").collect();
+    for i in 1..lines.len() {
+        if lines[i - 1] == "seen-time" {
+            lines[i] = ":<seen>";
+        }
+    }
+    let big = "redis.call('select', 7) return redis.call('xinfo', 'stream', 'bigstream')";
+    d + &call(port, &["FUNCTION", "LIST", "WITHCODE"]) + &lines.join("\r\n") + &call(port, &["EVAL", big, "0"])
 }
 
 #[test]
@@ -146,7 +164,7 @@ fn a_file_redis_saved_loads_into_ferrous_with_the_same_content() {
     assert!((99_000..=100_000).contains(&ttl), "TTL {ttl}");
     let log = f.log_text();
     assert!(
-        log.contains("Done loading RDB, keys loaded: 5014, keys expired: 0."),
+        log.contains("Done loading RDB, keys loaded: 5016, keys expired: 0."),
         "{log}"
     );
 }
