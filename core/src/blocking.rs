@@ -468,6 +468,19 @@ impl Server {
         }
     }
 
+    /// Lets every client postponed by a pause go, first postponed first: its command runs
+    /// again, then what it sent meanwhile.
+    pub(crate) fn release_postponed(&mut self) {
+        for (id, _) in self.blocked_in(crate::pause::POSTPONED) {
+            let Some(w) = self.take_waiter(id) else { continue };
+            let mut input = VecDeque::from([Input::Command(w.args)]);
+            input.extend(w.pending);
+            self.blocking.released.push_back((id, input));
+            // Its replies are flushed with this event's.
+            self.mark_dirty(id);
+        }
+    }
+
     /// Runs what released clients sent while they were blocked.
     pub(crate) fn run_released(&mut self) {
         while let Some((id, input)) = self.blocking.released.pop_front() {

@@ -32,6 +32,10 @@ impl Server {
         if limit == 0 || (self.is_replica() && self.cfg.replica_ignore_maxmemory) {
             return true;
         }
+        // Paused clients see a still dataset: nothing is evicted (denyoom commands fail).
+        if self.clients_paused() && self.used_memory(probe) > limit {
+            return false;
+        }
         let mut used = self.used_memory(probe);
         if used <= limit {
             return true;

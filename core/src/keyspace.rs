@@ -22,6 +22,10 @@ impl Server {
         if self.is_replica() {
             return !self.replica.applying && self.dbs[db].is_expired(key, self.now_ms());
         }
+        // While clients are paused an expired key is gone for them but stays stored.
+        if self.clients_paused() {
+            return self.dbs[db].is_expired(key, self.now_ms());
+        }
         self.delete_if_expired(db, key)
     }
 

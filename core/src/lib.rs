@@ -26,6 +26,7 @@ mod migrate;
 mod multi;
 pub mod notify;
 mod obuf;
+mod pause;
 mod persist;
 pub mod pubsub;
 pub mod rdb;

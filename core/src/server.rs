@@ -188,6 +188,8 @@ pub struct Server {
     expire_db: usize,
     /// Clients blocked on keys (BLPOP and friends).
     pub(crate) blocking: crate::blocking::Blocking,
+    /// CLIENT PAUSE in force.
+    pub(crate) pauses: crate::pause::Pauses,
     /// The dirty counter and the replication stream.
     pub(crate) repl: crate::repl::Propagation,
     /// DEBUG QUICKLIST-PACKED-THRESHOLD: list elements at least this long are plain nodes.
@@ -273,6 +275,7 @@ impl Server {
             stalled: VecDeque::new(),
             expire_db: 0,
             blocking: Default::default(),
+            pauses: Default::default(),
             repl: crate::repl::Propagation::new(replid),
             repl_cron_second: None,
             persist: Default::default(),
@@ -775,6 +778,7 @@ impl Server {
         if self.cron_paused {
             return self.schedule_cron();
         }
+        self.pause_cron();
         self.close_idle_clients();
         self.resize_query_buffers();
         self.check_all_output_limits();
@@ -786,7 +790,8 @@ impl Server {
         self.replication_cron();
         // Redis runs no time events while loading: nothing expires until the data is in. A
         // replica's keys expire by its master's DELs.
-        if !self.persist.loading && !self.is_replica() {
+        // Nor while clients are paused: the dataset stays as it is.
+        if !self.persist.loading && !self.is_replica() && !self.clients_paused() {
             self.active_expire_cycle();
         }
         self.databases_cron();

@@ -377,6 +377,10 @@ const CLIENT_HELP: &[&str] = &[
     "    Return information about client connections. Options:",
     "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
     "      Return clients of specified type.",
+    "UNPAUSE",
+    "    Stop the current client pause, resuming traffic.",
+    "PAUSE <timeout> [WRITE|ALL]",
+    "    Suspend all, or just write, clients for <timeout> milliseconds.",
     "REPLY (ON|OFF|SKIP)",
     "    Control the replies sent to the current connection.",
     "SETNAME <name>",
@@ -392,6 +396,43 @@ const CLIENT_HELP: &[&str] = &[
     "    * LIB-NAME: the client lib name.",
     "    * LIB-VER: the client lib version.",
 ];
+
+/// CLIENT PAUSE timeout-ms [WRITE|ALL]
+pub(crate) fn pause(ctx: &mut Ctx) {
+    use crate::pause::{PauseType, Purpose};
+    if ctx.args.len() > 4 {
+        let mut msg = b"ERR unknown subcommand or wrong number of arguments for '".to_vec();
+        msg.extend_from_slice(crate::command::c_str(&ctx.args[1], 128));
+        msg.extend_from_slice(b"'. Try CLIENT HELP.");
+        return ctx.out.error_bytes(&msg);
+    }
+    let ty = match ctx.args.get(3) {
+        None => PauseType::All,
+        Some(m) if m.eq_ignore_ascii_case(b"write") => PauseType::Write,
+        Some(m) if m.eq_ignore_ascii_case(b"all") => PauseType::All,
+        Some(_) => return ctx.out.err("CLIENT PAUSE mode must be WRITE or ALL"),
+    };
+    let Some(ms) = crate::resp::parse_i64(&ctx.args[2]) else {
+        return ctx.out.err("timeout is not an integer or out of range");
+    };
+    if ms < 0 {
+        return ctx.out.err("timeout is negative");
+    }
+    // Redis' getTimeoutFromObjectOrReply: 0 stays 0 (a pause already over), else from now.
+    let end = if ms > 0 {
+        (ctx.srv.now_ms() as i64).wrapping_add(ms).max(0) as u64
+    } else {
+        0
+    };
+    ctx.srv.pause_clients(Purpose::ClientCommand, end, ty);
+    ctx.out.ok();
+}
+
+/// CLIENT UNPAUSE
+pub(crate) fn unpause(ctx: &mut Ctx) {
+    ctx.srv.unpause_clients(crate::pause::Purpose::ClientCommand);
+    ctx.out.ok();
+}
 
 /// CLIENT UNBLOCK id [TIMEOUT|ERROR]: releases a client blocked on keys as if its timeout
 /// had come (the default) or with the UNBLOCKED error; replies 1 if it was blocked.
@@ -409,7 +450,13 @@ pub(crate) fn unblock(ctx: &mut Ctx) {
         Some(_) => return ctx.out.err("CLIENT UNBLOCK reason should be TIMEOUT or ERROR"),
     };
     let Some(id) = ctx.int_arg(2) else { return };
-    let released = id >= 0 && ctx.srv.release_blocked(id as ClientId, how);
+    // A client postponed by CLIENT PAUSE is not blocked on anything it could be released from.
+    let postponed = ctx
+        .srv
+        .blocked_in(crate::pause::POSTPONED)
+        .iter()
+        .any(|(c, _)| *c as i64 == id);
+    let released = id >= 0 && !postponed && ctx.srv.release_blocked(id as ClientId, how);
     ctx.out.int(i64::from(released));
 }
 

@@ -3,7 +3,8 @@
 
 use crate::command::acl::{SCRIPTING, SLOW, WRITE as ACL_WRITE};
 use crate::command::flags::{
-    ALLOW_BUSY, DENYOOM, LOADING, MOVABLE_KEYS, NOSCRIPT, NO_MANDATORY_KEYS, READONLY, SKIP_MONITOR, STALE, WRITE,
+    ALLOW_BUSY, DENYOOM, LOADING, MAY_REPLICATE, MOVABLE_KEYS, NOSCRIPT, NO_MANDATORY_KEYS, READONLY, SKIP_MONITOR,
+    STALE, WRITE,
 };
 use crate::command::table::cmd;
 use crate::command::{CommandSpec, Ctx};
@@ -33,7 +34,7 @@ static SUBCOMMANDS: &[CommandSpec] = &[
 #[rustfmt::skip]
 pub(crate) static COMMANDS: &[CommandSpec] = &[
     cmd("function", -2, 0, SLOW, GROUP, "7.0.0", "A container for function commands", "Depends on subcommand.", super::connection::container).subs(SUBCOMMANDS),
-    cmd("fcall", -3, FCALL_FLAGS, SLOW | SCRIPTING, GROUP, "7.0.0", "Invoke a function", "Depends on the function that is executed.", fcall).getkeys(crate::command::keynum_keys::<0, 2, 3, 1>),
+    cmd("fcall", -3, FCALL_FLAGS | MAY_REPLICATE, SLOW | SCRIPTING, GROUP, "7.0.0", "Invoke a function", "Depends on the function that is executed.", fcall).getkeys(crate::command::keynum_keys::<0, 2, 3, 1>),
     cmd("fcall_ro", -3, READONLY | FCALL_FLAGS, SLOW | SCRIPTING, GROUP, "7.0.0", "Invoke a read-only function", "Depends on the function that is executed.", fcall).getkeys(crate::command::keynum_keys::<0, 2, 3, 1>),
 ];
 

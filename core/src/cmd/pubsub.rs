@@ -3,7 +3,7 @@
 //! commands `allowed_when_subscribed` names (checked in `command::dispatch`).
 
 use crate::command::acl::{FAST, PUBSUB as PUBSUB_ACL, SLOW};
-use crate::command::flags::{FAST as FAST_FLAG, LOADING, NOSCRIPT, PUBSUB, STALE};
+use crate::command::flags::{FAST as FAST_FLAG, LOADING, MAY_REPLICATE, NOSCRIPT, PUBSUB, STALE};
 use crate::command::table::cmd;
 use crate::command::{CommandSpec, Ctx};
 use crate::glob::glob_match;
@@ -33,8 +33,8 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     cmd("punsubscribe", -1, SUB, PUBSUB_ACL | SLOW, GROUP, "2.0.0", "Stop listening for messages posted to channels matching the given patterns", "O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client).", punsubscribe),
     cmd("ssubscribe", -2, SUB, PUBSUB_ACL | SLOW, GROUP, "7.0.0", "Listen for messages published to the given shard channels", "O(N) where N is the number of shard channels to subscribe to.", ssubscribe).keys(1, -1, 1, NOT_KEY),
     cmd("sunsubscribe", -1, SUB, PUBSUB_ACL | SLOW, GROUP, "7.0.0", "Stop listening for messages posted to the given shard channels", "O(N) where N is the number of clients already subscribed to a shard channel.", sunsubscribe).keys(1, -1, 1, NOT_KEY),
-    cmd("publish", 3, PUB, PUBSUB_ACL | FAST, GROUP, "2.0.0", "Post a message to a channel", "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).", publish),
-    cmd("spublish", 3, PUB, PUBSUB_ACL | FAST, GROUP, "7.0.0", "Post a message to a shard channel", "O(N) where N is the number of clients subscribed to the receiving shard channel.", spublish).keys(1, 1, 1, NOT_KEY),
+    cmd("publish", 3, PUB | MAY_REPLICATE, PUBSUB_ACL | FAST, GROUP, "2.0.0", "Post a message to a channel", "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).", publish),
+    cmd("spublish", 3, PUB | MAY_REPLICATE, PUBSUB_ACL | FAST, GROUP, "7.0.0", "Post a message to a shard channel", "O(N) where N is the number of clients subscribed to the receiving shard channel.", spublish).keys(1, 1, 1, NOT_KEY),
     cmd("pubsub", -2, 0, SLOW, GROUP, "2.8.0", "A container for Pub/Sub commands", "Depends on subcommand.", super::connection::container).subs(SUBCOMMANDS),
 ];
 

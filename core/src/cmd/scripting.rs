@@ -3,7 +3,8 @@
 
 use crate::command::acl::{SCRIPTING, SLOW};
 use crate::command::flags::{
-    ALLOW_BUSY, DENYOOM, LOADING, MOVABLE_KEYS, NOSCRIPT, NO_MANDATORY_KEYS, READONLY, SKIP_MONITOR, STALE, WRITE,
+    ALLOW_BUSY, DENYOOM, LOADING, MAY_REPLICATE, MOVABLE_KEYS, NOSCRIPT, NO_MANDATORY_KEYS, READONLY, SKIP_MONITOR,
+    STALE, WRITE,
 };
 use crate::command::table::cmd;
 use crate::command::{CommandSpec, Ctx};
@@ -30,8 +31,8 @@ static SCRIPT_SUBCOMMANDS: &[CommandSpec] = &[
 
 #[rustfmt::skip]
 pub(crate) static COMMANDS: &[CommandSpec] = &[
-    cmd("eval", -3, EVAL_FLAGS, SLOW | SCRIPTING, GROUP, "2.6.0", "Execute a Lua script server side", "Depends on the script that is executed.", eval).getkeys(EVAL_KEYS),
-    cmd("evalsha", -3, EVAL_FLAGS, SLOW | SCRIPTING, GROUP, "2.6.0", "Execute a Lua script server side", "Depends on the script that is executed.", evalsha).getkeys(EVAL_KEYS),
+    cmd("eval", -3, EVAL_FLAGS | MAY_REPLICATE, SLOW | SCRIPTING, GROUP, "2.6.0", "Execute a Lua script server side", "Depends on the script that is executed.", eval).getkeys(EVAL_KEYS),
+    cmd("evalsha", -3, EVAL_FLAGS | MAY_REPLICATE, SLOW | SCRIPTING, GROUP, "2.6.0", "Execute a Lua script server side", "Depends on the script that is executed.", evalsha).getkeys(EVAL_KEYS),
     cmd("eval_ro", -3, READONLY | EVAL_FLAGS, SLOW | SCRIPTING, GROUP, "7.0.0", "Execute a read-only Lua script server side", "Depends on the script that is executed.", eval).getkeys(EVAL_KEYS),
     cmd("evalsha_ro", -3, READONLY | EVAL_FLAGS, SLOW | SCRIPTING, GROUP, "7.0.0", "Execute a read-only Lua script server side", "Depends on the script that is executed.", evalsha).getkeys(EVAL_KEYS),
     cmd("script", -2, 0, SLOW, GROUP, "2.6.0", "A container for Lua scripts management commands", "Depends on subcommand.", super::connection::container).subs(SCRIPT_SUBCOMMANDS),
@@ -70,7 +71,8 @@ pub(crate) fn effective_flags(srv: &Server, cmd: &CommandSpec, args: &[Vec<u8>])
     };
     match script {
         Some(f) if f & script_flags::EVAL_COMPAT_MODE == 0 => {
-            let mut flags = cmd.flags & !(STALE | DENYOOM | WRITE);
+            // Declared flags say whether it writes: MAY_REPLICATE goes (scriptFlagsToCmdFlags).
+            let mut flags = cmd.flags & !(STALE | DENYOOM | WRITE | MAY_REPLICATE);
             if f & (script_flags::ALLOW_OOM | script_flags::NO_WRITES) == 0 {
                 flags |= DENYOOM;
             }

@@ -53,7 +53,7 @@ pub mod flags {
         (ASKING, "asking"),
         (FAST, "fast"),
         (NO_AUTH, "no_auth"),
-        (MAY_REPLICATE, "may_replicate"),
+        // MAY_REPLICATE is hidden, as Redis 7.0 hides it.
         (NO_MANDATORY_KEYS, "no_mandatory_keys"),
         (NO_ASYNC_LOADING, "no_async_loading"),
         (NO_MULTI, "no_multi"),
@@ -766,6 +766,13 @@ fn is_write(srv: &Server, id: ClientId, cmd: &CommandSpec, cmd_flags: u32) -> bo
     queued_flags(srv, id, cmd).iter().any(|f| f & flags::WRITE != 0) || cmd_flags & flags::WRITE != 0
 }
 
+/// Whether `cmd` may write or replicate, counting EXEC of a transaction that queued such a
+/// command (Redis' is_may_replicate_command).
+fn may_replicate(srv: &Server, id: ClientId, cmd: &CommandSpec, cmd_flags: u32) -> bool {
+    let mask = flags::WRITE | flags::MAY_REPLICATE;
+    cmd_flags & mask != 0 || queued_flags(srv, id, cmd).iter().any(|f| f & mask != 0)
+}
+
 /// Whether `cmd` must wait for the dataset to load: it lacks the `loading` flag, or it is an
 /// EXEC of a command that does (Redis' is_denyloading_command).
 fn denied_while_loading(srv: &Server, id: ClientId, cmd: &CommandSpec) -> bool {
@@ -881,6 +888,12 @@ fn dispatch(srv: &mut Server, id: ClientId, args: &[Vec<u8>], out: &mut Reply) -
     if srv.script_timed_out() && cmd.flags & flags::ALLOW_BUSY == 0 {
         let msg = srv.busy_error();
         return reject(srv, id, out, msg.as_bytes(), Some(cmd));
+    }
+    // CLIENT PAUSE: the client waits, its command to run again once the pause is over.
+    if !in_exec && srv.must_postpone(id, may_replicate(srv, id, cmd, cmd_flags)) {
+        let db = srv.clients.get(&id).map_or(0, |c| c.db);
+        srv.block(id, db, args.to_vec(), 0..0, 0, crate::pause::POSTPONED);
+        return None;
     }
     run_queued_or_handler(srv, id, cmd, args, out)
 }
