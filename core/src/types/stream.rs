@@ -243,71 +243,119 @@ fn int_of(e: Entry<'_>) -> Option<i64> {
     }
 }
 
-/// Walks node `lp` (master ID `master`); `None` if it is not a well-formed node.
-fn parse_node(master: StreamId, lp: &Listpack) -> Option<Node> {
-    let mut pos = lp.first();
-    let next_int = |pos: &mut Option<usize>| -> Option<i64> {
-        let p = (*pos)?;
-        let (e, n) = lp.get_and_next(p);
-        *pos = n;
+/// A node's entries, decoded one at a time (a read that needs the first few of a node stops
+/// there, as Redis' iterator does). Yields `None` where the bytes are not a well-formed node.
+struct NodeIter<'a> {
+    lp: &'a Listpack,
+    master: StreamId,
+    pos: Option<usize>,
+    master_fields: Vec<Vec<u8>>,
+    /// No count may claim more elements than the listpack holds.
+    bound: i64,
+    broken: bool,
+}
+
+impl NodeIter<'_> {
+    fn next_int(&mut self) -> Option<i64> {
+        let p = self.pos?;
+        let (e, n) = self.lp.get_and_next(p);
+        self.pos = n;
         int_of(e)
-    };
-    let count = next_int(&mut pos)?;
-    let deleted = next_int(&mut pos)?;
-    let nfields = next_int(&mut pos)?;
-    // Counts come from the bytes: none may claim more elements than the listpack holds.
-    let bound = lp.len() as i64;
-    if count < 0 || deleted < 0 || !(0..=bound).contains(&nfields) {
-        return None;
     }
-    let mut master_fields = Vec::new();
-    for _ in 0..nfields {
-        let (e, n) = lp.get_and_next(pos?);
-        master_fields.push(e.to_bytes());
-        pos = n;
+
+    fn next_bytes(&mut self) -> Option<Vec<u8>> {
+        let (e, n) = self.lp.get_and_next(self.pos?);
+        self.pos = n;
+        Some(e.to_bytes())
     }
-    if next_int(&mut pos)? != 0 {
-        return None;
-    }
-    let mut entries = Vec::new();
-    while let Some(flags_pos) = pos {
-        let flags = next_int(&mut pos)?;
-        let ms_diff = next_int(&mut pos)?;
-        let seq_diff = next_int(&mut pos)?;
+
+    /// The entry at the current position, or `None` if malformed.
+    fn entry(&mut self) -> Option<NodeEntry> {
+        let flags_pos = self.pos?;
+        let flags = self.next_int()?;
+        let ms_diff = self.next_int()?;
+        let seq_diff = self.next_int()?;
         let same = flags & FLAG_SAMEFIELDS != 0;
-        let n = if same { nfields } else { next_int(&mut pos)? };
-        if !(0..=bound).contains(&n) {
+        let n = if same {
+            self.master_fields.len() as i64
+        } else {
+            self.next_int()?
+        };
+        if !(0..=self.bound).contains(&n) {
             return None;
         }
         let mut fields = Vec::with_capacity(2 * n as usize);
         for i in 0..n as usize {
-            if same {
-                fields.push(master_fields.get(i)?.clone());
+            let field = if same {
+                self.master_fields.get(i)?.clone()
             } else {
-                let (e, nx) = lp.get_and_next(pos?);
-                fields.push(e.to_bytes());
-                pos = nx;
-            }
-            let (e, nx) = lp.get_and_next(pos?);
-            fields.push(e.to_bytes());
-            pos = nx;
+                self.next_bytes()?
+            };
+            fields.push(field);
+            fields.push(self.next_bytes()?);
         }
-        let lp_count = next_int(&mut pos)?;
         let expect = 3 + n + if same { 0 } else { n + 1 };
-        if lp_count != expect {
+        if self.next_int()? != expect {
             return None;
         }
         let id = StreamId::new(
-            master.ms.wrapping_add(ms_diff as u64),
-            master.seq.wrapping_add(seq_diff as u64),
+            self.master.ms.wrapping_add(ms_diff as u64),
+            self.master.seq.wrapping_add(seq_diff as u64),
         );
-        entries.push(NodeEntry {
+        Some(NodeEntry {
             id,
             deleted: flags & FLAG_DELETED != 0,
             flags_pos,
             fields,
-        });
+        })
     }
+}
+
+impl Iterator for NodeIter<'_> {
+    type Item = Option<NodeEntry>;
+
+    fn next(&mut self) -> Option<Option<NodeEntry>> {
+        if self.broken {
+            return None;
+        }
+        self.pos?;
+        let e = self.entry();
+        self.broken = e.is_none();
+        Some(e)
+    }
+}
+
+/// Reads node `lp`'s master entry: the entries' iterator and the header's live and deleted
+/// counts, or `None` if the master entry is malformed.
+fn node_iter(master: StreamId, lp: &Listpack) -> Option<(NodeIter<'_>, i64, i64)> {
+    let mut it = NodeIter {
+        lp,
+        master,
+        pos: lp.first(),
+        master_fields: Vec::new(),
+        bound: lp.len() as i64,
+        broken: false,
+    };
+    let count = it.next_int()?;
+    let deleted = it.next_int()?;
+    let nfields = it.next_int()?;
+    if count < 0 || deleted < 0 || !(0..=it.bound).contains(&nfields) {
+        return None;
+    }
+    for _ in 0..nfields {
+        let f = it.next_bytes()?;
+        it.master_fields.push(f);
+    }
+    if it.next_int()? != 0 {
+        return None;
+    }
+    Some((it, count, deleted))
+}
+
+/// Walks node `lp` (master ID `master`) whole; `None` if it is not a well-formed node.
+fn parse_node(master: StreamId, lp: &Listpack) -> Option<Node> {
+    let (it, count, deleted) = node_iter(master, lp)?;
+    let entries: Vec<NodeEntry> = it.collect::<Option<Vec<_>>>()?;
     let live = entries.iter().filter(|e| !e.deleted).count() as i64;
     let dead = entries.len() as i64 - live;
     (live == count && dead == deleted).then_some(Node { entries })
@@ -465,8 +513,10 @@ impl Stream {
         if !rev {
             let first = self.nodes.range(..=start).next_back().map_or(start, |(k, _)| *k);
             for (master, lp) in self.nodes.range(first..=end) {
-                let Some(node) = parse_node(*master, lp) else { continue };
-                for e in node.entries.into_iter().filter(|e| !e.deleted) {
+                let Some((it, _, _)) = node_iter(*master, lp) else {
+                    continue;
+                };
+                for e in it.map_while(|e| e).filter(|e| !e.deleted) {
                     if e.id > end || full(&out) {
                         return out;
                     }
