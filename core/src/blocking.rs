@@ -330,11 +330,18 @@ impl Server {
     /// Runs a waiter's blocking command again, on `key` alone, now that it can be served.
     fn serve(&mut self, id: ClientId, key: &[u8]) {
         let Some(w) = self.take_waiter(id) else { return };
+        let args = w.args_for(key);
+        self.run_served(id, &args, w.pending);
+    }
+
+    /// Runs a taken waiter's command as served (outside call(), see `Blocking::serving`), then
+    /// lets it go with what it sent meanwhile.
+    fn run_served(&mut self, id: ClientId, args: &[Vec<u8>], pending: VecDeque<Input>) {
         self.blocking.serving = true;
-        crate::command::execute(self, id, &w.args_for(key));
+        crate::command::execute(self, id, args);
         self.blocking.serving = false;
         self.mark_dirty(id);
-        self.release(id, w.pending);
+        self.release(id, pending);
     }
 
     /// Serves the readers blocked on the stream under `key` whose ID it has passed, first
@@ -359,12 +366,8 @@ impl Server {
                         gt,
                         wait,
                     });
-                    self.blocking.serving = true;
-                    crate::command::execute(self, id, &w.args);
-                    self.blocking.serving = false;
+                    self.run_served(id, &w.args, w.pending);
                     self.blocking.stream_serve = None;
-                    self.mark_dirty(id);
-                    self.release(id, w.pending);
                 }
             }
         }

@@ -563,12 +563,13 @@ impl Stream {
     pub fn edge_id(&self, first: bool, skip_tombstones: bool) -> Option<StreamId> {
         let pick = |(master, lp): (&StreamId, &Listpack)| {
             let node = parse_node(*master, lp)?;
-            let mut it: Box<dyn Iterator<Item = &NodeEntry>> = if first {
-                Box::new(node.entries.iter())
+            let wanted = |e: &&NodeEntry| !(skip_tombstones && e.deleted);
+            let found = if first {
+                node.entries.iter().find(wanted)
             } else {
-                Box::new(node.entries.iter().rev())
+                node.entries.iter().rev().find(wanted)
             };
-            it.find(|e| !(skip_tombstones && e.deleted)).map(|e| e.id)
+            found.map(|e| e.id)
         };
         if first {
             self.nodes.iter().find_map(pick)
@@ -648,22 +649,24 @@ impl Stream {
     /// nodes; at most `limit` entries when not 0. Returns how many went.
     pub fn trim(&mut self, how: Trim, approx: bool, limit: u64) -> u64 {
         let mut deleted = 0u64;
-        let masters: Vec<StreamId> = self.nodes.keys().copied().collect();
-        for master in masters {
+        // Always the head node: a removed one makes the next the head, anything else ends.
+        while let Some((&master, lp)) = self.nodes.first_key_value() {
             if let Trim::MaxLen(max) = how {
                 if self.length <= max {
                     break;
                 }
             }
-            let lp = &self.nodes[&master];
             let entries = node_count(lp) as u64;
             if limit != 0 && deleted + entries > limit {
                 break;
             }
-            let Some(node) = parse_node(master, lp) else { break };
+            // MAXLEN judges a node by its count alone; only MINID and a partial trim decode it.
             let remove_node = match how {
                 Trim::MaxLen(max) => self.length - entries >= max,
-                Trim::MinId(min) => node.entries.last().is_some_and(|e| e.id < min),
+                Trim::MinId(min) => match parse_node(master, lp) {
+                    Some(node) => node.entries.last().is_some_and(|e| e.id < min),
+                    None => break,
+                },
             };
             if remove_node {
                 self.nodes.remove(&master);
@@ -674,6 +677,7 @@ impl Stream {
             if approx {
                 break;
             }
+            let Some(node) = parse_node(master, lp) else { break };
             let mut doomed = Vec::new();
             for e in &node.entries {
                 let stop = match how {
