@@ -406,8 +406,18 @@ impl Server {
     }
 
     /// Releases `id` without serving it: the timeout reply (null array) or the UNBLOCKED error.
-    /// Returns whether it was blocked.
+    /// Returns whether it was blocked. A client postponed by CLIENT PAUSE is not released this
+    /// way (CLIENT UNBLOCK, REPLICAOF): its command has not started and runs once the pause
+    /// ends (Redis' disconnectAllBlockedClients skips BLOCKED_POSTPONE).
     pub(crate) fn release_blocked(&mut self, id: ClientId, how: Release) -> bool {
+        if self
+            .blocking
+            .waiters
+            .get(&id)
+            .is_some_and(|w| w.wants == crate::pause::POSTPONED)
+        {
+            return false;
+        }
         let Some(w) = self.take_waiter(id) else { return false };
         let woff = self.clients.get(&id).map_or(0, |c| c.woff);
         let acked = self.replicas_acked(woff) as i64;

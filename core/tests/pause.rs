@@ -101,3 +101,18 @@ fn pause_arguments_are_checked_as_redis_checks_them() {
     let id = id.trim().trim_start_matches(':');
     assert_eq!(h.cmd(1, &["CLIENT", "UNBLOCK", id]), ":0\r\n");
 }
+
+#[test]
+fn replicaof_leaves_postponed_clients_to_run_after_the_pause() {
+    let mut h = pauses();
+    assert_eq!(h.cmd(1, &["CLIENT", "PAUSE", "100000", "WRITE"]), "+OK\r\n");
+    assert_eq!(h.cmd(2, &["SET", "k", "v"]), "");
+    assert_eq!(h.cmd(1, &["REPLICAOF", "127.0.0.1", "6399"]), "+OK\r\n");
+    // Not released with UNBLOCKED: the command has not started; it runs, as a replica's now.
+    assert_eq!(h.take_sent(2), "");
+    assert_eq!(h.cmd(1, &["CLIENT", "UNPAUSE"]), "+OK\r\n");
+    assert_eq!(
+        h.take_sent(2),
+        "-READONLY You can't write against a read only replica.\r\n"
+    );
+}

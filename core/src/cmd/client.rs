@@ -450,13 +450,7 @@ pub(crate) fn unblock(ctx: &mut Ctx) {
         Some(_) => return ctx.out.err("CLIENT UNBLOCK reason should be TIMEOUT or ERROR"),
     };
     let Some(id) = ctx.int_arg(2) else { return };
-    // A client postponed by CLIENT PAUSE is not blocked on anything it could be released from.
-    let postponed = ctx
-        .srv
-        .blocked_in(crate::pause::POSTPONED)
-        .iter()
-        .any(|(c, _)| *c as i64 == id);
-    let released = id >= 0 && !postponed && ctx.srv.release_blocked(id as ClientId, how);
+    let released = id >= 0 && ctx.srv.release_blocked(id as ClientId, how);
     ctx.out.int(i64::from(released));
 }
 
