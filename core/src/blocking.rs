@@ -408,14 +408,12 @@ impl Server {
     /// Releases `id` without serving it: the timeout reply (null array) or the UNBLOCKED error.
     /// Returns whether it was blocked. A client postponed by CLIENT PAUSE is not released this
     /// way (CLIENT UNBLOCK, REPLICAOF): its command has not started and runs once the pause
-    /// ends (Redis' disconnectAllBlockedClients skips BLOCKED_POSTPONE).
+    /// ends (Redis' disconnectAllBlockedClients skips BLOCKED_POSTPONE). Nor does CLIENT
+    /// UNBLOCK end a SHUTDOWN's wait (Redis 7.0 would crash on it: no timeout reply exists).
     pub(crate) fn release_blocked(&mut self, id: ClientId, how: Release) -> bool {
-        if self
-            .blocking
-            .waiters
-            .get(&id)
-            .is_some_and(|w| w.wants == crate::pause::POSTPONED)
-        {
+        let wants = self.blocking.waiters.get(&id).map(|w| w.wants);
+        let shutdown = wants == Some(crate::shutdown::SHUTDOWN_WAIT) && !matches!(how, Release::Failed(_));
+        if wants == Some(crate::pause::POSTPONED) || shutdown {
             return false;
         }
         let Some(w) = self.take_waiter(id) else { return false };

@@ -155,6 +155,13 @@ impl Client {
         }
     }
 
+    /// Output not yet written to the connection. A replica's stream held behind its snapshot
+    /// counts, as in Redis' output buffer.
+    pub fn pending_output(&self) -> u64 {
+        let held = self.repl_pending.as_ref().map_or(0, |h| h.len() as u64);
+        self.unsent + self.reply.buf.len() as u64 + held
+    }
+
     /// A replica whose snapshot is out and acknowledged: fed live (Redis' SLAVE_STATE_ONLINE).
     pub fn replica_online(&self) -> bool {
         self.repl_pending.is_none() && !self.repl_online_on_ack

@@ -20,6 +20,9 @@ pub const APPENDFSYNC: &[&str] = &["always", "everysec", "no"];
 /// (its decoders build native structures and must never be fed a broken one), so `no` and
 /// `clients` are as safe as `yes`, only stricter than Redis there.
 pub const SANITIZE_DUMP_PAYLOAD: &[&str] = &["no", "yes", "clients"];
+/// How a replica takes its master's snapshot: written to `dbfilename` first (disabled), or
+/// parsed as it comes when the dataset is empty (on-empty-db) or always (swapdb).
+pub const REPL_DISKLESS_LOAD: &[&str] = &["disabled", "on-empty-db", "swapdb"];
 
 /// Redis' HIDDEN_CONFIG directives: CONFIG GET lists them only when asked by exact name.
 const HIDDEN: &[&str] = &["use-exit-on-panic", "rdb-key-save-delay", "key-load-delay"];
@@ -80,6 +83,11 @@ pub struct Config {
     pub zset_max_listpack_value: i64,
     /// Seconds between the PINGs a master sends its replicas.
     pub repl_ping_replica_period: i64,
+    /// Seconds a SHUTDOWN waits for lagging replicas (0: it does not wait).
+    pub shutdown_timeout: i64,
+    /// What SIGTERM and SIGINT shut down with (`shutdown-on-sigterm`, `shutdown-on-sigint`).
+    pub shutdown_on_sigterm: crate::shutdown::ShutdownFlags,
+    pub shutdown_on_sigint: crate::shutdown::ShutdownFlags,
     /// The master to replicate at start-up (`replicaof host port`), and as CONFIG GET shows it.
     pub replicaof: Option<(String, u16)>,
     replicaof_words: Vec<String>,
@@ -135,7 +143,11 @@ pub struct Config {
     pub rdb_key_save_delay: i64,
     /// Microseconds each key waits while the dataset loads (a testing aid, hidden).
     pub key_load_delay: i64,
+    /// Bytes of a file loaded between two turns at serving clients.
+    pub loading_process_events_interval_bytes: i64,
     pub rdb_del_sync_files: bool,
+    /// An index into REPL_DISKLESS_LOAD.
+    pub repl_diskless_load: usize,
     /// The append-only file (Redis 7's multi-part AOF in `appenddirname`).
     pub appendonly: bool,
     pub appendfilename: String,
@@ -197,6 +209,9 @@ impl Default for Config {
             stream_node_max_entries: 100,
             zset_max_listpack_value: 64,
             repl_ping_replica_period: 10,
+            shutdown_timeout: 10,
+            shutdown_on_sigterm: Default::default(),
+            shutdown_on_sigint: Default::default(),
             replicaof: None,
             replicaof_words: Vec::new(),
             masterauth: String::new(),
@@ -228,7 +243,9 @@ impl Default for Config {
             stop_writes_on_bgsave_error: true,
             rdb_key_save_delay: 0,
             key_load_delay: 0,
+            loading_process_events_interval_bytes: 2 * 1024 * 1024,
             rdb_del_sync_files: false,
+            repl_diskless_load: 0,
             appendonly: false,
             appendfilename: "appendonly.aof".into(),
             appenddirname: "appendonlydir".into(),
@@ -506,6 +523,11 @@ static DIRECTIVES: &[Directive] = &[
         field: Field::Bool(|c| &mut c.rdb_del_sync_files),
     },
     Directive {
+        name: "repl-diskless-load",
+        mutable: true,
+        field: Field::Enum(REPL_DISKLESS_LOAD, |c| &mut c.repl_diskless_load),
+    },
+    Directive {
         name: "rdb-key-save-delay",
         mutable: true,
         field: Field::Int {
@@ -521,6 +543,15 @@ static DIRECTIVES: &[Directive] = &[
             min: i32::MIN as i64,
             max: INT_MAX,
             get: |c| &mut c.key_load_delay,
+        },
+    },
+    Directive {
+        name: "loading-process-events-interval-bytes",
+        mutable: true,
+        field: Field::Int {
+            min: 1024,
+            max: INT_MAX,
+            get: |c| &mut c.loading_process_events_interval_bytes,
         },
     },
     Directive {
@@ -711,6 +742,37 @@ static DIRECTIVES: &[Directive] = &[
             min: 1,
             max: INT_MAX,
             get: |c| &mut c.repl_ping_replica_period,
+        },
+    },
+    Directive {
+        name: "shutdown-timeout",
+        mutable: true,
+        field: Field::Int {
+            min: 0,
+            max: INT_MAX,
+            get: |c| &mut c.shutdown_timeout,
+        },
+    },
+    Directive {
+        name: "shutdown-on-sigterm",
+        mutable: true,
+        field: Field::Special {
+            set: |c, v| {
+                c.shutdown_on_sigterm = crate::shutdown::ShutdownFlags::from_config(v)?;
+                Ok(())
+            },
+            get: |c| c.shutdown_on_sigterm.to_config(),
+        },
+    },
+    Directive {
+        name: "shutdown-on-sigint",
+        mutable: true,
+        field: Field::Special {
+            set: |c, v| {
+                c.shutdown_on_sigint = crate::shutdown::ShutdownFlags::from_config(v)?;
+                Ok(())
+            },
+            get: |c| c.shutdown_on_sigint.to_config(),
         },
     },
     Directive {
@@ -1064,8 +1126,15 @@ impl Directive {
             *get(cfg) = words;
             return Ok(());
         }
-        let [v] = args else {
-            return Err("wrong number of arguments".into());
+        // Redis' multi-arg enums (shutdown-on-sigterm/-sigint) take their flags as words.
+        let joined;
+        let v = match args {
+            [v] => v,
+            [_, ..] if self.name.starts_with("shutdown-on-") => {
+                joined = args.join(" ");
+                &joined
+            }
+            _ => return Err("wrong number of arguments".into()),
         };
         match self.field {
             Field::Int { min, max, get } => {

@@ -69,6 +69,17 @@ impl Harness {
         bytes
     }
 
+    /// The lines the server logged so far, in order.
+    pub fn logs(&self) -> Vec<String> {
+        self.other
+            .iter()
+            .filter_map(|o| match o {
+                Output::Log { text, .. } => Some(text.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Sends one command given as words; returns the reply bytes as a lossy string.
     pub fn cmd(&mut self, id: ClientId, words: &[&str]) -> String {
         let words: Vec<&[u8]> = words.iter().map(|w| w.as_bytes()).collect();

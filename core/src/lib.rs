@@ -36,6 +36,7 @@ mod replica;
 pub mod resp;
 mod scripting;
 pub mod server;
+pub mod shutdown;
 mod snapshot;
 pub mod time;
 pub mod tracking;

@@ -101,9 +101,7 @@ impl Server {
         let Some(limit) = self.limit_of(id) else { return };
         let now = self.clock.mono_us();
         let Some(c) = self.clients.get_mut(&id) else { return };
-        // A replica's stream held behind its snapshot counts, as in Redis' output buffer.
-        let held = c.repl_pending.as_ref().map_or(0, |h| h.len() as u64);
-        let pending = c.unsent + c.reply.buf.len() as u64 + held;
+        let pending = c.pending_output();
         let over_hard = limit.hard > 0 && pending >= limit.hard;
         let over_soft = limit.soft > 0 && pending > limit.soft;
         let soft_expired = match (over_soft, c.obuf_soft_since) {

@@ -17,6 +17,8 @@ pub(crate) enum PauseType {
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Purpose {
     ClientCommand = 0,
+    /// SHUTDOWN waiting for lagging replicas: writes wait so that the stream stops growing.
+    Shutdown = 1,
 }
 
 /// The `wants` of a client postponed by a pause (see `crate::blocking`).
@@ -25,7 +27,7 @@ pub(crate) const POSTPONED: &str = "postponed";
 #[derive(Debug, Default)]
 pub(crate) struct Pauses {
     /// Per purpose: the type and the unix ms it ends at.
-    by_purpose: [Option<(PauseType, u64)>; 1],
+    by_purpose: [Option<(PauseType, u64)>; 2],
     /// The strictest type in force and its furthest end.
     current: Option<(PauseType, u64)>,
 }

@@ -147,6 +147,17 @@ pub(crate) fn encode_command(argv: &[impl AsRef<[u8]>]) -> Vec<u8> {
 }
 
 impl Server {
+    /// A replica's state as INFO and the shutdown log name it (Redis' replstateToString).
+    pub(crate) fn replica_state(&self, id: ClientId) -> &'static str {
+        if self.repl.waiting_sync.iter().any(|(c, _)| *c == id) {
+            "wait_bgsave"
+        } else if self.clients.get(&id).is_some_and(|c| c.repl_pending.is_some()) {
+            "send_bulk"
+        } else {
+            "online"
+        }
+    }
+
     /// Sends what the last command (or cron step) recorded: one effect as is, several wrapped
     /// in MULTI/EXEC (`in_transaction` false for active expiry, whose DELs go out alone).
     pub(crate) fn propagate_pending(&mut self, wrap: bool) {

@@ -77,6 +77,9 @@ struct Transfer {
     offset: u64,
     size: Size,
     data: Vec<u8>,
+    /// Written to `dbfilename` and loaded from there (repl-diskless-load disabled), not
+    /// parsed from memory; decided when the size arrives.
+    to_disk: bool,
 }
 
 /// The replica's state (Redis' masterhost, repl_state, master client, cached master).
@@ -92,6 +95,8 @@ pub(crate) struct Replica {
     buf: Vec<u8>,
     awaiting: VecDeque<Step>,
     transfer: Option<Transfer>,
+    /// A whole snapshot on its way to `dbfilename`: loaded once the file is in place.
+    on_disk: Option<Transfer>,
     /// Monotonic µs of the last bytes from the master (or of the connect request).
     pub(crate) last_io_us: u64,
     /// Monotonic µs since when the link is down (INFO's master_link_down_since_seconds).
@@ -125,6 +130,7 @@ impl Default for Replica {
             buf: Vec::new(),
             awaiting: VecDeque::new(),
             transfer: None,
+            on_disk: None,
             last_io_us: 0,
             down_since_us: None,
             psync_ok: false,
@@ -213,6 +219,7 @@ impl Server {
         }
         self.replica.applying = false;
         self.replica.transfer = None;
+        self.replica.on_disk = None;
         self.replica.awaiting.clear();
         self.replica.buf.clear();
         self.replica.partial = None;
@@ -458,6 +465,7 @@ impl Server {
                 offset,
                 size: Size::Unknown,
                 data: Vec::new(),
+                to_disk: false,
             });
             return self.transfer_step();
         }
@@ -503,6 +511,7 @@ impl Server {
             // `None`: a newline the master sends to keep the link alive.
             if let Some(size) = self.payload_size(&line)? {
                 t.size = size;
+                t.to_disk = !self.diskless_load();
             }
         }
         let data = std::mem::take(&mut self.replica.buf);
@@ -524,8 +533,48 @@ impl Server {
             self.replica.transfer = Some(t);
             return Ok(());
         }
-        self.load_transfer(t)?;
+        if t.to_disk {
+            // The rest waits for the file (`snapshot_on_disk`), the server with it.
+            let data = std::mem::take(&mut t.data);
+            self.replica.on_disk = Some(t);
+            self.start_replica_sync_save(data);
+            return Ok(());
+        }
+        self.load_transfer(t, "socket")?;
         self.apply_stream()
+    }
+
+    /// Redis' useDisklessLoad: swapdb always parses from the socket, on-empty-db only into an
+    /// empty dataset.
+    fn diskless_load(&self) -> bool {
+        match crate::config::REPL_DISKLESS_LOAD[self.cfg.repl_diskless_load] {
+            "swapdb" => true,
+            "on-empty-db" => self.key_count() == 0,
+            _ => false,
+        }
+    }
+
+    /// The snapshot is `dbfilename` now, read back as `image` (`None`: it could not be
+    /// written): it is loaded as Redis' rdbLoad loads it, and the stream follows.
+    pub(crate) fn snapshot_on_disk(&mut self, image: Option<Vec<u8>>) {
+        let Some(mut t) = self.replica.on_disk.take() else {
+            return;
+        };
+        let Some(image) = image else {
+            return self.drop_master_link();
+        };
+        t.data = image;
+        let loaded = self.load_transfer(t, "disk");
+        if self.cfg.rdb_del_sync_files && self.cfg.save_points.is_empty() && !self.persist.aof.on {
+            self.log(
+                LogLevel::Notice,
+                "Removing the RDB file obtained from the master. This replica has persistence disabled",
+            );
+            self.remove_rdb_file();
+        }
+        if loaded.and_then(|()| self.apply_stream()).is_err() {
+            self.drop_master_link();
+        }
     }
 
     /// The `$<len>` or `$EOF:<mark>` line; `None` for a keep-alive newline.
@@ -544,10 +593,11 @@ impl Server {
             self.log(LogLevel::Warning, format!("Bad protocol from MASTER, the first byte is not '$' (we received '{line}'), are you sure the host and port are right?"));
             return Err(());
         };
+        let to = if self.diskless_load() { "parser" } else { "disk" };
         if let Some(mark) = rest.strip_prefix("EOF:").filter(|m| m.len() >= 40) {
             self.log(
                 LogLevel::Notice,
-                "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to parser",
+                format!("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to {to}"),
             );
             return Ok(Some(Size::Mark(mark.as_bytes()[..40].to_vec())));
         }
@@ -557,13 +607,13 @@ impl Server {
         };
         self.log(
             LogLevel::Notice,
-            format!("MASTER <-> REPLICA sync: receiving {n} bytes from master to parser"),
+            format!("MASTER <-> REPLICA sync: receiving {n} bytes from master to {to}"),
         );
         Ok(Some(Size::Len(n)))
     }
 
     /// Replaces the dataset with the snapshot and starts applying the stream that follows.
-    fn load_transfer(&mut self, t: Transfer) -> LinkResult {
+    fn load_transfer(&mut self, t: Transfer, from: &str) -> LinkResult {
         // Redis' replicationAttachToNewMaster: this server's replicas must resync too.
         self.disconnect_replicas();
         self.log(LogLevel::Notice, "MASTER <-> REPLICA sync: Flushing old data");
@@ -577,7 +627,7 @@ impl Server {
             Err(why) => {
                 self.log(
                     LogLevel::Warning,
-                    format!("Failed trying to load the MASTER synchronization DB from socket: {why}"),
+                    format!("Failed trying to load the MASTER synchronization DB from {from}: {why}"),
                 );
                 return Err(());
             }

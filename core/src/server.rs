@@ -164,6 +164,7 @@ pub struct Server {
     pub(crate) released: Vec<ClientId>,
     next_cron_us: u64,
     pub(crate) shutting_down: bool,
+    pub(crate) shutdown: crate::shutdown::ShutdownState,
     /// DEBUG SET-ACTIVE-EXPIRE: whether the cron expires keys nobody touches.
     pub(crate) active_expire_enabled: bool,
     /// DEBUG PAUSE-CRON: the cron does nothing (it stays scheduled).
@@ -264,6 +265,7 @@ impl Server {
             released: Vec::new(),
             next_cron_us: now.mono_us,
             shutting_down: false,
+            shutdown: Default::default(),
             security_warning_ms: None,
             active_expire_enabled: true,
             cron_paused: false,
@@ -362,6 +364,9 @@ impl Server {
             // they may be what it waits for.
             Event::Disk { req, result } => self.on_disk(req, result),
             Event::Listened { result } => self.on_listened(result),
+            // As Redis' signal handler: noted at once, even during a save (a second SIGINT
+            // must be able to end one); the cron acts on it.
+            Event::Signal(sig) => self.on_shutdown_signal(sig),
             event if self.is_migration_event(&event) => self.on_migration_event(event),
             event if !self.paused() && self.stalled.is_empty() => {
                 self.dispatch_event(event);
@@ -462,7 +467,7 @@ impl Server {
                 self.bgsave_pump();
                 self.cron();
             }
-            Event::Signal(sig) => self.on_signal(sig),
+            Event::Signal(_) => unreachable!("signals are handled as they arrive"),
             Event::Backlog { client, bytes } => self.on_backlog(client, bytes),
             Event::Disk { req, result } => self.on_disk(req, result),
             Event::Listened { result } => self.on_listened(result),
@@ -728,26 +733,8 @@ impl Server {
         }
     }
 
-    fn on_signal(&mut self, sig: Signal) {
-        let name = match sig {
-            Signal::Terminate => "SIGTERM",
-            Signal::Interrupt => "SIGINT",
-        };
-        self.log(LogLevel::Warning, format!("Received {name} scheduling shutdown..."));
-        if !self.shutting_down {
-            let save = !self.cfg.save_points.is_empty();
-            let ask = crate::persist::ShutdownAsk {
-                client: None,
-                save,
-                force: false,
-            };
-            self.begin_shutdown(ask);
-        }
-    }
-
     /// Closes every client and asks the driver to exit (after any final save).
     pub(crate) fn shutdown(&mut self) {
-        self.log(LogLevel::Warning, "User requested shutdown...");
         self.shutting_down = true;
         // Replies still held for an fsync that never came (appendfsync always after a failed
         // write) must not go out: their writes are not on disk.
@@ -788,6 +775,11 @@ impl Server {
             self.stats.memory_peak = self.stats.memory_peak.max(probe().allocated);
         }
         self.replication_cron();
+        self.shutdown_cron();
+        if self.shutting_down {
+            // Exiting, or saving before the exit: nothing else is worth starting.
+            return self.schedule_cron();
+        }
         // Redis runs no time events while loading: nothing expires until the data is in. A
         // replica's keys expire by its master's DELs.
         // Nor while clients are paused: the dataset stays as it is.

@@ -41,16 +41,6 @@ fn file(h: &Harness, path: &str) -> Option<String> {
     h.disk.files.get(path).map(|d| String::from_utf8_lossy(d).into_owned())
 }
 
-fn logs(h: &Harness) -> Vec<String> {
-    h.other
-        .iter()
-        .filter_map(|o| match o {
-            Output::Log { text, .. } => Some(text.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
 const UPGRADED: &str = "file appendonly.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n";
 
 #[test]
@@ -65,7 +55,7 @@ fn an_old_aof_in_dir_is_moved_in_loaded_and_then_rewritten_as_usual() {
         file(&h, &format!("{DIR}/appendonly.aof.manifest")).as_deref(),
         Some(UPGRADED)
     );
-    assert!(logs(&h).contains(
+    assert!(h.logs().contains(
         &"Successfully migrated an old-style AOF file (appendonly.aof) into the AOF directory (appendonlydir).".into()
     ));
     // Writes go to the new incr file.
@@ -112,7 +102,7 @@ fn an_old_aof_with_an_rdb_preamble_loads_the_commands_after_it() {
         h.cmd(C, &["LRANGE", "k2", "0", "-1"]),
         "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n"
     );
-    let logs = logs(&h);
+    let logs = h.logs();
     assert!(
         logs.contains(&"Reading RDB preamble from AOF file...".into()),
         "{logs:?}"
@@ -168,7 +158,7 @@ fn a_manifest_naming_the_old_file_found_nowhere_stops_the_start() {
         b"file appendonly.aof seq 1 type b\n".to_vec(),
     )]);
     assert!(h.other.contains(&Output::Exit { code: 1 }));
-    let logs = logs(&h);
+    let logs = h.logs();
     assert!(
         logs.iter()
             .any(|l| l.contains("appendonly.aof") && l.contains("No such file or directory")),
@@ -189,7 +179,7 @@ fn no_aof_anywhere_starts_an_empty_one() {
     );
     // As Redis' aofOpenIfNeededOnServerStart: the base is written at start-up, not by a
     // rewrite, and nothing says an AOF was loaded.
-    let logs = logs(&h);
+    let logs = h.logs();
     for line in [
         "Creating AOF base file appendonly.aof.1.base.rdb on server start",
         "Creating AOF incr file appendonly.aof.1.incr.aof on server start",
@@ -243,7 +233,7 @@ fn a_failed_manifest_write_stops_the_upgrade_before_anything_is_moved() {
     assert!(h.other.contains(&Output::Exit { code: 1 }));
     assert!(file(&h, "/d/appendonly.aof").is_some(), "the old AOF was moved");
     assert_eq!(file(&h, &format!("{DIR}/appendonly.aof.manifest")), None);
-    let logs = logs(&h);
+    let logs = h.logs();
     assert!(
         logs.iter()
             .any(|l| l.starts_with("Can't persist the AOF manifest file: No space left")),

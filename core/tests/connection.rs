@@ -393,6 +393,10 @@ fn termination_signal_and_shutdown_exit() {
     let mut h = harness();
     h.connect(1, true);
     h.event(1, Event::Signal(Signal::Terminate));
+    // As in Redis, the signal is noted and the cron shuts down.
+    assert!(!h.other.contains(&Output::Exit { code: 0 }));
+    h.now.mono_us += 100_000;
+    h.event(1, Event::Tick);
     assert!(h.other.contains(&Output::Exit { code: 0 }));
     assert!(h.closed(1));
     let mut h = harness();

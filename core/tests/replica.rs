@@ -530,3 +530,96 @@ fn replica_announce_ip_is_sent_and_shown_by_the_master() {
     let role = m.cmd(USER, &["ROLE"]);
     assert!(role.contains("$8\r\n10.1.2.3\r\n$4\r\n7000\r\n"), "{role}");
 }
+
+fn logged(h: &Harness, needle: &str) -> bool {
+    h.logs().iter().any(|l| l.contains(needle))
+}
+
+fn temp_files(h: &Harness) -> Vec<String> {
+    h.disk.files.keys().filter(|p| p.contains("temp-")).cloned().collect()
+}
+
+#[test]
+fn by_default_the_snapshot_goes_to_dbfilename_and_is_loaded_from_there() {
+    let (mut h, _) = synced(&[], &[&["SET", "k", "v"]]);
+    let sent = snapshot(&[&["SET", "k", "v"]]);
+    let header_end = sent.iter().position(|&b| b == b'\n').unwrap() + 1;
+    let len = sent.len() - header_end;
+    assert!(logged(
+        &h,
+        &format!("MASTER <-> REPLICA sync: receiving {len} bytes from master to disk")
+    ));
+    assert_eq!(
+        h.disk.files.get("/d/dump.rdb").map(Vec::as_slice),
+        Some(&sent[header_end..])
+    );
+    assert!(
+        h.disk.fsynced.iter().any(|(p, _)| p.contains("temp-")),
+        "fsynced before the rename"
+    );
+    assert!(temp_files(&h).is_empty());
+    assert_eq!(h.cmd(USER, &["GET", "k"]), "$1\r\nv\r\n");
+    assert!(logged(&h, "MASTER <-> REPLICA sync: Finished with success"));
+    assert_eq!(info(&mut h, "master_link_status"), "up");
+}
+
+#[test]
+fn diskless_load_parses_from_memory_per_repl_diskless_load() {
+    let (mut h, _) = synced(&[("repl-diskless-load", "swapdb")], &[&["SET", "k", "v"]]);
+    assert!(logged(&h, "bytes from master to parser"));
+    assert!(h.disk.files.is_empty());
+    assert_eq!(h.cmd(USER, &["GET", "k"]), "$1\r\nv\r\n");
+    // on-empty-db: only into an empty dataset.
+    let (h, _) = synced(&[("repl-diskless-load", "on-empty-db")], &[&["SET", "k", "v"]]);
+    assert!(logged(&h, "bytes from master to parser"));
+    let mut h = harness(&[("repl-diskless-load", "on-empty-db")]);
+    h.cmd(USER, &["SET", "mine", "1"]);
+    assert_eq!(h.cmd(USER, &["REPLICAOF", "master.example", "6380"]), "+OK\r\n");
+    let (link, _) = handshake(&mut h);
+    let mut bytes = format!("+FULLRESYNC {MASTER_ID} 1000\r\n").into_bytes();
+    bytes.extend(snapshot(&[&["SET", "k", "v"]]));
+    data(&mut h, link, &bytes);
+    assert!(logged(&h, "bytes from master to disk"));
+    assert!(h.disk.files.contains_key("/d/dump.rdb"));
+    assert_eq!(h.cmd(USER, &["EXISTS", "mine", "k"]), ":1\r\n");
+}
+
+#[test]
+fn a_snapshot_that_cannot_be_written_keeps_the_old_data_and_drops_the_link() {
+    let mut h = harness(&[]);
+    h.cmd(USER, &["SET", "mine", "1"]);
+    assert_eq!(h.cmd(USER, &["REPLICAOF", "master.example", "6380"]), "+OK\r\n");
+    let (link, _) = handshake(&mut h);
+    h.disk.full = true;
+    let mut bytes = format!("+FULLRESYNC {MASTER_ID} 1000\r\n").into_bytes();
+    bytes.extend(snapshot(&[&["SET", "k", "v"]]));
+    data(&mut h, link, &bytes);
+    assert!(logged(
+        &h,
+        "Failed trying to sync the temp DB to disk in MASTER <-> REPLICA synchronization: No space left on device"
+    ));
+    assert!(h
+        .other
+        .iter()
+        .any(|o| matches!(o, Output::Abort { client } if *client == link)));
+    assert!(temp_files(&h).is_empty() && !h.disk.files.contains_key("/d/dump.rdb"));
+    assert_eq!(h.cmd(USER, &["GET", "mine"]), "$1\r\n1\r\n");
+    assert_eq!(info(&mut h, "master_link_status"), "down");
+}
+
+#[test]
+fn rdb_del_sync_files_removes_the_file_of_a_replica_without_persistence() {
+    let (mut h, _) = synced(&[("rdb-del-sync-files", "yes")], &[&["SET", "k", "v"]]);
+    assert!(logged(
+        &h,
+        "Removing the RDB file obtained from the master. This replica has persistence disabled"
+    ));
+    assert!(h.disk.files.is_empty());
+    assert_eq!(h.cmd(USER, &["GET", "k"]), "$1\r\nv\r\n");
+    // With a save point the file stays: it is this replica's persistence.
+    let (h, _) = synced(
+        &[("rdb-del-sync-files", "yes"), ("save", "\"3600 1\"")],
+        &[&["SET", "k", "v"]],
+    );
+    assert!(h.disk.files.contains_key("/d/dump.rdb"));
+}

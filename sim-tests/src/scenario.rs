@@ -135,6 +135,10 @@ impl Scenario {
     pub fn shut_down(&mut self, ctx: &mut Ctx<'_>) {
         self.phase = Phase::ShuttingDown;
         ctx.signal(SERVER, Signal::Terminate);
+        // The server's cron acts on the signal (as Redis' does): a timer a second out keeps
+        // the simulation going until its ticks have run (it fires into a scenario that no
+        // longer acts).
+        ctx.set_timer(ctx.now_us() + 1_000_000, Token::WallClock.encode());
     }
 
     pub fn model(&self) -> &Model {
@@ -455,7 +459,8 @@ impl Actors for Scenario {
             Event::Commands { client, cmds } => self.model.commands(*client, cmds, now),
             Event::ProtocolError { client, .. } => self.model.protocol_error(*client, now),
             Event::Disconnected { client } => self.model.disconnect(*client),
-            Event::Signal(_) => self.model.close_all(),
+            // The server serves on until its cron shuts it down (and closes everyone then).
+            Event::Signal(_) => {}
             Event::Tick => self.model.tick(now),
             // The simulated network does not report backlogs (no output-buffer limits yet).
             Event::Backlog { .. } => {}

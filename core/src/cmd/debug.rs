@@ -66,6 +66,11 @@ fn debug(ctx: &mut Ctx) {
             ctx.srv.skip_checksum_validation = atoi(&ctx.args[2]) != 0;
             ctx.out.ok();
         }
+        ("log", 3) => {
+            let line = format!("DEBUG LOG: {}", String::from_utf8_lossy(&ctx.args[2]));
+            ctx.srv.log(crate::LogLevel::Warning, line);
+            ctx.out.ok();
+        }
         ("pause-cron", 3) => {
             ctx.srv.cron_paused = atoi(&ctx.args[2]) != 0;
             ctx.out.ok();

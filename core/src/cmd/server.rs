@@ -75,6 +75,9 @@ fn info_server(s: &Server, out: &mut String) {
         i32::from(c.io_threads > 1),
         env!("CARGO_PKG_VERSION"),
     );
+    if let Some(ms) = s.shutdown_in_ms() {
+        let _ = write!(out, "shutdown_in_milliseconds:{ms}\r\n");
+    }
 }
 
 fn info_clients(s: &Server, out: &mut String) {
@@ -83,7 +86,8 @@ fn info_clients(s: &Server, out: &mut String) {
         "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\n\
          client_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:{}\r\n\
          tracking_clients:{}\r\nclients_in_timeout_table:{}\r\n",
-        s.clients.len(),
+        // Redis counts its replicas apart (connected_slaves).
+        s.clients.len() - s.repl.replicas.len(),
         s.cfg.maxclients,
         s.blocking.count(),
         s.clients.values().filter(|c| c.tracking.is_some()).count(),
@@ -150,6 +154,7 @@ fn info_memory(s: &Server, out: &mut String) {
          used_memory_functions:{fcode}\r\nused_memory_scripts:{}\r\nused_memory_scripts_human:{}\r\n\
          maxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{policy}\r\n\
          mem_fragmentation_ratio:{ratio:.2}\r\nmem_not_counted_for_evict:0\r\n\
+         mem_replication_backlog:0\r\nmem_total_replication_buffers:{}\r\n\
          mem_allocator:{}\r\nactive_defrag_running:0\r\n\
          lazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n",
         m.allocated,
@@ -167,6 +172,13 @@ fn info_memory(s: &Server, out: &mut String) {
         human_bytes(scripts + fcode),
         s.cfg.maxmemory,
         human_bytes(s.cfg.maxmemory as u64),
+        // No backlog is kept: the replication buffers are what the replicas have not read.
+        s.repl
+            .replicas
+            .iter()
+            .filter_map(|id| s.clients.get(id))
+            .map(|c| c.pending_output())
+            .sum::<u64>(),
         if m.allocator.is_empty() { "none" } else { m.allocator },
     );
 }
@@ -244,9 +256,10 @@ fn info_replication(s: &Server, out: &mut String) {
             let lag = now.saturating_sub(c.repl_ack_us) / 1_000_000;
             let _ = write!(
                 out,
-                "slave{i}:ip={},port={},state=online,offset={},lag={lag}\r\n",
+                "slave{i}:ip={},port={},state={},offset={},lag={lag}\r\n",
                 c.replica_ip(),
                 c.repl_listening_port,
+                s.replica_state(*id),
                 c.repl_ack_offset
             );
         }
@@ -345,32 +358,39 @@ fn info_keyspace(s: &Server, out: &mut String) {
     }
 }
 
+/// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT] (Redis' shutdownCommand); see `crate::shutdown`.
 pub(crate) fn shutdown(ctx: &mut Ctx) {
-    let (mut save, mut nosave, mut abort, mut force) = (false, false, false, false);
+    let mut f = crate::shutdown::ShutdownFlags::default();
+    let mut abort = false;
     for a in &ctx.args[1..] {
         match String::from_utf8_lossy(a).to_ascii_lowercase().as_str() {
-            "save" => save = true,
-            "nosave" => nosave = true,
-            "now" => {}
-            "force" => force = true,
+            "save" => f.save = true,
+            "nosave" => f.nosave = true,
+            "now" => f.now = true,
+            "force" => f.force = true,
             "abort" => abort = true,
             _ => return ctx.syntax_error(),
         }
     }
-    if (save && nosave) || (abort && ctx.args.len() > 2) {
+    if (f.save && f.nosave) || (abort && ctx.args.len() > 2) {
         return ctx.syntax_error();
     }
+    if abort {
+        return match ctx.srv.abort_shutdown() {
+            true => ctx.out.ok(),
+            false => ctx.out.err("No shutdown in progress."),
+        };
+    }
+    if !f.now && ctx.client().deny_blocking {
+        return ctx
+            .out
+            .err("SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client");
+    }
     // A busy script leaves only SHUTDOWN NOSAVE (Redis' shutdownCommand).
-    if ctx.srv.script_timed_out() && !nosave {
+    if ctx.srv.script_timed_out() && !f.nosave {
         let msg = ctx.srv.busy_error();
         return ctx.out.error(msg);
     }
-    if abort {
-        return ctx.out.err("No shutdown in progress.");
-    }
-    // With save points configured Redis saves unless told NOSAVE; SAVE saves regardless.
-    let save = save || (!nosave && !ctx.srv.cfg.save_points.is_empty());
-    let client = Some(ctx.id);
-    ctx.srv
-        .begin_shutdown(crate::persist::ShutdownAsk { client, save, force });
+    let (id, db, args) = (ctx.id, ctx.db(), ctx.args.to_vec());
+    ctx.srv.shutdown_command(id, db, args, f);
 }

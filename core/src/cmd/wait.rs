@@ -43,8 +43,13 @@ impl Server {
     /// Redis' beforeSleep: REPLCONF GETACK * to the replicas when a client started WAITing.
     pub(crate) fn request_acks(&mut self) {
         if std::mem::take(&mut self.repl.ask_acks) {
-            self.feed_replicas(None, &[b"REPLCONF".to_vec(), b"GETACK".to_vec(), b"*".to_vec()]);
+            self.send_getack();
         }
+    }
+
+    /// REPLCONF GETACK * to the replicas: each answers with its offset.
+    pub(crate) fn send_getack(&mut self) {
+        self.feed_replicas(None, &[b"REPLCONF".to_vec(), b"GETACK".to_vec(), b"*".to_vec()]);
     }
 
     /// Online replicas that acknowledged at least `offset` (replicationCountAcksByOffset).

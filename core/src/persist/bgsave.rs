@@ -46,7 +46,7 @@ impl Target {
 
 pub(crate) struct Bgsave {
     pub(crate) target: Target,
-    temp: String,
+    pub(super) temp: String,
     enc: Encoder,
     /// CRC-64 of everything written so far.
     crc: u64,

@@ -90,7 +90,12 @@ impl Server {
             keep_expired: self.is_replica() && !job.aof_base,
         };
         let step = if slowed { 1 } else { KEYS_PER_STEP };
+        let byte_budget = self.cfg.loading_process_events_interval_bytes.max(1) as usize;
+        let start = job.loader.position();
         for _ in 0..self.load_step_size(step) {
+            if job.loader.position() - start >= byte_budget {
+                break;
+            }
             let next = job.loader.next_key(&job.image, opts);
             let codes = std::mem::take(&mut job.loader.functions);
             if let Err(why) = self.load_rdb_functions(&codes, job.aof_base) {

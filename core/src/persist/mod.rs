@@ -44,6 +44,8 @@ enum Job {
     AofGc,
     /// Cleaning up after a failure: the outcome changes nothing.
     Cleanup,
+    /// The last cleanup before a forced exit: the process exits with 1 once it is done.
+    ExitAfter,
 }
 
 /// Persistence state and the fields INFO persistence shows.
@@ -165,6 +167,7 @@ impl Server {
             Some(Job::AofManifest) => self.aof_manifest_read(result),
             Some(Job::AofStart) => self.aof_start_progress(result),
             Some(Job::AofGc) => self.aof_gc_progress(result),
+            Some(Job::ExitAfter) => self.push_output(crate::server::Output::Exit { code: 1 }),
             Some(Job::Cleanup) | None => {}
         }
     }

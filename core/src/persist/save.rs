@@ -22,6 +22,8 @@ pub(crate) enum AfterSave {
     Reload { client: ClientId, flush: bool, merge: bool },
     /// FLUSHALL with save points: nobody waits for the outcome.
     Quiet,
+    /// A replica's snapshot from its master, written to `dbfilename`: load it.
+    ReplicaSync,
 }
 
 pub(crate) struct SyncSave {
@@ -69,6 +71,28 @@ impl Server {
             ops.push_back(self.read_rdb_op());
         }
         self.start_blocking_job(ops, Some(temp), after, aof_fsync);
+    }
+
+    /// A replica's snapshot from its master (repl-diskless-load disabled): written to a temp
+    /// file, fsynced, renamed to `dbfilename` and read back to be loaded, the server waiting
+    /// meanwhile as Redis' readSyncBulkPayload blocks it.
+    pub(crate) fn start_replica_sync_save(&mut self, data: Vec<u8>) {
+        let name = format!("temp-{}.{}.rdb", self.clock.unix_ms() / 1000, self.env.pid);
+        let temp = self.data_path(&name);
+        let mut ops = VecDeque::from([DiskOp::Write {
+            path: temp.clone(),
+            data,
+            truncate: true,
+        }]);
+        ops.extend(self.commit_ops(&temp));
+        ops.push_back(self.read_rdb_op());
+        self.start_blocking_job(ops, Some(temp), AfterSave::ReplicaSync, false);
+    }
+
+    /// rdb-del-sync-files: the file a replica got from its master goes.
+    pub(crate) fn remove_rdb_file(&mut self) {
+        let path = self.data_path(&self.cfg.dbfilename);
+        self.submit(super::Job::Cleanup, DiskOp::Remove { path });
     }
 
     /// DEBUG RELOAD NOSAVE: reads the RDB file and loads it, the server waiting meanwhile.
@@ -119,7 +143,8 @@ impl Server {
                         self.submit(Job::Save, op);
                     }
                     None => {
-                        if job.temp.is_some() {
+                        let replica = matches!(job.after, AfterSave::ReplicaSync);
+                        if job.temp.is_some() && !replica {
                             self.saved_to_disk();
                             self.log(LogLevel::Notice, "DB saved on disk");
                         }
@@ -133,19 +158,23 @@ impl Server {
                 }
                 let saving = job.temp.is_some();
                 let renamed = !job.ops.iter().any(|op| matches!(op, DiskOp::Rename { .. }));
-                match job.temp {
-                    Some(temp) if !renamed => {
-                        // Failed before the rename: the temp file is garbage.
-                        self.log(
-                            LogLevel::Warning,
-                            format!("Write error saving DB on disk: {}", e.message),
-                        );
-                        self.submit(Job::Cleanup, DiskOp::Remove { path: temp });
-                    }
-                    _ => self.log(
-                        LogLevel::Warning,
-                        format!("Error accessing the RDB file: {}", e.message),
+                let replica = matches!(job.after, AfterSave::ReplicaSync);
+                let line = match (&job.temp, replica) {
+                    (Some(_), false) if !renamed => format!("Write error saving DB on disk: {}", e.message),
+                    (_, false) => format!("Error accessing the RDB file: {}", e.message),
+                    (_, true) if !renamed => format!(
+                        "Failed trying to sync the temp DB to disk in MASTER <-> REPLICA synchronization: {}",
+                        e.message
                     ),
+                    (_, true) => format!(
+                        "Failed trying to load the MASTER synchronization DB from disk: {}",
+                        e.message
+                    ),
+                };
+                self.log(LogLevel::Warning, line);
+                if let Some(temp) = job.temp.filter(|_| !renamed) {
+                    // Failed before the rename: the temp file is garbage.
+                    self.submit(Job::Cleanup, DiskOp::Remove { path: temp });
                 }
                 self.after_sync_save(job.after, Err(saving && !renamed));
             }
@@ -170,12 +199,13 @@ impl Server {
                 self.log(LogLevel::Warning, "Error trying to save the DB. Exit anyway.");
                 self.shutdown();
             }
-            AfterSave::Shutdown(ask) => self.refuse_shutdown(ask.client, "Error trying to save the DB, can't exit."),
+            AfterSave::Shutdown(_) => self.refuse_shutdown("Error trying to save the DB, can't exit."),
             AfterSave::Reload { client, flush, merge } => match outcome {
                 Ok(image) => self.reload(client, &image.unwrap_or_default(), flush, merge),
                 Err(true) => self.answer(client, |r| r.err("Error trying to save the DB")),
                 Err(false) => self.answer(client, |r| r.err("Error trying to load the RDB dump")),
             },
+            AfterSave::ReplicaSync => self.snapshot_on_disk(outcome.ok().flatten()),
             AfterSave::Quiet => {}
         }
     }
@@ -201,7 +231,7 @@ impl Server {
     /// SHUTDOWN and SIGTERM (Redis' prepareForShutdown): a running background save is
     /// abandoned; the final save, if any, comes before the exit.
     pub(crate) fn begin_shutdown(&mut self, ask: ShutdownAsk) {
-        let ShutdownAsk { client, save, force } = ask;
+        let ShutdownAsk { save, force } = ask;
         if self.persist.aof.opening {
             // The new incr file is not there yet: the shutdown goes on once it is.
             self.persist.shutdown_after_rewrite = Some(ask);
@@ -212,7 +242,7 @@ impl Server {
         // written since (Redis' AOF_WAIT_REWRITE check), unless FORCE says so.
         if self.persist.aof.initial_rewrite_running() {
             if !force {
-                return self.refuse_shutdown(client, "Writing initial AOF, can't exit.");
+                return self.refuse_shutdown("Writing initial AOF, can't exit.");
             }
             self.log(LogLevel::Warning, "Writing initial AOF. Exit anyway.");
         }
@@ -238,14 +268,38 @@ impl Server {
     }
 
     /// A shutdown that cannot go on: why is logged, as Redis' finishShutdown logs it, and the
-    /// server keeps running.
-    fn refuse_shutdown(&mut self, client: Option<ClientId>, why: &str) {
+    /// server keeps running; the clients that asked get an error.
+    fn refuse_shutdown(&mut self, why: &str) {
         self.shutting_down = false;
         self.log(LogLevel::Warning, why);
         let line = "Errors trying to shut down the server. Check the logs for more information.";
         self.log(LogLevel::Warning, line);
-        if let Some(id) = client {
-            self.answer(id, |r| r.err("Errors trying to SHUTDOWN. Check logs."));
+        self.cancel_shutdown();
+    }
+
+    /// A forced exit (Redis' rdbRemoveTempFile, then exit(1)): the temp file of a save in
+    /// progress is removed first, and the process exits once it is gone.
+    pub(crate) fn exit_removing_temp_rdb(&mut self) {
+        self.shutting_down = true;
+        let temp = self.persist.save.take().and_then(|j| j.temp);
+        let bg = self
+            .persist
+            .bgsave
+            .as_ref()
+            .map(|b| b.temp.clone())
+            .filter(|t| !t.is_empty());
+        let temps: Vec<String> = temp.into_iter().chain(bg).collect();
+        if temps.is_empty() {
+            return self.push_output(crate::server::Output::Exit { code: 1 });
+        }
+        let last = temps.len() - 1;
+        for (i, path) in temps.into_iter().enumerate() {
+            let job = if i == last {
+                super::Job::ExitAfter
+            } else {
+                super::Job::Cleanup
+            };
+            self.submit(job, DiskOp::Remove { path });
         }
     }
 }
@@ -253,7 +307,6 @@ impl Server {
 /// What a SHUTDOWN (or a signal) asked for.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ShutdownAsk {
-    pub(crate) client: Option<ClientId>,
     pub(crate) save: bool,
     /// SHUTDOWN FORCE: errors on the way do not stop the exit.
     pub(crate) force: bool,

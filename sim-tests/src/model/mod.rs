@@ -137,11 +137,6 @@ impl Model {
         self.sessions.insert(id, Session::default());
     }
 
-    /// The server closes every connection (shutdown): nothing more runs for anyone.
-    pub fn close_all(&mut self) {
-        self.sessions.values_mut().for_each(|s| s.closing = true);
-    }
-
     /// The server stops serving `id` (QUIT, a refused HTTP request): what it watched and
     /// subscribed to goes before anything else runs.
     fn close(&mut self, id: ClientId) {
