@@ -409,10 +409,11 @@ impl Server {
     /// Returns whether it was blocked. A client postponed by CLIENT PAUSE is not released this
     /// way (CLIENT UNBLOCK, REPLICAOF): its command has not started and runs once the pause
     /// ends (Redis' disconnectAllBlockedClients skips BLOCKED_POSTPONE). Nor does CLIENT
-    /// UNBLOCK end a SHUTDOWN's wait (Redis 7.0 would crash on it: no timeout reply exists).
+    /// UNBLOCK ... TIMEOUT end a SHUTDOWN's wait (Redis 7.0 crashes on it: a SHUTDOWN has no
+    /// timeout reply); ERROR does.
     pub(crate) fn release_blocked(&mut self, id: ClientId, how: Release) -> bool {
         let wants = self.blocking.waiters.get(&id).map(|w| w.wants);
-        let shutdown = wants == Some(crate::shutdown::SHUTDOWN_WAIT) && !matches!(how, Release::Failed(_));
+        let shutdown = wants == Some(crate::shutdown::SHUTDOWN_WAIT) && how == Release::Timeout;
         if wants == Some(crate::pause::POSTPONED) || shutdown {
             return false;
         }

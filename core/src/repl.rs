@@ -147,12 +147,17 @@ pub(crate) fn encode_command(argv: &[impl AsRef<[u8]>]) -> Vec<u8> {
 }
 
 impl Server {
-    /// A replica's state as INFO and the shutdown log name it (Redis' replstateToString).
+    /// A replica's state as INFO and the shutdown log name it (Redis' replstateToString for
+    /// a diskless sync: wait_bgsave until the whole snapshot is sent, online from then on,
+    /// even before the first ACK).
     pub(crate) fn replica_state(&self, id: ClientId) -> &'static str {
-        if self.repl.waiting_sync.iter().any(|(c, _)| *c == id) {
+        let waiting = self.repl.waiting_sync.iter().any(|(c, _)| *c == id);
+        let sending = self
+            .clients
+            .get(&id)
+            .is_some_and(|c| c.repl_pending.is_some() && !c.repl_online_on_ack);
+        if waiting || sending {
             "wait_bgsave"
-        } else if self.clients.get(&id).is_some_and(|c| c.repl_pending.is_some()) {
-            "send_bulk"
         } else {
             "online"
         }

@@ -554,18 +554,23 @@ impl Server {
         }
     }
 
-    /// The snapshot is `dbfilename` now, read back as `image` (`None`: it could not be
-    /// written): it is loaded as Redis' rdbLoad loads it, and the stream follows.
-    pub(crate) fn snapshot_on_disk(&mut self, image: Option<Vec<u8>>) {
+    /// The snapshot is `dbfilename` now, read back as `image`: it is loaded as Redis' rdbLoad
+    /// loads it, and the stream follows. `Err(true)`: it never became the file; `Err(false)`:
+    /// it did but could not be read.
+    pub(crate) fn snapshot_on_disk(&mut self, image: Result<Option<Vec<u8>>, bool>) {
         let Some(mut t) = self.replica.on_disk.take() else {
             return;
         };
-        let Some(image) = image else {
-            return self.drop_master_link();
+        // Renamed into place, whether it then loaded or not.
+        let on_file = !matches!(image, Err(true));
+        let loaded = match image {
+            Ok(image) => {
+                t.data = image.unwrap_or_default();
+                self.load_transfer(t, "disk")
+            }
+            Err(_) => Err(()),
         };
-        t.data = image;
-        let loaded = self.load_transfer(t, "disk");
-        if self.cfg.rdb_del_sync_files && self.cfg.save_points.is_empty() && !self.persist.aof.on {
+        if on_file && self.cfg.rdb_del_sync_files && self.persistence_off() {
             self.log(
                 LogLevel::Notice,
                 "Removing the RDB file obtained from the master. This replica has persistence disabled",
@@ -575,6 +580,11 @@ impl Server {
         if loaded.and_then(|()| self.apply_stream()).is_err() {
             self.drop_master_link();
         }
+    }
+
+    /// Redis' allPersistenceDisabled: no save points, no AOF.
+    fn persistence_off(&self) -> bool {
+        self.cfg.save_points.is_empty() && !self.persist.aof.on
     }
 
     /// The `$<len>` or `$EOF:<mark>` line; `None` for a keep-alive newline.

@@ -422,6 +422,7 @@ impl Server {
     /// script between two slices, unless busy mode is serving them).
     fn paused(&self) -> bool {
         self.busy_until_us.is_some()
+            || self.shutdown_holds_events()
             || self.waits_for_disk()
             || self.waits_for_listen()
             || (self.script_suspended() && !self.scripting.serving_busy)
@@ -678,9 +679,6 @@ impl Server {
             c.last_interaction_us = self.clock.mono_us();
             self.stats.net_input_bytes += args.iter().map(|a| a.len() as u64 + 16).sum::<u64>();
             command::execute(self, id, &args);
-            if self.shutting_down {
-                return;
-            }
             if self.paused() {
                 // DEBUG SLEEP (or SAVE): the rest runs after the sleep, before anything that arrived later.
                 // Redis slept inside the command, so what follows it (serving the keys it made

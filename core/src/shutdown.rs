@@ -74,6 +74,8 @@ pub(crate) struct ShutdownState {
     /// Waiting for lagging replicas until this unix ms (Redis' shutdown_mstime), to shut
     /// down with these flags.
     pub(crate) waiting: Option<(u64, ShutdownFlags)>,
+    /// Exiting at once (a second SIGINT): nothing more runs while the temp files go.
+    pub(crate) exiting: bool,
 }
 
 impl Server {
@@ -108,14 +110,21 @@ impl Server {
         self.finish_shutdown(flags);
     }
 
-    /// Whether every replica acknowledged the whole stream (Redis' isReadyToShutdown).
-    fn replicas_caught_up(&self) -> bool {
-        let offset = self.repl.offset;
+    /// Every replica, those still waiting for their snapshot too (Redis' server.slaves).
+    fn all_replicas(&self) -> Vec<&crate::client::Client> {
+        let waiting = self.repl.waiting_sync.iter().map(|(id, _)| id);
         self.repl
             .replicas
             .iter()
+            .chain(waiting)
             .filter_map(|id| self.clients.get(id))
-            .all(|c| c.repl_ack_offset == offset)
+            .collect()
+    }
+
+    /// Whether every replica acknowledged the whole stream (Redis' isReadyToShutdown).
+    fn replicas_caught_up(&self) -> bool {
+        let offset = self.repl.offset;
+        self.all_replicas().iter().all(|c| c.repl_ack_offset == offset)
     }
 
     /// The last step: says which replicas lag, then saves and exits (`begin_shutdown`).
@@ -131,8 +140,9 @@ impl Server {
     fn log_lagging_replicas(&mut self) {
         let (offset, now) = (self.repl.offset, self.clock.mono_us());
         let mut lines = Vec::new();
-        let total = self.repl.replicas.len();
-        for c in self.repl.replicas.iter().filter_map(|id| self.clients.get(id)) {
+        let replicas = self.all_replicas();
+        let total = replicas.len();
+        for c in replicas {
             if c.repl_ack_offset != offset {
                 let lag = if c.replica_online() {
                     now.saturating_sub(c.repl_ack_us) / 1_000_000
@@ -181,7 +191,11 @@ impl Server {
 
     /// SHUTDOWN ABORT: whether there was a shutdown to abort.
     pub(crate) fn abort_shutdown(&mut self) -> bool {
-        if self.shutdown.waiting.is_some() {
+        if self.persist.shutdown_after_rewrite.take().is_some() {
+            // The exit waited for the AOF's new file to open (see `begin_shutdown`).
+            self.shutting_down = false;
+            self.cancel_shutdown();
+        } else if self.shutdown.waiting.is_some() {
             self.cancel_shutdown();
         } else if self.shutdown.signalled.take().is_none() {
             return false;
@@ -199,6 +213,11 @@ impl Server {
         match (self.shutdown.signalled, self.shutdown.waiting) {
             (Some(sig), None) => {
                 let flags = match sig {
+                    // A signal while loading shuts down without saving, whatever the config.
+                    _ if self.persist.loading => ShutdownFlags {
+                        nosave: true,
+                        ..Default::default()
+                    },
                     Signal::Terminate => self.cfg.shutdown_on_sigterm,
                     Signal::Interrupt => self.cfg.shutdown_on_sigint,
                 };
@@ -229,6 +248,12 @@ impl Server {
         };
         self.log(LogLevel::Warning, line);
         self.shutdown.signalled = Some(sig);
+    }
+
+    /// Whether events wait for the shutdown: while it waits for the AOF's new file to open
+    /// before going on (Redis' finishShutdown runs in one go), and during a forced exit.
+    pub(crate) fn shutdown_holds_events(&self) -> bool {
+        self.shutdown.exiting || self.persist.shutdown_after_rewrite.is_some()
     }
 
     /// INFO's shutdown_in_milliseconds, while waiting for replicas.

@@ -933,6 +933,22 @@ fn a_failed_rewrite_turning_the_aof_on_removes_its_temp_incr_file_and_tries_agai
 }
 
 #[test]
+fn a_failed_aof_fsync_at_shutdown_is_logged_and_the_exit_goes_on() {
+    let mut h = harness(&[("save", "3600 1")]);
+    assert_eq!(h.cmd(C, &["CONFIG", "SET", "appendonly", "yes"]), "+OK\r\n");
+    set_keys(&mut h, 5);
+    // The incr file is gone: its fsync fails, as Redis' finishShutdown sees a failing fsync.
+    h.disk.files.remove("/d/appendonlydir/appendonly.aof.1.incr.aof");
+    assert_eq!(h.cmd(C, &["SHUTDOWN"]), "");
+    assert!(logged(&h, "Calling fsync() on the AOF file."));
+    assert!(logged(&h, "Fail to fsync the AOF file: No such file or directory."));
+    assert!(logged(&h, "DB saved on disk"), "the final save still runs");
+    assert!(h.other.iter().any(|o| matches!(o, Output::Exit { code: 0 })));
+    let mut r = restart(&h, &[]);
+    assert_eq!(r.cmd(C, &["DBSIZE"]), ":5\r\n");
+}
+
+#[test]
 fn shutdown_save_force_while_the_aof_is_turned_on_still_saves_the_rdb() {
     let mut h = harness(&[("rdb-key-save-delay", "1000"), ("save", "3600 1")]);
     set_keys(&mut h, 50);

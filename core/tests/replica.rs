@@ -596,7 +596,7 @@ fn a_snapshot_that_cannot_be_written_keeps_the_old_data_and_drops_the_link() {
     data(&mut h, link, &bytes);
     assert!(logged(
         &h,
-        "Failed trying to sync the temp DB to disk in MASTER <-> REPLICA synchronization: No space left on device"
+        "Write error or short write writing to the DB dump file needed for MASTER <-> REPLICA synchronization: No space left on device"
     ));
     assert!(h
         .other
@@ -622,4 +622,33 @@ fn rdb_del_sync_files_removes_the_file_of_a_replica_without_persistence() {
         &[&["SET", "k", "v"]],
     );
     assert!(h.disk.files.contains_key("/d/dump.rdb"));
+}
+
+#[test]
+fn a_bgsave_running_when_the_snapshot_arrives_stops_and_cannot_overwrite_it() {
+    let mut h = harness(&[("rdb-key-save-delay", "100000")]);
+    for i in 0..20 {
+        h.cmd(USER, &["SET", &format!("old{i}"), "1"]);
+    }
+    assert_eq!(h.cmd(USER, &["BGSAVE"]), "+Background saving started\r\n");
+    assert_eq!(h.cmd(USER, &["REPLICAOF", "master.example", "6380"]), "+OK\r\n");
+    let (link, _) = handshake(&mut h);
+    let mut bytes = format!("+FULLRESYNC {MASTER_ID} 1000\r\n").into_bytes();
+    let sent = snapshot(&[&["SET", "k", "v"]]);
+    bytes.extend(&sent);
+    data(&mut h, link, &bytes);
+    assert!(logged(
+        &h,
+        "Replica is about to load the RDB file received from the master"
+    ));
+    for _ in 0..50 {
+        second(&mut h);
+    }
+    let header_end = sent.iter().position(|&b| b == b'\n').unwrap() + 1;
+    assert_eq!(
+        h.disk.files.get("/d/dump.rdb").map(Vec::as_slice),
+        Some(&sent[header_end..])
+    );
+    assert!(temp_files(&h).is_empty(), "{:?}", temp_files(&h));
+    assert_eq!(h.cmd(USER, &["DBSIZE"]), ":1\r\n");
 }

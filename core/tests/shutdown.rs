@@ -133,7 +133,7 @@ fn shutdown_abort_answers_every_waiting_client_and_lets_the_paused_writes_run() 
     assert_eq!(info(&mut h, "blocked_clients"), "2");
     assert_eq!(info(&mut h, "connected_clients"), "4", "the replica is not counted");
     assert_eq!(h.cmd(WRITER, &["INCR", "k"]), "");
-    // CLIENT UNBLOCK does not end a SHUTDOWN's wait.
+    // CLIENT UNBLOCK ... TIMEOUT does not end a SHUTDOWN's wait (Redis 7.0 crashes on it).
     assert_eq!(h.cmd(9, &["CLIENT", "UNBLOCK", "1"]), ":0\r\n");
     assert_eq!(h.cmd(9, &["SHUTDOWN", "ABORT"]), "+OK\r\n");
     assert!(logged(&h, "Shutdown manually aborted."));
@@ -231,4 +231,42 @@ fn shutdown_options_and_their_config_are_checked_as_redis_checks_them() {
     for (cmd, want) in cases {
         assert_eq!(h.cmd(1, cmd), *want, "{cmd:?}");
     }
+}
+
+#[test]
+fn what_a_client_pipelines_after_shutdown_runs_once_the_shutdown_is_aborted() {
+    let mut h = lagging_replica(&[]);
+    let cmds = vec![vec![b"SHUTDOWN".to_vec()], vec![b"PING".to_vec()]];
+    assert!(h.event(1, Event::Commands { client: 1, cmds }).is_empty());
+    assert_eq!(h.cmd(9, &["CLIENT", "UNBLOCK", "1", "ERROR"]), ":1\r\n");
+    assert_eq!(
+        h.take_sent(1),
+        "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n+PONG\r\n"
+    );
+    // The shutdown itself still waits for the replica.
+    assert_eq!(exit_code(&h), None);
+    assert_ne!(info(&mut h, "shutdown_in_milliseconds"), "");
+}
+
+#[test]
+fn a_second_sigint_stops_a_running_bgsave_and_removes_its_temp_file_before_exiting() {
+    let mut h = lagging_replica(&[("rdb-key-save-delay", "100000")]);
+    for i in 0..20 {
+        h.cmd(WRITER, &["SET", &format!("k{i}"), "v"]);
+    }
+    assert_eq!(h.cmd(WRITER, &["BGSAVE"]), "+Background saving started\r\n");
+    cron(&mut h, 300);
+    assert!(
+        h.disk.files.keys().any(|p| p.contains("temp-bg")),
+        "the BGSAVE has begun its file"
+    );
+    h.event(9, Event::Signal(Signal::Interrupt));
+    cron(&mut h, 100);
+    h.event(9, Event::Signal(Signal::Interrupt));
+    assert_eq!(exit_code(&h), Some(1));
+    assert!(
+        !h.disk.files.keys().any(|p| p.contains("temp")),
+        "{:?}",
+        h.disk.files.keys()
+    );
 }

@@ -87,7 +87,7 @@ fn info_clients(s: &Server, out: &mut String) {
          client_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:{}\r\n\
          tracking_clients:{}\r\nclients_in_timeout_table:{}\r\n",
         // Redis counts its replicas apart (connected_slaves).
-        s.clients.len() - s.repl.replicas.len(),
+        s.clients.values().filter(|c| !c.replica).count(),
         s.cfg.maxclients,
         s.blocking.count(),
         s.clients.values().filter(|c| c.tracking.is_some()).count(),

@@ -342,8 +342,11 @@ impl Server {
             unix: false,
         };
         let now = self.clock.mono_us();
-        self.clients
-            .insert(AOF_CLIENT, Client::new(AOF_CLIENT, conn, now, true));
+        let mut client = Client::new(AOF_CLIENT, conn, now, true);
+        // Redis' mustObeyClient: the AOF's commands run as the master's do, with no check of
+        // this server's own state (a read-only replica's EVAL writes, an OOM, a pause).
+        client.master = true;
+        self.clients.insert(AOF_CLIENT, client);
         let (aof_on, backlog) = (self.persist.aof.on, self.repl.backlog);
         // The AOF's own commands run although the server is loading; keys do not expire.
         self.persist.loading = false;

@@ -36,6 +36,31 @@ pub(crate) struct SyncSave {
     /// The step in flight is the AOF's fsync at shutdown: if it fails, the AOF lost what it
     /// had written since its last fsync, and must be repaired like after any failed fsync.
     aof_fsync: bool,
+    /// What the step in flight does (a failure is reported per step).
+    in_flight: Step,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Step {
+    Write,
+    Fsync,
+    Rename,
+    FsyncDir,
+    Read,
+    Other,
+}
+
+impl Step {
+    fn of(op: &DiskOp) -> Step {
+        match op {
+            DiskOp::Write { .. } => Step::Write,
+            DiskOp::Fsync { .. } => Step::Fsync,
+            DiskOp::Rename { .. } => Step::Rename,
+            DiskOp::FsyncDir { .. } => Step::FsyncDir,
+            DiskOp::Read { .. } => Step::Read,
+            _ => Step::Other,
+        }
+    }
 }
 
 impl Server {
@@ -77,6 +102,20 @@ impl Server {
     /// file, fsynced, renamed to `dbfilename` and read back to be loaded, the server waiting
     /// meanwhile as Redis' readSyncBulkPayload blocks it.
     pub(crate) fn start_replica_sync_save(&mut self, data: Vec<u8>) {
+        // A running BGSAVE would rename its own (older) dataset over the file: it stops, as
+        // Redis kills its RDB child here.
+        if self
+            .persist
+            .bgsave
+            .as_ref()
+            .is_some_and(|b| b.target == super::bgsave::Target::Rdb)
+        {
+            self.log(
+                LogLevel::Notice,
+                "Replica is about to load the RDB file received from the master, but there is a pending RDB child running. Killing process and removing its temp file to avoid any race",
+            );
+            self.abort_bgsave("replica sync");
+        }
         let name = format!("temp-{}.{}.rdb", self.clock.unix_ms() / 1000, self.env.pid);
         let temp = self.data_path(&name);
         let mut ops = VecDeque::from([DiskOp::Write {
@@ -117,14 +156,21 @@ impl Server {
         aof_fsync: bool,
     ) {
         let first = ops.pop_front().expect("a blocking job has steps");
-        self.persist.save = Some(SyncSave {
+        let job = SyncSave {
             ops,
             temp,
             after,
             read_back: None,
             aof_fsync,
-        });
-        self.submit(Job::Save, first);
+            in_flight: Step::Other,
+        };
+        self.submit_step(job, first);
+    }
+
+    fn submit_step(&mut self, mut job: SyncSave, op: DiskOp) {
+        job.in_flight = Step::of(&op);
+        self.persist.save = Some(job);
+        self.submit(Job::Save, op);
     }
 
     pub(super) fn save_progress(&mut self, result: DiskResult) {
@@ -138,10 +184,7 @@ impl Server {
                     job.read_back = data;
                 }
                 match job.ops.pop_front() {
-                    Some(op) => {
-                        self.persist.save = Some(job);
-                        self.submit(Job::Save, op);
-                    }
+                    Some(op) => self.submit_step(job, op),
                     None => {
                         let replica = matches!(job.after, AfterSave::ReplicaSync);
                         if job.temp.is_some() && !replica {
@@ -152,25 +195,25 @@ impl Server {
                     }
                 }
             }
+            Err(e) if job.aof_fsync && matches!(job.after, AfterSave::Shutdown(_)) => {
+                // Redis' finishShutdown logs a failed fsync of the AOF and goes on: the exit
+                // (and the final save, if any) does not wait on a disk that refuses it.
+                self.aof_io_failed(&e.message);
+                self.log(LogLevel::Warning, format!("Fail to fsync the AOF file: {}.", e.message));
+                job.aof_fsync = false;
+                match job.ops.pop_front() {
+                    Some(op) => self.submit_step(job, op),
+                    None => self.after_sync_save(job.after, Ok(None)),
+                }
+            }
             Err(e) => {
                 if job.aof_fsync {
                     self.aof_io_failed(&e.message);
                 }
                 let saving = job.temp.is_some();
-                let renamed = !job.ops.iter().any(|op| matches!(op, DiskOp::Rename { .. }));
-                let replica = matches!(job.after, AfterSave::ReplicaSync);
-                let line = match (&job.temp, replica) {
-                    (Some(_), false) if !renamed => format!("Write error saving DB on disk: {}", e.message),
-                    (_, false) => format!("Error accessing the RDB file: {}", e.message),
-                    (_, true) if !renamed => format!(
-                        "Failed trying to sync the temp DB to disk in MASTER <-> REPLICA synchronization: {}",
-                        e.message
-                    ),
-                    (_, true) => format!(
-                        "Failed trying to load the MASTER synchronization DB from disk: {}",
-                        e.message
-                    ),
-                };
+                // The rename is done once a later step is in flight.
+                let renamed = matches!(job.in_flight, Step::FsyncDir | Step::Read);
+                let line = self.save_failure_line(&job, &e.message, renamed);
                 self.log(LogLevel::Warning, line);
                 if let Some(temp) = job.temp.filter(|_| !renamed) {
                     // Failed before the rename: the temp file is garbage.
@@ -178,6 +221,29 @@ impl Server {
                 }
                 self.after_sync_save(job.after, Err(saving && !renamed));
             }
+        }
+    }
+
+    /// What a failed step of `job` logs (a replica's steps as readSyncBulkPayload says them).
+    fn save_failure_line(&self, job: &SyncSave, why: &str, renamed: bool) -> String {
+        let file = &self.cfg.dbfilename;
+        let sync = "in MASTER <-> REPLICA synchronization";
+        match (job.after, job.in_flight) {
+            (AfterSave::ReplicaSync, Step::Write) => {
+                format!("Write error or short write writing to the DB dump file needed for MASTER <-> REPLICA synchronization: {why}")
+            }
+            (AfterSave::ReplicaSync, Step::Fsync) => format!("Failed trying to sync the temp DB to disk {sync}: {why}"),
+            (AfterSave::ReplicaSync, Step::Rename) => {
+                format!("Failed trying to rename the temp DB into {file} {sync}: {why}")
+            }
+            (AfterSave::ReplicaSync, Step::FsyncDir) => {
+                format!("Failed trying to sync DB directory {file} {sync}: {why}")
+            }
+            (AfterSave::ReplicaSync, _) => {
+                format!("Failed trying to load the MASTER synchronization DB from disk: {why}")
+            }
+            _ if job.temp.is_some() && !renamed => format!("Write error saving DB on disk: {why}"),
+            _ => format!("Error accessing the RDB file: {why}"),
         }
     }
 
@@ -205,7 +271,7 @@ impl Server {
                 Err(true) => self.answer(client, |r| r.err("Error trying to save the DB")),
                 Err(false) => self.answer(client, |r| r.err("Error trying to load the RDB dump")),
             },
-            AfterSave::ReplicaSync => self.snapshot_on_disk(outcome.ok().flatten()),
+            AfterSave::ReplicaSync => self.snapshot_on_disk(outcome),
             AfterSave::Quiet => {}
         }
     }
@@ -251,6 +317,9 @@ impl Server {
             self.aof_rewrite_failed("shutdown");
         }
         self.abort_bgsave("shutdown");
+        if self.persist.aof.on {
+            self.log(LogLevel::Notice, "Calling fsync() on the AOF file.");
+        }
         let aof_sync = self.aof_flush_for_shutdown();
         if save {
             self.log(LogLevel::Notice, "Saving the final RDB snapshot before exiting.");
@@ -281,26 +350,16 @@ impl Server {
     /// progress is removed first, and the process exits once it is gone.
     pub(crate) fn exit_removing_temp_rdb(&mut self) {
         self.shutting_down = true;
-        let temp = self.persist.save.take().and_then(|j| j.temp);
-        let bg = self
-            .persist
-            .bgsave
-            .as_ref()
-            .map(|b| b.temp.clone())
-            .filter(|t| !t.is_empty());
-        let temps: Vec<String> = temp.into_iter().chain(bg).collect();
-        if temps.is_empty() {
-            return self.push_output(crate::server::Output::Exit { code: 1 });
-        }
-        let last = temps.len() - 1;
-        for (i, path) in temps.into_iter().enumerate() {
-            let job = if i == last {
-                super::Job::ExitAfter
-            } else {
-                super::Job::Cleanup
-            };
-            self.submit(job, DiskOp::Remove { path });
-        }
+        // Nothing runs any more (no command, no piece of a snapshot) until the exit.
+        self.shutdown.exiting = true;
+        // A BGSAVE stops and removes its temp file (its requests already queued come first).
+        self.drop_snapshot();
+        // No temp file of its own: a last request, behind the BGSAVE's removal, times the exit.
+        let op = match self.persist.save.take().and_then(|j| j.temp) {
+            Some(path) => DiskOp::Remove { path },
+            None => DiskOp::FsyncDir { path: self.data_dir() },
+        };
+        self.submit(super::Job::ExitAfter, op);
     }
 }
 
