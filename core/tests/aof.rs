@@ -933,6 +933,28 @@ fn a_failed_rewrite_turning_the_aof_on_removes_its_temp_incr_file_and_tries_agai
 }
 
 #[test]
+fn a_read_only_replica_replays_its_aof_writes_scripts_included() {
+    let mut h = harness(&[]);
+    assert_eq!(h.cmd(C, &["CONFIG", "SET", "appendonly", "yes"]), "+OK\r\n");
+    h.cmd(C, &["EVAL", "redis.call('set',KEYS[1],'100')", "1", "foo"]);
+    h.cmd(C, &["EVAL", "redis.call('incr',KEYS[1])", "1", "foo"]);
+    h.cmd(C, &["SET", "bar", "1"]);
+    let replica = [
+        ("appendonly", "yes"),
+        ("replicaof", "master.example 6380"),
+        ("replica-read-only", "yes"),
+    ];
+    let mut r = restart(&h, &replica);
+    assert_eq!(r.cmd(C, &["GET", "foo"]), "$3\r\n101\r\n");
+    assert_eq!(r.cmd(C, &["GET", "bar"]), "$1\r\n1\r\n");
+    // Its own clients still may not write.
+    assert_eq!(
+        r.cmd(C, &["SET", "x", "1"]),
+        "-READONLY You can't write against a read only replica.\r\n"
+    );
+}
+
+#[test]
 fn a_failed_aof_fsync_at_shutdown_is_logged_and_the_exit_goes_on() {
     let mut h = harness(&[("save", "3600 1")]);
     assert_eq!(h.cmd(C, &["CONFIG", "SET", "appendonly", "yes"]), "+OK\r\n");
