@@ -76,6 +76,8 @@ pub enum Output {
     Listen { bind: Vec<String>, port: u16 },
     /// Stop serving and exit the process with this status.
     Exit { code: i32 },
+    /// Die of a segmentation fault, with the crash report that logs (DEBUG SEGFAULT).
+    Segfault,
     /// Carry out a file operation and report it with [`Event::Disk`].
     Disk {
         req: crate::disk::DiskReq,

@@ -3,16 +3,24 @@
 //! Redis' bug report in the log: the panic message and where it happened, and (unless
 //! `crash-log-enabled` is off) the stack. Then exit(1) under `use-exit-on-panic`, otherwise
 //! abort(), as Redis' bugReportEnd does, so that a core dump can be taken.
+//!
+//! A fatal signal (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT) gets Redis' sigsegvHandler
+//! report, then the signal's own default action (a core dump). Like Redis', the report is
+//! written from the handler, which is not async-signal-safe: a crash inside the logger
+//! itself could hang instead.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use ferrous_core::{Config, LogLevel};
+use ferrous_core::{Config, LogLevel, REDIS_VERSION};
 
 use crate::log::Logger;
 
 static CRASH_LOG: AtomicBool = AtomicBool::new(true);
 static EXIT_ON_PANIC: AtomicBool = AtomicBool::new(false);
+/// The panic hook reported already: the abort() after it needs no second report.
+static PANIC_REPORTED: AtomicBool = AtomicBool::new(false);
+static SIGNAL_LOGGER: OnceLock<Arc<Logger>> = OnceLock::new();
 
 /// Takes the crash settings from the configuration (after each batch: CONFIG SET may change
 /// them; the panic hook cannot take the core's lock, which the panicking thread may hold).
@@ -35,6 +43,7 @@ pub fn install(logger: Arc<Logger>) {
         for line in report(&what, &place, CRASH_LOG.load(Ordering::Relaxed)) {
             logger.log(LogLevel::Warning, &line);
         }
+        PANIC_REPORTED.store(true, Ordering::Relaxed);
         if EXIT_ON_PANIC.load(Ordering::Relaxed) {
             std::process::exit(1);
         }
@@ -42,14 +51,81 @@ pub fn install(logger: Arc<Logger>) {
     }));
 }
 
+/// Makes the fatal signals log Redis' crash report before they end the process.
+pub fn install_signal_reports(logger: Arc<Logger>) {
+    let _ = SIGNAL_LOGGER.set(logger);
+    for sig in [libc::SIGSEGV, libc::SIGBUS, libc::SIGFPE, libc::SIGILL, libc::SIGABRT] {
+        // SAFETY: a zeroed sigaction is valid; the handler is an extern "C" fn of the
+        // signature SA_SIGINFO asks for. SA_RESETHAND restores the default action, which the
+        // handler's re-raise then takes.
+        unsafe {
+            let mut act: libc::sigaction = std::mem::zeroed();
+            act.sa_sigaction = fatal_signal as *const () as usize;
+            act.sa_flags = libc::SA_SIGINFO | libc::SA_RESETHAND | libc::SA_NODEFER;
+            libc::sigemptyset(&mut act.sa_mask);
+            libc::sigaction(sig, &act, std::ptr::null_mut());
+        }
+    }
+}
+
+/// DEBUG SEGFAULT: this thread gets SIGSEGV.
+pub fn raise_segfault() {
+    // SAFETY: raise only sends a signal to the calling thread.
+    unsafe {
+        libc::raise(libc::SIGSEGV);
+    }
+}
+
+extern "C" fn fatal_signal(sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut libc::c_void) {
+    if !(sig == libc::SIGABRT && PANIC_REPORTED.load(Ordering::Relaxed)) {
+        if let Some(logger) = SIGNAL_LOGGER.get() {
+            // SAFETY: the kernel passes a valid siginfo_t to an SA_SIGINFO handler.
+            let lines = unsafe { signal_report(sig, &*info, CRASH_LOG.load(Ordering::Relaxed)) };
+            for line in lines {
+                logger.log(LogLevel::Warning, &line);
+            }
+        }
+    }
+    // SAFETY: the default action is back (SA_RESETHAND): the signal now ends the process.
+    unsafe {
+        libc::raise(sig);
+    }
+}
+
+/// Redis' sigsegvHandler report: the signal, the address it touched, who sent it.
+fn signal_report(sig: libc::c_int, info: &libc::siginfo_t, stack: bool) -> Vec<String> {
+    let mut lines = vec![
+        "=== REDIS BUG REPORT START: Cut & paste starting from here ===".to_string(),
+        format!(
+            "Redis {REDIS_VERSION} crashed by signal: {sig}, si_code: {}",
+            info.si_code
+        ),
+    ];
+    if sig == libc::SIGSEGV || sig == libc::SIGBUS {
+        // SAFETY: si_addr is the field these signals fill in.
+        lines.push(format!("Accessing address: {:p}", unsafe { info.si_addr() }));
+    }
+    if info.si_code == libc::SI_USER {
+        // SAFETY: si_pid and si_uid are filled in for a signal a process sent (SI_USER).
+        let (pid, uid) = unsafe { (info.si_pid(), info.si_uid()) };
+        lines.push(format!("Killed by PID: {pid}, UID: {uid}"));
+    }
+    end_report(lines, stack)
+}
+
 /// Redis' _serverPanic report: its markers, the message and where, the stack if wanted.
 fn report(what: &str, place: &str, stack: bool) -> Vec<String> {
-    let mut lines = vec![
+    let lines = vec![
         "=== REDIS BUG REPORT START: Cut & paste starting from here ===".to_string(),
         "------------------------------------------------".to_string(),
         "!!! Software Failure. Press left mouse button to continue".to_string(),
         format!("Guru Meditation: {what} #{place}"),
     ];
+    end_report(lines, stack)
+}
+
+/// A report's end: the stack if wanted, then Redis' end marker.
+fn end_report(mut lines: Vec<String>, stack: bool) -> Vec<String> {
     if stack {
         lines.push("------ STACK TRACE ------".to_string());
         let trace = std::backtrace::Backtrace::force_capture().to_string();

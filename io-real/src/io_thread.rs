@@ -491,6 +491,8 @@ impl IoThread {
                         remote[self.index].push(ToThread::Connected { id: client, result });
                     }
                 }
+                // The fatal-signal handler logs the crash report; the signal then ends us.
+                Output::Segfault => crate::crash::raise_segfault(),
                 Output::Exit { code } => {
                     self.shared.exit_code.store(code as u64, Ordering::Release);
                     self.shared.exiting.store(true, Ordering::Release);

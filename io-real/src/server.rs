@@ -85,6 +85,7 @@ pub fn run(cfg: Config, config_file: String) -> i32 {
     };
     crate::crash::apply(&cfg);
     crate::crash::install(Arc::clone(&logger));
+    crate::crash::install_signal_reports(Arc::clone(&logger));
     log_banner(&logger, &config_file);
     let pidfile = pidfile_path(&cfg);
     let code = match serve(cfg, config_file, Arc::clone(&logger), signals) {

@@ -374,6 +374,8 @@ impl Node {
             // The simulated node listens wherever it is told, at once.
             Output::Listen { .. } => self.listened += 1,
             Output::Exit { code } => self.exit(w, code),
+            // As a shell reports a death by SIGSEGV.
+            Output::Segfault => self.exit(w, 128 + 11),
             // Carried out now, in order; the completion arrives a little later.
             Output::Disk { req, op, .. } => {
                 let (result, at_us) = self.disk.submit(now_us, op);

@@ -283,6 +283,7 @@ fn hash_output(h: &mut Fnv64, out: &Output) {
             h.write(b"exit");
             h.write_u64(*code as u64);
         }
+        Output::Segfault => h.write(b"segfault"),
         Output::Disk { req, op, .. } => {
             h.write(b"disk");
             h.write_u64(*req);
@@ -392,6 +393,7 @@ fn describe_output(out: &Output) -> String {
         Output::Log { level, text } => format!("log {level:?} {text}"),
         Output::Listen { bind, port } => format!("listen {bind:?} port {port}"),
         Output::Exit { code } => format!("exit {code}"),
+        Output::Segfault => "segfault".to_string(),
         Output::Disk { req, op, .. } => format!("disk #{req} {}", describe_disk_op(op)),
         Output::ShrinkQueryBuffer { client, capacity } => format!("c{client} shrink query buffer to {capacity}"),
         Output::Connect { client, host, port } => format!("c{client} connect {host}:{port}"),

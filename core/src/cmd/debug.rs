@@ -62,6 +62,10 @@ fn debug(ctx: &mut Ctx) {
             let now_s = ctx.srv.now_ms() / 1000;
             panic!("DEBUG PANIC called at Unix time {now_s}");
         }
+        ("segfault", 2) => {
+            // Redis writes through a bad pointer; the driver raises SIGSEGV for us.
+            ctx.srv.push_output(crate::server::Output::Segfault);
+        }
         ("set-skip-checksum-validation", 3) => {
             ctx.srv.skip_checksum_validation = atoi(&ctx.args[2]) != 0;
             ctx.out.ok();
