@@ -318,6 +318,9 @@ impl Server {
 
     /// Monotonic time (µs) at which the driver must deliver [`Event::Tick`].
     pub fn next_deadline_us(&self) -> u64 {
+        if let Some(t) = self.held_save_until_us() {
+            return t;
+        }
         if self.waits_for_disk() {
             // Nothing runs until the disk answers, and that answer wakes the server anyway.
             return u64::MAX;
@@ -369,6 +372,8 @@ impl Server {
             // As Redis' signal handler: noted at once, even during a save (a second SIGINT
             // must be able to end one); the cron acts on it.
             Event::Signal(sig) => self.on_shutdown_signal(sig),
+            // A save held by rdb-key-save-delay goes on when its time comes.
+            Event::Tick if self.held_save_until_us().is_some() => self.resume_held_save(),
             event if self.is_migration_event(&event) => self.on_migration_event(event),
             event if !self.paused() && self.stalled.is_empty() => {
                 self.dispatch_event(event);

@@ -270,3 +270,44 @@ fn a_second_sigint_stops_a_running_bgsave_and_removes_its_temp_file_before_exiti
         h.disk.files.keys()
     );
 }
+
+#[test]
+fn rdb_key_save_delay_holds_the_final_save_and_a_second_sigint_removes_its_temp_file() {
+    let mut h = harness(&[("save", "\"3600 1\""), ("rdb-key-save-delay", "100000")]);
+    for i in 0..20 {
+        h.cmd(1, &["SET", &format!("k{i}"), "v"]);
+    }
+    h.event(9, Event::Signal(Signal::Interrupt));
+    cron(&mut h, 100);
+    assert!(logged(&h, "Saving the final RDB snapshot before exiting."));
+    // 20 keys at 100 ms each: the temp file waits two seconds before its rename.
+    cron(&mut h, 1000);
+    assert!(
+        h.disk.files.keys().any(|p| p.contains("temp-")),
+        "{:?}",
+        h.disk.files.keys()
+    );
+    assert_eq!(exit_code(&h), None);
+    h.event(9, Event::Signal(Signal::Interrupt));
+    assert_eq!(exit_code(&h), Some(1));
+    assert!(
+        !h.disk.files.keys().any(|p| p.contains("temp-")),
+        "{:?}",
+        h.disk.files.keys()
+    );
+    assert!(!h.disk.files.contains_key("/d/dump.rdb"));
+}
+
+#[test]
+fn rdb_key_save_delay_makes_save_take_its_time() {
+    let mut h = harness(&[("rdb-key-save-delay", "100000")]);
+    for i in 0..20 {
+        h.cmd(1, &["SET", &format!("k{i}"), "v"]);
+    }
+    assert_eq!(h.cmd(1, &["SAVE"]), "", "held");
+    cron(&mut h, 1900);
+    assert_eq!(h.take_sent(1), "");
+    cron(&mut h, 200);
+    assert_eq!(h.take_sent(1), "+OK\r\n");
+    assert!(h.disk.files.contains_key("/d/dump.rdb"));
+}

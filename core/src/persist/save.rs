@@ -38,6 +38,10 @@ pub(crate) struct SyncSave {
     aof_fsync: bool,
     /// What the step in flight does (a failure is reported per step).
     in_flight: Step,
+    /// rdb-key-save-delay: the µs the written file waits before it is fsynced and renamed
+    /// (Redis sleeps that long per key while it writes), and the monotonic time it waits until.
+    delay_us: u64,
+    held_until_us: Option<u64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,6 +100,32 @@ impl Server {
             ops.push_back(self.read_rdb_op());
         }
         self.start_blocking_job(ops, Some(temp), after, aof_fsync);
+        let per_key = u64::try_from(self.cfg.rdb_key_save_delay).unwrap_or(0);
+        let delay_us = per_key.saturating_mul(self.key_count() as u64);
+        if let Some(job) = self.persist.save.as_mut() {
+            job.delay_us = delay_us;
+        }
+    }
+
+    /// When a save held by rdb-key-save-delay goes on.
+    pub(crate) fn held_save_until_us(&self) -> Option<u64> {
+        self.persist.save.as_ref().and_then(|j| j.held_until_us)
+    }
+
+    /// A tick while a save is held: its next step goes once the delay is over.
+    pub(crate) fn resume_held_save(&mut self) {
+        let Some(mut job) = self.persist.save.take() else {
+            return;
+        };
+        if job.held_until_us.is_some_and(|t| self.clock.mono_us() < t) {
+            self.persist.save = Some(job);
+            return;
+        }
+        job.held_until_us = None;
+        match job.ops.pop_front() {
+            Some(op) => self.submit_step(job, op),
+            None => self.persist.save = Some(job),
+        }
     }
 
     /// A replica's snapshot from its master (repl-diskless-load disabled): written to a temp
@@ -163,6 +193,8 @@ impl Server {
             read_back: None,
             aof_fsync,
             in_flight: Step::Other,
+            delay_us: 0,
+            held_until_us: None,
         };
         self.submit_step(job, first);
     }
@@ -182,6 +214,12 @@ impl Server {
                 job.aof_fsync = false;
                 if data.is_some() {
                     job.read_back = data;
+                }
+                if job.in_flight == Step::Write && job.delay_us > 0 {
+                    // The temp file is there; the rest waits as long as Redis' per-key sleeps.
+                    job.held_until_us = Some(self.clock.mono_us() + std::mem::take(&mut job.delay_us));
+                    self.persist.save = Some(job);
+                    return;
                 }
                 match job.ops.pop_front() {
                     Some(op) => self.submit_step(job, op),
