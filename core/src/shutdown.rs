@@ -35,19 +35,31 @@ impl ShutdownFlags {
             return Err(format!("argument(s) must be one of the following: {FLAG_NAMES}"));
         }
         for w in words {
-            match w.to_ascii_lowercase().as_str() {
-                "default" => {}
-                "save" => f.save = true,
-                "nosave" => f.nosave = true,
-                "now" => f.now = true,
-                "force" => f.force = true,
-                _ => return Err(format!("argument(s) must be one of the following: {FLAG_NAMES}")),
+            if !w.eq_ignore_ascii_case("default") && !f.set(w) {
+                return Err(format!("argument(s) must be one of the following: {FLAG_NAMES}"));
             }
         }
-        if f.save && f.nosave {
+        if f.conflicting() {
             return Err("shutdown options SAVE and NOSAVE can't be used simultaneously".into());
         }
         Ok(f)
+    }
+
+    /// Sets the flag `word` names (any case); false if it names none.
+    pub fn set(&mut self, word: &str) -> bool {
+        match word.to_ascii_lowercase().as_str() {
+            "save" => self.save = true,
+            "nosave" => self.nosave = true,
+            "now" => self.now = true,
+            "force" => self.force = true,
+            _ => return false,
+        }
+        true
+    }
+
+    /// SAVE and NOSAVE together.
+    pub fn conflicting(self) -> bool {
+        self.save && self.nosave
     }
 
     /// As CONFIG GET shows it: the flags set, or "default".

@@ -36,9 +36,7 @@ fn set_keys(h: &mut Harness, n: usize) {
 
 /// Whether the server logged exactly `line`.
 fn logged(h: &Harness, line: &str) -> bool {
-    h.other
-        .iter()
-        .any(|o| matches!(o, Output::Log { text, .. } if text == line))
+    h.logs().iter().any(|l| l == line)
 }
 
 /// The clocks move `ms` on, and the server ticks.
@@ -482,15 +480,7 @@ fn start_with_manifest(manifest: &str, files: &[&str]) -> (Vec<String>, bool) {
     for _ in 0..10 {
         h.event(C, Event::Tick);
     }
-    let warnings = h
-        .other
-        .iter()
-        .filter_map(|o| match o {
-            Output::Log { text, .. } => Some(text.clone()),
-            _ => None,
-        })
-        .collect();
-    (warnings, h.other.contains(&Output::Exit { code: 1 }))
+    (h.logs(), h.other.contains(&Output::Exit { code: 1 }))
 }
 
 #[test]
@@ -602,10 +592,7 @@ fn an_unknown_command_in_the_aof_stops_the_start_naming_it() {
         h.event(C, Event::Tick);
     }
     assert!(h.other.contains(&Output::Exit { code: 1 }));
-    let last = h.other.iter().rev().find_map(|o| match o {
-        Output::Log { text, .. } => Some(text.clone()),
-        _ => None,
-    });
+    let last = h.logs().pop();
     assert_eq!(
         last.as_deref(),
         Some("Unknown command 'BLA' reading the append only file appendonly.aof.1.incr.aof")

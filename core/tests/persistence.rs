@@ -197,14 +197,7 @@ fn a_corrupt_file_stops_the_start_up_with_the_offset_and_redis_lines_in_the_log(
     assert!(r.cmd(C, &["GET", "a"]).starts_with("-LOADING"));
     r.event(C, Event::Tick);
     assert!(r.other.contains(&Output::Exit { code: 1 }));
-    let logs: Vec<&String> = r
-        .other
-        .iter()
-        .filter_map(|o| match o {
-            Output::Log { text, .. } => Some(text),
-            _ => None,
-        })
-        .collect();
+    let logs = r.logs();
     let internal = "Internal error in RDB reading offset ";
     let line = logs.iter().find(|l| l.starts_with(internal)).expect("the reason");
     assert!(

@@ -363,16 +363,14 @@ pub(crate) fn shutdown(ctx: &mut Ctx) {
     let mut f = crate::shutdown::ShutdownFlags::default();
     let mut abort = false;
     for a in &ctx.args[1..] {
-        match String::from_utf8_lossy(a).to_ascii_lowercase().as_str() {
-            "save" => f.save = true,
-            "nosave" => f.nosave = true,
-            "now" => f.now = true,
-            "force" => f.force = true,
-            "abort" => abort = true,
-            _ => return ctx.syntax_error(),
+        let word = String::from_utf8_lossy(a);
+        if word.eq_ignore_ascii_case("abort") {
+            abort = true;
+        } else if !f.set(&word) {
+            return ctx.syntax_error();
         }
     }
-    if (f.save && f.nosave) || (abort && ctx.args.len() > 2) {
+    if f.conflicting() || (abort && ctx.args.len() > 2) {
         return ctx.syntax_error();
     }
     if abort {

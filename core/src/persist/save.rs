@@ -134,17 +134,11 @@ impl Server {
     pub(crate) fn start_replica_sync_save(&mut self, data: Vec<u8>) {
         // A running BGSAVE would rename its own (older) dataset over the file: it stops, as
         // Redis kills its RDB child here.
-        if self
-            .persist
-            .bgsave
-            .as_ref()
-            .is_some_and(|b| b.target == super::bgsave::Target::Rdb)
-        {
+        if self.abort_bgsave("replica sync") {
             self.log(
                 LogLevel::Notice,
                 "Replica is about to load the RDB file received from the master, but there is a pending RDB child running. Killing process and removing its temp file to avoid any race",
             );
-            self.abort_bgsave("replica sync");
         }
         let name = format!("temp-{}.{}.rdb", self.clock.unix_ms() / 1000, self.env.pid);
         let temp = self.data_path(&name);
