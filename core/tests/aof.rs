@@ -1015,3 +1015,76 @@ fn waiting_to_retry_the_rewrite_turning_the_aof_on_refuses_no_write() {
     assert_eq!(h.cmd(C, &["SET", "k", "v"]), "+OK\r\n");
     assert!(h.cmd(C, &["INFO", "persistence"]).contains("aof_last_write_status:ok"));
 }
+
+/// An AOF whose EVAL runs many slices of Lua, then a command after it.
+fn slow_script_aof() -> String {
+    let script = "redis.call('set',KEYS[1],'y') local n = 0 for i = 1, 3000000 do n = n + 1 end redis.call('set',KEYS[1]..'n',n) return 'ok'";
+    let mut incr = command(&["SELECT", "0"]);
+    incr.push_str(&command(&["EVAL", script, "1", "x"]));
+    incr.push_str(&command(&["SET", "after", "1"]));
+    incr
+}
+
+/// Ticks with the clock `ms` on each time, until the load is over (C's INFO is answered, and
+/// says so).
+fn tick_until_loaded(h: &mut Harness, ms: u64) {
+    for _ in 0..1000 {
+        advance(h, ms);
+        let info = h.cmd(C, &["INFO", "persistence"]);
+        if info.contains("loading:0\r\n") && !info.contains("loading:1\r\n") {
+            return;
+        }
+    }
+    panic!("the load never ends");
+}
+
+const LOADING: &str = "-LOADING Redis is loading the dataset in memory\r\n";
+
+#[test]
+fn a_slow_script_in_the_aof_runs_in_slices_while_others_are_answered_loading() {
+    let mut h = with_incr_file(slow_script_aof());
+    h.cmd(C, &["CONFIG", "SET", "busy-reply-threshold", "1"]);
+    h.connect(D, true);
+    h.srv.load_from_disk();
+    h.event(C, Event::Tick);
+    advance(&mut h, 5);
+    assert!(logged_prefix(&h, "Slow script detected"), "{:?}", h.logs());
+    // Others are served meanwhile, as redis-server 7.0.15 answers them: -LOADING (checked
+    // before -BUSY in Redis' processCommand), even to SCRIPT KILL; INFO, allowed while
+    // loading, gets -BUSY.
+    assert_eq!(h.cmd(D, &["PING"]), LOADING);
+    assert_eq!(h.cmd(D, &["SCRIPT", "KILL"]), LOADING);
+    assert_eq!(
+        h.cmd(D, &["INFO", "persistence"]),
+        "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n"
+    );
+    tick_until_loaded(&mut h, 5);
+    assert_eq!(
+        h.cmd(C, &["MGET", "x", "xn", "after"]),
+        "*3\r\n$1\r\ny\r\n$7\r\n3000000\r\n$1\r\n1\r\n"
+    );
+    // What the script and the load ran was not appended again.
+    assert_eq!(file(&h, "appendonly.aof.1.incr.aof"), slow_script_aof());
+}
+
+#[test]
+fn debug_loadaof_with_a_slow_script_answers_others_loading_and_then_ok() {
+    let mut h = with_incr_file(slow_script_aof());
+    h.cmd(C, &["CONFIG", "SET", "busy-reply-threshold", "1"]);
+    h.srv.load_from_disk();
+    h.event(C, Event::Tick);
+    h.connect(D, true);
+    tick_until_loaded(&mut h, 5);
+    assert_eq!(h.cmd(D, &["DEBUG", "LOADAOF"]), "", "it waits for the load");
+    advance(&mut h, 5);
+    assert_eq!(h.cmd(C, &["PING"]), LOADING);
+    // The waiting client's next command waits behind its DEBUG LOADAOF.
+    assert_eq!(h.cmd(D, &["GET", "after"]), "");
+    tick_until_loaded(&mut h, 5);
+    assert_eq!(h.take_sent(D), "+OK\r\n$1\r\n1\r\n");
+    assert_eq!(h.cmd(C, &["GET", "xn"]), "$7\r\n3000000\r\n");
+}
+
+fn logged_prefix(h: &Harness, prefix: &str) -> bool {
+    h.logs().iter().any(|l| l.starts_with(prefix))
+}

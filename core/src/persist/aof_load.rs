@@ -17,10 +17,11 @@ use crate::server::Server;
 use crate::LogLevel;
 
 /// The id of the client AOF commands run as (Redis' CLIENT_ID_AOF).
-const AOF_CLIENT: ClientId = u64::MAX;
+pub(crate) const AOF_CLIENT: ClientId = u64::MAX;
 
 /// Commands replayed per step (each step is one tick; the next is due at once). A step never
-/// ends inside MULTI, so the AOF client lives only for a step.
+/// ends inside MULTI, so the AOF client lives only for a step, or until the slow script it
+/// started ends.
 const COMMANDS_PER_STEP: usize = 10_000;
 
 /// A command file being replayed: where the next command starts and where the open
@@ -268,6 +269,9 @@ impl Server {
 
     /// The next commands of the file being replayed; its end goes on to the next file.
     pub(crate) fn aof_replay_step(&mut self) {
+        if self.script_suspended() {
+            return;
+        }
         let step = self.load_step_size(COMMANDS_PER_STEP);
         let Some(mut load) = self.persist.aof_load.take() else {
             return;
@@ -347,22 +351,35 @@ impl Server {
         // this server's own state (a read-only replica's EVAL writes, an OOM, a pause).
         client.master = true;
         self.clients.insert(AOF_CLIENT, client);
+        let result = self.as_aof_client(|srv| srv.run_aof_commands(r, step));
+        // A slow script goes on in slices (scripting::slices) as the AOF client.
+        if !self.script_suspended() {
+            self.drop_aof_client();
+        }
+        result
+    }
+
+    /// Runs `f` as the AOF's commands run: the server counts as not loading, so they run,
+    /// but no key expires, and nothing is appended or propagated.
+    pub(crate) fn as_aof_client<R>(&mut self, f: impl FnOnce(&mut Self) -> R) -> R {
         let (aof_on, backlog) = (self.persist.aof.on, self.repl.backlog);
-        // The AOF's own commands run although the server is loading; keys do not expire.
         self.persist.loading = false;
         self.persist.replaying = true;
         self.persist.aof.on = false;
         self.repl.aof = false;
         self.repl.backlog = false;
-        let result = self.run_aof_commands(r, step);
+        let result = f(self);
         self.persist.aof.on = aof_on;
         self.repl.aof = aof_on;
         self.repl.backlog = backlog;
         self.persist.replaying = false;
         self.persist.loading = true;
+        result
+    }
+
+    pub(crate) fn drop_aof_client(&mut self) {
         self.forget_client_state(AOF_CLIENT);
         self.clients.remove(&AOF_CLIENT);
-        result
     }
 
     fn run_aof_commands(&mut self, r: &mut Replay, step: usize) -> Result<bool, Torn> {
@@ -410,6 +427,11 @@ impl Server {
             }
             r.pos = next;
             ran += 1;
+            // The script ends in later slices; the file goes on after it (aof_replay_step
+            // waits, as every tick goes to the script meanwhile).
+            if self.script_suspended() {
+                return Ok(false);
+            }
         }
         if let Some(at) = r.multi_at {
             self.log(

@@ -176,7 +176,13 @@ impl Server {
     pub(crate) fn waits_for_disk(&self) -> bool {
         self.persist.save.is_some()
             || self.persist.gc.as_ref().is_some_and(|g| g.client.is_some())
-            || self.persist.aof_load.as_ref().is_some_and(|l| l.client.is_some())
+            || (self.loadaof_client().is_some() && !self.script_suspended())
+    }
+
+    /// DEBUG LOADAOF's client, waiting for the load. The server waits with it, except while
+    /// a slow script from the AOF runs: then, as in Redis, others are answered -LOADING.
+    pub(crate) fn loadaof_client(&self) -> Option<crate::client::ClientId> {
+        self.persist.aof_load.as_ref().and_then(|l| l.client)
     }
 
     /// Redis' writeCommandsDeniedByDiskError with its message: writes (and PING) are refused

@@ -8,12 +8,14 @@
 //! is served in busy mode. A killed script ends with Redis' error at the line it had reached.
 //!
 //! Scripts run as one piece where the server cannot be handed back in the middle of a
-//! command: inside EXEC, for a served blocked client, from the master's stream or the AOF.
+//! command: inside EXEC, for a served blocked client, from the master's stream. A script
+//! from the AOF does run in slices, as the AOF client, while others are answered -LOADING.
 
 use mlua::Thread;
 
 use super::engine::{Engine, Step};
 use crate::client::{ClientId, ReplyMode};
+use crate::persist::aof_load::AOF_CLIENT;
 use crate::resp::Reply;
 use crate::server::{Event, Server};
 use crate::LogLevel;
@@ -53,11 +55,12 @@ impl Server {
     /// Whether a script may be suspended between slices for client `id`'s command (see the
     /// module comment for where it may not).
     pub(crate) fn may_suspend_script(&self, id: ClientId) -> bool {
+        let aof = id == AOF_CLIENT;
         !self.replica.applying
-            && !self.persist.replaying
+            && (aof || !self.persist.replaying)
             && !self.blocking.serving
             && !self.scripting.serving_busy
-            && self.clients.get(&id).is_some_and(|c| !c.master)
+            && self.clients.get(&id).is_some_and(|c| aof || !c.master)
     }
 
     pub(crate) fn script_suspended(&self) -> bool {
@@ -141,8 +144,27 @@ impl Server {
         );
     }
 
-    /// Runs the script's next slice, or ends it if it was killed.
+    /// Runs the script's next slice; one from the AOF runs as the AOF's commands do, and
+    /// its client goes at its end.
     fn next_slice(&mut self) {
+        let aof = self
+            .scripting
+            .suspended
+            .as_ref()
+            .is_some_and(|s| s.caller == AOF_CLIENT);
+        if !aof {
+            return self.run_next_slice();
+        }
+        self.as_aof_client(Self::run_next_slice);
+        if !self.script_suspended() {
+            self.drop_aof_client();
+            // The file goes on (a load DEBUG LOADAOF waits for gets no ticks).
+            self.aof_replay_step();
+        }
+    }
+
+    /// Runs the script's next slice, or ends it if it was killed.
+    fn run_next_slice(&mut self) {
         let Some(s) = self.scripting.suspended.take() else {
             return;
         };
@@ -204,6 +226,8 @@ impl Server {
     /// and signals wait for the script's end.
     fn serve_while_busy(&mut self) {
         let caller = self.scripting.suspended.as_ref().map(|s| s.caller);
+        // DEBUG LOADAOF's client waits for the end of the load that runs the script.
+        let loading = self.loadaof_client();
         let mut waiting = std::mem::take(&mut self.stalled);
         let mut kept = std::collections::VecDeque::new();
         self.scripting.serving_busy = true;
@@ -217,7 +241,8 @@ impl Server {
                 | Event::Connected { client, .. } => Some(*client),
                 _ => None,
             };
-            let served = client.is_some_and(|c| Some(c) != caller && self.replica.link != Some(c));
+            let served =
+                client.is_some_and(|c| Some(c) != caller && Some(c) != loading && self.replica.link != Some(c));
             if !served {
                 kept.push_back(event);
                 continue;
