@@ -416,6 +416,9 @@ impl Server {
                 if still {
                     return;
                 }
+                // What the script's end led to (the rest of a load DEBUG LOADAOF waits for)
+                // may hold the events again.
+                continue;
             }
             let Some(event) = self.stalled.pop_front() else {
                 return;

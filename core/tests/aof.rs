@@ -369,13 +369,20 @@ fn command(args: &[&str]) -> String {
 
 /// A harness whose disk holds an AOF of just an incr file with `incr`, not loaded yet.
 fn with_incr_file(incr: String) -> Harness {
+    with_incr_files(&[incr])
+}
+
+/// A harness whose disk holds an AOF of incr files with these contents, not loaded yet.
+fn with_incr_files(incrs: &[String]) -> Harness {
     let mut h = harness(&[("appendonly", "yes")]);
     let files = &mut h.disk.files;
-    files.insert(
-        "/d/appendonlydir/appendonly.aof.manifest".into(),
-        b"file appendonly.aof.1.incr.aof seq 1 type i\n".to_vec(),
-    );
-    files.insert("/d/appendonlydir/appendonly.aof.1.incr.aof".into(), incr.into_bytes());
+    let mut manifest = String::new();
+    for (i, incr) in incrs.iter().enumerate() {
+        let name = format!("appendonly.aof.{}.incr.aof", i + 1);
+        manifest.push_str(&format!("file {name} seq {} type i\n", i + 1));
+        files.insert(format!("/d/appendonlydir/{name}"), incr.clone().into_bytes());
+    }
+    files.insert("/d/appendonlydir/appendonly.aof.manifest".into(), manifest.into_bytes());
     h
 }
 
@@ -1069,20 +1076,121 @@ fn a_slow_script_in_the_aof_runs_in_slices_while_others_are_answered_loading() {
 
 #[test]
 fn debug_loadaof_with_a_slow_script_answers_others_loading_and_then_ok() {
+    // The script is in the first of two incr files, in db 9: the load goes on reading the
+    // second once it ends, whose commands (without a SELECT) go to db 0, as each file gets
+    // a new AOF client in Redis.
+    let mut first = command(&["SELECT", "9"]);
+    first.push_str(&slow_script_aof()[command(&["SELECT", "0"]).len()..]);
+    let mut h = with_incr_files(&[first, command(&["SET", "second", "2"])]);
+    h.cmd(C, &["CONFIG", "SET", "busy-reply-threshold", "1"]);
+    const B: u64 = 3;
+    h.connect(D, true);
+    h.connect(B, true);
+    h.srv.load_from_disk();
+    h.event(C, Event::Tick);
+    tick_until_loaded(&mut h, 5);
+    assert_eq!(h.cmd(C, &["SELECT", "9"]), "+OK\r\n");
+    assert_eq!(h.cmd(B, &["SELECT", "9"]), "+OK\r\n");
+    assert_eq!(h.cmd(B, &["BLPOP", "q", "0"]), "");
+    assert_eq!(h.cmd(D, &["DEBUG", "LOADAOF"]), "", "it waits for the load");
+    advance(&mut h, 5);
+    assert_eq!(h.cmd(C, &["PING"]), LOADING);
+    // The waiting client's next command waits behind its DEBUG LOADAOF, and does not run
+    // while the load waits for the second file.
+    assert_eq!(h.cmd(D, &["GET", "second"]), "");
+    assert_eq!(h.cmd(C, &["RPUSH", "q", "a"]), LOADING);
+    tick_until_loaded(&mut h, 5);
+    assert_eq!(h.take_sent(D), "+OK\r\n$1\r\n2\r\n");
+    assert_eq!(h.cmd(C, &["MGET", "xn", "after"]), "*2\r\n$7\r\n3000000\r\n$1\r\n1\r\n");
+    assert_eq!(h.take_sent(B), "", "BLPOP still waits: the load pushed nothing to q");
+    assert_eq!(h.cmd(C, &["RPUSH", "q", "a"]), ":1\r\n");
+    assert_eq!(h.take_sent(B), "*2\r\n$1\r\nq\r\n$1\r\na\r\n");
+}
+
+#[test]
+fn a_blocked_client_is_served_after_a_debug_loadaof_whose_script_filled_its_key() {
+    let script = "redis.call('rpush',KEYS[1],'from-aof') local n = 0 for i = 1, 3000000 do n = n + 1 end return n";
+    let mut incr = command(&["SELECT", "0"]);
+    let mut h = with_incr_file(incr.clone());
+    h.cmd(C, &["CONFIG", "SET", "busy-reply-threshold", "1"]);
+    const B: u64 = 3;
+    h.connect(D, true);
+    h.connect(B, true);
+    h.srv.load_from_disk();
+    tick_until_loaded(&mut h, 5);
+    assert_eq!(h.cmd(B, &["BLPOP", "q", "0"]), "");
+    // The file now holds the script (as if another server had written it).
+    incr.push_str(&command(&["EVAL", script, "1", "q"]));
+    h.disk
+        .files
+        .insert("/d/appendonlydir/appendonly.aof.1.incr.aof".into(), incr.into_bytes());
+    assert_eq!(h.cmd(D, &["DEBUG", "LOADAOF"]), "");
+    let mut answered = false;
+    for _ in 0..1000 {
+        advance(&mut h, 5);
+        if !h.take_sent(D).is_empty() {
+            answered = true;
+            break;
+        }
+        assert_eq!(h.take_sent(B), "", "served before the load ended");
+    }
+    assert!(answered, "DEBUG LOADAOF never answered");
+    // The load is over: B gets the element the AOF pushed, as Redis serves it after the
+    // command that loaded it.
+    assert_eq!(h.cmd(C, &["PING"]), "+PONG\r\n");
+    assert_eq!(h.take_sent(B), "*2\r\n$1\r\nq\r\n$8\r\nfrom-aof\r\n");
+    assert_eq!(h.cmd(C, &["LLEN", "q"]), ":0\r\n");
+    // Its pop is written to the AOF, as any write after the load.
+    let aof = file(&h, "appendonly.aof.1.incr.aof");
+    assert!(aof.ends_with(&command(&["LPOP", "q"])), "{aof:?}");
+}
+
+#[test]
+fn sigterm_while_a_slow_script_from_the_aof_runs_shuts_down_without_saving() {
     let mut h = with_incr_file(slow_script_aof());
     h.cmd(C, &["CONFIG", "SET", "busy-reply-threshold", "1"]);
     h.srv.load_from_disk();
     h.event(C, Event::Tick);
-    h.connect(D, true);
-    tick_until_loaded(&mut h, 5);
-    assert_eq!(h.cmd(D, &["DEBUG", "LOADAOF"]), "", "it waits for the load");
     advance(&mut h, 5);
     assert_eq!(h.cmd(C, &["PING"]), LOADING);
-    // The waiting client's next command waits behind its DEBUG LOADAOF.
-    assert_eq!(h.cmd(D, &["GET", "after"]), "");
-    tick_until_loaded(&mut h, 5);
-    assert_eq!(h.take_sent(D), "+OK\r\n$1\r\n1\r\n");
-    assert_eq!(h.cmd(C, &["GET", "xn"]), "$7\r\n3000000\r\n");
+    h.event(9, Event::Signal(ferrous_core::Signal::Terminate));
+    assert!(logged(
+        &h,
+        "Received shutdown signal during loading, scheduling shutdown."
+    ));
+    assert!(
+        h.other.iter().any(|o| matches!(o, Output::Exit { code: 0 })),
+        "{:?}",
+        h.logs()
+    );
+    assert!(!logged(&h, "DB saved on disk"));
+}
+
+#[test]
+fn the_db_an_aof_selected_holds_across_its_load_steps() {
+    let mut incr = command(&["SELECT", "9"]);
+    for i in 0..25_000 {
+        incr.push_str(&command(&["SET", &format!("k{i}"), "v"]));
+    }
+    let mut h = with_incr_file(incr);
+    h.srv.load_from_disk();
+    tick_until_loaded(&mut h, 1);
+    assert_eq!(h.cmd(C, &["DBSIZE"]), ":0\r\n");
+    assert_eq!(h.cmd(C, &["SELECT", "9"]), "+OK\r\n");
+    assert_eq!(h.cmd(C, &["DBSIZE"]), ":25000\r\n");
+}
+
+#[test]
+fn debug_loadaof_of_a_base_larger_than_one_loading_step_answers() {
+    let mut h = harness(&[("appendonly", "yes"), ("loading-process-events-interval-bytes", "1024")]);
+    h.srv.load_from_disk();
+    h.event(C, Event::Tick);
+    set_keys(&mut h, 2000);
+    h.cmd(C, &["BGREWRITEAOF"]);
+    tick_until(&mut h, "aof_rewrite_in_progress:0");
+    assert!(file(&h, "appendonly.aof.manifest").contains(".base.rdb"));
+    assert_eq!(h.cmd(C, &["DEBUG", "LOADAOF"]), "+OK\r\n");
+    assert_eq!(h.cmd(C, &["DBSIZE"]), ":2000\r\n");
 }
 
 fn logged_prefix(h: &Harness, prefix: &str) -> bool {

@@ -30,6 +30,9 @@ struct Replay {
     data: Vec<u8>,
     pos: usize,
     multi_at: Option<usize>,
+    /// The db the AOF client has selected: a file's commands go on in it from step to step
+    /// (Redis uses one client for the whole file, and writes SELECT only on a change).
+    db: usize,
     path: String,
     name: String,
     last: bool,
@@ -201,6 +204,7 @@ impl Server {
                 data,
                 pos: 0,
                 multi_at: None,
+                db: 0,
                 path,
                 name,
                 last,
@@ -229,6 +233,7 @@ impl Server {
             data: image,
             pos: end,
             multi_at: None,
+            db: 0,
             path,
             name,
             last,
@@ -350,10 +355,13 @@ impl Server {
         // Redis' mustObeyClient: the AOF's commands run as the master's do, with no check of
         // this server's own state (a read-only replica's EVAL writes, an OOM, a pause).
         client.master = true;
+        client.db = r.db;
         self.clients.insert(AOF_CLIENT, client);
         let result = self.as_aof_client(|srv| srv.run_aof_commands(r, step));
-        // A slow script goes on in slices (scripting::slices) as the AOF client.
+        // A slow script goes on in slices (scripting::slices) as the AOF client, which
+        // `drop_aof_client` ends.
         if !self.script_suspended() {
+            r.db = self.clients.get(&AOF_CLIENT).map_or(r.db, |c| c.db);
             self.drop_aof_client();
         }
         result
@@ -377,7 +385,12 @@ impl Server {
         result
     }
 
+    /// The AOF client goes; the file being replayed remembers its db.
     pub(crate) fn drop_aof_client(&mut self) {
+        let db = self.clients.get(&AOF_CLIENT).map(|c| c.db);
+        if let (Some(db), Some(r)) = (db, self.persist.aof_load.as_mut().and_then(|l| l.replay.as_mut())) {
+            r.db = db;
+        }
         self.forget_client_state(AOF_CLIENT);
         self.clients.remove(&AOF_CLIENT);
     }

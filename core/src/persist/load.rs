@@ -90,7 +90,7 @@ impl Server {
             keep_expired: self.is_replica() && !job.aof_base,
         };
         let step = if slowed { 1 } else { KEYS_PER_STEP };
-        let byte_budget = self.cfg.loading_process_events_interval_bytes.max(1) as usize;
+        let byte_budget = self.load_step_size(self.cfg.loading_process_events_interval_bytes.max(1) as usize);
         let start = job.loader.position();
         for _ in 0..self.load_step_size(step) {
             if job.loader.position() - start >= byte_budget {
@@ -157,8 +157,9 @@ impl Server {
         self.aof_replaying().then_some(now)
     }
 
-    /// How much one step loads: everything at once while a client waits for the load with the
-    /// whole server (DEBUG LOADAOF: ticks do not run then).
+    /// How much one step loads (keys, commands or bytes): everything at once while a client
+    /// waits for the load with the whole server (DEBUG LOADAOF: ticks do not run then, so a
+    /// step that stopped short would never be followed).
     pub(super) fn load_step_size(&self, step: usize) -> usize {
         if self.waits_for_disk() {
             usize::MAX

@@ -114,6 +114,12 @@ impl Server {
         if !self.script_suspended() {
             return false;
         }
+        // Redis' whileBlockedCron: a signal during loading shuts down (without saving) even
+        // while a script from the AOF runs.
+        if self.persist.loading && self.shutdown.signalled.is_some() {
+            self.shutdown_cron();
+            return self.script_suspended();
+        }
         self.check_busy_threshold();
         if self.script_timed_out() {
             self.serve_while_busy();
@@ -204,6 +210,12 @@ impl Server {
             ..
         } = s.parts;
         self.end_script(engine, function, deny_before, outcome, &name, &mut out);
+        if s.caller == AOF_CLIENT {
+            // Its effects go nowhere (see `as_aof_client`); clients blocked on keys it filled
+            // are served once the load is over, as for the AOF's other commands.
+            self.propagate_pending(true);
+            return;
+        }
         if let Some(c) = self.clients.get_mut(&s.caller) {
             if !s.muted {
                 c.reply.buf.extend_from_slice(&out.buf);
