@@ -216,6 +216,9 @@ pub(crate) struct Aof {
     /// The rewrite opened a new incr file: the final manifest keeps it, even if the AOF was
     /// turned off meanwhile (it holds the writes made since the snapshot).
     opened_incr: bool,
+    /// The AOF was turned off while the new incr file was being opened: the rewrite stops
+    /// once it is (see `kill_aof_rewrite`).
+    kill_when_opened: bool,
     /// What the finished rewrite leaves behind to remove.
     stale: Vec<String>,
     /// The stream position the new base covers: durable once the rewrite is.
@@ -379,7 +382,52 @@ impl Server {
         // make it history and remove it, and turning the AOF on opens a new one.
         aof.incr_path.clear();
         self.repl.aof = false;
-        self.log(LogLevel::Notice, "Background append only file rewriting terminated");
+        // Redis' stopAppendOnly kills the rewrite child (killAppendOnlyChild); here the
+        // rewrite's snapshot stops, once the incr file it opens is named.
+        if self.persist.aof.opening {
+            self.persist.aof.kill_when_opened = true;
+        } else {
+            self.kill_aof_rewrite();
+        }
+    }
+
+    /// The rewrite of an AOF turned off stops while its base snapshot is being written (a
+    /// base written at once, or one whose final manifest is on its way, is let finish). The
+    /// manifest on disk stays as the opening left it: the old files and the incr file the
+    /// rewrite opened, which hold every write (a temp incr file, named by no manifest, goes).
+    fn kill_aof_rewrite(&mut self) {
+        self.persist.aof.kill_when_opened = false;
+        let snapshot = self
+            .persist
+            .bgsave
+            .as_ref()
+            .is_some_and(|j| matches!(j.target, super::bgsave::Target::AofBase(_)));
+        if !snapshot || self.persist.aof.finishing || self.persist.aof.on {
+            return;
+        }
+        self.log(
+            LogLevel::Notice,
+            "Killing running AOF rewrite child (ferrous rewrites in-process: its snapshot stops)",
+        );
+        self.abort_aof_snapshot();
+        let aof = &mut self.persist.aof;
+        aof.rewriting = false;
+        aof.base_ready = false;
+        aof.base_ops.clear();
+        aof.rewrite_ops.clear();
+        aof.stale.clear();
+        let old = aof.old_manifest.take();
+        if std::mem::take(&mut aof.unnamed_incr) {
+            if let Some(old) = old {
+                aof.manifest = old;
+            }
+            let path = self.aof_temp_incr_path();
+            self.submit(Job::Cleanup, DiskOp::Remove { path });
+        }
+        // Nothing is promised with the AOF off: replies held for this rewrite go out.
+        let held: Vec<ClientId> = self.persist.aof.held.drain(..).flat_map(|(_, ids)| ids).collect();
+        self.released.extend(held);
+        self.shutdown_if_waiting();
     }
 
     /// BGREWRITEAOF, and turning the AOF on: Redis 7's rewrite. At once a new incr file is
@@ -541,6 +589,13 @@ impl Server {
             None if self.persist.aof.opening => {
                 let aof = &mut self.persist.aof;
                 aof.opening = false;
+                if aof.kill_when_opened {
+                    self.kill_aof_rewrite();
+                    if !self.persist.aof.rewriting {
+                        return;
+                    }
+                }
+                let aof = &mut self.persist.aof;
                 // A base written at once is on disk by now (a snapshot's reports itself).
                 aof.base_ready |= aof.base_at_once;
                 self.aof_flush(false);
