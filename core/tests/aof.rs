@@ -712,6 +712,57 @@ fn hold_disk_requests(h: &mut Harness, held: &mut Vec<(ferrous_core::DiskReq, Di
     }
 }
 
+/// Sends C's command; its disk requests join `held`.
+fn send_holding_disk(h: &mut Harness, held: &mut Vec<(ferrous_core::DiskReq, DiskOp)>, args: &[&str]) {
+    let cmds = vec![args.iter().map(|a| a.as_bytes().to_vec()).collect()];
+    h.srv.handle(h.now, Event::Commands { client: C, cmds });
+    hold_disk_requests(h, held);
+}
+
+/// The disk answers the first held request; what that asks for is held in turn.
+fn answer_one(h: &mut Harness, held: &mut Vec<(ferrous_core::DiskReq, DiskOp)>) {
+    let (req, op) = held.remove(0);
+    let result = h.disk.apply(op);
+    h.srv.handle(h.now, Event::Disk { req, result });
+    hold_disk_requests(h, held);
+}
+
+/// After a rewrite stopped by `appendonly no`: the manifest the opening wrote, no temp file,
+/// no new base, every key back after a restart.
+fn assert_rewrite_killed(h: &mut Harness, keys: usize) {
+    assert!(h
+        .logs()
+        .iter()
+        .any(|l| l.starts_with("Killing running AOF rewrite child")));
+    assert!(h
+        .cmd(C, &["INFO", "persistence"])
+        .contains("aof_rewrite_in_progress:0\r\n"));
+    let base = if file(h, "appendonly.aof.manifest").contains(".base.rdb") {
+        "rdb"
+    } else {
+        "aof"
+    };
+    assert_eq!(
+        file(h, "appendonly.aof.manifest"),
+        format!("file appendonly.aof.1.base.{base} seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\nfile appendonly.aof.2.incr.aof seq 2 type i\n")
+    );
+    let strays: Vec<&String> = h
+        .disk
+        .files
+        .keys()
+        .filter(|k| k.contains("temp-") || k.contains(".2.base"))
+        .collect();
+    assert!(strays.is_empty(), "{strays:?}");
+    let mut r = restart(h, &[("appendonly", "yes")]);
+    assert_eq!(r.cmd(C, &["DBSIZE"]), format!(":{keys}\r\n"));
+    // Turned on again, a new rewrite runs to its end.
+    assert_eq!(h.cmd(C, &["CONFIG", "SET", "appendonly", "yes"]), "+OK\r\n");
+    tick_until(h, "aof_rewrite_in_progress:0");
+    h.cmd(C, &["SET", "again", "1"]);
+    let mut r = restart(h, &[("appendonly", "yes")]);
+    assert_eq!(r.cmd(C, &["DBSIZE"]), format!(":{}\r\n", keys + 1));
+}
+
 #[test]
 fn turning_the_aof_off_while_a_rewrite_opens_its_incr_file_stops_it_once_opened() {
     let mut h = harness(&[("appendonly", "yes"), ("rdb-key-save-delay", "100")]);
@@ -721,40 +772,39 @@ fn turning_the_aof_off_while_a_rewrite_opens_its_incr_file_stops_it_once_opened(
     // The disk holds its answers back: BGREWRITEAOF's opening steps are still in flight
     // when the AOF is turned off.
     let mut held = Vec::new();
-    for args in [&["BGREWRITEAOF"][..], &["CONFIG", "SET", "appendonly", "no"]] {
-        let cmds = vec![args.iter().map(|a| a.as_bytes().to_vec()).collect()];
-        h.srv.handle(h.now, Event::Commands { client: C, cmds });
-        hold_disk_requests(&mut h, &mut held);
-    }
+    send_holding_disk(&mut h, &mut held, &["BGREWRITEAOF"]);
+    send_holding_disk(&mut h, &mut held, &["CONFIG", "SET", "appendonly", "no"]);
     assert!(!h.srv.config().appendonly);
     assert!(!held.is_empty());
+    let info = h.cmd(C, &["INFO", "persistence"]);
     assert!(
-        h.cmd(C, &["INFO", "persistence"])
-            .contains("aof_rewrite_in_progress:1\r\n"),
+        info.contains("aof_rewrite_in_progress:1\r\n"),
         "not stopped while opening"
     );
-    // The disk catches up: each answer may ask for more.
     while !held.is_empty() {
-        let (req, op) = held.remove(0);
-        let result = h.disk.apply(op);
-        h.srv.handle(h.now, Event::Disk { req, result });
-        hold_disk_requests(&mut h, &mut held);
+        answer_one(&mut h, &mut held);
     }
-    assert!(h
-        .logs()
-        .iter()
-        .any(|l| l.starts_with("Killing running AOF rewrite child")));
-    assert!(h
-        .cmd(C, &["INFO", "persistence"])
-        .contains("aof_rewrite_in_progress:0\r\n"));
-    assert_eq!(
-        file(&h, "appendonly.aof.manifest"),
-        "file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\nfile appendonly.aof.2.incr.aof seq 2 type i\n"
-    );
-    let temps: Vec<&String> = h.disk.files.keys().filter(|k| k.contains("temp-")).collect();
-    assert!(temps.is_empty(), "{temps:?}");
-    let mut r = restart(&h, &[("appendonly", "yes")]);
-    assert_eq!(r.cmd(C, &["DBSIZE"]), ":200\r\n");
+    h.cmd(C, &["CONFIG", "SET", "rdb-key-save-delay", "0"]);
+    assert_rewrite_killed(&mut h, 200);
+}
+
+#[test]
+fn turning_the_aof_off_while_a_base_is_written_at_once_removes_that_base() {
+    let mut h = harness(&[("appendonly", "yes"), ("aof-use-rdb-preamble", "no")]);
+    h.srv.load_from_disk();
+    h.event(C, Event::Tick);
+    set_keys(&mut h, 200);
+    let mut held = Vec::new();
+    send_holding_disk(&mut h, &mut held, &["BGREWRITEAOF"]);
+    // The opening steps and the base's write and fsync are done; its rename is in flight.
+    while !matches!(held.first(), Some((_, DiskOp::Rename { to, .. })) if to.ends_with(".2.base.aof")) {
+        answer_one(&mut h, &mut held);
+    }
+    send_holding_disk(&mut h, &mut held, &["CONFIG", "SET", "appendonly", "no"]);
+    while !held.is_empty() {
+        answer_one(&mut h, &mut held);
+    }
+    assert_rewrite_killed(&mut h, 200);
 }
 
 #[test]

@@ -391,18 +391,14 @@ impl Server {
         }
     }
 
-    /// The rewrite of an AOF turned off stops while its base snapshot is being written (a
-    /// base written at once, or one whose final manifest is on its way, is let finish). The
-    /// manifest on disk stays as the opening left it: the old files and the incr file the
-    /// rewrite opened, which hold every write (a temp incr file, named by no manifest, goes).
+    /// The rewrite of an AOF turned off stops (unless its final manifest is on its way): its
+    /// snapshot, its temp files and its new base, which no manifest names yet. The manifest
+    /// on disk stays as the opening left it: the old files and the incr file the rewrite
+    /// opened, which hold every write (a temp incr file, named by no manifest, goes too).
     fn kill_aof_rewrite(&mut self) {
-        self.persist.aof.kill_when_opened = false;
-        let snapshot = self
-            .persist
-            .bgsave
-            .as_ref()
-            .is_some_and(|j| matches!(j.target, super::bgsave::Target::AofBase(_)));
-        if !snapshot || self.persist.aof.finishing || self.persist.aof.on {
+        let aof = &mut self.persist.aof;
+        aof.kill_when_opened = false;
+        if !aof.rewriting || aof.finishing || aof.on || aof.retry_at_ms.is_some() {
             return;
         }
         self.log(
@@ -410,9 +406,19 @@ impl Server {
             "Killing running AOF rewrite child (ferrous rewrites in-process: its snapshot stops)",
         );
         self.abort_aof_snapshot();
+        // A step in flight answers no one: a rewrite started later must not take its answer.
+        self.persist.disown(Job::AofRewrite);
+        let at_once = self.persist.aof.base_at_once;
+        // After the requests in flight (carried out in order): a base written at once may be
+        // under its final name already.
+        let mut gone = vec![self.aof_file(&self.persist.aof.new_base.0)];
+        if at_once {
+            gone.push(self.aof_temp_path("now"));
+        }
         let aof = &mut self.persist.aof;
         aof.rewriting = false;
         aof.base_ready = false;
+        aof.base_at_once = false;
         aof.base_ops.clear();
         aof.rewrite_ops.clear();
         aof.stale.clear();
@@ -421,7 +427,9 @@ impl Server {
             if let Some(old) = old {
                 aof.manifest = old;
             }
-            let path = self.aof_temp_incr_path();
+            gone.push(self.aof_temp_incr_path());
+        }
+        for path in gone {
             self.submit(Job::Cleanup, DiskOp::Remove { path });
         }
         // Nothing is promised with the AOF off: replies held for this rewrite go out.
