@@ -95,6 +95,9 @@ fn replicas_asking_during_a_sync_share_the_next_snapshot_and_get_the_writes_afte
     // whose output is not theirs, then share the next snapshot.
     let (mut s3, mut s4) = (ask_sync(&mut h, 3), ask_sync(&mut h, 4));
     assert!(s3.is_empty() && s4.is_empty());
+    // INFO lists them already, waiting, as Redis lists every replica in server.slaves.
+    assert_eq!(info(&mut h, "connected_slaves"), "3");
+    assert!(info(&mut h, "slave2").contains(",state=wait_bgsave,offset=0,"));
     let mut writes = 0;
     for _ in 0..10_000 {
         tick(&mut h);

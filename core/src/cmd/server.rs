@@ -246,12 +246,21 @@ fn info_replication(s: &Server, out: &mut String) {
     let role = if s.is_replica() { "slave" } else { "master" };
     let _ = write!(out, "# Replication\r\nrole:{role}\r\n");
     info_master_link(s, out);
-    let _ = write!(out, "connected_slaves:{}\r\n", r.replicas.len());
+    // As Redis' server.slaves: replicas still waiting for their snapshot count too.
+    let waiting = r.waiting_sync.iter().map(|(id, _)| id);
+    let listed: Vec<crate::client::ClientId> = r
+        .replicas
+        .iter()
+        .chain(waiting)
+        .filter(|id| s.clients.contains_key(id))
+        .copied()
+        .collect();
+    let _ = write!(out, "connected_slaves:{}\r\n", listed.len());
     if s.cfg.min_replicas_to_write > 0 && s.cfg.min_replicas_max_lag > 0 {
         let _ = write!(out, "min_slaves_good_slaves:{}\r\n", s.good_replicas());
     }
     let now = s.clock.mono_us();
-    for (i, id) in r.replicas.iter().enumerate() {
+    for (i, id) in listed.iter().enumerate() {
         if let Some(c) = s.clients.get(id) {
             let lag = now.saturating_sub(c.repl_ack_us) / 1_000_000;
             let _ = write!(
