@@ -52,6 +52,13 @@ pub struct Db {
 }
 
 impl Db {
+    /// Sizes the tables for `keys` keys, `expires` of them with an expiry, up front (a load
+    /// that knows how many follow).
+    pub(crate) fn reserve(&mut self, keys: usize, expires: usize) {
+        self.keys.reserve(keys);
+        self.expires.reserve(expires);
+    }
+
     pub fn new(hasher: KeyedState) -> Db {
         Db {
             keys: Dict::new(hasher),

@@ -322,3 +322,29 @@ fn key_load_delay_loads_one_key_per_delay_and_is_hidden_from_config_get_star() {
     }
     assert_eq!(r.cmd(C, &["DBSIZE"]), ":3\r\n");
 }
+
+#[test]
+fn a_resizedb_claiming_more_keys_than_the_file_can_hold_is_not_believed() {
+    let mut h = harness(&[]);
+    h.cmd(C, &["SET", "a", "1", "PX", "100000"]);
+    h.cmd(C, &["SET", "b", "2"]);
+    h.cmd(C, &["SET", "c", "3"]);
+    assert_eq!(h.cmd(C, &["SAVE"]), "+OK\r\n");
+    let path = "/data/dump.rdb";
+    let file = h.disk.files[path].clone();
+    // RESIZEDB 3 1 becomes RESIZEDB 2^40 2^40 (64-bit lengths); the checksum is zeroed,
+    // which Redis' loader takes as "not computed".
+    let at = file.windows(3).position(|w| w == [0xfb, 3, 1]).expect("RESIZEDB 3 1");
+    let mut huge = vec![0xfb];
+    for _ in 0..2 {
+        huge.push(0x81);
+        huge.extend_from_slice(&(1u64 << 40).to_be_bytes());
+    }
+    let mut patched = [&file[..at], &huge[..], &file[at + 3..]].concat();
+    let n = patched.len();
+    patched[n - 8..].fill(0);
+    h.disk.files.insert(path.into(), patched);
+    let mut r = restart(&h);
+    assert_eq!(r.cmd(C, &["DBSIZE"]), ":3\r\n");
+    assert_eq!(r.cmd(C, &["GET", "b"]), "$1\r\n2\r\n");
+}

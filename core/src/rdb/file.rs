@@ -185,6 +185,8 @@ pub struct Loader {
     pub object_type: u8,
     /// The code of the function libraries read so far (FUNCTION2 opcodes), to be loaded.
     pub functions: Vec<Vec<u8>>,
+    /// The last RESIZEDB read and not yet taken: database, keys, keys with an expiry.
+    pub resize: Option<(usize, u64, u64)>,
 }
 
 impl Loader {
@@ -202,6 +204,7 @@ impl Loader {
             skipped_names: Vec::new(),
             object_type: 0,
             functions: Vec::new(),
+            resize: None,
         })
     }
 
@@ -252,8 +255,9 @@ impl Loader {
                     self.db = n as usize;
                 }
                 opcode::RESIZEDB => {
-                    d.read_len()?;
-                    d.read_len()?;
+                    let keys = d.read_len()?;
+                    let expires = d.read_len()?;
+                    self.resize = Some((self.db, keys, expires));
                 }
                 opcode::EXPIRETIME_MS => expire_ms = Some(u64::from_le_bytes(read8(&mut d)?)),
                 opcode::EXPIRETIME => {
