@@ -216,9 +216,6 @@ pub(crate) struct Aof {
     /// The rewrite opened a new incr file: the final manifest keeps it, even if the AOF was
     /// turned off meanwhile (it holds the writes made since the snapshot).
     opened_incr: bool,
-    /// The AOF was turned off while the new incr file was being opened: the rewrite stops
-    /// once it is (see `kill_aof_rewrite`).
-    kill_when_opened: bool,
     /// What the finished rewrite leaves behind to remove.
     stale: Vec<String>,
     /// The stream position the new base covers: durable once the rewrite is.
@@ -382,60 +379,7 @@ impl Server {
         // make it history and remove it, and turning the AOF on opens a new one.
         aof.incr_path.clear();
         self.repl.aof = false;
-        // Redis' stopAppendOnly kills the rewrite child (killAppendOnlyChild); here the
-        // rewrite's snapshot stops, once the incr file it opens is named.
-        if self.persist.aof.opening {
-            self.persist.aof.kill_when_opened = true;
-        } else {
-            self.kill_aof_rewrite();
-        }
-    }
-
-    /// The rewrite of an AOF turned off stops (unless its final manifest is on its way): its
-    /// snapshot, its temp files and its new base, which no manifest names yet. The manifest
-    /// on disk stays as the opening left it: the old files and the incr file the rewrite
-    /// opened, which hold every write (a temp incr file, named by no manifest, goes too).
-    fn kill_aof_rewrite(&mut self) {
-        let aof = &mut self.persist.aof;
-        aof.kill_when_opened = false;
-        if !aof.rewriting || aof.finishing || aof.on || aof.retry_at_ms.is_some() {
-            return;
-        }
-        self.log(
-            LogLevel::Notice,
-            "Killing running AOF rewrite child (ferrous rewrites in-process: its snapshot stops)",
-        );
-        self.abort_aof_snapshot();
-        // A step in flight answers no one: a rewrite started later must not take its answer.
-        self.persist.disown(Job::AofRewrite);
-        let at_once = self.persist.aof.base_at_once;
-        // After the requests in flight (carried out in order): a base written at once may be
-        // under its final name already.
-        let mut gone = vec![self.aof_file(&self.persist.aof.new_base.0)];
-        if at_once {
-            gone.push(self.aof_temp_path("now"));
-        }
-        let aof = &mut self.persist.aof;
-        aof.rewriting = false;
-        aof.base_ready = false;
-        aof.base_at_once = false;
-        aof.base_ops.clear();
-        aof.rewrite_ops.clear();
-        aof.stale.clear();
-        let old = aof.old_manifest.take();
-        if std::mem::take(&mut aof.unnamed_incr) {
-            if let Some(old) = old {
-                aof.manifest = old;
-            }
-            gone.push(self.aof_temp_incr_path());
-        }
-        for path in gone {
-            self.submit(Job::Cleanup, DiskOp::Remove { path });
-        }
-        // Nothing is promised with the AOF off: replies held for this rewrite go out.
-        let held: Vec<ClientId> = self.persist.aof.held.drain(..).flat_map(|(_, ids)| ids).collect();
-        self.released.extend(held);
-        self.shutdown_if_waiting();
+        self.log(LogLevel::Notice, "Background append only file rewriting terminated");
     }
 
     /// BGREWRITEAOF, and turning the AOF on: Redis 7's rewrite. At once a new incr file is
@@ -597,13 +541,6 @@ impl Server {
             None if self.persist.aof.opening => {
                 let aof = &mut self.persist.aof;
                 aof.opening = false;
-                if aof.kill_when_opened {
-                    self.kill_aof_rewrite();
-                    if !self.persist.aof.rewriting {
-                        return;
-                    }
-                }
-                let aof = &mut self.persist.aof;
                 // A base written at once is on disk by now (a snapshot's reports itself).
                 aof.base_ready |= aof.base_at_once;
                 self.aof_flush(false);
