@@ -88,15 +88,20 @@ impl Server {
         } else {
             Default::default()
         };
-        let result = file::load_all(image, self.load_options(), dbs.len(), |k: LoadedKey| {
-            match place.store(&mut dbs, k) {
-                Stored::Loaded => loaded += 1,
-                Stored::Expired => expired += 1,
-                Stored::Duplicate(key) => {
-                    loaded += 1;
-                    duplicate.get_or_insert(key);
+        let opts = self.load_options();
+        let result = file::Loader::new(image, dbs.len()).and_then(|mut loader| {
+            while let Some(k) = loader.next_key(image, opts)? {
+                size_tables(&mut dbs, &mut loader);
+                match place.store(&mut dbs, k) {
+                    Stored::Loaded => loaded += 1,
+                    Stored::Expired => expired += 1,
+                    Stored::Duplicate(key) => {
+                        loaded += 1;
+                        duplicate.get_or_insert(key);
+                    }
                 }
             }
+            Ok((loader.aux, loader.functions))
         });
         self.persist.keys_loaded = loaded;
         self.persist.keys_expired_on_load = expired;
@@ -124,6 +129,14 @@ impl Server {
         }
         self.dbs = dbs;
         Ok(aux)
+    }
+}
+
+/// Sizes a database's tables from the RESIZEDB the loader just read, as Redis does, instead
+/// of growing them key by key.
+pub(crate) fn size_tables(dbs: &mut [Db], loader: &mut file::Loader) {
+    if let Some((db, keys, expires)) = loader.resize.take() {
+        dbs[db].reserve(keys, expires);
     }
 }
 

@@ -97,12 +97,7 @@ impl Server {
                 break;
             }
             let next = job.loader.next_key(&job.image, opts);
-            if let Some((db, keys, expires)) = job.loader.resize.take() {
-                // As Redis' RESIZEDB: the tables are sized once, not grown key by key. A
-                // key takes at least 3 bytes of the file, which bounds a lying size.
-                let most = job.image.len() as u64 / 3;
-                self.dbs[db].reserve(keys.min(most) as usize, expires.min(most) as usize);
-            }
+            crate::snapshot::size_tables(&mut self.dbs, &mut job.loader);
             let codes = std::mem::take(&mut job.loader.functions);
             if let Err(why) = self.load_rdb_functions(&codes, job.aof_base) {
                 return self.rdb_steps_failed(job.aof_base, &why);

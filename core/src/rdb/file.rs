@@ -185,8 +185,9 @@ pub struct Loader {
     pub object_type: u8,
     /// The code of the function libraries read so far (FUNCTION2 opcodes), to be loaded.
     pub functions: Vec<Vec<u8>>,
-    /// The last RESIZEDB read and not yet taken: database, keys, keys with an expiry.
-    pub resize: Option<(usize, u64, u64)>,
+    /// The last RESIZEDB read and not yet taken: database, keys, keys with an expiry (each
+    /// at most what the file could hold: a lying size is not believed).
+    pub resize: Option<(usize, usize, usize)>,
 }
 
 impl Loader {
@@ -255,8 +256,10 @@ impl Loader {
                     self.db = n as usize;
                 }
                 opcode::RESIZEDB => {
-                    let keys = d.read_len()?;
-                    let expires = d.read_len()?;
+                    // A key takes at least 3 bytes of the file.
+                    let most = buf.len() as u64 / 3;
+                    let keys = d.read_len()?.min(most) as usize;
+                    let expires = d.read_len()?.min(most) as usize;
                     self.resize = Some((self.db, keys, expires));
                 }
                 opcode::EXPIRETIME_MS => expire_ms = Some(u64::from_le_bytes(read8(&mut d)?)),
