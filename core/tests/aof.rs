@@ -1047,14 +1047,21 @@ fn tick_until_loaded(h: &mut Harness, ms: u64) {
 
 const LOADING: &str = "-LOADING Redis is loading the dataset in memory\r\n";
 
-#[test]
-fn a_slow_script_in_the_aof_runs_in_slices_while_others_are_answered_loading() {
+/// A server (with D connected) starting up on `slow_script_aof`, 5 ms into the script: past
+/// busy-reply-threshold (1 ms).
+fn starting_on_a_slow_script() -> Harness {
     let mut h = with_incr_file(slow_script_aof());
     h.cmd(C, &["CONFIG", "SET", "busy-reply-threshold", "1"]);
     h.connect(D, true);
     h.srv.load_from_disk();
     h.event(C, Event::Tick);
     advance(&mut h, 5);
+    h
+}
+
+#[test]
+fn a_slow_script_in_the_aof_runs_in_slices_while_others_are_answered_loading() {
+    let mut h = starting_on_a_slow_script();
     assert!(logged_prefix(&h, "Slow script detected"), "{:?}", h.logs());
     // Others are served meanwhile, as redis-server 7.0.15 answers them: -LOADING (checked
     // before -BUSY in Redis' processCommand), even to SCRIPT KILL; INFO, allowed while
@@ -1147,11 +1154,7 @@ fn a_blocked_client_is_served_after_a_debug_loadaof_whose_script_filled_its_key(
 
 #[test]
 fn sigterm_while_a_slow_script_from_the_aof_runs_shuts_down_without_saving() {
-    let mut h = with_incr_file(slow_script_aof());
-    h.cmd(C, &["CONFIG", "SET", "busy-reply-threshold", "1"]);
-    h.srv.load_from_disk();
-    h.event(C, Event::Tick);
-    advance(&mut h, 5);
+    let mut h = starting_on_a_slow_script();
     assert_eq!(h.cmd(C, &["PING"]), LOADING);
     h.event(9, Event::Signal(ferrous_core::Signal::Terminate));
     assert!(logged(

@@ -248,30 +248,27 @@ fn info_replication(s: &Server, out: &mut String) {
     info_master_link(s, out);
     // As Redis' server.slaves: replicas still waiting for their snapshot count too.
     let waiting = r.waiting_sync.iter().map(|(id, _)| id);
-    let listed: Vec<crate::client::ClientId> = r
+    let listed: Vec<_> = r
         .replicas
         .iter()
         .chain(waiting)
-        .filter(|id| s.clients.contains_key(id))
-        .copied()
+        .filter_map(|&id| Some((id, s.clients.get(&id)?)))
         .collect();
     let _ = write!(out, "connected_slaves:{}\r\n", listed.len());
     if s.cfg.min_replicas_to_write > 0 && s.cfg.min_replicas_max_lag > 0 {
         let _ = write!(out, "min_slaves_good_slaves:{}\r\n", s.good_replicas());
     }
     let now = s.clock.mono_us();
-    for (i, id) in listed.iter().enumerate() {
-        if let Some(c) = s.clients.get(id) {
-            let lag = now.saturating_sub(c.repl_ack_us) / 1_000_000;
-            let _ = write!(
-                out,
-                "slave{i}:ip={},port={},state={},offset={},lag={lag}\r\n",
-                c.replica_ip(),
-                c.repl_listening_port,
-                s.replica_state(*id),
-                c.repl_ack_offset
-            );
-        }
+    for (i, (id, c)) in listed.iter().enumerate() {
+        let lag = now.saturating_sub(c.repl_ack_us) / 1_000_000;
+        let _ = write!(
+            out,
+            "slave{i}:ip={},port={},state={},offset={},lag={lag}\r\n",
+            c.replica_ip(),
+            c.repl_listening_port,
+            s.replica_state(*id),
+            c.repl_ack_offset
+        );
     }
     let (replid2, second) = match &r.replid2 {
         Some((id, offset)) => (id.as_str(), *offset as i64),

@@ -361,8 +361,7 @@ impl Server {
         // A slow script goes on in slices (scripting::slices) as the AOF client, which
         // `drop_aof_client` ends.
         if !self.script_suspended() {
-            r.db = self.clients.get(&AOF_CLIENT).map_or(r.db, |c| c.db);
-            self.drop_aof_client();
+            r.db = self.drop_aof_client().unwrap_or(r.db);
         }
         result
     }
@@ -385,14 +384,21 @@ impl Server {
         result
     }
 
-    /// The AOF client goes; the file being replayed remembers its db.
-    pub(crate) fn drop_aof_client(&mut self) {
-        let db = self.clients.get(&AOF_CLIENT).map(|c| c.db);
+    /// The AOF client goes; returns the db it had selected, for the file's next commands.
+    fn drop_aof_client(&mut self) -> Option<usize> {
+        self.forget_client_state(AOF_CLIENT);
+        self.clients.remove(&AOF_CLIENT).map(|c| c.db)
+    }
+
+    /// A slow script from the AOF ended (see `scripting::slices`): its client goes, and the
+    /// file goes on in the db it left selected.
+    pub(crate) fn aof_script_ended(&mut self) {
+        let db = self.drop_aof_client();
         if let (Some(db), Some(r)) = (db, self.persist.aof_load.as_mut().and_then(|l| l.replay.as_mut())) {
             r.db = db;
         }
-        self.forget_client_state(AOF_CLIENT);
-        self.clients.remove(&AOF_CLIENT);
+        // A load DEBUG LOADAOF waits for gets no ticks: the next step runs now.
+        self.aof_replay_step();
     }
 
     fn run_aof_commands(&mut self, r: &mut Replay, step: usize) -> Result<bool, Torn> {

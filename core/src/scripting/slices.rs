@@ -163,9 +163,7 @@ impl Server {
         }
         self.as_aof_client(Self::run_next_slice);
         if !self.script_suspended() {
-            self.drop_aof_client();
-            // The file goes on (a load DEBUG LOADAOF waits for gets no ticks).
-            self.aof_replay_step();
+            self.aof_script_ended();
         }
     }
 
