@@ -184,7 +184,9 @@ impl Manifest {
 #[derive(Clone, Copy, Debug)]
 enum InFlight {
     Write(u64),
-    Fsync(u64),
+    /// An fsync up to a position, and whether it vouches for it: not for a temp incr file no
+    /// manifest names.
+    Fsync(u64, bool),
 }
 
 #[derive(Default)]
@@ -216,6 +218,12 @@ pub(crate) struct Aof {
     /// The rewrite opened a new incr file: the final manifest keeps it, even if the AOF was
     /// turned off meanwhile (it holds the writes made since the snapshot).
     opened_incr: bool,
+    /// The AOF was turned off while the new incr file was being opened: what was appended
+    /// meanwhile still goes to the disk once the opening ends (see `aof_opening_ended`).
+    stopped_while_opening: bool,
+    /// Appends that could not be written when the rewrite started were dropped: the new base
+    /// is their only copy, so this rewrite is not stopped.
+    base_only_copy: bool,
     /// What the finished rewrite leaves behind to remove.
     stale: Vec<String>,
     /// The stream position the new base covers: durable once the rewrite is.
@@ -277,14 +285,14 @@ impl Aof {
     fn write_in_flight(&self) -> Option<u64> {
         self.requests.iter().rev().find_map(|(_, d)| match d {
             InFlight::Write(p) => Some(*p),
-            InFlight::Fsync(_) => None,
+            InFlight::Fsync(..) => None,
         })
     }
 
     /// The stream position the latest fsync in flight covers.
     fn fsync_in_flight(&self) -> Option<u64> {
         self.requests.iter().rev().find_map(|(_, d)| match d {
-            InFlight::Fsync(p) => Some(*p),
+            InFlight::Fsync(p, _) => Some(*p),
             InFlight::Write(_) => None,
         })
     }
@@ -292,7 +300,7 @@ impl Aof {
     fn fsyncs_in_flight(&self) -> usize {
         self.requests
             .iter()
-            .filter(|(_, d)| matches!(d, InFlight::Fsync(_)))
+            .filter(|(_, d)| matches!(d, InFlight::Fsync(..)))
             .count()
     }
 
@@ -363,9 +371,14 @@ impl Server {
         }
     }
 
-    /// Redis' stopAppendOnly: what is buffered is written and fsynced, then nothing more.
+    /// Redis' stopAppendOnly: what is buffered is written and fsynced, then nothing more, and
+    /// a running rewrite is stopped (Redis' killAppendOnlyChild). While the rewrite opens its
+    /// new incr file, appends wait for it: both happen once it is open.
     fn stop_aof(&mut self) {
-        self.aof_flush(true);
+        let opening = self.persist.aof.opening;
+        if !opening {
+            self.aof_flush(true);
+        }
         // Redis fsyncs on stop even with nothing buffered: the last second's writes too.
         if self.persist.aof.on && self.persist.aof.written > self.persist.aof.synced {
             self.aof_fsync(true);
@@ -375,11 +388,75 @@ impl Server {
         aof.waiting = false;
         aof.rewrite_scheduled = false;
         aof.selected_db = None;
-        // No incr file is open any more (Redis closes aof_fd): a rewrite with the AOF off may
-        // make it history and remove it, and turning the AOF on opens a new one.
-        aof.incr_path.clear();
+        aof.stopped_while_opening = opening;
         self.repl.aof = false;
         self.log(LogLevel::Notice, "Background append only file rewriting terminated");
+        if !opening {
+            self.kill_aof_rewrite();
+            // No incr file is open any more (Redis closes aof_fd): a rewrite with the AOF off
+            // may make it history and remove it, and turning the AOF on opens a new one.
+            self.persist.aof.incr_path.clear();
+        }
+    }
+
+    /// The opening of a rewrite's new incr file ended (`opened`), or failed. If the AOF was
+    /// turned off meanwhile, what it buffered is written and fsynced to the new file, as
+    /// stopAppendOnly would have, and the rewrite is stopped. (A failed opening may have been
+    /// the old file's fsync: appending there could land after lost pages, so the buffer goes,
+    /// as with any failed AOF write.)
+    fn aof_opening_ended(&mut self, opened: bool) {
+        if !std::mem::take(&mut self.persist.aof.stopped_while_opening) {
+            return;
+        }
+        if opened && !self.persist.aof.buf.is_empty() && !self.persist.aof.incr_path.is_empty() {
+            self.aof_write_buf(true);
+        }
+        if opened {
+            self.kill_aof_rewrite();
+        }
+        self.persist.aof.buf.clear();
+        self.persist.aof.incr_path.clear();
+    }
+
+    /// With the AOF off, a rewrite writing its base snapshot stops. The manifest on disk is
+    /// the one its opening wrote (the old files and the new incr file, which holds every
+    /// write since), so it stays; turning the AOF on, the manifest was not written yet, and
+    /// the temp incr file goes. A base written at once, a rewrite repairing a failed write,
+    /// one whose base is the only copy of some writes, or one whose base has all its keys
+    /// (its last fsync and rename are in flight) is let finish: each keeps every write.
+    fn kill_aof_rewrite(&mut self) {
+        let snapshot = self.aof_base_producing();
+        let aof = &self.persist.aof;
+        let settled = !aof.opening && !aof.finishing && !aof.base_ready && aof.retry_at_ms.is_none();
+        if aof.on || !aof.rewriting || !snapshot || !settled || aof.write_failed || aof.base_only_copy {
+            return;
+        }
+        self.log(
+            LogLevel::Notice,
+            "Killing running AOF rewrite child (ferrous rewrites in-process: its snapshot stops)",
+        );
+        self.abort_aof_snapshot();
+        let aof = &mut self.persist.aof;
+        aof.rewriting = false;
+        aof.stale.clear();
+        let old = aof.old_manifest.take();
+        if std::mem::take(&mut aof.unnamed_incr) {
+            if let Some(old) = old {
+                aof.manifest = old;
+            }
+            // (The temp incr file's path as the rewrite's start made it: `dir` may have changed.)
+            let path = aof.incr_path.clone();
+            // Its requests in flight vouch for nothing, and a late failure of one must not
+            // mark the next AOF as failed.
+            aof.requests.clear();
+            self.persist.disown(Job::Aof);
+            self.submit(Job::Cleanup, DiskOp::Remove { path });
+            // Its fsyncs vouched for a file no manifest names, and nothing is promised with
+            // the AOF off: the replies held for this rewrite go out (Redis sent them already).
+            let held: Vec<ClientId> = self.persist.aof.held.drain(..).flat_map(|(_, ids)| ids).collect();
+            self.released.extend(held);
+        }
+        self.shutdown_if_waiting();
     }
 
     /// BGREWRITEAOF, and turning the AOF on: Redis 7's rewrite. At once a new incr file is
@@ -395,6 +472,13 @@ impl Server {
         if self.persist.aof.rewriting && self.persist.aof.retry_at_ms.is_none() {
             return false;
         }
+        if self.persist.aof.start_step.is_some() && !self.persist.aof.write_failed {
+            // Start-up steps still write the manifest naming the incr file, and appends wait
+            // for them: the new base would be their only copy. The cron starts it after.
+            self.persist.aof.rewrite_scheduled = true;
+            self.persist.aof.waiting |= enable;
+            return true;
+        }
         // What was appended before now belongs to the old incr file; what cannot go there (the
         // AOF is waiting for a retry) is dropped: the new base holds it, and it must not be
         // replayed twice from the new incr file.
@@ -402,7 +486,9 @@ impl Server {
         if !repair {
             self.aof_flush(true);
         }
-        self.persist.aof.buf.clear();
+        let aof = &mut self.persist.aof;
+        aof.base_only_copy = !aof.buf.is_empty();
+        aof.buf.clear();
         self.persist.aof.flush_postponed_since_ms = None;
         let name = self.cfg.appendfilename.clone();
         let old = self.persist.aof.manifest.clone();
@@ -453,12 +539,12 @@ impl Server {
         aof.stale.clear();
         aof.opened_incr = new_incr.is_some();
         aof.unnamed_incr = unnamed;
+        aof.stopped_while_opening = false;
         if let Some(path) = new_incr {
             aof.incr_path = path;
             aof.incr_size = 0;
         }
         aof.selected_db = None;
-        aof.new_base = (format!("{name}.{base_seq}.base.rdb"), base_seq);
         aof.base_at_once = false;
         aof.base_ready = false;
         if enable {
@@ -486,25 +572,21 @@ impl Server {
         format!("temp-{}.incr", self.cfg.appendfilename)
     }
 
-    /// The new base as of now: a background snapshot, or (`at_once`, or without the RDB
-    /// preamble) written at once.
+    /// The new base as of now, an RDB image or commands per `aof-use-rdb-preamble`: a
+    /// background snapshot, or (`at_once`, or while a BGSAVE runs) written at once.
     fn start_aof_base(&mut self, name: &str, seq: u64, at_once: bool) {
-        if self.cfg.aof_use_rdb_preamble && at_once {
-            let base = self.rdb_file_image();
-            return self.write_aof_base_now(format!("{name}.{seq}.base.rdb"), base);
+        let kind = if self.cfg.aof_use_rdb_preamble { "rdb" } else { "aof" };
+        let base_name = format!("{name}.{seq}.base.{kind}");
+        self.persist.aof.new_base = (base_name.clone(), seq);
+        let target = super::bgsave::Target::AofBase(self.aof_file(&base_name));
+        // (A BGSAVE walking the dataset already: this base is written at once instead.)
+        if at_once || self.start_snapshot(target).is_err() {
+            let base = match self.cfg.aof_use_rdb_preamble {
+                true => self.rdb_file_image(),
+                false => self.aof_commands_image(),
+            };
+            self.write_aof_base_now(base_name, base);
         }
-        if self.cfg.aof_use_rdb_preamble {
-            let target = self.aof_file(&format!("{name}.{seq}.base.rdb"));
-            if self.start_snapshot(super::bgsave::Target::AofBase(target)).is_ok() {
-                return;
-            }
-            // A BGSAVE walks the dataset already: this base is written at once instead.
-            let base = self.rdb_file_image();
-            return self.write_aof_base_now(format!("{name}.{seq}.base.rdb"), base);
-        }
-        let base = self.aof_commands_image();
-        self.persist.aof.new_base = (format!("{name}.{seq}.base.aof"), seq);
-        self.write_aof_base_now(format!("{name}.{seq}.base.aof"), base);
     }
 
     fn write_aof_base_now(&mut self, base_name: String, data: Vec<u8>) {
@@ -539,8 +621,12 @@ impl Server {
                 self.submit(Job::AofRewrite, op);
             }
             None if self.persist.aof.opening => {
+                self.persist.aof.opening = false;
+                self.aof_opening_ended(true);
+                if !self.persist.aof.rewriting {
+                    return;
+                }
                 let aof = &mut self.persist.aof;
-                aof.opening = false;
                 // A base written at once is on disk by now (a snapshot's reports itself).
                 aof.base_ready |= aof.base_at_once;
                 self.aof_flush(false);
@@ -613,6 +699,8 @@ impl Server {
             return;
         }
         self.abort_aof_snapshot();
+        // A step in flight answers no one: the next rewrite must not take its answer.
+        self.persist.disown(Job::AofRewrite);
         let retry_at = self.clock.unix_ms() + REWRITE_RETRY_DELAY_MS;
         let aof = &mut self.persist.aof;
         let opening = aof.opening;
@@ -631,18 +719,25 @@ impl Server {
             }
             aof.incr_path = std::mem::take(&mut aof.old_incr_path);
         }
+        // A failed opening may be the old incr file's fsync: it is failed too (see
+        // `aof_io_failed`), for the AOF on or turned off meanwhile with writes of its own.
+        if opening && (aof.on || aof.stopped_while_opening) {
+            aof.write_failed = true;
+            aof.last_error = why.to_string();
+        }
+        if opening {
+            self.aof_opening_ended(false);
+        }
+        let aof = &mut self.persist.aof;
         if aof.on && (opening || aof.write_failed || unnamed) {
             aof.retry_at_ms = Some(retry_at);
-            if opening {
-                aof.write_failed = true;
-                aof.last_error = why.to_string();
-            }
         } else {
             aof.rewriting = false;
             aof.unnamed_incr = false;
             // With the AOF off nothing is promised any more: replies that waited for this
-            // rewrite (their fsyncs vouched for a temp file) go out.
-            if !aof.on {
+            // rewrite (their fsyncs vouched for a temp file, or for a file that failed) go
+            // out. Others wait for the fsync in flight that covers them.
+            if !aof.on && (unnamed || aof.write_failed) {
                 let held: Vec<ClientId> = aof.held.drain(..).flat_map(|(_, ids)| ids).collect();
                 self.released.extend(held);
             }
@@ -704,6 +799,21 @@ impl Server {
 
     /// The dataset as commands (aof-use-rdb-preamble no): one command per key and its TTL.
     pub(super) fn aof_commands_image(&self) -> Vec<u8> {
+        let mut out = self.aof_commands_preamble();
+        for (i, db) in self.dbs.iter().enumerate() {
+            if db.is_empty() {
+                continue;
+            }
+            super::rewrite::write_select(&mut out, i);
+            for (key, value) in db.iter() {
+                super::rewrite::write_key(&mut out, key, value, db.expire_at(key));
+            }
+        }
+        out
+    }
+
+    /// What a base of commands starts with, before the keys.
+    pub(super) fn aof_commands_preamble(&self) -> Vec<u8> {
         let mut out = Vec::new();
         // Redis' rewriteAppendOnlyFileRio records the rewrite's second first.
         if self.cfg.aof_timestamp_enabled {
@@ -712,24 +822,6 @@ impl Server {
         // Then the function libraries, as rewriteFunctions writes them.
         for lib in self.scripting.functions.libraries.values() {
             out.extend(encode_command(&[&b"FUNCTION"[..], b"LOAD", &lib.code]));
-        }
-        for (i, db) in self.dbs.iter().enumerate() {
-            if db.is_empty() {
-                continue;
-            }
-            out.extend(encode_command(&[b"SELECT".to_vec(), i.to_string().into_bytes()]));
-            for (key, value) in db.iter() {
-                for argv in crate::persist::rewrite::commands_for(key, value) {
-                    out.extend(encode_command(&argv));
-                }
-                if let Some(at) = db.expire_at(key) {
-                    out.extend(encode_command(&[
-                        b"PEXPIREAT".to_vec(),
-                        key.to_vec(),
-                        at.to_string().into_bytes(),
-                    ]));
-                }
-            }
         }
         out
     }
@@ -778,6 +870,11 @@ impl Server {
         if !aof.on || waiting || busy || aof.buf.is_empty() || self.postpone_for_fsync(force) {
             return;
         }
+        self.aof_write_buf(always || force);
+    }
+
+    /// What is buffered is written to the incr file, and fsynced too with `fsync`.
+    fn aof_write_buf(&mut self, fsync: bool) {
         let aof = &mut self.persist.aof;
         let data = std::mem::take(&mut aof.buf);
         aof.incr_size += data.len() as u64;
@@ -799,7 +896,7 @@ impl Server {
             },
         );
         self.persist.aof.requests.push_back((req, InFlight::Write(pos)));
-        if always || force {
+        if fsync {
             self.aof_fsync(true);
         }
     }
@@ -847,14 +944,21 @@ impl Server {
         aof.last_fsync_ms = self.clock.unix_ms();
         let path = aof.incr_path.clone();
         let req = self.submit(Job::Aof, DiskOp::Fsync { path });
-        self.persist.aof.requests.push_back((req, InFlight::Fsync(pos)));
+        let vouches = !self.persist.aof.unnamed_incr;
+        self.persist
+            .aof
+            .requests
+            .push_back((req, InFlight::Fsync(pos, vouches)));
     }
 
     /// SHUTDOWN with the AOF on: what is buffered is written and fsynced; returns a last fsync
     /// to wait for before exiting.
     pub(crate) fn aof_flush_for_shutdown(&mut self) -> Option<DiskOp> {
         if !self.persist.aof.on {
-            return None;
+            // Turned off, its last writes may still be in flight: the exit waits for them
+            // behind a directory fsync (requests are carried out in order).
+            let pending = !self.persist.aof.requests.is_empty();
+            return pending.then(|| DiskOp::FsyncDir { path: self.aof_dir() });
         }
         self.aof_flush(true);
         // (No incr file: the AOF was turned on and its first rewrite failed; nothing went to
@@ -913,10 +1017,10 @@ impl Server {
         match done {
             Some(InFlight::Write(pos)) => aof.written = aof.written.max(pos),
             // Only a rewrite clears a failure: a later success says nothing of the bytes lost.
-            Some(InFlight::Fsync(pos)) if aof.write_failed || aof.unnamed_incr => {
+            Some(InFlight::Fsync(pos, vouches)) if aof.write_failed || !vouches => {
                 aof.synced_after_failure = aof.synced_after_failure.max(pos);
             }
-            Some(InFlight::Fsync(pos)) => {
+            Some(InFlight::Fsync(pos, _)) => {
                 aof.synced = aof.synced.max(pos);
                 self.release_held_replies();
             }

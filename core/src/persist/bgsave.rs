@@ -48,6 +48,8 @@ pub(crate) struct Bgsave {
     pub(crate) target: Target,
     pub(super) temp: String,
     enc: Encoder,
+    /// An AOF base of commands (no RDB preamble): no RDB framing, SELECT before each database.
+    commands: bool,
     /// CRC-64 of everything written so far.
     crc: u64,
     written_any: bool,
@@ -75,7 +77,7 @@ impl Bgsave {
     /// keys also the EOF opcode and the checksum of the whole file (zero without `checksum`).
     pub(super) fn seal_piece(&mut self, checksum: bool) -> Vec<u8> {
         let mut data = self.enc.take_bytes();
-        let last = !self.producing;
+        let last = !self.producing && !self.commands;
         if last {
             data.push(crate::rdb::opcode::EOF);
         }
@@ -111,16 +113,18 @@ impl Server {
         }
         let now_ms = self.clock.unix_ms();
         self.persist.last_bgsave_try_ms = now_ms;
+        let commands = matches!(target, Target::AofBase(_)) && !self.cfg.aof_use_rdb_preamble;
         let format = EntryFormat {
             compression: self.cfg.rdbcompression,
             access: self.access_to_save(),
+            commands,
         };
         let mut enc = format.encoder();
-        let info = match target {
-            Target::Replicas(_) => self.save_info_for_replicas(),
-            _ => self.save_info(),
-        };
-        write_header(&mut enc, &info);
+        match target {
+            _ if commands => enc.write_raw(&self.aof_commands_preamble()),
+            Target::Replicas(_) => write_header(&mut enc, &self.save_info_for_replicas()),
+            _ => write_header(&mut enc, &self.save_info()),
+        }
         let mut sections = VecDeque::new();
         let mut keys_total = 0;
         for (i, db) in self.dbs.iter_mut().enumerate() {
@@ -142,6 +146,7 @@ impl Server {
             target,
             temp,
             enc,
+            commands,
             crc: 0,
             written_any: false,
             sections,
@@ -262,7 +267,13 @@ impl Server {
                 .find(|d| d.snapshot().is_some_and(|s| s.section == section))?;
             if !job.section_open {
                 let s = db.snapshot()?;
-                write_db_start(&mut job.enc, section, s.keys_at_start, s.expires_at_start);
+                if job.commands {
+                    let mut select = Vec::new();
+                    super::rewrite::write_select(&mut select, section);
+                    job.enc.write_raw(&select);
+                } else {
+                    write_db_start(&mut job.enc, section, s.keys_at_start, s.expires_at_start);
+                }
                 job.section_open = true;
             }
             let (n, done) = db.snapshot_step(&mut job.enc, max_keys - keys);
@@ -327,14 +338,21 @@ impl Server {
 
     /// Stops the snapshot of an AOF rewrite.
     pub(crate) fn abort_aof_snapshot(&mut self) {
-        if self
-            .persist
-            .bgsave
-            .as_ref()
-            .is_some_and(|j| matches!(j.target, Target::AofBase(_)))
-        {
+        if self.aof_snapshot_running() {
             self.drop_snapshot();
         }
+    }
+
+    /// An AOF rewrite's base snapshot is being written.
+    fn aof_snapshot_running(&self) -> bool {
+        let job = self.persist.bgsave.as_ref();
+        job.is_some_and(|j| matches!(j.target, Target::AofBase(_)))
+    }
+
+    /// An AOF rewrite's base snapshot still has keys to write (not yet at its last fsync and
+    /// rename, which would put the base under its name whatever happens after).
+    pub(crate) fn aof_base_producing(&self) -> bool {
+        self.aof_snapshot_running() && self.persist.bgsave.as_ref().is_some_and(|j| j.producing)
     }
 
     pub(super) fn drop_snapshot(&mut self) -> bool {

@@ -207,7 +207,9 @@ impl Server {
     /// Whether a background snapshot (BGSAVE or an AOF rewrite's) is being written: Redis'
     /// hasActiveChildProcess.
     pub(crate) fn snapshot_busy(&self) -> bool {
-        self.persist.bgsave.is_some() || self.persist.aof.rewriting
+        // (The AOF's start-up steps count too: a rewrite's base would be the only copy of the
+        // appends that wait for them.)
+        self.persist.bgsave.is_some() || self.persist.aof.rewriting || self.persist.aof.start_step.is_some()
     }
 
     /// The cron starts what was scheduled once nothing else runs (Redis' serverCron): an AOF

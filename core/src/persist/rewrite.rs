@@ -2,6 +2,7 @@
 //! preamble: one command per key, collections in batches of 64 items
 //! (AOF_REWRITE_ITEMS_PER_CMD).
 
+use crate::repl::encode_command;
 use crate::types::set::Member;
 use crate::types::stream::{Stream, StreamId};
 use crate::value::Value;
@@ -9,6 +10,26 @@ use crate::value::Value;
 const ITEMS_PER_CMD: usize = 64;
 
 type Argv = Vec<Vec<u8>>;
+
+/// One key as commands appended to `out`: the commands that rebuild its value, then its TTL
+/// as PEXPIREAT.
+pub(crate) fn write_key(out: &mut Vec<u8>, key: &[u8], value: &Value, expire_at: Option<u64>) {
+    for argv in commands_for(key, value) {
+        out.extend(encode_command(&argv));
+    }
+    if let Some(at) = expire_at {
+        out.extend(encode_command(&[
+            b"PEXPIREAT".to_vec(),
+            key.to_vec(),
+            at.to_string().into_bytes(),
+        ]));
+    }
+}
+
+/// SELECT `db`, as a database's commands start.
+pub(crate) fn write_select(out: &mut Vec<u8>, db: usize) {
+    out.extend(encode_command(&[b"SELECT".to_vec(), db.to_string().into_bytes()]));
+}
 
 /// The commands that rebuild `value` under `key`.
 pub(crate) fn commands_for(key: &[u8], value: &Value) -> Vec<Argv> {

@@ -33,7 +33,7 @@ pub(crate) struct DbSnap {
     done: hashbrown::HashSet<SmallBytes, KeyedState>,
     /// Entries written ahead of the walk.
     early: Encoder,
-    access: Access,
+    format: EntryFormat,
     frozen: Option<Box<Frozen>>,
 }
 
@@ -45,11 +45,23 @@ type Frozen = (Dict<SmallBytes, Obj>, Dict<SmallBytes, u64>);
 pub(crate) struct EntryFormat {
     pub(crate) compression: bool,
     pub(crate) access: Access,
+    /// As commands (an AOF base without the RDB preamble) instead of RDB entries.
+    pub(crate) commands: bool,
 }
 
 impl EntryFormat {
     pub(crate) fn encoder(&self) -> Encoder {
         Encoder::new(self.compression)
+    }
+
+    /// One key, with its expiry, into `out`.
+    fn write(&self, out: &mut Encoder, key: &[u8], obj: &Obj, expire_at: Option<u64>) {
+        if self.commands {
+            let mut cmds = Vec::new();
+            crate::persist::rewrite::write_key(&mut cmds, key, &obj.value, expire_at);
+            return out.write_raw(&cmds);
+        }
+        write_entry(out, key, obj, expire_at, self.access);
     }
 }
 
@@ -64,7 +76,7 @@ impl Db {
             bound: self.keys.slot_bound(),
             done: hashbrown::HashSet::with_hasher(self.keys.hasher()),
             early: format.encoder(),
-            access: format.access,
+            format,
             frozen: None,
         }));
     }
@@ -89,7 +101,8 @@ impl Db {
             Some((k, obj)) => {
                 let slot = self.keys.slot_of(key).unwrap_or(0);
                 if slot >= snap.cursor && slot < snap.bound {
-                    write_entry(&mut snap.early, k, obj, self.expires.get(key).copied(), snap.access);
+                    let expire_at = self.expires.get(key).copied();
+                    snap.format.write(&mut snap.early, k, obj, expire_at);
                     snap.done.insert(k.clone());
                 }
             }
@@ -127,7 +140,7 @@ impl Db {
             bound,
             done,
             early,
-            access,
+            format,
             frozen,
             ..
         } = snap;
@@ -140,7 +153,7 @@ impl Db {
         while *cursor < *bound && n < max_keys {
             if let Some((k, obj)) = keys.entry_at(*cursor) {
                 if done.is_empty() || !done.contains(&k[..]) {
-                    write_entry(out, k, obj, expires.get(&k[..]).copied(), *access);
+                    format.write(out, k, obj, expires.get(&k[..]).copied());
                     n += 1;
                 }
             }
