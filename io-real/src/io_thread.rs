@@ -427,6 +427,7 @@ impl IoThread {
                 .tcp_keepalive
                 .store(core.server.config().tcp_keepalive as u64, Ordering::Relaxed);
             crate::crash::apply(core.server.config());
+            shared.logger.set_level(core.server.config().loglevel());
         }
         for (t, msgs) in remote.into_iter().enumerate() {
             if !msgs.is_empty() {

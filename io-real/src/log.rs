@@ -6,11 +6,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use ferrous_core::LogLevel;
 
-use crate::shim::sync::{lock, Mutex};
+use crate::shim::sync::{lock, AtomicU64, Mutex, Ordering};
 
 pub struct Logger {
     file: Mutex<Option<std::fs::File>>,
     pid: u32,
+    /// `loglevel`: lines below it are dropped (the core filters its own; this covers the
+    /// I/O threads', such as "Accepted", which Redis logs at verbose).
+    min_level: AtomicU64,
 }
 
 impl Logger {
@@ -24,7 +27,13 @@ impl Logger {
         Ok(Logger {
             file: Mutex::new(file),
             pid: std::process::id(),
+            min_level: AtomicU64::new(LogLevel::Notice as u64),
         })
+    }
+
+    /// The configured `loglevel` (at start and after CONFIG SET).
+    pub fn set_level(&self, level: LogLevel) {
+        self.min_level.store(level as u64, Ordering::Relaxed);
     }
 
     /// Text as it is, without the line prefix (the start-up logo, as Redis' LL_RAW).
@@ -33,6 +42,9 @@ impl Logger {
     }
 
     pub fn log(&self, level: LogLevel, text: &str) {
+        if (level as u64) < self.min_level.load(Ordering::Relaxed) {
+            return;
+        }
         let mark = match level {
             LogLevel::Debug => '.',
             LogLevel::Verbose => '-',

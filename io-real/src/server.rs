@@ -77,7 +77,10 @@ pub fn run(cfg: Config, config_file: String) -> i32 {
         }
     };
     let logger = match Logger::open(&cfg.logfile) {
-        Ok(l) => Arc::new(l),
+        Ok(l) => {
+            l.set_level(cfg.loglevel());
+            Arc::new(l)
+        }
         Err(e) => {
             eprintln!("Can't open the log file: {e}");
             return 1;

@@ -457,3 +457,22 @@ fn a_subscriber_that_does_not_read_is_dropped_at_its_output_limit_while_others_a
     assert!(used < 16 << 20, "memory kept growing: {used}");
     assert!(srv.log_text().contains("for overcoming of output buffer limits"));
 }
+
+/// Connections are logged at verbose, as Redis logs them: not at the default notice level,
+/// and from CONFIG SET loglevel verbose on.
+#[test]
+fn accepted_connections_are_logged_only_at_loglevel_verbose() {
+    let f = Ferrous::start(&[]);
+    let mut c = f.client();
+    let _: String = redis::cmd("PING").query(&mut c).unwrap();
+    assert!(!f.log_text().contains("Accepted"), "{}", f.log_text());
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("loglevel")
+        .arg("verbose")
+        .query(&mut c)
+        .unwrap();
+    let mut again = f.client();
+    let _: String = redis::cmd("PING").query(&mut again).unwrap();
+    assert!(f.log_text().contains(" - Accepted 127.0.0.1:"), "{}", f.log_text());
+}
