@@ -6,17 +6,25 @@
   ran (longest, 99.9th percentile, how many over 2 ms), beside the same probe on the idle
   server for as long, which shows the machine's own hiccups; for ferrous also its longest
   event-loop iteration then, in wall and in CPU time (FERROUS_SLOW_LOOP_US), which tells its
-  own stalls from waiting for a CPU;
+  own stalls from waiting for a CPU; then the same BGSAVE probe with the file in tmpfs
+  (/dev/shm), which takes the disk out, and the probe on the idle server while another
+  process writes 40 MB with an fdatasync every 4 MB: the stalls the disk path causes alone;
 - RDB load time of those N keys (start to first PONG), and AOF load time of the same keys
   as commands (aof-use-rdb-preamble no);
 - SET throughput (redis-benchmark -c 50) with appendfsync always and everysec.
 
     benches/persistence.py [N]      (env FERROUS_BIN, default target/release/ferrous)
+
+Env SERVER_PREFIX and PROBE_PREFIX put a command before the servers and the PING probe, e.g.
+`SERVER_PREFIX="chrt -f -R 50" PROBE_PREFIX="chrt -f 60"`: both real-time (Redis' fork child
+back to normal), which takes the machine's scheduling noise out of the PING times.
 """
 import os, socket, subprocess, sys, tempfile, time
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
 FERROUS = os.path.abspath(os.environ.get("FERROUS_BIN", "target/release/ferrous"))
+SERVER_PREFIX = os.environ.get("SERVER_PREFIX", "").split()
+PROBE_PREFIX = os.environ.get("PROBE_PREFIX", "").split()
 
 
 def free_port():
@@ -46,7 +54,7 @@ def start(name, port, d, extra=()):
         # ferrous logs each event-loop iteration over 1 ms with its CPU time (see below).
         env["FERROUS_SLOW_LOOP_US"] = "1000"
         args += ["--logfile", os.path.join(d, "ferrous.log")]
-    p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=d, env=env)
+    p = subprocess.Popen(SERVER_PREFIX + args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=d, env=env)
     t0 = time.time()
     while True:
         try:
@@ -110,7 +118,7 @@ def ping_probe(port, until):
     """PINGs back to back on one connection until `until()` says stop; the round trips (ms).
     The probe is a process of its own, so this process' threads (which poll INFO) never hold
     it up on the interpreter lock."""
-    p = subprocess.Popen([sys.executable, "-c", PROBE, str(port)], stdin=subprocess.PIPE,
+    p = subprocess.Popen(PROBE_PREFIX + [sys.executable, "-c", PROBE, str(port)], stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, text=True)
     p.stdout.readline()
     time.sleep(0.05)
@@ -147,6 +155,33 @@ def bgsave_stall(port, proc):
     took = time.perf_counter() - began
     idle = ping_probe(port, lambda: time.sleep(took))
     return during, idle
+
+
+def bgsave_stall_in_tmpfs(port, proc, d):
+    """The BGSAVE probe with `dir` in tmpfs: the server's own stalls, without the disk's."""
+    shm = tempfile.mkdtemp(dir="/dev/shm")
+    try:
+        cmd(port, "CONFIG", "SET", "dir", shm)
+        during, _ = bgsave_stall(port, proc)
+        cmd(port, "CONFIG", "SET", "dir", d)
+        return during
+    finally:
+        subprocess.run(["rm", "-rf", shm])
+
+
+def disk_writer_stall(port, d):
+    """The probe on the idle server while this process writes 40 MB to `d` with an
+    fdatasync every 4 MB: what the machine's disk path does to a client by itself."""
+    path = os.path.join(d, "disk-writer")
+
+    def write():
+        with open(path, "wb") as f:
+            for _ in range(10):
+                f.write(b"\0" * (4 << 20))
+                f.flush()
+                os.fdatasync(f.fileno())
+        os.remove(path)
+    return ping_probe(port, write)
 
 
 def summary(lat):
@@ -196,6 +231,8 @@ for name in ["redis", "ferrous"]:
         populate(port)
         growth, (during, idle), slow = bgsave(name, port, p, d)
         stall, idle = summary(during), summary(idle)
+        tmpfs = summary(bgsave_stall_in_tmpfs(port, p, d))
+        disk_writer = summary(disk_writer_stall(port, d))
         if name == "ferrous":
             stall["loop_max_cpu_ms"] = max((c for _, c in slow), default=0) / 1000
             stall["loop_max_wall_ms"] = max((w for w, _ in slow), default=0) / 1000
@@ -213,16 +250,19 @@ for name in ["redis", "ferrous"]:
             p, _ = start(name, port, os.path.join(d, policy), ["--appendonly", "yes", "--appendfsync", policy])
             sets[policy] = bench_set(port)
             p.terminate(); p.wait()
-        results[name] = dict(growth=growth, stall=stall, idle=idle, load=load_s, aof_load=aof_load_s, keys=keys, **sets)
+        results[name] = dict(growth=growth, stall=stall, idle=idle, tmpfs=tmpfs, disk_writer=disk_writer, load=load_s, aof_load=aof_load_s, keys=keys, **sets)
         print(name, results[name], flush=True)
 
 r, f = results["redis"], results["ferrous"]
 print(f"\nN={N}                          redis      ferrous")
 print(f"BGSAVE memory growth (MiB)  {r['growth']:9.1f}  {f['growth']:9.1f}")
-for what, key in [("during BGSAVE", "stall"), ("server idle  ", "idle")]:
+for what, key in [("during BGSAVE", "stall"), ("server idle  ", "idle"), ("BGSAVE tmpfs ", "tmpfs"),
+                  ("idle, dd    ", "disk_writer")]:
     for stat in ["max", "p999"]:
         print(f"PING {stat:>4} {what}     {r[key][stat]:7.2f}ms  {f[key][stat]:7.2f}ms")
     print(f"PINGs over 2 ms {what} {r[key]['over2']:7d}    {f[key]['over2']:7d}")
+print("(BGSAVE tmpfs: the file in /dev/shm; idle, dd: the server idle while another process "
+      "writes 40 MB with an fdatasync every 4 MB)")
 print(f"ferrous' longest loop iteration during BGSAVE and the idle probe: "
       f"{f['stall']['loop_max_wall_ms']:.2f} ms wall, longest CPU {f['stall']['loop_max_cpu_ms']:.2f} ms "
       f"(iterations under 1 ms wall are not logged)")
