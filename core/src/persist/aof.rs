@@ -184,9 +184,9 @@ impl Manifest {
 #[derive(Clone, Copy, Debug)]
 enum InFlight {
     Write(u64),
-    /// An fsync up to a position, and whether it vouches for it: not for a temp incr file no
-    /// manifest names.
-    Fsync(u64, bool),
+    /// An fsync up to a position; of the temp incr file of the rewrite turning the AOF on
+    /// with this number, if it was one (it vouches for nothing until that rewrite names it).
+    Fsync(u64, Option<u64>),
 }
 
 #[derive(Default)]
@@ -219,8 +219,11 @@ pub(crate) struct Aof {
     /// turned off meanwhile (it holds the writes made since the snapshot).
     opened_incr: bool,
     /// The AOF was turned off while the new incr file was being opened: what was appended
-    /// meanwhile still goes to the disk once the opening ends (see `aof_opening_ended`).
-    stopped_while_opening: bool,
+    /// meanwhile still goes to the disk once the opening ends (see `aof_opening_ended`); the
+    /// stream position it ends at (writes made while waiting to turn it on again count on).
+    stopped_while_opening: Option<u64>,
+    /// Rewrites that turned the AOF on so far (see `InFlight::Fsync`).
+    unnamed_rewrites: u64,
     /// Appends that could not be written when the rewrite started were dropped: the new base
     /// is their only copy, so this rewrite is not stopped.
     base_only_copy: bool,
@@ -297,6 +300,12 @@ impl Aof {
         })
     }
 
+    /// Whether the temp incr file of rewrite `unnamed` (if any) is still named by no manifest
+    /// (a rewrite that failed or was stopped took its requests with it).
+    fn still_unnamed(&self, unnamed: Option<u64>) -> bool {
+        unnamed.is_some_and(|n| self.unnamed_incr && n == self.unnamed_rewrites)
+    }
+
     fn fsyncs_in_flight(&self) -> usize {
         self.requests
             .iter()
@@ -354,6 +363,8 @@ impl Server {
             if self.snapshot_busy() || in_exec {
                 self.persist.aof.waiting = true;
                 self.persist.aof.rewrite_scheduled = true;
+                // Writes still reach `aof_feed`, which counts them (see there).
+                self.repl.aof = true;
                 let why = if in_exec {
                     "AOF was enabled during a transaction"
                 } else {
@@ -375,6 +386,11 @@ impl Server {
     /// a running rewrite is stopped (Redis' killAppendOnlyChild). While the rewrite opens its
     /// new incr file, appends wait for it: both happen once it is open.
     fn stop_aof(&mut self) {
+        if !self.persist.aof.on {
+            // Turned off while waiting for the rewrite that would turn it on: that rewrite
+            // will not run, and the replies waiting for it go out (nothing is promised now).
+            self.release_all_held();
+        }
         let opening = self.persist.aof.opening;
         if !opening {
             self.aof_flush(true);
@@ -388,7 +404,7 @@ impl Server {
         aof.waiting = false;
         aof.rewrite_scheduled = false;
         aof.selected_db = None;
-        aof.stopped_while_opening = opening;
+        aof.stopped_while_opening = opening.then_some(aof.appended);
         self.repl.aof = false;
         self.log(LogLevel::Notice, "Background append only file rewriting terminated");
         if !opening {
@@ -405,11 +421,11 @@ impl Server {
     /// the old file's fsync: appending there could land after lost pages, so the buffer goes,
     /// as with any failed AOF write.)
     fn aof_opening_ended(&mut self, opened: bool) {
-        if !std::mem::take(&mut self.persist.aof.stopped_while_opening) {
+        let Some(pos) = self.persist.aof.stopped_while_opening.take() else {
             return;
-        }
+        };
         if opened && !self.persist.aof.buf.is_empty() && !self.persist.aof.incr_path.is_empty() {
-            self.aof_write_buf(true);
+            self.aof_write_buf(pos, true);
         }
         if opened {
             self.kill_aof_rewrite();
@@ -428,7 +444,9 @@ impl Server {
         let snapshot = self.aof_base_producing();
         let aof = &self.persist.aof;
         let settled = !aof.opening && !aof.finishing && !aof.base_ready && aof.retry_at_ms.is_none();
-        if aof.on || !aof.rewriting || !snapshot || !settled || aof.write_failed || aof.base_only_copy {
+        // (Turned on again meanwhile, the rewrite it waits for follows this one.)
+        let off = !aof.on && !aof.waiting;
+        if !off || !aof.rewriting || !snapshot || !settled || aof.write_failed || aof.base_only_copy {
             return;
         }
         self.log(
@@ -453,8 +471,7 @@ impl Server {
             self.submit(Job::Cleanup, DiskOp::Remove { path });
             // Its fsyncs vouched for a file no manifest names, and nothing is promised with
             // the AOF off: the replies held for this rewrite go out (Redis sent them already).
-            let held: Vec<ClientId> = self.persist.aof.held.drain(..).flat_map(|(_, ids)| ids).collect();
-            self.released.extend(held);
+            self.release_all_held();
         }
         self.shutdown_if_waiting();
     }
@@ -539,7 +556,8 @@ impl Server {
         aof.stale.clear();
         aof.opened_incr = new_incr.is_some();
         aof.unnamed_incr = unnamed;
-        aof.stopped_while_opening = false;
+        aof.unnamed_rewrites += u64::from(unnamed);
+        aof.stopped_while_opening = None;
         if let Some(path) = new_incr {
             aof.incr_path = path;
             aof.incr_size = 0;
@@ -721,7 +739,7 @@ impl Server {
         }
         // A failed opening may be the old incr file's fsync: it is failed too (see
         // `aof_io_failed`), for the AOF on or turned off meanwhile with writes of its own.
-        if opening && (aof.on || aof.stopped_while_opening) {
+        if opening && (aof.on || aof.stopped_while_opening.is_some()) {
             aof.write_failed = true;
             aof.last_error = why.to_string();
         }
@@ -737,9 +755,8 @@ impl Server {
             // With the AOF off nothing is promised any more: replies that waited for this
             // rewrite (their fsyncs vouched for a temp file, or for a file that failed) go
             // out. Others wait for the fsync in flight that covers them.
-            if !aof.on && (unnamed || aof.write_failed) {
-                let held: Vec<ClientId> = aof.held.drain(..).flat_map(|(_, ids)| ids).collect();
-                self.released.extend(held);
+            if !aof.on && !aof.waiting && (unnamed || aof.write_failed) {
+                self.release_all_held();
             }
         }
         self.log(LogLevel::Warning, format!("Background AOF rewrite failed: {why}"));
@@ -751,6 +768,9 @@ impl Server {
                 format!("Removing the temp incr aof file {name} in the background"),
             );
             let path = self.aof_temp_incr_path();
+            // Requests on it in flight vouch for nothing, even once a later try names its own.
+            self.persist.aof.requests.clear();
+            self.persist.disown(Job::Aof);
             self.submit(Job::Cleanup, DiskOp::Remove { path });
         }
         self.aof_flush(false);
@@ -830,6 +850,12 @@ impl Server {
     pub(crate) fn aof_feed(&mut self, db: Option<usize>, argv: &[Vec<u8>]) {
         let aof = &mut self.persist.aof;
         if !aof.on {
+            // Waiting for the rewrite that turns it on (Redis' AOF_WAIT_REWRITE): its base will
+            // hold this write. The stream still moves on, so that under `always` the reply
+            // waits for that rewrite (see `aof_hold`).
+            if aof.waiting {
+                aof.appended += 1;
+            }
             return;
         }
         let before = aof.buf.len();
@@ -870,11 +896,13 @@ impl Server {
         if !aof.on || waiting || busy || aof.buf.is_empty() || self.postpone_for_fsync(force) {
             return;
         }
-        self.aof_write_buf(always || force);
+        let pos = self.persist.aof.appended;
+        self.aof_write_buf(pos, always || force);
     }
 
-    /// What is buffered is written to the incr file, and fsynced too with `fsync`.
-    fn aof_write_buf(&mut self, fsync: bool) {
+    /// What is buffered (the stream up to `pos`) is written to the incr file, and fsynced too
+    /// with `fsync`.
+    fn aof_write_buf(&mut self, pos: u64, fsync: bool) {
         let aof = &mut self.persist.aof;
         let data = std::mem::take(&mut aof.buf);
         aof.incr_size += data.len() as u64;
@@ -885,7 +913,7 @@ impl Server {
             self.sleep_for(us);
         }
         let aof = &mut self.persist.aof;
-        let pos = aof.appended;
+
         let path = aof.incr_path.clone();
         let req = self.submit(
             Job::Aof,
@@ -944,11 +972,12 @@ impl Server {
         aof.last_fsync_ms = self.clock.unix_ms();
         let path = aof.incr_path.clone();
         let req = self.submit(Job::Aof, DiskOp::Fsync { path });
-        let vouches = !self.persist.aof.unnamed_incr;
+        let aof = &self.persist.aof;
+        let unnamed = aof.unnamed_incr.then_some(aof.unnamed_rewrites);
         self.persist
             .aof
             .requests
-            .push_back((req, InFlight::Fsync(pos, vouches)));
+            .push_back((req, InFlight::Fsync(pos, unnamed)));
     }
 
     /// SHUTDOWN with the AOF on: what is buffered is written and fsynced; returns a last fsync
@@ -1017,7 +1046,7 @@ impl Server {
         match done {
             Some(InFlight::Write(pos)) => aof.written = aof.written.max(pos),
             // Only a rewrite clears a failure: a later success says nothing of the bytes lost.
-            Some(InFlight::Fsync(pos, vouches)) if aof.write_failed || !vouches => {
+            Some(InFlight::Fsync(pos, unnamed)) if aof.write_failed || aof.still_unnamed(unnamed) => {
                 aof.synced_after_failure = aof.synced_after_failure.max(pos);
             }
             Some(InFlight::Fsync(pos, _)) => {
@@ -1070,7 +1099,8 @@ impl Server {
     /// so far is fsynced. Returns whether they are held.
     pub(crate) fn aof_hold(&mut self, ids: &[ClientId]) -> bool {
         let aof = &mut self.persist.aof;
-        if !aof.on || self.cfg.appendfsync != FSYNC_ALWAYS || aof.synced >= aof.appended {
+        let off = !aof.on && !aof.waiting;
+        if off || self.cfg.appendfsync != FSYNC_ALWAYS || aof.synced >= aof.appended {
             return false;
         }
         let pos = aof.appended;
@@ -1086,6 +1116,12 @@ impl Server {
         let synced = self.persist.aof.synced;
         let held = self.persist.aof.held.iter().filter(|(p, _)| *p > synced);
         held.flat_map(|(_, ids)| ids.iter().copied()).collect()
+    }
+
+    /// With the AOF off nothing is promised: every held reply goes out.
+    fn release_all_held(&mut self) {
+        let held: Vec<ClientId> = self.persist.aof.held.drain(..).flat_map(|(_, ids)| ids).collect();
+        self.released.extend(held);
     }
 
     fn release_held_replies(&mut self) {

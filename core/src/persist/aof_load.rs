@@ -369,7 +369,7 @@ impl Server {
     /// Runs `f` as the AOF's commands run: the server counts as not loading, so they run,
     /// but no key expires, and nothing is appended or propagated.
     pub(crate) fn as_aof_client<R>(&mut self, f: impl FnOnce(&mut Self) -> R) -> R {
-        let (aof_on, backlog) = (self.persist.aof.on, self.repl.backlog);
+        let (aof_on, repl_aof, backlog) = (self.persist.aof.on, self.repl.aof, self.repl.backlog);
         self.persist.loading = false;
         self.persist.replaying = true;
         self.persist.aof.on = false;
@@ -377,7 +377,7 @@ impl Server {
         self.repl.backlog = false;
         let result = f(self);
         self.persist.aof.on = aof_on;
-        self.repl.aof = aof_on;
+        self.repl.aof = repl_aof;
         self.repl.backlog = backlog;
         self.persist.replaying = false;
         self.persist.loading = true;
