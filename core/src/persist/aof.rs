@@ -363,8 +363,6 @@ impl Server {
             if self.snapshot_busy() || in_exec {
                 self.persist.aof.waiting = true;
                 self.persist.aof.rewrite_scheduled = true;
-                // Writes still reach `aof_feed`, which counts them (see there).
-                self.repl.aof = true;
                 let why = if in_exec {
                     "AOF was enabled during a transaction"
                 } else {
@@ -386,11 +384,6 @@ impl Server {
     /// a running rewrite is stopped (Redis' killAppendOnlyChild). While the rewrite opens its
     /// new incr file, appends wait for it: both happen once it is open.
     fn stop_aof(&mut self) {
-        if !self.persist.aof.on {
-            // Turned off while waiting for the rewrite that would turn it on: that rewrite
-            // will not run, and the replies waiting for it go out (nothing is promised now).
-            self.release_all_held();
-        }
         let opening = self.persist.aof.opening;
         if !opening {
             self.aof_flush(true);
@@ -495,6 +488,12 @@ impl Server {
             self.persist.aof.rewrite_scheduled = true;
             self.persist.aof.waiting |= enable;
             return true;
+        }
+        // Waiting to be turned on, any rewrite is the one that turns it on, as Redis'
+        // AOF_WAIT_REWRITE ends with the next rewrite whoever asked for it.
+        let enable = enable || std::mem::take(&mut self.persist.aof.waiting);
+        if enable {
+            self.persist.aof.rewrite_scheduled = false;
         }
         // What was appended before now belongs to the old incr file; what cannot go there (the
         // AOF is waiting for a retry) is dropped: the new base holds it, and it must not be
@@ -739,7 +738,7 @@ impl Server {
         }
         // A failed opening may be the old incr file's fsync: it is failed too (see
         // `aof_io_failed`), for the AOF on or turned off meanwhile with writes of its own.
-        if opening && (aof.on || aof.stopped_while_opening.is_some()) {
+        if opening && aof.opened_incr && (aof.on || aof.stopped_while_opening.is_some()) {
             aof.write_failed = true;
             aof.last_error = why.to_string();
         }
@@ -850,12 +849,6 @@ impl Server {
     pub(crate) fn aof_feed(&mut self, db: Option<usize>, argv: &[Vec<u8>]) {
         let aof = &mut self.persist.aof;
         if !aof.on {
-            // Waiting for the rewrite that turns it on (Redis' AOF_WAIT_REWRITE): its base will
-            // hold this write. The stream still moves on, so that under `always` the reply
-            // waits for that rewrite (see `aof_hold`).
-            if aof.waiting {
-                aof.appended += 1;
-            }
             return;
         }
         let before = aof.buf.len();
@@ -1083,6 +1076,11 @@ impl Server {
         aof.failed_in_rewrite |= aof.rewriting;
         // Later completions of the failed file's requests mean nothing any more.
         self.persist.disown(Job::Aof);
+        // Turned off, no rewrite repairs it: nothing is promised, the held replies go out.
+        let aof = &self.persist.aof;
+        if !aof.on && !aof.waiting && !aof.rewriting {
+            self.release_all_held();
+        }
         if self.persist.aof.on && !self.persist.aof.rewriting {
             self.start_aof_rewrite(false);
         }
@@ -1099,8 +1097,7 @@ impl Server {
     /// so far is fsynced. Returns whether they are held.
     pub(crate) fn aof_hold(&mut self, ids: &[ClientId]) -> bool {
         let aof = &mut self.persist.aof;
-        let off = !aof.on && !aof.waiting;
-        if off || self.cfg.appendfsync != FSYNC_ALWAYS || aof.synced >= aof.appended {
+        if !aof.on || self.cfg.appendfsync != FSYNC_ALWAYS || aof.synced >= aof.appended {
             return false;
         }
         let pos = aof.appended;
