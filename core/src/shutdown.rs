@@ -204,7 +204,8 @@ impl Server {
     /// SHUTDOWN ABORT: whether there was a shutdown to abort.
     pub(crate) fn abort_shutdown(&mut self) -> bool {
         if self.persist.shutdown_after_rewrite.take().is_some() {
-            // The exit waited for the AOF's new file to open (see `begin_shutdown`).
+            // The exit waited for the AOF's new file to open, or its writes in flight (see
+            // `begin_shutdown`).
             self.shutting_down = false;
             self.cancel_shutdown();
         } else if self.shutdown.waiting.is_some() {
@@ -262,8 +263,9 @@ impl Server {
         self.shutdown.signalled = Some(sig);
     }
 
-    /// Whether events wait for the shutdown: while it waits for the AOF's new file to open
-    /// before going on (Redis' finishShutdown runs in one go), and during a forced exit.
+    /// Whether events wait for the shutdown: while it waits for the AOF's new file to open or
+    /// its writes in flight before going on (Redis' finishShutdown runs in one go), and
+    /// during a forced exit.
     pub(crate) fn shutdown_holds_events(&self) -> bool {
         self.shutdown.exiting || self.persist.shutdown_after_rewrite.is_some()
     }

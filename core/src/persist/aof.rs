@@ -189,6 +189,17 @@ enum InFlight {
     Fsync(u64, Option<u64>),
 }
 
+/// A forced write waiting for the requests in flight (see `Aof::deferred`).
+struct Deferred {
+    path: String,
+    data: Vec<u8>,
+    /// The stream position it ends at.
+    pos: u64,
+    /// The rewrite turning the AOF on whose temp incr file it goes to, if it does (see
+    /// `InFlight::Fsync`): as things were when it was asked for.
+    unnamed: Option<u64>,
+}
+
 #[derive(Default)]
 pub(crate) struct Aof {
     /// Writes go to the AOF (Redis' aof_state ON).
@@ -210,6 +221,9 @@ pub(crate) struct Aof {
     /// The new base is on disk; the final manifest is being written.
     base_ready: bool,
     finishing: bool,
+    /// The final manifest's rename was asked for: even if the rewrite fails after, the disk
+    /// may name its files, so their names are not used again.
+    final_manifest_sent: bool,
     /// A base written at once: its write, fsync and rename.
     base_ops: VecDeque<DiskOp>,
     base_at_once: bool,
@@ -249,6 +263,13 @@ pub(crate) struct Aof {
     /// Every append request in flight, in order: a completion is matched by its id, not by
     /// guessing which kind was outstanding (a forced flush can put two writes in flight).
     requests: VecDeque<(crate::disk::DiskReq, InFlight)>,
+    /// Forced writes (the AOF turned off, a rewrite starting) asked for while requests were in
+    /// flight. Each waits until none is (see `aof_drained`): queued behind a request that
+    /// fails, a write would land after the bytes that request lost, a hole in the file.
+    deferred: VecDeque<Deferred>,
+    /// The rewrite's opening waits for the requests before it to be done: after one that
+    /// fails, no manifest may name a file following the old incr file.
+    opening_waits: bool,
     /// appendfsync always: replies held until the stream is fsynced up to a position.
     held: VecDeque<(u64, Vec<ClientId>)>,
     pub(crate) manifest: Manifest,
@@ -460,6 +481,8 @@ impl Server {
             // Its requests in flight vouch for nothing, and a late failure of one must not
             // mark the next AOF as failed.
             aof.requests.clear();
+            // (A write deferred to it would make the removed file again.)
+            aof.deferred.clear();
             self.persist.disown(Job::Aof);
             self.submit(Job::Cleanup, DiskOp::Remove { path });
             // Its fsyncs vouched for a file no manifest names, and nothing is promised with
@@ -552,6 +575,10 @@ impl Server {
         aof.rewriting = true;
         aof.opening = true;
         aof.rewrite_ops = ops;
+        // Naming a file after the old incr file, the opening waits for its writes in flight.
+        aof.final_manifest_sent = false;
+        let in_flight = !(aof.requests.is_empty() && aof.deferred.is_empty());
+        aof.opening_waits = !repair && !unnamed && new_incr.is_some() && in_flight;
         aof.stale.clear();
         aof.opened_incr = new_incr.is_some();
         aof.unnamed_incr = unnamed;
@@ -624,7 +651,11 @@ impl Server {
     /// The rewrite's next step: the opening ops, then a base written at once, then (once the
     /// base is on disk) the final manifest and the removal of the old files.
     fn aof_rewrite_next(&mut self) {
+        let manifest_path = self.aof_manifest_path();
         let aof = &mut self.persist.aof;
+        if aof.opening_waits {
+            return;
+        }
         let op = aof.rewrite_ops.pop_front().or_else(|| aof.base_ops.pop_front());
         match op {
             Some(op) => {
@@ -634,6 +665,11 @@ impl Server {
                     if *from == aof.incr_path {
                         aof.incr_path = to.clone();
                     }
+                    // So do writes deferred until then (see `aof_drained`).
+                    for d in aof.deferred.iter_mut().filter(|d| d.path == *from) {
+                        d.path = to.clone();
+                    }
+                    aof.final_manifest_sent |= aof.finishing && *to == manifest_path;
                 }
                 self.submit(Job::AofRewrite, op);
             }
@@ -722,6 +758,8 @@ impl Server {
         let aof = &mut self.persist.aof;
         let opening = aof.opening;
         aof.opening = false;
+        // (An opening still waiting to begin has not touched the old incr file.)
+        let began = !std::mem::take(&mut aof.opening_waits);
         aof.finishing = false;
         aof.base_ready = false;
         aof.rewrite_ops.clear();
@@ -731,14 +769,18 @@ impl Server {
         let unnamed = aof.unnamed_incr;
         // A temp incr file was never named: the disk still holds the old manifest.
         if opening || unnamed {
-            if let Some(old) = aof.old_manifest.take() {
+            if let Some(mut old) = aof.old_manifest.take() {
+                if aof.final_manifest_sent {
+                    old.base_seq = old.base_seq.max(aof.manifest.base_seq);
+                    old.incr_seq = old.incr_seq.max(aof.manifest.incr_seq);
+                }
                 aof.manifest = old;
             }
             aof.incr_path = std::mem::take(&mut aof.old_incr_path);
         }
         // A failed opening may be the old incr file's fsync: it is failed too (see
         // `aof_io_failed`), for the AOF on or turned off meanwhile with writes of its own.
-        if opening && aof.opened_incr && (aof.on || aof.stopped_while_opening.is_some()) {
+        if opening && began && aof.opened_incr && (aof.on || aof.stopped_while_opening.is_some()) {
             aof.write_failed = true;
             aof.last_error = why.to_string();
         }
@@ -769,6 +811,7 @@ impl Server {
             let path = self.aof_temp_incr_path();
             // Requests on it in flight vouch for nothing, even once a later try names its own.
             self.persist.aof.requests.clear();
+            self.persist.aof.deferred.clear();
             self.persist.disown(Job::Aof);
             self.submit(Job::Cleanup, DiskOp::Remove { path });
         }
@@ -884,12 +927,30 @@ impl Server {
                 true => aof.fsyncs_in_flight() >= 1,
                 false => aof.write_in_flight().is_some(),
             };
-        // Appends also wait while start-up steps write the manifest naming their incr file.
+        // Appends also wait while start-up steps write the manifest naming their incr file,
+        // and, after a failed write, for the rewrite that repairs the file: a write after the
+        // one that failed would leave a hole where its bytes should be.
         let waiting = aof.opening || aof.retry_at_ms.is_some() || aof.start_step.is_some();
+        let busy = busy || (!force && !aof.deferred.is_empty()) || aof.write_failed;
         if !aof.on || waiting || busy || aof.buf.is_empty() || self.postpone_for_fsync(force) {
             return;
         }
-        let pos = self.persist.aof.appended;
+        let aof = &mut self.persist.aof;
+        if force && !(aof.requests.is_empty() && aof.deferred.is_empty()) {
+            let data = std::mem::take(&mut aof.buf);
+            aof.incr_size += data.len() as u64;
+            let unnamed = aof.unnamed_incr.then_some(aof.unnamed_rewrites);
+            let path = aof.incr_path.clone();
+            let pos = aof.appended;
+            aof.deferred.push_back(Deferred {
+                path,
+                data,
+                pos,
+                unnamed,
+            });
+            return;
+        }
+        let pos = aof.appended;
         self.aof_write_buf(pos, always || force);
     }
 
@@ -899,27 +960,59 @@ impl Server {
         let aof = &mut self.persist.aof;
         let data = std::mem::take(&mut aof.buf);
         aof.incr_size += data.len() as u64;
+        let path = aof.incr_path.clone();
+        self.aof_write(path, data, pos);
+        if fsync {
+            self.aof_fsync(true);
+        }
+    }
+
+    /// `data`, the stream up to `pos`, is appended to the file at `path`.
+    fn aof_write(&mut self, path: String, data: Vec<u8>, pos: u64) {
+        let aof = &self.persist.aof;
         if aof.flush_sleep_us > 0 {
             // Redis sleeps before the write; the core cannot sleep, so the server is busy
             // for as long from the write on: clients see the same stall.
             let us = aof.flush_sleep_us;
             self.sleep_for(us);
         }
-        let aof = &mut self.persist.aof;
-
-        let path = aof.incr_path.clone();
-        let req = self.submit(
-            Job::Aof,
-            DiskOp::Write {
-                path: path.clone(),
-                data,
-                truncate: false,
-            },
-        );
+        let op = DiskOp::Write {
+            path,
+            data,
+            truncate: false,
+        };
+        let req = self.submit(Job::Aof, op);
         self.persist.aof.requests.push_back((req, InFlight::Write(pos)));
-        if fsync {
-            self.aof_fsync(true);
+    }
+
+    /// No request is in flight any more: the next deferred write goes (with its fsync), then,
+    /// once none is left, the rewrite's opening or a shutdown that waited for them. After a
+    /// failure they are dropped: the rewrite that repairs the AOF holds their writes.
+    fn aof_drained(&mut self) {
+        let aof = &mut self.persist.aof;
+        if !aof.requests.is_empty() {
+            return;
         }
+        if aof.write_failed {
+            aof.deferred.clear();
+        }
+        if let Some(Deferred {
+            path,
+            data,
+            pos,
+            unnamed,
+        }) = aof.deferred.pop_front()
+        {
+            self.aof_write(path.clone(), data, pos);
+            let req = self.submit(Job::Aof, DiskOp::Fsync { path });
+            let fsync = InFlight::Fsync(pos, unnamed);
+            self.persist.aof.requests.push_back((req, fsync));
+            return;
+        }
+        if std::mem::take(&mut self.persist.aof.opening_waits) {
+            self.aof_rewrite_next();
+        }
+        self.shutdown_if_waiting();
     }
 
     /// everysec: while the background fsync runs, appends wait (up to 2 s, then they are
@@ -971,6 +1064,14 @@ impl Server {
             .aof
             .requests
             .push_back((req, InFlight::Fsync(pos, unnamed)));
+    }
+
+    /// Whether the last writes before an exit must wait for requests in flight: writes
+    /// deferred behind them, or (with the AOF on) what is buffered.
+    pub(crate) fn aof_flush_must_wait(&self) -> bool {
+        let aof = &self.persist.aof;
+        let buffered = aof.on && !aof.write_failed && !aof.buf.is_empty();
+        !aof.deferred.is_empty() || (buffered && !aof.requests.is_empty())
     }
 
     /// SHUTDOWN with the AOF on: what is buffered is written and fsynced; returns a last fsync
@@ -1055,6 +1156,7 @@ impl Server {
             self.aof_fsync(false);
         }
         self.aof_flush(false);
+        self.aof_drained();
     }
 
     /// A write or fsync of the incr file failed. What it was writing (or, for an fsync, what
@@ -1076,6 +1178,12 @@ impl Server {
         aof.failed_in_rewrite |= aof.rewriting;
         // Later completions of the failed file's requests mean nothing any more.
         self.persist.disown(Job::Aof);
+        // A rewrite whose opening waited for them must not name a file after this one: it
+        // fails as a failed opening does, and is tried again as a repair.
+        if std::mem::take(&mut self.persist.aof.opening_waits) {
+            self.persist.aof.failed_in_rewrite = false;
+            self.aof_rewrite_failed(why);
+        }
         // Turned off, no rewrite repairs it: nothing is promised, the held replies go out.
         let aof = &self.persist.aof;
         if !aof.on && !aof.waiting && !aof.rewriting {
@@ -1084,6 +1192,7 @@ impl Server {
         if self.persist.aof.on && !self.persist.aof.rewriting {
             self.start_aof_rewrite(false);
         }
+        self.aof_drained();
     }
 
     /// Redis' MISCONF for a failed AOF write: writes are refused until the AOF is sound again.

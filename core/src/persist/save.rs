@@ -344,6 +344,13 @@ impl Server {
             }
             self.log(LogLevel::Warning, "Writing initial AOF. Exit anyway.");
         }
+        // The last writes go behind the requests in flight only once they are done (see
+        // `aof_drained`), which calls this again.
+        if self.aof_flush_must_wait() {
+            self.persist.shutdown_after_rewrite = Some(ask);
+            self.shutting_down = true;
+            return;
+        }
         // As Redis kills its children: the manifest names the files that hold everything.
         if self.persist.aof.rewriting {
             self.aof_rewrite_failed("shutdown");
