@@ -1512,3 +1512,30 @@ fn under_always_a_write_made_while_the_aof_waits_to_be_turned_on_is_answered_at_
     let mut r = restart(&h, &[("appendonly", "yes")]);
     assert_eq!(r.cmd(C, &["GET", "during"]), "$1\r\n1\r\n");
 }
+
+/// `appendonly no` while the start-up steps still make the first incr file and its manifest:
+/// what was appended meanwhile is written (and fsynced) once they are done, as stopAppendOnly
+/// writes it, and the reply held for it under `always` goes out then.
+#[test]
+fn turning_the_aof_off_during_the_start_up_steps_writes_what_was_buffered_after_them() {
+    let mut h = harness(&[("appendonly", "yes"), ("appendfsync", "always")]);
+    h.connect(D, true);
+    let mut held = HeldDisk::new();
+    h.srv.load_from_disk();
+    h.srv.handle(h.now, Event::Tick);
+    hold_disk_requests(&mut h, &mut held);
+    // The load (reads finding no file), then the first step: the AOF directory.
+    while !matches!(held.first(), Some((_, DiskOp::CreateDir { .. })) | None) {
+        answer_one(&mut h, &mut held);
+    }
+    assert!(!held.is_empty(), "no start-up step");
+    send_holding_disk(&mut h, &mut held, C, &["SET", "k", "v"]);
+    send_holding_disk(&mut h, &mut held, D, &["CONFIG", "SET", "appendonly", "no"]);
+    while !held.is_empty() {
+        answer_one(&mut h, &mut held);
+    }
+    assert_eq!(h.take_sent(C), "+OK\r\n");
+    assert_eq!(h.take_sent(D), "+OK\r\n");
+    let mut r = restart(&h, &[("appendonly", "yes")]);
+    assert_eq!(r.cmd(C, &["GET", "k"]), "$1\r\nv\r\n");
+}

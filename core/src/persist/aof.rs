@@ -932,26 +932,34 @@ impl Server {
         // one that failed would leave a hole where its bytes should be.
         let waiting = aof.opening || aof.retry_at_ms.is_some() || aof.start_step.is_some();
         let busy = busy || (!force && !aof.deferred.is_empty()) || aof.write_failed;
-        if !aof.on || waiting || busy || aof.buf.is_empty() || self.postpone_for_fsync(force) {
+        // (Turned off during the start-up steps, what is buffered goes once they are done.)
+        let after_start = force && aof.start_step.is_some();
+        if !aof.on || (waiting && !after_start) || busy || aof.buf.is_empty() || self.postpone_for_fsync(force) {
             return;
         }
-        let aof = &mut self.persist.aof;
-        if force && !(aof.requests.is_empty() && aof.deferred.is_empty()) {
-            let data = std::mem::take(&mut aof.buf);
-            aof.incr_size += data.len() as u64;
-            let unnamed = aof.unnamed_incr.then_some(aof.unnamed_rewrites);
-            let path = aof.incr_path.clone();
-            let pos = aof.appended;
-            aof.deferred.push_back(Deferred {
-                path,
-                data,
-                pos,
-                unnamed,
-            });
-            return;
+        let aof = &self.persist.aof;
+        if force && !(aof.requests.is_empty() && aof.deferred.is_empty() && !after_start) {
+            return self.defer_buf();
         }
         let pos = aof.appended;
         self.aof_write_buf(pos, always || force);
+    }
+
+    /// What is buffered is written and fsynced once no request is in flight and the start-up
+    /// steps are done (see `aof_drained`).
+    fn defer_buf(&mut self) {
+        let aof = &mut self.persist.aof;
+        let data = std::mem::take(&mut aof.buf);
+        aof.incr_size += data.len() as u64;
+        let unnamed = aof.unnamed_incr.then_some(aof.unnamed_rewrites);
+        let path = aof.incr_path.clone();
+        let pos = aof.appended;
+        aof.deferred.push_back(Deferred {
+            path,
+            data,
+            pos,
+            unnamed,
+        });
     }
 
     /// What is buffered (the stream up to `pos`) is written to the incr file, and fsynced too
@@ -988,9 +996,10 @@ impl Server {
     /// No request is in flight any more: the next deferred write goes (with its fsync), then,
     /// once none is left, the rewrite's opening or a shutdown that waited for them. After a
     /// failure they are dropped: the rewrite that repairs the AOF holds their writes.
-    fn aof_drained(&mut self) {
+    pub(super) fn aof_drained(&mut self) {
         let aof = &mut self.persist.aof;
-        if !aof.requests.is_empty() {
+        // (The start-up steps may still be making the file.)
+        if !aof.requests.is_empty() || aof.start_step.is_some() {
             return;
         }
         if aof.write_failed {
@@ -1066,12 +1075,14 @@ impl Server {
             .push_back((req, InFlight::Fsync(pos, unnamed)));
     }
 
-    /// Whether the last writes before an exit must wait for requests in flight: writes
-    /// deferred behind them, or (with the AOF on) what is buffered.
+    /// Whether the last writes before an exit must wait for requests in flight (or for the
+    /// start-up steps making the incr file): writes deferred behind them, or (with the AOF
+    /// on) what is buffered.
     pub(crate) fn aof_flush_must_wait(&self) -> bool {
         let aof = &self.persist.aof;
         let buffered = aof.on && !aof.write_failed && !aof.buf.is_empty();
-        !aof.deferred.is_empty() || (buffered && !aof.requests.is_empty())
+        let busy = !aof.requests.is_empty() || aof.start_step.is_some();
+        !aof.deferred.is_empty() || (buffered && busy)
     }
 
     /// SHUTDOWN with the AOF on: what is buffered is written and fsynced; returns a last fsync

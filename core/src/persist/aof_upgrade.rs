@@ -151,6 +151,8 @@ impl Server {
             return;
         }
         self.aof_flush(false);
+        // (Writes deferred meanwhile: the AOF was turned off during the steps.)
+        self.aof_drained();
         if std::mem::take(&mut self.persist.aof.gc_after_start) {
             self.aof_gc_history(None);
         }
