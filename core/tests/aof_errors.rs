@@ -235,3 +235,23 @@ fn a_rewrite_failing_after_its_manifest_rename_never_writes_over_the_files_it_na
     let mut r = restart(&h);
     assert_eq!(r.cmd(C, &["GET", "k"]), "$1\r\n2\r\n");
 }
+
+/// Under `appendfsync no` a write still waits for an fsync in flight (here the last one
+/// `everysec` asked for): were that fsync to fail, the write would land after the pages
+/// Linux dropped.
+#[test]
+fn under_appendfsync_no_a_write_waits_for_the_fsync_in_flight() {
+    let mut h = harness_with("everysec");
+    let mut held = Held::new();
+    send(&mut h, &mut held, C, &["SET", "a", "1"]);
+    answer(&mut h, &mut held, false);
+    h.now = Now::new(h.now.unix_ms + 1100, h.now.mono_us + 1_100_000);
+    h.srv.handle(h.now, Event::Tick);
+    collect(&mut h, &mut held);
+    assert!(matches!(held.as_slice(), [(_, DiskOp::Fsync { .. })]), "{held:?}");
+    send(&mut h, &mut held, D, &["CONFIG", "SET", "appendfsync", "no"]);
+    send(&mut h, &mut held, C, &["SET", "b", "2"]);
+    assert_eq!(writes_of(&held, "$1\r\nb\r\n"), 0, "b's write went behind the fsync");
+    answer(&mut h, &mut held, false);
+    assert_eq!(writes_of(&held, "$1\r\nb\r\n"), 1, "{held:?}");
+}

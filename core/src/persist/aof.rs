@@ -31,6 +31,7 @@ const REWRITE_RETRY_DELAY_MS: u64 = 1000;
 /// appendfsync's values (indexes into `config::APPENDFSYNC`).
 pub(super) const FSYNC_ALWAYS: usize = 0;
 const FSYNC_EVERYSEC: usize = 1;
+const FSYNC_NO: usize = 2;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Manifest {
@@ -921,11 +922,13 @@ impl Server {
         let aof = &mut self.persist.aof;
         // Under `always` appends gather while an fsync is in flight (group commit): a write
         // queued behind an fsync that fails would land after the pages Linux dropped, leaving
-        // a hole in the file. Otherwise they gather while a write is in flight.
+        // a hole in the file. Otherwise they gather while a write is in flight; under `no`
+        // also while a (forced) fsync is, under `everysec` see `postpone_for_fsync`.
+        let no = self.cfg.appendfsync == FSYNC_NO;
         let busy = !force
             && match always {
                 true => aof.fsyncs_in_flight() >= 1,
-                false => aof.write_in_flight().is_some(),
+                false => aof.write_in_flight().is_some() || (no && aof.fsync_in_flight().is_some()),
             };
         // Appends also wait while start-up steps write the manifest naming their incr file,
         // and, after a failed write, for the rewrite that repairs the file: a write after the
