@@ -1539,3 +1539,26 @@ fn turning_the_aof_off_during_the_start_up_steps_writes_what_was_buffered_after_
     let mut r = restart(&h, &[("appendonly", "yes")]);
     assert_eq!(r.cmd(C, &["GET", "k"]), "$1\r\nv\r\n");
 }
+
+/// SHUTDOWN while the start-up steps still make the first incr file waits for them: its
+/// last fsync of that file would otherwise come first and fail.
+#[test]
+fn shutdown_during_the_start_up_steps_waits_for_them() {
+    let mut h = harness(&[("appendonly", "yes")]);
+    h.connect(D, true);
+    let mut held = HeldDisk::new();
+    h.srv.load_from_disk();
+    h.srv.handle(h.now, Event::Tick);
+    hold_disk_requests(&mut h, &mut held);
+    while !matches!(held.first(), Some((_, DiskOp::CreateDir { .. })) | None) {
+        answer_one(&mut h, &mut held);
+    }
+    assert!(!held.is_empty(), "no start-up step");
+    send_holding_disk(&mut h, &mut held, D, &["SHUTDOWN", "NOSAVE"]);
+    while !held.is_empty() {
+        answer_one(&mut h, &mut held);
+    }
+    let errors: Vec<String> = h.logs().into_iter().filter(|l| l.contains("Error")).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(h.other.iter().any(|o| matches!(o, Output::Exit { .. })));
+}

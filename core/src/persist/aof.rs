@@ -785,6 +785,25 @@ impl Server {
             aof.write_failed = true;
             aof.last_error = why.to_string();
         }
+        // An opening that never began left the old incr file sound: turned off meanwhile,
+        // what was buffered goes there behind the requests it waited for, as stopAppendOnly
+        // would have written it.
+        if opening && !began {
+            if let Some(pos) = aof.stopped_while_opening.take() {
+                let data = std::mem::take(&mut aof.buf);
+                if !data.is_empty() && !aof.incr_path.is_empty() {
+                    aof.incr_size += data.len() as u64;
+                    let path = std::mem::take(&mut aof.incr_path);
+                    aof.deferred.push_back(Deferred {
+                        path,
+                        data,
+                        pos,
+                        unnamed: None,
+                    });
+                }
+                aof.incr_path.clear();
+            }
+        }
         if opening {
             self.aof_opening_ended(false);
         }
@@ -817,6 +836,7 @@ impl Server {
             self.submit(Job::Cleanup, DiskOp::Remove { path });
         }
         self.aof_flush(false);
+        self.aof_drained();
         self.shutdown_if_waiting();
     }
 
@@ -935,9 +955,13 @@ impl Server {
         // one that failed would leave a hole where its bytes should be.
         let waiting = aof.opening || aof.retry_at_ms.is_some() || aof.start_step.is_some();
         let busy = busy || (!force && !aof.deferred.is_empty()) || aof.write_failed;
-        // (Turned off during the start-up steps, what is buffered goes once they are done.)
+        // (Turned off during the start-up steps, what is buffered goes once they are done.
+        // With a retry pending after a failed opening the old incr file is sound, unless a
+        // write failed: forced, what is buffered goes there.)
         let after_start = force && aof.start_step.is_some();
-        if !aof.on || (waiting && !after_start) || busy || aof.buf.is_empty() || self.postpone_for_fsync(force) {
+        let sound_retry = force && aof.retry_at_ms.is_some() && !aof.opening && !aof.unnamed_incr;
+        let forced_through = after_start || (sound_retry && !aof.incr_path.is_empty());
+        if !aof.on || (waiting && !forced_through) || busy || aof.buf.is_empty() || self.postpone_for_fsync(force) {
             return;
         }
         let aof = &self.persist.aof;
@@ -1085,7 +1109,9 @@ impl Server {
         let aof = &self.persist.aof;
         let buffered = aof.on && !aof.write_failed && !aof.buf.is_empty();
         let busy = !aof.requests.is_empty() || aof.start_step.is_some();
-        !aof.deferred.is_empty() || (buffered && busy)
+        // (During the start-up steps the incr file to fsync may not exist yet.)
+        let starting = aof.on && aof.start_step.is_some();
+        !aof.deferred.is_empty() || (buffered && busy) || starting
     }
 
     /// SHUTDOWN with the AOF on: what is buffered is written and fsynced; returns a last fsync
