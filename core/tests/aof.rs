@@ -1513,12 +1513,10 @@ fn under_always_a_write_made_while_the_aof_waits_to_be_turned_on_is_answered_at_
     assert_eq!(r.cmd(C, &["GET", "during"]), "$1\r\n1\r\n");
 }
 
-/// `appendonly no` while the start-up steps still make the first incr file and its manifest:
-/// what was appended meanwhile is written (and fsynced) once they are done, as stopAppendOnly
-/// writes it, and the reply held for it under `always` goes out then.
-#[test]
-fn turning_the_aof_off_during_the_start_up_steps_writes_what_was_buffered_after_them() {
-    let mut h = harness(&[("appendonly", "yes"), ("appendfsync", "always")]);
+/// A server started with the AOF on and no files, its load done and the first start-up step
+/// (creating the AOF directory) held, with the disk requests after it.
+fn at_the_first_start_up_step(appendfsync: &str) -> (Harness, HeldDisk) {
+    let mut h = harness(&[("appendonly", "yes"), ("appendfsync", appendfsync)]);
     h.connect(D, true);
     let mut held = HeldDisk::new();
     h.srv.load_from_disk();
@@ -1529,6 +1527,15 @@ fn turning_the_aof_off_during_the_start_up_steps_writes_what_was_buffered_after_
         answer_one(&mut h, &mut held);
     }
     assert!(!held.is_empty(), "no start-up step");
+    (h, held)
+}
+
+/// `appendonly no` while the start-up steps still make the first incr file and its manifest:
+/// what was appended meanwhile is written (and fsynced) once they are done, as stopAppendOnly
+/// writes it, and the reply held for it under `always` goes out then.
+#[test]
+fn turning_the_aof_off_during_the_start_up_steps_writes_what_was_buffered_after_them() {
+    let (mut h, mut held) = at_the_first_start_up_step("always");
     send_holding_disk(&mut h, &mut held, C, &["SET", "k", "v"]);
     send_holding_disk(&mut h, &mut held, D, &["CONFIG", "SET", "appendonly", "no"]);
     while !held.is_empty() {
@@ -1544,16 +1551,7 @@ fn turning_the_aof_off_during_the_start_up_steps_writes_what_was_buffered_after_
 /// last fsync of that file would otherwise come first and fail.
 #[test]
 fn shutdown_during_the_start_up_steps_waits_for_them() {
-    let mut h = harness(&[("appendonly", "yes")]);
-    h.connect(D, true);
-    let mut held = HeldDisk::new();
-    h.srv.load_from_disk();
-    h.srv.handle(h.now, Event::Tick);
-    hold_disk_requests(&mut h, &mut held);
-    while !matches!(held.first(), Some((_, DiskOp::CreateDir { .. })) | None) {
-        answer_one(&mut h, &mut held);
-    }
-    assert!(!held.is_empty(), "no start-up step");
+    let (mut h, mut held) = at_the_first_start_up_step("everysec");
     send_holding_disk(&mut h, &mut held, D, &["SHUTDOWN", "NOSAVE"]);
     while !held.is_empty() {
         answer_one(&mut h, &mut held);
