@@ -96,6 +96,27 @@ fn answer(h: &mut Harness, held: &mut Held, fail: bool) -> DiskOp {
     op
 }
 
+/// Time passes `ms` on and the cron runs; the disk requests it makes are held.
+fn tick(h: &mut Harness, held: &mut Held, ms: u64) {
+    h.now = Now::new(h.now.unix_ms + ms, h.now.mono_us + ms * 1000);
+    h.srv.handle(h.now, Event::Tick);
+    collect(h, held);
+}
+
+/// The disk works: every request is carried out, for 4 s of cron ticks (a retried rewrite
+/// runs to its end).
+fn settle(h: &mut Harness, held: &mut Held) {
+    for _ in 0..20 {
+        while !held.is_empty() {
+            answer(h, held, false);
+        }
+        tick(h, held, 200);
+    }
+    while !held.is_empty() {
+        answer(h, held, false);
+    }
+}
+
 fn writes_of(held: &Held, needle: &str) -> usize {
     let has = |d: &[u8]| d.windows(needle.len()).any(|w| w == needle.as_bytes());
     held.iter()
@@ -165,14 +186,7 @@ fn a_rewrite_waits_for_the_fsync_in_flight_and_names_nothing_after_it_if_it_fail
         assert_eq!(now, first.as_ref(), "a manifest was written after the failed fsync");
     }
     assert_eq!(h.take_sent(C), "");
-    for _ in 0..20 {
-        h.now = Now::new(h.now.unix_ms + 200, h.now.mono_us + 200_000);
-        h.srv.handle(h.now, Event::Tick);
-        collect(&mut h, &mut held);
-        while !held.is_empty() {
-            answer(&mut h, &mut held, false);
-        }
-    }
+    settle(&mut h, &mut held);
     assert_eq!(h.take_sent(C), "+OK\r\n");
     assert!(h.take_sent(D).starts_with("+Background append only file rewriting"));
     let mut r = restart(&h);
@@ -217,14 +231,7 @@ fn a_rewrite_failing_after_its_manifest_rename_never_writes_over_the_files_it_na
         .collect();
     assert!(contents.iter().all(Option::is_some), "{named:?}");
     send(&mut h, &mut held, C, &["SET", "k", "2"]);
-    for _ in 0..20 {
-        while !held.is_empty() {
-            answer(&mut h, &mut held, false);
-        }
-        h.now = Now::new(h.now.unix_ms + 200, h.now.mono_us + 200_000);
-        h.srv.handle(h.now, Event::Tick);
-        collect(&mut h, &mut held);
-    }
+    settle(&mut h, &mut held);
     assert!(h.cmd(D, &["INFO", "persistence"]).contains("aof_rewrite_in_progress:0"));
     let again: Vec<Option<Vec<u8>>> = named_files(&named)
         .iter()
@@ -245,9 +252,7 @@ fn under_appendfsync_no_a_write_waits_for_the_fsync_in_flight() {
     let mut held = Held::new();
     send(&mut h, &mut held, C, &["SET", "a", "1"]);
     answer(&mut h, &mut held, false);
-    h.now = Now::new(h.now.unix_ms + 1100, h.now.mono_us + 1_100_000);
-    h.srv.handle(h.now, Event::Tick);
-    collect(&mut h, &mut held);
+    tick(&mut h, &mut held, 1100);
     assert!(matches!(held.as_slice(), [(_, DiskOp::Fsync { .. })]), "{held:?}");
     send(&mut h, &mut held, D, &["CONFIG", "SET", "appendfsync", "no"]);
     send(&mut h, &mut held, C, &["SET", "b", "2"]);

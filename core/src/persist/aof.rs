@@ -328,6 +328,12 @@ impl Aof {
         unnamed.is_some_and(|n| self.unnamed_incr && n == self.unnamed_rewrites)
     }
 
+    /// The rewrite turning the AOF on whose temp incr file appends go to now, if any: what
+    /// `InFlight::Fsync` and `Deferred` carry.
+    fn unnamed_tag(&self) -> Option<u64> {
+        self.unnamed_incr.then_some(self.unnamed_rewrites)
+    }
+
     fn fsyncs_in_flight(&self) -> usize {
         self.requests
             .iter()
@@ -790,18 +796,11 @@ impl Server {
         // would have written it.
         if opening && !began {
             if let Some(pos) = aof.stopped_while_opening.take() {
-                let data = std::mem::take(&mut aof.buf);
-                if !data.is_empty() && !aof.incr_path.is_empty() {
-                    aof.incr_size += data.len() as u64;
-                    let path = std::mem::take(&mut aof.incr_path);
-                    aof.deferred.push_back(Deferred {
-                        path,
-                        data,
-                        pos,
-                        unnamed: None,
-                    });
+                let path = std::mem::take(&mut aof.incr_path);
+                if !path.is_empty() {
+                    self.defer_buf(path, pos, None);
                 }
-                aof.incr_path.clear();
+                self.persist.aof.buf.clear();
             }
         }
         if opening {
@@ -966,21 +965,22 @@ impl Server {
         }
         let aof = &self.persist.aof;
         if force && !(aof.requests.is_empty() && aof.deferred.is_empty() && !after_start) {
-            return self.defer_buf();
+            let (path, pos, unnamed) = (aof.incr_path.clone(), aof.appended, aof.unnamed_tag());
+            return self.defer_buf(path, pos, unnamed);
         }
         let pos = aof.appended;
         self.aof_write_buf(pos, always || force);
     }
 
-    /// What is buffered is written and fsynced once no request is in flight and the start-up
-    /// steps are done (see `aof_drained`).
-    fn defer_buf(&mut self) {
+    /// What is buffered (the stream up to `pos`) is written to `path` and fsynced once no
+    /// request is in flight and the start-up steps are done (see `aof_drained`).
+    fn defer_buf(&mut self, path: String, pos: u64, unnamed: Option<u64>) {
         let aof = &mut self.persist.aof;
         let data = std::mem::take(&mut aof.buf);
+        if data.is_empty() {
+            return;
+        }
         aof.incr_size += data.len() as u64;
-        let unnamed = aof.unnamed_incr.then_some(aof.unnamed_rewrites);
-        let path = aof.incr_path.clone();
-        let pos = aof.appended;
         aof.deferred.push_back(Deferred {
             path,
             data,
@@ -1094,12 +1094,8 @@ impl Server {
         aof.last_fsync_ms = self.clock.unix_ms();
         let path = aof.incr_path.clone();
         let req = self.submit(Job::Aof, DiskOp::Fsync { path });
-        let aof = &self.persist.aof;
-        let unnamed = aof.unnamed_incr.then_some(aof.unnamed_rewrites);
-        self.persist
-            .aof
-            .requests
-            .push_back((req, InFlight::Fsync(pos, unnamed)));
+        let fsync = InFlight::Fsync(pos, self.persist.aof.unnamed_tag());
+        self.persist.aof.requests.push_back((req, fsync));
     }
 
     /// Whether the last writes before an exit must wait for requests in flight (or for the
@@ -1108,10 +1104,9 @@ impl Server {
     pub(crate) fn aof_flush_must_wait(&self) -> bool {
         let aof = &self.persist.aof;
         let buffered = aof.on && !aof.write_failed && !aof.buf.is_empty();
-        let busy = !aof.requests.is_empty() || aof.start_step.is_some();
         // (During the start-up steps the incr file to fsync may not exist yet.)
         let starting = aof.on && aof.start_step.is_some();
-        !aof.deferred.is_empty() || (buffered && busy) || starting
+        !aof.deferred.is_empty() || (buffered && !aof.requests.is_empty()) || starting
     }
 
     /// SHUTDOWN with the AOF on: what is buffered is written and fsynced; returns a last fsync
