@@ -9,6 +9,10 @@
   own stalls from waiting for a CPU; then the same BGSAVE probe with the file in tmpfs
   (/dev/shm), which takes the disk out, and the probe on the idle server while another
   process writes 40 MB with an fdatasync every 4 MB: the stalls the disk path causes alone;
+  the probe PINGs every 0.25 ms (see PROBE_EVERY_MS), and during every probe a freeze
+  detector (a real-time sleeper per CPU, see SLEEPER) notes when the machine stopped
+  running a CPU; each probe is also reported with those stops taken out of its slow PINGs:
+  what is left is a stall of the server;
 - RDB load time of those N keys (start to first PONG), and AOF load time of the same keys
   as commands (aof-use-rdb-preamble no);
 - SET throughput (redis-benchmark -c 50) with appendfsync always and everysec.
@@ -101,30 +105,100 @@ def bgsave_memory(port, proc):
 
 
 PROBE = r"""
-import socket, sys, time
+import select, socket, sys, time
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
 s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+every = float(sys.argv[2]) / 1000
 sys.stdout.write("ready\n"); sys.stdout.flush()
-lat = []
-import select
-while not select.select([sys.stdin], [], [], 0)[0]:
-    t = time.perf_counter(); s.sendall(b"PING\r\n"); s.recv(64)
-    lat.append((time.perf_counter() - t) * 1000)
-sys.stdout.write(" ".join("%.4f" % x for x in lat))
+lat, slow, n = [], [], 0
+due = time.perf_counter()
+while n % 100 or not select.select([sys.stdin], [], [], 0)[0]:
+    w = time.time(); t = time.perf_counter(); s.sendall(b"PING\r\n"); s.recv(64)
+    done = time.perf_counter(); ms = (done - t) * 1000; n += 1
+    lat.append(ms)
+    if ms > 1.0:
+        slow.append("%.6f:%.4f" % (w, ms))
+    due = max(due + every, done)
+    wait = due - time.perf_counter()
+    if wait > 0:
+        time.sleep(wait)
+sys.stdout.write(" ".join("%.4f" % x for x in lat) + "\n" + " ".join(slow) + "\n")
+"""
+
+# A PING every PROBE_EVERY_MS: a client that keeps asking, without taking a whole CPU. (A
+# probe that PINGs back to back does, and on a 2-CPU virtual machine that, the server's
+# threads and the disk's work on the host together use up the machine's CPU share: it is
+# then stopped for milliseconds at a time, which is the machine's stall, not the server's.)
+PROBE_EVERY_MS = 0.25
+
+# The freeze detector: one process per CPU, pinned there, real-time if allowed, that sleeps
+# 0.5 ms at a time. Waking more than 1 ms late means that CPU did not run for that long: the
+# virtual machine was stopped (or something ran there with interrupts off). Reported as
+# (wall time woken, ms late).
+SLEEPER = r"""
+import os, select, sys, time
+os.sched_setaffinity(0, {int(sys.argv[1])})
+try:
+    os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(90))
+except OSError:
+    pass
+sys.stdout.write("ready\n"); sys.stdout.flush()
+out, n = [], 0
+while n % 100 or not select.select([sys.stdin], [], [], 0)[0]:
+    t = time.perf_counter(); time.sleep(0.0005); late = time.perf_counter() - t - 0.0005
+    if late > 0.001:
+        out.append("%.6f:%.4f" % (time.time(), late * 1000))
+    n += 1
+sys.stdout.write(" ".join(out) + "\n")
 """
 
 
 def ping_probe(port, until):
-    """PINGs back to back on one connection until `until()` says stop; the round trips (ms).
-    The probe is a process of its own, so this process' threads (which poll INFO) never hold
-    it up on the interpreter lock."""
-    p = subprocess.Popen(PROBE_PREFIX + [sys.executable, "-c", PROBE, str(port)], stdin=subprocess.PIPE,
-                         stdout=subprocess.PIPE, text=True)
+    """PINGs on one connection (see PROBE_EVERY_MS) until `until()` says stop, with the
+    freeze detector running: the round trips (ms, sorted), those over 1 ms as (wall time
+    sent, ms), and the spans the machine stopped (see SLEEPER, any_stopped). The probe is a
+    process of its own, so this process' threads (which poll INFO) never hold it up on the
+    interpreter lock."""
+    sleepers = [subprocess.Popen([sys.executable, "-c", SLEEPER, str(c)], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, text=True) for c in sorted(os.sched_getaffinity(0))]
+    for sp in sleepers:
+        sp.stdout.readline()
+    p = subprocess.Popen(PROBE_PREFIX + [sys.executable, "-c", PROBE, str(port), str(PROBE_EVERY_MS)],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     p.stdout.readline()
     time.sleep(0.05)
     until()
     out, _ = p.communicate("stop\n")
-    return sorted(float(x) for x in out.split())
+    per_cpu = [[(e - g / 1000, e) for e, g in pairs(sp.communicate("stop\n")[0])] for sp in sleepers]
+    lat, slow = (out.split("\n") + ["", ""])[:2]
+    return sorted(float(x) for x in lat.split()), pairs(slow), any_stopped(per_cpu)
+
+
+def pairs(text):
+    return [tuple(float(x) for x in w.split(":")) for w in text.split()]
+
+
+def any_stopped(per_cpu):
+    """The spans (start, end) during which some CPU was frozen, overlapping ones merged. A
+    PING crosses both CPUs of this machine (the probe on one, the server's thread on the
+    other or the same): a CPU that stopped during a PING may be why it waited."""
+    spans = []
+    for a, b in sorted(x for cpu in per_cpu for x in cpu):
+        if spans and a <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], b))
+        else:
+            spans.append((a, b))
+    return spans
+
+
+def outside_stops(slow, stops):
+    """Each slow PING less the time a CPU was stopped while it waited: the PING sent at
+    `w` waited [w, w + ms]."""
+    out = []
+    for w, ms in slow:
+        lost = sum(max(0.0, min(w + ms / 1000, b) - max(w, a)) for a, b in stops)
+        out.append(ms - lost * 1000)
+    return out
 
 
 def slow_iterations(d):
@@ -184,8 +258,14 @@ def disk_writer_stall(port, d):
     return ping_probe(port, write)
 
 
-def summary(lat):
-    return dict(max=lat[-1], p999=lat[int(len(lat) * 0.999)], over2=sum(1 for x in lat if x > 2.0))
+def summary(probe):
+    """Longest PING, 99.9th percentile, PINGs over 2 ms; the CPUs' stops meanwhile (how many,
+    longest); and the PINGs again with those stops taken out of them."""
+    lat, slow, stops = probe
+    left = outside_stops(slow, stops) + [x for x in lat if x <= 1.0][-1:]
+    return dict(max=lat[-1], p999=lat[int(len(lat) * 0.999)], over2=sum(1 for x in lat if x > 2.0),
+                stops=len(stops), stop_max=max(((b - a) * 1000 for a, b in stops), default=0.0),
+                max_unfrozen=max(left, default=0.0), over2_unfrozen=sum(1 for x in left if x > 2.0))
 
 
 def bgsave(name, port, proc, d):
@@ -265,8 +345,13 @@ for what, key in [("during BGSAVE", "stall"), ("server idle  ", "idle"), ("BGSAV
     for stat in ["max", "p999"]:
         print(f"PING {stat:>4} {what}     {r[key][stat]:7.2f}ms  {f[key][stat]:7.2f}ms")
     print(f"PINGs over 2 ms {what} {r[key]['over2']:7d}    {f[key]['over2']:7d}")
+    print(f"  CPU stops, longest        {r[key]['stops']:4d} {r[key]['stop_max']:5.2f}ms"
+          f" {f[key]['stops']:4d} {f[key]['stop_max']:5.2f}ms")
+    print(f"  PING max less stops       {r[key]['max_unfrozen']:7.2f}ms  {f[key]['max_unfrozen']:7.2f}ms")
+    print(f"  over 2 ms less stops      {r[key]['over2_unfrozen']:7d}    {f[key]['over2_unfrozen']:7d}")
 print("(BGSAVE tmpfs: the file in /dev/shm; idle, dd: the server idle while another process "
-      "writes 40 MB with an fdatasync every 4 MB)")
+      "writes 40 MB with an fdatasync every 4 MB; CPU stops: a CPU's real-time sleeper woke over "
+      "1 ms late)")
 print(f"ferrous' longest loop iteration during BGSAVE and the idle probe: "
       f"{f['stall']['loop_max_wall_ms']:.2f} ms wall, longest CPU {f['stall']['loop_max_cpu_ms']:.2f} ms "
       f"(iterations under 1 ms wall are not logged)")
