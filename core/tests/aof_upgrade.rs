@@ -219,6 +219,36 @@ fn a_manifest_with_a_base_alone_gets_an_incr_file_before_any_write() {
     assert!(incr.ends_with("$2\r\nk2\r\n$2\r\nv2\r\n"), "{incr:?}");
 }
 
+/// An incr file of the new one's name left on disk (a crash undid its removal) holds writes the
+/// base already has: it is emptied, not appended to, or a restart would replay them twice.
+#[test]
+fn a_leftover_file_with_the_new_incr_files_name_is_emptied() {
+    let mut h = start(&[
+        (
+            &format!("{DIR}/appendonly.aof.manifest"),
+            b"file appendonly.aof.3.base.aof seq 3 type b\n".to_vec(),
+        ),
+        (
+            &format!("{DIR}/appendonly.aof.3.base.aof"),
+            command(&["RPUSH", "l", "a"]),
+        ),
+        (
+            &format!("{DIR}/appendonly.aof.1.incr.aof"),
+            command(&["RPUSH", "l", "a"]),
+        ),
+    ]);
+    assert_eq!(h.cmd(C, &["RPUSH", "l", "b"]), ":2\r\n");
+    let incr = file(&h, &format!("{DIR}/appendonly.aof.1.incr.aof")).unwrap();
+    assert!(!incr.contains("$1\r\na\r\n"), "{incr:?}");
+    let files: Vec<(String, Vec<u8>)> = h.disk.files.iter().map(|(p, d)| (p.clone(), d.clone())).collect();
+    let files: Vec<(&str, Vec<u8>)> = files.iter().map(|(p, d)| (p.as_str(), d.clone())).collect();
+    let mut restarted = start(&files);
+    assert_eq!(
+        restarted.cmd(C, &["LRANGE", "l", "0", "-1"]),
+        "*2\r\n$1\r\na\r\n$1\r\nb\r\n"
+    );
+}
+
 /// A disk that fails while the upgrade writes the new manifest stops the start before the
 /// manifest or the old file is moved: nothing half-written is renamed into place.
 #[test]

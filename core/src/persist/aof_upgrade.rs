@@ -78,12 +78,18 @@ impl Server {
         let name = manifest.add_incr(&self.cfg.appendfilename);
         let line = format!("Creating AOF incr file {name} on server start");
         self.log(LogLevel::Notice, line);
+        // Emptied, and that made durable, before the manifest names it: no manifest names it
+        // yet, so whatever it holds is a leftover (an older incr file of that number whose
+        // removal a crash undid), already in the base; appended to, it would be replayed.
+        let path = self.aof_file(&name);
+        let why = format!("Can't open the append-only file {name}");
         let create = DiskOp::Write {
-            path: self.aof_file(&name),
+            path: path.clone(),
             data: Vec::new(),
-            truncate: false,
+            truncate: true,
         };
-        steps.push((create, format!("Can't open the append-only file {name}")));
+        steps.push((create, why.clone()));
+        steps.push((DiskOp::Fsync { path }, why));
         steps.extend(self.manifest_steps(manifest));
         self.submit_start_steps(steps);
     }
