@@ -26,6 +26,10 @@ fn print_summary(r: &CrashReport) {
         s.crashes, s.partial_recoveries, s.bgsaves, s.rewrites, s.saves, r.disk_faults
     );
     println!(
+        "  AOF switch:   {} CONFIG SET appendonly sent, {} times seen back on",
+        s.aof_toggles, s.aof_back_on
+    );
+    println!(
         "  virtual time: {} s in {} steps",
         fmt_time(r.elapsed_us).trim_matches(['[', ']']),
         r.steps

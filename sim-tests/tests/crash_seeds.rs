@@ -1,5 +1,5 @@
-//! Crash runs in `cargo test`: the node crashes during writes, BGSAVE and BGREWRITEAOF and
-//! restarts from its disk, and every recovered dataset is a prefix of the history that keeps
+//! Crash runs in `cargo test`: the node crashes during writes, BGSAVE and BGREWRITEAOF (and
+//! with the AOF turned off and on) and restarts from its disk, and every recovered dataset is a prefix of the history that keeps
 //! what `appendfsync` promised. 500 seeds, in two halves the harness runs on two cores
 //! (about 20 s in a debug build).
 
@@ -30,6 +30,7 @@ fn assert_exercised(reports: &[CrashReport]) {
     assert!(total(|r| r.stats.partial_recoveries) > 20);
     assert!(total(|r| r.disk_faults as u64) > 10);
     assert!(total(|r| r.stats.rewrites) > 20 && total(|r| r.stats.bgsaves) > 20);
+    assert!(total(|r| r.stats.aof_toggles) > 50 && total(|r| r.stats.aof_back_on) > 10);
 }
 
 #[test]

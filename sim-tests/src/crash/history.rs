@@ -101,6 +101,9 @@ pub struct Crash<'a> {
     pub durability: Durability,
     /// Disk faults on the node so far: (start, end) in virtual µs.
     pub faults: &'a [(u64, u64)],
+    /// Spans (start, end) in virtual µs from a `CONFIG SET appendonly no` until the AOF was
+    /// seen back on (its first rewrite done): what was acknowledged then is not promised.
+    pub aof_off: &'a [(u64, u64)],
 }
 
 #[derive(Default)]
@@ -327,6 +330,9 @@ impl History {
 }
 
 fn must_survive(crash: &Crash<'_>, acked_us: u64) -> bool {
+    if crash.aof_off.iter().any(|&(a, b)| a <= acked_us && acked_us <= b) {
+        return false;
+    }
     match crash.durability {
         Durability::Every => true,
         Durability::Snapshots => false,
@@ -353,6 +359,7 @@ mod tests {
             at_us: 10_000_000,
             durability,
             faults: &[],
+            aof_off: &[],
         }
     }
 
@@ -400,6 +407,7 @@ mod tests {
             at_us: 1_000 + 3_000_000,
             durability: Durability::OlderThan { window_us: 2_000_000 },
             faults,
+            aof_off: &[],
         };
         let mut h = history(&[(L, 1)]);
         assert!(h.recover(&old(&[]), &obs(&[])).is_err());
@@ -411,6 +419,23 @@ mod tests {
         };
         let mut h = history(&[(L, 1)]);
         assert!(h.recover(&recent, &obs(&[])).is_ok());
+    }
+
+    #[test]
+    fn writes_acknowledged_while_the_aof_was_off_may_go() {
+        let mut h = history(&[(L, 1)]);
+        h.record(L, 2);
+        h.replied(2, true, 5_000).unwrap();
+        let off = |aof_off: &'static [(u64, u64)]| Crash {
+            aof_off,
+            ..crash(Durability::Every)
+        };
+        assert!(h.recover(&off(&[(4_000, 6_000)]), &obs(&[(L, &[1])])).is_ok());
+        let mut h = history(&[(L, 1)]);
+        assert!(
+            h.recover(&off(&[(4_000, 6_000)]), &obs(&[])).is_err(),
+            "acknowledged before the span"
+        );
     }
 
     #[test]

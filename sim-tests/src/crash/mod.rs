@@ -1,5 +1,6 @@
 //! Crash runs: the server persists (AOF under `appendfsync always` or `everysec`, or
-//! snapshots only), its disk loses what a power cut loses and now and then fails, and the
+//! snapshots only), its disk loses what a power cut loses and now and then fails, the AOF is
+//! now and then turned off and on (what is acknowledged meanwhile is not promised), and the
 //! node crashes at random moments — during writes, BGSAVE and BGREWRITEAOF — and restarts
 //! from its disk. After each restart the recovered dataset is checked against the history of
 //! writes ([`history`]): some prefix of it, holding every write the policy promised to keep.
@@ -180,6 +181,7 @@ fn plan(rng: &mut SimRng, durability: Durability) -> Plan {
         bgrewrite: rng.between(0, 30) as f64 / 100.0,
         save: rng.between(0, 10) as f64 / 100.0,
         shutdown: rng.between(0, 5) as f64 / 100.0,
+        toggle: [0.0, 0.05, 0.2][rng.index(3)],
         aof: false,
         save_points: false,
         faultless_disk: false,

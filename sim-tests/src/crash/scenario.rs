@@ -31,6 +31,8 @@ pub struct Plan {
     pub bgrewrite: f64,
     pub save: f64,
     pub shutdown: f64,
+    /// Chance per control tick of turning the AOF off, or back on (AOF runs only).
+    pub toggle: f64,
     /// What the server persists, for what a clean SHUTDOWN promises.
     pub aof: bool,
     pub save_points: bool,
@@ -46,6 +48,27 @@ enum Phase {
     /// Reading the dataset back.
     Reading,
     Done,
+}
+
+/// Where the AOF is, as the control client turned it and saw it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum AofSwitch {
+    On,
+    /// `CONFIG SET appendonly no` was sent.
+    Off,
+    /// `CONFIG SET appendonly yes` was sent; INFO has not yet shown its rewrite done.
+    Waiting,
+}
+
+/// What a control reply answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ctl {
+    /// BGSAVE, BGREWRITEAOF or SAVE: any status or error.
+    Plain,
+    Shutdown,
+    AofOff,
+    AofOn,
+    Info,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,6 +98,9 @@ pub struct CrashStats {
     pub rewrites: u64,
     pub saves: u64,
     pub shutdowns: u64,
+    /// `CONFIG SET appendonly` sent, and how many times INFO then showed the AOF back on.
+    pub aof_toggles: u64,
+    pub aof_back_on: u64,
     /// Recovered datasets that held fewer writes than the server had run.
     pub partial_recoveries: u64,
 }
@@ -102,6 +128,14 @@ pub struct CrashScenario {
     stop_durability: Durability,
     /// A start-up failed on a disk fault: the incarnation the server's restart begins.
     pub restart_incarnation: Option<u64>,
+    aof_switch: AofSwitch,
+    /// Since when the AOF is off or not yet back on (virtual µs).
+    aof_off_since: Option<u64>,
+    /// Since the last restart: the spans acknowledged writes were not promised (see
+    /// [`Crash::aof_off`]).
+    aof_off: Vec<(u64, u64)>,
+    /// What each awaited control reply answers.
+    ctl: VecDeque<Ctl>,
 }
 
 /// Timer tokens: the kind in the low bits, the epoch above.
@@ -130,6 +164,10 @@ impl CrashScenario {
             shutdown_asked: None,
             stop_durability: durability,
             restart_incarnation: None,
+            aof_switch: AofSwitch::On,
+            aof_off_since: None,
+            aof_off: Vec::new(),
+            ctl: VecDeque::new(),
         }
     }
 
@@ -154,6 +192,7 @@ impl CrashScenario {
     pub fn start(&mut self, ctx: &mut Ctx<'_>) {
         self.phase = Phase::Writing;
         self.epoch += 1;
+        self.ctl.clear();
         for _ in 0..self.plan.writers {
             let conn = self.connect(ctx, Role::Writer);
             let at = ctx.now_us() + self.rng.below(1_000);
@@ -245,8 +284,33 @@ impl CrashScenario {
         if self.shutdown_asked.is_some() {
             return;
         }
+        if self.aof_switch == AofSwitch::Waiting {
+            c.owed.push_back(None);
+            self.ctl.push_back(Ctl::Info);
+            ctx.send(conn, multibulk(&[b"INFO".to_vec(), b"persistence".to_vec()]));
+        }
         let mut cmd = None;
-        if self.rng.chance(self.plan.bgsave) {
+        if self.plan.aof && self.aof_switch != AofSwitch::Waiting && self.rng.chance(self.plan.toggle) {
+            let on = self.aof_switch == AofSwitch::Off;
+            ctx.note(|| format!("c{conn} turns the AOF {}", if on { "on" } else { "off" }));
+            self.stats.aof_toggles += 1;
+            if on {
+                self.aof_switch = AofSwitch::Waiting;
+            } else {
+                self.aof_switch = AofSwitch::Off;
+                self.aof_off_since = Some(ctx.now_us());
+            }
+            let value: &[u8] = if on { b"yes" } else { b"no" };
+            let argv = [
+                b"CONFIG".to_vec(),
+                b"SET".to_vec(),
+                b"appendonly".to_vec(),
+                value.to_vec(),
+            ];
+            c.owed.push_back(None);
+            self.ctl.push_back(if on { Ctl::AofOn } else { Ctl::AofOff });
+            ctx.send(conn, multibulk(&argv));
+        } else if self.rng.chance(self.plan.bgsave) {
             cmd = Some(b"BGSAVE".to_vec());
             self.stats.bgsaves += 1;
         } else if self.rng.chance(self.plan.bgrewrite) {
@@ -265,11 +329,13 @@ impl CrashScenario {
                 argv.push(arg.as_bytes().to_vec());
             }
             c.owed.push_back(None);
+            self.ctl.push_back(Ctl::Shutdown);
             ctx.send(conn, multibulk(&argv));
             return;
         }
         if let Some(cmd) = cmd {
             c.owed.push_back(None);
+            self.ctl.push_back(Ctl::Plain);
             ctx.send(conn, multibulk(&[cmd]));
         }
         let at = ctx.now_us() + self.rng.between(20_000, 400_000);
@@ -316,6 +382,12 @@ impl CrashScenario {
         self.epoch += 1;
         self.stop_durability = durability;
         self.shutdown_asked = None;
+        // The server boots with the AOF on, as configured. Replies of the old incarnation may
+        // still arrive: the span stays open for them.
+        if let Some(since) = self.aof_off_since.take() {
+            self.aof_off.push((since, u64::MAX));
+        }
+        self.aof_switch = AofSwitch::On;
         ctx.restart(SERVER);
         // The read-back starts once every old connection is closed (or right away, if none).
         ctx.set_timer(ctx.now_us(), self.token(T_READ, 0));
@@ -372,6 +444,7 @@ impl CrashScenario {
             at_us: self.crashed_at_us,
             durability: self.stop_durability,
             faults: &self.faults,
+            aof_off: &self.aof_off,
         };
         let ran = self.history.len();
         let Recovery { prefix, lost_acked } = self
@@ -379,6 +452,7 @@ impl CrashScenario {
             .recover(&crash, &self.observed)
             .map_err(|e| Failure(format!("after crash {}: {e}", self.stats.crashes)))?;
         self.stats.lost_acked += lost_acked as u64;
+        self.aof_off.clear();
         if prefix < ran {
             self.stats.partial_recoveries += 1;
         }
@@ -399,20 +473,40 @@ impl CrashScenario {
         let Some(owed) = c.owed.pop_front() else {
             return Err(Failure(format!("c{conn}: a reply nothing asked for: {value:?}")));
         };
-        let last_control = c.role == Role::Control && c.owed.is_empty();
         match (c.role, owed) {
             (Role::Reader, _) => self.on_read_reply(ctx, value),
             (_, Some(id)) => self.on_write_reply(ctx, id, value),
-            (_, None) if last_control && self.shutdown_asked.is_some() => {
-                // SHUTDOWN answers only when it refuses (a save failed).
-                if !matches!(value, Value::Error(_)) {
-                    return Err(Failure(format!("SHUTDOWN answered {value:?}")));
-                }
-                self.shutdown_asked = None;
-                Ok(())
-            }
-            (_, None) => check_control_reply(&value),
+            (_, None) => self.on_control_reply(ctx, value),
         }
+    }
+
+    fn on_control_reply(&mut self, ctx: &mut Ctx<'_>, value: Value) -> Result<(), Failure> {
+        let ctl = self
+            .ctl
+            .pop_front()
+            .ok_or_else(|| Failure("a control reply nothing asked for".into()))?;
+        match (ctl, &value) {
+            // SHUTDOWN answers only when it refuses (a save failed).
+            (Ctl::Shutdown, Value::Error(_)) => self.shutdown_asked = None,
+            (Ctl::Plain, Value::Simple(_) | Value::Error(_)) => {}
+            (Ctl::AofOff, Value::Simple(ok)) if ok == b"OK" => {}
+            (Ctl::AofOn, Value::Simple(ok)) if ok == b"OK" => {}
+            // Refused (the first rewrite could not start): still off.
+            (Ctl::AofOn, Value::Error(_)) if self.aof_switch == AofSwitch::Waiting => self.aof_switch = AofSwitch::Off,
+            (Ctl::AofOn, Value::Error(_)) => {}
+            (Ctl::Info, Value::Bulk(text)) if self.aof_switch == AofSwitch::Waiting => {
+                if aof_back_on(text) {
+                    let since = self.aof_off_since.take().expect("the AOF was turned off");
+                    ctx.note(|| "INFO shows the AOF back on".into());
+                    self.aof_off.push((since, ctx.now_us()));
+                    self.aof_switch = AofSwitch::On;
+                    self.stats.aof_back_on += 1;
+                }
+            }
+            (Ctl::Info, Value::Bulk(_)) => {}
+            _ => return Err(Failure(format!("{ctl:?} answered {value:?}"))),
+        }
+        Ok(())
     }
 
     fn on_write_reply(&mut self, ctx: &mut Ctx<'_>, id: u64, value: Value) -> Result<(), Failure> {
@@ -501,11 +595,16 @@ fn ids_of(key: Key, value: &Value) -> Result<Vec<u64>, String> {
     Ok(ids)
 }
 
-fn check_control_reply(value: &Value) -> Result<(), Failure> {
-    match value {
-        Value::Simple(_) | Value::Error(_) => Ok(()),
-        other => Err(Failure(format!("BGSAVE/BGREWRITEAOF/SAVE answered {other:?}"))),
-    }
+/// INFO persistence shows the AOF on with its first rewrite done (what a Redis user waits
+/// for after `CONFIG SET appendonly yes`): from then on its writes are promised again.
+fn aof_back_on(info: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(info);
+    let field = |name: &str| text.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(':'));
+    field("aof_enabled") == Some("1")
+        && field("aof_rewrite_in_progress") == Some("0")
+        && field("aof_rewrite_scheduled") == Some("0")
+        && field("aof_last_bgrewrite_status") == Some("ok")
+        && field("aof_last_write_status") == Some("ok")
 }
 
 impl Actors for CrashScenario {
