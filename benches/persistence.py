@@ -2,7 +2,8 @@
 """Persistence side by side with redis-server, in one run (issue 6, point 8):
 
 - BGSAVE of N keys: peak growth of the server's memory (PSS of the server and, for Redis,
-  its forked child, sampled every 5 ms) and the PING round trips a client saw while the save
+  its forked child, sampled every 5 ms; idle, and again while a client overwrites random keys,
+  with the SETs/s it got meanwhile) and the PING round trips a client saw while the save
   ran (longest, 99.9th percentile, how many over 2 ms), beside the same probe on the idle
   server for as long, which shows the machine's own hiccups; for ferrous also its longest
   event-loop iteration then, in wall and in CPU time (FERROUS_SLOW_LOOP_US), which tells its
@@ -69,8 +70,9 @@ def start(name, port, d, extra=()):
         time.sleep(0.005)
 
 
+# Keys as redis-benchmark's __rand_int__ names them (-r N), so that its writes overwrite them.
 def populate(port):
-    payload = b"".join(resp(["SET", "key:%d" % i, "value-%d-xxxxxxxxxxxx" % i]) for i in range(N))
+    payload = b"".join(resp(["SET", "key:%012d" % i, "value-%d-xxxxxxxxxxxx" % i]) for i in range(N))
     subprocess.run(["redis-cli", "-p", str(port), "--pipe"], input=payload, stdout=subprocess.DEVNULL, check=True)
 
 
@@ -102,6 +104,38 @@ def bgsave_memory(port, proc):
     while b"rdb_bgsave_in_progress:1" in cmd(port, "INFO", "persistence") or children(proc.pid):
         peak = max(peak, pss(proc.pid)); time.sleep(0.005)
     return (peak - base) / 2**20
+
+
+def bgsave_memory_under_writes(port, proc):
+    """Peak PSS growth during a BGSAVE while a client overwrites random keys of the dataset
+    (redis-benchmark SET, 4 connections, pipelines of 16; the values as long as populate's):
+    the copy-on-write a fork pays for each page written, against ferrous writing a key out
+    before its first change. Also the SETs done per second meanwhile, the save's length, and the
+    SETs per second in the second before it."""
+    writer = subprocess.Popen(["redis-benchmark", "-p", str(port), "-c", "4", "-P", "16", "-r", str(N),
+                               "-n", "100000000", "SET", "key:__rand_int__", "x" * 25],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    start, t0 = stat(port, b"total_commands_processed"), time.time()
+    time.sleep(1)
+    base = peak = pss(proc.pid)
+    before, t1 = stat(port, b"total_commands_processed"), time.time()
+    sets_before = (before - start) / (t1 - t0)
+    t0 = t1
+    cmd(port, "BGSAVE")
+    while b"rdb_bgsave_in_progress:1" in cmd(port, "INFO", "persistence") or children(proc.pid):
+        peak = max(peak, pss(proc.pid)); time.sleep(0.005)
+    seconds = time.time() - t0
+    sets = (stat(port, b"total_commands_processed") - before) / seconds
+    writer.kill(); writer.wait()
+    return (peak - base) / 2**20, sets, seconds, sets_before
+
+
+def stat(port, field):
+    for line in cmd(port, "INFO", "stats").split(b"\r\n"):
+        if line.startswith(field + b":"):
+            return int(line.split(b":")[1])
+    raise KeyError(field)
 
 
 PROBE = r"""
@@ -315,6 +349,7 @@ for name in ["redis", "ferrous"]:
         tmpfs = summary(bgsave_stall_in_tmpfs(port, p, d))
         slow_tmpfs = slow_iterations(d)[seen:]
         disk_writer = summary(disk_writer_stall(port, d))
+        written = bgsave_memory_under_writes(port, p)
         if name == "ferrous":
             stall["loop_max_cpu_ms"] = max((c for _, c in slow), default=0) / 1000
             stall["loop_max_wall_ms"] = max((w for w, _ in slow), default=0) / 1000
@@ -334,12 +369,16 @@ for name in ["redis", "ferrous"]:
             p, _ = start(name, port, os.path.join(d, policy), ["--appendonly", "yes", "--appendfsync", policy])
             sets[policy] = bench_set(port)
             p.terminate(); p.wait()
-        results[name] = dict(growth=growth, stall=stall, idle=idle, tmpfs=tmpfs, disk_writer=disk_writer, load=load_s, aof_load=aof_load_s, keys=keys, **sets)
+        results[name] = dict(growth=growth, written=written, stall=stall, idle=idle, tmpfs=tmpfs, disk_writer=disk_writer, load=load_s, aof_load=aof_load_s, keys=keys, **sets)
         print(name, results[name], flush=True)
 
 r, f = results["redis"], results["ferrous"]
 print(f"\nN={N}                          redis      ferrous")
 print(f"BGSAVE memory growth (MiB)  {r['growth']:9.1f}  {f['growth']:9.1f}")
+print(f"  the same under writes       {r['written'][0]:9.1f}  {f['written'][0]:9.1f}")
+print(f"  SETs/s during that save     {r['written'][1]:9.0f}  {f['written'][1]:9.0f}   ratio {f['written'][1]/r['written'][1]:.2f}")
+print(f"  SETs/s the second before    {r['written'][3]:9.0f}  {f['written'][3]:9.0f}   ratio {f['written'][3]/r['written'][3]:.2f}")
+print(f"  that save took (s)          {r['written'][2]:9.2f}  {f['written'][2]:9.2f}")
 for what, key in [("during BGSAVE", "stall"), ("server idle  ", "idle"), ("BGSAVE tmpfs ", "tmpfs"),
                   ("idle, dd    ", "disk_writer")]:
     for stat in ["max", "p999"]:
