@@ -116,22 +116,18 @@ def bgsave_memory_under_writes(port, proc):
                                "-n", "100000000", "SET", "key:__rand_int__", "x" * 25],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.5)
-    start, t0 = stat(port, b"total_commands_processed"), time.time()
+    first, t0 = info_stat(port, b"total_commands_processed"), time.time()
     time.sleep(1)
-    base = peak = pss(proc.pid)
-    before, t1 = stat(port, b"total_commands_processed"), time.time()
-    sets_before = (before - start) / (t1 - t0)
-    t0 = t1
-    cmd(port, "BGSAVE")
-    while b"rdb_bgsave_in_progress:1" in cmd(port, "INFO", "persistence") or children(proc.pid):
-        peak = max(peak, pss(proc.pid)); time.sleep(0.005)
-    seconds = time.time() - t0
-    sets = (stat(port, b"total_commands_processed") - before) / seconds
+    before, t1 = info_stat(port, b"total_commands_processed"), time.time()
+    sets_before = (before - first) / (t1 - t0)
+    growth = bgsave_memory(port, proc)
+    seconds = time.time() - t1
+    sets = (info_stat(port, b"total_commands_processed") - before) / seconds
     writer.kill(); writer.wait()
-    return (peak - base) / 2**20, sets, seconds, sets_before
+    return growth, sets, seconds, sets_before
 
 
-def stat(port, field):
+def info_stat(port, field):
     for line in cmd(port, "INFO", "stats").split(b"\r\n"):
         if line.startswith(field + b":"):
             return int(line.split(b":")[1])

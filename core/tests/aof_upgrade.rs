@@ -240,8 +240,7 @@ fn a_leftover_file_with_the_new_incr_files_name_is_emptied() {
     assert_eq!(h.cmd(C, &["RPUSH", "l", "b"]), ":2\r\n");
     let incr = file(&h, &format!("{DIR}/appendonly.aof.1.incr.aof")).unwrap();
     assert!(!incr.contains("$1\r\na\r\n"), "{incr:?}");
-    let files: Vec<(String, Vec<u8>)> = h.disk.files.iter().map(|(p, d)| (p.clone(), d.clone())).collect();
-    let files: Vec<(&str, Vec<u8>)> = files.iter().map(|(p, d)| (p.as_str(), d.clone())).collect();
+    let files: Vec<(&str, Vec<u8>)> = h.disk.files.iter().map(|(p, d)| (p.as_str(), d.clone())).collect();
     let mut restarted = start(&files);
     assert_eq!(
         restarted.cmd(C, &["LRANGE", "l", "0", "-1"]),

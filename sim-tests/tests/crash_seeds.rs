@@ -1,7 +1,7 @@
 //! Crash runs in `cargo test`: the node crashes during writes, BGSAVE and BGREWRITEAOF (and
-//! with the AOF turned off and on) and restarts from its disk, and every recovered dataset is a prefix of the history that keeps
-//! what `appendfsync` promised. 500 seeds, in two halves the harness runs on two cores
-//! (about 20 s in a debug build).
+//! with the AOF turned off and on) and restarts from its disk, and every recovered dataset is
+//! a prefix of the history that keeps what `appendfsync` promised. 500 seeds, in two halves
+//! the harness runs on two cores (about 20 s in a debug build).
 
 use ferrous_sim_tests::crash::{replay_command, run_crash, CrashReport};
 use ferrous_sim_tests::RunOptions;

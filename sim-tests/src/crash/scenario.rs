@@ -50,14 +50,18 @@ enum Phase {
     Done,
 }
 
-/// Where the AOF is, as the control client turned it and saw it.
+/// Where the AOF is, as the control client turned it and saw it; off or not yet back on
+/// since `since` (virtual µs), when `CONFIG SET appendonly no` was sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum AofSwitch {
     On,
-    /// `CONFIG SET appendonly no` was sent.
-    Off,
+    Off {
+        since: u64,
+    },
     /// `CONFIG SET appendonly yes` was sent; INFO has not yet shown its rewrite done.
-    Waiting,
+    Waiting {
+        since: u64,
+    },
 }
 
 /// What a control reply answers.
@@ -129,8 +133,6 @@ pub struct CrashScenario {
     /// A start-up failed on a disk fault: the incarnation the server's restart begins.
     pub restart_incarnation: Option<u64>,
     aof_switch: AofSwitch,
-    /// Since when the AOF is off or not yet back on (virtual µs).
-    aof_off_since: Option<u64>,
     /// Since the last restart: the spans acknowledged writes were not promised (see
     /// [`Crash::aof_off`]).
     aof_off: Vec<(u64, u64)>,
@@ -165,7 +167,6 @@ impl CrashScenario {
             stop_durability: durability,
             restart_incarnation: None,
             aof_switch: AofSwitch::On,
-            aof_off_since: None,
             aof_off: Vec::new(),
             ctl: VecDeque::new(),
         }
@@ -278,38 +279,16 @@ impl CrashScenario {
     }
 
     fn on_control_timer(&mut self, ctx: &mut Ctx<'_>, conn: ConnId) {
-        let Some(c) = self.clients.get_mut(&conn).filter(|c| !c.closed) else {
-            return;
-        };
-        if self.shutdown_asked.is_some() {
+        if self.clients.get(&conn).is_none_or(|c| c.closed) || self.shutdown_asked.is_some() {
             return;
         }
-        if self.aof_switch == AofSwitch::Waiting {
-            c.owed.push_back(None);
-            self.ctl.push_back(Ctl::Info);
-            ctx.send(conn, multibulk(&[b"INFO".to_vec(), b"persistence".to_vec()]));
+        if let AofSwitch::Waiting { .. } = self.aof_switch {
+            self.ask(ctx, conn, Ctl::Info, &[b"INFO".to_vec(), b"persistence".to_vec()]);
         }
         let mut cmd = None;
-        if self.plan.aof && self.aof_switch != AofSwitch::Waiting && self.rng.chance(self.plan.toggle) {
-            let on = self.aof_switch == AofSwitch::Off;
-            ctx.note(|| format!("c{conn} turns the AOF {}", if on { "on" } else { "off" }));
-            self.stats.aof_toggles += 1;
-            if on {
-                self.aof_switch = AofSwitch::Waiting;
-            } else {
-                self.aof_switch = AofSwitch::Off;
-                self.aof_off_since = Some(ctx.now_us());
-            }
-            let value: &[u8] = if on { b"yes" } else { b"no" };
-            let argv = [
-                b"CONFIG".to_vec(),
-                b"SET".to_vec(),
-                b"appendonly".to_vec(),
-                value.to_vec(),
-            ];
-            c.owed.push_back(None);
-            self.ctl.push_back(if on { Ctl::AofOn } else { Ctl::AofOff });
-            ctx.send(conn, multibulk(&argv));
+        let waiting = matches!(self.aof_switch, AofSwitch::Waiting { .. });
+        if self.plan.aof && !waiting && self.rng.chance(self.plan.toggle) {
+            self.switch_aof(ctx, conn);
         } else if self.rng.chance(self.plan.bgsave) {
             cmd = Some(b"BGSAVE".to_vec());
             self.stats.bgsaves += 1;
@@ -328,18 +307,48 @@ impl CrashScenario {
             if !arg.is_empty() {
                 argv.push(arg.as_bytes().to_vec());
             }
-            c.owed.push_back(None);
-            self.ctl.push_back(Ctl::Shutdown);
-            ctx.send(conn, multibulk(&argv));
+            self.ask(ctx, conn, Ctl::Shutdown, &argv);
             return;
         }
         if let Some(cmd) = cmd {
-            c.owed.push_back(None);
-            self.ctl.push_back(Ctl::Plain);
-            ctx.send(conn, multibulk(&[cmd]));
+            self.ask(ctx, conn, Ctl::Plain, &[cmd]);
         }
         let at = ctx.now_us() + self.rng.between(20_000, 400_000);
         ctx.set_timer(at, self.token(T_CONTROL, conn));
+    }
+
+    /// The control client sends `argv`; its reply answers `ctl`.
+    fn ask(&mut self, ctx: &mut Ctx<'_>, conn: ConnId, ctl: Ctl, argv: &[Vec<u8>]) {
+        self.clients
+            .get_mut(&conn)
+            .expect("the control client")
+            .owed
+            .push_back(None);
+        self.ctl.push_back(ctl);
+        ctx.send(conn, multibulk(argv));
+    }
+
+    /// Turns the AOF off, or (off) back on.
+    fn switch_aof(&mut self, ctx: &mut Ctx<'_>, conn: ConnId) {
+        let (on, ctl, value): (bool, Ctl, &[u8]) = match self.aof_switch {
+            AofSwitch::Off { since } => {
+                self.aof_switch = AofSwitch::Waiting { since };
+                (true, Ctl::AofOn, b"yes")
+            }
+            _ => {
+                self.aof_switch = AofSwitch::Off { since: ctx.now_us() };
+                (false, Ctl::AofOff, b"no")
+            }
+        };
+        ctx.note(|| format!("c{conn} turns the AOF {}", if on { "on" } else { "off" }));
+        self.stats.aof_toggles += 1;
+        let argv = [
+            b"CONFIG".to_vec(),
+            b"SET".to_vec(),
+            b"appendonly".to_vec(),
+            value.to_vec(),
+        ];
+        self.ask(ctx, conn, ctl, &argv);
     }
 
     fn on_crash_timer(&mut self, ctx: &mut Ctx<'_>) {
@@ -384,7 +393,7 @@ impl CrashScenario {
         self.shutdown_asked = None;
         // The server boots with the AOF on, as configured. Replies of the old incarnation may
         // still arrive: the span stays open for them.
-        if let Some(since) = self.aof_off_since.take() {
+        if let AofSwitch::Off { since } | AofSwitch::Waiting { since } = self.aof_switch {
             self.aof_off.push((since, u64::MAX));
         }
         self.aof_switch = AofSwitch::On;
@@ -492,18 +501,19 @@ impl CrashScenario {
             (Ctl::AofOff, Value::Simple(ok)) if ok == b"OK" => {}
             (Ctl::AofOn, Value::Simple(ok)) if ok == b"OK" => {}
             // Refused (the first rewrite could not start): still off.
-            (Ctl::AofOn, Value::Error(_)) if self.aof_switch == AofSwitch::Waiting => self.aof_switch = AofSwitch::Off,
-            (Ctl::AofOn, Value::Error(_)) => {}
-            (Ctl::Info, Value::Bulk(text)) if self.aof_switch == AofSwitch::Waiting => {
-                if aof_back_on(text) {
-                    let since = self.aof_off_since.take().expect("the AOF was turned off");
+            (Ctl::AofOn, Value::Error(_)) => {
+                if let AofSwitch::Waiting { since } = self.aof_switch {
+                    self.aof_switch = AofSwitch::Off { since };
+                }
+            }
+            (Ctl::Info, Value::Bulk(text)) => {
+                if let (AofSwitch::Waiting { since }, true) = (self.aof_switch, aof_back_on(text)) {
                     ctx.note(|| "INFO shows the AOF back on".into());
                     self.aof_off.push((since, ctx.now_us()));
                     self.aof_switch = AofSwitch::On;
                     self.stats.aof_back_on += 1;
                 }
             }
-            (Ctl::Info, Value::Bulk(_)) => {}
             _ => return Err(Failure(format!("{ctl:?} answered {value:?}"))),
         }
         Ok(())
